@@ -1,0 +1,1 @@
+"""Adapters: storage, files, hashing; everything that talks to the world outside the domain."""

@@ -1,0 +1,104 @@
+"""Explicit mapping between domain objects and rows: the domain never sees the ORM."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Row
+
+from karakoram.domain.declaration import (
+    Declaration,
+    DeclarationRecord,
+    DeclarationType,
+    Driver,
+    GoodsItem,
+    Money,
+    Party,
+    TransportMeans,
+    declaration_to_dict,
+    item_to_dict,
+    plain_decimal,
+)
+
+
+def record_row(r: DeclarationRecord) -> dict[str, Any]:
+    d = r.declaration
+    header = declaration_to_dict(d)
+    del header["items"]
+    return {
+        "mrn": r.mrn,
+        "owner": r.owner,
+        "lrn": d.lrn,
+        "type": d.type.value,
+        "status": r.status,
+        "digest": r.digest,
+        "version": r.version,
+        "declarant_id": d.declarant.identifier,
+        "exporter_id": d.exporter.identifier,
+        "importer_id": d.importer.identifier,
+        "ucr": d.ucr,
+        "office_of_lodgement": d.office_of_lodgement,
+        "invoice_currency": d.invoice.currency,
+        "invoice_amount": plain_decimal(d.invoice.amount),
+        "header": header,
+        "lodged_at": r.lodged_at,
+        "updated_at": r.updated_at,
+    }
+
+
+def item_rows(declaration_id: int, d: Declaration) -> list[dict[str, Any]]:
+    return [
+        {"declaration_id": declaration_id, "seq": n, **item_to_dict(item)}
+        for n, item in enumerate(d.items, start=1)
+    ]
+
+
+def _party(raw: dict[str, Any]) -> Party:
+    return Party(raw["name"], raw["identifier"], raw["country"], bool(raw["aeo"]))
+
+
+def _item(row: Row[Any]) -> GoodsItem:
+    return GoodsItem(
+        hs_code=row.hs_code,
+        description=row.description,
+        origin=row.origin,
+        quantity=Decimal(row.quantity),
+        unit=row.unit,
+        gross_mass=Decimal(row.gross_mass),
+        net_mass=Decimal(row.net_mass),
+        value=Decimal(row.value),
+        preference=row.preference,
+        origin_certificate=row.origin_certificate,
+    )
+
+
+def to_record(row: Row[Any], items: list[Row[Any]]) -> DeclarationRecord:
+    h = row.header
+    declaration = Declaration(
+        type=DeclarationType(h["type"]),
+        lrn=h["lrn"],
+        ucr=h["ucr"],
+        declarant=_party(h["declarant"]),
+        exporter=_party(h["exporter"]),
+        importer=_party(h["importer"]),
+        office_of_lodgement=h["office_of_lodgement"],
+        office_of_exit_entry=h["office_of_exit_entry"],
+        crossing=h["crossing"],
+        transport=TransportMeans(**h["transport"]),
+        driver=Driver(**h["driver"]),
+        invoice=Money(Decimal(h["invoice"]["amount"]), h["invoice"]["currency"]),
+        incoterm=h["incoterm"],
+        items=tuple(_item(i) for i in items),
+    )
+    return DeclarationRecord(
+        mrn=row.mrn,
+        owner=row.owner,
+        declaration=declaration,
+        digest=row.digest,
+        status=row.status,
+        lodged_at=row.lodged_at,
+        updated_at=row.updated_at,
+        version=row.version,
+        id=row.id,
+    )

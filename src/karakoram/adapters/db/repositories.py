@@ -1,0 +1,271 @@
+"""Repositories over SQLAlchemy Core: set-based reads and executemany writes."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Select, delete, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from karakoram.adapters.db.mapping import item_rows, record_row, to_record
+from karakoram.adapters.db.tables import (
+    declaration_events,
+    declarations,
+    goods_items,
+    hs_nomenclature,
+    users,
+)
+from karakoram.domain.access import STAFF, Principal
+from karakoram.domain.clearance import DeclarationEvent
+from karakoram.domain.declaration import DeclarationRecord
+from karakoram.domain.errors import StaleVersion
+from karakoram.services.unit_of_work import (
+    DeclarationFilter,
+    DuplicateLrn,
+    StoredLrn,
+    UserRecord,
+)
+
+_LRN_CHUNK = 500
+
+
+class SqlDeclarationRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def _load(self, query: Select[Any]) -> list[DeclarationRecord]:
+        rows = self._conn.execute(query).all()
+        if not rows:
+            return []
+        by_decl: defaultdict[int, list[Any]] = defaultdict(list)
+        item_query = (
+            select(goods_items)
+            .where(goods_items.c.declaration_id.in_([r.id for r in rows]))
+            .order_by(goods_items.c.declaration_id, goods_items.c.seq)
+        )
+        for item in self._conn.execute(item_query):
+            by_decl[item.declaration_id].append(item)
+        return [to_record(r, by_decl[r.id]) for r in rows]
+
+    def get(self, mrn: str) -> DeclarationRecord | None:
+        found = self._load(select(declarations).where(declarations.c.mrn == mrn))
+        return found[0] if found else None
+
+    def get_by_lrn(self, owner: str, lrn: str) -> DeclarationRecord | None:
+        found = self._load(
+            select(declarations).where(declarations.c.owner == owner, declarations.c.lrn == lrn)
+        )
+        return found[0] if found else None
+
+    def stored_lrns(self, owner: str, lrns: Sequence[str]) -> dict[str, StoredLrn]:
+        found: dict[str, StoredLrn] = {}
+        unique = sorted(set(lrns))
+        for start in range(0, len(unique), _LRN_CHUNK):
+            query = select(declarations.c.lrn, declarations.c.mrn, declarations.c.digest).where(
+                declarations.c.owner == owner,
+                declarations.c.lrn.in_(unique[start : start + _LRN_CHUNK]),
+            )
+            for row in self._conn.execute(query):
+                found[row.lrn] = StoredLrn(row.mrn, row.digest)
+        return found
+
+    def add(self, records: Sequence[DeclarationRecord]) -> None:
+        if not records:
+            return
+        try:
+            ids = (
+                self._conn.execute(
+                    insert(declarations).returning(declarations.c.id, sort_by_parameter_order=True),
+                    [record_row(r) for r in records],
+                )
+                .scalars()
+                .all()
+            )
+        except IntegrityError as exc:
+            if "lrn" in str(exc.orig).lower():
+                raise DuplicateLrn(str(exc.orig)) from exc
+            raise
+        rows: list[dict[str, Any]] = []
+        for record, new_id in zip(records, ids, strict=True):
+            record.id = new_id
+            rows.extend(item_rows(new_id, record.declaration))
+        self._conn.execute(insert(goods_items), rows)
+
+    def update(self, record: DeclarationRecord, expected_version: int) -> None:
+        row = record_row(record)
+        result = self._conn.execute(
+            update(declarations)
+            .where(declarations.c.mrn == record.mrn, declarations.c.version == expected_version)
+            .values(**row)
+        )
+        if result.rowcount != 1:
+            raise StaleVersion(record.mrn, expected_version, expected_version + 1)
+        decl_id = self._conn.execute(
+            select(declarations.c.id).where(declarations.c.mrn == record.mrn)
+        ).scalar_one()
+        record.id = decl_id
+        self._conn.execute(delete(goods_items).where(goods_items.c.declaration_id == decl_id))
+        self._conn.execute(insert(goods_items), item_rows(decl_id, record.declaration))
+
+    def add_events(self, events: Iterable[tuple[str, DeclarationEvent]]) -> None:
+        pending = list(events)
+        if not pending:
+            return
+        mrns = {mrn for mrn, _ in pending}
+        ids = dict(
+            self._conn.execute(
+                select(declarations.c.mrn, declarations.c.id).where(declarations.c.mrn.in_(mrns))
+            )
+            .tuples()
+            .all()
+        )
+        self._conn.execute(
+            insert(declaration_events),
+            [
+                {
+                    "declaration_id": ids[mrn],
+                    "action": e.action,
+                    "from_state": e.from_state,
+                    "to_state": e.to_state,
+                    "actor": e.actor,
+                    "at": e.at,
+                    "reason": e.reason,
+                }
+                for mrn, e in pending
+            ],
+        )
+
+    def events(self, mrn: str) -> list[DeclarationEvent]:
+        query = (
+            select(declaration_events)
+            .join(declarations, declarations.c.id == declaration_events.c.declaration_id)
+            .where(declarations.c.mrn == mrn)
+            .order_by(declaration_events.c.id)
+        )
+        return [
+            DeclarationEvent(r.action, r.from_state, r.to_state, r.actor, r.at, r.reason)
+            for r in self._conn.execute(query)
+        ]
+
+    def find(
+        self, flt: DeclarationFilter, viewer: Principal, after: int | None, limit: int
+    ) -> list[DeclarationRecord]:
+        d = declarations.c
+        query = select(declarations).order_by(d.id).limit(limit)
+        if viewer.role not in STAFF:
+            party = viewer.party or ""
+            query = query.where(
+                or_(
+                    d.owner == party,
+                    d.declarant_id == party,
+                    d.exporter_id == party,
+                    d.importer_id == party,
+                )
+            )
+        return self._load(query.where(*_conditions(flt, after)))
+
+
+def _conditions(flt: DeclarationFilter, after: int | None) -> list[ColumnElement[bool]]:
+    d = declarations.c
+    found: list[ColumnElement[bool]] = []
+    if flt.status is not None:
+        found.append(d.status == flt.status)
+    if flt.type is not None:
+        found.append(d.type == flt.type)
+    if flt.trader is not None:
+        found.append(
+            or_(
+                d.owner == flt.trader,
+                d.declarant_id == flt.trader,
+                d.exporter_id == flt.trader,
+                d.importer_id == flt.trader,
+            )
+        )
+    if flt.lodged_from is not None:
+        found.append(d.lodged_at >= flt.lodged_from)
+    if flt.lodged_to is not None:
+        found.append(d.lodged_at < flt.lodged_to)
+    if after is not None:
+        found.append(d.id > after)
+    if flt.hs_prefix is not None:
+        found.append(
+            select(goods_items.c.declaration_id)
+            .where(
+                goods_items.c.declaration_id == d.id,
+                goods_items.c.hs_code.startswith(flt.hs_prefix, autoescape=True),
+            )
+            .exists()
+        )
+    return found
+
+
+class SqlUserRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(
+        self,
+        name: str,
+        role: str,
+        party: str | None,
+        key_id: str,
+        key_hash: str,
+        created_at: datetime,
+    ) -> UserRecord:
+        new_id = self._conn.execute(
+            insert(users).returning(users.c.id),
+            {
+                "name": name,
+                "role": role,
+                "party": party,
+                "key_id": key_id,
+                "key_hash": key_hash,
+                "created_at": created_at,
+                "active": True,
+            },
+        ).scalar_one()
+        return UserRecord(new_id, name, role, party, key_id, key_hash, created_at)
+
+    def _one(self, query: Select[Any]) -> UserRecord | None:
+        row = self._conn.execute(query).first()
+        return UserRecord(**row._mapping) if row else None
+
+    def by_key_id(self, key_id: str) -> UserRecord | None:
+        return self._one(select(users).where(users.c.key_id == key_id))
+
+    def by_name(self, name: str) -> UserRecord | None:
+        return self._one(select(users).where(users.c.name == name))
+
+    def set_key(self, user_id: int, key_id: str, key_hash: str) -> None:
+        self._conn.execute(
+            update(users).where(users.c.id == user_id).values(key_id=key_id, key_hash=key_hash)
+        )
+
+    def all(self) -> list[UserRecord]:
+        return [
+            UserRecord(**r._mapping) for r in self._conn.execute(select(users).order_by(users.c.id))
+        ]
+
+
+class SqlNomenclatureRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def replace(self, edition: str, rows: Iterable[tuple[str, str, int, str]]) -> int:
+        self._conn.execute(delete(hs_nomenclature))
+        values = [
+            {"code": c, "description": desc, "level": lvl, "section": sec, "edition": edition}
+            for c, desc, lvl, sec in rows
+        ]
+        if values:
+            self._conn.execute(insert(hs_nomenclature), values)
+        return len(values)
+
+    def subheadings(self) -> dict[str, str]:
+        query = select(hs_nomenclature.c.code, hs_nomenclature.c.description).where(
+            hs_nomenclature.c.level == 6
+        )
+        return dict(self._conn.execute(query).tuples().all())

@@ -1,0 +1,169 @@
+"""Stream declarations out of JSON Lines and CSV files, one `SourceDocument` at a time.
+
+CSV has one row per goods item; consecutive rows with the same `lrn` form one declaration.
+Declaration fields use dotted names (`exporter.country`, `invoice.amount`); item fields start
+with `item.` (`item.hs_code`). Nothing is read into memory beyond one declaration.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from typing import IO, Any
+
+from karakoram.domain.documents import SourceDocument
+from karakoram.domain.errors import FieldError
+
+ITEM_PREFIX = "item."
+
+CSV_HEADER_COLUMNS = (
+    "type",
+    "lrn",
+    "ucr",
+    *(
+        f"{p}.{f}"
+        for p in ("declarant", "exporter", "importer")
+        for f in ("name", "identifier", "country", "aeo")
+    ),
+    "office_of_lodgement",
+    "office_of_exit_entry",
+    "crossing",
+    "transport.registration",
+    "transport.nationality",
+    "driver.name",
+    "driver.passport_number",
+    "driver.nationality",
+    "invoice.amount",
+    "invoice.currency",
+    "incoterm",
+)
+CSV_ITEM_COLUMNS = tuple(
+    ITEM_PREFIX + f
+    for f in (
+        "hs_code",
+        "description",
+        "origin",
+        "quantity",
+        "unit",
+        "gross_mass",
+        "net_mass",
+        "value",
+        "preference",
+        "origin_certificate",
+    )
+)
+
+
+class ByteCounter(io.RawIOBase):
+    """Wraps a binary stream and counts bytes read, for progress bars."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._raw.read(len(buffer))
+        buffer[: len(data)] = data
+        self.count += len(data)
+        return len(data)
+
+
+def read_jsonl(lines: Iterable[str]) -> Iterator[SourceDocument]:
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        location = f"line {number}"
+        try:
+            yield SourceDocument(location, json.loads(line, parse_float=Decimal))
+        except json.JSONDecodeError as exc:
+            yield SourceDocument(
+                location,
+                errors=[
+                    FieldError("invalid_json", "", f"Line {number} is not valid JSON: {exc.msg}.")
+                ],
+            )
+
+
+def _nest(row: dict[str, str], columns: Iterable[str]) -> dict[str, Any]:
+    nested: dict[str, Any] = {}
+    for column in columns:
+        value = (row.get(column) or "").strip()
+        if not value:
+            continue
+        head, _, tail = column.partition(".")
+        if tail:
+            nested.setdefault(head, {})[tail] = value
+        else:
+            nested[head] = value
+    return nested
+
+
+def _group_document(
+    rows: list[tuple[int, dict[str, str]]], header_cols: list[str], item_cols: list[str]
+) -> SourceDocument:
+    first_line, first = rows[0]
+    location = f"rows {first_line}-{rows[-1][0]}" if len(rows) > 1 else f"row {first_line}"
+    errors = [
+        FieldError(
+            "inconsistent_rows",
+            "/" + col.replace(".", "/"),
+            f"Row {line} gives {col} = {row.get(col)!r}, row {first_line} gave "
+            f"{first.get(col)!r}; all rows of one declaration must agree.",
+        )
+        for line, row in rows[1:]
+        for col in header_cols
+        if (row.get(col) or "").strip() and row.get(col) != first.get(col)
+    ]
+    document = _nest(first, header_cols)
+    document["items"] = [_nest(row, item_cols).get("item", {}) for _, row in rows]
+    return SourceDocument(location, document, errors)
+
+
+def read_csv(text: IO[str]) -> Iterator[SourceDocument]:
+    reader = csv.DictReader(text)
+    columns = list(reader.fieldnames or [])
+    unknown = [c for c in columns if c not in CSV_HEADER_COLUMNS and c not in CSV_ITEM_COLUMNS]
+    if unknown or "lrn" not in columns:
+        problems = [
+            FieldError("unknown_field", f"/columns/{c}", f"Unknown CSV column {c!r}.")
+            for c in unknown
+        ]
+        if "lrn" not in columns:
+            problems.append(FieldError("required", "/columns/lrn", "The CSV needs an lrn column."))
+        yield SourceDocument("header", errors=problems)
+        return
+    header_cols = [c for c in columns if c in CSV_HEADER_COLUMNS]
+    item_cols = [c for c in columns if c in CSV_ITEM_COLUMNS]
+    group: list[tuple[int, dict[str, str]]] = []
+    for line, row in enumerate(reader, start=2):
+        if group and row.get("lrn") != group[0][1].get("lrn"):
+            yield _group_document(group, header_cols, item_cols)
+            group = []
+        group.append((line, row))
+    if group:
+        yield _group_document(group, header_cols, item_cols)
+
+
+def read_documents(stream: IO[bytes], fmt: str) -> Iterator[SourceDocument]:
+    """Declarations from a binary stream of JSON Lines (`jsonl`) or CSV (`csv`)."""
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    if fmt == "csv":
+        return read_csv(text)
+    if fmt == "jsonl":
+        return read_jsonl(text)
+    raise ValueError(f"unknown format {fmt!r}; use jsonl or csv")
+
+
+def format_of(filename: str) -> str:
+    lower = filename.lower()
+    if lower.endswith(".csv"):
+        return "csv"
+    if lower.endswith((".jsonl", ".ndjson")):
+        return "jsonl"
+    raise ValueError(f"Cannot tell the format of {filename!r}: name it .csv or .jsonl")

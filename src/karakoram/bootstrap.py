@@ -1,0 +1,95 @@
+"""The composition root: the one place that builds engines, hashers, clocks and services.
+
+Tests call `bootstrap` with their own engine, clock or hasher; nothing is built at import time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pycountry
+from sqlalchemy import Engine
+
+from karakoram.adapters.db.engine import build_engine
+from karakoram.adapters.db.migrate import current_revision, head_revision
+from karakoram.adapters.db.uow import SqlUnitOfWorkFactory
+from karakoram.adapters.hashing import Argon2Hasher
+from karakoram.config import Settings
+from karakoram.domain.codes import CodeLists, HsNomenclature
+from karakoram.domain.validation import NodeRules
+from karakoram.services.context import NodeContext
+from karakoram.services.unit_of_work import UnitOfWorkFactory
+from karakoram.services.users import Authenticator, SecretHasher
+
+
+class SchemaOutOfDate(RuntimeError):
+    """The database is missing or behind the code's migrations."""
+
+
+@dataclass
+class Node:
+    """Everything a running node is made of."""
+
+    settings: Settings
+    engine: Engine
+    ctx: NodeContext
+    hasher: SecretHasher
+    authenticator: Authenticator
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso_code_lists() -> tuple[frozenset[str], frozenset[str]]:
+    """ISO 3166-1 alpha-2 countries and ISO 4217 currencies from pycountry."""
+    countries = frozenset(c.alpha_2 for c in pycountry.countries)
+    currencies = frozenset(c.alpha_3 for c in pycountry.currencies)
+    return countries, currencies
+
+
+def load_nomenclature(uow: UnitOfWorkFactory) -> HsNomenclature | None:
+    with uow() as work:
+        subheadings = work.nomenclature.subheadings()
+    if not subheadings:
+        return None
+    return HsNomenclature("HS", frozenset(subheadings), subheadings)
+
+
+def ensure_schema(engine: Engine) -> None:
+    current, head = current_revision(engine), head_revision()
+    if current != head:
+        raise SchemaOutOfDate(
+            f"The database {engine.url.render_as_string(hide_password=True)} is at schema "
+            f"{current or 'none'}, the code needs {head}: run `karakoram db upgrade`."
+        )
+
+
+def bootstrap(
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    hasher: SecretHasher | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> Node:
+    """Build a node from settings; the database must already be at the latest schema."""
+    engine = engine or build_engine(settings.database_url)
+    ensure_schema(engine)
+    uow = SqlUnitOfWorkFactory(engine)
+    countries, currencies = iso_code_lists()
+    rules = NodeRules(
+        country=settings.country,
+        offices=frozenset(o.code for o in settings.offices),
+        crossings=frozenset(c.code for c in settings.crossings),
+        invoice_tolerance_ratio=settings.invoice_tolerance_ratio,
+        invoice_tolerance_absolute=settings.invoice_tolerance_absolute,
+    )
+    codes = CodeLists(countries, currencies, load_nomenclature(uow))
+    ctx = NodeContext(settings.administration, rules, codes, uow, clock)
+    hasher = hasher or Argon2Hasher()
+    return Node(settings, engine, ctx, hasher, Authenticator(uow, hasher))

@@ -1,0 +1,1 @@
+"""The customs domain: plain Python, standard library only (a test enforces it)."""

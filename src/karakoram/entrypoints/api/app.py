@@ -1,0 +1,52 @@
+"""The FastAPI app factory. `create_app` takes a built node; it builds nothing itself."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+import karakoram
+from karakoram.bootstrap import Node
+from karakoram.entrypoints.api.errors import install_error_handlers
+from karakoram.entrypoints.api.routes import declarations, users
+from karakoram.entrypoints.api.schemas import DeclarationIn
+
+
+def create_app(node: Node) -> FastAPI:
+    app = FastAPI(
+        title=f"Karakoram node {node.settings.administration}",
+        version=karakoram.__version__,
+        description=(
+            f"{node.settings.name}: goods declarations, clearance and exchange. "
+            "Authenticate with `Authorization: Bearer <API key>`."
+        ),
+    )
+    app.state.node = node
+    install_error_handlers(app)
+    app.include_router(declarations.router)
+    app.include_router(users.router)
+
+    @app.get("/health", tags=["system"])
+    def health() -> dict[str, str]:
+        """Liveness: the node answers and knows who it is."""
+        return {"status": "ok", "administration": node.settings.administration}
+
+    _publish_request_schema(app)
+    return app
+
+
+def _publish_request_schema(app: FastAPI) -> None:
+    """Add `DeclarationIn` to the OpenAPI components (the body is parsed by the domain)."""
+    original = app.openapi
+
+    def openapi() -> dict[str, object]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = original()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        defs = DeclarationIn.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(defs.pop("$defs", {}))
+        components["DeclarationIn"] = defs
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

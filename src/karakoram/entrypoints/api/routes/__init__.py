@@ -1,0 +1,1 @@
+"""Route modules; each is parse -> command -> handler -> response."""

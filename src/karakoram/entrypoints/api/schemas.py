@@ -1,0 +1,188 @@
+"""Shapes of request and response bodies, as published in the OpenAPI document.
+
+Requests are validated by the domain (`karakoram.domain.validation`) so that every error has a
+stable code and a pointer; `DeclarationIn` documents the same shape for clients, and a test
+keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from karakoram.domain.clearance import DeclarationEvent
+from karakoram.domain.declaration import DeclarationRecord, declaration_to_dict
+from karakoram.services.bulk import ImportResult
+from karakoram.services.unit_of_work import UserRecord
+
+Number = Decimal | str
+
+
+class PartyIn(BaseModel):
+    name: str
+    identifier: str = Field(description="Trader identifier (for example a TIN or EORI-like id).")
+    country: str = Field(description="ISO 3166-1 alpha-2.", examples=["CN"])
+    aeo: bool = Field(False, description="Authorised Economic Operator status.")
+
+
+class TransportIn(BaseModel):
+    registration: str
+    nationality: str
+
+
+class DriverIn(BaseModel):
+    name: str
+    passport_number: str
+    nationality: str
+
+
+class MoneyIn(BaseModel):
+    amount: Number
+    currency: str = Field(description="ISO 4217.", examples=["USD"])
+
+
+class GoodsItemIn(BaseModel):
+    hs_code: str = Field(description="6-digit HS subheading or 8-10 digit national line.")
+    description: str
+    origin: str = Field(description="Country of origin, ISO 3166-1 alpha-2.")
+    quantity: Number
+    unit: str = Field(description="UN/ECE Recommendation 20 unit, e.g. KGM, NAR.")
+    gross_mass: Number = Field(description="Kilograms.")
+    net_mass: Number = Field(description="Kilograms, not above gross mass.")
+    value: Number = Field(description="Item value in the invoice currency.")
+    preference: str | None = Field(None, description="Trade agreement claimed, if any.")
+    origin_certificate: str | None = Field(None, description="Origin certificate reference.")
+
+
+class DeclarationIn(BaseModel):
+    type: Literal["EX", "IM"]
+    lrn: str = Field(description="Your local reference; the idempotency key of the lodgement.")
+    ucr: str = Field(description="Unique consignment reference shared by export and import.")
+    declarant: PartyIn
+    exporter: PartyIn
+    importer: PartyIn
+    office_of_lodgement: str
+    office_of_exit_entry: str
+    crossing: str
+    transport: TransportIn
+    driver: DriverIn
+    invoice: MoneyIn
+    incoterm: str = Field(description="Incoterms 2020 rule.", examples=["DAP"])
+    items: list[GoodsItemIn]
+
+
+class EventOut(BaseModel):
+    action: str
+    from_state: str | None
+    to_state: str
+    actor: str
+    at: datetime
+    reason: str | None
+
+    @classmethod
+    def of(cls, e: DeclarationEvent) -> EventOut:
+        return cls(
+            action=e.action,
+            from_state=e.from_state,
+            to_state=e.to_state,
+            actor=e.actor,
+            at=e.at,
+            reason=e.reason,
+        )
+
+
+class DeclarationOut(BaseModel):
+    mrn: str
+    status: str
+    version: int
+    owner: str
+    lodged_at: datetime
+    updated_at: datetime
+    declaration: dict[str, Any]
+    timeline: list[EventOut] | None = None
+
+    @classmethod
+    def of(
+        cls, r: DeclarationRecord, events: list[DeclarationEvent] | None = None
+    ) -> DeclarationOut:
+        return cls(
+            mrn=r.mrn,
+            status=r.status,
+            version=r.version,
+            owner=r.owner,
+            lodged_at=r.lodged_at,
+            updated_at=r.updated_at,
+            declaration=declaration_to_dict(r.declaration),
+            timeline=None if events is None else [EventOut.of(e) for e in events],
+        )
+
+
+class PageOut(BaseModel):
+    items: list[DeclarationOut]
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page.")
+
+
+class CancelIn(BaseModel):
+    reason: str = Field(description="Why the declaration is cancelled.")
+
+
+class FieldErrorOut(BaseModel):
+    code: str
+    pointer: str
+    message: str
+
+
+class ImportResultOut(BaseModel):
+    location: str
+    lrn: str | None
+    outcome: str
+    mrn: str | None
+    errors: list[FieldErrorOut]
+
+    @classmethod
+    def of(cls, r: ImportResult) -> ImportResultOut:
+        return cls(
+            location=r.location,
+            lrn=r.lrn,
+            outcome=r.outcome.value,
+            mrn=r.mrn,
+            errors=[FieldErrorOut(**e.as_dict()) for e in r.errors],
+        )
+
+
+class BulkOut(BaseModel):
+    summary: dict[str, int]
+    results: list[ImportResultOut]
+
+
+class UserIn(BaseModel):
+    name: str
+    role: str
+    party: str | None = None
+
+
+class UserOut(BaseModel):
+    id: int
+    name: str
+    role: str
+    party: str | None
+    created_at: datetime
+    active: bool
+
+    @classmethod
+    def of(cls, u: UserRecord) -> UserOut:
+        return cls(
+            id=u.id,
+            name=u.name,
+            role=u.role,
+            party=u.party,
+            created_at=u.created_at,
+            active=u.active,
+        )
+
+
+class NewUserOut(UserOut):
+    api_key: str = Field(description="Shown once; the node keeps only its hash.")

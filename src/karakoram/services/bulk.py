@@ -1,0 +1,150 @@
+"""Bulk lodgement from a file: a bad declaration never blocks the good ones, and none is ever
+half-stored. Declarations are validated one by one and stored in batches, one transaction each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from itertools import islice
+
+from karakoram.domain.access import Principal, Role, require_role
+from karakoram.domain.clearance import DeclarationEvent
+from karakoram.domain.declaration import Declaration, DeclarationRecord, content_digest
+from karakoram.domain.documents import SourceDocument
+from karakoram.domain.errors import FieldError, LrnConflict, ValidationFailed
+from karakoram.services.context import NodeContext
+from karakoram.services.handlers import lodge_declaration, new_record, validate_for
+from karakoram.services.unit_of_work import DuplicateLrn, StoredLrn
+
+
+class Outcome(StrEnum):
+    CREATED = "created"
+    EXISTING = "existing"
+    REJECTED = "rejected"
+    CONFLICT = "conflict"
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    location: str
+    lrn: str | None
+    outcome: Outcome
+    mrn: str | None = None
+    errors: list[FieldError] = field(default_factory=list)
+
+
+def _batched(items: Iterable[SourceDocument], size: int) -> Iterator[tuple[SourceDocument, ...]]:
+    iterator = iter(items)
+    while batch := tuple(islice(iterator, size)):
+        yield batch
+
+
+def import_declarations(
+    documents: Iterable[SourceDocument],
+    principal: Principal,
+    ctx: NodeContext,
+    batch_size: int = 500,
+) -> Iterator[ImportResult]:
+    """Lodge every document, yielding one result per document in file order."""
+    require_role(principal, Role.TRADER)
+    for batch in _batched(documents, batch_size):
+        yield from _import_batch(batch, principal, ctx)
+
+
+def _lrn_of(doc: SourceDocument) -> str | None:
+    lrn = doc.data.get("lrn") if isinstance(doc.data, dict) else None
+    return lrn if isinstance(lrn, str) else None
+
+
+def _import_batch(
+    batch: tuple[SourceDocument, ...], principal: Principal, ctx: NodeContext
+) -> list[ImportResult]:
+    results: list[ImportResult | None] = [None] * len(batch)
+    valid: list[tuple[int, Declaration]] = []
+    for n, doc in enumerate(batch):
+        if doc.errors:
+            results[n] = ImportResult(
+                doc.location, _lrn_of(doc), Outcome.REJECTED, errors=doc.errors
+            )
+            continue
+        try:
+            valid.append((n, validate_for(principal, doc.data, ctx)))
+        except ValidationFailed as failed:
+            results[n] = ImportResult(
+                doc.location, _lrn_of(doc), Outcome.REJECTED, errors=failed.errors
+            )
+    try:
+        _store_batch(batch, valid, results, principal, ctx)
+    except DuplicateLrn:
+        _store_one_by_one(batch, valid, results, principal, ctx)
+    return [r for r in results if r is not None]
+
+
+def _store_batch(
+    batch: tuple[SourceDocument, ...],
+    valid: list[tuple[int, Declaration]],
+    results: list[ImportResult | None],
+    principal: Principal,
+    ctx: NodeContext,
+) -> None:
+    assert principal.party is not None
+    records: list[DeclarationRecord] = []
+    events: list[tuple[str, DeclarationEvent]] = []
+    with ctx.uow() as uow:
+        known = uow.declarations.stored_lrns(principal.party, [d.lrn for _, d in valid])
+        for n, declaration in valid:
+            digest = content_digest(declaration)
+            seen = known.get(declaration.lrn)
+            if seen is not None:
+                results[n] = _resubmission(batch[n].location, declaration.lrn, seen, digest)
+                continue
+            record, record_events = new_record(declaration, principal, ctx)
+            records.append(record)
+            events.extend((record.mrn, e) for e in record_events)
+            known[declaration.lrn] = StoredLrn(record.mrn, digest)
+            results[n] = ImportResult(
+                batch[n].location, declaration.lrn, Outcome.CREATED, record.mrn
+            )
+        uow.declarations.add(records)
+        uow.declarations.add_events(events)
+        uow.commit()
+
+
+def _resubmission(location: str, lrn: str, seen: StoredLrn, digest: str) -> ImportResult:
+    if seen.digest == digest:
+        return ImportResult(location, lrn, Outcome.EXISTING, seen.mrn)
+    conflict = LrnConflict(lrn, seen.mrn)
+    return ImportResult(
+        location,
+        lrn,
+        Outcome.CONFLICT,
+        seen.mrn,
+        [FieldError("lrn_conflict", "/lrn", conflict.detail)],
+    )
+
+
+def _store_one_by_one(
+    batch: tuple[SourceDocument, ...],
+    valid: list[tuple[int, Declaration]],
+    results: list[ImportResult | None],
+    principal: Principal,
+    ctx: NodeContext,
+) -> None:
+    """Slow path after a concurrent lodgement took one of the batch's LRNs."""
+    for n, declaration in valid:
+        location = batch[n].location
+        try:
+            lodged = lodge_declaration(batch[n].data, principal, ctx)
+        except LrnConflict as conflict:
+            results[n] = ImportResult(
+                location,
+                declaration.lrn,
+                Outcome.CONFLICT,
+                conflict.mrn,
+                [FieldError("lrn_conflict", "/lrn", conflict.detail)],
+            )
+            continue
+        outcome = Outcome.CREATED if lodged.created else Outcome.EXISTING
+        results[n] = ImportResult(location, declaration.lrn, outcome, lodged.record.mrn)

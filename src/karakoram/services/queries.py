@@ -1,0 +1,70 @@
+"""Read-side queries: what a caller may see, shaped for the API and the CLI."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+
+from karakoram.domain.access import Principal, Role, ensure_visible
+from karakoram.domain.clearance import DeclarationEvent
+from karakoram.domain.declaration import DeclarationRecord
+from karakoram.domain.errors import FieldError, PermissionDenied, ValidationFailed
+from karakoram.services.context import NodeContext
+from karakoram.services.unit_of_work import DeclarationFilter
+
+MAX_PAGE = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[DeclarationRecord]
+    next_cursor: str | None
+
+
+def get_declaration(
+    mrn: str, principal: Principal, ctx: NodeContext
+) -> tuple[DeclarationRecord, list[DeclarationEvent]]:
+    """A declaration and its timeline, if the caller may see it."""
+    with ctx.uow() as uow:
+        record = ensure_visible(principal, uow.declarations.get(mrn), mrn)
+        return record, uow.declarations.events(mrn)
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"d:{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, _, number = text.partition(":")
+        if kind != "d":
+            raise ValueError(kind)
+        return int(number)
+    except ValueError as exc:
+        raise ValidationFailed(
+            [FieldError("invalid_format", "/cursor", "The cursor is not one this node issued.")]
+        ) from exc
+
+
+def list_declarations(
+    flt: DeclarationFilter,
+    principal: Principal,
+    ctx: NodeContext,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page:
+    """Declarations the caller may see, oldest first, one page at a time."""
+    if principal.role is Role.PARTNER:
+        raise PermissionDenied("Partner nodes use the exchange, not the declaration list.")
+    if not 1 <= limit <= MAX_PAGE:
+        raise ValidationFailed(
+            [FieldError("invalid_format", "/limit", f"limit must be between 1 and {MAX_PAGE}.")]
+        )
+    after = decode_cursor(cursor) if cursor else None
+    with ctx.uow() as uow:
+        rows = uow.declarations.find(flt, principal, after, limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last_id = rows[-1].id if rows else None
+    return Page(rows, encode_cursor(last_id) if more and last_id is not None else None)

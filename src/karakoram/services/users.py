@@ -1,0 +1,134 @@
+"""Users and their API keys. A key is shown once; the node keeps only its hash."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Protocol
+
+from karakoram.domain.access import Principal, Role
+from karakoram.domain.errors import AuthenticationFailed, Conflict, FieldError, ValidationFailed
+from karakoram.services.context import NodeContext
+from karakoram.services.unit_of_work import UnitOfWorkFactory, UserRecord
+
+KEY_PREFIX = "kk"
+
+
+class SecretHasher(Protocol):
+    """A slow, salted password hash (argon2 in production)."""
+
+    def hash(self, secret: str) -> str: ...
+    def verify(self, hashed: str, secret: str) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class NewKey:
+    user: UserRecord
+    api_key: str
+
+
+def _new_key() -> tuple[str, str, str]:
+    key_id = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    return key_id, secret, f"{KEY_PREFIX}_{key_id}_{secret}"
+
+
+def add_user(
+    name: str, role: str, party: str | None, ctx: NodeContext, hasher: SecretHasher
+) -> NewKey:
+    """Create a user and return its API key (the only time the key is visible)."""
+    errors = []
+    if role not in {r.value for r in Role}:
+        errors.append(
+            FieldError(
+                "unknown_role",
+                "/role",
+                f"{role!r} is not a role; use one of " + ", ".join(r.value for r in Role),
+            )
+        )
+    if role == Role.TRADER.value and not party:
+        errors.append(
+            FieldError("required", "/party", "A trader needs the trader identifier it acts for.")
+        )
+    if not name.strip():
+        errors.append(FieldError("required", "/name", "A user needs a name."))
+    if errors:
+        raise ValidationFailed(errors)
+    key_id, secret, api_key = _new_key()
+    with ctx.uow() as uow:
+        if uow.users.by_name(name) is not None:
+            raise Conflict(f"A user named {name!r} already exists.")
+        user = uow.users.add(
+            name.strip(), role, party or None, key_id, hasher.hash(secret), ctx.clock()
+        )
+        uow.commit()
+    return NewKey(user, api_key)
+
+
+def issue_key(name: str, ctx: NodeContext, hasher: SecretHasher) -> NewKey:
+    """Give an existing user a new key; the old one stops working."""
+    key_id, secret, api_key = _new_key()
+    with ctx.uow() as uow:
+        user = uow.users.by_name(name)
+        if user is None:
+            raise ValidationFailed([FieldError("unknown_user", "/name", f"No user {name!r}.")])
+        uow.users.set_key(user.id, key_id, hasher.hash(secret))
+        uow.commit()
+    return NewKey(user, api_key)
+
+
+def list_users(ctx: NodeContext) -> list[UserRecord]:
+    with ctx.uow() as uow:
+        return uow.users.all()
+
+
+class Authenticator:
+    """Checks bearer keys. Verified keys are remembered briefly so that argon2's deliberate
+    slowness is paid once per key and minute, not once per request."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        hasher: SecretHasher,
+        ttl_seconds: float = 60,
+        capacity: int = 4096,
+    ) -> None:
+        self._uow = uow
+        self._hasher = hasher
+        self._ttl = ttl_seconds
+        self._capacity = capacity
+        self._cache: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def authenticate(self, api_key: str | None) -> Principal:
+        if not api_key:
+            raise AuthenticationFailed("Send your API key as 'Authorization: Bearer <key>'.")
+        fingerprint = hashlib.sha256(api_key.encode()).hexdigest()
+        with self._lock:
+            hit = self._cache.get(fingerprint)
+            if hit and hit[0] > time.monotonic():
+                return hit[1]
+        principal = self._verify(api_key)
+        with self._lock:
+            self._cache[fingerprint] = (time.monotonic() + self._ttl, principal)
+            while len(self._cache) > self._capacity:
+                self._cache.popitem(last=False)
+        return principal
+
+    def forget(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+    def _verify(self, api_key: str) -> Principal:
+        parts = api_key.split("_", 2)
+        if len(parts) != 3 or parts[0] != KEY_PREFIX:
+            raise AuthenticationFailed("That is not a Karakoram API key.")
+        with self._uow() as uow:
+            user = uow.users.by_key_id(parts[1])
+        if user is None or not user.active or not self._hasher.verify(user.key_hash, parts[2]):
+            raise AuthenticationFailed("Unknown or revoked API key.")
+        return Principal(user.id, user.name, Role(user.role), user.party)
