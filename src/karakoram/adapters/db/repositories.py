@@ -115,13 +115,8 @@ class SqlDeclarationRepository:
         if not pending:
             return
         mrns = {mrn for mrn, _ in pending}
-        ids = dict(
-            self._conn.execute(
-                select(declarations.c.mrn, declarations.c.id).where(declarations.c.mrn.in_(mrns))
-            )
-            .tuples()
-            .all()
-        )
+        query = select(declarations.c.mrn, declarations.c.id).where(declarations.c.mrn.in_(mrns))
+        ids = {mrn: decl_id for mrn, decl_id in self._conn.execute(query)}
         self._conn.execute(
             insert(declaration_events),
             [
@@ -268,4 +263,4 @@ class SqlNomenclatureRepository:
         query = select(hs_nomenclature.c.code, hs_nomenclature.c.description).where(
             hs_nomenclature.c.level == 6
         )
-        return dict(self._conn.execute(query).tuples().all())
+        return {code: text for code, text in self._conn.execute(query)}

@@ -1,0 +1,67 @@
+"""Test data: a valid export declaration and helpers to bend it."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+TRADER = "91650100MA77XY1234"
+OTHER_TRADER = "91650100MA88ZZ5678"
+IMPORTER = "PK-NTN-4412345"
+
+
+def item(**overrides: Any) -> dict[str, Any]:
+    base = {"hs_code": "847130", "description": "Portable computers", "origin": "CN",
+            "quantity": "10", "unit": "NAR", "gross_mass": "30", "net_mass": "25",
+            "value": "5000"}
+    base.update(overrides)
+    return base
+
+
+def declaration(lrn: str = "LRN-1", declarant: str = TRADER, items: int = 2,
+                **overrides: Any) -> dict[str, Any]:
+    """A valid export from the China-side node's default configuration."""
+    goods = [item() for _ in range(items)]
+    doc: dict[str, Any] = {
+        "type": "EX", "lrn": lrn, "ucr": f"UCR-{lrn}",
+        "declarant": {"name": "Kashgar Silk Road Trading", "identifier": declarant,
+                      "country": "CN", "aeo": True},
+        "exporter": {"name": "Kashgar Silk Road Trading", "identifier": declarant,
+                     "country": "CN"},
+        "importer": {"name": "Hunza Valley Traders", "identifier": IMPORTER, "country": "PK"},
+        "office_of_lodgement": "CNKSG", "office_of_exit_entry": "CNKJB",
+        "crossing": "KHUNJERAB",
+        "transport": {"registration": "XJ-A1234", "nationality": "CN"},
+        "driver": {"name": "Aili Maimaiti", "passport_number": "E1234567",
+                   "nationality": "CN"},
+        "invoice": {"amount": str(5000 * items), "currency": "USD"},
+        "incoterm": "DAP",
+        "items": goods,
+    }
+    doc.update(overrides)
+    return doc
+
+
+def import_declaration(lrn: str = "IM-1", declarant: str = IMPORTER) -> dict[str, Any]:
+    """A valid import into the China-side node (exporter in PK, importer in CN)."""
+    doc = declaration(lrn, declarant=declarant)
+    doc["type"] = "IM"
+    doc["exporter"] = {"name": "Sost Exports", "identifier": "PK-NTN-99", "country": "PK"}
+    doc["importer"] = {"name": "Urumqi Importers", "identifier": declarant, "country": "CN"}
+    return doc
+
+
+def bend(doc: dict[str, Any], pointer: str, value: Any) -> dict[str, Any]:
+    """A copy of `doc` with the field at JSON `pointer` set to `value` (or removed if ...)."""
+    out = copy.deepcopy(doc)
+    *path, last = pointer.strip("/").split("/")
+    target: Any = out
+    for part in path:
+        target = target[int(part)] if isinstance(target, list) else target[part]
+    if value is ...:
+        del target[int(last) if isinstance(target, list) else last]
+    elif isinstance(target, list):
+        target[int(last)] = value
+    else:
+        target[last] = value
+    return out

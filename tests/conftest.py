@@ -1,0 +1,78 @@
+"""Shared fixtures: a node on real SQLite always, and on PostgreSQL when configured.
+
+Set KARAKORAM_TEST_DATABASE_URL=postgresql://user@host:port/db to run every storage test on
+PostgreSQL as well; each test gets its own schema, dropped afterwards. Without it those tests
+are skipped and say why.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import Engine, text
+
+from karakoram.adapters.db.engine import build_engine
+from karakoram.adapters.db.migrate import upgrade
+from karakoram.adapters.hashing import Argon2Hasher
+from karakoram.adapters.nomenclature import read_nomenclature
+from karakoram.bootstrap import Node, bootstrap
+from karakoram.config import load_settings
+from karakoram.services.nomenclature import replace_nomenclature
+
+PG_URL_VARIABLE = "KARAKORAM_TEST_DATABASE_URL"
+EXAMPLE_HS = Path(__file__).parent.parent / "src" / "karakoram" / "data" / "example_hs.csv"
+REAL_HS = Path(__file__).parent.parent.parent / "shared" / "data" / "hs2022" / (
+    "harmonized-system.csv")
+
+
+def fast_hasher() -> Argon2Hasher:
+    """Real argon2id with the cheapest parameters, so tests stay fast."""
+    return Argon2Hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
+def _postgres_engine() -> Iterator[Engine]:
+    url = os.environ.get(PG_URL_VARIABLE)
+    if not url:
+        pytest.skip(f"PostgreSQL not configured: set {PG_URL_VARIABLE} to run this on it")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = build_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = build_engine(url, schema=schema, pool_size=4)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An engine on an empty database of each kind."""
+    if request.param == "postgresql":
+        yield from _postgres_engine()
+        return
+    engine = build_engine(f"sqlite:///{tmp_path / 'node.db'}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def engine(empty_engine: Engine) -> Engine:
+    upgrade(empty_engine)
+    return empty_engine
+
+
+@pytest.fixture
+def node(engine: Engine) -> Iterator[Node]:
+    built = bootstrap(load_settings(database_url=str(engine.url)), engine=engine,
+                      hasher=fast_hasher())
+    replace_nomenclature("example", read_nomenclature(EXAMPLE_HS), built.ctx)
+    yield built

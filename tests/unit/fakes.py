@@ -1,0 +1,177 @@
+"""In-memory stand-ins for the storage ports, so handlers run in microseconds."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import Self
+
+from karakoram.domain.access import STAFF, Principal
+from karakoram.domain.clearance import DeclarationEvent
+from karakoram.domain.codes import CodeLists, HsNomenclature
+from karakoram.domain.declaration import DeclarationRecord
+from karakoram.domain.errors import StaleVersion
+from karakoram.domain.validation import NodeRules
+from karakoram.services.context import NodeContext
+from karakoram.services.unit_of_work import DeclarationFilter, DuplicateLrn, StoredLrn, UserRecord
+
+COUNTRIES = frozenset({"CN", "PK", "US", "DE", "AF", "IN"})
+CURRENCIES = frozenset({"CNY", "PKR", "USD", "EUR"})
+SUBHEADINGS = frozenset({"847130", "854442", "740311", "520512", "120740", "080510"})
+
+
+class FakeStore:
+    """What a database would hold: committed state only."""
+
+    def __init__(self) -> None:
+        self.declarations: dict[str, DeclarationRecord] = {}
+        self.events: list[tuple[str, DeclarationEvent]] = []
+        self.users: dict[int, UserRecord] = {}
+        self.hs: dict[str, str] = {}
+        self.ids = itertools.count(1)
+        self.commits = 0
+
+
+class FakeDeclarations:
+    def __init__(self, work: FakeUnitOfWork) -> None:
+        self._w = work
+
+    def get(self, mrn: str) -> DeclarationRecord | None:
+        found = self._w.decl.get(mrn)
+        return copy.copy(found) if found else None
+
+    def get_by_lrn(self, owner: str, lrn: str) -> DeclarationRecord | None:
+        return next((copy.copy(r) for r in self._w.decl.values()
+                     if r.owner == owner and r.declaration.lrn == lrn), None)
+
+    def stored_lrns(self, owner: str, lrns: Sequence[str]) -> dict[str, StoredLrn]:
+        return {r.declaration.lrn: StoredLrn(r.mrn, r.digest)
+                for r in self._w.decl.values()
+                if r.owner == owner and r.declaration.lrn in set(lrns)}
+
+    def add(self, records: Sequence[DeclarationRecord]) -> None:
+        for record in records:
+            if self.get_by_lrn(record.owner, record.declaration.lrn):
+                raise DuplicateLrn(record.declaration.lrn)
+            record.id = next(self._w.store.ids)
+            self._w.decl[record.mrn] = copy.copy(record)
+
+    def update(self, record: DeclarationRecord, expected_version: int) -> None:
+        current = self._w.decl[record.mrn]
+        if current.version != expected_version:
+            raise StaleVersion(record.mrn, expected_version, current.version)
+        self._w.decl[record.mrn] = copy.copy(record)
+
+    def add_events(self, events: Iterable[tuple[str, DeclarationEvent]]) -> None:
+        self._w.evts.extend(events)
+
+    def events(self, mrn: str) -> list[DeclarationEvent]:
+        return [e for m, e in self._w.evts if m == mrn]
+
+    def find(self, flt: DeclarationFilter, viewer: Principal, after: int | None,
+             limit: int) -> list[DeclarationRecord]:
+        rows = sorted(self._w.decl.values(), key=lambda r: r.id or 0)
+        if viewer.role not in STAFF:
+            rows = [r for r in rows if viewer.party == r.owner
+                    or viewer.party in r.declaration.party_identifiers()]
+        if flt.status:
+            rows = [r for r in rows if r.status == flt.status]
+        if after is not None:
+            rows = [r for r in rows if (r.id or 0) > after]
+        return rows[:limit]
+
+
+class FakeUsers:
+    def __init__(self, work: FakeUnitOfWork) -> None:
+        self._w = work
+
+    def add(self, name: str, role: str, party: str | None, key_id: str, key_hash: str,
+            created_at: datetime) -> UserRecord:
+        user = UserRecord(next(self._w.store.ids), name, role, party, key_id, key_hash,
+                          created_at)
+        self._w.usr[user.id] = user
+        return user
+
+    def by_key_id(self, key_id: str) -> UserRecord | None:
+        return next((u for u in self._w.usr.values() if u.key_id == key_id), None)
+
+    def by_name(self, name: str) -> UserRecord | None:
+        return next((u for u in self._w.usr.values() if u.name == name), None)
+
+    def set_key(self, user_id: int, key_id: str, key_hash: str) -> None:
+        old = self._w.usr[user_id]
+        self._w.usr[user_id] = UserRecord(old.id, old.name, old.role, old.party, key_id,
+                                            key_hash, old.created_at)
+
+    def all(self) -> list[UserRecord]:
+        return list(self._w.usr.values())
+
+
+class FakeNomenclature:
+    def __init__(self, work: FakeUnitOfWork) -> None:
+        self._w = work
+
+    def replace(self, edition: str, rows: Iterable[tuple[str, str, int, str]]) -> int:
+        self._w.hs_rows = {c: d for c, d, _, _ in rows}
+        return len(self._w.hs_rows)
+
+    def subheadings(self) -> dict[str, str]:
+        return {c: d for c, d in self._w.hs_rows.items() if len(c) == 6}
+
+
+class FakeUnitOfWork:
+    """Works on private copies of the store; `commit` publishes them, anything else drops them."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+        self.declarations = FakeDeclarations(self)
+        self.users = FakeUsers(self)
+        self.nomenclature = FakeNomenclature(self)
+        self.rollback()
+
+    def __enter__(self) -> Self:
+        self.rollback()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.rollback()
+
+    def commit(self) -> None:
+        s = self.store
+        s.declarations, s.events = dict(self.decl), list(self.evts)
+        s.users, s.hs = dict(self.usr), dict(self.hs_rows)
+        s.commits += 1
+
+    def rollback(self) -> None:
+        s = self.store
+        self.decl = dict(s.declarations)
+        self.evts = list(s.events)
+        self.usr = dict(s.users)
+        self.hs_rows = dict(s.hs)
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+def fake_context(store: FakeStore | None = None, clock: Clock | None = None,
+                 nomenclature: bool = True) -> NodeContext:
+    store = store or FakeStore()
+    codes = CodeLists(COUNTRIES, CURRENCIES,
+                      HsNomenclature("test", SUBHEADINGS) if nomenclature else None)
+    rules = NodeRules(country="CN", offices=frozenset({"CNKJB", "CNKSG"}),
+                      crossings=frozenset({"KHUNJERAB"}))
+    return NodeContext("CN-URC", rules, codes, lambda: FakeUnitOfWork(store), clock or Clock())

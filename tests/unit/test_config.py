@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from karakoram.config import Settings, load_settings
+from karakoram.domain.validation import DECLARATION_FIELDS
+from karakoram.entrypoints.api.schemas import DeclarationIn
+
+
+def test_defaults_run_a_development_node_on_sqlite(monkeypatch):
+    monkeypatch.delenv("KARAKORAM_DATABASE_URL", raising=False)
+    settings = load_settings()
+    assert settings.environment == "development"
+    assert settings.database_url.startswith("sqlite")
+    assert {o.code for o in settings.offices} == {"CNKJB", "CNKSG"}
+
+
+def test_production_refuses_a_placeholder_secret():
+    with pytest.raises(ValidationError, match="secret_key"):
+        load_settings(environment="production")
+    with pytest.raises(ValidationError, match="secret_key"):
+        load_settings(environment="production", secret_key="change-me")
+    ok = load_settings(environment="production", secret_key="x" * 40)
+    assert ok.environment == "production"
+
+
+def test_toml_file_then_environment_overrides(tmp_path, monkeypatch):
+    config = tmp_path / "pk.toml"
+    config.write_text(
+        'administration = "PK-GB"\ncountry = "PK"\nport = 8101\n'
+        '[[offices]]\ncode = "PKSST"\nname = "Sost dry port"\n')
+    monkeypatch.setenv("KARAKORAM_PORT", "9000")
+    settings = load_settings(config)
+    assert settings.administration == "PK-GB"
+    assert [o.code for o in settings.offices] == ["PKSST"]
+    assert settings.port == 9000
+
+
+def test_a_missing_config_file_is_an_error(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        load_settings(tmp_path / "nope.toml")
+
+
+def test_unknown_settings_are_refused(tmp_path):
+    config = tmp_path / "typo.toml"
+    config.write_text('adminstration = "PK-GB"\n')
+    with pytest.raises(ValidationError, match="adminstration"):
+        load_settings(config)
+
+
+def test_every_setting_is_documented():
+    undocumented = [name for name, field in Settings.model_fields.items()
+                    if not field.description]
+    assert undocumented == []
+
+
+def test_published_request_schema_matches_what_the_domain_accepts():
+    assert set(DeclarationIn.model_fields) == DECLARATION_FIELDS
