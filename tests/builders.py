@@ -11,29 +11,42 @@ IMPORTER = "PK-NTN-4412345"
 
 
 def item(**overrides: Any) -> dict[str, Any]:
-    base = {"hs_code": "847130", "description": "Portable computers", "origin": "CN",
-            "quantity": "10", "unit": "NAR", "gross_mass": "30", "net_mass": "25",
-            "value": "5000"}
+    base = {
+        "hs_code": "847130",
+        "description": "Portable computers",
+        "origin": "CN",
+        "quantity": "10",
+        "unit": "NAR",
+        "gross_mass": "30",
+        "net_mass": "25",
+        "value": "5000",
+    }
     base.update(overrides)
     return base
 
 
-def declaration(lrn: str = "LRN-1", declarant: str = TRADER, items: int = 2,
-                **overrides: Any) -> dict[str, Any]:
+def declaration(
+    lrn: str = "LRN-1", declarant: str = TRADER, items: int = 2, **overrides: Any
+) -> dict[str, Any]:
     """A valid export from the China-side node's default configuration."""
     goods = [item() for _ in range(items)]
     doc: dict[str, Any] = {
-        "type": "EX", "lrn": lrn, "ucr": f"UCR-{lrn}",
-        "declarant": {"name": "Kashgar Silk Road Trading", "identifier": declarant,
-                      "country": "CN", "aeo": True},
-        "exporter": {"name": "Kashgar Silk Road Trading", "identifier": declarant,
-                     "country": "CN"},
+        "type": "EX",
+        "lrn": lrn,
+        "ucr": f"UCR-{lrn}",
+        "declarant": {
+            "name": "Kashgar Silk Road Trading",
+            "identifier": declarant,
+            "country": "CN",
+            "aeo": True,
+        },
+        "exporter": {"name": "Kashgar Silk Road Trading", "identifier": declarant, "country": "CN"},
         "importer": {"name": "Hunza Valley Traders", "identifier": IMPORTER, "country": "PK"},
-        "office_of_lodgement": "CNKSG", "office_of_exit_entry": "CNKJB",
+        "office_of_lodgement": "CNKSG",
+        "office_of_exit_entry": "CNKJB",
         "crossing": "KHUNJERAB",
         "transport": {"registration": "XJ-A1234", "nationality": "CN"},
-        "driver": {"name": "Aili Maimaiti", "passport_number": "E1234567",
-                   "nationality": "CN"},
+        "driver": {"name": "Aili Maimaiti", "passport_number": "E1234567", "nationality": "CN"},
         "invoice": {"amount": str(5000 * items), "currency": "USD"},
         "incoterm": "DAP",
         "items": goods,

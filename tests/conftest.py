@@ -26,8 +26,9 @@ from karakoram.services.nomenclature import replace_nomenclature
 
 PG_URL_VARIABLE = "KARAKORAM_TEST_DATABASE_URL"
 EXAMPLE_HS = Path(__file__).parent.parent / "src" / "karakoram" / "data" / "example_hs.csv"
-REAL_HS = Path(__file__).parent.parent.parent / "shared" / "data" / "hs2022" / (
-    "harmonized-system.csv")
+REAL_HS = (
+    Path(__file__).parent.parent.parent / "shared" / "data" / "hs2022" / ("harmonized-system.csv")
+)
 
 
 def fast_hasher() -> Argon2Hasher:
@@ -72,7 +73,8 @@ def engine(empty_engine: Engine) -> Engine:
 
 @pytest.fixture
 def node(engine: Engine) -> Iterator[Node]:
-    built = bootstrap(load_settings(database_url=str(engine.url)), engine=engine,
-                      hasher=fast_hasher())
+    built = bootstrap(
+        load_settings(database_url=str(engine.url)), engine=engine, hasher=fast_hasher()
+    )
     replace_nomenclature("example", read_nomenclature(EXAMPLE_HS), built.ctx)
     yield built

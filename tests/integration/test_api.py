@@ -48,7 +48,9 @@ def test_invalid_declaration_is_422_problem_listing_every_error(client, keys):
     problem = response.json()
     assert problem["status"] == 422 and problem["type"].startswith("urn:karakoram:problem:")
     assert {(e["code"], e["pointer"]) for e in problem["errors"]} == {
-        ("unknown_hs_code", "/items/0/hs_code"), ("unknown_country", "/items/1/origin")}
+        ("unknown_hs_code", "/items/0/hs_code"),
+        ("unknown_country", "/items/1/origin"),
+    }
     assert client.get("/declarations", headers=keys.officer).json()["items"] == []
 
 
@@ -83,30 +85,37 @@ def test_get_shows_the_timeline(client, keys):
     mrn = lodge(client, keys).json()["mrn"]
     body = client.get(f"/declarations/{mrn}", headers=keys.trader).json()
     assert [(e["action"], e["to_state"]) for e in body["timeline"]] == [
-        ("lodge", "lodged"), ("accept", "accepted")]
+        ("lodge", "lodged"),
+        ("accept", "accepted"),
+    ]
     assert body["timeline"][0]["actor"] == "kashgar"
 
 
 def test_list_filters_and_cursor_pagination(client, keys):
     for n in range(4):
         lodge(client, keys, declaration(f"A{n}"))
-    lodge(client, keys, bend(bend(declaration("COPPER"), "/items/0/hs_code", "740311"),
-                             "/items/1/hs_code", "740311"))
+    lodge(
+        client,
+        keys,
+        bend(
+            bend(declaration("COPPER"), "/items/0/hs_code", "740311"), "/items/1/hs_code", "740311"
+        ),
+    )
     other = declaration("T1", declarant=OTHER_TRADER)
     client.post("/declarations", json=other, headers=keys.other)
     page = client.get("/declarations?limit=2", headers=keys.trader).json()
     seen = [d["declaration"]["lrn"] for d in page["items"]]
     while page["next_cursor"]:
-        page = client.get(f"/declarations?limit=2&cursor={page['next_cursor']}",
-                          headers=keys.trader).json()
+        page = client.get(
+            f"/declarations?limit=2&cursor={page['next_cursor']}", headers=keys.trader
+        ).json()
         seen += [d["declaration"]["lrn"] for d in page["items"]]
     assert seen == ["A0", "A1", "A2", "A3", "COPPER"]
     copper = client.get("/declarations?hs_prefix=7403", headers=keys.officer).json()["items"]
     assert [d["declaration"]["lrn"] for d in copper] == ["COPPER"]
     by_trader = client.get(f"/declarations?trader={OTHER_TRADER}", headers=keys.officer)
     assert [d["declaration"]["lrn"] for d in by_trader.json()["items"]] == ["T1"]
-    assert client.get("/declarations?status=cancelled", headers=keys.officer).json()[
-        "items"] == []
+    assert client.get("/declarations?status=cancelled", headers=keys.officer).json()["items"] == []
     future = client.get("/declarations?lodged_from=2999-01-01T00:00:00Z", headers=keys.officer)
     assert future.json()["items"] == []
 
@@ -119,18 +128,31 @@ def test_bad_query_parameters_are_422_with_pointers(client, keys):
 
 def test_amend_then_cancel_then_no_more_changes(client, keys):
     mrn = lodge(client, keys).json()["mrn"]
-    amended = client.put(f"/declarations/{mrn}", json=bend(declaration(), "/incoterm", "FCA"),
-                         headers=keys.trader | {"If-Match": '"1"'})
+    amended = client.put(
+        f"/declarations/{mrn}",
+        json=bend(declaration(), "/incoterm", "FCA"),
+        headers=keys.trader | {"If-Match": '"1"'},
+    )
     assert amended.status_code == 200 and amended.json()["version"] == 2
-    stale = client.put(f"/declarations/{mrn}", json=bend(declaration(), "/incoterm", "CPT"),
-                       headers=keys.trader | {"If-Match": '"1"'})
+    stale = client.put(
+        f"/declarations/{mrn}",
+        json=bend(declaration(), "/incoterm", "CPT"),
+        headers=keys.trader | {"If-Match": '"1"'},
+    )
     assert stale.status_code == 409
-    assert client.get(f"/declarations/{mrn}", headers=keys.trader).json()[
-        "declaration"]["incoterm"] == "FCA"
-    assert client.post(f"/declarations/{mrn}/cancel", json={"reason": "sale fell through"},
-                       headers=keys.other).status_code == 404
-    cancelled = client.post(f"/declarations/{mrn}/cancel", json={"reason": "sale fell through"},
-                            headers=keys.trader)
+    assert (
+        client.get(f"/declarations/{mrn}", headers=keys.trader).json()["declaration"]["incoterm"]
+        == "FCA"
+    )
+    assert (
+        client.post(
+            f"/declarations/{mrn}/cancel", json={"reason": "sale fell through"}, headers=keys.other
+        ).status_code
+        == 404
+    )
+    cancelled = client.post(
+        f"/declarations/{mrn}/cancel", json={"reason": "sale fell through"}, headers=keys.trader
+    )
     assert cancelled.json()["status"] == "cancelled"
     refused = client.put(f"/declarations/{mrn}", json=declaration(), headers=keys.trader)
     assert refused.status_code == 409
@@ -141,8 +163,9 @@ def test_amend_then_cancel_then_no_more_changes(client, keys):
 
 
 def test_administrators_add_users_and_see_the_key_once(client, keys):
-    created = client.post("/users", json={"name": "broker", "role": "trader", "party": "B-1"},
-                          headers=keys.admin)
+    created = client.post(
+        "/users", json={"name": "broker", "role": "trader", "party": "B-1"}, headers=keys.admin
+    )
     assert created.status_code == 201
     key = created.json()["api_key"]
     me = client.get("/users/me", headers={"Authorization": f"Bearer {key}"}).json()

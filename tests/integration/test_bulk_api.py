@@ -9,16 +9,22 @@ from tests.unit.test_files import write_csv
 
 
 def test_jsonl_upload_reports_each_declaration(client, keys):
-    lines = [declaration("J1"), bend(declaration("J2"), "/items/0/unit", "BOX"),
-             declaration("J3")]
+    lines = [declaration("J1"), bend(declaration("J2"), "/items/0/unit", "BOX"), declaration("J3")]
     body = "\n".join(json.dumps(d) for d in lines) + "\n{broken\n"
-    response = client.post("/declarations/bulk", content=body.encode(),
-                           headers=keys.trader | {"Content-Type": "application/x-ndjson"})
+    response = client.post(
+        "/declarations/bulk",
+        content=body.encode(),
+        headers=keys.trader | {"Content-Type": "application/x-ndjson"},
+    )
     assert response.status_code == 200
     report = response.json()
     assert report["summary"] == {"created": 2, "existing": 0, "rejected": 2, "conflict": 0}
     assert [r["outcome"] for r in report["results"]] == [
-        "created", "rejected", "created", "rejected"]
+        "created",
+        "rejected",
+        "created",
+        "rejected",
+    ]
     assert report["results"][1]["errors"][0]["pointer"] == "/items/0/unit"
     assert report["results"][3]["location"] == "line 4"
     stored = client.get("/declarations", headers=keys.trader).json()["items"]
@@ -41,7 +47,10 @@ def test_csv_upload_groups_rows_and_is_idempotent(client, keys):
 
 
 def test_unsupported_upload_type_is_refused(client, keys):
-    response = client.post("/declarations/bulk", content=b"<xml/>",
-                           headers=keys.trader | {"Content-Type": "application/xml"})
+    response = client.post(
+        "/declarations/bulk",
+        content=b"<xml/>",
+        headers=keys.trader | {"Content-Type": "application/xml"},
+    )
     assert response.status_code == 422
     assert response.json()["errors"][0]["code"] == "unsupported_media_type"

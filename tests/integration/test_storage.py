@@ -57,7 +57,8 @@ def test_a_declaration_round_trips_exactly(node):
 def test_uncommitted_work_is_rolled_back(node):
     me = Principal(1, "kashgar", Role.TRADER, TRADER)
     record, _ = handlers.new_record(
-        handlers.validate_for(me, declaration(), node.ctx), me, node.ctx)
+        handlers.validate_for(me, declaration(), node.ctx), me, node.ctx
+    )
     with node.ctx.uow() as uow:
         uow.declarations.add([record])
     with node.ctx.uow() as uow:
@@ -68,7 +69,8 @@ def test_the_database_enforces_one_declaration_per_trader_and_lrn(node, engine):
     me = Principal(1, "kashgar", Role.TRADER, TRADER)
     handlers.lodge_declaration(declaration(), me, node.ctx)
     record, _ = handlers.new_record(
-        handlers.validate_for(me, declaration(), node.ctx), me, node.ctx)
+        handlers.validate_for(me, declaration(), node.ctx), me, node.ctx
+    )
     with pytest.raises(DuplicateLrn), SqlUnitOfWorkFactory(engine)() as uow:
         uow.declarations.add([record])
 

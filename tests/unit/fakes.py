@@ -44,13 +44,21 @@ class FakeDeclarations:
         return copy.copy(found) if found else None
 
     def get_by_lrn(self, owner: str, lrn: str) -> DeclarationRecord | None:
-        return next((copy.copy(r) for r in self._w.decl.values()
-                     if r.owner == owner and r.declaration.lrn == lrn), None)
+        return next(
+            (
+                copy.copy(r)
+                for r in self._w.decl.values()
+                if r.owner == owner and r.declaration.lrn == lrn
+            ),
+            None,
+        )
 
     def stored_lrns(self, owner: str, lrns: Sequence[str]) -> dict[str, StoredLrn]:
-        return {r.declaration.lrn: StoredLrn(r.mrn, r.digest)
-                for r in self._w.decl.values()
-                if r.owner == owner and r.declaration.lrn in set(lrns)}
+        return {
+            r.declaration.lrn: StoredLrn(r.mrn, r.digest)
+            for r in self._w.decl.values()
+            if r.owner == owner and r.declaration.lrn in set(lrns)
+        }
 
     def add(self, records: Sequence[DeclarationRecord]) -> None:
         for record in records:
@@ -71,12 +79,16 @@ class FakeDeclarations:
     def events(self, mrn: str) -> list[DeclarationEvent]:
         return [e for m, e in self._w.evts if m == mrn]
 
-    def find(self, flt: DeclarationFilter, viewer: Principal, after: int | None,
-             limit: int) -> list[DeclarationRecord]:
+    def find(
+        self, flt: DeclarationFilter, viewer: Principal, after: int | None, limit: int
+    ) -> list[DeclarationRecord]:
         rows = sorted(self._w.decl.values(), key=lambda r: r.id or 0)
         if viewer.role not in STAFF:
-            rows = [r for r in rows if viewer.party == r.owner
-                    or viewer.party in r.declaration.party_identifiers()]
+            rows = [
+                r
+                for r in rows
+                if viewer.party == r.owner or viewer.party in r.declaration.party_identifiers()
+            ]
         if flt.status:
             rows = [r for r in rows if r.status == flt.status]
         if after is not None:
@@ -88,10 +100,16 @@ class FakeUsers:
     def __init__(self, work: FakeUnitOfWork) -> None:
         self._w = work
 
-    def add(self, name: str, role: str, party: str | None, key_id: str, key_hash: str,
-            created_at: datetime) -> UserRecord:
-        user = UserRecord(next(self._w.store.ids), name, role, party, key_id, key_hash,
-                          created_at)
+    def add(
+        self,
+        name: str,
+        role: str,
+        party: str | None,
+        key_id: str,
+        key_hash: str,
+        created_at: datetime,
+    ) -> UserRecord:
+        user = UserRecord(next(self._w.store.ids), name, role, party, key_id, key_hash, created_at)
         self._w.usr[user.id] = user
         return user
 
@@ -103,8 +121,9 @@ class FakeUsers:
 
     def set_key(self, user_id: int, key_id: str, key_hash: str) -> None:
         old = self._w.usr[user_id]
-        self._w.usr[user_id] = UserRecord(old.id, old.name, old.role, old.party, key_id,
-                                            key_hash, old.created_at)
+        self._w.usr[user_id] = UserRecord(
+            old.id, old.name, old.role, old.party, key_id, key_hash, old.created_at
+        )
 
     def all(self) -> list[UserRecord]:
         return list(self._w.usr.values())
@@ -136,8 +155,12 @@ class FakeUnitOfWork:
         self.rollback()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.rollback()
 
     def commit(self) -> None:
@@ -167,11 +190,14 @@ class Clock:
         self.now += timedelta(**kwargs)
 
 
-def fake_context(store: FakeStore | None = None, clock: Clock | None = None,
-                 nomenclature: bool = True) -> NodeContext:
+def fake_context(
+    store: FakeStore | None = None, clock: Clock | None = None, nomenclature: bool = True
+) -> NodeContext:
     store = store or FakeStore()
-    codes = CodeLists(COUNTRIES, CURRENCIES,
-                      HsNomenclature("test", SUBHEADINGS) if nomenclature else None)
-    rules = NodeRules(country="CN", offices=frozenset({"CNKJB", "CNKSG"}),
-                      crossings=frozenset({"KHUNJERAB"}))
+    codes = CodeLists(
+        COUNTRIES, CURRENCIES, HsNomenclature("test", SUBHEADINGS) if nomenclature else None
+    )
+    rules = NodeRules(
+        country="CN", offices=frozenset({"CNKJB", "CNKSG"}), crossings=frozenset({"KHUNJERAB"})
+    )
     return NodeContext("CN-URC", rules, codes, lambda: FakeUnitOfWork(store), clock or Clock())

@@ -29,7 +29,8 @@ def test_toml_file_then_environment_overrides(tmp_path, monkeypatch):
     config = tmp_path / "pk.toml"
     config.write_text(
         'administration = "PK-GB"\ncountry = "PK"\nport = 8101\n'
-        '[[offices]]\ncode = "PKSST"\nname = "Sost dry port"\n')
+        '[[offices]]\ncode = "PKSST"\nname = "Sost dry port"\n'
+    )
     monkeypatch.setenv("KARAKORAM_PORT", "9000")
     settings = load_settings(config)
     assert settings.administration == "PK-GB"
@@ -50,8 +51,7 @@ def test_unknown_settings_are_refused(tmp_path):
 
 
 def test_every_setting_is_documented():
-    undocumented = [name for name, field in Settings.model_fields.items()
-                    if not field.description]
+    undocumented = [name for name, field in Settings.model_fields.items() if not field.description]
     assert undocumented == []
 
 

@@ -23,18 +23,24 @@ def imported_roots(path: Path) -> set[str]:
 
 def test_domain_imports_only_the_standard_library():
     offenders = {
-        path.name: sorted(root for root in imported_roots(path)
-                          if root not in sys.stdlib_module_names and root != "karakoram")
+        path.name: sorted(
+            root
+            for root in imported_roots(path)
+            if root not in sys.stdlib_module_names and root != "karakoram"
+        )
         for path in DOMAIN.rglob("*.py")
     }
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
 def test_domain_does_not_import_outer_layers():
-    outer = [(path.name, line) for path in DOMAIN.rglob("*.py")
-             for line in path.read_text().splitlines()
-             if line.startswith(("from karakoram.", "import karakoram."))
-             and not line.startswith(("from karakoram.domain", "import karakoram.domain"))]
+    outer = [
+        (path.name, line)
+        for path in DOMAIN.rglob("*.py")
+        for line in path.read_text().splitlines()
+        if line.startswith(("from karakoram.", "import karakoram."))
+        and not line.startswith(("from karakoram.domain", "import karakoram.domain"))
+    ]
     assert outer == []
 
 

@@ -15,10 +15,13 @@ def to_csv_rows(doc: dict) -> list[dict[str, str]]:
     for column in CSV_HEADER_COLUMNS:
         head, _, tail = column.partition(".")
         value = doc.get(head, {}).get(tail) if tail else doc.get(head)
-        header[column] = "" if value is None else str(value).lower() if isinstance(
-            value, bool) else str(value)
-    return [header | {c: str(item.get(c.removeprefix("item."), "") or "")
-                      for c in CSV_ITEM_COLUMNS} for item in doc["items"]]
+        header[column] = (
+            "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+        )
+    return [
+        header | {c: str(item.get(c.removeprefix("item."), "") or "") for c in CSV_ITEM_COLUMNS}
+        for item in doc["items"]
+    ]
 
 
 def write_csv(docs: list[dict]) -> bytes:
@@ -57,7 +60,7 @@ def test_csv_with_unknown_columns_is_refused_as_a_whole():
 
 
 def test_jsonl_reports_the_line_of_bad_json_and_skips_blank_lines():
-    data = (json.dumps(declaration("A")) + "\n\n{not json\n" + json.dumps(declaration("B")))
+    data = json.dumps(declaration("A")) + "\n\n{not json\n" + json.dumps(declaration("B"))
     docs = list(read_documents(io.BytesIO(data.encode()), "jsonl"))
     assert [d.location for d in docs] == ["line 1", "line 3", "line 4"]
     assert docs[1].errors[0].code == "invalid_json"

@@ -42,7 +42,9 @@ def test_lodging_stores_an_accepted_declaration_with_two_events(ctx, store):
     assert lodged.record.status == "accepted"
     assert list(store.declarations) == [lodged.record.mrn]
     assert [(e.action, e.from_state, e.to_state) for _, e in store.events] == [
-        ("lodge", None, "lodged"), ("accept", "lodged", "accepted")]
+        ("lodge", None, "lodged"),
+        ("accept", "lodged", "accepted"),
+    ]
 
 
 def test_duplicate_lrn_returns_original_declaration(ctx, store):
@@ -84,7 +86,8 @@ def test_a_trader_lodges_only_as_declarant(ctx):
     with pytest.raises(ValidationFailed) as failed:
         handlers.lodge_declaration(declaration(declarant=OTHER_TRADER), ME, ctx)
     assert [(e.code, e.pointer) for e in failed.value.errors] == [
-        ("declarant_mismatch", "/declarant/identifier")]
+        ("declarant_mismatch", "/declarant/identifier")
+    ]
 
 
 def test_only_traders_lodge(ctx):
@@ -107,8 +110,14 @@ def test_a_party_named_on_the_declaration_may_see_it(ctx):
 
 def test_amend_replaces_content_bumps_version_and_records_event(ctx, store):
     mrn = handlers.lodge_declaration(declaration(), ME, ctx).record.mrn
-    amended = handlers.amend_declaration(mrn, bend(declaration(), "/incoterm", "FCA"), ME,
-                                         ctx, expected_version=1, reason="wrong incoterm")
+    amended = handlers.amend_declaration(
+        mrn,
+        bend(declaration(), "/incoterm", "FCA"),
+        ME,
+        ctx,
+        expected_version=1,
+        reason="wrong incoterm",
+    )
     assert amended.version == 2 and amended.declaration.incoterm == "FCA"
     assert store.declarations[mrn].declaration.incoterm == "FCA"
     assert store.events[-1][1].action == "amend"
@@ -119,8 +128,9 @@ def test_amend_with_stale_version_is_refused(ctx):
     mrn = handlers.lodge_declaration(declaration(), ME, ctx).record.mrn
     handlers.amend_declaration(mrn, bend(declaration(), "/incoterm", "FCA"), ME, ctx)
     with pytest.raises(StaleVersion):
-        handlers.amend_declaration(mrn, bend(declaration(), "/incoterm", "CPT"), ME, ctx,
-                                   expected_version=1)
+        handlers.amend_declaration(
+            mrn, bend(declaration(), "/incoterm", "CPT"), ME, ctx, expected_version=1
+        )
 
 
 def test_amend_cannot_change_the_lrn(ctx):
@@ -178,8 +188,13 @@ def test_bulk_stores_good_rows_and_reports_bad_ones(ctx, store):
     ]
     results = list(import_declarations(docs, ME, ctx, batch_size=4))
     assert [r.outcome for r in results] == [
-        Outcome.CREATED, Outcome.REJECTED, Outcome.REJECTED, Outcome.CREATED,
-        Outcome.EXISTING, Outcome.CONFLICT]
+        Outcome.CREATED,
+        Outcome.REJECTED,
+        Outcome.REJECTED,
+        Outcome.CREATED,
+        Outcome.EXISTING,
+        Outcome.CONFLICT,
+    ]
     assert results[1].errors[0].code == "unknown_hs_code"
     assert results[4].mrn == results[0].mrn
     assert sorted(r.declaration.lrn for r in store.declarations.values()) == ["B1", "B3"]

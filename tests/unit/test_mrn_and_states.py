@@ -41,8 +41,17 @@ def test_open_declarations_may_be_amended_and_cancelled(state):
     assert next_status(state, Action.CANCEL) is Status.CANCELLED
 
 
-@pytest.mark.parametrize("state", [Status.RELEASED, Status.CANCELLED, Status.SEIZED,
-                                   Status.EXITED, Status.CLEARED, Status.REJECTED])
+@pytest.mark.parametrize(
+    "state",
+    [
+        Status.RELEASED,
+        Status.CANCELLED,
+        Status.SEIZED,
+        Status.EXITED,
+        Status.CLEARED,
+        Status.REJECTED,
+    ],
+)
 @pytest.mark.parametrize("action", [Action.AMEND, Action.CANCEL])
 def test_closed_declarations_refuse_amend_and_cancel(state, action):
     with pytest.raises(InvalidTransition) as refused:

@@ -54,7 +54,8 @@ def _rows(path: Path) -> Iterator[HsRow]:
                         FieldError(
                             "invalid_format",
                             f"/rows/{line}",
-                            f"{path.name} line {line}: code {code!r} or level {level!r} is not numeric.",
+                            f"{path.name} line {line}: code {code!r} or level {level!r} "
+                            "is not numeric.",
                         )
                     ]
                 )

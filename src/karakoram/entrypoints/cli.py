@@ -235,9 +235,10 @@ def _print_summary(counts: Counter[str], rejected: list[ImportResult]) -> None:
         table.add_row(outcome.value, f"{counts[outcome.value]:,}")
     console.print(table)
     if rejected:
-        problems = Table(
-            "where", "LRN", "code", "pointer", "message", title=f"First {len(rejected)} refused"
-        )
+        problems = Table(title=f"First {len(rejected)} refused")
+        for column in ("where", "LRN", "code", "pointer"):
+            problems.add_column(column, no_wrap=True)
+        problems.add_column("message")
         for r in rejected:
             for e in r.errors:
                 problems.add_row(r.location, r.lrn or "", e.code, e.pointer, e.message)

@@ -1,0 +1,176 @@
+"""The `karakoram` command as an administrator uses it, in real processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.builders import bend, declaration
+from tests.conftest import EXAMPLE_HS, REAL_HS
+from tests.unit.test_files import write_csv
+
+TRADER = "91650100MA77XY1234"
+
+
+def run(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = os.environ | {
+        "KARAKORAM_DATABASE_URL": f"sqlite:///{workdir / 'node.db'}",
+        "COLUMNS": "200",
+        "NO_COLOR": "1",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "karakoram", *args],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if check and done.returncode != 0:
+        raise AssertionError(f"karakoram {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return done
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    run(tmp_path, "db", "upgrade")
+    run(tmp_path, "nomenclature", "load", str(EXAMPLE_HS))
+    return tmp_path
+
+
+def test_every_command_has_help(tmp_path):
+    for command in [
+        [],
+        ["db"],
+        ["users", "add"],
+        ["declarations", "import"],
+        ["nomenclature", "load"],
+        ["serve"],
+        ["quickstart"],
+    ]:
+        out = run(tmp_path, *command, "--help").stdout
+        assert "Usage" in out
+
+
+def test_users_add_prints_a_key_once_and_list_never_shows_it(workdir):
+    out = run(workdir, "users", "add", "kashgar", "--role", "trader", "--party", TRADER).stdout
+    key = next(line for line in out.splitlines() if line.startswith("kk_"))
+    listed = run(workdir, "users", "list").stdout
+    assert "kashgar" in listed and "trader" in listed and key not in listed
+    again = run(
+        workdir, "users", "add", "kashgar", "--role", "trader", "--party", TRADER, check=False
+    )
+    assert again.returncode == 1 and "already exists" in again.stderr
+
+
+def test_a_trader_user_needs_a_party(workdir):
+    done = run(workdir, "users", "add", "nobody", "--role", "trader", check=False)
+    assert done.returncode == 1 and "/party" in done.stderr
+
+
+def test_declarations_import_stores_good_rows_and_lists_bad_ones(workdir):
+    run(workdir, "users", "add", "kashgar", "--role", "trader", "--party", TRADER)
+    bad = bend(declaration("C2"), "/items/0/hs_code", "999911")
+    (workdir / "batch.csv").write_bytes(write_csv([declaration("C1"), bad, declaration("C3")]))
+    done = run(
+        workdir,
+        "declarations",
+        "import",
+        "batch.csv",
+        "--as",
+        "kashgar",
+        "--report",
+        "report.jsonl",
+        check=False,
+    )
+    assert done.returncode == 1  # something was refused
+    assert "Import summary" in done.stdout
+    assert "unknown_hs_code" in done.stdout and "/items/0/hs_code" in done.stdout
+    assert "100.0%" in done.stderr  # the progress bar reached the end
+    report = [json.loads(line) for line in (workdir / "report.jsonl").read_text().splitlines()]
+    assert [r["outcome"] for r in report] == ["created", "rejected", "created"]
+    again = run(
+        workdir,
+        "declarations",
+        "import",
+        "batch.csv",
+        "--as",
+        "kashgar",
+        "--report",
+        "again.jsonl",
+        check=False,
+    )
+    outcomes = [
+        json.loads(x)["outcome"] for x in (workdir / "again.jsonl").read_text().splitlines()
+    ]
+    assert outcomes == ["existing", "rejected", "existing"]
+    assert again.returncode == 1
+
+
+def test_a_node_without_schema_says_how_to_fix_it(tmp_path):
+    done = run(tmp_path, "users", "list", check=False)
+    assert done.returncode == 2 and "karakoram db upgrade" in done.stderr
+
+
+def test_nomenclature_load_refuses_a_file_of_the_wrong_shape(workdir):
+    (workdir / "bad.csv").write_text("code,text\n01,Animals\n")
+    done = run(workdir, "nomenclature", "load", "bad.csv", check=False)
+    assert done.returncode == 1 and "hscode" in done.stderr
+
+
+@pytest.mark.skipif(not REAL_HS.is_file(), reason=f"real HS 2022 file not found at {REAL_HS}")
+def test_the_real_hs_2022_nomenclature_loads(workdir):
+    out = run(workdir, "nomenclature", "load", str(REAL_HS)).stdout
+    assert "5613 subheadings" in out and "97 chapters" in out and "1229 headings" in out
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_answers_over_http(workdir):
+    out = run(workdir, "users", "add", "officer", "--role", "officer").stdout
+    key = next(line for line in out.splitlines() if line.startswith("kk_"))
+    port = _free_port()
+    env = os.environ | {"KARAKORAM_DATABASE_URL": f"sqlite:///{workdir / 'node.db'}"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "karakoram", "serve", "--port", str(port)], cwd=workdir, env=env
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.05)  # polling a starting process, bounded by the deadline
+        assert health.json() == {"status": "ok", "administration": "CN-URC"}
+        listed = httpx.get(
+            f"http://127.0.0.1:{port}/declarations", headers={"Authorization": f"Bearer {key}"}
+        )
+        assert listed.status_code == 200 and listed.json()["items"] == []
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_quickstart_sets_up_a_node_with_example_users(tmp_path):
+    out = run(tmp_path, "quickstart", "--no-serve", "--workdir", "nodes").stdout
+    assert "http://127.0.0.1:8000/docs" in out
+    keys = [line.split("=", 1)[1] for line in out.splitlines() if "export KEY_" in line]
+    assert len(keys) == 6 and all(k.startswith("kk_") for k in keys)
+    again = run(tmp_path, "quickstart", "--no-serve", "--workdir", "nodes").stdout
+    assert keys[0] not in again  # keys are re-issued, never shown twice
+    assert (tmp_path / "nodes" / "cn-urc.db").is_file()
