@@ -214,7 +214,10 @@ def prepare_node(database_url: str, traders: list[Trader]) -> tuple[Node, list[t
     """
     migrate(database_url)
     node = bootstrap(load_settings(database_url=database_url))
-    replace_nomenclature(hs_file().name, read_hs(), node.ctx)
+    # hs_nomenclature.edition is VARCHAR(20): "harmonized-system.csv" (what the CLI passes)
+    # is one character too long for PostgreSQL, so name the edition instead.
+    edition = "HS2022" if hs_file() == REAL_HS else "HS2022-example"
+    replace_nomenclature(edition, read_hs(), node.ctx)
     keys = []
     for t in traders:
         new = add_user(t.name, Role.TRADER.value, t.party, node.ctx, node.hasher)
