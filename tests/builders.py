@@ -40,7 +40,12 @@ def declaration(
             "country": "CN",
             "aeo": True,
         },
-        "exporter": {"name": "Kashgar Silk Road Trading", "identifier": declarant, "country": "CN"},
+        "exporter": {
+            "name": "Kashgar Silk Road Trading",
+            "identifier": declarant,
+            "country": "CN",
+            "aeo": True,
+        },
         "importer": {"name": "Hunza Valley Traders", "identifier": IMPORTER, "country": "PK"},
         "office_of_lodgement": "CNKSG",
         "office_of_exit_entry": "CNKJB",

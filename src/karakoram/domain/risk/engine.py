@@ -1,0 +1,144 @@
+"""Assess the risk of one declaration: rules, detectors, partner signals and random selection.
+
+The random draw is derived from the node's selection key and the MRN (HMAC-SHA256), so it is
+unpredictable to traders, reproducible for audit, and the same in a back-test as it was live.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from karakoram.domain.declaration import Declaration, DeclarationType
+from karakoram.domain.risk.channels import Channel, strictest
+from karakoram.domain.risk.compiled import CompiledRuleSet, Firing
+from karakoram.domain.risk.detectors import (
+    RiskHistory,
+    RiskSignal,
+    new_trader,
+    unit_value,
+    unit_value_outliers,
+)
+from karakoram.domain.risk.facts import declaration_facts, item_facts
+from karakoram.domain.risk.rules import Selectivity
+
+_RANDOM_ORDER = (Channel.RED, Channel.YELLOW, Channel.BLUE)
+
+
+def selection_draw(key: bytes, mrn: str) -> float:
+    """A uniform number in [0, 1) fixed by the selection key and the MRN."""
+    digest = hmac.new(key, mrn.encode(), hashlib.sha256).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def effective_rates(selectivity: Selectivity, d: Declaration) -> dict[Channel, float]:
+    """Random rates after the AEO reduction (own AEO, or partner AEO under mutual recognition)."""
+    responsible, partner = ((d.exporter, d.importer) if d.type is DeclarationType.EXPORT
+                            else (d.importer, d.exporter))
+    recognised = partner.aeo and partner.country in selectivity.mutual_recognition
+    factor = selectivity.aeo_factor if responsible.aeo or recognised else 1.0
+    return {c: selectivity.random_rates.get(c, 0.0) * factor for c in _RANDOM_ORDER}
+
+
+def random_channel(rates: Mapping[Channel, float], draw: float) -> Channel | None:
+    edge = 0.0
+    for channel in _RANDOM_ORDER:
+        edge += rates.get(channel, 0.0)
+        if draw < edge:
+            return channel
+    return None
+
+
+def score_channel(selectivity: Selectivity, score: int) -> Channel:
+    reached = [c for c, t in selectivity.thresholds.items() if score >= t]
+    return strictest(*reached)
+
+
+@dataclass(frozen=True, slots=True)
+class RiskDecision:
+    """The channel and everything that led to it."""
+
+    rule_set_version: int
+    channel: Channel
+    score: int
+    fired: tuple[Firing, ...]
+    signals: tuple[RiskSignal, ...]
+    draw: float
+    random_rates: Mapping[Channel, float]
+    random_channel: Channel | None
+    score_channel: Channel
+
+    def reasons(self) -> list[str]:
+        out = [f"rule {f.rule} ({f.description}) fired on "
+               + ", ".join(f"{k}={v}" for k, v in f.values.items()) for f in self.fired]
+        out += [f"{s.source}: {s.reason}" for s in self.signals]
+        if self.random_channel:
+            out.append(f"random selection for {self.random_channel.value} "
+                       f"(draw {self.draw:.4f})")
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rule_set_version": self.rule_set_version, "channel": self.channel.value,
+            "score": self.score, "score_channel": self.score_channel.value,
+            "draw": self.draw,
+            "random_rates": {c.value: r for c, r in self.random_rates.items()},
+            "random_channel": self.random_channel.value if self.random_channel else None,
+            "fired": [{"rule": f.rule, "description": f.description,
+                       "channel": f.channel.value if f.channel else None, "score": f.score,
+                       "item": f.item, "values": f.values} for f in self.fired],
+            "signals": [{"source": s.source, "reason": s.reason, "score": s.score,
+                         "channel": s.channel.value if s.channel else None, "item": s.item,
+                         "values": s.values} for s in self.signals],
+            "reasons": self.reasons(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RiskInput:
+    """One declaration with what the engine needs besides the rule set."""
+
+    mrn: str
+    declaration: Declaration
+    to_rule_currency: Decimal
+    to_node_currency: Decimal
+    draw: float
+    partner_signals: Sequence[RiskSignal] = ()
+
+
+def assess_risk(given: RiskInput, compiled: CompiledRuleSet, version: int,
+                history: RiskHistory) -> RiskDecision:
+    """Decide the channel: the strictest of rules, score, detectors and random selection."""
+    rule_set, d = compiled.rule_set, given.declaration
+    shared = declaration_facts(d, given.to_rule_currency)
+    fired = compiled.evaluate(shared, item_facts(d, shared, given.to_rule_currency))
+    signals = _detector_signals(given, rule_set.detectors, history)
+    score = sum(f.score for f in fired) + sum(s.score for s in signals)
+    rates = effective_rates(rule_set.selectivity, d)
+    by_random = random_channel(rates, given.draw)
+    by_score = score_channel(rule_set.selectivity, score)
+    channel = strictest(by_score, *(f.channel for f in fired if f.channel),
+                        *(s.channel for s in signals if s.channel),
+                        *([by_random] if by_random else []))
+    return RiskDecision(version, channel, score, tuple(fired), tuple(signals), given.draw,
+                        rates, by_random, by_score)
+
+
+def _detector_signals(given: RiskInput, settings: Any, history: RiskHistory
+                      ) -> list[RiskSignal]:
+    d = given.declaration
+    signals: list[RiskSignal] = []
+    if settings.unit_value:
+        values = [(i.hs_code, unit_value(i.value * given.to_node_currency, i.net_mass))
+                  for i in d.items]
+        signals += unit_value_outliers(values, history, settings)
+    if settings.new_trader:
+        responsible = d.exporter if d.type is DeclarationType.EXPORT else d.importer
+        signals += new_trader(responsible.identifier, history, settings)
+    if settings.partner_signals:
+        signals += given.partner_signals
+    return signals
