@@ -5,6 +5,7 @@ Tests call `bootstrap` with their own engine, clock or hasher; nothing is built 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from karakoram.config import Settings
 from karakoram.domain.codes import CodeLists, HsNomenclature
 from karakoram.domain.validation import NodeRules
 from karakoram.services.context import NodeContext
+from karakoram.services.policy import Parsers, PolicyCache
 from karakoram.services.unit_of_work import UnitOfWorkFactory
 from karakoram.services.users import Authenticator, SecretHasher
 
@@ -61,6 +63,11 @@ def load_nomenclature(uow: UnitOfWorkFactory) -> HsNomenclature | None:
     return HsNomenclature("HS", frozenset(subheadings), subheadings)
 
 
+def selection_key(secret: str) -> bytes:
+    """The key of the random selection draw, derived from (not equal to) the node secret."""
+    return hashlib.sha256(b"karakoram/selection/" + secret.encode()).digest()
+
+
 def ensure_schema(engine: Engine) -> None:
     current, head = current_revision(engine), head_revision()
     if current != head:
@@ -90,6 +97,15 @@ def bootstrap(
         invoice_tolerance_absolute=settings.invoice_tolerance_absolute,
     )
     codes = CodeLists(countries, currencies, load_nomenclature(uow))
-    ctx = NodeContext(settings.administration, rules, codes, uow, clock)
+    ctx = NodeContext(
+        settings.administration,
+        rules,
+        codes,
+        uow,
+        clock,
+        currency=settings.currency,
+        selection_key=selection_key(settings.secret_key.get_secret_value()),
+        policy=PolicyCache(Parsers(currencies, settings.currency)),
+    )
     hasher = hasher or Argon2Hasher()
     return Node(settings, engine, ctx, hasher, Authenticator(uow, hasher))

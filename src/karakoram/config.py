@@ -63,6 +63,7 @@ class Settings(BaseSettings):
     administration: str = Field("CN-URC", description="This administration's id.")
     name: str = Field("Urumqi Customs", description="This administration's name.")
     country: str = Field("CN", description="ISO 3166-1 alpha-2 country of the node.")
+    currency: str = Field("CNY", description="ISO 4217 currency duties are assessed and paid in.")
     database_url: str = Field(
         "sqlite:///karakoram.db", description="SQLAlchemy URL; sqlite:///FILE or postgresql://..."
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import itertools
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -10,13 +11,21 @@ from types import TracebackType
 from typing import Self
 
 from karakoram.domain.access import STAFF, Principal
-from karakoram.domain.clearance import DeclarationEvent
+from karakoram.domain.clearance import AWAITING_OFFICER, DeclarationEvent
 from karakoram.domain.codes import CodeLists, HsNomenclature
 from karakoram.domain.declaration import DeclarationRecord
 from karakoram.domain.errors import StaleVersion
 from karakoram.domain.validation import NodeRules
 from karakoram.services.context import NodeContext
-from karakoram.services.unit_of_work import DeclarationFilter, DuplicateLrn, StoredLrn, UserRecord
+from karakoram.services.policy import Parsers, PolicyCache
+from karakoram.services.unit_of_work import (
+    DeclarationFilter,
+    DuplicateLrn,
+    PolicyDocument,
+    QueueEntry,
+    StoredLrn,
+    UserRecord,
+)
 
 COUNTRIES = frozenset({"CN", "PK", "US", "DE", "AF", "IN"})
 CURRENCIES = frozenset({"CNY", "PKR", "USD", "EUR"})
@@ -31,6 +40,9 @@ class FakeStore:
         self.events: list[tuple[str, DeclarationEvent]] = []
         self.users: dict[int, UserRecord] = {}
         self.hs: dict[str, str] = {}
+        self.rows: list = []  # (kind, mrn, record) for assessments, controls, payments
+        self.docs: list[PolicyDocument] = []
+        self.activations: list[tuple[str, int]] = []
         self.ids = itertools.count(1)
         self.commits = 0
 
@@ -141,6 +153,116 @@ class FakeNomenclature:
         return {c: d for c, d in self._w.hs_rows.items() if len(c) == 6}
 
 
+class FakeClearance:
+    def __init__(self, work: FakeUnitOfWork) -> None:
+        self._w = work
+
+    def add_assessments(self, pairs):
+        for record, assessment in pairs:
+            self._w.rows.append(("assessment", record.mrn, assessment))
+
+    def _of(self, kind, mrn):
+        return [row for k, m, row in self._w.rows if k == kind and m == mrn]
+
+    def assessments(self, mrn):
+        return self._of("assessment", mrn)
+
+    def add_control(self, mrn, c):
+        self._w.rows.append(("control", mrn, c))
+
+    def controls(self, mrn):
+        return self._of("control", mrn)
+
+    def add_payment(self, mrn, p):
+        if any(x.reference == p.reference for x in self._of("payment", mrn)):
+            return False
+        self._w.rows.append(("payment", mrn, p))
+        return True
+
+    def payments(self, mrn):
+        return self._of("payment", mrn)
+
+    def queue(self, channel, office, waiting_before, limit):
+        rows = [
+            r
+            for r in self._w.decl.values()
+            if r.status in AWAITING_OFFICER
+            and (channel is None or r.channel == channel)
+            and (office is None or r.declaration.office_of_lodgement == office)
+            and (waiting_before is None or r.updated_at <= waiting_before)
+        ]
+        rows.sort(key=lambda r: (r.updated_at, r.id))
+        return [
+            QueueEntry(
+                r.mrn,
+                r.status,
+                r.channel,
+                r.declaration.type.value,
+                r.declaration.office_of_lodgement,
+                r.owner,
+                r.lodged_at,
+                r.updated_at,
+            )
+            for r in rows[:limit]
+        ]
+
+    def unit_values(self, hs6, limit):
+        found = [
+            v
+            for r in sorted(self._w.decl.values(), key=lambda r: -(r.id or 0))
+            for item, v in zip(r.declaration.items, r.unit_values, strict=False)
+            if item.hs_code.startswith(hs6)
+        ]
+        return found[:limit]
+
+    def trader_known(self, identifier):
+        return any(
+            identifier in (r.declaration.exporter.identifier, r.declaration.importer.identifier)
+            for r in self._w.decl.values()
+        )
+
+
+class FakePolicy:
+    def __init__(self, work: FakeUnitOfWork) -> None:
+        self._w = work
+
+    def add(self, kind, name, source, actor, at):
+        version = 1 + max((d.version for d in self._w.docs if d.kind == kind), default=0)
+        doc = PolicyDocument(kind, version, name, source, "draft", actor, at)
+        self._w.docs.append(doc)
+        return doc
+
+    def get(self, kind, version):
+        return next((d for d in self._w.docs if d.kind == kind and d.version == version), None)
+
+    def active(self, kind):
+        return next((d for d in self._w.docs if d.kind == kind and d.status == "active"), None)
+
+    def all(self, kind):
+        return [d for d in self._w.docs if d.kind == kind]
+
+    def activate(self, kind, version, actor, reason, at):
+        self._w.docs = [
+            dataclasses.replace(d, status="retired")
+            if d.kind == kind and d.status == "active"
+            else d
+            for d in self._w.docs
+        ]
+        self._w.docs = [
+            dataclasses.replace(d, status="active")
+            if d.kind == kind and d.version == version
+            else d
+            for d in self._w.docs
+        ]
+        self._w.activations.append((kind, version))
+
+    def activation_history(self, kind):
+        return [v for k, v in self._w.activations if k == kind]
+
+    def active_versions(self):
+        return {d.kind: d.version for d in self._w.docs if d.status == "active"}
+
+
 class FakeUnitOfWork:
     """Works on private copies of the store; `commit` publishes them, anything else drops them."""
 
@@ -149,6 +271,8 @@ class FakeUnitOfWork:
         self.declarations = FakeDeclarations(self)
         self.users = FakeUsers(self)
         self.nomenclature = FakeNomenclature(self)
+        self.clearance = FakeClearance(self)
+        self.policy = FakePolicy(self)
         self.rollback()
 
     def __enter__(self) -> Self:
@@ -167,6 +291,7 @@ class FakeUnitOfWork:
         s = self.store
         s.declarations, s.events = dict(self.decl), list(self.evts)
         s.users, s.hs = dict(self.usr), dict(self.hs_rows)
+        s.rows, s.docs, s.activations = list(self.rows), list(self.docs), list(self.activations)
         s.commits += 1
 
     def rollback(self) -> None:
@@ -175,6 +300,8 @@ class FakeUnitOfWork:
         self.evts = list(s.events)
         self.usr = dict(s.users)
         self.hs_rows = dict(s.hs)
+        self.rows, self.docs = list(s.rows), list(s.docs)
+        self.activations = list(s.activations)
 
 
 class Clock:
@@ -200,4 +327,13 @@ def fake_context(
     rules = NodeRules(
         country="CN", offices=frozenset({"CNKJB", "CNKSG"}), crossings=frozenset({"KHUNJERAB"})
     )
-    return NodeContext("CN-URC", rules, codes, lambda: FakeUnitOfWork(store), clock or Clock())
+    return NodeContext(
+        "CN-URC",
+        rules,
+        codes,
+        lambda: FakeUnitOfWork(store),
+        clock or Clock(),
+        currency="CNY",
+        selection_key=b"test-selection-key",
+        policy=PolicyCache(Parsers(CURRENCIES, "CNY")),
+    )

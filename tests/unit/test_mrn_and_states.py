@@ -102,9 +102,15 @@ def test_open_states_are_those_a_trader_may_change():
 
 
 def blockers(**overrides):
-    base = {"channel": Channel.GREEN, "documents_checked": False, "inspected": False,
-            "prohibited_found": False, "owed": Decimal(0), "covered": Decimal(0),
-            "currency": "PKR"}
+    base = {
+        "channel": Channel.GREEN,
+        "documents_checked": False,
+        "inspected": False,
+        "prohibited_found": False,
+        "owed": Decimal(0),
+        "covered": Decimal(0),
+        "currency": "PKR",
+    }
     return release_blockers(ReleaseState(**(base | overrides)))
 
 
@@ -122,7 +128,8 @@ def test_red_needs_an_inspection_and_yellow_a_document_check():
 
 def test_duties_must_be_paid_or_guaranteed():
     assert blockers(owed=Decimal("100"), covered=Decimal("60")) == [
-        "40 PKR of 100 owed is neither paid nor guaranteed"]
+        "40 PKR of 100 owed is neither paid nor guaranteed"
+    ]
     assert blockers(owed=Decimal("100"), covered=Decimal("100")) == []
 
 

@@ -53,47 +53,61 @@ def fired_ids(compiled: CompiledRuleSet, doc: dict) -> list[str]:
     return [f.rule for f in compiled.evaluate(shared, item_facts(d, shared, Decimal(1)))]
 
 
-def rule(rule_id: str, when: str, effect: str = 'score = 1') -> str:
+def rule(rule_id: str, when: str, effect: str = "score = 1") -> str:
     return f'\n[[rules]]\nid = "{rule_id}"\nwhen = {when}\n{effect}\n'
 
 
 # Each operator on the base declaration: 2 items of HS 847130, origin CN, value 5000,
 # net 25 kg (200 per kg), gross 30 kg each (60 in all), incoterm DAP, exporter AEO.
-@pytest.mark.parametrize(("when", "fires"), [
-    ('{ field = "incoterm", op = "eq", value = "DAP" }', True),
-    ('{ field = "incoterm", op = "eq", value = "FCA" }', False),
-    ('{ field = "incoterm", op = "ne", value = "FCA" }', True),
-    ('{ field = "origin", op = "in", value = ["PK", "CN"] }', True),
-    ('{ field = "origin", op = "not_in", value = ["PK", "CN"] }', False),
-    ('{ field = "hs_code", op = "prefix", value = ["85", "8471"] }', True),
-    ('{ field = "hs_code", op = "prefix", value = "85" }', False),
-    ('{ field = "value_per_kg", op = "lt", value = 200 }', False),
-    ('{ field = "value_per_kg", op = "le", value = 200 }', True),
-    ('{ field = "value_per_kg", op = "gt", value = 199.99 }', True),
-    ('{ field = "value_per_kg", op = "ge", value = 200.01 }', False),
-    ('{ field = "gross_mass", op = "between", value = [60, 61] }', True),
-    ('{ field = "gross_mass", op = "between", value = [61, 100] }', False),
-    ('{ field = "aeo", op = "is", value = true }', True),
-    ('{ field = "partner_aeo", op = "is", value = true }', False),
-    ('{ field = "trader", op = "eq", value = "PK-NTN-4412345" }', True),
-    ('{ field = "trader", op = "ne", value = "PK-NTN-4412345" }', False),
-    ('{ field = "preference_claimed", op = "is", value = false }', True),
-    ('{ field = "office", op = "eq", value = "CNKSG" }', True),
-    ('{ field = "crossing", op = "in", value = ["KHUNJERAB"] }', True),
-    ('{ all = [ { field = "origin", op = "eq", value = "CN" },'
-     ' { field = "incoterm", op = "eq", value = "FCA" } ] }', False),
-    ('{ any = [ { field = "origin", op = "eq", value = "PK" },'
-     ' { field = "incoterm", op = "eq", value = "DAP" } ] }', True),
-    ('{ not = { field = "origin", op = "eq", value = "CN" } }', False),
-])
+@pytest.mark.parametrize(
+    ("when", "fires"),
+    [
+        ('{ field = "incoterm", op = "eq", value = "DAP" }', True),
+        ('{ field = "incoterm", op = "eq", value = "FCA" }', False),
+        ('{ field = "incoterm", op = "ne", value = "FCA" }', True),
+        ('{ field = "origin", op = "in", value = ["PK", "CN"] }', True),
+        ('{ field = "origin", op = "not_in", value = ["PK", "CN"] }', False),
+        ('{ field = "hs_code", op = "prefix", value = ["85", "8471"] }', True),
+        ('{ field = "hs_code", op = "prefix", value = "85" }', False),
+        ('{ field = "value_per_kg", op = "lt", value = 200 }', False),
+        ('{ field = "value_per_kg", op = "le", value = 200 }', True),
+        ('{ field = "value_per_kg", op = "gt", value = 199.99 }', True),
+        ('{ field = "value_per_kg", op = "ge", value = 200.01 }', False),
+        ('{ field = "gross_mass", op = "between", value = [60, 61] }', True),
+        ('{ field = "gross_mass", op = "between", value = [61, 100] }', False),
+        ('{ field = "aeo", op = "is", value = true }', True),
+        ('{ field = "partner_aeo", op = "is", value = true }', False),
+        ('{ field = "trader", op = "eq", value = "PK-NTN-4412345" }', True),
+        ('{ field = "trader", op = "ne", value = "PK-NTN-4412345" }', False),
+        ('{ field = "preference_claimed", op = "is", value = false }', True),
+        ('{ field = "office", op = "eq", value = "CNKSG" }', True),
+        ('{ field = "crossing", op = "in", value = ["KHUNJERAB"] }', True),
+        (
+            '{ all = [ { field = "origin", op = "eq", value = "CN" },'
+            ' { field = "incoterm", op = "eq", value = "FCA" } ] }',
+            False,
+        ),
+        (
+            '{ any = [ { field = "origin", op = "eq", value = "PK" },'
+            ' { field = "incoterm", op = "eq", value = "DAP" } ] }',
+            True,
+        ),
+        ('{ not = { field = "origin", op = "eq", value = "CN" } }', False),
+    ],
+)
 def test_each_operator(when, fires):
     assert fired_ids(rules(rule("R", when)), declaration()) == (["R"] if fires else [])
 
 
 def test_an_item_rule_fires_when_one_item_meets_the_whole_condition():
     doc = bend(declaration(), "/items/1/origin", "AF")
-    compiled = rules(rule("R", '{ all = [ { field = "origin", op = "eq", value = "AF" },'
-                                ' { field = "hs_code", op = "prefix", value = ["8471"] } ] }'))
+    compiled = rules(
+        rule(
+            "R",
+            '{ all = [ { field = "origin", op = "eq", value = "AF" },'
+            ' { field = "hs_code", op = "prefix", value = ["8471"] } ] }',
+        )
+    )
     d = parsed(doc)
     shared = declaration_facts(d, Decimal(1))
     (firing,) = compiled.evaluate(shared, item_facts(d, shared, Decimal(1)))
@@ -113,11 +127,13 @@ def test_compiled_rules_agree_with_the_interpreter_on_random_rule_sets():
     body = ""
     for n in range(200):
         parts = [
-            "{ " + rng.choice(leaves)
+            "{ "
+            + rng.choice(leaves)
             .replace("{hs}", rng.choice(["84", "8471", "85", "7403"]))
             .replace("{c}", rng.choice(["CN", "AF"]))
             .replace("{n}", str(rng.choice([10, 300])))
-            .replace("{b}", rng.choice(["true", "false"])) + " }"
+            .replace("{b}", rng.choice(["true", "false"]))
+            + " }"
             for _ in range(3)
         ]
         kind = rng.choice(["all", "any"])
@@ -140,8 +156,7 @@ def test_compiled_rules_agree_with_the_interpreter_on_random_rule_sets():
     assert 0 < total < 30 * 200  # the cases exercise both outcomes
 
 
-def decide(doc: dict, body: str = "", header: str = QUIET, draw: float = 0.99,
-           history=None):
+def decide(doc: dict, body: str = "", header: str = QUIET, draw: float = 0.99, history=None):
     compiled = rules(body, header)
     given = RiskInput("26CN0000000000000E0", parsed(doc), Decimal(1), Decimal(1), draw)
     return assess_risk(given, compiled, 3, history or NoHistory())
@@ -151,8 +166,9 @@ def test_channel_precedence_is_red_yellow_blue_green():
     assert strictest(Channel.GREEN, Channel.BLUE) is Channel.BLUE
     assert strictest(Channel.BLUE, Channel.YELLOW) is Channel.YELLOW
     assert strictest(Channel.YELLOW, Channel.RED, Channel.GREEN) is Channel.RED
-    body = (rule("Y", '{ field = "origin", op = "eq", value = "CN" }', 'channel = "yellow"')
-            + rule("B", '{ field = "origin", op = "eq", value = "CN" }', 'channel = "blue"'))
+    body = rule("Y", '{ field = "origin", op = "eq", value = "CN" }', 'channel = "yellow"') + rule(
+        "B", '{ field = "origin", op = "eq", value = "CN" }', 'channel = "blue"'
+    )
     decision = decide(declaration(), body)
     assert decision.channel is Channel.YELLOW
     assert [f.rule for f in decision.fired] == ["Y", "B"]
@@ -168,17 +184,22 @@ def test_scores_add_up_to_a_threshold_channel():
 
 
 def test_random_selection_rates_hold_statistically():
-    header = '[rule_set]\nname = "r"\n[selectivity]\nrandom_rates = { red = 0.02, yellow = 0.05,'\
-             ' blue = 0.03 }\naeo_factor = 0.25\n[detectors]\nunit_value = false\n'\
-             'new_trader = false\n'
+    header = (
+        '[rule_set]\nname = "r"\n[selectivity]\nrandom_rates = { red = 0.02, yellow = 0.05,'
+        " blue = 0.03 }\naeo_factor = 0.25\n[detectors]\nunit_value = false\n"
+        "new_trader = false\n"
+    )
     compiled = rules("", header)
     d = parsed(bend(declaration(), "/exporter/aeo", False))
     counts = dict.fromkeys(Channel, 0)
     n = 20_000
     for k in range(n):
         draw = selection_draw(b"test-seed", f"26CN{k:013d}E")
-        counts[assess_risk(RiskInput("m", d, Decimal(1), Decimal(1), draw), compiled, 1,
-                           NoHistory()).channel] += 1
+        counts[
+            assess_risk(
+                RiskInput("m", d, Decimal(1), Decimal(1), draw), compiled, 1, NoHistory()
+            ).channel
+        ] += 1
     # binomial standard errors at n=20,000: red 0.10%, yellow 0.15%, blue 0.12%
     assert abs(counts[Channel.RED] / n - 0.02) < 0.004
     assert abs(counts[Channel.YELLOW] / n - 0.05) < 0.006
@@ -198,7 +219,8 @@ def test_aeo_traders_get_lower_random_rates_including_recognised_partner_aeos():
     assert plain[Channel.RED] == 0.02 and own[Channel.RED] == pytest.approx(0.005)
     partner_aeo = bend(import_declaration(), "/exporter/aeo", True)  # PK exporter, recognised
     assert effective_rates(selectivity, parsed(partner_aeo))[Channel.YELLOW] == pytest.approx(
-        0.0125)
+        0.0125
+    )
 
 
 def test_random_channel_bands():
@@ -242,14 +264,17 @@ def test_unit_value_outlier_detector_uses_median_and_mad():
     normal = decide(declaration(), header=DETECT, history=history)
     assert normal.signals == () and normal.channel is Channel.GREEN
     cheap = bend(bend(declaration(), "/items/1/value", "500"), "/invoice/amount", "5500")
-    flagged = decide(cheap, header=DETECT, history=history)  # 20 per kg: z = 0.6745 * (20 - 200) / 5 = -24.3
+    # 20 per kg: z = 0.6745 * (20 - 200) / 5 = -24.3
+    flagged = decide(cheap, header=DETECT, history=history)
     assert [(s.source, s.item) for s in flagged.signals] == [("unit_value_outlier", 1)]
     assert flagged.score == 40 and flagged.channel is Channel.YELLOW
 
 
 def test_outlier_detector_waits_for_enough_samples():
-    history = History({"847130": UnitValueStats.of("847130", [200.0, 210.0, 190.0])},
-                      traders=["91650100MA77XY1234"])
+    history = History(
+        {"847130": UnitValueStats.of("847130", [200.0, 210.0, 190.0])},
+        traders=["91650100MA77XY1234"],
+    )
     cheap = bend(bend(declaration(), "/items/1/value", "500"), "/invoice/amount", "5500")
     assert decide(cheap, header=DETECT, history=history).signals == ()
 
@@ -263,8 +288,7 @@ def test_new_trader_detector():
 def test_partner_signals_feed_the_score_through_the_hook():
     from karakoram.domain.risk.detectors import RiskSignal
 
-    signal = RiskSignal("partner_control", "partner seized goods of this trader", 0,
-                        Channel.RED)
+    signal = RiskSignal("partner_control", "partner seized goods of this trader", 0, Channel.RED)
     given = RiskInput("m", parsed(declaration()), Decimal(1), Decimal(1), 0.99, [signal])
     decision = assess_risk(given, rules(""), 1, NoHistory())
     assert decision.channel is Channel.RED
@@ -290,32 +314,64 @@ def errors_of(text: str) -> set[tuple[str, str]]:
     return {(e.code, e.pointer) for e in failed.value.errors}
 
 
-@pytest.mark.parametrize(("body", "code", "pointer"), [
-    (rule("R", '{ field = "colour", op = "eq", value = "red" }'),
-     "unknown_field", "/rules/0/when/field"),
-    (rule("R", '{ field = "value_per_kg", op = "prefix", value = "1" }'),
-     "invalid_operator", "/rules/0/when/op"),
-    (rule("R", '{ field = "value_per_kg", op = "lt", value = "cheap" }'),
-     "invalid_value", "/rules/0/when/value"),
-    (rule("R", '{ field = "aeo", op = "is", value = "yes" }'),
-     "invalid_value", "/rules/0/when/value"),
-    (rule("R", '{ field = "origin", op = "in", value = "CN" }'),
-     "invalid_value", "/rules/0/when/value"),
-    (rule("R", '{ field = "gross_mass", op = "between", value = [10, 1] }'),
-     "invalid_value", "/rules/0/when/value"),
-    (rule("R", '{ all = [] }'), "invalid_condition", "/rules/0/when/all"),
-    (rule("R", '{ all = [ { field = "origin", op = "eq", value = "CN" } ], any = [] }'),
-     "invalid_condition", "/rules/0/when"),
-    (rule("R", '{ field = "origin", op = "eq", value = "CN" }', 'channel = "purple"'),
-     "invalid_channel", "/rules/0/channel"),
-    (rule("R", '{ field = "origin", op = "eq", value = "CN" }', ""),
-     "no_effect", "/rules/0"),
-    (rule("R", '{ field = "origin", op = "eq", value = "CN", colour = 1 }'),
-     "unknown_key", "/rules/0/when/colour"),
-    (rule("R", '{ field = "origin", op = "eq", value = "CN" }')
-     + rule("R", '{ field = "origin", op = "eq", value = "PK" }'),
-     "duplicate_rule", "/rules/1/id"),
-])
+@pytest.mark.parametrize(
+    ("body", "code", "pointer"),
+    [
+        (
+            rule("R", '{ field = "colour", op = "eq", value = "red" }'),
+            "unknown_field",
+            "/rules/0/when/field",
+        ),
+        (
+            rule("R", '{ field = "value_per_kg", op = "prefix", value = "1" }'),
+            "invalid_operator",
+            "/rules/0/when/op",
+        ),
+        (
+            rule("R", '{ field = "value_per_kg", op = "lt", value = "cheap" }'),
+            "invalid_value",
+            "/rules/0/when/value",
+        ),
+        (
+            rule("R", '{ field = "aeo", op = "is", value = "yes" }'),
+            "invalid_value",
+            "/rules/0/when/value",
+        ),
+        (
+            rule("R", '{ field = "origin", op = "in", value = "CN" }'),
+            "invalid_value",
+            "/rules/0/when/value",
+        ),
+        (
+            rule("R", '{ field = "gross_mass", op = "between", value = [10, 1] }'),
+            "invalid_value",
+            "/rules/0/when/value",
+        ),
+        (rule("R", "{ all = [] }"), "invalid_condition", "/rules/0/when/all"),
+        (
+            rule("R", '{ all = [ { field = "origin", op = "eq", value = "CN" } ], any = [] }'),
+            "invalid_condition",
+            "/rules/0/when",
+        ),
+        (
+            rule("R", '{ field = "origin", op = "eq", value = "CN" }', 'channel = "purple"'),
+            "invalid_channel",
+            "/rules/0/channel",
+        ),
+        (rule("R", '{ field = "origin", op = "eq", value = "CN" }', ""), "no_effect", "/rules/0"),
+        (
+            rule("R", '{ field = "origin", op = "eq", value = "CN", colour = 1 }'),
+            "unknown_key",
+            "/rules/0/when/colour",
+        ),
+        (
+            rule("R", '{ field = "origin", op = "eq", value = "CN" }')
+            + rule("R", '{ field = "origin", op = "eq", value = "PK" }'),
+            "duplicate_rule",
+            "/rules/1/id",
+        ),
+    ],
+)
 def test_invalid_rules_are_refused_naming_rule_and_field(body, code, pointer):
     assert (code, pointer) in errors_of(QUIET + body)
 
@@ -328,8 +384,10 @@ def test_error_messages_name_the_rule():
 
 def test_selectivity_and_file_errors():
     assert ("invalid_rate", "/selectivity/random_rates") in errors_of(
-        '[rule_set]\nname = "x"\n[selectivity]\nrandom_rates = { red = 0.6, yellow = 0.6 }\n')
+        '[rule_set]\nname = "x"\n[selectivity]\nrandom_rates = { red = 0.6, yellow = 0.6 }\n'
+    )
     assert ("required", "/rule_set/name") in errors_of("[rule_set]\n")
     assert ("invalid_toml", "") in errors_of("[rule_set\n")
     assert ("unknown_key", "/selectivity/colour") in errors_of(
-        '[rule_set]\nname = "x"\n[selectivity]\ncolour = 1\n')
+        '[rule_set]\nname = "x"\n[selectivity]\ncolour = 1\n'
+    )

@@ -1,10 +1,10 @@
 """The clearance state machine of DESIGN.md: which action may move a declaration where.
 
-    lodged -> accepted -> assessed --green/blue--------------------------> released
-                            |  \\--yellow--> documents_requested -> documents_checked -> released
-                            |   \\--red----> inspected ----------------> released | held | seized
-                            +-- held -> released | inspected | seized
-    amend (back to accepted, to be assessed again) and cancel: until released, not while held.
+lodged -> accepted -> assessed --green/blue--------------------------> released
+                        |  \\--yellow--> documents_requested -> documents_checked -> released
+                        |   \\--red----> inspected ----------------> released | held | seized
+                        +-- held -> released | inspected | seized
+amend (back to accepted, to be assessed again) and cancel: until released, not while held.
 """
 
 from __future__ import annotations
@@ -53,14 +53,25 @@ class Action(StrEnum):
 
 #: States in which the trader may still amend or cancel: before release, not while held.
 OPEN_STATES: frozenset[Status] = frozenset(
-    {Status.LODGED, Status.ACCEPTED, Status.ASSESSED, Status.DOCUMENTS_REQUESTED,
-     Status.DOCUMENTS_CHECKED, Status.INSPECTED}
+    {
+        Status.LODGED,
+        Status.ACCEPTED,
+        Status.ASSESSED,
+        Status.DOCUMENTS_REQUESTED,
+        Status.DOCUMENTS_CHECKED,
+        Status.INSPECTED,
+    }
 )
 
 #: States in which a declaration waits for an officer.
 AWAITING_OFFICER: frozenset[Status] = frozenset(
-    {Status.ASSESSED, Status.DOCUMENTS_REQUESTED, Status.DOCUMENTS_CHECKED, Status.INSPECTED,
-     Status.HELD}
+    {
+        Status.ASSESSED,
+        Status.DOCUMENTS_REQUESTED,
+        Status.DOCUMENTS_CHECKED,
+        Status.INSPECTED,
+        Status.HELD,
+    }
 )
 
 _S = Status
@@ -71,14 +82,22 @@ _RULES: dict[Action, tuple[frozenset[Status], Status | None]] = {
     Action.ASSESS: (frozenset({_S.ACCEPTED}), _S.ASSESSED),
     Action.OVERRIDE_CHANNEL: (frozenset({_S.ASSESSED, _S.DOCUMENTS_REQUESTED}), _S.ASSESSED),
     Action.REQUEST_DOCUMENTS: (frozenset({_S.ASSESSED}), _S.DOCUMENTS_REQUESTED),
-    Action.CHECK_DOCUMENTS: (frozenset({_S.ASSESSED, _S.DOCUMENTS_REQUESTED}),
-                             _S.DOCUMENTS_CHECKED),
-    Action.INSPECT: (frozenset({_S.ASSESSED, _S.DOCUMENTS_REQUESTED, _S.DOCUMENTS_CHECKED,
-                                _S.HELD}), _S.INSPECTED),
-    Action.RELEASE: (frozenset({_S.ASSESSED, _S.DOCUMENTS_CHECKED, _S.INSPECTED, _S.HELD}),
-                     _S.RELEASED),
-    Action.HOLD: (frozenset({_S.ASSESSED, _S.DOCUMENTS_REQUESTED, _S.DOCUMENTS_CHECKED,
-                             _S.INSPECTED}), _S.HELD),
+    Action.CHECK_DOCUMENTS: (
+        frozenset({_S.ASSESSED, _S.DOCUMENTS_REQUESTED}),
+        _S.DOCUMENTS_CHECKED,
+    ),
+    Action.INSPECT: (
+        frozenset({_S.ASSESSED, _S.DOCUMENTS_REQUESTED, _S.DOCUMENTS_CHECKED, _S.HELD}),
+        _S.INSPECTED,
+    ),
+    Action.RELEASE: (
+        frozenset({_S.ASSESSED, _S.DOCUMENTS_CHECKED, _S.INSPECTED, _S.HELD}),
+        _S.RELEASED,
+    ),
+    Action.HOLD: (
+        frozenset({_S.ASSESSED, _S.DOCUMENTS_REQUESTED, _S.DOCUMENTS_CHECKED, _S.INSPECTED}),
+        _S.HELD,
+    ),
     Action.SEIZE: (frozenset({_S.INSPECTED, _S.HELD}), _S.SEIZED),
     Action.PAY: (OPEN_STATES | {_S.HELD}, None),
 }
@@ -119,8 +138,9 @@ def release_blockers(s: ReleaseState) -> list[str]:
     if s.prohibited_found:
         blockers.append("the inspection found prohibited goods: hold or seize them")
     if s.covered < s.owed:
-        blockers.append(f"{s.owed - s.covered} {s.currency} of {s.owed} owed is neither paid "
-                        "nor guaranteed")
+        blockers.append(
+            f"{s.owed - s.covered} {s.currency} of {s.owed} owed is neither paid nor guaranteed"
+        )
     return blockers
 
 

@@ -101,6 +101,12 @@ class DeclarationRecord:
     updated_at: datetime
     version: int = 1
     id: int | None = None
+    #: set by assessment: the channel and what is owed, in the node's currency
+    channel: str | None = None
+    amount_due: Decimal | None = None
+    due_currency: str | None = None
+    #: customs value per net kg in the node's currency, per item, from the latest assessment
+    unit_values: tuple[float, ...] = ()
 
 
 def plain_decimal(value: Decimal) -> str:

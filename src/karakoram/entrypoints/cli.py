@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated, TextIO
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -17,10 +16,19 @@ from karakoram.adapters.db.engine import build_engine
 from karakoram.adapters.db.migrate import current_revision, upgrade
 from karakoram.adapters.files import ByteCounter, format_of, read_documents
 from karakoram.adapters.nomenclature import read_nomenclature
-from karakoram.bootstrap import Node, SchemaOutOfDate, bootstrap
-from karakoram.config import Settings, load_settings
-from karakoram.domain.access import Principal, Role
+from karakoram.domain.access import Role
 from karakoram.domain.errors import KarakoramError
+from karakoram.entrypoints.cli_clearance import register as register_clearance
+from karakoram.entrypoints.cli_support import (
+    ConfigOpt,
+    console,
+    err,
+    fail,
+    node,
+    principal_of,
+    settings,
+    state,
+)
 from karakoram.services import users as user_service
 from karakoram.services.bulk import ImportResult, Outcome, import_declarations
 from karakoram.services.nomenclature import replace_nomenclature
@@ -36,45 +44,13 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(decl_app, name="declarations")
 app.add_typer(nomen_app, name="nomenclature")
-
-console = Console()
-err = Console(stderr=True)
-
-ConfigOpt = Annotated[
-    Path | None, typer.Option("--config", "-c", envvar="KARAKORAM_CONFIG", help="Node TOML file.")
-]
-
-
-class _State:
-    config: Path | None = None
-
-
-_state = _State()
+register_clearance(app, decl_app)
 
 
 @app.callback()
 def _main(config: ConfigOpt = None) -> None:
     """Run and administer one customs node."""
-    _state.config = config
-
-
-def settings() -> Settings:
-    return load_settings(_state.config)
-
-
-def node() -> Node:
-    try:
-        return bootstrap(settings())
-    except SchemaOutOfDate as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
-
-
-def fail(exc: KarakoramError) -> typer.Exit:
-    err.print(f"[red]{exc.title}:[/red] {exc.detail}")
-    for error in getattr(exc, "errors", []):
-        err.print(f"  {error.pointer or '/'}  [bold]{error.code}[/bold]  {error.message}")
-    return typer.Exit(1)
+    state.config = config
 
 
 @db_app.command("upgrade")
@@ -161,15 +137,6 @@ def nomenclature_load(
     console.print(f"Loaded {path}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
 
 
-def _principal_of(n: Node, name: str) -> Principal:
-    with n.ctx.uow() as uow:
-        user = uow.users.by_name(name)
-    if user is None:
-        err.print(f"[red]No user {name!r}; create one with `karakoram users add`.[/red]")
-        raise typer.Exit(2)
-    return Principal(user.id, user.name, Role(user.role), user.party)
-
-
 @decl_app.command("import")
 def declarations_import(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".csv or .jsonl")],
@@ -182,7 +149,7 @@ def declarations_import(
 ) -> None:
     """Lodge every declaration in a file; bad ones are reported, good ones stored."""
     n = node()
-    principal = _principal_of(n, as_user)
+    principal = principal_of(n, as_user)
     counts: Counter[str] = Counter()
     rejected: list[ImportResult] = []
     with file.open("rb") as raw, _open_report(report) as out, _progress() as progress:

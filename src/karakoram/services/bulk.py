@@ -14,9 +14,16 @@ from karakoram.domain.clearance import DeclarationEvent
 from karakoram.domain.declaration import Declaration, DeclarationRecord, content_digest
 from karakoram.domain.documents import SourceDocument
 from karakoram.domain.errors import FieldError, LrnConflict, ValidationFailed
+from karakoram.services.assessment import assess_or_keep
 from karakoram.services.context import NodeContext
-from karakoram.services.handlers import lodge_declaration, new_record, validate_for
-from karakoram.services.unit_of_work import DuplicateLrn, StoredLrn
+from karakoram.services.handlers import (
+    lodge_declaration,
+    new_record,
+    store_new_records,
+    validate_for,
+)
+from karakoram.services.history import StoredHistory
+from karakoram.services.unit_of_work import AssessmentRecord, DuplicateLrn, StoredLrn
 
 
 class Outcome(StrEnum):
@@ -90,25 +97,28 @@ def _store_batch(
     ctx: NodeContext,
 ) -> None:
     assert principal.party is not None
-    records: list[DeclarationRecord] = []
-    events: list[tuple[str, DeclarationEvent]] = []
+    lodged: list[tuple[DeclarationRecord, AssessmentRecord | None, list[DeclarationEvent]]] = []
     with ctx.uow() as uow:
         known = uow.declarations.stored_lrns(principal.party, [d.lrn for _, d in valid])
+        history = StoredHistory(uow.clearance, ctx.unit_values)
         for n, declaration in valid:
-            digest = content_digest(declaration)
+            location, digest = batch[n].location, content_digest(declaration)
             seen = known.get(declaration.lrn)
             if seen is not None:
-                results[n] = _resubmission(batch[n].location, declaration.lrn, seen, digest)
+                results[n] = _resubmission(location, declaration.lrn, seen, digest)
                 continue
-            record, record_events = new_record(declaration, principal, ctx)
-            records.append(record)
-            events.extend((record.mrn, e) for e in record_events)
+            record, events = new_record(declaration, principal, ctx)
+            try:
+                record, assessment, assessed = assess_or_keep(record, uow, ctx, history)
+            except ValidationFailed as failed:
+                results[n] = ImportResult(
+                    location, declaration.lrn, Outcome.REJECTED, errors=failed.errors
+                )
+                continue
+            lodged.append((record, assessment, events + assessed))
             known[declaration.lrn] = StoredLrn(record.mrn, digest)
-            results[n] = ImportResult(
-                batch[n].location, declaration.lrn, Outcome.CREATED, record.mrn
-            )
-        uow.declarations.add(records)
-        uow.declarations.add_events(events)
+            results[n] = ImportResult(location, declaration.lrn, Outcome.CREATED, record.mrn)
+        store_new_records(uow, lodged)
         uow.commit()
 
 

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from karakoram.domain.codes import CodeLists
+from karakoram.domain.declaration import Declaration
+from karakoram.domain.risk.detectors import RiskSignal
 from karakoram.domain.validation import NodeRules
+from karakoram.services.history import UnitValueCache
+from karakoram.services.policy import Parsers, PolicyCache
 from karakoram.services.unit_of_work import UnitOfWorkFactory
+
+
+class SignalSource(Protocol):
+    """Feeds outside evidence (the partner's mirror data, its control results) into risk."""
+
+    def signals(self, declaration: Declaration) -> Sequence[RiskSignal]: ...
 
 
 @dataclass(slots=True)
@@ -18,3 +29,10 @@ class NodeContext:
     codes: CodeLists
     uow: UnitOfWorkFactory
     clock: Callable[[], datetime]
+    #: the currency duties are assessed and paid in
+    currency: str = "CNY"
+    #: key of the random selection draw (HMAC over the MRN); derived from the node secret
+    selection_key: bytes = b"development-only"
+    policy: PolicyCache = field(default_factory=lambda: PolicyCache(Parsers(frozenset(), "CNY")))
+    unit_values: UnitValueCache = field(default_factory=UnitValueCache)
+    signal_sources: list[SignalSource] = field(default_factory=list)

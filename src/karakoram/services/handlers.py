@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Any
 
 from karakoram.domain.access import Principal, Role, ensure_can_change, ensure_visible, require_role
@@ -11,8 +12,10 @@ from karakoram.domain.declaration import Declaration, DeclarationRecord, content
 from karakoram.domain.errors import FieldError, LrnConflict, StaleVersion, ValidationFailed
 from karakoram.domain.mrn import new_mrn
 from karakoram.domain.validation import parse_declaration
+from karakoram.services.assessment import assess_or_keep
 from karakoram.services.context import NodeContext
-from karakoram.services.unit_of_work import DuplicateLrn
+from karakoram.services.history import StoredHistory
+from karakoram.services.unit_of_work import AssessmentRecord, DuplicateLrn, UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,10 +97,21 @@ def _store_new(declaration: Declaration, principal: Principal, ctx: NodeContext)
                 raise LrnConflict(declaration.lrn, existing.mrn)
             return Lodged(existing, created=False)
         record, events = new_record(declaration, principal, ctx)
-        uow.declarations.add([record])
-        uow.declarations.add_events((record.mrn, e) for e in events)
+        history = StoredHistory(uow.clearance, ctx.unit_values)
+        record, assessment, assessed = assess_or_keep(record, uow, ctx, history)
+        store_new_records(uow, [(record, assessment, events + assessed)])
         uow.commit()
         return Lodged(record, created=True)
+
+
+def store_new_records(
+    uow: UnitOfWork,
+    lodged: list[tuple[DeclarationRecord, AssessmentRecord | None, list[DeclarationEvent]]],
+) -> None:
+    """Insert new declarations with their assessments and events (one statement per table)."""
+    uow.declarations.add([record for record, _, _ in lodged])
+    uow.clearance.add_assessments([(r, a) for r, a, _ in lodged if a is not None])
+    uow.declarations.add_events((r.mrn, e) for r, _, events in lodged for e in events)
 
 
 def amend_declaration(
@@ -136,18 +150,21 @@ def amend_declaration(
             digest=digest,
             updated_at=now,
             version=record.version + 1,
+            status=status.value,
+            unit_values=(),
         )
+        events = [
+            DeclarationEvent(
+                Action.AMEND.value, record.status, status.value, principal.name, now, reason
+            )
+        ]
+        covered = sum((p.amount for p in uow.clearance.payments(mrn)), Decimal(0))
+        history = StoredHistory(uow.clearance, ctx.unit_values)
+        amended, assessment, assessed = assess_or_keep(amended, uow, ctx, history, covered)
         uow.declarations.update(amended, expected_version=record.version)
-        uow.declarations.add_events(
-            [
-                (
-                    mrn,
-                    DeclarationEvent(
-                        Action.AMEND.value, record.status, status.value, principal.name, now, reason
-                    ),
-                )
-            ]
-        )
+        if assessment is not None:
+            uow.clearance.add_assessments([(amended, assessment)])
+        uow.declarations.add_events((mrn, e) for e in events + assessed)
         uow.commit()
         return amended
 

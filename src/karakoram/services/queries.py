@@ -6,11 +6,18 @@ import base64
 from dataclasses import dataclass
 
 from karakoram.domain.access import Principal, Role, ensure_visible
-from karakoram.domain.clearance import DeclarationEvent
+from karakoram.domain.clearance import AWAITING_OFFICER, DeclarationEvent, release_blockers
 from karakoram.domain.declaration import DeclarationRecord
 from karakoram.domain.errors import FieldError, PermissionDenied, ValidationFailed
+from karakoram.services.assessment import why_pending
 from karakoram.services.context import NodeContext
-from karakoram.services.unit_of_work import DeclarationFilter
+from karakoram.services.officer import release_state
+from karakoram.services.unit_of_work import (
+    AssessmentRecord,
+    ControlRecord,
+    DeclarationFilter,
+    PaymentRecord,
+)
 
 MAX_PAGE = 500
 
@@ -68,3 +75,35 @@ def list_declarations(
     rows = rows[:limit]
     last_id = rows[-1].id if rows else None
     return Page(rows, encode_cursor(last_id) if more and last_id is not None else None)
+
+
+@dataclass(frozen=True, slots=True)
+class ClearanceView:
+    """Everything about the clearance of one declaration."""
+
+    record: DeclarationRecord
+    assessments: list[AssessmentRecord]
+    controls: list[ControlRecord]
+    payments: list[PaymentRecord]
+    blockers: list[str]
+    pending: str | None
+
+
+def clearance_view(mrn: str, principal: Principal, ctx: NodeContext) -> ClearanceView:
+    """The assessments (risk decision and duties), controls, payments and what blocks release."""
+    with ctx.uow() as uow:
+        record = ensure_visible(principal, uow.declarations.get(mrn), mrn)
+        pending = why_pending(ctx.policy.current(uow), ctx) if record.status == "accepted" else None
+        blockers = (
+            release_blockers(release_state(uow, record))
+            if record.channel and record.status in AWAITING_OFFICER
+            else []
+        )
+        return ClearanceView(
+            record,
+            uow.clearance.assessments(mrn),
+            uow.clearance.controls(mrn),
+            uow.clearance.payments(mrn),
+            blockers,
+            pending,
+        )

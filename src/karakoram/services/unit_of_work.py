@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from karakoram.domain.access import Principal
 from karakoram.domain.clearance import DeclarationEvent
@@ -47,6 +48,102 @@ class UserRecord:
     key_hash: str
     created_at: datetime
     active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class AssessmentRecord:
+    """One assessment of a declaration: the risk decision and the duties, as stored."""
+
+    kind: str  # automatic | override
+    channel: str
+    score: int
+    draw: float
+    total_due: Decimal
+    currency: str
+    risk: dict[str, Any]
+    duties: dict[str, Any]
+    actor: str
+    assessed_at: datetime
+    rule_set_version: int | None = None
+    tariff_version: int | None = None
+    rates_version: int | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ControlRecord:
+    """A documents check or a physical inspection, with what it found."""
+
+    kind: str  # documents | inspection
+    result: str  # compliant | discrepancy | prohibited
+    findings: dict[str, Any]
+    officer: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRecord:
+    reference: str
+    kind: str  # payment | guarantee
+    amount: Decimal
+    currency: str
+    recorded_by: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class QueueEntry:
+    mrn: str
+    status: str
+    channel: str | None
+    type: str
+    office: str
+    trader: str
+    lodged_at: datetime
+    waiting_since: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyDocument:
+    """A versioned rule set, tariff schedule or exchange-rate table, as loaded."""
+
+    kind: str  # rules | tariff | rates
+    version: int
+    name: str
+    source: str
+    status: str  # draft | active | retired
+    created_by: str
+    created_at: datetime
+
+
+class ClearanceRepository(Protocol):
+    def add_assessments(
+        self, pairs: Sequence[tuple[DeclarationRecord, AssessmentRecord]]
+    ) -> None: ...
+    def assessments(self, mrn: str) -> list[AssessmentRecord]: ...
+    def add_control(self, mrn: str, c: ControlRecord) -> None: ...
+    def controls(self, mrn: str) -> list[ControlRecord]: ...
+    def add_payment(self, mrn: str, p: PaymentRecord) -> bool: ...
+    def payments(self, mrn: str) -> list[PaymentRecord]: ...
+    def queue(
+        self, channel: str | None, office: str | None, waiting_before: datetime | None, limit: int
+    ) -> list[QueueEntry]: ...
+    def unit_values(self, hs6: str, limit: int) -> list[float]: ...
+    def trader_known(self, identifier: str) -> bool: ...
+
+
+class PolicyRepository(Protocol):
+    def add(
+        self, kind: str, name: str, source: str, actor: str, at: datetime
+    ) -> PolicyDocument: ...
+    def get(self, kind: str, version: int) -> PolicyDocument | None: ...
+    def active(self, kind: str) -> PolicyDocument | None: ...
+    def all(self, kind: str) -> list[PolicyDocument]: ...
+    def activate(
+        self, kind: str, version: int, actor: str, reason: str | None, at: datetime
+    ) -> None: ...
+    def activation_history(self, kind: str) -> list[int]: ...
+    def active_versions(self) -> dict[str, int]: ...
 
 
 class DeclarationRepository(Protocol):
@@ -87,6 +184,8 @@ class UnitOfWork(Protocol):
     declarations: DeclarationRepository
     users: UserRepository
     nomenclature: NomenclatureRepository
+    clearance: ClearanceRepository
+    policy: PolicyRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

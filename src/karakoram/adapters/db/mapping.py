@@ -42,15 +42,19 @@ def record_row(r: DeclarationRecord) -> dict[str, Any]:
         "invoice_currency": d.invoice.currency,
         "invoice_amount": plain_decimal(d.invoice.amount),
         "header": header,
+        "channel": r.channel,
+        "amount_due": None if r.amount_due is None else plain_decimal(r.amount_due),
+        "due_currency": r.due_currency,
         "lodged_at": r.lodged_at,
         "updated_at": r.updated_at,
     }
 
 
-def item_rows(declaration_id: int, d: Declaration) -> list[dict[str, Any]]:
+def item_rows(declaration_id: int, r: DeclarationRecord) -> list[dict[str, Any]]:
+    values = r.unit_values or (None,) * len(r.declaration.items)
     return [
-        {"declaration_id": declaration_id, "seq": n, **item_to_dict(item)}
-        for n, item in enumerate(d.items, start=1)
+        {"declaration_id": declaration_id, "seq": n, **item_to_dict(item), "unit_value": value}
+        for n, (item, value) in enumerate(zip(r.declaration.items, values, strict=True), start=1)
     ]
 
 
@@ -101,4 +105,8 @@ def to_record(row: Row[Any], items: list[Row[Any]]) -> DeclarationRecord:
         updated_at=row.updated_at,
         version=row.version,
         id=row.id,
+        channel=row.channel,
+        amount_due=None if row.amount_due is None else Decimal(row.amount_due),
+        due_currency=row.due_currency,
+        unit_values=tuple(i.unit_value for i in items if i.unit_value is not None),
     )

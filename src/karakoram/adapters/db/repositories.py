@@ -91,7 +91,7 @@ class SqlDeclarationRepository:
         rows: list[dict[str, Any]] = []
         for record, new_id in zip(records, ids, strict=True):
             record.id = new_id
-            rows.extend(item_rows(new_id, record.declaration))
+            rows.extend(item_rows(new_id, record))
         self._conn.execute(insert(goods_items), rows)
 
     def update(self, record: DeclarationRecord, expected_version: int) -> None:
@@ -108,7 +108,7 @@ class SqlDeclarationRepository:
         ).scalar_one()
         record.id = decl_id
         self._conn.execute(delete(goods_items).where(goods_items.c.declaration_id == decl_id))
-        self._conn.execute(insert(goods_items), item_rows(decl_id, record.declaration))
+        self._conn.execute(insert(goods_items), item_rows(decl_id, record))
 
     def add_events(self, events: Iterable[tuple[str, DeclarationEvent]]) -> None:
         pending = list(events)

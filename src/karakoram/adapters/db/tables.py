@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -86,6 +87,9 @@ declarations = Table(
     Column("invoice_amount", String(40), nullable=False),
     #: the header of the declaration as lodged (parties, transport, driver ...); items are rows
     Column("header", JSON, nullable=False),
+    Column("channel", String(8)),
+    Column("amount_due", String(40)),
+    Column("due_currency", String(3)),
     Column("lodged_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("owner", "lrn"),
@@ -95,6 +99,7 @@ declarations = Table(
     Index(None, "importer_id"),
     Index(None, "declarant_id"),
     Index(None, "ucr"),
+    Index(None, "status", "channel"),
 )
 
 goods_items = Table(
@@ -117,6 +122,8 @@ goods_items = Table(
     Column("value", String(40), nullable=False),
     Column("preference", String(35)),
     Column("origin_certificate", String(35)),
+    #: customs value in the node's currency per net kg, set when the declaration is assessed
+    Column("unit_value", Float),
     Index(None, "hs_code"),
 )
 
@@ -144,4 +151,86 @@ hs_nomenclature = Table(
     Column("description", Text, nullable=False),
     Column("level", Integer, nullable=False),
     Column("section", String(5), nullable=False),
+)
+
+assessments = Table(
+    "assessments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "declaration_id", Integer, ForeignKey("declarations.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("kind", String(12), nullable=False),  # automatic | override
+    Column("rule_set_version", Integer),
+    Column("tariff_version", Integer),
+    Column("rates_version", Integer),
+    Column("channel", String(8), nullable=False),
+    Column("score", Integer, nullable=False),
+    Column("draw", Float, nullable=False),
+    Column("total_due", String(40), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("risk", JSON, nullable=False),
+    Column("duties", JSON, nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("reason", Text),
+    Column("assessed_at", UTCDateTime, nullable=False),
+    Index(None, "declaration_id", "id"),
+    Index(None, "assessed_at"),
+)
+
+controls = Table(
+    "controls",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "declaration_id", Integer, ForeignKey("declarations.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("kind", String(20), nullable=False),  # documents | inspection
+    Column("result", String(20), nullable=False),  # compliant | discrepancy | prohibited
+    Column("findings", JSON, nullable=False),
+    Column("officer", String(100), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Index(None, "declaration_id", "id"),
+)
+
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "declaration_id", Integer, ForeignKey("declarations.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("reference", String(64), nullable=False),
+    Column("kind", String(12), nullable=False),  # payment | guarantee
+    Column("amount", String(40), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("recorded_by", String(100), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    UniqueConstraint("declaration_id", "reference"),
+)
+
+policy_documents = Table(
+    "policy_documents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(10), nullable=False),  # rules | tariff | rates
+    Column("version", Integer, nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("status", String(10), nullable=False),  # draft | active | retired
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("kind", "version"),
+)
+
+policy_activations = Table(
+    "policy_activations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(10), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("reason", Text),
+    Column("at", UTCDateTime, nullable=False),
+    Index(None, "kind", "id"),
 )

@@ -7,14 +7,17 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine
 
+from karakoram.adapters.db.clearance_repos import SqlClearanceRepository, SqlPolicyRepository
 from karakoram.adapters.db.repositories import (
     SqlDeclarationRepository,
     SqlNomenclatureRepository,
     SqlUserRepository,
 )
 from karakoram.services.unit_of_work import (
+    ClearanceRepository,
     DeclarationRepository,
     NomenclatureRepository,
+    PolicyRepository,
     UserRepository,
 )
 
@@ -23,6 +26,8 @@ class SqlUnitOfWork:
     declarations: DeclarationRepository
     users: UserRepository
     nomenclature: NomenclatureRepository
+    clearance: ClearanceRepository
+    policy: PolicyRepository
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -34,6 +39,8 @@ class SqlUnitOfWork:
         self.declarations = SqlDeclarationRepository(self._conn)
         self.users = SqlUserRepository(self._conn)
         self.nomenclature = SqlNomenclatureRepository(self._conn)
+        self.clearance = SqlClearanceRepository(self._conn)
+        self.policy = SqlPolicyRepository(self._conn)
         return self
 
     def __exit__(

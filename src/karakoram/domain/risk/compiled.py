@@ -18,8 +18,12 @@ from karakoram.domain.risk.facts import FIELDS, Facts, Predicate
 from karakoram.domain.risk.rules import AllOf, AnyOf, Condition, Leaf, Not, Rule, RuleSet
 
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "le": operator.le,
-    "gt": operator.gt, "ge": operator.ge,
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "lt": operator.lt,
+    "le": operator.le,
+    "gt": operator.gt,
+    "ge": operator.ge,
 }
 
 
@@ -100,11 +104,13 @@ def fields_of(condition: Condition) -> set[str]:
 
 def hs_guard(condition: Condition) -> tuple[str, ...] | None:
     """HS prefixes one of which an item must have for the rule to fire, if the rule says so."""
-    leaves = [condition] if isinstance(condition, Leaf) else (
-        list(condition.parts) if isinstance(condition, AllOf) else [])
+    leaves = (
+        [condition]
+        if isinstance(condition, Leaf)
+        else (list(condition.parts) if isinstance(condition, AllOf) else [])
+    )
     for leaf in leaves:
-        if isinstance(leaf, Leaf) and leaf.field == "hs_code" and leaf.op in ("eq", "in",
-                                                                                "prefix"):
+        if isinstance(leaf, Leaf) and leaf.field == "hs_code" and leaf.op in ("eq", "in", "prefix"):
             return (leaf.value,) if leaf.op == "eq" else tuple(leaf.value)
     return None
 
@@ -181,8 +187,14 @@ class CompiledRuleSet:
 
 
 def _firing(c: _Compiled, item: int | None, facts: Facts) -> Firing:
-    return Firing(c.rule.id, c.rule.description, c.rule.channel, c.rule.score, item,
-                  _observed(facts, c.fields))
+    return Firing(
+        c.rule.id,
+        c.rule.description,
+        c.rule.channel,
+        c.rule.score,
+        item,
+        _observed(facts, c.fields),
+    )
 
 
 def evaluate_naively(rule_set: RuleSet, shared: Facts, items: list[Facts]) -> list[str]:

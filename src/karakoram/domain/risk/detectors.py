@@ -55,8 +55,9 @@ class RiskHistory(Protocol):
     def known_trader(self, identifier: str) -> bool: ...
 
 
-def unit_value_outliers(unit_values: Sequence[tuple[str, float]], history: RiskHistory,
-                        settings: Detectors) -> list[RiskSignal]:
+def unit_value_outliers(
+    unit_values: Sequence[tuple[str, float]], history: RiskHistory, settings: Detectors
+) -> list[RiskSignal]:
     """Items whose value per kg (node currency) is far from their HS6's history."""
     signals = []
     for index, (hs_code, value) in enumerate(unit_values):
@@ -66,21 +67,37 @@ def unit_value_outliers(unit_values: Sequence[tuple[str, float]], history: RiskH
         z = MAD_SCALE * (value - stats.median) / stats.mad
         if abs(z) > settings.unit_value_threshold:
             direction = "below" if z < 0 else "above"
-            signals.append(RiskSignal(
-                "unit_value_outlier",
-                f"value per kg {value:,.2f} is far {direction} the usual {stats.median:,.2f} "
-                f"for HS {stats.hs6} (robust z {z:+.1f}, {stats.samples} declarations)",
-                settings.unit_value_score, None, index,
-                {"value_per_kg": f"{value:.2f}", "median": f"{stats.median:.2f}",
-                 "mad": f"{stats.mad:.2f}", "z": f"{z:.2f}", "samples": str(stats.samples)}))
+            signals.append(
+                RiskSignal(
+                    "unit_value_outlier",
+                    f"value per kg {value:,.2f} is far {direction} the usual {stats.median:,.2f} "
+                    f"for HS {stats.hs6} (robust z {z:+.1f}, {stats.samples} declarations)",
+                    settings.unit_value_score,
+                    None,
+                    index,
+                    {
+                        "value_per_kg": f"{value:.2f}",
+                        "median": f"{stats.median:.2f}",
+                        "mad": f"{stats.mad:.2f}",
+                        "z": f"{z:.2f}",
+                        "samples": str(stats.samples),
+                    },
+                )
+            )
     return signals
 
 
 def new_trader(identifier: str, history: RiskHistory, settings: Detectors) -> list[RiskSignal]:
     if history.known_trader(identifier):
         return []
-    return [RiskSignal("new_trader", f"trader {identifier} has no declarations at this node",
-                       settings.new_trader_score, values={"trader": identifier})]
+    return [
+        RiskSignal(
+            "new_trader",
+            f"trader {identifier} has no declarations at this node",
+            settings.new_trader_score,
+            values={"trader": identifier},
+        )
+    ]
 
 
 def unit_value(value: Decimal, net_mass: Decimal) -> float:

@@ -37,8 +37,9 @@ def selection_draw(key: bytes, mrn: str) -> float:
 
 def effective_rates(selectivity: Selectivity, d: Declaration) -> dict[Channel, float]:
     """Random rates after the AEO reduction (own AEO, or partner AEO under mutual recognition)."""
-    responsible, partner = ((d.exporter, d.importer) if d.type is DeclarationType.EXPORT
-                            else (d.importer, d.exporter))
+    responsible, partner = (
+        (d.exporter, d.importer) if d.type is DeclarationType.EXPORT else (d.importer, d.exporter)
+    )
     recognised = partner.aeo and partner.country in selectivity.mutual_recognition
     factor = selectivity.aeo_factor if responsible.aeo or recognised else 1.0
     return {c: selectivity.random_rates.get(c, 0.0) * factor for c in _RANDOM_ORDER}
@@ -73,27 +74,47 @@ class RiskDecision:
     score_channel: Channel
 
     def reasons(self) -> list[str]:
-        out = [f"rule {f.rule} ({f.description}) fired on "
-               + ", ".join(f"{k}={v}" for k, v in f.values.items()) for f in self.fired]
+        out = [
+            f"rule {f.rule} ({f.description}) fired on "
+            + ", ".join(f"{k}={v}" for k, v in f.values.items())
+            for f in self.fired
+        ]
         out += [f"{s.source}: {s.reason}" for s in self.signals]
         if self.random_channel:
-            out.append(f"random selection for {self.random_channel.value} "
-                       f"(draw {self.draw:.4f})")
+            out.append(f"random selection for {self.random_channel.value} (draw {self.draw:.4f})")
         return out
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "rule_set_version": self.rule_set_version, "channel": self.channel.value,
-            "score": self.score, "score_channel": self.score_channel.value,
+            "rule_set_version": self.rule_set_version,
+            "channel": self.channel.value,
+            "score": self.score,
+            "score_channel": self.score_channel.value,
             "draw": self.draw,
             "random_rates": {c.value: r for c, r in self.random_rates.items()},
             "random_channel": self.random_channel.value if self.random_channel else None,
-            "fired": [{"rule": f.rule, "description": f.description,
-                       "channel": f.channel.value if f.channel else None, "score": f.score,
-                       "item": f.item, "values": f.values} for f in self.fired],
-            "signals": [{"source": s.source, "reason": s.reason, "score": s.score,
-                         "channel": s.channel.value if s.channel else None, "item": s.item,
-                         "values": s.values} for s in self.signals],
+            "fired": [
+                {
+                    "rule": f.rule,
+                    "description": f.description,
+                    "channel": f.channel.value if f.channel else None,
+                    "score": f.score,
+                    "item": f.item,
+                    "values": f.values,
+                }
+                for f in self.fired
+            ],
+            "signals": [
+                {
+                    "source": s.source,
+                    "reason": s.reason,
+                    "score": s.score,
+                    "channel": s.channel.value if s.channel else None,
+                    "item": s.item,
+                    "values": s.values,
+                }
+                for s in self.signals
+            ],
             "reasons": self.reasons(),
         }
 
@@ -110,8 +131,9 @@ class RiskInput:
     partner_signals: Sequence[RiskSignal] = ()
 
 
-def assess_risk(given: RiskInput, compiled: CompiledRuleSet, version: int,
-                history: RiskHistory) -> RiskDecision:
+def assess_risk(
+    given: RiskInput, compiled: CompiledRuleSet, version: int, history: RiskHistory
+) -> RiskDecision:
     """Decide the channel: the strictest of rules, score, detectors and random selection."""
     rule_set, d = compiled.rule_set, given.declaration
     shared = declaration_facts(d, given.to_rule_currency)
@@ -121,20 +143,32 @@ def assess_risk(given: RiskInput, compiled: CompiledRuleSet, version: int,
     rates = effective_rates(rule_set.selectivity, d)
     by_random = random_channel(rates, given.draw)
     by_score = score_channel(rule_set.selectivity, score)
-    channel = strictest(by_score, *(f.channel for f in fired if f.channel),
-                        *(s.channel for s in signals if s.channel),
-                        *([by_random] if by_random else []))
-    return RiskDecision(version, channel, score, tuple(fired), tuple(signals), given.draw,
-                        rates, by_random, by_score)
+    channel = strictest(
+        by_score,
+        *(f.channel for f in fired if f.channel),
+        *(s.channel for s in signals if s.channel),
+        *([by_random] if by_random else []),
+    )
+    return RiskDecision(
+        version,
+        channel,
+        score,
+        tuple(fired),
+        tuple(signals),
+        given.draw,
+        rates,
+        by_random,
+        by_score,
+    )
 
 
-def _detector_signals(given: RiskInput, settings: Any, history: RiskHistory
-                      ) -> list[RiskSignal]:
+def _detector_signals(given: RiskInput, settings: Any, history: RiskHistory) -> list[RiskSignal]:
     d = given.declaration
     signals: list[RiskSignal] = []
     if settings.unit_value:
-        values = [(i.hs_code, unit_value(i.value * given.to_node_currency, i.net_mass))
-                  for i in d.items]
+        values = [
+            (i.hs_code, unit_value(i.value * given.to_node_currency, i.net_mass)) for i in d.items
+        ]
         signals += unit_value_outliers(values, history, settings)
     if settings.new_trader:
         responsible = d.exporter if d.type is DeclarationType.EXPORT else d.importer

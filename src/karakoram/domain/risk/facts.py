@@ -29,8 +29,9 @@ FIELDS: dict[str, FieldSpec] = {
     "declarant": FieldSpec("text", False, "declarant identifier"),
     "exporter": FieldSpec("text", False, "exporter identifier"),
     "importer": FieldSpec("text", False, "importer identifier"),
-    "aeo": FieldSpec("flag", False, "the trader responsible (exporter on EX, importer on IM)"
-                     " is an AEO"),
+    "aeo": FieldSpec(
+        "flag", False, "the trader responsible (exporter on EX, importer on IM) is an AEO"
+    ),
     "partner_aeo": FieldSpec("flag", False, "the trader on the other side is an AEO"),
     "incoterm": FieldSpec("text", False, "Incoterms 2020 rule"),
     "office": FieldSpec("text", False, "office of lodgement"),
@@ -49,8 +50,9 @@ FIELDS: dict[str, FieldSpec] = {
 
 def declaration_facts(d: Declaration, to_rule_currency: Decimal) -> Facts:
     """Facts shared by every item; `to_rule_currency` converts invoice amounts."""
-    responsible, partner = ((d.exporter, d.importer) if d.type is DeclarationType.EXPORT
-                            else (d.importer, d.exporter))
+    responsible, partner = (
+        (d.exporter, d.importer) if d.type is DeclarationType.EXPORT else (d.importer, d.exporter)
+    )
     return {
         "type": d.type.value,
         "trader": (d.declarant.identifier, d.exporter.identifier, d.importer.identifier),
@@ -72,14 +74,17 @@ def item_facts(d: Declaration, shared: Facts, to_rule_currency: Decimal) -> list
     facts = []
     for item in d.items:
         value = item.value * to_rule_currency
-        facts.append(shared | {
-            "hs_code": item.hs_code,
-            "origin": item.origin,
-            "value_per_kg": value / item.net_mass if item.net_mass else Decimal(0),
-            "item_gross_mass": item.gross_mass,
-            "preference": item.preference or "",
-            "preference_claimed": bool(item.preference),
-        })
+        facts.append(
+            shared
+            | {
+                "hs_code": item.hs_code,
+                "origin": item.origin,
+                "value_per_kg": value / item.net_mass if item.net_mass else Decimal(0),
+                "item_gross_mass": item.gross_mass,
+                "preference": item.preference or "",
+                "preference_claimed": bool(item.preference),
+            }
+        )
     return facts
 
 

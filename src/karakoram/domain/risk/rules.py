@@ -15,7 +15,7 @@ A condition is exactly one of `all = [...]`, `any = [...]`, `not = {...}` or a l
 
 | kind | operators | value |
 |---|---|---|
-| text | `eq`, `ne`, `prefix`, `in`, `not_in` | a string, or a list of strings for prefix/in/not_in |
+| text | `eq`, `ne`, `prefix`, `in`, `not_in` | a string; a list for prefix, in, not_in |
 | number | `eq`, `ne`, `lt`, `le`, `gt`, `ge`, `between` | a number; `[low, high]` for between |
 | flag | `is` | true or false |
 
@@ -83,10 +83,12 @@ class Selectivity:
 
     #: a score at or above the threshold sends the declaration at least to that channel
     thresholds: Mapping[Channel, int] = field(
-        default_factory=lambda: {Channel.YELLOW: 40, Channel.RED: 70})
+        default_factory=lambda: {Channel.YELLOW: 40, Channel.RED: 70}
+    )
     #: share of declarations picked at random for each channel
     random_rates: Mapping[Channel, float] = field(
-        default_factory=lambda: {Channel.RED: 0.02, Channel.YELLOW: 0.05, Channel.BLUE: 0.03})
+        default_factory=lambda: {Channel.RED: 0.02, Channel.YELLOW: 0.05, Channel.BLUE: 0.03}
+    )
     #: random rates are multiplied by this for AEO traders
     aeo_factor: float = 0.25
     #: countries whose AEO status this administration recognises (mutual recognition)
@@ -123,8 +125,9 @@ class _Errors:
     def add(self, code: str, pointer: str, message: str) -> None:
         self.items.append(FieldError(code, pointer, message))
 
-    def unknown_keys(self, data: Mapping[str, Any], allowed: set[str], ptr: str,
-                     where: str) -> None:
+    def unknown_keys(
+        self, data: Mapping[str, Any], allowed: set[str], ptr: str, where: str
+    ) -> None:
         for key in data:
             if key not in allowed:
                 self.add("unknown_key", f"{ptr}/{key}", f"{where}: unknown key {key!r}.")
@@ -135,7 +138,7 @@ def parse_rule_set(text: str, currencies: frozenset[str] | None = None) -> RuleS
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ValidationFailed([FieldError("invalid_toml", "", f"Not valid TOML: {exc}")])
+        raise ValidationFailed([FieldError("invalid_toml", "", f"Not valid TOML: {exc}")]) from exc
     errors = _Errors()
     errors.unknown_keys(data, {"rule_set", "selectivity", "detectors", "rules"}, "", "file")
     header = data.get("rule_set", {})
@@ -144,8 +147,9 @@ def parse_rule_set(text: str, currencies: frozenset[str] | None = None) -> RuleS
         errors.add("required", "/rule_set/name", "The rule set needs a name.")
     currency = str(header.get("currency", "USD")).upper()
     if currencies is not None and currency not in currencies:
-        errors.add("unknown_currency", "/rule_set/currency",
-                   f"{currency!r} is not an ISO 4217 currency.")
+        errors.add(
+            "unknown_currency", "/rule_set/currency", f"{currency!r} is not an ISO 4217 currency."
+        )
     errors.unknown_keys(header, {"name", "currency", "description"}, "/rule_set", "rule_set")
     selectivity = _selectivity(data.get("selectivity", {}), errors)
     detectors = _detectors(data.get("detectors", {}), errors)
@@ -159,8 +163,11 @@ def _channel(value: Any, ptr: str, where: str, errors: _Errors) -> Channel | Non
     try:
         return Channel(value)
     except ValueError:
-        errors.add("invalid_channel", ptr,
-                   f"{where}: {value!r} is not a channel (green, blue, yellow, red).")
+        errors.add(
+            "invalid_channel",
+            ptr,
+            f"{where}: {value!r} is not a channel (green, blue, yellow, red).",
+        )
         return None
 
 
@@ -169,36 +176,55 @@ def _selectivity(raw: Any, errors: _Errors) -> Selectivity:
     if not isinstance(raw, Mapping):
         errors.add("invalid_value", "/selectivity", "selectivity must be a table.")
         return default
-    errors.unknown_keys(raw, {"thresholds", "random_rates", "aeo_factor", "mutual_recognition"},
-                        "/selectivity", "selectivity")
+    errors.unknown_keys(
+        raw,
+        {"thresholds", "random_rates", "aeo_factor", "mutual_recognition"},
+        "/selectivity",
+        "selectivity",
+    )
     thresholds: dict[Channel, int] = {}
     for key, value in dict(raw.get("thresholds", default.thresholds)).items():
         channel = _channel(key, f"/selectivity/thresholds/{key}", "selectivity", errors)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            errors.add("invalid_value", f"/selectivity/thresholds/{key}",
-                       "selectivity: a threshold is a whole score of 0 or more.")
+            errors.add(
+                "invalid_value",
+                f"/selectivity/thresholds/{key}",
+                "selectivity: a threshold is a whole score of 0 or more.",
+            )
         elif channel:
             thresholds[channel] = value
     rates: dict[Channel, float] = {}
     for key, value in dict(raw.get("random_rates", default.random_rates)).items():
         channel = _channel(key, f"/selectivity/random_rates/{key}", "selectivity", errors)
         if not _is_share(value):
-            errors.add("invalid_rate", f"/selectivity/random_rates/{key}",
-                       "selectivity: a random rate is a share between 0 and 1.")
+            errors.add(
+                "invalid_rate",
+                f"/selectivity/random_rates/{key}",
+                "selectivity: a random rate is a share between 0 and 1.",
+            )
         elif channel:
             rates[channel] = float(value)
     if sum(rates.values()) > 1:
-        errors.add("invalid_rate", "/selectivity/random_rates",
-                   "selectivity: random rates add up to more than 1.")
+        errors.add(
+            "invalid_rate",
+            "/selectivity/random_rates",
+            "selectivity: random rates add up to more than 1.",
+        )
     factor = raw.get("aeo_factor", default.aeo_factor)
     if not _is_share(factor):
-        errors.add("invalid_rate", "/selectivity/aeo_factor",
-                   "selectivity: aeo_factor is a share between 0 and 1.")
+        errors.add(
+            "invalid_rate",
+            "/selectivity/aeo_factor",
+            "selectivity: aeo_factor is a share between 0 and 1.",
+        )
         factor = default.aeo_factor
     recognised = raw.get("mutual_recognition", [])
     if not isinstance(recognised, list) or not all(isinstance(c, str) for c in recognised):
-        errors.add("invalid_value", "/selectivity/mutual_recognition",
-                   "selectivity: mutual_recognition is a list of country codes.")
+        errors.add(
+            "invalid_value",
+            "/selectivity/mutual_recognition",
+            "selectivity: mutual_recognition is a list of country codes.",
+        )
         recognised = []
     return Selectivity(thresholds, rates, float(factor), frozenset(c.upper() for c in recognised))
 
@@ -208,8 +234,12 @@ def _is_share(value: Any) -> bool:
 
 
 _DETECTOR_KEYS = {
-    "unit_value": bool, "unit_value_min_samples": int, "unit_value_threshold": float,
-    "unit_value_score": int, "new_trader": bool, "new_trader_score": int,
+    "unit_value": bool,
+    "unit_value_min_samples": int,
+    "unit_value_threshold": float,
+    "unit_value_score": int,
+    "new_trader": bool,
+    "new_trader_score": int,
     "partner_signals": bool,
 }
 
@@ -224,12 +254,22 @@ def _detectors(raw: Any, errors: _Errors) -> Detectors:
         if key not in raw:
             continue
         value = raw[key]
-        ok = isinstance(value, bool) if kind is bool else (
-            isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
-            and (kind is float or isinstance(value, int)))
+        ok = (
+            isinstance(value, bool)
+            if kind is bool
+            else (
+                isinstance(value, int | float)
+                and not isinstance(value, bool)
+                and value >= 0
+                and (kind is float or isinstance(value, int))
+            )
+        )
         if not ok:
-            errors.add("invalid_value", f"/detectors/{key}",
-                       f"detectors: {key} must be {kind.__name__} (got {value!r}).")
+            errors.add(
+                "invalid_value",
+                f"/detectors/{key}",
+                f"detectors: {key} must be {kind.__name__} (got {value!r}).",
+            )
         else:
             values[key] = kind(value)
     return Detectors(**values)
@@ -260,14 +300,16 @@ def _rule(entry: Any, ptr: str, errors: _Errors) -> Rule | None:
     where = f"rule {rule_id or ptr}"
     if not rule_id:
         errors.add("required", f"{ptr}/id", f"{where}: every rule needs an id.")
-    errors.unknown_keys(entry, {"id", "description", "when", "channel", "score", "enabled"},
-                        ptr, where)
+    errors.unknown_keys(
+        entry, {"id", "description", "when", "channel", "score", "enabled"}, ptr, where
+    )
     if "when" not in entry:
         errors.add("required", f"{ptr}/when", f"{where}: a rule needs a condition (when).")
         return None
     when = _condition(entry["when"], f"{ptr}/when", where, errors)
-    channel = (_channel(entry["channel"], f"{ptr}/channel", where, errors)
-               if "channel" in entry else None)
+    channel = (
+        _channel(entry["channel"], f"{ptr}/channel", where, errors) if "channel" in entry else None
+    )
     score = entry.get("score", 0)
     if not isinstance(score, int) or isinstance(score, bool):
         errors.add("invalid_value", f"{ptr}/score", f"{where}: score must be a whole number.")
@@ -279,8 +321,7 @@ def _rule(entry: Any, ptr: str, errors: _Errors) -> Rule | None:
         errors.add("invalid_value", f"{ptr}/enabled", f"{where}: enabled is true or false.")
     if when is None:
         return None
-    return Rule(rule_id, str(entry.get("description", "")), when, channel, score,
-                bool(enabled))
+    return Rule(rule_id, str(entry.get("description", "")), when, channel, score, bool(enabled))
 
 
 def _condition(raw: Any, ptr: str, where: str, errors: _Errors) -> Condition | None:
@@ -289,8 +330,11 @@ def _condition(raw: Any, ptr: str, where: str, errors: _Errors) -> Condition | N
         return None
     kinds = [k for k in ("all", "any", "not", "field") if k in raw]
     if len(kinds) != 1:
-        errors.add("invalid_condition", ptr,
-                   f"{where}: a condition has exactly one of all, any, not or field.")
+        errors.add(
+            "invalid_condition",
+            ptr,
+            f"{where}: a condition has exactly one of all, any, not or field.",
+        )
         return None
     kind = kinds[0]
     if kind == "field":
@@ -301,8 +345,11 @@ def _condition(raw: Any, ptr: str, where: str, errors: _Errors) -> Condition | N
         return Not(part) if part is not None else None
     items = raw[kind]
     if not isinstance(items, list) or not items:
-        errors.add("invalid_condition", f"{ptr}/{kind}",
-                   f"{where}: {kind} takes a non-empty list of conditions.")
+        errors.add(
+            "invalid_condition",
+            f"{ptr}/{kind}",
+            f"{where}: {kind} takes a non-empty list of conditions.",
+        )
         return None
     parts = [_condition(p, f"{ptr}/{kind}/{n}", where, errors) for n, p in enumerate(items)]
     if any(p is None for p in parts):
@@ -316,20 +363,30 @@ def _leaf(raw: Mapping[str, Any], ptr: str, where: str, errors: _Errors) -> Leaf
     name, op, value = raw.get("field"), raw.get("op"), raw.get("value")
     spec = FIELDS.get(name) if isinstance(name, str) else None
     if spec is None:
-        errors.add("unknown_field", f"{ptr}/field",
-                   f"{where}: {name!r} is not a field rules can test; use one of "
-                   + ", ".join(sorted(FIELDS)) + ".")
+        errors.add(
+            "unknown_field",
+            f"{ptr}/field",
+            f"{where}: {name!r} is not a field rules can test; use one of "
+            + ", ".join(sorted(FIELDS))
+            + ".",
+        )
         return None
     if op not in OPS[spec.kind]:
-        errors.add("invalid_operator", f"{ptr}/op",
-                   f"{where}: field {name} ({spec.kind}) takes "
-                   + ", ".join(sorted(OPS[spec.kind])) + f", not {op!r}.")
+        errors.add(
+            "invalid_operator",
+            f"{ptr}/op",
+            f"{where}: field {name} ({spec.kind}) takes "
+            + ", ".join(sorted(OPS[spec.kind]))
+            + f", not {op!r}.",
+        )
         return None
     checked = _value(spec.kind, op, value)
     if checked is None:
-        errors.add("invalid_value", f"{ptr}/value",
-                   f"{where}: field {name} with op {op} needs {_expected(spec.kind, op)}, "
-                   f"got {value!r}.")
+        errors.add(
+            "invalid_value",
+            f"{ptr}/value",
+            f"{where}: field {name} with op {op} needs {_expected(spec.kind, op)}, got {value!r}.",
+        )
         return None
     return Leaf(str(name), str(op), checked)
 

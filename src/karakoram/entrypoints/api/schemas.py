@@ -14,9 +14,15 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from karakoram.domain.clearance import DeclarationEvent
-from karakoram.domain.declaration import DeclarationRecord, declaration_to_dict
+from karakoram.domain.declaration import DeclarationRecord, declaration_to_dict, plain_decimal
 from karakoram.services.bulk import ImportResult
-from karakoram.services.unit_of_work import UserRecord
+from karakoram.services.queries import ClearanceView
+from karakoram.services.unit_of_work import (
+    AssessmentRecord,
+    PolicyDocument,
+    QueueEntry,
+    UserRecord,
+)
 
 Number = Decimal | str
 
@@ -99,6 +105,9 @@ class DeclarationOut(BaseModel):
     status: str
     version: int
     owner: str
+    channel: str | None = None
+    amount_due: str | None = None
+    due_currency: str | None = None
     lodged_at: datetime
     updated_at: datetime
     declaration: dict[str, Any]
@@ -113,6 +122,9 @@ class DeclarationOut(BaseModel):
             status=r.status,
             version=r.version,
             owner=r.owner,
+            channel=r.channel,
+            amount_due=None if r.amount_due is None else plain_decimal(r.amount_due),
+            due_currency=r.due_currency,
             lodged_at=r.lodged_at,
             updated_at=r.updated_at,
             declaration=declaration_to_dict(r.declaration),
@@ -186,3 +198,134 @@ class UserOut(BaseModel):
 
 class NewUserOut(UserOut):
     api_key: str = Field(description="Shown once; the node keeps only its hash.")
+
+
+class AssessmentOut(BaseModel):
+    kind: str
+    channel: str
+    score: int
+    total_due: str
+    currency: str
+    rule_set_version: int | None
+    tariff_version: int | None
+    rates_version: int | None
+    actor: str
+    reason: str | None
+    assessed_at: datetime
+    risk: dict[str, Any] = Field(
+        description="Rules that fired with their values, detector "
+        "signals, the random draw and rates."
+    )
+    duties: dict[str, Any] = Field(description="Every component per item, its base and rate.")
+
+    @classmethod
+    def of(cls, a: AssessmentRecord) -> AssessmentOut:
+        return cls(
+            kind=a.kind,
+            channel=a.channel,
+            score=a.score,
+            total_due=plain_decimal(a.total_due),
+            currency=a.currency,
+            rule_set_version=a.rule_set_version,
+            tariff_version=a.tariff_version,
+            rates_version=a.rates_version,
+            actor=a.actor,
+            reason=a.reason,
+            assessed_at=a.assessed_at,
+            risk=a.risk,
+            duties=a.duties,
+        )
+
+
+class ClearanceOut(BaseModel):
+    mrn: str
+    status: str
+    channel: str | None
+    amount_due: str | None
+    currency: str | None
+    pending: str | None = Field(description="Why the declaration is not assessed yet, if so.")
+    blockers: list[str] = Field(description="What still prevents release.")
+    assessments: list[AssessmentOut]
+    controls: list[dict[str, Any]]
+    payments: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, v: ClearanceView) -> ClearanceOut:
+        r = v.record
+        return cls(
+            mrn=r.mrn,
+            status=r.status,
+            channel=r.channel,
+            amount_due=None if r.amount_due is None else plain_decimal(r.amount_due),
+            currency=r.due_currency,
+            pending=v.pending,
+            blockers=v.blockers,
+            assessments=[AssessmentOut.of(a) for a in v.assessments],
+            controls=[
+                {
+                    "kind": c.kind,
+                    "result": c.result,
+                    "findings": c.findings,
+                    "officer": c.officer,
+                    "at": c.at.isoformat(),
+                }
+                for c in v.controls
+            ],
+            payments=[
+                {
+                    "reference": p.reference,
+                    "kind": p.kind,
+                    "amount": plain_decimal(p.amount),
+                    "currency": p.currency,
+                    "recorded_by": p.recorded_by,
+                    "at": p.at.isoformat(),
+                }
+                for p in v.payments
+            ],
+        )
+
+
+class QueueEntryOut(BaseModel):
+    mrn: str
+    status: str
+    channel: str | None
+    type: str
+    office: str
+    trader: str
+    lodged_at: datetime
+    waiting_minutes: int
+
+    @classmethod
+    def of(cls, e: QueueEntry, now: datetime) -> QueueEntryOut:
+        return cls(
+            mrn=e.mrn,
+            status=e.status,
+            channel=e.channel,
+            type=e.type,
+            office=e.office,
+            trader=e.trader,
+            lodged_at=e.lodged_at,
+            waiting_minutes=int((now - e.waiting_since).total_seconds() // 60),
+        )
+
+
+class PolicyDocumentOut(BaseModel):
+    kind: str
+    version: int
+    name: str
+    status: str
+    created_by: str
+    created_at: datetime
+    source: str | None = None
+
+    @classmethod
+    def of(cls, d: PolicyDocument, with_source: bool = False) -> PolicyDocumentOut:
+        return cls(
+            kind=d.kind,
+            version=d.version,
+            name=d.name,
+            status=d.status,
+            created_by=d.created_by,
+            created_at=d.created_at,
+            source=d.source if with_source else None,
+        )

@@ -1,0 +1,71 @@
+"""What every CLI command shares: consoles, the node, errors, who is acting."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from karakoram.bootstrap import Node, SchemaOutOfDate, bootstrap
+from karakoram.config import Settings, load_settings
+from karakoram.domain.access import Principal, Role
+from karakoram.domain.errors import KarakoramError
+
+console = Console()
+err = Console(stderr=True)
+
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", "-c", envvar="KARAKORAM_CONFIG", help="Node TOML file.")
+]
+AsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as",
+        envvar="KARAKORAM_USER",
+        help="Act as this user (recorded on every event); default: the operator of this shell "
+        "as supervisor.",
+    ),
+]
+
+
+class State:
+    config: Path | None = None
+
+
+state = State()
+
+
+def settings() -> Settings:
+    return load_settings(state.config)
+
+
+def node() -> Node:
+    try:
+        return bootstrap(settings())
+    except SchemaOutOfDate as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+
+
+def fail(exc: KarakoramError) -> typer.Exit:
+    err.print(f"[red]{exc.title}:[/red] {exc.detail}")
+    for error in getattr(exc, "errors", []):
+        err.print(f"  {error.pointer or '/'}  [bold]{error.code}[/bold]  {error.message}")
+    for blocker in getattr(exc, "blockers", []):
+        err.print(f"  - {blocker}")
+    return typer.Exit(1)
+
+
+def principal_of(n: Node, name: str | None, default_role: Role = Role.SUPERVISOR) -> Principal:
+    """The named user, or the shell's operator with `default_role` when no name is given."""
+    if name is None:
+        return Principal(0, f"cli:{getpass.getuser()}", default_role)
+    with n.ctx.uow() as uow:
+        user = uow.users.by_name(name)
+    if user is None:
+        err.print(f"[red]No user {name!r}; create one with `karakoram users add`.[/red]")
+        raise typer.Exit(2)
+    return Principal(user.id, user.name, Role(user.role), user.party)

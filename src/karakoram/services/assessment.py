@@ -1,0 +1,170 @@
+"""Assess a declaration: duties and taxes, then risk; release green goods with nothing owed.
+
+Planning is pure computation over the active policy (it may raise `ValidationFailed` when a
+trader's data cannot be assessed, for example an HS code without a tariff line); storing the
+plan is the caller's job, in the same transaction as the lodgement or amendment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
+
+from karakoram.domain.clearance import (
+    Action,
+    DeclarationEvent,
+    ReleaseState,
+    Status,
+    next_status,
+    release_blockers,
+)
+from karakoram.domain.declaration import DeclarationRecord, DeclarationType
+from karakoram.domain.duties import calculate_duties
+from karakoram.domain.risk.channels import Channel
+from karakoram.domain.risk.engine import RiskDecision, RiskInput, assess_risk, selection_draw
+from karakoram.services.context import NodeContext
+from karakoram.services.history import StoredHistory
+from karakoram.services.policy import ActivePolicy
+from karakoram.services.unit_of_work import AssessmentRecord, UnitOfWork
+
+SYSTEM = "system"
+
+
+@dataclass(frozen=True, slots=True)
+class AssessmentPlan:
+    record: DeclarationRecord
+    assessment: AssessmentRecord
+    events: list[DeclarationEvent]
+
+
+def why_pending(policy: ActivePolicy, ctx: NodeContext) -> str | None:
+    """Why declarations cannot be assessed now, or None when they can."""
+    missing = policy.missing()
+    if missing:
+        return "no active " + ", ".join(missing) + ": a supervisor must activate one"
+    assert policy.rules is not None and policy.rates is not None
+    currency = policy.rules.rule_set.currency
+    if not policy.rates.has_rate(currency, ctx.clock().date()):
+        return f"no current {currency} exchange rate for the rule set"
+    return None
+
+
+def plan_assessment(
+    record: DeclarationRecord,
+    uow: UnitOfWork,
+    ctx: NodeContext,
+    history: StoredHistory,
+    covered: Decimal = Decimal(0),
+) -> AssessmentPlan | None:
+    """The assessment of an accepted declaration, or None while the policy is incomplete."""
+    policy = ctx.policy.current(uow)
+    if why_pending(policy, ctx) is not None:
+        return None
+    assert policy.rules and policy.tariff and policy.rates
+    now = ctx.clock()
+    d = record.declaration
+    duties = calculate_duties(d, policy.tariff, policy.rates, now.date())
+    to_node, _ = policy.rates.rate(d.invoice.currency, now.date())
+    to_rule = to_node / policy.rates.rate(policy.rules.rule_set.currency, now.date())[0]
+    signals = [s for source in ctx.signal_sources for s in source.signals(d)]
+    given = RiskInput(
+        record.mrn, d, to_rule, to_node, selection_draw(ctx.selection_key, record.mrn), signals
+    )
+    decision = assess_risk(given, policy.rules, policy.rules_version or 0, history)
+    responsible = d.exporter if d.type is DeclarationType.EXPORT else d.importer
+    history.remember(responsible.identifier)
+    assessment = AssessmentRecord(
+        "automatic",
+        decision.channel.value,
+        decision.score,
+        decision.draw,
+        duties.total,
+        duties.currency,
+        decision.as_dict(),
+        duties.as_dict(),
+        SYSTEM,
+        now,
+        policy.rules_version,
+        policy.tariff_version,
+        policy.rates_version,
+    )
+    assessed = replace(
+        record,
+        status=next_status(Status(record.status), Action.ASSESS).value,
+        channel=decision.channel.value,
+        amount_due=duties.total,
+        due_currency=duties.currency,
+        updated_at=now,
+        unit_values=tuple(
+            float(cv / i.net_mass) for cv, i in zip(duties.customs_values, d.items, strict=True)
+        ),
+    )
+    events = [
+        DeclarationEvent(
+            Action.ASSESS.value,
+            record.status,
+            assessed.status,
+            SYSTEM,
+            now,
+            summary(decision, duties.total, duties.currency),
+        )
+    ]
+    return _maybe_release(AssessmentPlan(assessed, assessment, events), covered)
+
+
+def summary(decision: RiskDecision, owed: Decimal, currency: str) -> str:
+    reasons = decision.reasons()
+    why = "; ".join(reasons[:3]) + (f"; and {len(reasons) - 3} more" if len(reasons) > 3 else "")
+    return (
+        f"{decision.channel.value} channel, score {decision.score}"
+        + (f" ({why})" if why else "")
+        + f"; {owed} {currency} owed"
+    )
+
+
+def _maybe_release(plan: AssessmentPlan, covered: Decimal) -> AssessmentPlan:
+    record = plan.record
+    released = auto_release(record, covered, plan.events[-1].at)
+    if released is None:
+        return plan
+    return AssessmentPlan(released[0], plan.assessment, [*plan.events, released[1]])
+
+
+def auto_release(
+    record: DeclarationRecord, covered: Decimal, at: datetime
+) -> tuple[DeclarationRecord, DeclarationEvent] | None:
+    """Release at once a green or blue declaration whose duties are paid or nothing owed."""
+    channel = Channel(record.channel) if record.channel else None
+    if record.status != Status.ASSESSED.value or channel not in (Channel.GREEN, Channel.BLUE):
+        return None
+    owed = record.amount_due or Decimal(0)
+    state = ReleaseState(channel, False, False, False, owed, covered, record.due_currency or "")
+    if release_blockers(state):
+        return None
+    assert channel is not None
+    why = "nothing owed" if owed == 0 else f"{owed} {record.due_currency} paid or guaranteed"
+    audit = "; post-clearance audit follows" if channel is Channel.BLUE else ""
+    released = replace(record, status=Status.RELEASED.value, updated_at=at)
+    return released, DeclarationEvent(
+        Action.RELEASE.value,
+        record.status,
+        released.status,
+        SYSTEM,
+        at,
+        f"{channel.value} channel, {why}{audit}",
+    )
+
+
+def assess_or_keep(
+    record: DeclarationRecord,
+    uow: UnitOfWork,
+    ctx: NodeContext,
+    history: StoredHistory,
+    covered: Decimal = Decimal(0),
+) -> tuple[DeclarationRecord, AssessmentRecord | None, list[DeclarationEvent]]:
+    """Assess when the policy allows; otherwise the record stays accepted, unchanged."""
+    plan = plan_assessment(record, uow, ctx, history, covered)
+    if plan is None:
+        return record, None, []
+    return plan.record, plan.assessment, plan.events
