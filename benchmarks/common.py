@@ -10,6 +10,7 @@ import os
 import platform
 import random
 import sqlite3
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -68,6 +69,23 @@ def machine() -> str:
         f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPU ({cpu_model()}), "
         f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
     )
+
+
+def revision() -> str:
+    """The commit measured, marked dirty when the work tree has changes."""
+    try:
+        described = subprocess.run(
+            ["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        import karakoram
+
+        return f"karakoram {karakoram.__version__}"
+    return described.stdout.strip()
 
 
 def today() -> str:
@@ -279,3 +297,11 @@ def ratio(numerator: float, denominator: float) -> str:
 
 def megabytes(value: int) -> str:
     return f"{value / 2**20:,.0f} MB"
+
+
+def console() -> Any:
+    """A Rich console; 120 columns when the output is not a terminal (a log, a pipe)."""
+    from rich.console import Console
+
+    found = Console()
+    return found if found.is_terminal else Console(width=120)

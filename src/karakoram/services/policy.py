@@ -213,8 +213,8 @@ def _check_fits(kind: Kind, parsed: Any, policy: ActivePolicy, today: date) -> N
             FieldError(
                 "missing_exchange_rate",
                 "/rule_set/currency" if kind is Kind.RULES else "/rows",
-                f"The rule set compares values in {rules.currency}, and the exchange-rate table has no "
-                f"current {rules.currency} rate.",
+                f"The rule set compares values in {rules.currency}, and the exchange-rate "
+                f"table has no current {rules.currency} rate.",
             )
         ]
     )
