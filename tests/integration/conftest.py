@@ -22,6 +22,8 @@ class Keys:
         self.importer = key("hunza", "trader", "PK-NTN-4412345")
         self.officer = key("officer", "officer")
         self.admin = key("admin", "administrator")
+        self.supervisor = key("supervisor", "supervisor")
+        self.analyst = key("analyst", "analyst")
         self.partner = key("pk-gb", "partner")
 
 

@@ -169,6 +169,9 @@ def record_payment(
     with ctx.uow() as uow:
         record = _load(uow, mrn, principal, None)
         amount = _check_payment(payment, record)
+        reference = payment.reference.strip()
+        if any(p.reference == reference for p in uow.clearance.payments(mrn)):
+            return record, False
         next_status(Status(record.status), Action.PAY)
         now = ctx.clock()
         stored = uow.clearance.add_payment(
