@@ -174,3 +174,54 @@ def test_quickstart_sets_up_a_node_with_example_users(tmp_path):
     again = run(tmp_path, "quickstart", "--no-serve", "--workdir", "nodes").stdout
     assert keys[0] not in again  # keys are re-issued, never shown twice
     assert (tmp_path / "nodes" / "cn-urc.db").is_file()
+
+
+EXAMPLES = Path(__file__).parents[2] / "examples"
+ROUTING = """
+[rule_set]
+name = "cli routing"
+[selectivity]
+random_rates = { red = 0.0, yellow = 0.0, blue = 0.0 }
+[detectors]
+new_trader = false
+[[rules]]
+id = "RED-COPPER"
+description = "Copper cathodes"
+when = { field = "hs_code", op = "prefix", value = ["7403"] }
+channel = "red"
+"""
+
+
+def test_a_supervisor_manages_policy_and_an_officer_works_the_queue(workdir):
+    bad = workdir / "bad.toml"
+    bad.write_text(ROUTING.replace('op = "prefix"', 'op = "between"'))
+    refused = run(workdir, "rules", "validate", str(bad), check=False)
+    assert refused.returncode == 1
+    assert "/rules/0/when/op" in refused.stderr and "RED-COPPER" in refused.stderr
+    (workdir / "rules.toml").write_text(ROUTING)
+    run(workdir, "rates", "load", str(EXAMPLES / "rates-cn.csv"))
+    run(workdir, "tariff", "load", str(EXAMPLES / "tariff-cn-import.toml"))
+    out = run(workdir, "rules", "load", "rules.toml", "--activate").stdout
+    assert "version 1" in out and "active" in out
+    run(workdir, "users", "add", "kashgar", "--role", "trader", "--party", TRADER)
+    copper = declaration("CU-1")
+    for item in copper["items"]:
+        item["hs_code"] = "740311"
+    (workdir / "one.jsonl").write_text(
+        json.dumps(copper) + "\n" + json.dumps(declaration("OK-1")) + "\n"
+    )
+    run(workdir, "declarations", "import", "one.jsonl", "--as", "kashgar", "--report", "r.jsonl")
+    mrn = json.loads((workdir / "r.jsonl").read_text().splitlines()[0])["mrn"]
+    queue = run(workdir, "queue").stdout
+    assert mrn in queue and "red" in queue
+    shown = run(workdir, "declarations", "show", mrn).stdout
+    assert "RED-COPPER" in shown and "physical inspection" in shown
+    release = run(workdir, "declarations", "act", mrn, "release", check=False)
+    assert release.returncode == 1 and "inspection" in release.stderr
+    run(workdir, "declarations", "act", mrn, "inspect", "--findings", '{"seals": "intact"}')
+    assert "released" in run(workdir, "declarations", "act", mrn, "release").stdout
+    report = run(workdir, "rules", "backtest", str(EXAMPLES / "rules-khunjerab.toml")).stdout
+    assert "Back-test of" in report and "2 declarations" in report
+    (workdir / "rules2.toml").write_text(ROUTING.replace('"red"', '"yellow"'))
+    run(workdir, "rules", "load", "rules2.toml", "--activate")
+    assert "version 1 is active again" in run(workdir, "rules", "rollback").stdout

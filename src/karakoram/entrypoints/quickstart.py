@@ -14,8 +14,10 @@ from karakoram.adapters.db.migrate import upgrade
 from karakoram.adapters.nomenclature import read_nomenclature
 from karakoram.bootstrap import Node, bootstrap
 from karakoram.config import load_settings
-from karakoram.domain.access import Role
+from karakoram.domain.access import Principal, Role
+from karakoram.services import policy
 from karakoram.services import users as user_service
+from karakoram.services.policy import Kind
 from karakoram.services.nomenclature import replace_nomenclature
 
 console = Console()
@@ -40,6 +42,34 @@ def _nomenclature(node: Node, hs_file: Path | None) -> str:
         return "already loaded"
     counts = replace_nomenclature(path.name, read_nomenclature(path), node.ctx)
     return f"{path} ({counts.get('subheadings', 0):,} subheadings)"
+
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+#: example policy of the China-side node, loaded when none is active
+EXAMPLE_POLICY = [
+    (Kind.RATES, "rates-cn.csv"),
+    (Kind.TARIFF, "tariff-cn-import.toml"),
+    (Kind.RULES, "rules-khunjerab.toml"),
+]
+
+
+def _policy(node: Node) -> list[str]:
+    """Load and activate the example rates, tariff and rules where nothing is active."""
+    ctx = node.ctx
+    operator = Principal(0, "quickstart", Role.SUPERVISOR)
+    loaded = []
+    for kind, name in EXAMPLE_POLICY:
+        with ctx.uow() as uow:
+            active = uow.policy.active(kind.value)
+        if active is None:
+            doc = policy.submit_document(
+                kind, (EXAMPLES / name).read_text(), operator, ctx.policy, ctx.uow, ctx.clock
+            )
+            active = policy.activate_document(
+                kind, doc.version, operator, ctx.policy, ctx.uow, ctx.clock, "example policy"
+            )
+        loaded.append(f"{kind.value} v{active.version}: {active.name}")
+    return loaded
 
 
 def _keys(node: Node) -> list[tuple[str, str, str, str]]:
@@ -70,11 +100,13 @@ def quickstart(
     upgrade(engine)
     node = bootstrap(settings, engine=engine)
     loaded = _nomenclature(node, hs_file)
+    in_force = _policy(node)
     keys = _keys(node)
     base = f"http://{settings.host}:{settings.port}"
     console.rule(f"[bold]Karakoram node {settings.administration}[/bold] — {settings.name}")
     console.print(
         f"Database     {settings.database_url}\nNomenclature {loaded}\n"
+        f"Policy       {'; '.join(in_force)}\n"
         f"API          {base}\nAPI docs     {base}/docs\n"
     )
     table = Table("user", "role", "trader id", title="Example users")
