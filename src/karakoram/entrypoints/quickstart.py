@@ -17,8 +17,8 @@ from karakoram.config import load_settings
 from karakoram.domain.access import Principal, Role
 from karakoram.services import policy
 from karakoram.services import users as user_service
-from karakoram.services.policy import Kind
 from karakoram.services.nomenclature import replace_nomenclature
+from karakoram.services.policy import Kind
 
 console = Console()
 
