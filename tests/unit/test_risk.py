@@ -123,6 +123,10 @@ def test_compiled_rules_agree_with_the_interpreter_on_random_rule_sets():
         'field = "value_per_kg", op = "lt", value = {n}',
         'field = "aeo", op = "is", value = {b}',
         'field = "incoterm", op = "ne", value = "FCA"',
+        'field = "incoterm", op = "in", value = ["DAP", "EXW"]',
+        'field = "trader", op = "eq", value = "PK-NTN-4412345"',
+        'field = "trader", op = "in", value = ["X-1", "91650100MA77XY1234"]',
+        'field = "origin", op = "eq", value = "{c}"',
     ]
     body = ""
     for n in range(200):

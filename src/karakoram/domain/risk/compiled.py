@@ -60,7 +60,11 @@ def interpret(condition: Condition, facts: Facts) -> bool:
 
 def _compile_leaf(leaf: Leaf) -> Predicate:
     name, value = leaf.field, leaf.value
-    if name == "trader":
+    if name == "trader":  # a tuple of the declarant, exporter and importer ids
+        if leaf.op == "eq":
+            return lambda f: value in f[name]
+        if leaf.op == "ne":
+            return lambda f: value not in f[name]
         return lambda f: leaf_holds(leaf, f[name])
     match leaf.op:
         case "in":
@@ -86,12 +90,20 @@ def compile_condition(condition: Condition) -> Predicate:
     if isinstance(condition, Not):
         inner = compile_condition(condition.part)
         return lambda f: not inner(f)
-    parts = tuple(compile_condition(p) for p in condition.parts)
-    if len(parts) == 1:
-        return parts[0]
-    if isinstance(condition, AllOf):
-        return lambda f: all(p(f) for p in parts)
-    return lambda f: any(p(f) for p in parts)
+    parts = [compile_condition(p) for p in condition.parts]
+    combine = _both if isinstance(condition, AllOf) else _either
+    predicate = parts[-1]
+    for part in reversed(parts[:-1]):  # a and (b and (c ...)): no generator per call
+        predicate = combine(part, predicate)
+    return predicate
+
+
+def _both(first: Predicate, rest: Predicate) -> Predicate:
+    return lambda f: first(f) and rest(f)
+
+
+def _either(first: Predicate, rest: Predicate) -> Predicate:
+    return lambda f: first(f) or rest(f)
 
 
 def fields_of(condition: Condition) -> set[str]:
@@ -102,16 +114,38 @@ def fields_of(condition: Condition) -> set[str]:
     return set().union(*(fields_of(p) for p in condition.parts))
 
 
-def hs_guard(condition: Condition) -> tuple[str, ...] | None:
-    """HS prefixes one of which an item must have for the rule to fire, if the rule says so."""
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """A test the rule cannot fire without: `field` equals one of `values`, or, for prefix
+    guards, starts with one of them. Rules are indexed by it so that most are never tried."""
+
+    field: str
+    prefix: bool
+    values: tuple[str, ...]
+
+
+def guard_of(condition: Condition) -> Guard | None:
+    """The most selective guard of a rule: an HS prefix, else any text equality."""
     leaves = (
         [condition]
         if isinstance(condition, Leaf)
         else (list(condition.parts) if isinstance(condition, AllOf) else [])
     )
-    for leaf in leaves:
-        if isinstance(leaf, Leaf) and leaf.field == "hs_code" and leaf.op in ("eq", "in", "prefix"):
-            return (leaf.value,) if leaf.op == "eq" else tuple(leaf.value)
+    guards = [_leaf_guard(leaf) for leaf in leaves if isinstance(leaf, Leaf)]
+    found = [g for g in guards if g is not None]
+    found.sort(key=lambda g: g.field != "hs_code")
+    return found[0] if found else None
+
+
+def _leaf_guard(leaf: Leaf) -> Guard | None:
+    if FIELDS[leaf.field].kind != "text":
+        return None
+    if leaf.op == "eq":
+        return Guard(leaf.field, False, (leaf.value,))
+    if leaf.op == "in":
+        return Guard(leaf.field, False, tuple(sorted(leaf.value)))
+    if leaf.op == "prefix":
+        return Guard(leaf.field, True, tuple(leaf.value))
     return None
 
 
@@ -142,14 +176,48 @@ def _observed(facts: Facts, names: Iterable[str]) -> dict[str, str]:
     return out
 
 
+class _Index:
+    """Rules of one level (declaration or item), indexed by their guards."""
+
+    def __init__(self) -> None:
+        self.unguarded: list[_Compiled] = []
+        self.exact: defaultdict[str, defaultdict[str, list[_Compiled]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
+        self.prefix: defaultdict[str, defaultdict[str, list[_Compiled]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
+
+    def add(self, compiled: _Compiled, guard: Guard | None) -> None:
+        if guard is None:
+            self.unguarded.append(compiled)
+            return
+        table = (self.prefix if guard.prefix else self.exact)[guard.field]
+        for value in guard.values:
+            table[value].append(compiled)
+
+    def candidates(self, facts: Facts) -> list[_Compiled]:
+        found = list(self.unguarded)
+        for name, table in self.exact.items():
+            value = facts[name]
+            for one in value if isinstance(value, tuple) else (value,):
+                found.extend(table.get(one, ()))
+        for name, table in self.prefix.items():
+            value = facts[name]
+            for one in value if isinstance(value, tuple) else (value,):
+                for end in range(1, len(one) + 1):
+                    found.extend(table.get(one[:end], ()))
+        return found
+
+
 class CompiledRuleSet:
-    """A rule set ready to evaluate: closures, split by level, item rules indexed by HS."""
+    """A rule set ready to evaluate: closures, split by level, indexed by their guards."""
 
     def __init__(self, rule_set: RuleSet) -> None:
         self.rule_set = rule_set
-        self._declaration_rules: list[_Compiled] = []
-        self._unguarded: list[_Compiled] = []
-        self._by_prefix: defaultdict[str, list[_Compiled]] = defaultdict(list)
+        self._order = {r.id: n for n, r in enumerate(rule_set.rules)}
+        self._declaration = _Index()
+        self._items = _Index()
         for rule in rule_set.rules:
             if rule.enabled:
                 self._add(rule)
@@ -157,32 +225,20 @@ class CompiledRuleSet:
     def _add(self, rule: Rule) -> None:
         names = fields_of(rule.when)
         compiled = _Compiled(rule, compile_condition(rule.when), tuple(sorted(names)))
-        if not any(FIELDS[n].item_level for n in names):
-            self._declaration_rules.append(compiled)
-            return
-        guard = hs_guard(rule.when)
-        if guard is None:
-            self._unguarded.append(compiled)
-        for prefix in guard or ():
-            self._by_prefix[prefix].append(compiled)
-
-    def _candidates(self, hs_code: str) -> list[_Compiled]:
-        found = list(self._unguarded)
-        for end in range(1, len(hs_code) + 1):
-            found.extend(self._by_prefix.get(hs_code[:end], ()))
-        return found
+        item_level = any(FIELDS[n].item_level for n in names)
+        (self._items if item_level else self._declaration).add(compiled, guard_of(rule.when))
 
     def evaluate(self, shared: Facts, items: list[Facts]) -> list[Firing]:
         """Every rule that fires, once each, in rule-file order."""
         fired: dict[str, Firing] = {}
-        for c in self._declaration_rules:
-            if c.predicate(shared):
+        for c in self._declaration.candidates(shared):
+            if c.rule.id not in fired and c.predicate(shared):
                 fired[c.rule.id] = _firing(c, None, shared)
         for index, facts in enumerate(items):
-            for c in self._candidates(facts["hs_code"]):
+            for c in self._items.candidates(facts):
                 if c.rule.id not in fired and c.predicate(facts):
                     fired[c.rule.id] = _firing(c, index, facts)
-        order = {r.id: n for n, r in enumerate(self.rule_set.rules)}
+        order = self._order
         return sorted(fired.values(), key=lambda f: order[f.rule])
 
 
