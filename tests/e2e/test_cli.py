@@ -225,3 +225,37 @@ def test_a_supervisor_manages_policy_and_an_officer_works_the_queue(workdir):
     (workdir / "rules2.toml").write_text(ROUTING.replace('"red"', '"yellow"'))
     run(workdir, "rules", "load", "rules2.toml", "--activate")
     assert "version 1 is active again" in run(workdir, "rules", "rollback").stdout
+
+
+def test_nomenclature_load_on_postgresql_keeps_a_long_file_name(tmp_path):
+    url = os.environ.get("KARAKORAM_TEST_DATABASE_URL")
+    if not url:
+        pytest.skip("PostgreSQL not configured: set KARAKORAM_TEST_DATABASE_URL to run this on it")
+    import uuid
+
+    from sqlalchemy import text
+
+    from karakoram.adapters.db.engine import build_engine
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = build_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        long_name = tmp_path / "harmonized-system-2022-edition.csv"
+        long_name.write_text(EXAMPLE_HS.read_text())
+        env = os.environ | {"KARAKORAM_DATABASE_URL": f"{url}?options=-csearch_path%3D{schema}"}
+        for args in (["db", "upgrade"], ["nomenclature", "load", str(long_name)]):
+            done = subprocess.run(
+                [sys.executable, "-m", "karakoram", *args],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert done.returncode == 0, done.stderr
+        assert "subheadings" in done.stdout
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

@@ -147,7 +147,7 @@ hs_nomenclature = Table(
     "hs_nomenclature",
     metadata,
     Column("code", String(10), primary_key=True),
-    Column("edition", String(20), nullable=False),
+    Column("edition", String(200), nullable=False),
     Column("description", Text, nullable=False),
     Column("level", Integer, nullable=False),
     Column("section", String(5), nullable=False),

@@ -59,7 +59,7 @@ def upgrade() -> None:
     op.create_table(
         "hs_nomenclature",
         sa.Column("code", sa.String(length=10), nullable=False),
-        sa.Column("edition", sa.String(length=20), nullable=False),
+        sa.Column("edition", sa.String(length=200), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("level", sa.Integer(), nullable=False),
         sa.Column("section", sa.String(length=5), nullable=False),
