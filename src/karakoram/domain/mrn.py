@@ -29,11 +29,12 @@ def check_character(body: str) -> str:
 
 
 def new_mrn(now: datetime, country: str, declaration_type: str) -> str:
-    body = (
-        f"{now:%y}{country.upper()}"
-        + "".join(secrets.choice(_RANDOM) for _ in range(12))
-        + declaration_type[0].upper()
-    )
+    number = secrets.randbelow(len(_RANDOM) ** 12)  # one draw, then base-34 digits
+    digits = []
+    for _ in range(12):
+        number, digit = divmod(number, len(_RANDOM))
+        digits.append(_RANDOM[digit])
+    body = f"{now:%y}{country.upper()}" + "".join(digits) + declaration_type[0].upper()
     return body + check_character(body)
 
 

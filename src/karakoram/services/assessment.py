@@ -52,15 +52,12 @@ def why_pending(policy: ActivePolicy, ctx: NodeContext) -> str | None:
 
 def plan_assessment(
     record: DeclarationRecord,
-    uow: UnitOfWork,
+    policy: ActivePolicy,
     ctx: NodeContext,
     history: StoredHistory,
     covered: Decimal = Decimal(0),
-) -> AssessmentPlan | None:
-    """The assessment of an accepted declaration, or None while the policy is incomplete."""
-    policy = ctx.policy.current(uow)
-    if why_pending(policy, ctx) is not None:
-        return None
+) -> AssessmentPlan:
+    """The assessment of an accepted declaration under a complete policy."""
     assert policy.rules and policy.tariff and policy.rates
     now = ctx.clock()
     d = record.declaration
@@ -156,15 +153,21 @@ def auto_release(
     )
 
 
-def assess_or_keep(
-    record: DeclarationRecord,
-    uow: UnitOfWork,
-    ctx: NodeContext,
-    history: StoredHistory,
-    covered: Decimal = Decimal(0),
-) -> tuple[DeclarationRecord, AssessmentRecord | None, list[DeclarationEvent]]:
-    """Assess when the policy allows; otherwise the record stays accepted, unchanged."""
-    plan = plan_assessment(record, uow, ctx, history, covered)
-    if plan is None:
-        return record, None, []
-    return plan.record, plan.assessment, plan.events
+class Assessor:
+    """Assesses declarations inside one unit of work: the policy is read once, and traders
+    seen earlier in the same batch count as known."""
+
+    def __init__(self, uow: UnitOfWork, ctx: NodeContext) -> None:
+        self._ctx = ctx
+        self.policy = ctx.policy.current(uow)
+        self.pending = why_pending(self.policy, ctx)
+        self.history = StoredHistory(uow.clearance, ctx.unit_values)
+
+    def assess(
+        self, record: DeclarationRecord, covered: Decimal = Decimal(0)
+    ) -> tuple[DeclarationRecord, AssessmentRecord | None, list[DeclarationEvent]]:
+        """Assess when the policy allows; otherwise the record stays accepted, unchanged."""
+        if self.pending is not None:
+            return record, None, []
+        plan = plan_assessment(record, self.policy, self._ctx, self.history, covered)
+        return plan.record, plan.assessment, plan.events

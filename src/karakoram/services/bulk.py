@@ -14,7 +14,7 @@ from karakoram.domain.clearance import DeclarationEvent
 from karakoram.domain.declaration import Declaration, DeclarationRecord, content_digest
 from karakoram.domain.documents import SourceDocument
 from karakoram.domain.errors import FieldError, LrnConflict, ValidationFailed
-from karakoram.services.assessment import assess_or_keep
+from karakoram.services.assessment import Assessor
 from karakoram.services.context import NodeContext
 from karakoram.services.handlers import (
     lodge_declaration,
@@ -22,7 +22,6 @@ from karakoram.services.handlers import (
     store_new_records,
     validate_for,
 )
-from karakoram.services.history import StoredHistory
 from karakoram.services.unit_of_work import AssessmentRecord, DuplicateLrn, StoredLrn
 
 
@@ -100,16 +99,16 @@ def _store_batch(
     lodged: list[tuple[DeclarationRecord, AssessmentRecord | None, list[DeclarationEvent]]] = []
     with ctx.uow() as uow:
         known = uow.declarations.stored_lrns(principal.party, [d.lrn for _, d in valid])
-        history = StoredHistory(uow.clearance, ctx.unit_values)
+        assessor = Assessor(uow, ctx)
         for n, declaration in valid:
             location, digest = batch[n].location, content_digest(declaration)
             seen = known.get(declaration.lrn)
             if seen is not None:
                 results[n] = _resubmission(location, declaration.lrn, seen, digest)
                 continue
-            record, events = new_record(declaration, principal, ctx)
+            record, events = new_record(declaration, principal, ctx, digest)
             try:
-                record, assessment, assessed = assess_or_keep(record, uow, ctx, history)
+                record, assessment, assessed = assessor.assess(record)
             except ValidationFailed as failed:
                 results[n] = ImportResult(
                     location, declaration.lrn, Outcome.REJECTED, errors=failed.errors

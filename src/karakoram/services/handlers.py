@@ -12,9 +12,8 @@ from karakoram.domain.declaration import Declaration, DeclarationRecord, content
 from karakoram.domain.errors import FieldError, LrnConflict, StaleVersion, ValidationFailed
 from karakoram.domain.mrn import new_mrn
 from karakoram.domain.validation import parse_declaration
-from karakoram.services.assessment import assess_or_keep
+from karakoram.services.assessment import Assessor
 from karakoram.services.context import NodeContext
-from karakoram.services.history import StoredHistory
 from karakoram.services.unit_of_work import AssessmentRecord, DuplicateLrn, UnitOfWork
 
 
@@ -49,7 +48,7 @@ def validate_for(principal: Principal, data: Any, ctx: NodeContext) -> Declarati
 
 
 def new_record(
-    declaration: Declaration, principal: Principal, ctx: NodeContext
+    declaration: Declaration, principal: Principal, ctx: NodeContext, digest: str | None = None
 ) -> tuple[DeclarationRecord, list[DeclarationEvent]]:
     """A freshly lodged and accepted record with its two events."""
     now = ctx.clock()
@@ -58,7 +57,7 @@ def new_record(
         mrn=new_mrn(now, ctx.rules.country, declaration.type.value),
         owner=principal.party,
         declaration=declaration,
-        digest=content_digest(declaration),
+        digest=digest or content_digest(declaration),
         status=next_status(Status.LODGED, Action.ACCEPT).value,
         lodged_at=now,
         updated_at=now,
@@ -97,8 +96,7 @@ def _store_new(declaration: Declaration, principal: Principal, ctx: NodeContext)
                 raise LrnConflict(declaration.lrn, existing.mrn)
             return Lodged(existing, created=False)
         record, events = new_record(declaration, principal, ctx)
-        history = StoredHistory(uow.clearance, ctx.unit_values)
-        record, assessment, assessed = assess_or_keep(record, uow, ctx, history)
+        record, assessment, assessed = Assessor(uow, ctx).assess(record)
         store_new_records(uow, [(record, assessment, events + assessed)])
         uow.commit()
         return Lodged(record, created=True)
@@ -159,8 +157,7 @@ def amend_declaration(
             )
         ]
         covered = sum((p.amount for p in uow.clearance.payments(mrn)), Decimal(0))
-        history = StoredHistory(uow.clearance, ctx.unit_values)
-        amended, assessment, assessed = assess_or_keep(amended, uow, ctx, history, covered)
+        amended, assessment, assessed = Assessor(uow, ctx).assess(amended, covered)
         uow.declarations.update(amended, expected_version=record.version)
         if assessment is not None:
             uow.clearance.add_assessments([(amended, assessment)])

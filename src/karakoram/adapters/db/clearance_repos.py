@@ -191,9 +191,11 @@ class SqlClearanceRepository:
 
     def unit_values(self, hs6: str, limit: int) -> list[float]:
         c = goods_items.c
+        # a range, not LIKE 'hs6%': both SQLite and PostgreSQL then use the hs_code index
+        upper = hs6[:-1] + chr(ord(hs6[-1]) + 1)
         query = (
             select(c.unit_value)
-            .where(c.hs_code.startswith(hs6), c.unit_value.is_not(None))
+            .where(c.hs_code >= hs6, c.hs_code < upper, c.unit_value.is_not(None))
             .order_by(c.declaration_id.desc())
             .limit(limit)
         )
