@@ -11,16 +11,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pycountry
+import uuid6
 from sqlalchemy import Engine
 
 from karakoram.adapters.db.engine import build_engine
 from karakoram.adapters.db.migrate import current_revision, head_revision
 from karakoram.adapters.db.uow import SqlUnitOfWorkFactory
 from karakoram.adapters.hashing import Argon2Hasher
+from karakoram.adapters.signing import JwsCrypto, Signer, load_private_key
 from karakoram.config import Settings
 from karakoram.domain.codes import CodeLists, HsNomenclature
 from karakoram.domain.validation import NodeRules
 from karakoram.services.context import NodeContext
+from karakoram.services.exchange import ExchangeConfig
 from karakoram.services.policy import Parsers, PolicyCache
 from karakoram.services.unit_of_work import UnitOfWorkFactory
 from karakoram.services.users import Authenticator, SecretHasher
@@ -68,6 +71,20 @@ def selection_key(secret: str) -> bytes:
     return hashlib.sha256(b"karakoram/selection/" + secret.encode()).digest()
 
 
+def exchange_config(settings: Settings) -> ExchangeConfig | None:
+    """Signing and delivery settings, when the node has a signing key."""
+    if settings.signing_key_path is None or settings.signing_key_id is None:
+        return None
+    key = load_private_key(settings.signing_key_path, settings.signing_key_id)
+    crypto = JwsCrypto(Signer(key, settings.signing_key_id))
+    return ExchangeConfig(
+        settings.administration,
+        crypto,
+        lambda: str(uuid6.uuid7()),
+        max_attempts=settings.relay_max_attempts,
+    )
+
+
 def ensure_schema(engine: Engine) -> None:
     current, head = current_revision(engine), head_revision()
     if current != head:
@@ -107,5 +124,6 @@ def bootstrap(
         selection_key=selection_key(settings.secret_key.get_secret_value()),
         policy=PolicyCache(Parsers(currencies, settings.currency)),
     )
+    ctx.exchange = exchange_config(settings)
     hasher = hasher or Argon2Hasher()
     return Node(settings, engine, ctx, hasher, Authenticator(uow, hasher))

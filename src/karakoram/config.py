@@ -85,6 +85,18 @@ class Settings(BaseSettings):
     invoice_tolerance_absolute: Decimal = Field(
         Decimal("1"), description="...or by this amount, whichever is larger."
     )
+    signing_key_path: Path | None = Field(
+        None, description="This node's Ed25519 private key (PEM, mode 0600), for the exchange."
+    )
+    signing_key_id: str | None = Field(
+        None, description="The id partners know this node's current key by."
+    )
+    relay_interval: float = Field(
+        1.0, description="Seconds between relay passes of `serve` when the outbox is idle."
+    )
+    relay_max_attempts: int = Field(
+        12, description="Delivery attempts before a message becomes a dead letter."
+    )
     host: str = Field("127.0.0.1", description="Address `serve` listens on.")
     port: int = Field(8000, description="Port `serve` listens on.")
 

@@ -117,7 +117,7 @@ def _store_batch(
             lodged.append((record, assessment, events + assessed))
             known[declaration.lrn] = StoredLrn(record.mrn, digest)
             results[n] = ImportResult(location, declaration.lrn, Outcome.CREATED, record.mrn)
-        store_new_records(uow, lodged)
+        store_new_records(uow, ctx, lodged)
         uow.commit()
 
 

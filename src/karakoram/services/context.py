@@ -11,6 +11,7 @@ from karakoram.domain.codes import CodeLists
 from karakoram.domain.declaration import Declaration
 from karakoram.domain.risk.detectors import RiskSignal
 from karakoram.domain.validation import NodeRules
+from karakoram.services.exchange import ExchangeConfig
 from karakoram.services.history import UnitValueCache
 from karakoram.services.policy import Parsers, PolicyCache
 from karakoram.services.unit_of_work import UnitOfWorkFactory
@@ -36,3 +37,5 @@ class NodeContext:
     policy: PolicyCache = field(default_factory=lambda: PolicyCache(Parsers(frozenset(), "CNY")))
     unit_values: UnitValueCache = field(default_factory=UnitValueCache)
     signal_sources: list[SignalSource] = field(default_factory=list)
+    #: how this node signs and exchanges messages; None until a signing key is configured
+    exchange: ExchangeConfig | None = None

@@ -14,6 +14,7 @@ from karakoram.domain.mrn import new_mrn
 from karakoram.domain.validation import parse_declaration
 from karakoram.services.assessment import Assessor
 from karakoram.services.context import NodeContext
+from karakoram.services.exchange import publish
 from karakoram.services.unit_of_work import AssessmentRecord, DuplicateLrn, UnitOfWork
 
 
@@ -97,19 +98,21 @@ def _store_new(declaration: Declaration, principal: Principal, ctx: NodeContext)
             return Lodged(existing, created=False)
         record, events = new_record(declaration, principal, ctx)
         record, assessment, assessed = Assessor(uow, ctx).assess(record)
-        store_new_records(uow, [(record, assessment, events + assessed)])
+        store_new_records(uow, ctx, [(record, assessment, events + assessed)])
         uow.commit()
         return Lodged(record, created=True)
 
 
 def store_new_records(
     uow: UnitOfWork,
+    ctx: NodeContext,
     lodged: list[tuple[DeclarationRecord, AssessmentRecord | None, list[DeclarationEvent]]],
 ) -> None:
-    """Insert new declarations with their assessments and events (one statement per table)."""
+    """Insert new declarations with their assessments and events (one statement per table),
+    and queue what the partner must hear (pre-arrival data of exports released at once)."""
     uow.declarations.add([record for record, _, _ in lodged])
     uow.clearance.add_assessments([(r, a) for r, a, _ in lodged if a is not None])
-    uow.declarations.add_events((r.mrn, e) for r, _, events in lodged for e in events)
+    publish(uow, ctx.exchange, [(r, e) for r, _, events in lodged for e in events])
 
 
 def amend_declaration(
@@ -161,7 +164,7 @@ def amend_declaration(
         uow.declarations.update(amended, expected_version=record.version)
         if assessment is not None:
             uow.clearance.add_assessments([(amended, assessment)])
-        uow.declarations.add_events((mrn, e) for e in events + assessed)
+        publish(uow, ctx.exchange, [(amended, e) for e in events + assessed])
         uow.commit()
         return amended
 

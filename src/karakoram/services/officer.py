@@ -22,6 +22,7 @@ from karakoram.domain.errors import Conflict, FieldError, StaleVersion, Validati
 from karakoram.domain.risk.channels import Channel
 from karakoram.services.assessment import auto_release
 from karakoram.services.context import NodeContext
+from karakoram.services.exchange import publish
 from karakoram.services.unit_of_work import (
     AssessmentRecord,
     ControlRecord,
@@ -119,16 +120,10 @@ def act(
                 raise ReleaseRefused(mrn, blockers)
         changed = replace(record, status=target.value, updated_at=now, version=record.version + 1)
         uow.declarations.update(changed, expected_version=record.version)
-        uow.declarations.add_events(
-            [
-                (
-                    mrn,
-                    DeclarationEvent(
-                        action.value, record.status, target.value, principal.name, now, why
-                    ),
-                )
-            ]
+        event = DeclarationEvent(
+            action.value, record.status, target.value, principal.name, now, why
         )
+        publish(uow, ctx.exchange, [(changed, event)])
         uow.commit()
         return changed
 
@@ -204,7 +199,7 @@ def record_payment(
             uow.declarations.update(changed, expected_version=record.version)
             record = changed
             events.append(released[1])
-        uow.declarations.add_events((mrn, e) for e in events)
+        publish(uow, ctx.exchange, [(record, e) for e in events])
         uow.commit()
         return record, True
 
@@ -295,7 +290,7 @@ def override_channel(
             changed = replace(released[0], version=changed.version)
             events.append(released[1])
         uow.declarations.update(changed, expected_version=record.version)
-        uow.declarations.add_events((mrn, e) for e in events)
+        publish(uow, ctx.exchange, [(changed, e) for e in events])
         uow.commit()
         return changed
 

@@ -186,6 +186,7 @@ class UnitOfWork(Protocol):
     nomenclature: NomenclatureRepository
     clearance: ClearanceRepository
     policy: PolicyRepository
+    exchange: ExchangeRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -200,3 +201,87 @@ class UnitOfWork(Protocol):
 
 class UnitOfWorkFactory(Protocol):
     def __call__(self) -> UnitOfWork: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerKey:
+    kid: str
+    jwk: dict[str, Any]
+    valid_from: datetime
+    valid_to: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Partner:
+    administration: str
+    name: str
+    country: str
+    base_url: str
+    message_types: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    message_id: str
+    recipient: str
+    type: str
+    ucr: str
+    token: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    created_at: datetime
+    last_error: str | None = None
+    receipt: str | None = None
+    delivered_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InboxMessage:
+    message_id: str
+    sender: str
+    type: str
+    ucr: str
+    token: str
+    digest: str
+    receipt: str
+    created_at: datetime
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerRecord:
+    ucr: str
+    sender: str
+    type: str
+    message_id: str
+    mrn: str | None
+    body: dict[str, Any]
+    created_at: datetime
+
+
+class ExchangeRepository(Protocol):
+    def add_partner(self, partner: Partner, at: datetime) -> None: ...
+    def partner(self, administration: str) -> Partner | None: ...
+    def partners(self) -> list[Partner]: ...
+    def add_key(self, administration: str, key: PartnerKey) -> None: ...
+    def end_keys(self, administration: str, valid_to: datetime, keep: str) -> None: ...
+    def keys(self, administration: str) -> list[PartnerKey]: ...
+    def enqueue(self, message: OutboxMessage) -> None: ...
+    def claim_due(self, now: datetime, limit: int) -> list[OutboxMessage]: ...
+    def delivered(self, message_id: str, receipt: str, at: datetime) -> None: ...
+    def failed(self, message_id: str, error: str, retry_at: datetime | None) -> None: ...
+    def outbox(self, message_id: str) -> OutboxMessage | None: ...
+    def outbox_counts(self) -> dict[str, int]: ...
+    def dead_letters(self, limit: int) -> list[OutboxMessage]: ...
+    def requeue(self, message_ids: Sequence[str] | None, now: datetime) -> int: ...
+    def sent_since(self, recipient: str, since: datetime) -> list[str]: ...
+    def inbox_message(self, message_id: str) -> InboxMessage | None: ...
+    def add_inbox(self, message: InboxMessage) -> None: ...
+    def received_since(self, sender: str, since: datetime) -> list[str]: ...
+    def add_refusal(
+        self, sender: str | None, code: str, detail: str, digest: str, size: int, at: datetime
+    ) -> None: ...
+    def refusals(self, limit: int) -> list[dict[str, Any]]: ...
+    def add_partner_record(self, record: PartnerRecord) -> None: ...
+    def partner_records(self, ucr: str) -> list[PartnerRecord]: ...

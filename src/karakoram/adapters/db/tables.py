@@ -234,3 +234,91 @@ policy_activations = Table(
     Column("at", UTCDateTime, nullable=False),
     Index(None, "kind", "id"),
 )
+
+partners = Table(
+    "partners",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("administration", String(20), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("country", String(2), nullable=False),
+    Column("base_url", String(500), nullable=False),
+    Column("message_types", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+partner_keys = Table(
+    "partner_keys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("partner_id", Integer, ForeignKey("partners.id", ondelete="CASCADE"), nullable=False),
+    Column("kid", String(100), nullable=False),
+    Column("jwk", JSON, nullable=False),
+    Column("valid_from", UTCDateTime, nullable=False),
+    Column("valid_to", UTCDateTime),
+    UniqueConstraint("partner_id", "kid"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("message_id", String(40), nullable=False, unique=True),
+    Column("recipient", String(20), nullable=False),
+    Column("type", String(40), nullable=False),
+    Column("ucr", String(35), nullable=False),
+    Column("token", Text, nullable=False),
+    Column("status", String(10), nullable=False),  # pending | delivered | dead
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("last_error", Text),
+    Column("receipt", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("delivered_at", UTCDateTime),
+    Index(None, "status", "next_attempt_at"),
+    Index(None, "recipient", "created_at"),
+)
+
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("message_id", String(40), nullable=False, unique=True),
+    Column("sender", String(20), nullable=False),
+    Column("type", String(40), nullable=False),
+    Column("ucr", String(35), nullable=False),
+    Column("token", Text, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("receipt", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Index(None, "sender", "created_at"),
+    Index(None, "ucr"),
+)
+
+refusals = Table(
+    "refusals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sender", String(100)),
+    Column("code", String(40), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+)
+
+#: what the partner told us about a consignment, by UCR (pre-arrival data, exit, controls...)
+partner_records = Table(
+    "partner_records",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ucr", String(35), nullable=False),
+    Column("sender", String(20), nullable=False),
+    Column("type", String(40), nullable=False),
+    Column("message_id", String(40), nullable=False, unique=True),
+    Column("mrn", String(18)),
+    Column("body", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "ucr", "type"),
+)

@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy import Connection, Engine
 
 from karakoram.adapters.db.clearance_repos import SqlClearanceRepository, SqlPolicyRepository
+from karakoram.adapters.db.exchange_repo import SqlExchangeRepository
 from karakoram.adapters.db.repositories import (
     SqlDeclarationRepository,
     SqlNomenclatureRepository,
@@ -16,6 +17,7 @@ from karakoram.adapters.db.repositories import (
 from karakoram.services.unit_of_work import (
     ClearanceRepository,
     DeclarationRepository,
+    ExchangeRepository,
     NomenclatureRepository,
     PolicyRepository,
     UserRepository,
@@ -28,6 +30,7 @@ class SqlUnitOfWork:
     nomenclature: NomenclatureRepository
     clearance: ClearanceRepository
     policy: PolicyRepository
+    exchange: ExchangeRepository
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -41,6 +44,7 @@ class SqlUnitOfWork:
         self.nomenclature = SqlNomenclatureRepository(self._conn)
         self.clearance = SqlClearanceRepository(self._conn)
         self.policy = SqlPolicyRepository(self._conn)
+        self.exchange = SqlExchangeRepository(self._conn)
         return self
 
     def __exit__(

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 import karakoram
 from karakoram.bootstrap import Node
 from karakoram.entrypoints.api.errors import install_error_handlers
-from karakoram.entrypoints.api.routes import clearance, declarations, policy, users
+from karakoram.entrypoints.api.routes import clearance, declarations, exchange, policy, users
 from karakoram.entrypoints.api.schemas import DeclarationIn
 
 
@@ -25,6 +25,7 @@ def create_app(node: Node) -> FastAPI:
     app.include_router(declarations.router)
     app.include_router(clearance.router)
     app.include_router(policy.router)
+    app.include_router(exchange.router)
     app.include_router(users.router)
 
     @app.get("/health", tags=["system"])

@@ -17,8 +17,11 @@ from karakoram.domain.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from karakoram.domain.exchange import Refused
 
 PROBLEM_JSON = "application/problem+json"
+
+_REFUSAL_STATUS = {"too_large": 413, "malformed": 400, "schema": 422, "outside_clock_window": 422}
 
 _STATUS: list[tuple[type[KarakoramError], int]] = [
     (ValidationFailed, 422),
@@ -49,6 +52,8 @@ def problem(
 
 
 def status_of(exc: KarakoramError) -> int:
+    if isinstance(exc, Refused):  # authentication of a partner message failed: 403
+        return _REFUSAL_STATUS.get(exc.code, 403)
     return next((code for cls, code in _STATUS if isinstance(exc, cls)), 400)
 
 
@@ -57,7 +62,7 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     extra: dict[str, Any] = {}
     if isinstance(exc, ValidationFailed):
         extra["errors"] = [e.as_dict() for e in exc.errors]
-    for attribute in ("mrn", "current", "action"):
+    for attribute in ("mrn", "current", "action", "code", "blockers"):
         if hasattr(exc, attribute):
             extra[attribute] = getattr(exc, attribute)
     return problem(

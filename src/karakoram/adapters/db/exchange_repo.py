@@ -1,0 +1,271 @@
+"""Partners and their keys, the outbox, the inbox, refusals and what partners told us."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from karakoram.adapters.db.tables import (
+    inbox,
+    outbox,
+    partner_keys,
+    partner_records,
+    partners,
+    refusals,
+)
+from karakoram.services.unit_of_work import (
+    InboxMessage,
+    OutboxMessage,
+    Partner,
+    PartnerKey,
+    PartnerRecord,
+)
+
+_o = outbox.c
+
+
+def _partner(row: Any) -> Partner:
+    return Partner(
+        row.administration, row.name, row.country, row.base_url, tuple(row.message_types)
+    )
+
+
+def _outbox(row: Any) -> OutboxMessage:
+    return OutboxMessage(
+        row.message_id,
+        row.recipient,
+        row.type,
+        row.ucr,
+        row.token,
+        row.status,
+        row.attempts,
+        row.next_attempt_at,
+        row.created_at,
+        row.last_error,
+        row.receipt,
+        row.delivered_at,
+    )
+
+
+class SqlExchangeRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add_partner(self, partner: Partner, at: datetime) -> None:
+        self._conn.execute(
+            insert(partners).values(
+                administration=partner.administration,
+                name=partner.name,
+                country=partner.country,
+                base_url=partner.base_url,
+                message_types=list(partner.message_types),
+                created_at=at,
+            )
+        )
+
+    def partner(self, administration: str) -> Partner | None:
+        row = self._conn.execute(
+            select(partners).where(partners.c.administration == administration)
+        ).first()
+        return _partner(row) if row else None
+
+    def partners(self) -> list[Partner]:
+        return [_partner(r) for r in self._conn.execute(select(partners).order_by(partners.c.id))]
+
+    def _partner_id(self, administration: str) -> int:
+        return int(
+            self._conn.execute(
+                select(partners.c.id).where(partners.c.administration == administration)
+            ).scalar_one()
+        )
+
+    def add_key(self, administration: str, key: PartnerKey) -> None:
+        self._conn.execute(
+            insert(partner_keys).values(
+                partner_id=self._partner_id(administration),
+                kid=key.kid,
+                jwk=key.jwk,
+                valid_from=key.valid_from,
+                valid_to=key.valid_to,
+            )
+        )
+
+    def end_keys(self, administration: str, valid_to: datetime, keep: str) -> None:
+        c = partner_keys.c
+        self._conn.execute(
+            update(partner_keys)
+            .where(
+                c.partner_id == self._partner_id(administration),
+                c.kid != keep,
+                c.valid_to.is_(None),
+            )
+            .values(valid_to=valid_to)
+        )
+
+    def keys(self, administration: str) -> list[PartnerKey]:
+        c = partner_keys.c
+        query = (
+            select(partner_keys)
+            .join(partners, partners.c.id == c.partner_id)
+            .where(partners.c.administration == administration)
+            .order_by(c.id)
+        )
+        return [
+            PartnerKey(r.kid, r.jwk, r.valid_from, r.valid_to) for r in self._conn.execute(query)
+        ]
+
+    def enqueue(self, message: OutboxMessage) -> None:
+        self._conn.execute(
+            insert(outbox).values(
+                message_id=message.message_id,
+                recipient=message.recipient,
+                type=message.type,
+                ucr=message.ucr,
+                token=message.token,
+                status=message.status,
+                attempts=message.attempts,
+                next_attempt_at=message.next_attempt_at,
+                created_at=message.created_at,
+            )
+        )
+
+    def claim_due(self, now: datetime, limit: int) -> list[OutboxMessage]:
+        """Pending messages that are due, oldest first; several relays never claim the same
+        row (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite has a single writer)."""
+        query = (
+            select(outbox)
+            .where(_o.status == "pending", _o.next_attempt_at <= now)
+            .order_by(_o.id)
+            .limit(limit)
+        )
+        if self._conn.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        return [_outbox(r) for r in self._conn.execute(query)]
+
+    def delivered(self, message_id: str, receipt: str, at: datetime) -> None:
+        self._conn.execute(
+            update(outbox)
+            .where(_o.message_id == message_id)
+            .values(
+                status="delivered",
+                receipt=receipt,
+                delivered_at=at,
+                attempts=_o.attempts + 1,
+                last_error=None,
+            )
+        )
+
+    def failed(self, message_id: str, error: str, retry_at: datetime | None) -> None:
+        values: dict[str, Any] = {"attempts": _o.attempts + 1, "last_error": error[:2000]}
+        if retry_at is None:
+            values["status"] = "dead"
+        else:
+            values["next_attempt_at"] = retry_at
+        self._conn.execute(update(outbox).where(_o.message_id == message_id).values(**values))
+
+    def outbox(self, message_id: str) -> OutboxMessage | None:
+        row = self._conn.execute(select(outbox).where(_o.message_id == message_id)).first()
+        return _outbox(row) if row else None
+
+    def outbox_counts(self) -> dict[str, int]:
+        query = select(_o.status, func.count()).group_by(_o.status)
+        return {status: int(n) for status, n in self._conn.execute(query)}
+
+    def dead_letters(self, limit: int) -> list[OutboxMessage]:
+        query = select(outbox).where(_o.status == "dead").order_by(_o.id).limit(limit)
+        return [_outbox(r) for r in self._conn.execute(query)]
+
+    def requeue(self, message_ids: Sequence[str] | None, now: datetime) -> int:
+        """Dead (or, when named, any undelivered-or-lost) messages back to pending."""
+        statement = update(outbox).values(status="pending", attempts=0, next_attempt_at=now)
+        if message_ids is None:
+            statement = statement.where(_o.status == "dead")
+        else:
+            statement = statement.where(_o.message_id.in_(list(message_ids)))
+        return int(self._conn.execute(statement).rowcount)
+
+    def sent_since(self, recipient: str, since: datetime) -> list[str]:
+        query = (
+            select(_o.message_id)
+            .where(_o.recipient == recipient, _o.created_at >= since)
+            .order_by(_o.id)
+        )
+        return list(self._conn.execute(query).scalars())
+
+    def inbox_message(self, message_id: str) -> InboxMessage | None:
+        row = self._conn.execute(select(inbox).where(inbox.c.message_id == message_id)).first()
+        if row is None:
+            return None
+        return InboxMessage(
+            row.message_id,
+            row.sender,
+            row.type,
+            row.ucr,
+            row.token,
+            row.digest,
+            row.receipt,
+            row.created_at,
+            row.received_at,
+        )
+
+    def add_inbox(self, message: InboxMessage) -> None:
+        self._conn.execute(
+            insert(inbox).values(
+                message_id=message.message_id,
+                sender=message.sender,
+                type=message.type,
+                ucr=message.ucr,
+                token=message.token,
+                digest=message.digest,
+                receipt=message.receipt,
+                created_at=message.created_at,
+                received_at=message.received_at,
+            )
+        )
+
+    def received_since(self, sender: str, since: datetime) -> list[str]:
+        c = inbox.c
+        query = select(c.message_id).where(c.sender == sender, c.created_at >= since)
+        return list(self._conn.execute(query.order_by(c.id)).scalars())
+
+    def add_refusal(
+        self, sender: str | None, code: str, detail: str, digest: str, size: int, at: datetime
+    ) -> None:
+        self._conn.execute(
+            insert(refusals).values(
+                sender=sender,
+                code=code,
+                detail=detail[:2000],
+                digest=digest,
+                size=size,
+                received_at=at,
+            )
+        )
+
+    def refusals(self, limit: int) -> list[dict[str, Any]]:
+        query = select(refusals).order_by(refusals.c.id.desc()).limit(limit)
+        return [dict(r._mapping) for r in self._conn.execute(query)]
+
+    def add_partner_record(self, record: PartnerRecord) -> None:
+        self._conn.execute(
+            insert(partner_records).values(
+                ucr=record.ucr,
+                sender=record.sender,
+                type=record.type,
+                message_id=record.message_id,
+                mrn=record.mrn,
+                body=record.body,
+                created_at=record.created_at,
+            )
+        )
+
+    def partner_records(self, ucr: str) -> list[PartnerRecord]:
+        c = partner_records.c
+        query = select(partner_records).where(c.ucr == ucr).order_by(c.created_at, c.id)
+        return [
+            PartnerRecord(r.ucr, r.sender, r.type, r.message_id, r.mrn, r.body, r.created_at)
+            for r in self._conn.execute(query)
+        ]

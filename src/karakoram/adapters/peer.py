@@ -1,0 +1,31 @@
+"""The partner client: HTTP delivery of signed messages, over an injectable httpx transport
+(tests run two nodes in one process through `httpx.ASGITransport`, or drop and duplicate)."""
+
+from __future__ import annotations
+
+import httpx
+
+from karakoram.services.exchange import DeliveryFailed
+
+JOSE = "application/jose"
+
+
+class HttpPeer:
+    def __init__(self, transport: httpx.BaseTransport | None = None, timeout: float = 10.0) -> None:
+        self._client = httpx.Client(transport=transport, timeout=timeout)
+
+    def deliver(self, base_url: str, token: str) -> str:
+        try:
+            response = self._client.post(
+                f"{base_url.rstrip('/')}/exchange/messages",
+                content=token.encode(),
+                headers={"Content-Type": JOSE},
+            )
+        except httpx.HTTPError as exc:
+            raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
+        if response.status_code != 200:
+            raise DeliveryFailed(f"HTTP {response.status_code}: {response.text[:300]}")
+        return response.text
+
+    def close(self) -> None:
+        self._client.close()

@@ -1,0 +1,350 @@
+"""The exchange between administrations: emit, relay, receive, receipt.
+
+Outbound messages are signed and written to the outbox in the same transaction as the change
+that causes them. A relay delivers them with exponential backoff and jitter and marks one
+delivered only with the partner's valid signed receipt. Inbound messages are verified, recorded
+(message id unique) and applied in one transaction; a duplicate gets the original receipt.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from karakoram.domain.clearance import Action, DeclarationEvent
+from karakoram.domain.declaration import DeclarationRecord, DeclarationType, declaration_to_dict
+from karakoram.domain.exchange import (
+    Envelope,
+    MessageType,
+    Refused,
+    Window,
+    check_addressing,
+    parse_envelope,
+)
+from karakoram.services.unit_of_work import (
+    InboxMessage,
+    OutboxMessage,
+    PartnerKey,
+    PartnerRecord,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+
+
+class MessageCrypto(Protocol):
+    """Signing and verification (Ed25519 JWS in production)."""
+
+    def sign(self, payload: dict[str, Any]) -> str: ...
+    def peek(self, token: str) -> dict[str, Any]: ...
+    def verify(
+        self, token: str, keys: list[PartnerKey], sender: str, at: datetime
+    ) -> dict[str, Any]: ...
+    def digest(self, token: str) -> str: ...
+
+
+class DeliveryFailed(Exception):
+    """The partner did not answer with a receipt (down, refused, timed out)."""
+
+
+class PeerTransport(Protocol):
+    def deliver(self, base_url: str, token: str) -> str: ...
+
+
+@dataclass
+class ExchangeConfig:
+    me: str
+    crypto: MessageCrypto
+    new_id: Callable[[], str]
+    window: Window = field(default_factory=Window)
+    max_attempts: int = 12
+    backoff_base: float = 1.0
+    backoff_cap: float = 600.0
+    rng: random.Random = field(default_factory=random.Random)
+
+    def retry_delay(self, attempts: int) -> timedelta:
+        """Exponential backoff with equal jitter: half fixed, half random."""
+        ceiling = min(self.backoff_cap, self.backoff_base * 2**attempts)
+        return timedelta(seconds=ceiling / 2 + self.rng.random() * ceiling / 2)
+
+
+def counterpart_country(record: DeclarationRecord) -> str:
+    d = record.declaration
+    return d.importer.country if d.type is DeclarationType.EXPORT else d.exporter.country
+
+
+def emit(
+    uow: UnitOfWork,
+    config: ExchangeConfig,
+    now: datetime,
+    record: DeclarationRecord,
+    kind: MessageType,
+    body: dict[str, Any],
+) -> OutboxMessage | None:
+    """Queue a signed message to the partner on the other side, if one shares this type."""
+    country = counterpart_country(record)
+    partner = next(
+        (
+            p
+            for p in uow.exchange.partners()
+            if p.country == country and kind.value in p.message_types
+        ),
+        None,
+    )
+    if partner is None:
+        return None
+    envelope = Envelope(
+        config.new_id(),
+        kind,
+        config.me,
+        partner.administration,
+        now,
+        {"ucr": record.declaration.ucr, "mrn": record.mrn},
+        body,
+    )
+    message = OutboxMessage(
+        envelope.id,
+        partner.administration,
+        kind.value,
+        record.declaration.ucr,
+        config.crypto.sign(envelope.as_dict()),
+        "pending",
+        0,
+        now,
+        now,
+    )
+    uow.exchange.enqueue(message)
+    return message
+
+
+def messages_for(
+    record: DeclarationRecord, event: DeclarationEvent, uow: UnitOfWork
+) -> list[tuple[MessageType, dict[str, Any]]]:
+    """What the partner must hear about this change of a declaration."""
+    at = event.at.isoformat()
+    d = record.declaration
+    out: list[tuple[MessageType, dict[str, Any]]] = []
+    if event.action in (Action.INSPECT.value, Action.CHECK_DOCUMENTS.value):
+        control = uow.clearance.controls(record.mrn)[-1]
+        out.append(
+            (
+                MessageType.CONTROL_RESULT,
+                {
+                    "kind": control.kind,
+                    "result": control.result,
+                    "findings": control.findings,
+                    "at": at,
+                },
+            )
+        )
+    if d.type is DeclarationType.EXPORT:
+        if event.action == Action.RELEASE.value:
+            out.append(
+                (
+                    MessageType.EXPORT_PRE_ARRIVAL,
+                    {"declaration": declaration_to_dict(d), "released_at": at},
+                )
+            )
+        if event.to_state == "exited":
+            out.append((MessageType.EXIT_CONFIRMATION, {"exited_at": at, "crossing": d.crossing}))
+    else:
+        outcome = {
+            Action.RELEASE.value: "accepted",
+            Action.SEIZE.value: "refused",
+            Action.HOLD.value: "discrepancy",
+        }.get(event.action)
+        if outcome:
+            out.append(
+                (
+                    MessageType.IMPORT_CLEARANCE_RESULT,
+                    {"outcome": outcome, "reasons": [event.reason or ""], "at": at},
+                )
+            )
+    return out
+
+
+def publish(
+    uow: UnitOfWork,
+    config: ExchangeConfig | None,
+    changes: Sequence[tuple[DeclarationRecord, DeclarationEvent]],
+) -> None:
+    """Store events and queue the messages they cause, in the caller's transaction."""
+    uow.declarations.add_events((r.mrn, e) for r, e in changes)
+    if config is None:
+        return
+    for record, event in changes:
+        for kind, body in messages_for(record, event, uow):
+            emit(uow, config, event.at, record, kind, body)
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    receipt: str
+    duplicate: bool
+
+
+def receive(
+    token: str, config: ExchangeConfig, uow_factory: UnitOfWorkFactory, now: datetime
+) -> Received:
+    """Verify, record and apply one inbound message; the same message again is a no-op."""
+    try:
+        with uow_factory() as uow:
+            envelope = _verified(token, config, uow, now)
+            held = uow.exchange.inbox_message(envelope.id)
+            if held is not None:
+                return Received(held.receipt, duplicate=True)
+            receipt = _receipt(token, envelope, config, now)
+            uow.exchange.add_inbox(
+                InboxMessage(
+                    envelope.id,
+                    envelope.sender,
+                    envelope.type.value,
+                    envelope.ucr,
+                    token,
+                    config.crypto.digest(token),
+                    receipt,
+                    envelope.created_at,
+                    now,
+                )
+            )
+            _apply(uow, envelope)
+            uow.commit()
+            return Received(receipt, duplicate=False)
+    except Refused as refused:
+        _record_refusal(token, refused, config, uow_factory, now)
+        raise
+
+
+def _verified(token: str, config: ExchangeConfig, uow: UnitOfWork, now: datetime) -> Envelope:
+    claimed = config.crypto.peek(token)
+    sender = str(claimed.get("sender", ""))
+    partner = uow.exchange.partner(sender)
+    if partner is None:
+        raise Refused("unknown_sender", f"{sender or 'The sender'} is not a registered partner.")
+    created = parse_envelope(claimed).created_at
+    payload = config.crypto.verify(token, uow.exchange.keys(sender), sender, created)
+    envelope = parse_envelope(payload)
+    check_addressing(envelope, config.me, now, config.window)
+    if envelope.type.value not in partner.message_types:
+        raise Refused("not_shared", f"{envelope.type.value} is not shared with {sender}.")
+    return envelope
+
+
+def _receipt(token: str, envelope: Envelope, config: ExchangeConfig, now: datetime) -> str:
+    return config.crypto.sign(
+        {
+            "message_id": envelope.id,
+            "digest": config.crypto.digest(token),
+            "receiver": config.me,
+            "received_at": now.isoformat(),
+        }
+    )
+
+
+def _apply(uow: UnitOfWork, envelope: Envelope) -> None:
+    """Keep what the partner said, by UCR; facts accumulate, so order does not matter."""
+    uow.exchange.add_partner_record(
+        PartnerRecord(
+            envelope.ucr,
+            envelope.sender,
+            envelope.type.value,
+            envelope.id,
+            envelope.references.get("mrn"),
+            envelope.body,
+            envelope.created_at,
+        )
+    )
+
+
+def _record_refusal(
+    token: str,
+    refused: Refused,
+    config: ExchangeConfig,
+    uow_factory: UnitOfWorkFactory,
+    now: datetime,
+) -> None:
+    try:
+        sender = str(config.crypto.peek(token).get("sender", ""))[:100] or None
+    except Refused:
+        sender = None
+    with uow_factory() as uow:
+        uow.exchange.add_refusal(
+            sender, refused.code, refused.detail, config.crypto.digest(token), len(token), now
+        )
+        uow.commit()
+
+
+@dataclass
+class RelayStats:
+    delivered: int = 0
+    retried: int = 0
+    dead: int = 0
+
+
+def relay_once(
+    config: ExchangeConfig,
+    transport: PeerTransport,
+    uow_factory: UnitOfWorkFactory,
+    clock: Callable[[], datetime],
+    limit: int = 100,
+) -> RelayStats:
+    """Deliver the messages that are due; each is marked delivered only with a valid receipt."""
+    stats = RelayStats()
+    with uow_factory() as uow:
+        due = uow.exchange.claim_due(clock(), limit)
+        bases = {p.administration: p.base_url for p in uow.exchange.partners()}
+        keys = {name: uow.exchange.keys(name) for name in bases}
+        for message in due:
+            _deliver_one(
+                message,
+                bases[message.recipient],
+                keys[message.recipient],
+                config,
+                transport,
+                uow,
+                clock,
+                stats,
+            )
+        uow.commit()
+    return stats
+
+
+def _deliver_one(
+    message: OutboxMessage,
+    base_url: str,
+    keys: list[PartnerKey],
+    config: ExchangeConfig,
+    transport: PeerTransport,
+    uow: UnitOfWork,
+    clock: Callable[[], datetime],
+    stats: RelayStats,
+) -> None:
+    try:
+        receipt = transport.deliver(base_url, message.token)
+        _check_receipt(receipt, message, keys, config, clock())
+    except (DeliveryFailed, Refused) as exc:
+        attempts = message.attempts + 1
+        dead = attempts >= config.max_attempts
+        retry_at = None if dead else clock() + config.retry_delay(attempts)
+        uow.exchange.failed(message.message_id, f"{type(exc).__name__}: {exc}", retry_at)
+        stats.dead += dead
+        stats.retried += not dead
+        return
+    uow.exchange.delivered(message.message_id, receipt, clock())
+    stats.delivered += 1
+
+
+def _check_receipt(
+    receipt: str,
+    message: OutboxMessage,
+    keys: list[PartnerKey],
+    config: ExchangeConfig,
+    now: datetime,
+) -> None:
+    body = config.crypto.verify(receipt, keys, message.recipient, now)
+    if body.get("message_id") != message.message_id:
+        raise Refused("schema", "The receipt names another message.")
+    if body.get("digest") != config.crypto.digest(message.token):
+        raise Refused("schema", "The receipt's digest is not that of the message sent.")

@@ -1,0 +1,326 @@
+"""Two nodes in one process exchange signed, receipted messages; faults lose nothing."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from karakoram.adapters.db.engine import build_engine
+from karakoram.adapters.db.migrate import upgrade
+from karakoram.adapters.db.tables import inbox, partner_records, refusals
+from karakoram.adapters.peer import HttpPeer
+from karakoram.adapters.signing import Signer, new_key, public_jwk, save_private_key
+from karakoram.bootstrap import bootstrap
+from karakoram.config import load_settings
+from karakoram.domain.access import Principal, Role
+from karakoram.domain.exchange import MessageType
+from karakoram.entrypoints.api.app import create_app
+from karakoram.services import exchange, handlers, policy
+from karakoram.services.policy import Kind
+from karakoram.services.unit_of_work import Partner, PartnerKey
+from tests.builders import TRADER, declaration
+from tests.conftest import fast_hasher
+
+EXAMPLES = Path(__file__).parents[2] / "examples"
+TYPES = tuple(t.value for t in MessageType)
+LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
+GREEN = """
+[rule_set]
+name = "all green"
+[selectivity]
+random_rates = { red = 0.0, yellow = 0.0, blue = 0.0 }
+[detectors]
+new_trader = false
+unit_value = false
+[[rules]]
+id = "NOTHING"
+when = { field = "origin", op = "eq", value = "XX" }
+score = 1
+"""
+
+
+class AppTransport(httpx.BaseTransport):
+    """Requests to a base URL go to that node's ASGI app, in process."""
+
+    def __init__(self, apps: dict[str, TestClient]) -> None:
+        self.apps = apps
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        client = self.apps[request.url.host]
+        answer = client.request(
+            request.method, request.url.path, content=request.read(), headers=dict(request.headers)
+        )
+        return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)
+
+
+class Faults(httpx.BaseTransport):
+    """Drops a request before it arrives, loses the answer after the receiver committed, or
+    delivers it twice, at the given rates."""
+
+    def __init__(
+        self,
+        inner: httpx.BaseTransport,
+        seed: int,
+        drop_before: float = 0.0,
+        drop_after: float = 0.0,
+        duplicate: float = 0.0,
+    ) -> None:
+        self.inner, self.rng = inner, random.Random(seed)
+        self.rates = (drop_before, drop_after, duplicate)
+        self.counts = {"dropped_before": 0, "dropped_after": 0, "duplicated": 0}
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        before, after, twice = self.rates
+        if self.rng.random() < before:
+            self.counts["dropped_before"] += 1
+            raise httpx.ConnectError("link down", request=request)
+        if self.rng.random() < twice:
+            self.counts["duplicated"] += 1
+            self.inner.handle_request(request)
+        response = self.inner.handle_request(request)
+        if self.rng.random() < after:
+            self.counts["dropped_after"] += 1
+            raise httpx.ReadTimeout("answer lost", request=request)
+        return response
+
+
+def make_node(tmp_path: Path, name: str, engine=None):
+    key = new_key(f"{name}-2026")
+    key_path = tmp_path / name / "signing.pem"
+    save_private_key(key, key_path)
+    cn = name == "CN-URC"
+    overrides = {
+        "administration": name,
+        "country": "CN" if cn else "PK",
+        "currency": "CNY" if cn else "PKR",
+        "signing_key_path": key_path,
+        "signing_key_id": f"{name}-2026",
+        "database_url": f"sqlite:///{tmp_path / name / 'node.db'}",
+    }
+    if not cn:
+        overrides["offices"] = [{"code": "PKSST", "name": "Sost dry port"}]
+        overrides["crossings"] = [{"code": "KHUNJERAB", "name": "Khunjerab", "office": "PKSST"}]
+    settings = load_settings(**overrides)
+    engine = engine or build_engine(settings.database_url)
+    upgrade(engine)
+    node = bootstrap(settings, engine=engine, hasher=fast_hasher())
+    return node, key
+
+
+def register(node, other_name, other_country, other_key, url):
+    with node.ctx.uow() as uow:
+        uow.exchange.add_partner(
+            Partner(other_name, other_name, other_country, url, TYPES), LONG_AGO
+        )
+        uow.exchange.add_key(
+            other_name, PartnerKey(f"{other_name}-2026", public_jwk(other_key), LONG_AGO, None)
+        )
+        uow.commit()
+
+
+def activate_green_policy(node):
+    boss = Principal(0, "test", Role.SUPERVISOR)
+    ctx = node.ctx
+    for kind, text in [
+        (Kind.RATES, (EXAMPLES / "rates-cn.csv").read_text()),
+        (Kind.TARIFF, (EXAMPLES / "tariff-cn-import.toml").read_text()),
+        (Kind.RULES, GREEN),
+    ]:
+        doc = policy.submit_document(kind, text, boss, ctx.policy, ctx.uow, ctx.clock)
+        policy.activate_document(kind, doc.version, boss, ctx.policy, ctx.uow, ctx.clock)
+
+
+@pytest.fixture
+def pair(tmp_path, empty_engine):
+    cn, cn_key = make_node(tmp_path, "CN-URC", empty_engine)
+    pk, pk_key = make_node(tmp_path, "PK-GB")
+    register(cn, "PK-GB", "PK", pk_key, "http://pk-gb")
+    register(pk, "CN-URC", "CN", cn_key, "http://cn-urc")
+    activate_green_policy(cn)
+    with TestClient(create_app(cn)) as cn_app, TestClient(create_app(pk)) as pk_app:
+        apps = AppTransport({"cn-urc": cn_app, "pk-gb": pk_app})
+        yield cn, pk, apps, cn_key
+
+
+def count(node, table):
+    with node.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def relay_until_done(node, transport, rounds=500):
+    """Run relay passes, letting retry times pass, until nothing is pending (bounded)."""
+    clock = [datetime.now(UTC)]
+    for _ in range(rounds):
+        with node.ctx.uow() as uow:
+            pending = uow.exchange.outbox_counts().get("pending", 0)
+        if not pending:
+            return
+        exchange.relay_once(
+            node.ctx.exchange, HttpPeer(transport), node.ctx.uow, lambda: clock[0], limit=500
+        )
+        clock[0] += timedelta(hours=1)  # every retry is due by the next pass
+    raise AssertionError("the outbox did not drain")
+
+
+TRADER_CN = Principal(1, "kashgar", Role.TRADER, TRADER)
+
+
+def test_a_released_export_reaches_the_partner_as_pre_arrival_data(pair):
+    cn, pk, apps, _ = pair
+    record = handlers.lodge_declaration(declaration("X-1"), TRADER_CN, cn.ctx).record
+    assert record.status == "released"
+    relay_until_done(cn, apps)
+    with pk.ctx.uow() as uow:
+        (held,) = uow.exchange.partner_records("UCR-X-1")
+    assert (held.type, held.mrn, held.sender) == ("export_pre_arrival", record.mrn, "CN-URC")
+    assert held.body["declaration"]["items"][0]["hs_code"] == "847130"
+    with cn.ctx.uow() as uow:
+        assert uow.exchange.outbox_counts() == {"delivered": 1}
+
+
+def test_faults_lose_nothing_and_apply_nothing_twice(pair):
+    cn, pk, apps, _ = pair
+    faults = Faults(apps, seed=4, drop_before=0.2, drop_after=0.2, duplicate=0.2)
+    n = 300
+    for k in range(n):
+        handlers.lodge_declaration(declaration(f"F-{k}"), TRADER_CN, cn.ctx)
+    relay_until_done(cn, faults)
+    with cn.ctx.uow() as uow:
+        assert uow.exchange.outbox_counts() == {"delivered": n}
+    assert count(pk, inbox) == n
+    assert count(pk, partner_records) == n  # duplicates suppressed, none applied twice
+    assert min(faults.counts.values()) > 20  # every kind of fault happened, many times
+    print(f"\nexchange faults over {n} messages: {faults.counts}; delivered {n}, lost 0")
+
+
+def test_a_duplicate_gets_the_original_receipt(pair):
+    cn, pk, apps, _ = pair
+    handlers.lodge_declaration(declaration("D-1"), TRADER_CN, cn.ctx)
+    with cn.ctx.uow() as uow:
+        (message,) = uow.exchange.claim_due(datetime.now(UTC) + timedelta(seconds=1), 10)
+    peer = HttpPeer(apps)
+    first, second = (
+        peer.deliver("http://pk-gb", message.token),
+        peer.deliver("http://pk-gb", message.token),
+    )
+    assert first == second
+    assert count(pk, partner_records) == 1
+
+
+def send(apps, token):
+    return apps.apps["pk-gb"].post(
+        "/exchange/messages", content=token.encode(), headers={"Content-Type": "application/jose"}
+    )
+
+
+def envelope(**changes):
+    body = {
+        "id": "0192f000-0000-7000-8000-000000000001",
+        "type": "exit_confirmation",
+        "schema_version": 1,
+        "sender": "CN-URC",
+        "recipient": "PK-GB",
+        "created_at": datetime.now(UTC).isoformat(),
+        "references": {"ucr": "U-1"},
+        "body": {"exited_at": datetime.now(UTC).isoformat(), "crossing": "KHUNJERAB"},
+    }
+    body.update(changes)
+    return body
+
+
+@pytest.mark.parametrize(
+    ("case", "code"),
+    [
+        ("forged", "bad_signature"),
+        ("unknown_kid", "unknown_key"),
+        ("expired_key", "key_not_valid"),
+        ("wrong_recipient", "wrong_recipient"),
+        ("unregistered_sender", "unknown_sender"),
+        ("replayed_old", "outside_clock_window"),
+        ("bad_schema", "schema"),
+        ("truncated", "malformed"),
+        ("oversized", "too_large"),
+    ],
+)
+def test_bad_messages_are_refused_recorded_and_change_nothing(pair, case, code):
+    _cn, pk, apps, cn_key = pair
+    signer = Signer(cn_key, "CN-URC-2026")
+    token = signer.sign(envelope())
+    if case == "forged":
+        token = Signer(new_key("CN-URC-2026"), "CN-URC-2026").sign(envelope())
+    elif case == "unknown_kid":
+        token = Signer(cn_key, "CN-URC-1999").sign(envelope())
+    elif case == "expired_key":
+        with pk.ctx.uow() as uow:
+            uow.exchange.end_keys("CN-URC", LONG_AGO + timedelta(days=1), keep="none")
+            uow.commit()
+    elif case == "wrong_recipient":
+        token = signer.sign(envelope(recipient="AF-KBL"))
+    elif case == "unregistered_sender":
+        token = signer.sign(envelope(sender="IR-ZAH"))
+    elif case == "replayed_old":
+        token = signer.sign(
+            envelope(created_at=(datetime.now(UTC) - timedelta(days=90)).isoformat())
+        )
+    elif case == "bad_schema":
+        token = signer.sign(envelope(body={"crossing": "KHUNJERAB"}))
+    elif case == "truncated":
+        token = token[: len(token) // 2]
+    elif case == "oversized":
+        token = "a" * 1_100_000
+    response = send(apps, token)
+    assert response.status_code in (400, 403, 413, 422)
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == code
+    assert count(pk, inbox) == 0 and count(pk, partner_records) == 0
+    if case != "oversized":  # refused before it is read: nothing to record but the answer
+        assert count(pk, refusals) == 1
+
+
+def test_an_unreachable_partner_makes_dead_letters_that_can_be_replayed(pair):
+    cn, pk, apps, _ = pair
+    cn.ctx.exchange.max_attempts = 3
+    handlers.lodge_declaration(declaration("DL-1"), TRADER_CN, cn.ctx)
+    down = Faults(apps, seed=1, drop_before=1.0)
+    relay_until_done(cn, down)
+    with cn.ctx.uow() as uow:
+        assert uow.exchange.outbox_counts() == {"dead": 1}
+        assert "link down" in uow.exchange.dead_letters(10)[0].last_error
+        assert uow.exchange.requeue(None, datetime.now(UTC)) == 1
+        uow.commit()
+    relay_until_done(cn, apps)
+    assert count(pk, partner_records) == 1
+
+
+def test_a_receipt_for_another_message_is_not_accepted(pair):
+    cn, _pk, apps, _ = pair
+    handlers.lodge_declaration(declaration("R-1"), TRADER_CN, cn.ctx)
+    handlers.lodge_declaration(declaration("R-2"), TRADER_CN, cn.ctx)
+    with cn.ctx.uow() as uow:
+        first, second = uow.exchange.claim_due(datetime.now(UTC) + timedelta(seconds=1), 10)
+    receipt = HttpPeer(apps).deliver("http://pk-gb", first.token)
+
+    class Swapped:
+        def deliver(self, base_url, token):
+            return receipt  # a valid receipt, but for the first message
+
+    cn.ctx.exchange.max_attempts = 1
+    exchange.relay_once(
+        cn.ctx.exchange, Swapped(), cn.ctx.uow, lambda: datetime.now(UTC) + timedelta(seconds=1)
+    )
+    with cn.ctx.uow() as uow:
+        assert uow.exchange.outbox(second.message_id).status == "dead"
+        # the same receipt does prove the first message arrived
+        assert uow.exchange.outbox(first.message_id).status == "delivered"
+
+
+def test_private_keys_are_written_owner_only(tmp_path):
+    path = tmp_path / "k.pem"
+    save_private_key(new_key("k"), path)
+    assert path.stat().st_mode & 0o777 == 0o600
