@@ -27,5 +27,20 @@ class HttpPeer:
             raise DeliveryFailed(f"HTTP {response.status_code}: {response.text[:300]}")
         return response.text
 
+    def held(self, base_url: str, query: str) -> list[str]:
+        """Ids of our messages the partner holds, for a signed reconciliation query."""
+        try:
+            response = self._client.post(
+                f"{base_url.rstrip('/')}/exchange/held",
+                content=query.encode(),
+                headers={"Content-Type": JOSE},
+            )
+        except httpx.HTTPError as exc:
+            raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
+        if response.status_code != 200:
+            raise DeliveryFailed(f"HTTP {response.status_code}: {response.text[:300]}")
+        ids = response.json()["message_ids"]
+        return [str(i) for i in ids]
+
     def close(self) -> None:
         self._client.close()

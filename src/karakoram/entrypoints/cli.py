@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections import Counter
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
@@ -16,9 +17,12 @@ from karakoram.adapters.db.engine import build_engine
 from karakoram.adapters.db.migrate import current_revision, upgrade
 from karakoram.adapters.files import ByteCounter, format_of, read_documents
 from karakoram.adapters.nomenclature import read_nomenclature
+from karakoram.adapters.peer import HttpPeer
 from karakoram.domain.access import Role
 from karakoram.domain.errors import KarakoramError
 from karakoram.entrypoints.cli_clearance import register as register_clearance
+from karakoram.entrypoints.cli_exchange import register as register_exchange
+from karakoram.entrypoints.cli_exchange import relay_loop
 from karakoram.entrypoints.cli_support import (
     ConfigOpt,
     console,
@@ -45,6 +49,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(decl_app, name="declarations")
 app.add_typer(nomen_app, name="nomenclature")
 register_clearance(app, decl_app)
+register_exchange(app)
 
 
 @app.callback()
@@ -228,12 +233,20 @@ def serve(
             "[yellow]No HS nomenclature loaded: HS codes are checked for shape only. "
             "Run `karakoram nomenclature load FILE`.[/yellow]"
         )
-    uvicorn.run(
-        create_app(n),
-        host=host or n.settings.host,
-        port=port or n.settings.port,
-        log_level="warning",
-    )
+    stop = threading.Event()
+    if n.ctx.exchange is not None:  # the relay delivers the outbox while the API serves
+        threading.Thread(
+            target=relay_loop, args=(n, stop, n.settings.relay_interval, HttpPeer()), daemon=True
+        ).start()
+    try:
+        uvicorn.run(
+            create_app(n),
+            host=host or n.settings.host,
+            port=port or n.settings.port,
+            log_level="warning",
+        )
+    finally:
+        stop.set()
 
 
 from karakoram.entrypoints import quickstart as _quickstart  # noqa: E402

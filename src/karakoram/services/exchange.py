@@ -348,3 +348,49 @@ def _check_receipt(
         raise Refused("schema", "The receipt names another message.")
     if body.get("digest") != config.crypto.digest(message.token):
         raise Refused("schema", "The receipt's digest is not that of the message sent.")
+
+
+def held_since(
+    token: str, config: ExchangeConfig, uow_factory: UnitOfWorkFactory, now: datetime
+) -> list[str]:
+    """For a partner's signed reconciliation query: the ids we hold from it since a time."""
+    claimed = config.crypto.peek(token)
+    sender = str(claimed.get("sender", ""))
+    with uow_factory() as uow:
+        if uow.exchange.partner(sender) is None:
+            raise Refused("unknown_sender", f"{sender or 'The sender'} is not a partner.")
+        query = config.crypto.verify(token, uow.exchange.keys(sender), sender, now)
+        if query.get("recipient") != config.me or query.get("kind") != "reconcile":
+            raise Refused("wrong_recipient", "Not a reconciliation query for this node.")
+        since = datetime.fromisoformat(str(query["since"]))
+        return uow.exchange.received_since(sender, since)
+
+
+def reconciliation_query(
+    config: ExchangeConfig, partner: str, since: datetime, now: datetime
+) -> str:
+    return config.crypto.sign(
+        {
+            "kind": "reconcile",
+            "sender": config.me,
+            "recipient": partner,
+            "since": since.isoformat(),
+            "created_at": now.isoformat(),
+        }
+    )
+
+
+def resend_missing(
+    partner: str,
+    since: datetime,
+    held: Sequence[str],
+    uow_factory: UnitOfWorkFactory,
+    now: datetime,
+) -> list[str]:
+    """Queue again every message sent to `partner` since `since` that it does not hold."""
+    with uow_factory() as uow:
+        missing = sorted(set(uow.exchange.sent_since(partner, since)) - set(held))
+        if missing:
+            uow.exchange.requeue(missing, now)
+            uow.commit()
+    return missing

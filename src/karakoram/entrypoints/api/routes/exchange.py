@@ -48,6 +48,24 @@ async def inbound(request: Request, node: NodeDep) -> Response:
     )
 
 
+@router.post(
+    "/exchange/held",
+    openapi_extra={
+        "requestBody": {"required": True, "content": {JOSE: {"schema": {"type": "string"}}}}
+    },
+)
+async def held(request: Request, node: NodeDep) -> dict[str, list[str]]:
+    """Reconciliation: the ids of a partner's messages this node holds since a time."""
+    config = node.ctx.exchange
+    if config is None:
+        raise Conflict("This node has no signing key: the exchange is not set up.")
+    token = (await request.body()).decode("ascii", errors="replace").strip()
+    ids = await run_in_threadpool(
+        exchange.held_since, token, config, node.ctx.uow, node.ctx.clock()
+    )
+    return {"message_ids": ids}
+
+
 @router.get("/consignments/{ucr}/partner")
 def partner_view(ucr: str, node: NodeDep, principal: PrincipalDep) -> list[dict[str, Any]]:
     """What the partner administration told us about a consignment, oldest first."""
