@@ -324,3 +324,185 @@ def test_private_keys_are_written_owner_only(tmp_path):
     path = tmp_path / "k.pem"
     save_private_key(new_key("k"), path)
     assert path.stat().st_mode & 0o777 == 0o600
+
+
+PK_RULES = """
+[rule_set]
+name = "pk with partner data"
+[selectivity]
+random_rates = { red = 0.0, yellow = 0.0, blue = 0.0 }
+thresholds = { yellow = 25, red = 70 }
+[detectors]
+new_trader = false
+unit_value = false
+mirror_score = 30
+partner_control_score = 50
+no_pre_arrival_score = 10
+[[rules]]
+id = "NOTHING"
+when = { field = "origin", op = "eq", value = "XX" }
+score = 1
+"""
+PK_IMPORTER = "PK-NTN-4412345"
+
+
+def activate_pk_policy(pk):
+    boss = Principal(0, "test", Role.SUPERVISOR)
+    ctx = pk.ctx
+    for kind, text in [
+        (Kind.RATES, (EXAMPLES / "rates-pk.csv").read_text()),
+        (Kind.TARIFF, (EXAMPLES / "tariff-pk-import.toml").read_text()),
+        (Kind.RULES, PK_RULES),
+    ]:
+        doc = policy.submit_document(kind, text, boss, ctx.policy, ctx.uow, ctx.clock)
+        policy.activate_document(kind, doc.version, boss, ctx.policy, ctx.uow, ctx.clock)
+
+
+def pk_import(lrn, value="5000", hs="854442", **item):
+    """The import at Sost of what CN exported as `declaration(lrn)`."""
+    doc = declaration(lrn)
+    doc["type"] = "IM"
+    doc["declarant"] = {"name": "Hunza Valley Traders", "identifier": PK_IMPORTER, "country": "PK"}
+    doc["office_of_lodgement"] = doc["office_of_exit_entry"] = "PKSST"
+    for goods in doc["items"]:
+        goods.update(hs_code=hs, value=value, **item)
+    doc["invoice"]["amount"] = str(2 * int(value))
+    return doc
+
+
+def export(lrn, hs="854442"):
+    doc = declaration(lrn)
+    for goods in doc["items"]:
+        goods["hs_code"] = hs
+    return doc
+
+
+PK_TRADER = Principal(7, "hunza", Role.TRADER, PK_IMPORTER)
+OFFICER = Principal(8, "officer", Role.OFFICER)
+
+
+def signals_of(pk, mrn):
+    from karakoram.services import queries
+
+    view = queries.clearance_view(mrn, OFFICER, pk.ctx)
+    return view, {s["source"]: s for s in view.assessments[-1].risk["signals"]}
+
+
+def test_the_importing_side_mirrors_the_partners_data_into_risk(pair):
+    cn, pk, apps, _ = pair
+    activate_pk_policy(pk)
+    handlers.lodge_declaration(export("M-1"), TRADER_CN, cn.ctx)
+    relay_until_done(cn, apps)
+    honest = handlers.lodge_declaration(pk_import("M-1"), PK_TRADER, pk.ctx).record
+    _, signals = signals_of(pk, honest.mrn)
+    assert "mirror" not in signals and "no_pre_arrival" not in signals
+    handlers.lodge_declaration(export("M-2"), TRADER_CN, cn.ctx)
+    relay_until_done(cn, apps)
+    cheap = handlers.lodge_declaration(pk_import("M-2", value="2500"), PK_TRADER, pk.ctx).record
+    view, signals = signals_of(pk, cheap.mrn)
+    assert signals["mirror"]["values"]["field"] == "value"
+    assert "-50.0%" in signals["mirror"]["reason"]
+    assert view.record.channel == "yellow"  # mirror score 30 >= yellow threshold 25
+    unknown = handlers.lodge_declaration(pk_import("NEVER-SENT"), PK_TRADER, pk.ctx).record
+    assert "no_pre_arrival" in signals_of(pk, unknown.mrn)[1]
+
+
+def test_a_partner_control_result_raises_the_traders_risk(pair):
+    from karakoram.domain.clearance import Action
+    from karakoram.services import officer as officer_service
+
+    cn, pk, apps, _ = pair
+    activate_pk_policy(pk)
+    boss = Principal(0, "test", Role.SUPERVISOR)
+    red_copper = (
+        GREEN
+        + """
+[[rules]]
+id = "RED-COPPER"
+when = { field = "hs_code", op = "prefix", value = ["7403"] }
+channel = "red"
+"""
+    )
+    doc = policy.submit_document(
+        Kind.RULES, red_copper, boss, cn.ctx.policy, cn.ctx.uow, cn.ctx.clock
+    )
+    policy.activate_document(Kind.RULES, doc.version, boss, cn.ctx.policy, cn.ctx.uow, cn.ctx.clock)
+    red = handlers.lodge_declaration(export("C-1", hs="740311"), TRADER_CN, cn.ctx).record
+    assert red.channel == "red"
+    officer_service.act(
+        red.mrn,
+        Action.INSPECT,
+        OFFICER,
+        cn.ctx,
+        findings={"quantity_matches": False, "notes": "two pallets short"},
+    )
+    handlers.lodge_declaration(export("C-2"), TRADER_CN, cn.ctx)
+    relay_until_done(cn, apps)
+    later = handlers.lodge_declaration(pk_import("C-2"), PK_TRADER, pk.ctx).record
+    _, signals = signals_of(pk, later.mrn)
+    assert signals["partner_control"]["values"] == {"ucr": "UCR-C-1", "result": "discrepancy"}
+    assert later.channel == "yellow"  # partner control score 50 >= yellow threshold 25
+
+
+def test_preferences_need_the_partners_origin_certificate(pair):
+    from karakoram.services import officer as officer_service
+
+    cn, pk, apps, _ = pair
+    activate_pk_policy(pk)
+    mrn = handlers.lodge_declaration(export("P-1"), TRADER_CN, cn.ctx).record.mrn
+    officer_service.certify_origin(mrn, "CN-COO-2026-0001", "CPFTA", OFFICER, cn.ctx)
+    relay_until_done(cn, apps)
+    backed = handlers.lodge_declaration(
+        pk_import("P-1", preference="CPFTA", origin_certificate="CN-COO-2026-0001"),
+        PK_TRADER,
+        pk.ctx,
+    ).record
+    duties = signals_of(pk, backed.mrn)[0].assessments[-1].duties
+    assert {line["agreement"] for line in duties["lines"] if line["code"] == "CD"} == {"CPFTA"}
+    forged = handlers.lodge_declaration(
+        pk_import("P-1-B", preference="CPFTA", origin_certificate="CN-COO-FAKE"), PK_TRADER, pk.ctx
+    ).record
+    duties = signals_of(pk, forged.mrn)[0].assessments[-1].duties
+    assert {line["agreement"] for line in duties["lines"] if line["code"] == "CD"} == {None}
+    assert any("no matching origin certificate CN-COO-FAKE" in n for n in duties["notes"])
+
+
+def test_exit_and_the_import_result_travel_back(pair):
+    from karakoram.domain.clearance import Action
+    from karakoram.services import officer as officer_service
+    from karakoram.services.officer import PaymentIn, record_payment
+
+    cn, pk, apps, _ = pair
+    activate_pk_policy(pk)
+    exported = handlers.lodge_declaration(export("B-1"), TRADER_CN, cn.ctx).record
+    officer_service.act(exported.mrn, Action.EXIT, OFFICER, cn.ctx)
+    relay_until_done(cn, apps)
+    imported = handlers.lodge_declaration(pk_import("B-1"), PK_TRADER, pk.ctx).record
+    assert (imported.status, imported.channel) == ("assessed", "green")  # duties owed
+    paid, _ = record_payment(
+        imported.mrn, PaymentIn("BANK-1", str(imported.amount_due), "PKR"), OFFICER, pk.ctx
+    )
+    assert paid.status == "released"
+    relay_until_done(pk, apps)
+    with pk.ctx.uow() as uow:
+        types = [r.type for r in uow.exchange.partner_records("UCR-B-1")]
+    assert types == ["export_pre_arrival", "exit_confirmation"]
+    with cn.ctx.uow() as uow:
+        back = uow.exchange.partner_records("UCR-B-1")
+    assert [(r.type, r.body["outcome"]) for r in back] == [("import_clearance_result", "accepted")]
+
+
+def test_only_exports_exit(pair):
+    from karakoram.domain.clearance import Action
+    from karakoram.domain.errors import InvalidTransition
+    from karakoram.services import officer as officer_service
+    from karakoram.services.officer import PaymentIn, record_payment
+
+    _cn, pk, _apps, _ = pair
+    activate_pk_policy(pk)
+    imported = handlers.lodge_declaration(pk_import("X-IM"), PK_TRADER, pk.ctx).record
+    record_payment(
+        imported.mrn, PaymentIn("BANK-2", str(imported.amount_due), "PKR"), OFFICER, pk.ctx
+    )
+    with pytest.raises(InvalidTransition, match="an import"):
+        officer_service.act(imported.mrn, Action.EXIT, OFFICER, pk.ctx)

@@ -81,6 +81,20 @@ ALLOWED = {
     (S.HELD, A.RELEASE): S.RELEASED,
     (S.HELD, A.SEIZE): S.SEIZED,
     (S.HELD, A.PAY): S.HELD,
+    (S.RELEASED, A.EXIT): S.EXITED,
+    **{
+        (state, A.CERTIFY_ORIGIN): state
+        for state in (
+            S.LODGED,
+            S.ACCEPTED,
+            S.ASSESSED,
+            S.DOCUMENTS_REQUESTED,
+            S.DOCUMENTS_CHECKED,
+            S.INSPECTED,
+            S.RELEASED,
+            S.EXITED,
+        )
+    },
 }
 PAIRS = [(s, a) for s in Status for a in Action if a is not Action.LODGE]
 

@@ -49,6 +49,8 @@ class Action(StrEnum):
     HOLD = "hold"
     SEIZE = "seize"
     PAY = "pay"
+    EXIT = "exit"
+    CERTIFY_ORIGIN = "certify_origin"
 
 
 #: States in which the trader may still amend or cancel: before release, not while held.
@@ -100,6 +102,8 @@ _RULES: dict[Action, tuple[frozenset[Status], Status | None]] = {
     ),
     Action.SEIZE: (frozenset({_S.INSPECTED, _S.HELD}), _S.SEIZED),
     Action.PAY: (OPEN_STATES | {_S.HELD}, None),
+    Action.EXIT: (frozenset({_S.RELEASED}), _S.EXITED),
+    Action.CERTIFY_ORIGIN: (frozenset({*OPEN_STATES, _S.RELEASED, _S.EXITED}), None),
 }
 
 

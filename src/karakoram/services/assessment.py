@@ -25,6 +25,7 @@ from karakoram.domain.risk.channels import Channel
 from karakoram.domain.risk.engine import RiskDecision, RiskInput, assess_risk, selection_draw
 from karakoram.services.context import NodeContext
 from karakoram.services.history import StoredHistory
+from karakoram.services.partner_data import check_preferences, partner_signals
 from karakoram.services.policy import ActivePolicy
 from karakoram.services.unit_of_work import AssessmentRecord, UnitOfWork
 
@@ -55,16 +56,21 @@ def plan_assessment(
     policy: ActivePolicy,
     ctx: NodeContext,
     history: StoredHistory,
+    uow: UnitOfWork,
     covered: Decimal = Decimal(0),
 ) -> AssessmentPlan:
     """The assessment of an accepted declaration under a complete policy."""
     assert policy.rules and policy.tariff and policy.rates
     now = ctx.clock()
     d = record.declaration
-    duties = calculate_duties(d, policy.tariff, policy.rates, now.date())
+    backed, refused_preferences = check_preferences(uow, d)
+    duties = calculate_duties(backed, policy.tariff, policy.rates, now.date())
+    if refused_preferences:
+        duties = replace(duties, notes=(*duties.notes, *refused_preferences))
     to_node, _ = policy.rates.rate(d.invoice.currency, now.date())
     to_rule = to_node / policy.rates.rate(policy.rules.rule_set.currency, now.date())[0]
     signals = [s for source in ctx.signal_sources for s in source.signals(d)]
+    signals += partner_signals(uow, d, policy.rates, now.date(), policy.rules.rule_set.detectors)
     given = RiskInput(
         record.mrn, d, to_rule, to_node, selection_draw(ctx.selection_key, record.mrn), signals
     )
@@ -159,6 +165,7 @@ class Assessor:
 
     def __init__(self, uow: UnitOfWork, ctx: NodeContext) -> None:
         self._ctx = ctx
+        self._uow = uow
         self.policy = ctx.policy.current(uow)
         self.pending = why_pending(self.policy, ctx)
         self.history = StoredHistory(uow.clearance, ctx.unit_values)
@@ -169,5 +176,5 @@ class Assessor:
         """Assess when the policy allows; otherwise the record stays accepted, unchanged."""
         if self.pending is not None:
             return record, None, []
-        plan = plan_assessment(record, self.policy, self._ctx, self.history, covered)
+        plan = plan_assessment(record, self.policy, self._ctx, self.history, self._uow, covered)
         return plan.record, plan.assessment, plan.events

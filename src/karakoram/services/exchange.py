@@ -125,6 +125,7 @@ def messages_for(
     """What the partner must hear about this change of a declaration."""
     at = event.at.isoformat()
     d = record.declaration
+    parties = [d.exporter.identifier, d.importer.identifier]
     out: list[tuple[MessageType, dict[str, Any]]] = []
     if event.action in (Action.INSPECT.value, Action.CHECK_DOCUMENTS.value):
         control = uow.clearance.controls(record.mrn)[-1]
@@ -136,6 +137,7 @@ def messages_for(
                     "result": control.result,
                     "findings": control.findings,
                     "at": at,
+                    "parties": parties,
                 },
             )
         )
@@ -159,7 +161,12 @@ def messages_for(
             out.append(
                 (
                     MessageType.IMPORT_CLEARANCE_RESULT,
-                    {"outcome": outcome, "reasons": [event.reason or ""], "at": at},
+                    {
+                        "outcome": outcome,
+                        "reasons": [event.reason or ""],
+                        "at": at,
+                        "parties": parties,
+                    },
                 )
             )
     return out
@@ -245,6 +252,11 @@ def _receipt(token: str, envelope: Envelope, config: ExchangeConfig, now: dateti
 
 def _apply(uow: UnitOfWork, envelope: Envelope) -> None:
     """Keep what the partner said, by UCR; facts accumulate, so order does not matter."""
+    body = envelope.body
+    declared = body.get("declaration", {})
+    parties = body.get("parties") or [
+        declared.get(role, {}).get("identifier", "") for role in ("exporter", "importer")
+    ]
     uow.exchange.add_partner_record(
         PartnerRecord(
             envelope.ucr,
@@ -252,8 +264,9 @@ def _apply(uow: UnitOfWork, envelope: Envelope) -> None:
             envelope.type.value,
             envelope.id,
             envelope.references.get("mrn"),
-            envelope.body,
+            body,
             envelope.created_at,
+            tuple(str(p)[:35] for p in parties if p),
         )
     )
 

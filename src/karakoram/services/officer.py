@@ -17,12 +17,19 @@ from karakoram.domain.clearance import (
     release_blockers,
 )
 from karakoram.domain.controls import Findings, Result, parse_findings
-from karakoram.domain.declaration import DeclarationRecord
-from karakoram.domain.errors import Conflict, FieldError, StaleVersion, ValidationFailed
+from karakoram.domain.declaration import DeclarationRecord, DeclarationType
+from karakoram.domain.errors import (
+    Conflict,
+    FieldError,
+    InvalidTransition,
+    StaleVersion,
+    ValidationFailed,
+)
+from karakoram.domain.exchange import MessageType
 from karakoram.domain.risk.channels import Channel
 from karakoram.services.assessment import auto_release
 from karakoram.services.context import NodeContext
-from karakoram.services.exchange import publish
+from karakoram.services.exchange import emit, publish
 from karakoram.services.unit_of_work import (
     AssessmentRecord,
     ControlRecord,
@@ -46,6 +53,7 @@ OFFICER_ACTIONS = frozenset(
         Action.RELEASE,
         Action.HOLD,
         Action.SEIZE,
+        Action.EXIT,
     }
 )
 
@@ -109,6 +117,8 @@ def act(
     with ctx.uow() as uow:
         record = _load(uow, mrn, principal, expected_version)
         target = next_status(Status(record.status), action)
+        if action is Action.EXIT and record.declaration.type is not DeclarationType.EXPORT:
+            raise InvalidTransition("record the exit of", "an import")
         now = ctx.clock()
         if parsed is not None:
             why = _record_control(uow, record, action, parsed, principal, now) + (
@@ -308,3 +318,51 @@ def queue(
     before = ctx.clock() - timedelta(minutes=min_age_minutes) if min_age_minutes else None
     with ctx.uow() as uow:
         return uow.clearance.queue(channel, office, before, limit)
+
+
+def certify_origin(
+    mrn: str, certificate: str, agreement: str, principal: Principal, ctx: NodeContext
+) -> DeclarationRecord:
+    """Issue an origin certificate for an export and send it to the importing side."""
+    require_role(principal, *OFFICERS)
+    errors = [
+        FieldError("required", f"/{name}", f"{name} is required.")
+        for name, value in (("certificate", certificate), ("agreement", agreement))
+        if not value or not value.strip()
+    ]
+    if errors:
+        raise ValidationFailed(errors)
+    with ctx.uow() as uow:
+        record = _load(uow, mrn, principal, None)
+        next_status(Status(record.status), Action.CERTIFY_ORIGIN)
+        d = record.declaration
+        if d.type is not DeclarationType.EXPORT:
+            raise InvalidTransition("certify the origin of", "an import")
+        now = ctx.clock()
+        origins = sorted({i.origin for i in d.items})
+        event = DeclarationEvent(
+            Action.CERTIFY_ORIGIN.value,
+            record.status,
+            record.status,
+            principal.name,
+            now,
+            f"{agreement} certificate {certificate}",
+        )
+        publish(uow, ctx.exchange, [(record, event)])
+        if ctx.exchange is not None:
+            emit(
+                uow,
+                ctx.exchange,
+                now,
+                record,
+                MessageType.ORIGIN_CERTIFICATE,
+                {
+                    "certificate": certificate.strip(),
+                    "agreement": agreement.strip().upper(),
+                    "origin": origins[0] if len(origins) == 1 else ",".join(origins),
+                    "hs_codes": sorted({i.hs_code[:6] for i in d.items}),
+                    "issued_at": now.isoformat(),
+                },
+            )
+        uow.commit()
+        return record

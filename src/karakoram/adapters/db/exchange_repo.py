@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, insert, or_, select, update
 
 from karakoram.adapters.db.tables import (
     inbox,
@@ -258,6 +258,7 @@ class SqlExchangeRepository:
                 message_id=record.message_id,
                 mrn=record.mrn,
                 body=record.body,
+                parties="," + ",".join(record.parties) + ",",
                 created_at=record.created_at,
             )
         )
@@ -265,7 +266,28 @@ class SqlExchangeRepository:
     def partner_records(self, ucr: str) -> list[PartnerRecord]:
         c = partner_records.c
         query = select(partner_records).where(c.ucr == ucr).order_by(c.created_at, c.id)
-        return [
-            PartnerRecord(r.ucr, r.sender, r.type, r.message_id, r.mrn, r.body, r.created_at)
-            for r in self._conn.execute(query)
-        ]
+        return [_record(r) for r in self._conn.execute(query)]
+
+    def partner_records_of(self, parties: set[str], limit: int) -> list[PartnerRecord]:
+        """The latest records naming any of `parties` (a scan: fine at border volumes)."""
+        c = partner_records.c
+        query = (
+            select(partner_records)
+            .where(or_(*(c.parties.contains(f",{p},", autoescape=True) for p in parties)))
+            .order_by(c.id.desc())
+            .limit(limit)
+        )
+        return [_record(r) for r in self._conn.execute(query)]
+
+
+def _record(r: Any) -> PartnerRecord:
+    return PartnerRecord(
+        r.ucr,
+        r.sender,
+        r.type,
+        r.message_id,
+        r.mrn,
+        r.body,
+        r.created_at,
+        tuple(p for p in r.parties.split(",") if p),
+    )

@@ -318,6 +318,8 @@ partner_records = Table(
     Column("type", String(40), nullable=False),
     Column("message_id", String(40), nullable=False, unique=True),
     Column("mrn", String(18)),
+    #: ",id1,id2," of the traders the message concerns, to find a trader's record
+    Column("parties", String(200), nullable=False),
     Column("body", JSON, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Index(None, "ucr", "type"),

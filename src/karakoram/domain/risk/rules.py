@@ -104,6 +104,9 @@ class Detectors:
     new_trader: bool = True
     new_trader_score: int = 20
     partner_signals: bool = True
+    mirror_score: int = 30  # per gap between the import and the partner's export data
+    partner_control_score: int = 50  # the partner found a discrepancy or prohibited goods
+    no_pre_arrival_score: int = 10  # an import the partner never announced
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +244,9 @@ _DETECTOR_KEYS = {
     "new_trader": bool,
     "new_trader_score": int,
     "partner_signals": bool,
+    "mirror_score": int,
+    "partner_control_score": int,
+    "no_pre_arrival_score": int,
 }
 
 

@@ -23,6 +23,7 @@ ACTION_PATHS = {
     "release": Action.RELEASE,
     "hold": Action.HOLD,
     "seize": Action.SEIZE,
+    "exit": Action.EXIT,
 }
 
 
@@ -97,6 +98,22 @@ def pay(
         node.ctx,
     )
     response.status_code = 201 if new else 200
+    return _tagged(response, DeclarationOut.of(record))
+
+
+class CertificateIn(BaseModel):
+    certificate: str = Field(description="Certificate number, as printed.")
+    agreement: str = Field(description="Trade agreement, e.g. CPFTA.")
+
+
+@router.post(
+    "/declarations/{mrn}/origin-certificates", response_model=DeclarationOut, status_code=201
+)
+def certify(
+    mrn: str, body: CertificateIn, response: Response, node: NodeDep, principal: PrincipalDep
+) -> DeclarationOut:
+    """Issue an origin certificate for an export; it is sent to the importing side."""
+    record = officer.certify_origin(mrn, body.certificate, body.agreement, principal, node.ctx)
     return _tagged(response, DeclarationOut.of(record))
 
 

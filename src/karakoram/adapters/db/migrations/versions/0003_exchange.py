@@ -73,6 +73,7 @@ def upgrade() -> None:
         sa.Column("type", sa.String(length=40), nullable=False),
         sa.Column("message_id", sa.String(length=40), nullable=False),
         sa.Column("mrn", sa.String(length=18), nullable=True),
+        sa.Column("parties", sa.String(length=200), nullable=False),
         sa.Column("body", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_partner_records")),
