@@ -57,3 +57,35 @@ def test_every_setting_is_documented():
 
 def test_published_request_schema_matches_what_the_domain_accepts():
     assert set(DeclarationIn.model_fields) == DECLARATION_FIELDS
+
+
+def test_the_fast_declaration_json_matches_the_published_model():
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from karakoram.domain.clearance import DeclarationEvent
+    from karakoram.domain.declaration import DeclarationRecord
+    from karakoram.domain.validation import parse_declaration
+    from karakoram.entrypoints.api.schemas import DeclarationOut, declaration_json
+    from tests.builders import declaration
+    from tests.unit.fakes import fake_context
+
+    ctx = fake_context()
+    at = datetime(2026, 5, 4, 8, 30, 1, 250, tzinfo=UTC)
+    record = DeclarationRecord(
+        "26CNABCDEFGHJKLMNE5",
+        "T",
+        parse_declaration(declaration(), ctx.codes, ctx.rules),
+        "d",
+        "assessed",
+        at,
+        at,
+        3,
+        1,
+        "yellow",
+        Decimal("12.50"),
+        "CNY",
+    )
+    events = [DeclarationEvent("lodge", None, "lodged", "kashgar", at, None)]
+    model = DeclarationOut.of(record, events).model_dump(mode="json")
+    assert declaration_json(record, events) == model

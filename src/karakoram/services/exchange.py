@@ -296,6 +296,10 @@ class RelayStats:
     dead: int = 0
 
 
+#: how long a claimed message is reserved for the relay that claimed it
+LEASE = timedelta(minutes=2)
+
+
 def relay_once(
     config: ExchangeConfig,
     transport: PeerTransport,
@@ -303,23 +307,26 @@ def relay_once(
     clock: Callable[[], datetime],
     limit: int = 100,
 ) -> RelayStats:
-    """Deliver the messages that are due; each is marked delivered only with a valid receipt."""
-    stats = RelayStats()
+    """Deliver the messages that are due; each is marked delivered only with a valid receipt.
+
+    Messages are claimed in one short transaction (leased, so another relay leaves them alone),
+    delivered with no transaction open, and the outcomes recorded in another: a slow partner
+    never holds the database. A relay killed mid-batch leaves its leases to expire; the
+    messages are then sent again and the partner answers duplicates with the first receipt."""
     with uow_factory() as uow:
         due = uow.exchange.claim_due(clock(), limit)
+        uow.exchange.lease([m.message_id for m in due], clock() + LEASE)
         bases = {p.administration: p.base_url for p in uow.exchange.partners()}
         keys = {name: uow.exchange.keys(name) for name in bases}
-        for message in due:
-            _deliver_one(
-                message,
-                bases[message.recipient],
-                keys[message.recipient],
-                config,
-                transport,
-                uow,
-                clock,
-                stats,
-            )
+        uow.commit()
+    outcomes = [
+        _deliver_one(m, bases[m.recipient], keys[m.recipient], config, transport, clock)
+        for m in due
+    ]
+    stats = RelayStats()
+    with uow_factory() as uow:
+        for message, (receipt, error) in zip(due, outcomes, strict=True):
+            _record(uow, message, receipt, error, config, clock, stats)
         uow.commit()
     return stats
 
@@ -330,23 +337,36 @@ def _deliver_one(
     keys: list[PartnerKey],
     config: ExchangeConfig,
     transport: PeerTransport,
-    uow: UnitOfWork,
     clock: Callable[[], datetime],
-    stats: RelayStats,
-) -> None:
+) -> tuple[str | None, str | None]:
+    """(receipt, None) when delivered and receipted, else (None, why)."""
     try:
         receipt = transport.deliver(base_url, message.token)
         _check_receipt(receipt, message, keys, config, clock())
     except (DeliveryFailed, Refused) as exc:
-        attempts = message.attempts + 1
-        dead = attempts >= config.max_attempts
-        retry_at = None if dead else clock() + config.retry_delay(attempts)
-        uow.exchange.failed(message.message_id, f"{type(exc).__name__}: {exc}", retry_at)
-        stats.dead += dead
-        stats.retried += not dead
+        return None, f"{type(exc).__name__}: {exc}"
+    return receipt, None
+
+
+def _record(
+    uow: UnitOfWork,
+    message: OutboxMessage,
+    receipt: str | None,
+    error: str | None,
+    config: ExchangeConfig,
+    clock: Callable[[], datetime],
+    stats: RelayStats,
+) -> None:
+    if receipt is not None:
+        uow.exchange.delivered(message.message_id, receipt, clock())
+        stats.delivered += 1
         return
-    uow.exchange.delivered(message.message_id, receipt, clock())
-    stats.delivered += 1
+    attempts = message.attempts + 1
+    dead = attempts >= config.max_attempts
+    retry_at = None if dead else clock() + config.retry_delay(attempts)
+    uow.exchange.failed(message.message_id, error or "unknown", retry_at)
+    stats.dead += dead
+    stats.retried += not dead
 
 
 def _check_receipt(

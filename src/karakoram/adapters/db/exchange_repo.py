@@ -145,6 +145,14 @@ class SqlExchangeRepository:
             query = query.with_for_update(skip_locked=True)
         return [_outbox(r) for r in self._conn.execute(query)]
 
+    def lease(self, message_ids: Sequence[str], until: datetime) -> None:
+        if message_ids:
+            self._conn.execute(
+                update(outbox)
+                .where(_o.message_id.in_(list(message_ids)))
+                .values(next_attempt_at=until)
+            )
+
     def delivered(self, message_id: str, receipt: str, at: datetime) -> None:
         self._conn.execute(
             update(outbox)

@@ -35,6 +35,8 @@ _LRN_CHUNK = 500
 class SqlDeclarationRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        #: ids of declarations this unit of work has seen, so events need no lookup
+        self._ids: dict[str, int] = {}
 
     def _load(self, query: Select[Any]) -> list[DeclarationRecord]:
         rows = self._conn.execute(query).all()
@@ -91,6 +93,7 @@ class SqlDeclarationRepository:
         rows: list[dict[str, Any]] = []
         for record, new_id in zip(records, ids, strict=True):
             record.id = new_id
+            self._ids[record.mrn] = new_id
             rows.extend(item_rows(new_id, record))
         self._conn.execute(insert(goods_items), rows)
 
@@ -114,9 +117,13 @@ class SqlDeclarationRepository:
         pending = list(events)
         if not pending:
             return
-        mrns = {mrn for mrn, _ in pending}
-        query = select(declarations.c.mrn, declarations.c.id).where(declarations.c.mrn.in_(mrns))
-        ids = {mrn: decl_id for mrn, decl_id in self._conn.execute(query)}
+        ids = self._ids
+        unknown = {mrn for mrn, _ in pending if mrn not in ids}
+        if unknown:
+            query = select(declarations.c.mrn, declarations.c.id).where(
+                declarations.c.mrn.in_(unknown)
+            )
+            ids.update({mrn: decl_id for mrn, decl_id in self._conn.execute(query)})
         self._conn.execute(
             insert(declaration_events),
             [

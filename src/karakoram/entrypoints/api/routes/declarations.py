@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from karakoram.adapters.files import read_documents
@@ -20,6 +21,7 @@ from karakoram.entrypoints.api.schemas import (
     DeclarationOut,
     ImportResultOut,
     PageOut,
+    declaration_json,
 )
 from karakoram.services import handlers, queries
 from karakoram.services.bulk import import_declarations
@@ -85,15 +87,16 @@ def _tagged(response: Response, record_out: DeclarationOut) -> DeclarationOut:
         409: {"description": "The LRN was used for different content."},
     },
 )
-async def lodge(
-    request: Request, response: Response, node: NodeDep, principal: PrincipalDep
-) -> DeclarationOut:
+async def lodge(request: Request, node: NodeDep, principal: PrincipalDep) -> Response:
     """Lodge a declaration. Resubmitting the same body returns the original (200)."""
     data = await _json_body(request)
     lodged = await run_in_threadpool(handlers.lodge_declaration, data, principal, node.ctx)
-    response.status_code = 201 if lodged.created else 200
-    response.headers["Location"] = f"/declarations/{lodged.record.mrn}"
-    return _tagged(response, DeclarationOut.of(lodged.record))
+    record = lodged.record
+    return JSONResponse(
+        declaration_json(record),
+        status_code=201 if lodged.created else 200,
+        headers={"Location": f"/declarations/{record.mrn}", "ETag": f'"{record.version}"'},
+    )
 
 
 @router.get("", response_model=PageOut)
@@ -108,11 +111,13 @@ def list_(
     lodged_to: datetime | None = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> PageOut:
+) -> Response:
     """Declarations you may see, oldest first; follow `next_cursor` for more."""
     flt = DeclarationFilter(status, type, trader, hs_prefix, lodged_from, lodged_to)
     page = queries.list_declarations(flt, principal, node.ctx, cursor, limit)
-    return PageOut(items=[DeclarationOut.of(r) for r in page.items], next_cursor=page.next_cursor)
+    return JSONResponse(
+        {"items": [declaration_json(r) for r in page.items], "next_cursor": page.next_cursor}
+    )
 
 
 @router.post("/bulk", response_model=BulkOut, openapi_extra=_BULK_BODY)
@@ -146,10 +151,10 @@ async def bulk(request: Request, node: NodeDep, principal: PrincipalDep) -> Bulk
 
 
 @router.get("/{mrn}", response_model=DeclarationOut)
-def get(mrn: str, response: Response, node: NodeDep, principal: PrincipalDep) -> DeclarationOut:
+def get(mrn: str, node: NodeDep, principal: PrincipalDep) -> Response:
     """One declaration with its full timeline."""
     record, events = queries.get_declaration(mrn, principal, node.ctx)
-    return _tagged(response, DeclarationOut.of(record, events))
+    return JSONResponse(declaration_json(record, events), headers={"ETag": f'"{record.version}"'})
 
 
 @router.put("/{mrn}", response_model=DeclarationOut, openapi_extra=_DECLARATION_BODY)
