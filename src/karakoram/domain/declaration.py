@@ -133,8 +133,8 @@ def item_to_dict(item: GoodsItem) -> dict[str, Any]:
     }
 
 
-def declaration_to_dict(d: Declaration) -> dict[str, Any]:
-    """The canonical JSON-ready form (decimals as plain strings)."""
+def header_to_dict(d: Declaration) -> dict[str, Any]:
+    """The canonical form of everything but the goods items."""
     return {
         "type": d.type.value,
         "lrn": d.lrn,
@@ -145,19 +145,18 @@ def declaration_to_dict(d: Declaration) -> dict[str, Any]:
         "office_of_lodgement": d.office_of_lodgement,
         "office_of_exit_entry": d.office_of_exit_entry,
         "crossing": d.crossing,
-        "transport": {
-            "registration": d.transport.registration,
-            "nationality": d.transport.nationality,
-        },
-        "driver": {
-            "name": d.driver.name,
-            "passport_number": d.driver.passport_number,
-            "nationality": d.driver.nationality,
-        },
+        "transport": {"registration": d.transport.registration,
+                      "nationality": d.transport.nationality},
+        "driver": {"name": d.driver.name, "passport_number": d.driver.passport_number,
+                   "nationality": d.driver.nationality},
         "invoice": {"amount": plain_decimal(d.invoice.amount), "currency": d.invoice.currency},
         "incoterm": d.incoterm,
-        "items": [item_to_dict(i) for i in d.items],
     }
+
+
+def declaration_to_dict(d: Declaration) -> dict[str, Any]:
+    """The canonical JSON-ready form (decimals as plain strings)."""
+    return header_to_dict(d) | {"items": [item_to_dict(i) for i in d.items]}
 
 
 def content_digest(d: Declaration) -> str:

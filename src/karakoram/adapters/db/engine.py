@@ -22,6 +22,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")  # durable across crashes of the process in WAL
     cursor.execute("PRAGMA busy_timeout=10000")
+    # 64 MB of page cache instead of SQLite's 2 MB: the declarations table carries several
+    # indexes on random keys (MRN, LRN, UCR), whose pages must stay in memory as it grows
+    cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
 
 

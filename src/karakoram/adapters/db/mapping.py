@@ -16,7 +16,7 @@ from karakoram.domain.declaration import (
     Money,
     Party,
     TransportMeans,
-    declaration_to_dict,
+    header_to_dict,
     item_to_dict,
     plain_decimal,
 )
@@ -24,8 +24,7 @@ from karakoram.domain.declaration import (
 
 def record_row(r: DeclarationRecord) -> dict[str, Any]:
     d = r.declaration
-    header = declaration_to_dict(d)
-    del header["items"]
+    header = header_to_dict(d)
     return {
         "mrn": r.mrn,
         "owner": r.owner,
