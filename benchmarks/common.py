@@ -71,6 +71,21 @@ def machine() -> str:
     )
 
 
+def busy_warning() -> str | None:
+    """A warning when other work kept the CPUs busy in the last minute, else None."""
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        return None
+    cpus = os.cpu_count() or 1
+    if load < 0.5 * cpus:
+        return None
+    return (
+        f"Warning: load average {load:.2f} on {cpus} CPU before the run: other work was "
+        "running, so the figures may be low."
+    )
+
+
 def revision() -> str:
     """The commit measured, marked dirty when the work tree has changes."""
     try:
