@@ -145,10 +145,15 @@ def header_to_dict(d: Declaration) -> dict[str, Any]:
         "office_of_lodgement": d.office_of_lodgement,
         "office_of_exit_entry": d.office_of_exit_entry,
         "crossing": d.crossing,
-        "transport": {"registration": d.transport.registration,
-                      "nationality": d.transport.nationality},
-        "driver": {"name": d.driver.name, "passport_number": d.driver.passport_number,
-                   "nationality": d.driver.nationality},
+        "transport": {
+            "registration": d.transport.registration,
+            "nationality": d.transport.nationality,
+        },
+        "driver": {
+            "name": d.driver.name,
+            "passport_number": d.driver.passport_number,
+            "nationality": d.driver.nationality,
+        },
         "invoice": {"amount": plain_decimal(d.invoice.amount), "currency": d.invoice.currency},
         "incoterm": d.incoterm,
     }
