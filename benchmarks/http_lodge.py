@@ -208,13 +208,23 @@ class Server:
     pid: int
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time of the server process so far (Linux; 0 elsewhere)."""
-        try:
-            with open(f"/proc/{self.pid}/stat", encoding="ascii") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            return 0.0
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User + system CPU time so far of the server and its worker processes (Linux)."""
+        total = 0
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(entry) == self.pid or int(fields[1]) == self.pid:  # fields[1]: parent pid
+                total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
+
+
+#: `serve --workers`: one API process per core of this machine
+WORKERS = max(1, min(2, os.cpu_count() or 1))
 
 
 def free_port() -> int:
@@ -231,7 +241,16 @@ def _serve_command(port: int) -> list[str]:
         command = [found]
     else:
         command = [sys.executable, "-c", "from karakoram.entrypoints.cli import main; main()"]
-    return [*command, "serve", "--host", "127.0.0.1", "--port", str(port)]
+    return [
+        *command,
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(WORKERS),
+    ]
 
 
 @contextlib.contextmanager

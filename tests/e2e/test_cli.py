@@ -138,13 +138,16 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_serve_answers_over_http(workdir):
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_serve_answers_over_http(workdir, workers):
     out = run(workdir, "users", "add", "officer", "--role", "officer").stdout
     key = next(line for line in out.splitlines() if line.startswith("kk_"))
     port = _free_port()
     env = os.environ | {"KARAKORAM_DATABASE_URL": f"sqlite:///{workdir / 'node.db'}"}
     server = subprocess.Popen(
-        [sys.executable, "-m", "karakoram", "serve", "--port", str(port)], cwd=workdir, env=env
+        [sys.executable, "-m", "karakoram", "serve", "--port", str(port), "--workers", workers],
+        cwd=workdir,
+        env=env,
     )
     try:
         deadline = time.monotonic() + 30

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections import Counter
 from contextlib import AbstractContextManager, nullcontext
@@ -221,8 +222,14 @@ def _print_summary(counts: Counter[str], rejected: list[ImportResult]) -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Listen address.")] = None,
     port: Annotated[int | None, typer.Option(help="Listen port.")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1, help="API processes (one per core; SQLite writers take turns across them)."
+        ),
+    ] = 1,
 ) -> None:
-    """Run the node's HTTP API (docs at /docs)."""
+    """Run the node's HTTP API (docs at /docs) and the exchange relay."""
     import uvicorn
 
     from karakoram.entrypoints.api.app import create_app
@@ -238,13 +245,23 @@ def serve(
         threading.Thread(
             target=relay_loop, args=(n, stop, n.settings.relay_interval, HttpPeer()), daemon=True
         ).start()
+    where = {
+        "host": host or n.settings.host,
+        "port": port or n.settings.port,
+        "log_level": "warning",
+    }
     try:
-        uvicorn.run(
-            create_app(n),
-            host=host or n.settings.host,
-            port=port or n.settings.port,
-            log_level="warning",
-        )
+        if workers == 1:
+            uvicorn.run(create_app(n), **where)  # type: ignore[arg-type]
+        else:  # each worker process builds its own node from the same settings
+            if state.config is not None:
+                os.environ["KARAKORAM_CONFIG"] = str(state.config.resolve())
+            uvicorn.run(
+                "karakoram.entrypoints.api.app:app_from_environment",
+                factory=True,
+                workers=workers,
+                **where,
+            )  # type: ignore[arg-type]
     finally:
         stop.set()
 

@@ -37,6 +37,19 @@ def create_app(node: Node) -> FastAPI:
     return app
 
 
+def app_from_environment() -> FastAPI:
+    """The app of one `serve --workers N` process: settings from KARAKORAM_CONFIG and the
+    environment, built when the worker starts (never at import time)."""
+    import os
+    from pathlib import Path
+
+    from karakoram.bootstrap import bootstrap
+    from karakoram.config import load_settings
+
+    config = os.environ.get("KARAKORAM_CONFIG")
+    return create_app(bootstrap(load_settings(Path(config) if config else None)))
+
+
 def _publish_request_schema(app: FastAPI) -> None:
     """Add `DeclarationIn` to the OpenAPI components (the body is parsed by the domain)."""
     original = app.openapi
