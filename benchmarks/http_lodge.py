@@ -113,7 +113,8 @@ class HttpResult:
         clean = not lo.errors
         return [
             common.Figure(
-                f"HTTP POST /declarations, {name}, {CLIENTS} clients, 1-5 items "
+                f"HTTP POST /declarations, {name}, {CLIENTS} clients, 1-5 items, "
+                f"serve --workers {WORKERS} "
                 "(baseline: GET /health)",
                 common.rate(lo.rate),
                 common.rate(h.rate),

@@ -245,14 +245,10 @@ def serve(
         threading.Thread(
             target=relay_loop, args=(n, stop, n.settings.relay_interval, HttpPeer()), daemon=True
         ).start()
-    where = {
-        "host": host or n.settings.host,
-        "port": port or n.settings.port,
-        "log_level": "warning",
-    }
+    bind, at = host or n.settings.host, port or n.settings.port
     try:
         if workers == 1:
-            uvicorn.run(create_app(n), **where)  # type: ignore[arg-type]
+            uvicorn.run(create_app(n), host=bind, port=at, log_level="warning")
         else:  # each worker process builds its own node from the same settings
             if state.config is not None:
                 os.environ["KARAKORAM_CONFIG"] = str(state.config.resolve())
@@ -260,8 +256,10 @@ def serve(
                 "karakoram.entrypoints.api.app:app_from_environment",
                 factory=True,
                 workers=workers,
-                **where,
-            )  # type: ignore[arg-type]
+                host=bind,
+                port=at,
+                log_level="warning",
+            )
     finally:
         stop.set()
 

@@ -4,23 +4,25 @@ half-stored. Declarations are validated one by one and stored in batches, one tr
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import islice
 
 from karakoram.domain.access import Principal, Role, require_role
 from karakoram.domain.clearance import DeclarationEvent
+from karakoram.domain.codes import CodeLists
 from karakoram.domain.declaration import Declaration, DeclarationRecord, content_digest
 from karakoram.domain.documents import SourceDocument
 from karakoram.domain.errors import FieldError, LrnConflict, ValidationFailed
+from karakoram.domain.validation import NodeRules
 from karakoram.services.assessment import Assessor
 from karakoram.services.context import NodeContext
 from karakoram.services.handlers import (
+    check_document,
     lodge_declaration,
     new_record,
     store_new_records,
-    validate_for,
 )
 from karakoram.services.unit_of_work import AssessmentRecord, DuplicateLrn, StoredLrn
 
@@ -56,7 +58,8 @@ def import_declarations(
     """Lodge every document, yielding one result per document in file order."""
     require_role(principal, Role.TRADER)
     for batch in _batched(documents, batch_size):
-        yield from _import_batch(batch, principal, ctx)
+        checked = check_batch(principal, batch, ctx.codes, ctx.rules)
+        yield from _import_batch(batch, checked, principal, ctx)
 
 
 def _lrn_of(doc: SourceDocument) -> str | None:
@@ -64,23 +67,41 @@ def _lrn_of(doc: SourceDocument) -> str | None:
     return lrn if isinstance(lrn, str) else None
 
 
-def _import_batch(
-    batch: tuple[SourceDocument, ...], principal: Principal, ctx: NodeContext
-) -> list[ImportResult]:
-    results: list[ImportResult | None] = [None] * len(batch)
-    valid: list[tuple[int, Declaration]] = []
-    for n, doc in enumerate(batch):
+#: a checked document: the declaration and its content digest, or why it was refused
+Checked = tuple[Declaration, str] | list[FieldError]
+
+
+def check_batch(
+    principal: Principal, batch: Sequence[SourceDocument], codes: CodeLists, rules: NodeRules
+) -> list[Checked]:
+    """Validate and digest each document of a batch."""
+    out: list[Checked] = []
+    for doc in batch:
         if doc.errors:
-            results[n] = ImportResult(
-                doc.location, _lrn_of(doc), Outcome.REJECTED, errors=doc.errors
-            )
+            out.append(doc.errors)
             continue
         try:
-            valid.append((n, validate_for(principal, doc.data, ctx)))
+            declaration = check_document(principal, doc.data, codes, rules)
         except ValidationFailed as failed:
-            results[n] = ImportResult(
-                doc.location, _lrn_of(doc), Outcome.REJECTED, errors=failed.errors
-            )
+            out.append(failed.errors)
+            continue
+        out.append((declaration, content_digest(declaration)))
+    return out
+
+
+def _import_batch(
+    batch: tuple[SourceDocument, ...],
+    checked: list[Checked],
+    principal: Principal,
+    ctx: NodeContext,
+) -> list[ImportResult]:
+    results: list[ImportResult | None] = [None] * len(batch)
+    valid: list[tuple[int, Declaration, str]] = []
+    for n, (doc, outcome) in enumerate(zip(batch, checked, strict=True)):
+        if isinstance(outcome, list):
+            results[n] = ImportResult(doc.location, _lrn_of(doc), Outcome.REJECTED, errors=outcome)
+        else:
+            valid.append((n, *outcome))
     try:
         _store_batch(batch, valid, results, principal, ctx)
     except DuplicateLrn:
@@ -90,7 +111,7 @@ def _import_batch(
 
 def _store_batch(
     batch: tuple[SourceDocument, ...],
-    valid: list[tuple[int, Declaration]],
+    valid: list[tuple[int, Declaration, str]],
     results: list[ImportResult | None],
     principal: Principal,
     ctx: NodeContext,
@@ -98,10 +119,10 @@ def _store_batch(
     assert principal.party is not None
     lodged: list[tuple[DeclarationRecord, AssessmentRecord | None, list[DeclarationEvent]]] = []
     with ctx.uow() as uow:
-        known = uow.declarations.stored_lrns(principal.party, [d.lrn for _, d in valid])
+        known = uow.declarations.stored_lrns(principal.party, [d.lrn for _, d, _ in valid])
         assessor = Assessor(uow, ctx)
-        for n, declaration in valid:
-            location, digest = batch[n].location, content_digest(declaration)
+        for n, declaration, digest in valid:
+            location = batch[n].location
             seen = known.get(declaration.lrn)
             if seen is not None:
                 results[n] = _resubmission(location, declaration.lrn, seen, digest)
@@ -136,13 +157,13 @@ def _resubmission(location: str, lrn: str, seen: StoredLrn, digest: str) -> Impo
 
 def _store_one_by_one(
     batch: tuple[SourceDocument, ...],
-    valid: list[tuple[int, Declaration]],
+    valid: list[tuple[int, Declaration, str]],
     results: list[ImportResult | None],
     principal: Principal,
     ctx: NodeContext,
 ) -> None:
     """Slow path after a concurrent lodgement took one of the batch's LRNs."""
-    for n, declaration in valid:
+    for n, declaration, _ in valid:
         location = batch[n].location
         try:
             lodged = lodge_declaration(batch[n].data, principal, ctx)

@@ -8,10 +8,11 @@ from typing import Any
 
 from karakoram.domain.access import Principal, Role, ensure_can_change, ensure_visible, require_role
 from karakoram.domain.clearance import Action, DeclarationEvent, Status, next_status
+from karakoram.domain.codes import CodeLists
 from karakoram.domain.declaration import Declaration, DeclarationRecord, content_digest
 from karakoram.domain.errors import FieldError, LrnConflict, StaleVersion, ValidationFailed
 from karakoram.domain.mrn import new_mrn
-from karakoram.domain.validation import parse_declaration
+from karakoram.domain.validation import NodeRules, parse_declaration
 from karakoram.services.assessment import Assessor
 from karakoram.services.context import NodeContext
 from karakoram.services.exchange import publish
@@ -26,8 +27,15 @@ class Lodged:
 
 def validate_for(principal: Principal, data: Any, ctx: NodeContext) -> Declaration:
     """Parse and validate a document a trader submits; the trader must be its declarant."""
+    return check_document(principal, data, ctx.codes, ctx.rules)
+
+
+def check_document(
+    principal: Principal, data: Any, codes: CodeLists, rules: NodeRules
+) -> Declaration:
+    """`validate_for` given the code lists and node rules directly."""
     try:
-        declaration = parse_declaration(data, ctx.codes, ctx.rules)
+        declaration = parse_declaration(data, codes, rules)
     except ValidationFailed as failed:
         errors = failed.errors
     else:
