@@ -187,6 +187,7 @@ def test_a_released_export_reaches_the_partner_as_pre_arrival_data(pair):
 def test_faults_lose_nothing_and_apply_nothing_twice(pair):
     cn, pk, apps, _ = pair
     faults = Faults(apps, seed=4, drop_before=0.2, drop_after=0.2, duplicate=0.2)
+    cn.ctx.exchange.batch_size = 2  # many small requests: faults strike often
     n = 300
     for k in range(n):
         handlers.lodge_declaration(declaration(f"F-{k}"), TRADER_CN, cn.ctx)
@@ -309,6 +310,9 @@ def test_a_receipt_for_another_message_is_not_accepted(pair):
     class Swapped:
         def deliver(self, base_url, token):
             return receipt  # a valid receipt, but for the first message
+
+        def deliver_many(self, base_url, tokens):
+            return [receipt for _ in tokens]
 
     cn.ctx.exchange.max_attempts = 1
     exchange.relay_once(

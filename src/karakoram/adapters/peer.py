@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import httpx
 
 from karakoram.services.exchange import DeliveryFailed
@@ -26,6 +28,21 @@ class HttpPeer:
         if response.status_code != 200:
             raise DeliveryFailed(f"HTTP {response.status_code}: {response.text[:300]}")
         return response.text
+
+    def deliver_many(self, base_url: str, tokens: Sequence[str]) -> list[str | None]:
+        """Several messages in one request; a receipt (or None when refused) for each."""
+        try:
+            response = self._client.post(
+                f"{base_url.rstrip('/')}/exchange/batch", json={"messages": list(tokens)}
+            )
+        except httpx.HTTPError as exc:
+            raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
+        if response.status_code != 200:
+            raise DeliveryFailed(f"HTTP {response.status_code}: {response.text[:300]}")
+        answers = response.json().get("results", [])
+        if len(answers) != len(tokens):
+            raise DeliveryFailed("The partner answered for another number of messages.")
+        return [a.get("receipt") if isinstance(a, dict) else None for a in answers]
 
     def held(self, base_url: str, query: str) -> list[str]:
         """Ids of our messages the partner holds, for a signed reconciliation query."""

@@ -52,6 +52,10 @@ class DeliveryFailed(Exception):
 class PeerTransport(Protocol):
     def deliver(self, base_url: str, token: str) -> str: ...
 
+    def deliver_many(self, base_url: str, tokens: Sequence[str]) -> list[str | None]:
+        """A receipt per message, or None for each one the partner did not receipt."""
+        ...
+
 
 @dataclass
 class ExchangeConfig:
@@ -60,6 +64,8 @@ class ExchangeConfig:
     new_id: Callable[[], str]
     window: Window = field(default_factory=Window)
     max_attempts: int = 12
+    #: messages sent to one partner in one request
+    batch_size: int = 100
     backoff_base: float = 1.0
     backoff_cap: float = 600.0
     rng: random.Random = field(default_factory=random.Random)
@@ -319,10 +325,7 @@ def relay_once(
         bases = {p.administration: p.base_url for p in uow.exchange.partners()}
         keys = {name: uow.exchange.keys(name) for name in bases}
         uow.commit()
-    outcomes = [
-        _deliver_one(m, bases[m.recipient], keys[m.recipient], config, transport, clock)
-        for m in due
-    ]
+    outcomes = _deliver_all(due, bases, keys, config, transport, clock)
     stats = RelayStats()
     with uow_factory() as uow:
         for message, (receipt, error) in zip(due, outcomes, strict=True):
@@ -331,20 +334,45 @@ def relay_once(
     return stats
 
 
-def _deliver_one(
-    message: OutboxMessage,
-    base_url: str,
-    keys: list[PartnerKey],
+def _deliver_all(
+    due: list[OutboxMessage],
+    bases: dict[str, str],
+    keys: dict[str, list[PartnerKey]],
     config: ExchangeConfig,
     transport: PeerTransport,
     clock: Callable[[], datetime],
+) -> list[tuple[str | None, str | None]]:
+    """Send each partner its messages in batches; outcomes in the order of `due`."""
+    outcomes: dict[str, tuple[str | None, str | None]] = {}
+    for recipient in {m.recipient for m in due}:
+        mine = [m for m in due if m.recipient == recipient]
+        for start in range(0, len(mine), config.batch_size):
+            chunk = mine[start : start + config.batch_size]
+            try:
+                receipts = transport.deliver_many(bases[recipient], [m.token for m in chunk])
+            except DeliveryFailed as exc:
+                outcomes.update({m.message_id: (None, f"DeliveryFailed: {exc}") for m in chunk})
+                continue
+            for message, receipt in zip(chunk, receipts, strict=True):
+                outcomes[message.message_id] = _checked(
+                    message, receipt, keys[recipient], config, clock
+                )
+    return [outcomes[m.message_id] for m in due]
+
+
+def _checked(
+    message: OutboxMessage,
+    receipt: str | None,
+    keys: list[PartnerKey],
+    config: ExchangeConfig,
+    clock: Callable[[], datetime],
 ) -> tuple[str | None, str | None]:
-    """(receipt, None) when delivered and receipted, else (None, why)."""
+    if receipt is None:
+        return None, "Refused by the partner (see its refusals)"
     try:
-        receipt = transport.deliver(base_url, message.token)
         _check_receipt(receipt, message, keys, config, clock())
-    except (DeliveryFailed, Refused) as exc:
-        return None, f"{type(exc).__name__}: {exc}"
+    except Refused as exc:
+        return None, f"Refused: {exc}"
     return receipt, None
 
 

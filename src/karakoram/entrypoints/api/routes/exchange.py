@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from karakoram.domain.access import Role, require_role
@@ -64,6 +65,30 @@ async def held(request: Request, node: NodeDep) -> dict[str, list[str]]:
         exchange.held_since, token, config, node.ctx.uow, node.ctx.clock()
     )
     return {"message_ids": ids}
+
+
+class BatchIn(BaseModel):
+    messages: list[str] = Field(max_length=500, description="Compact JWS messages.")
+
+
+@router.post("/exchange/batch")
+def inbound_batch(body: BatchIn, node: NodeDep) -> dict[str, list[dict[str, Any]]]:
+    """Several signed messages at once; each is checked, applied and receipted on its own."""
+    config = node.ctx.exchange
+    if config is None:
+        raise Conflict("This node has no signing key: the exchange is not set up.")
+    results: list[dict[str, Any]] = []
+    for token in body.messages:
+        if len(token) > MAX_BODY:
+            results.append({"refused": "too_large"})
+            continue
+        try:
+            received = exchange.receive(token.strip(), config, node.ctx.uow, node.ctx.clock())
+        except Refused as refused:
+            results.append({"refused": refused.code, "detail": refused.detail})
+            continue
+        results.append({"receipt": received.receipt, "duplicate": received.duplicate})
+    return {"results": results}
 
 
 @router.get("/consignments/{ucr}/partner")
