@@ -1,8 +1,10 @@
-"""Test data: a valid export declaration and helpers to bend it."""
+"""Test data (a valid export declaration, helpers to bend it, an all-green rule set) and a
+free loopback port for tests that start servers."""
 
 from __future__ import annotations
 
 import copy
+import socket
 from typing import Any
 
 TRADER = "91650100MA77XY1234"
@@ -83,3 +85,25 @@ def bend(doc: dict[str, Any], pointer: str, value: Any) -> dict[str, Any]:
     else:
         target[last] = value
     return out
+
+
+#: a rule set that sends everything to the green channel (no random selection, no detectors)
+GREEN_RULES = """
+[rule_set]
+name = "all green"
+[selectivity]
+random_rates = { red = 0.0, yellow = 0.0, blue = 0.0 }
+[detectors]
+new_trader = false
+unit_value = false
+[[rules]]
+id = "NOTHING"
+when = { field = "origin", op = "eq", value = "XX" }
+score = 1
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.builders import bend, declaration
+from tests.builders import bend, declaration, free_port
 from tests.conftest import EXAMPLE_HS, REAL_HS
 from tests.unit.test_files import write_csv
 
@@ -132,17 +131,11 @@ def test_the_real_hs_2022_nomenclature_loads(workdir):
     assert "5613 subheadings" in out and "97 chapters" in out and "1229 headings" in out
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_serve_answers_over_http(workdir, workers):
     out = run(workdir, "users", "add", "officer", "--role", "officer").stdout
     key = next(line for line in out.splitlines() if line.startswith("kk_"))
-    port = _free_port()
+    port = free_port()
     env = os.environ | {"KARAKORAM_DATABASE_URL": f"sqlite:///{workdir / 'node.db'}"}
     server = subprocess.Popen(
         [sys.executable, "-m", "karakoram", "serve", "--port", str(port), "--workers", workers],

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,27 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.builders import TRADER, declaration
+from tests.builders import GREEN_RULES, TRADER, declaration, free_port
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
-GREEN = """
-[rule_set]
-name = "all green"
-[selectivity]
-random_rates = { red = 0.0, yellow = 0.0, blue = 0.0 }
-[detectors]
-new_trader = false
-[[rules]]
-id = "NOTHING"
-when = { field = "origin", op = "eq", value = "XX" }
-score = 1
-"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Node:
@@ -117,7 +98,7 @@ def nodes(tmp_path):
             "--country",
             country,
         )
-    (cn.dir / "rules.toml").write_text(GREEN)
+    (cn.dir / "rules.toml").write_text(GREEN_RULES)
     cn.run("rates", "load", str(EXAMPLES / "rates-cn.csv"))
     cn.run("tariff", "load", str(EXAMPLES / "tariff-cn-import.toml"))
     cn.run("rules", "load", str(cn.dir / "rules.toml"), "--activate")

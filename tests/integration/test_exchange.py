@@ -24,25 +24,12 @@ from karakoram.entrypoints.api.app import create_app
 from karakoram.services import exchange, handlers, policy
 from karakoram.services.policy import Kind
 from karakoram.services.unit_of_work import Partner, PartnerKey
-from tests.builders import TRADER, declaration
+from tests.builders import GREEN_RULES, TRADER, declaration
 from tests.conftest import fast_hasher
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 TYPES = tuple(t.value for t in MessageType)
 LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
-GREEN = """
-[rule_set]
-name = "all green"
-[selectivity]
-random_rates = { red = 0.0, yellow = 0.0, blue = 0.0 }
-[detectors]
-new_trader = false
-unit_value = false
-[[rules]]
-id = "NOTHING"
-when = { field = "origin", op = "eq", value = "XX" }
-score = 1
-"""
 
 
 class AppTransport(httpx.BaseTransport):
@@ -130,7 +117,7 @@ def activate_green_policy(node):
     for kind, text in [
         (Kind.RATES, (EXAMPLES / "rates-cn.csv").read_text()),
         (Kind.TARIFF, (EXAMPLES / "tariff-cn-import.toml").read_text()),
-        (Kind.RULES, GREEN),
+        (Kind.RULES, GREEN_RULES),
     ]:
         doc = policy.submit_document(kind, text, boss, ctx.policy, ctx.uow, ctx.clock)
         policy.activate_document(kind, doc.version, boss, ctx.policy, ctx.uow, ctx.clock)
@@ -419,7 +406,7 @@ def test_a_partner_control_result_raises_the_traders_risk(pair):
     activate_pk_policy(pk)
     boss = Principal(0, "test", Role.SUPERVISOR)
     red_copper = (
-        GREEN
+        GREEN_RULES
         + """
 [[rules]]
 id = "RED-COPPER"

@@ -20,7 +20,7 @@ inbound message passes before it may change anything. Refusal codes (stable):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -99,7 +99,6 @@ class Window:
 
     past: timedelta = timedelta(days=30)
     future: timedelta = timedelta(minutes=5)
-    messages_past: dict[str, timedelta] = field(default_factory=dict)
 
 
 def parse_envelope(data: Any) -> Envelope:
