@@ -272,12 +272,21 @@ def _batches(n: int, codes: list[tuple[str, str]]) -> Iterator[list[dict[str, An
 
 
 def _insert_raw(spec: dict[str, Any]) -> Run:
-    """The same rows through plain sqlite3: the schema comes from the same migrations."""
-    common.migrate(f"sqlite:///{spec['db']}")
+    """The same rows through plain sqlite3, on the node's schema (same migrations) and pragmas.
+
+    The sqlite3 connection is taken from the node's own engine, so WAL, synchronous, foreign
+    keys and page cache are whatever `build_engine` sets, now and after any change to it.
+    """
+    from karakoram.adapters.db.engine import build_engine
+
+    url = f"sqlite:///{spec['db']}"
+    common.migrate(url)
     codes = common.subheadings(common.read_hs())
-    conn = sqlite3.connect(spec["db"], isolation_level=None)
-    for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL"):
-        conn.execute(f"PRAGMA {pragma}")
+    engine = build_engine(url)
+    raw = engine.raw_connection()
+    conn = raw.driver_connection
+    assert isinstance(conn, sqlite3.Connection)
+    conn.isolation_level = None  # explicit BEGIN / COMMIT below
     rss_before = common.current_rss_bytes()
     seconds, next_id, rng = 0.0, 1, random.Random(7)
     for batch in _batches(spec["n"], codes):
@@ -291,7 +300,8 @@ def _insert_raw(spec: dict[str, Any]) -> Run:
         conn.execute("COMMIT")
         seconds += time.perf_counter() - started
     rss_peak = common.peak_rss_bytes()
-    conn.close()
+    raw.close()
+    engine.dispose()
     stored = _count_rows(spec["db"])
     _check(spec["n"], stored)
     return Run("raw", spec["n"], seconds, rss_before, rss_peak, stored)

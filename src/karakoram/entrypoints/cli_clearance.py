@@ -257,7 +257,10 @@ def _print_assessment(risk: dict[str, Any], duties: dict[str, Any]) -> None:
             line.get("agreement") or "",
             line["amount"],
         )
-    console.print(lines)
+    if duties["lines"]:
+        console.print(lines)
+    for note in duties.get("notes", []):
+        console.print(f"  [italic]{note}[/italic]")
     console.print(f"Total owed: [bold]{duties['total']} {duties['currency']}[/bold]")
 
 
