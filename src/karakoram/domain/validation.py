@@ -49,6 +49,7 @@ _HS = re.compile(r"^(\d{6}|\d{8}|\d{10})$")
 _REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/\-]{0,34}$")
 _MAX_TEXT = 512
 _MAX_ITEMS = 999
+_UNIT_CODES = frozenset(UNITS)
 
 _PARTY_FIELDS = frozenset({"name", "identifier", "country", "aeo"})
 _ITEM_FIELDS = frozenset(
@@ -380,7 +381,7 @@ def _item(r: _Reader, raw: Any, ptr: str, codes: CodeLists) -> GoodsItem:
             raw,
             "unit",
             ptr,
-            frozenset(UNITS),
+            _UNIT_CODES,
             "unknown_unit",
             "a UN/ECE Recommendation 20 unit (for example KGM, NAR, LTR)",
         ),

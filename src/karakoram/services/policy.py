@@ -9,6 +9,7 @@ activated (checked with one small query per unit of work, so several workers sta
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -98,10 +99,24 @@ class PolicyCache:
         self._lock = threading.Lock()
         self._versions: dict[str, int] | None = None
         self._policy = ActivePolicy()
+        self._checked = 0.0
+        self.recheck = 2.0
+
+    def forget(self) -> None:
+        """Re-read the active versions on the next use (after an activation here)."""
+        with self._lock:
+            self._versions = None
 
     def current(self, uow: UnitOfWork) -> ActivePolicy:
+        """The active policy. Which versions are active is re-read at most every `recheck`
+        seconds (an activation in this process is seen at once; other workers within that)."""
+        now = time.monotonic()
+        with self._lock:
+            if self._versions is not None and now < self._checked + self.recheck:
+                return self._policy
         versions = uow.policy.active_versions()
         with self._lock:
+            self._checked = now
             if versions == self._versions:
                 return self._policy
         docs = {k: uow.policy.active(k) for k in versions}
@@ -171,6 +186,7 @@ def activate_document(
         _check_fits(kind, parsed, cache.current(work), clock().date())
         work.policy.activate(kind.value, version, principal.name, reason, clock())
         work.commit()
+        cache.forget()
         return PolicyDocument(
             doc.kind, doc.version, doc.name, doc.source, "active", doc.created_by, doc.created_at
         )
