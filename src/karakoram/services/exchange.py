@@ -25,8 +25,10 @@ from karakoram.domain.exchange import (
     parse_envelope,
 )
 from karakoram.services.unit_of_work import (
+    DuplicateMessage,
     InboxMessage,
     OutboxMessage,
+    Partner,
     PartnerKey,
     PartnerRecord,
     UnitOfWork,
@@ -198,46 +200,110 @@ class Received:
     duplicate: bool
 
 
+#: tries of a batch that lost a race to a concurrent delivery of one of its messages
+_BATCH_TRIES = 3
+
+
 def receive(
     token: str, config: ExchangeConfig, uow_factory: UnitOfWorkFactory, now: datetime
 ) -> Received:
     """Verify, record and apply one inbound message; the same message again is a no-op."""
+    (outcome,) = receive_many([token], config, uow_factory, lambda: now)
+    if isinstance(outcome, Refused):
+        raise outcome
+    return outcome
+
+
+def receive_many(
+    tokens: Sequence[str],
+    config: ExchangeConfig,
+    uow_factory: UnitOfWorkFactory,
+    clock: Callable[[], datetime],
+) -> list[Received | Refused]:
+    """Verify, record and apply a batch in one transaction, answering each message on its own.
+
+    A refused message is recorded and answered with its reason while the others apply; a
+    message already held (or twice in the batch) gets the first receipt and changes nothing.
+    When a concurrent delivery records one of the ids first (`DuplicateMessage`, PostgreSQL
+    with several workers), the whole batch is rolled back and tried again: the retry sees the
+    winner's rows as held, so nothing is applied twice."""
+    for _ in range(_BATCH_TRIES - 1):
+        try:
+            return _receive_batch(tokens, config, uow_factory, clock)
+        except DuplicateMessage:
+            continue
+    return _receive_batch(tokens, config, uow_factory, clock)
+
+
+def _receive_batch(
+    tokens: Sequence[str],
+    config: ExchangeConfig,
+    uow_factory: UnitOfWorkFactory,
+    clock: Callable[[], datetime],
+) -> list[Received | Refused]:
+    now = clock()
+    with uow_factory() as uow:
+        partners = _PartnerLookup(uow)
+        checked = [_checked_inbound(token, config, partners, now) for token in tokens]
+        held = uow.exchange.inbox_receipts([e.id for e in checked if isinstance(e, Envelope)])
+        at = clock()  # as close to the commit as we can say it
+        outcomes: list[Received | Refused] = []
+        new_inbox: list[InboxMessage] = []
+        new_records: list[PartnerRecord] = []
+        for token, item in zip(tokens, checked, strict=True):
+            if isinstance(item, Refused):
+                sender = _claimed_sender(token, config)
+                digest = config.crypto.digest(token)
+                uow.exchange.add_refusal(sender, item.code, item.detail, digest, len(token), at)
+                outcomes.append(item)
+            elif item.id in held:
+                outcomes.append(Received(held[item.id], duplicate=True))
+            else:
+                message = _inbox_message(token, item, config, at)
+                held[item.id] = message.receipt
+                new_inbox.append(message)
+                new_records.append(_partner_record(message, item))
+                outcomes.append(Received(message.receipt, duplicate=False))
+        uow.exchange.add_inbox_many(new_inbox)
+        uow.exchange.add_partner_records(new_records)
+        uow.commit()
+    return outcomes
+
+
+class _PartnerLookup:
+    """Partners and their keys, read once per batch."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+        self._seen: dict[str, tuple[Partner | None, list[PartnerKey]]] = {}
+
+    def __call__(self, sender: str) -> tuple[Partner | None, list[PartnerKey]]:
+        if sender not in self._seen:
+            partner = self._uow.exchange.partner(sender)
+            keys = self._uow.exchange.keys(sender) if partner else []
+            self._seen[sender] = (partner, keys)
+        return self._seen[sender]
+
+
+def _checked_inbound(
+    token: str, config: ExchangeConfig, partners: _PartnerLookup, now: datetime
+) -> Envelope | Refused:
     try:
-        with uow_factory() as uow:
-            envelope = _verified(token, config, uow, now)
-            held = uow.exchange.inbox_message(envelope.id)
-            if held is not None:
-                return Received(held.receipt, duplicate=True)
-            receipt = _receipt(token, envelope, config, now)
-            uow.exchange.add_inbox(
-                InboxMessage(
-                    envelope.id,
-                    envelope.sender,
-                    envelope.type.value,
-                    envelope.ucr,
-                    token,
-                    config.crypto.digest(token),
-                    receipt,
-                    envelope.created_at,
-                    now,
-                )
-            )
-            _apply(uow, envelope)
-            uow.commit()
-            return Received(receipt, duplicate=False)
+        return _verified(token, config, partners, now)
     except Refused as refused:
-        _record_refusal(token, refused, config, uow_factory, now)
-        raise
+        return refused
 
 
-def _verified(token: str, config: ExchangeConfig, uow: UnitOfWork, now: datetime) -> Envelope:
+def _verified(
+    token: str, config: ExchangeConfig, partners: _PartnerLookup, now: datetime
+) -> Envelope:
     claimed = config.crypto.peek(token)
     sender = str(claimed.get("sender", ""))
-    partner = uow.exchange.partner(sender)
+    partner, keys = partners(sender)
     if partner is None:
         raise Refused("unknown_sender", f"{sender or 'The sender'} is not a registered partner.")
     created = parse_envelope(claimed).created_at
-    payload = config.crypto.verify(token, uow.exchange.keys(sender), sender, created)
+    payload = config.crypto.verify(token, keys, sender, created)
     envelope = parse_envelope(payload)
     check_addressing(envelope, config.me, now, config.window)
     if envelope.type.value not in partner.message_types:
@@ -245,54 +311,55 @@ def _verified(token: str, config: ExchangeConfig, uow: UnitOfWork, now: datetime
     return envelope
 
 
-def _receipt(token: str, envelope: Envelope, config: ExchangeConfig, now: datetime) -> str:
-    return config.crypto.sign(
+def _inbox_message(
+    token: str, envelope: Envelope, config: ExchangeConfig, at: datetime
+) -> InboxMessage:
+    digest = config.crypto.digest(token)
+    receipt = config.crypto.sign(
         {
             "message_id": envelope.id,
-            "digest": config.crypto.digest(token),
+            "digest": digest,
             "receiver": config.me,
-            "received_at": now.isoformat(),
+            "received_at": at.isoformat(),
         }
+    )
+    return InboxMessage(
+        envelope.id,
+        envelope.sender,
+        envelope.type.value,
+        envelope.ucr,
+        token,
+        digest,
+        receipt,
+        envelope.created_at,
+        at,
     )
 
 
-def _apply(uow: UnitOfWork, envelope: Envelope) -> None:
+def _partner_record(message: InboxMessage, envelope: Envelope) -> PartnerRecord:
     """Keep what the partner said, by UCR; facts accumulate, so order does not matter."""
     body = envelope.body
     declared = body.get("declaration", {})
     parties = body.get("parties") or [
         declared.get(role, {}).get("identifier", "") for role in ("exporter", "importer")
     ]
-    uow.exchange.add_partner_record(
-        PartnerRecord(
-            envelope.ucr,
-            envelope.sender,
-            envelope.type.value,
-            envelope.id,
-            envelope.references.get("mrn"),
-            body,
-            envelope.created_at,
-            tuple(str(p)[:35] for p in parties if p),
-        )
+    return PartnerRecord(
+        envelope.ucr,
+        envelope.sender,
+        envelope.type.value,
+        message.message_id,
+        envelope.references.get("mrn"),
+        body,
+        envelope.created_at,
+        tuple(str(p)[:35] for p in parties if p),
     )
 
 
-def _record_refusal(
-    token: str,
-    refused: Refused,
-    config: ExchangeConfig,
-    uow_factory: UnitOfWorkFactory,
-    now: datetime,
-) -> None:
+def _claimed_sender(token: str, config: ExchangeConfig) -> str | None:
     try:
-        sender = str(config.crypto.peek(token).get("sender", ""))[:100] or None
+        return str(config.crypto.peek(token).get("sender", ""))[:100] or None
     except Refused:
-        sender = None
-    with uow_factory() as uow:
-        uow.exchange.add_refusal(
-            sender, refused.code, refused.detail, config.crypto.digest(token), len(token), now
-        )
-        uow.commit()
+        return None
 
 
 @dataclass
@@ -328,8 +395,12 @@ def relay_once(
     outcomes = _deliver_all(due, bases, keys, config, transport, clock)
     stats = RelayStats()
     with uow_factory() as uow:
+        receipts = [(m.message_id, r) for m, (r, _) in zip(due, outcomes, strict=True) if r]
+        uow.exchange.delivered_many(receipts, clock())
+        stats.delivered = len(receipts)
         for message, (receipt, error) in zip(due, outcomes, strict=True):
-            _record(uow, message, receipt, error, config, clock, stats)
+            if receipt is None:
+                _record_failure(uow, message, error, config, clock, stats)
         uow.commit()
     return stats
 
@@ -376,19 +447,14 @@ def _checked(
     return receipt, None
 
 
-def _record(
+def _record_failure(
     uow: UnitOfWork,
     message: OutboxMessage,
-    receipt: str | None,
     error: str | None,
     config: ExchangeConfig,
     clock: Callable[[], datetime],
     stats: RelayStats,
 ) -> None:
-    if receipt is not None:
-        uow.exchange.delivered(message.message_id, receipt, clock())
-        stats.delivered += 1
-        return
     attempts = message.attempts + 1
     dead = attempts >= config.max_attempts
     retry_at = None if dead else clock() + config.retry_delay(attempts)

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from karakoram.adapters.db.tables import (
     inbox,
@@ -17,6 +18,7 @@ from karakoram.adapters.db.tables import (
     refusals,
 )
 from karakoram.services.unit_of_work import (
+    DuplicateMessage,
     InboxMessage,
     OutboxMessage,
     Partner,
@@ -25,6 +27,7 @@ from karakoram.services.unit_of_work import (
 )
 
 _o = outbox.c
+_IN_CHUNK = 500
 
 
 def _partner(row: Any) -> Partner:
@@ -166,6 +169,23 @@ class SqlExchangeRepository:
             )
         )
 
+    def delivered_many(self, receipts: Sequence[tuple[str, str]], at: datetime) -> None:
+        """Mark several messages delivered with their receipts, in one statement."""
+        if not receipts:
+            return
+        statement = (
+            update(outbox)
+            .where(_o.message_id == bindparam("m_id"))
+            .values(
+                status="delivered",
+                receipt=bindparam("m_receipt"),
+                delivered_at=at,
+                attempts=_o.attempts + 1,
+                last_error=None,
+            )
+        )
+        self._conn.execute(statement, [{"m_id": m, "m_receipt": r} for m, r in receipts])
+
     def failed(self, message_id: str, error: str, retry_at: datetime | None) -> None:
         values: dict[str, Any] = {"attempts": _o.attempts + 1, "last_error": error[:2000]}
         if retry_at is None:
@@ -220,19 +240,40 @@ class SqlExchangeRepository:
         )
 
     def add_inbox(self, message: InboxMessage) -> None:
-        self._conn.execute(
-            insert(inbox).values(
-                message_id=message.message_id,
-                sender=message.sender,
-                type=message.type,
-                ucr=message.ucr,
-                token=message.token,
-                digest=message.digest,
-                receipt=message.receipt,
-                created_at=message.created_at,
-                received_at=message.received_at,
+        self.add_inbox_many([message])
+
+    def inbox_receipts(self, message_ids: Sequence[str]) -> dict[str, str]:
+        """The receipts already given for any of these message ids."""
+        c, ids, found = inbox.c, list(message_ids), {}
+        for start in range(0, len(ids), _IN_CHUNK):
+            query = select(c.message_id, c.receipt).where(
+                c.message_id.in_(ids[start : start + _IN_CHUNK])
             )
-        )
+            found.update({str(m): str(r) for m, r in self._conn.execute(query)})
+        return found
+
+    def add_inbox_many(self, messages: Sequence[InboxMessage]) -> None:
+        """Record messages; `DuplicateMessage` if another transaction recorded one first."""
+        if not messages:
+            return
+        rows = [
+            {
+                "message_id": m.message_id,
+                "sender": m.sender,
+                "type": m.type,
+                "ucr": m.ucr,
+                "token": m.token,
+                "digest": m.digest,
+                "receipt": m.receipt,
+                "created_at": m.created_at,
+                "received_at": m.received_at,
+            }
+            for m in messages
+        ]
+        try:
+            self._conn.execute(insert(inbox), rows)
+        except IntegrityError as exc:
+            raise DuplicateMessage(str(exc.orig)) from exc
 
     def received_since(self, sender: str, since: datetime) -> list[str]:
         c = inbox.c
@@ -258,18 +299,28 @@ class SqlExchangeRepository:
         return [dict(r._mapping) for r in self._conn.execute(query)]
 
     def add_partner_record(self, record: PartnerRecord) -> None:
-        self._conn.execute(
-            insert(partner_records).values(
-                ucr=record.ucr,
-                sender=record.sender,
-                type=record.type,
-                message_id=record.message_id,
-                mrn=record.mrn,
-                body=record.body,
-                parties="," + ",".join(record.parties) + ",",
-                created_at=record.created_at,
-            )
-        )
+        self.add_partner_records([record])
+
+    def add_partner_records(self, records: Sequence[PartnerRecord]) -> None:
+        if not records:
+            return
+        rows = [
+            {
+                "ucr": r.ucr,
+                "sender": r.sender,
+                "type": r.type,
+                "message_id": r.message_id,
+                "mrn": r.mrn,
+                "body": r.body,
+                "parties": "," + ",".join(r.parties) + ",",
+                "created_at": r.created_at,
+            }
+            for r in records
+        ]
+        try:
+            self._conn.execute(insert(partner_records), rows)
+        except IntegrityError as exc:
+            raise DuplicateMessage(str(exc.orig)) from exc
 
     def partner_records(self, ucr: str) -> list[PartnerRecord]:
         c = partner_records.c

@@ -73,21 +73,21 @@ class BatchIn(BaseModel):
 
 @router.post("/exchange/batch")
 def inbound_batch(body: BatchIn, node: NodeDep) -> dict[str, list[dict[str, Any]]]:
-    """Several signed messages at once; each is checked, applied and receipted on its own."""
+    """Several signed messages at once, applied in one transaction; each is checked and
+    answered on its own (a receipt, or the reason it was refused)."""
     config = node.ctx.exchange
     if config is None:
         raise Conflict("This node has no signing key: the exchange is not set up.")
-    results: list[dict[str, Any]] = []
-    for token in body.messages:
-        if len(token) > MAX_BODY:
-            results.append({"refused": "too_large"})
-            continue
-        try:
-            received = exchange.receive(token.strip(), config, node.ctx.uow, node.ctx.clock())
-        except Refused as refused:
-            results.append({"refused": refused.code, "detail": refused.detail})
-            continue
-        results.append({"receipt": received.receipt, "duplicate": received.duplicate})
+    fits = [i for i, token in enumerate(body.messages) if len(token) <= MAX_BODY]
+    outcomes = exchange.receive_many(
+        [body.messages[i].strip() for i in fits], config, node.ctx.uow, node.ctx.clock
+    )
+    results: list[dict[str, Any]] = [{"refused": "too_large"} for _ in body.messages]
+    for i, outcome in zip(fits, outcomes, strict=True):
+        if isinstance(outcome, Refused):
+            results[i] = {"refused": outcome.code, "detail": outcome.detail}
+        else:
+            results[i] = {"receipt": outcome.receipt, "duplicate": outcome.duplicate}
     return {"results": results}
 
 
