@@ -184,6 +184,25 @@ class NomenclatureRepository(Protocol):
     def subheadings(self) -> dict[str, str]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class ArrivalRecord:
+    """A truck carrying a consignment (UCR) arrived at a border office."""
+
+    ucr: str
+    office: str
+    at: datetime
+    recorded_by: str
+    id: int | None = None
+
+
+class ArrivalRepository(Protocol):
+    def add(self, arrival: ArrivalRecord) -> ArrivalRecord | None:
+        """Store it; None when that UCR's arrival at that office is already recorded."""
+        ...
+
+    def get(self, ucr: str, office: str) -> ArrivalRecord | None: ...
+
+
 class UnitOfWork(Protocol):
     declarations: DeclarationRepository
     users: UserRepository
@@ -191,6 +210,7 @@ class UnitOfWork(Protocol):
     clearance: ClearanceRepository
     policy: PolicyRepository
     exchange: ExchangeRepository
+    arrivals: ArrivalRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

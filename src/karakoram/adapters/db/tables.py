@@ -324,3 +324,15 @@ partner_records = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Index(None, "ucr", "type"),
 )
+
+#: a truck with a consignment arrived at the border office (the TRS clock starts here)
+arrivals = Table(
+    "arrivals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ucr", String(35), nullable=False),
+    Column("office", String(16), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("recorded_by", String(100), nullable=False),
+    UniqueConstraint("ucr", "office"),
+)

@@ -10,6 +10,7 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine
 
+from karakoram.adapters.db.arrivals_repo import SqlArrivalRepository
 from karakoram.adapters.db.clearance_repos import SqlClearanceRepository, SqlPolicyRepository
 from karakoram.adapters.db.exchange_repo import SqlExchangeRepository
 from karakoram.adapters.db.repositories import (
@@ -18,6 +19,7 @@ from karakoram.adapters.db.repositories import (
     SqlUserRepository,
 )
 from karakoram.services.unit_of_work import (
+    ArrivalRepository,
     ClearanceRepository,
     DeclarationRepository,
     ExchangeRepository,
@@ -62,6 +64,7 @@ class SqlUnitOfWork:
     clearance: ClearanceRepository
     policy: PolicyRepository
     exchange: ExchangeRepository
+    arrivals: ArrivalRepository
 
     def __init__(self, engine: Engine, lock: TurnLock | None = None) -> None:
         self._engine = engine
@@ -79,6 +82,7 @@ class SqlUnitOfWork:
         self.clearance = SqlClearanceRepository(self._conn)
         self.policy = SqlPolicyRepository(self._conn)
         self.exchange = SqlExchangeRepository(self._conn)
+        self.arrivals = SqlArrivalRepository(self._conn)
         return self
 
     def __exit__(
