@@ -14,6 +14,8 @@ import pycountry
 import uuid6
 from sqlalchemy import Engine
 
+from karakoram.adapters.analytics import ParquetAnalyticsStore
+from karakoram.adapters.db.analytics_source import SqlAnalyticsSource
 from karakoram.adapters.db.engine import build_engine
 from karakoram.adapters.db.migrate import current_revision, head_revision
 from karakoram.adapters.db.uow import SqlUnitOfWorkFactory
@@ -42,6 +44,9 @@ class Node:
     ctx: NodeContext
     hasher: SecretHasher
     authenticator: Authenticator
+    #: the analytical copy statistics read, and what refreshes it from the database
+    analytics: ParquetAnalyticsStore
+    analytics_source: SqlAnalyticsSource
 
     def close(self) -> None:
         self.engine.dispose()
@@ -126,4 +131,12 @@ def bootstrap(
     )
     ctx.exchange = exchange_config(settings)
     hasher = hasher or Argon2Hasher()
-    return Node(settings, engine, ctx, hasher, Authenticator(uow, hasher))
+    return Node(
+        settings,
+        engine,
+        ctx,
+        hasher,
+        Authenticator(uow, hasher),
+        ParquetAnalyticsStore(settings.analytics_path()),
+        SqlAnalyticsSource(engine),
+    )

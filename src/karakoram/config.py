@@ -97,6 +97,21 @@ class Settings(BaseSettings):
     relay_max_attempts: int = Field(
         12, description="Delivery attempts before a message becomes a dead letter."
     )
+    analytics_dir: Path | None = Field(
+        None,
+        description="Directory of the analytical copy statistics read (Parquet files); "
+        "default: beside a SQLite database, or .karakoram/<administration>-analytics.",
+    )
+    stats_refresh_interval: float = Field(
+        60.0, description="Seconds between refreshes of the analytical copy by `serve`; 0: off."
+    )
+    stats_date_basis: Literal["release", "lodgement"] = Field(
+        "release", description="Which date a declaration counts on in trade statistics."
+    )
+    stats_conversion: Literal["release_date", "monthly_average"] = Field(
+        "release_date",
+        description="Exchange rate of statistics: release-date rate or the monthly average.",
+    )
     host: str = Field("127.0.0.1", description="Address `serve` listens on.")
     port: int = Field(8000, description="Port `serve` listens on.")
 
@@ -110,6 +125,16 @@ class Settings(BaseSettings):
                     "needs a real secret (set KARAKORAM_SECRET_KEY)."
                 )
         return self
+
+    def analytics_path(self) -> Path:
+        """Where the analytical copy lives (see `analytics_dir`)."""
+        if self.analytics_dir is not None:
+            return self.analytics_dir
+        prefix = "sqlite:///"
+        if self.database_url.startswith(prefix) and ":memory:" not in self.database_url:
+            db = Path(self.database_url[len(prefix) :])
+            return db.with_name(f"{db.stem}-analytics")
+        return Path(".karakoram") / f"{self.administration.lower()}-analytics"
 
     @classmethod
     def settings_customise_sources(

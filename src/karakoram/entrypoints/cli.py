@@ -24,6 +24,7 @@ from karakoram.domain.errors import KarakoramError
 from karakoram.entrypoints.cli_clearance import register as register_clearance
 from karakoram.entrypoints.cli_exchange import register as register_exchange
 from karakoram.entrypoints.cli_exchange import relay_loop
+from karakoram.entrypoints.cli_stats import register as register_stats
 from karakoram.entrypoints.cli_support import (
     ConfigOpt,
     console,
@@ -51,6 +52,7 @@ app.add_typer(decl_app, name="declarations")
 app.add_typer(nomen_app, name="nomenclature")
 register_clearance(app, decl_app)
 register_exchange(app)
+register_stats(app)
 
 
 @app.callback()

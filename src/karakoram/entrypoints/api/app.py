@@ -7,7 +7,14 @@ from fastapi import FastAPI
 import karakoram
 from karakoram.bootstrap import Node
 from karakoram.entrypoints.api.errors import install_error_handlers
-from karakoram.entrypoints.api.routes import clearance, declarations, exchange, policy, users
+from karakoram.entrypoints.api.routes import (
+    clearance,
+    declarations,
+    exchange,
+    policy,
+    stats,
+    users,
+)
 from karakoram.entrypoints.api.routes.arrivals import router as arrivals_router
 from karakoram.entrypoints.api.schemas import DeclarationIn
 
@@ -28,6 +35,7 @@ def create_app(node: Node) -> FastAPI:
     app.include_router(policy.router)
     app.include_router(exchange.router)
     app.include_router(users.router)
+    app.include_router(stats.router)
     app.include_router(arrivals_router)
 
     @app.get("/health", tags=["system"])

@@ -1,0 +1,802 @@
+"""Statistics: refresh the analytical copy, and build the bulletin, the TRS and the mirror report.
+
+Reports read only the analytical copy (Parquet files the analytics engine scans); the
+transactional database is read only by `refresh`, and only for what changed since the last one.
+The conventions (counting date, conversion, growth, stage durations) are in
+`domain.statistics`, stated on every report.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, Protocol
+
+from karakoram.domain.duties import ExchangeRates
+from karakoram.domain.errors import FieldError, ValidationFailed
+from karakoram.domain.statistics import (
+    MEASURED,
+    Compare,
+    Comparison,
+    Conversion,
+    DateBasis,
+    Dimension,
+    Period,
+    Scale,
+    comparison,
+    growth,
+    section_of,
+    shift_time_key,
+    stage_times,
+    timeline,
+)
+from karakoram.services.policy import PolicyCache
+from karakoram.services.unit_of_work import UnitOfWorkFactory
+
+# --- what a refresh moves ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Watermarks:
+    """The last id of each append-only source table that the analytical copy holds."""
+
+    events: int = 0
+    arrivals: int = 0
+    partner_records: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ReleasedItem:
+    declaration_id: int
+    seq: int
+    mrn: str
+    direction: str  # export | import
+    ucr: str
+    partner: str  # the counterpart's country
+    office: str
+    crossing: str
+    trader: str  # this side's trader: the exporter of an export, the importer of an import
+    aeo: bool
+    channel: str
+    hs_code: str
+    origin: str
+    quantity: str
+    unit: str
+    gross_mass: str
+    net_mass: str
+    value: str
+    currency: str
+    lodged_at: datetime
+    released_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ChangedDeclaration:
+    """A declaration with something new since the last refresh, with all its events."""
+
+    id: int
+    mrn: str
+    direction: str
+    status: str
+    ucr: str
+    office: str
+    crossing: str
+    channel: str | None
+    trader: str
+    aeo: bool
+    hs_code: str  # of the first goods item: the declaration's HS section in the TRS
+    lodged_at: datetime
+    events: list[tuple[str, datetime]]
+    arrived_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerDeclaration:
+    """The partner's declaration of a consignment, as it came in a message."""
+
+    record_id: int
+    ucr: str
+    sender: str
+    mrn: str
+    declaration: Mapping[str, Any]
+    released_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    upto: Watermarks
+    released: list[ReleasedItem]
+    touched: list[ChangedDeclaration]
+    partner: list[PartnerDeclaration]
+
+
+class AnalyticsSource(Protocol):
+    def changes(self, since: Watermarks) -> Changes: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshResult:
+    items: int
+    declarations: int
+    partner_items: int
+    watermarks: Watermarks
+    seconds: float
+
+
+# --- report requests and rows -----------------------------------------------------------------
+
+FILTERS = (
+    "direction",
+    "partner",
+    "section",
+    "chapter",
+    "heading",
+    "subheading",
+    "office",
+    "crossing",
+    "trader",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class BulletinQuery:
+    period: Period
+    dims: tuple[Dimension, ...] = ()
+    filters: Mapping[str, str] = field(default_factory=dict)
+    currency: str = "CNY"
+    compare: Compare = Compare.YEAR_ON_YEAR
+    basis: DateBasis = DateBasis.RELEASE
+    conversion: Conversion = Conversion.RELEASE_DATE
+    scale: Scale = Scale.MILLION
+
+
+@dataclass(frozen=True, slots=True)
+class Aggregate:
+    """One group of a bulletin as the engine returns it (values in the report currency)."""
+
+    keys: tuple[str, ...]
+    value: Decimal
+    net_mass: Decimal
+    items: int
+    declarations: int
+    period: int = 0  # which of the periods asked for (0: the current one, 1: the base)
+
+
+@dataclass(frozen=True, slots=True)
+class BulletinRow:
+    keys: dict[str, str]
+    value: Decimal
+    base_value: Decimal | None
+    growth: Decimal | None
+    net_mass: Decimal
+    items: int
+    declarations: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            **self.keys,
+            "value": str(self.value),
+            "base_value": None if self.base_value is None else str(self.base_value),
+            "growth_percent": None if self.growth is None else str(self.growth),
+            "net_mass_kg": str(self.net_mass),
+            "items": self.items,
+            "declarations": self.declarations,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Bulletin:
+    query: BulletinQuery
+    comparison: Comparison
+    rows: list[BulletinRow]
+    total: BulletinRow
+    notes: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        q = self.query
+        return {
+            "period": {"from": q.period.start.isoformat(), "to": q.period.end.isoformat()},
+            "base_period": {
+                "from": self.comparison.base.start.isoformat(),
+                "to": self.comparison.base.end.isoformat(),
+            },
+            "by": [d.value for d in q.dims],
+            "filters": dict(q.filters),
+            "currency": q.currency,
+            "compare": q.compare.value,
+            "date_basis": q.basis.value,
+            "conversion": q.conversion.value,
+            "scale": q.scale.value,
+            "notes": self.notes,
+            "total": self.total.as_dict(),
+            "rows": [r.as_dict() for r in self.rows],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TrsQuery:
+    period: Period  # by the date the clock started (arrival, or lodgement)
+    by: tuple[str, ...] = ()
+    filters: Mapping[str, str] = field(default_factory=dict)
+
+
+TRS_GROUPS = (
+    "direction",
+    "channel",
+    "office",
+    "crossing",
+    "section",
+    "aeo",
+    "pre_lodged",
+    "week",
+    "month",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Durations:
+    """Seconds: median, mean, 90th and 95th percentile, over the declarations that had it."""
+
+    count: int
+    median: float | None
+    mean: float | None
+    p90: float | None
+    p95: float | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "count": self.count,
+            "median_s": self.median,
+            "mean_s": self.mean,
+            "p90_s": self.p90,
+            "p95_s": self.p95,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TrsRow:
+    keys: dict[str, str]
+    declarations: int
+    released: int
+    open: int
+    ended_unreleased: int
+    pre_lodged: int
+    out_of_order: int
+    total: Durations
+    stages: dict[str, Durations]
+    open_age_median: float | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            **self.keys,
+            "declarations": self.declarations,
+            "released": self.released,
+            "open": self.open,
+            "ended_unreleased": self.ended_unreleased,
+            "pre_lodged": self.pre_lodged,
+            "out_of_order": self.out_of_order,
+            "total": self.total.as_dict(),
+            "stages": {k: v.as_dict() for k, v in self.stages.items()},
+            "open_age_median_s": self.open_age_median,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TrsReport:
+    query: TrsQuery
+    rows: list[TrsRow]
+    overall: TrsRow
+    notes: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "period": {
+                "from": self.query.period.start.isoformat(),
+                "to": self.query.period.end.isoformat(),
+            },
+            "by": list(self.query.by),
+            "filters": dict(self.query.filters),
+            "notes": self.notes,
+            "overall": self.overall.as_dict(),
+            "rows": [r.as_dict() for r in self.rows],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class MirrorQuery:
+    period: Period  # by our release date
+    currency: str = "CNY"
+    threshold: Decimal = Decimal("0.10")  # share of the partner's value
+    limit: int = 20
+
+
+@dataclass(frozen=True, slots=True)
+class MirrorGroup:
+    key: str
+    consignments: int
+    ours: Decimal
+    theirs: Decimal
+
+    @property
+    def gap(self) -> Decimal:
+        return self.ours - self.theirs
+
+    @property
+    def share(self) -> Decimal | None:
+        return growth(self.ours, self.theirs)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "consignments": self.consignments,
+            "ours": str(self.ours),
+            "theirs": str(self.theirs),
+            "gap": str(self.gap),
+            "gap_percent": None if self.share is None else str(self.share),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class MirrorConsignment:
+    ucr: str
+    mrn: str
+    partner_mrn: str
+    trader: str
+    ours: Decimal
+    theirs: Decimal
+    our_mass: Decimal
+    their_mass: Decimal
+    our_quantity: float
+    their_quantity: float
+    our_hs6: str
+    their_hs6: str
+
+    @property
+    def value_share(self) -> Decimal | None:
+        return growth(self.ours, self.theirs)
+
+    def reasons(self, threshold: Decimal) -> list[str]:
+        out = []
+        share = self.value_share
+        if share is not None and abs(share) > threshold * 100:
+            out.append(f"value {share:+.1f}%")
+        mass = growth(self.our_mass, self.their_mass)
+        if mass is not None and abs(mass) > Decimal(5):
+            out.append(f"gross mass {mass:+.1f}%")
+        if self.our_hs6 != self.their_hs6:
+            out.append(f"HS6 {self.our_hs6} against {self.their_hs6}")
+        return out
+
+    def as_dict(self, threshold: Decimal) -> dict[str, Any]:
+        return {
+            "ucr": self.ucr,
+            "mrn": self.mrn,
+            "partner_mrn": self.partner_mrn,
+            "trader": self.trader,
+            "ours": str(self.ours),
+            "theirs": str(self.theirs),
+            "gap": str(self.ours - self.theirs),
+            "gap_percent": None if self.value_share is None else str(self.value_share),
+            "our_gross_mass": str(self.our_mass),
+            "their_gross_mass": str(self.their_mass),
+            "our_hs6": self.our_hs6,
+            "their_hs6": self.their_hs6,
+            "reasons": self.reasons(threshold),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class MirrorReport:
+    query: MirrorQuery
+    matched: int
+    unmatched_ours: int
+    by_chapter: list[MirrorGroup]
+    by_trader: list[MirrorGroup]
+    flagged: list[MirrorConsignment]
+    notes: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "period": {
+                "from": self.query.period.start.isoformat(),
+                "to": self.query.period.end.isoformat(),
+            },
+            "currency": self.query.currency,
+            "threshold_percent": str(self.query.threshold * 100),
+            "matched_consignments": self.matched,
+            "unmatched_consignments": self.unmatched_ours,
+            "notes": self.notes,
+            "by_chapter": [g.as_dict() for g in self.by_chapter],
+            "by_trader": [g.as_dict() for g in self.by_trader],
+            "flagged": [c.as_dict(self.query.threshold) for c in self.flagged],
+        }
+
+
+#: (currency, day) -> factor converting that currency into the report currency
+RateRows = list[tuple[str, date, Decimal]]
+
+
+class AnalyticsStore(Protocol):
+    def watermarks(self) -> Watermarks: ...
+
+    def apply(
+        self,
+        upto: Watermarks,
+        items: Sequence[Mapping[str, Any]],
+        declarations: Sequence[Mapping[str, Any]],
+        partner_items: Sequence[Mapping[str, Any]],
+    ) -> None: ...
+
+    def bulletin(
+        self, query: BulletinQuery, periods: Sequence[Period], rates: RateRows
+    ) -> list[Aggregate]: ...
+
+    def trs(self, query: TrsQuery, now: datetime) -> list[dict[str, Any]]: ...
+
+    def mirror_currency_days(self, period: Period) -> dict[str, tuple[date, date]]: ...
+
+    def mirror(self, query: MirrorQuery, rates: RateRows) -> dict[str, Any]: ...
+
+
+# --- refresh --------------------------------------------------------------------------------
+
+
+def refresh(
+    source: AnalyticsSource, store: AnalyticsStore, clock: Callable[[], datetime]
+) -> RefreshResult:
+    """Bring the analytical copy up to date with what changed since the last refresh."""
+    started = clock()
+    changes = source.changes(store.watermarks())
+    items = [_item_row(i) for i in changes.released]
+    declarations = [_declaration_row(d) for d in changes.touched]
+    partner = [row for p in changes.partner for row in _partner_rows(p)]
+    store.apply(changes.upto, items, declarations, partner)
+    return RefreshResult(
+        len(items),
+        len(declarations),
+        len(partner),
+        changes.upto,
+        (clock() - started).total_seconds(),
+    )
+
+
+def _hs_parts(hs_code: str) -> dict[str, str]:
+    return {
+        "hs6": hs_code[:6],
+        "heading": hs_code[:4],
+        "chapter": hs_code[:2],
+        "section": section_of(hs_code[:2]),
+    }
+
+
+def _item_row(i: ReleasedItem) -> dict[str, Any]:
+    return {
+        "declaration_id": i.declaration_id,
+        "seq": i.seq,
+        "mrn": i.mrn,
+        "direction": i.direction,
+        "ucr": i.ucr,
+        "partner": i.partner,
+        "office": i.office,
+        "crossing": i.crossing,
+        "trader": i.trader,
+        "aeo": i.aeo,
+        "channel": i.channel,
+        "hs_code": i.hs_code,
+        **_hs_parts(i.hs_code),
+        "origin": i.origin,
+        "quantity": float(i.quantity),
+        "unit": i.unit,
+        "gross_mass": Decimal(i.gross_mass),
+        "net_mass": Decimal(i.net_mass),
+        "value": Decimal(i.value),
+        "currency": i.currency,
+        "lodged_date": i.lodged_at.date(),
+        "released_date": i.released_at.date(),
+    }
+
+
+def _declaration_row(d: ChangedDeclaration) -> dict[str, Any]:
+    line = timeline(stage_times(d.events, d.arrived_at), d.status)
+    start = d.arrived_at if d.arrived_at is not None and not line.pre_lodged else d.lodged_at
+    return {
+        "declaration_id": d.id,
+        "mrn": d.mrn,
+        "direction": d.direction,
+        "status": d.status,
+        "ucr": d.ucr,
+        "office": d.office,
+        "crossing": d.crossing,
+        "channel": d.channel or "none",
+        "trader": d.trader,
+        "aeo": d.aeo,
+        "section": section_of(d.hs_code[:2]),
+        "chapter": d.hs_code[:2],
+        "pre_lodged": line.pre_lodged,
+        "out_of_order": line.out_of_order,
+        "open": line.open,
+        "ended_unreleased": line.ended_unreleased,
+        "start_at": start,
+        "lodged_at": d.lodged_at,
+        "total_s": line.total,
+        **{f"to_{s.value}_s": line.durations.get(s.value) for s in MEASURED},
+    }
+
+
+def _partner_rows(p: PartnerDeclaration) -> Iterable[dict[str, Any]]:
+    declaration = p.declaration
+    invoice = declaration.get("invoice", {})
+    released = date.fromisoformat(p.released_at[:10])
+    for seq, item in enumerate(declaration.get("items", []), start=1):
+        hs_code = str(item.get("hs_code", ""))
+        yield {
+            "record_id": p.record_id,
+            "ucr": p.ucr,
+            "sender": p.sender,
+            "partner_mrn": p.mrn,
+            "seq": seq,
+            "hs_code": hs_code,
+            **_hs_parts(hs_code),
+            "quantity": float(item.get("quantity", 0)),
+            "gross_mass": Decimal(str(item.get("gross_mass", 0))),
+            "value": Decimal(str(item.get("value", 0))),
+            "currency": str(invoice.get("currency", "")),
+            "released_date": released,
+        }
+
+
+# --- currency conversion --------------------------------------------------------------------
+
+FACTOR_PLACES = Decimal("1e-12")
+
+
+def _days(first: date, last: date) -> Iterable[date]:
+    day = first
+    while day <= last:
+        yield day
+        day += timedelta(days=1)
+
+
+def _monthly_average(rates: ExchangeRates, currency: str, year: int, month: int) -> Decimal:
+    days = calendar.monthrange(year, month)[1]
+    total = sum(
+        (rates.rate(currency, date(year, month, d))[0] for d in range(1, days + 1)), Decimal(0)
+    )
+    return total / days
+
+
+def conversion_rates(
+    rates: ExchangeRates | None,
+    currency: str,
+    needed: Mapping[str, tuple[date, date]],
+    conversion: Conversion,
+    *,
+    lenient: bool = False,
+) -> RateRows:
+    """Factors from each needed currency into `currency`, per day of the needed range.
+    A day without a usable rate is an error, or (`lenient`) left out for the engine to report
+    if any goods item needs it."""
+    if rates is None:
+        if set(needed) <= {currency}:
+            return [(c, day, Decimal(1)) for c, (a, b) in needed.items() for day in _days(a, b)]
+        raise ValidationFailed(
+            [FieldError("missing_exchange_rate", "/currency", "No exchange-rate table is active.")]
+        )
+    rows: RateRows = []
+    monthly: dict[tuple[str, int, int], Decimal] = {}
+
+    def rate(cur: str, day: date) -> Decimal:
+        if conversion is Conversion.RELEASE_DATE:
+            return rates.rate(cur, day)[0]
+        key = (cur, day.year, day.month)
+        if key not in monthly:
+            monthly[key] = _monthly_average(rates, cur, day.year, day.month)
+        return monthly[key]
+
+    for cur, (first, last) in sorted(needed.items()):
+        for day in _days(first, last):
+            try:
+                factor = rate(cur, day) / rate(currency, day) if cur != currency else Decimal(1)
+            except ValidationFailed as exc:
+                if lenient:
+                    continue
+                message = exc.errors[0].message if exc.errors else str(exc)
+                raise ValidationFailed(
+                    [
+                        FieldError(
+                            "missing_exchange_rate",
+                            "/currency",
+                            f"Cannot convert {cur} into {currency} for {day}: {message}",
+                        )
+                    ]
+                ) from exc
+            rows.append((cur, day, factor.quantize(FACTOR_PLACES)))
+    return rows
+
+
+# --- the reports ----------------------------------------------------------------------------
+
+
+def _check_query(query: BulletinQuery, rates: ExchangeRates | None) -> None:
+    errors = [
+        FieldError("unknown_filter", f"/filters/{name}", f"Cannot filter by {name!r}.")
+        for name in query.filters
+        if name not in FILTERS
+    ]
+    known = {rates.base_currency, *rates.rates} if rates else set()
+    if rates is not None and query.currency not in known:
+        errors.append(
+            FieldError(
+                "unknown_currency",
+                "/currency",
+                f"No exchange rates for {query.currency}; "
+                f"report in one of {', '.join(sorted(known))}.",
+            )
+        )
+    if len(set(query.dims)) != len(query.dims) or sum(d.is_time for d in query.dims) > 1:
+        errors.append(
+            FieldError("invalid_breakdown", "/by", "Name each breakdown once, one period unit.")
+        )
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def bulletin(store: AnalyticsStore, rates: ExchangeRates | None, query: BulletinQuery) -> Bulletin:
+    """Trade of the period by the requested breakdown, with growth against the base period."""
+    _check_query(query, rates)
+    cmp = comparison(query.period, query.compare, query.dims)
+    first = min(query.period.start, cmp.base.start).replace(day=1)
+    last = max(query.period.end, cmp.base.end)
+    last = last.replace(day=calendar.monthrange(last.year, last.month)[1])
+    known = {query.currency, *(() if rates is None else (rates.base_currency, *rates.rates))}
+    factors = conversion_rates(
+        rates, query.currency, dict.fromkeys(known, (first, last)), query.conversion, lenient=True
+    )
+    found = store.bulletin(query, (query.period, cmp.base), factors)
+    current = [a for a in found if a.period == 0]
+    base = [a for a in found if a.period == 1]
+    time_at = next((n for n, d in enumerate(query.dims) if d.is_time), None)
+
+    def aligned(keys: tuple[str, ...]) -> tuple[str, ...]:
+        if time_at is None or cmp.months == 0:
+            return keys
+        moved = list(keys)
+        moved[time_at] = shift_time_key(query.dims[time_at], keys[time_at], cmp.months)
+        return tuple(moved)
+
+    base_by_keys = {aligned(a.keys): a for a in base}
+    names = [d.value for d in query.dims]
+    rows = []
+    for a in sorted(current, key=lambda a: a.keys):
+        b = base_by_keys.get(a.keys)
+        rows.append(_row(dict(zip(names, a.keys, strict=True)), a, b))
+    total = _total(current)
+    base_total = _total(base) if base else None
+    notes = [
+        f"counted by {query.basis.value} date; {query.conversion.describe(query.basis)} "
+        f"into {query.currency}",
+        cmp.describe(query.compare)
+        + "; growth from unrounded totals, rounded half-up to 0.1 point; "
+        "n/a where the base period has no trade",
+        f"values in {query.scale.value if query.scale is not Scale.ONE else 'units'} of "
+        f"{query.currency}",
+        "declarations are counted with their first goods item",
+    ]
+    return Bulletin(query, cmp, rows, _row({}, total, base_total), notes)
+
+
+def _total(aggregates: Sequence[Aggregate]) -> Aggregate:
+    return Aggregate(
+        (),
+        sum((a.value for a in aggregates), Decimal(0)),
+        sum((a.net_mass for a in aggregates), Decimal(0)),
+        sum(a.items for a in aggregates),
+        sum(a.declarations for a in aggregates),
+    )
+
+
+def _row(keys: dict[str, str], a: Aggregate, base: Aggregate | None) -> BulletinRow:
+    base_value = base.value if base is not None else None
+    return BulletinRow(
+        keys, a.value, base_value, growth(a.value, base_value), a.net_mass, a.items, a.declarations
+    )
+
+
+def _durations(raw: Mapping[str, Any], prefix: str) -> Durations:
+    return Durations(
+        int(raw[f"{prefix}_n"] or 0),
+        raw[f"{prefix}_median"],
+        raw[f"{prefix}_mean"],
+        raw[f"{prefix}_p90"],
+        raw[f"{prefix}_p95"],
+    )
+
+
+def _trs_row(keys: dict[str, str], raw: Mapping[str, Any]) -> TrsRow:
+    return TrsRow(
+        keys,
+        int(raw["declarations"]),
+        int(raw["released"]),
+        int(raw["open"]),
+        int(raw["ended_unreleased"]),
+        int(raw["pre_lodged"]),
+        int(raw["out_of_order"]),
+        _durations(raw, "total"),
+        {s.value: _durations(raw, f"to_{s.value}") for s in MEASURED},
+        raw["open_age_median"],
+    )
+
+
+def trs(store: AnalyticsStore, query: TrsQuery, now: datetime) -> TrsReport:
+    """The Time Release Study of declarations whose clock started in the period."""
+    unknown = [g for g in query.by if g not in TRS_GROUPS]
+    unknown_filters = [f for f in query.filters if f not in TRS_GROUPS]
+    if unknown or unknown_filters:
+        raise ValidationFailed(
+            [
+                FieldError("invalid_breakdown", "/by", f"Cannot break down by {g!r}.")
+                for g in unknown
+            ]
+            + [
+                FieldError("unknown_filter", f"/filters/{f}", f"Cannot filter by {f!r}.")
+                for f in unknown_filters
+            ]
+        )
+    grouped = store.trs(query, now)
+    overall = store.trs(TrsQuery(query.period, (), query.filters), now)
+    rows = [_trs_row({g: str(r[g]) for g in query.by}, r) for r in grouped]
+    notes = [
+        "the clock starts at arrival at the border (at lodgement when no arrival is recorded) "
+        "and stops at release; each stage is measured from the previous stage that happened",
+        "open: not yet released; their age so far is shown, they are not dropped",
+        "pre-lodged: lodged before the truck arrived; out of order: an event earlier than the "
+        "stage before it (counted as zero)",
+    ]
+    empty = {
+        "declarations": 0, "released": 0, "open": 0, "ended_unreleased": 0, "pre_lodged": 0,
+        "out_of_order": 0, "open_age_median": None,
+        **{f"{p}_{s}": None for p in ["total", *[f"to_{m.value}" for m in MEASURED]]
+           for s in ("n", "median", "mean", "p90", "p95")},
+    }  # fmt: skip
+    return TrsReport(query, rows, _trs_row({}, overall[0] if overall else empty), notes)
+
+
+def mirror(store: AnalyticsStore, rates: ExchangeRates | None, query: MirrorQuery) -> MirrorReport:
+    """Consignments both sides declared (same UCR): our declaration against the partner's."""
+    needed = store.mirror_currency_days(query.period)
+    factors = conversion_rates(rates, query.currency, needed, Conversion.RELEASE_DATE)
+    raw: dict[str, Any] = store.mirror(query, factors) if needed else {
+        "matched": 0, "unmatched": 0, "by_chapter": [], "by_trader": [], "consignments": []
+    }  # fmt: skip
+    consignments = [MirrorConsignment(**c) for c in raw["consignments"]]
+    flagged = [c for c in consignments if c.reasons(query.threshold)]
+    flagged.sort(key=lambda c: abs(c.ours - c.theirs), reverse=True)
+
+    def groups(rows: list[dict[str, Any]]) -> list[MirrorGroup]:
+        out = [MirrorGroup(**r) for r in rows]
+        return sorted(out, key=lambda g: abs(g.gap), reverse=True)[: query.limit]
+
+    notes = [
+        f"values converted into {query.currency} at each side's release-date rate",
+        f"consignments flagged when the value differs by more than {query.threshold:.0%} of "
+        "the partner's, the gross mass by more than 5%, or the HS6 codes differ",
+        "only consignments released on this side and declared by the partner are compared",
+    ]
+    return MirrorReport(
+        query,
+        int(raw["matched"]),
+        int(raw["unmatched"]),
+        groups(raw["by_chapter"]),
+        groups(raw["by_trader"]),
+        flagged[: query.limit],
+        notes,
+    )
+
+
+def active_rates(policy: PolicyCache, uow: UnitOfWorkFactory) -> ExchangeRates | None:
+    """The exchange-rate table in force, which statistics convert with."""
+    with uow() as work:
+        return policy.current(work).rates

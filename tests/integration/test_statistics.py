@@ -1,0 +1,236 @@
+"""Statistics end to end: the analytical copy, the bulletin, the TRS and the mirror report."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from karakoram.adapters.analytics import ParquetAnalyticsStore
+from karakoram.domain.access import Principal, Role
+from karakoram.domain.clearance import Action
+from karakoram.domain.duties import ExchangeRates
+from karakoram.domain.statistics import Compare, Dimension, Scale, parse_period
+from karakoram.entrypoints import stats_output as out
+from karakoram.services import officer, policy
+from karakoram.services import statistics as stats
+from karakoram.services.handlers import lodge_declaration
+from karakoram.services.policy import Kind
+from karakoram.services.statistics import BulletinQuery, TrsQuery, Watermarks
+from tests.builders import GREEN_RULES, IMPORTER, TRADER, declaration, import_declaration
+
+EXAMPLES = Path(__file__).parents[2] / "examples"
+
+
+def item_row(n: int, day: date, value: str, currency: str, direction: str, hs: str) -> dict:
+    return {
+        "declaration_id": n,
+        "seq": 1,
+        "mrn": f"MRN{n}",
+        "direction": direction,
+        "ucr": f"UCR{n}",
+        "partner": "PK" if direction == "export" else "CN",
+        "office": "CNKJB",
+        "crossing": "KHUNJERAB",
+        "trader": "T1",
+        "aeo": False,
+        "channel": "green",
+        "hs_code": hs,
+        "hs6": hs[:6],
+        "heading": hs[:4],
+        "chapter": hs[:2],
+        "section": "XVI",
+        "origin": "CN",
+        "quantity": 1.0,
+        "unit": "NAR",
+        "gross_mass": Decimal(10),
+        "net_mass": Decimal(9),
+        "value": Decimal(value),
+        "currency": currency,
+        "lodged_date": day,
+        "released_date": day,
+    }
+
+
+USD_AT_6_5 = ExchangeRates("CNY", {"USD": ((date(2020, 12, 1), Decimal("6.5")),)}, 10_000)
+
+
+@pytest.fixture
+def published(tmp_path):
+    """2021: RMB 838.6 million; 2022: RMB 2,920 million between one pair of regions, partly
+    invoiced in USD at 6.5."""
+    store = ParquetAnalyticsStore(tmp_path / "copy")
+    rows = [
+        item_row(1, date(2021, 3, 9), "338600000", "CNY", "export", "847130"),
+        item_row(2, date(2021, 11, 30), "500000000", "CNY", "import", "740311"),
+        item_row(3, date(2022, 1, 4), "1577500000", "CNY", "export", "847130"),
+        item_row(4, date(2022, 6, 30), "65000000", "USD", "export", "850440"),  # 422.5 million
+        item_row(5, date(2022, 12, 31), "920000000", "CNY", "import", "740311"),
+        item_row(6, date(2023, 1, 1), "999", "CNY", "import", "740311"),  # outside both years
+    ]
+    store.apply(Watermarks(6, 0, 0), rows, [], [])
+    return store
+
+
+def test_the_published_bulletin_figures_come_out_to_the_last_digit(published):
+    query = BulletinQuery(parse_period("2022"), currency="CNY")
+    b = stats.bulletin(published, USD_AT_6_5, query)
+    assert b.total.value == Decimal("2920000000")
+    assert b.total.base_value == Decimal("838600000")
+    assert b.total.growth == Decimal("248.2")
+    console = Console(file=io.StringIO(), width=200)
+    console.print(out.bulletin_table(b))
+    printed = console.file.getvalue()
+    assert "2,920.0" in printed and "838.6" in printed and "+248.2%" in printed
+
+
+def test_the_same_bulletin_in_usd_at_a_given_rate(published):
+    b = stats.bulletin(published, USD_AT_6_5, BulletinQuery(parse_period("2022"), currency="USD"))
+    # 2,920 million / 6.5 = 449.230769... million; growth does not depend on the currency
+    assert b.total.value.quantize(Decimal("0.01")) == Decimal("449230769.23")
+    assert out.to_csv(b).splitlines()[-1].startswith("449230769.23")
+    assert b.total.growth == Decimal("248.2")
+    console = Console(file=io.StringIO(), width=200)
+    console.print(out.bulletin_table(b))
+    assert "449.2" in console.file.getvalue()
+
+
+def test_breakdowns_filters_and_growth_per_row(published):
+    query = BulletinQuery(
+        parse_period("2022"), (Dimension.DIRECTION, Dimension.CHAPTER), currency="CNY"
+    )
+    rows = {(r.keys["direction"], r.keys["chapter"]): r for r in stats.bulletin(
+        published, USD_AT_6_5, query).rows}  # fmt: skip
+    assert rows["export", "84"].value == Decimal("1577500000")
+    assert rows["export", "84"].growth == Decimal("365.9")  # 1577.5 / 338.6
+    assert rows["export", "85"].value == Decimal("422500000")
+    assert rows["export", "85"].growth is None  # nothing in chapter 85 in 2021: n/a
+    assert rows["import", "74"].growth == Decimal("84.0")
+    imports = stats.bulletin(
+        published,
+        USD_AT_6_5,
+        BulletinQuery(parse_period("2022"), filters={"direction": "import"}),
+    )
+    assert imports.total.value == Decimal("920000000")
+
+
+def test_month_by_month_period_on_period(published):
+    query = BulletinQuery(
+        parse_period("2022-01..2022-12-31".replace("2022-01..", "2022-01-01..")),
+        (Dimension.MONTH,),
+        compare=Compare.PERIOD_ON_PERIOD,
+        scale=Scale.ONE,
+    )
+    b = stats.bulletin(published, USD_AT_6_5, query)
+    by_month = {r.keys["month"]: r for r in b.rows}
+    assert set(by_month) == {"2022-01", "2022-06", "2022-12"}
+    assert by_month["2022-01"].base_value is None  # December 2021 had no trade
+    assert b.comparison.base.start == date(2021, 12, 1)
+
+
+def test_unknown_filters_and_currencies_are_refused(published):
+    with pytest.raises(stats.ValidationFailed) as caught:
+        stats.bulletin(
+            published,
+            USD_AT_6_5,
+            BulletinQuery(parse_period("2022"), filters={"colour": "red"}, currency="EUR"),
+        )
+    codes = {(e.code, e.pointer) for e in caught.value.errors}
+    assert codes == {("unknown_filter", "/filters/colour"), ("unknown_currency", "/currency")}
+
+
+def test_exports_xlsx_and_png(published):
+    b = stats.bulletin(
+        published, USD_AT_6_5, BulletinQuery(parse_period("2022"), (Dimension.MONTH,))
+    )
+    assert out.to_xlsx(b)[:2] == b"PK"
+    assert out.to_png(b)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# --- on a node's own database (SQLite and PostgreSQL) ----------------------------------------
+
+
+class Clock:
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+BOSS = Principal(0, "test", Role.SUPERVISOR)
+TRADER_CN = Principal(1, "kashgar", Role.TRADER, TRADER)
+OFFICER = Principal(2, "officer", Role.OFFICER)
+IMPORTER_P = Principal(3, "hunza", Role.TRADER, IMPORTER)
+
+
+def green_node(node, clock):
+    node.ctx.clock = clock
+    for kind, text in [
+        (Kind.RATES, (EXAMPLES / "rates-cn.csv").read_text()),
+        (Kind.TARIFF, (EXAMPLES / "tariff-cn-import.toml").read_text()),
+        (Kind.RULES, GREEN_RULES),
+    ]:
+        doc = policy.submit_document(kind, text, BOSS, node.ctx.policy, node.ctx.uow, clock)
+        policy.activate_document(kind, doc.version, BOSS, node.ctx.policy, node.ctx.uow, clock)
+
+
+def refresh(node, clock):
+    return stats.refresh(node.analytics_source, node.analytics, clock)
+
+
+def test_the_bulletin_equals_the_released_declarations(node, tmp_path):
+    clock = Clock(datetime(2022, 3, 10, 9, tzinfo=UTC))
+    node.analytics.root = tmp_path / "copy"
+    green_node(node, clock)
+    rates = stats.active_rates(node.ctx.policy, node.ctx.uow)
+    expected = Decimal(0)
+    for n in range(6):
+        clock.now += timedelta(days=20)
+        lodged = lodge_declaration(declaration(f"LRN-{n}", items=1 + n % 2), TRADER_CN, node.ctx)
+        assert lodged.record.status == "released"
+        amount = lodged.record.declaration.invoice.amount
+        expected += amount * rates.rate("USD", clock.now.date())[0]
+    first = refresh(node, clock)
+    assert first.items == 9 and first.declarations == 6
+    again = refresh(node, clock)
+    assert again.items == 0 and again.declarations == 0  # only what changed
+    b = stats.bulletin(node.analytics, rates, BulletinQuery(parse_period("2022"), currency="CNY"))
+    assert b.total.value == expected
+    assert b.total.declarations == 6 and b.total.items == 9
+    # a declaration lodged and released later is added by the next refresh
+    clock.now += timedelta(days=1)
+    lodge_declaration(declaration("LRN-late"), TRADER_CN, node.ctx)
+    assert refresh(node, clock).items == 2
+    later = stats.bulletin(node.analytics, rates, BulletinQuery(parse_period("2022")))
+    assert later.total.declarations == 7
+
+
+def test_time_release_study_counts_open_declarations(node, tmp_path):
+    clock = Clock(datetime(2023, 5, 2, 8, tzinfo=UTC))
+    node.analytics.root = tmp_path / "copy"
+    green_node(node, clock)
+    released = lodge_declaration(declaration("LRN-A"), TRADER_CN, node.ctx).record
+    assert released.status == "released"
+    owed = lodge_declaration(import_declaration("LRN-B"), IMPORTER_P, node.ctx).record
+    assert owed.status == "assessed" and owed.amount_due  # duties not yet paid: open
+    refresh(node, clock)
+    clock.now += timedelta(hours=2)
+    report = stats.trs(node.analytics, TrsQuery(parse_period("2023-05")), clock.now)
+    assert report.overall.declarations == 2
+    assert report.overall.released == 1 and report.overall.open == 1
+    assert report.overall.total.median == 0.0  # released on lodgement
+    assert report.overall.open_age_median == 2 * 3600
+    by_direction = stats.trs(
+        node.analytics, TrsQuery(parse_period("2023-05"), ("direction",)), clock.now
+    )
+    assert {r.keys["direction"]: r.open for r in by_direction.rows} == {"export": 0, "import": 1}
+    clock.now += timedelta(hours=1)
+    officer.act(released.mrn, Action.EXIT, OFFICER, node.ctx)
+    refresh(node, clock)
+    exited = stats.trs(node.analytics, TrsQuery(parse_period("2023-05")), clock.now)
+    assert exited.overall.stages["exit"].median == 3 * 3600
