@@ -213,27 +213,47 @@ def outbox_replay(
     console.print(f"{count} message(s) queued again.")
 
 
-def relay_loop(n: Node, stop: threading.Event, interval: float, peer: HttpPeer) -> None:
+def relay_loop(
+    n: Node, stop: threading.Event, interval: float, peer: HttpPeer, limit: int = 200
+) -> None:
     """Deliver what is due until `stop` is set; straight on while there is work."""
     config = _config(n)
     while not stop.is_set():
-        stats = exchange.relay_once(config, peer, n.ctx.uow, n.ctx.clock, limit=200)
+        stats = exchange.relay_once(config, peer, n.ctx.uow, n.ctx.clock, limit=limit)
         if stats.delivered + stats.retried + stats.dead == 0:
             stop.wait(interval)
 
 
-def relay(once: Annotated[bool, typer.Option(help="One pass, then exit.")] = False) -> None:
+def relay(
+    once: Annotated[bool, typer.Option(help="One pass, then exit.")] = False,
+    lease: Annotated[
+        float,
+        typer.Option(
+            help="Seconds a claimed message is reserved for this relay; after a crash its "
+            "messages are sent again once this has passed. Keep it above --timeout times the "
+            "requests of one pass."
+        ),
+    ] = 120.0,
+    backoff: Annotated[
+        float, typer.Option(help="Seconds before the first retry; doubles with each try.")
+    ] = 1.0,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for a partner's answer.")] = 10.0,
+    batch: Annotated[int, typer.Option(min=1, max=500, help="Messages per request.")] = 100,
+    limit: Annotated[int, typer.Option(min=1, help="Messages claimed per pass.")] = 200,
+) -> None:
     """Deliver the outbox to partners (serve runs this in the background too)."""
     n = node()
     config = _config(n)
-    peer = HttpPeer()
+    config.lease, config.backoff_base = timedelta(seconds=lease), backoff
+    config.batch_size = batch
+    peer = HttpPeer(timeout=timeout)
     if once:
         stats = exchange.relay_once(config, peer, n.ctx.uow, n.ctx.clock, limit=10_000)
         console.print(f"delivered {stats.delivered}, retrying {stats.retried}, dead {stats.dead}")
         return
     stop = threading.Event()
     try:
-        relay_loop(n, stop, n.settings.relay_interval, peer)
+        relay_loop(n, stop, n.settings.relay_interval, peer, limit)
     except KeyboardInterrupt:
         stop.set()
 

@@ -70,6 +70,10 @@ class ExchangeConfig:
     batch_size: int = 100
     backoff_base: float = 1.0
     backoff_cap: float = 600.0
+    #: how long a claimed message is reserved for the relay that claimed it: longer than one
+    #: pass can take (its requests time out), short enough that a killed relay's messages
+    #: are soon sent again
+    lease: timedelta = timedelta(minutes=2)
     rng: random.Random = field(default_factory=random.Random)
 
     def retry_delay(self, attempts: int) -> timedelta:
@@ -369,10 +373,6 @@ class RelayStats:
     dead: int = 0
 
 
-#: how long a claimed message is reserved for the relay that claimed it
-LEASE = timedelta(minutes=2)
-
-
 def relay_once(
     config: ExchangeConfig,
     transport: PeerTransport,
@@ -388,7 +388,7 @@ def relay_once(
     messages are then sent again and the partner answers duplicates with the first receipt."""
     with uow_factory() as uow:
         due = uow.exchange.claim_due(clock(), limit)
-        uow.exchange.lease([m.message_id for m in due], clock() + LEASE)
+        uow.exchange.lease([m.message_id for m in due], clock() + config.lease)
         bases = {p.administration: p.base_url for p in uow.exchange.partners()}
         keys = {name: uow.exchange.keys(name) for name in bases}
         uow.commit()

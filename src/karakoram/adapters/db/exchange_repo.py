@@ -192,7 +192,10 @@ class SqlExchangeRepository:
             values["status"] = "dead"
         else:
             values["next_attempt_at"] = retry_at
-        self._conn.execute(update(outbox).where(_o.message_id == message_id).values(**values))
+        # only a pending message: one a relay whose lease ran out failed to deliver may have
+        # been delivered by another relay meanwhile
+        statement = update(outbox).where(_o.message_id == message_id, _o.status == "pending")
+        self._conn.execute(statement.values(**values))
 
     def outbox(self, message_id: str) -> OutboxMessage | None:
         row = self._conn.execute(select(outbox).where(_o.message_id == message_id)).first()
