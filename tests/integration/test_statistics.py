@@ -21,6 +21,7 @@ from karakoram.services import statistics as stats
 from karakoram.services.handlers import lodge_declaration
 from karakoram.services.policy import Kind
 from karakoram.services.statistics import BulletinQuery, TrsQuery, Watermarks
+from karakoram.services.unit_of_work import PartnerRecord
 from tests.builders import GREEN_RULES, IMPORTER, TRADER, declaration, import_declaration
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
@@ -234,3 +235,119 @@ def test_time_release_study_counts_open_declarations(node, tmp_path):
     refresh(node, clock)
     exited = stats.trs(node.analytics, TrsQuery(parse_period("2023-05")), clock.now)
     assert exited.overall.stages["exit"].median == 3 * 3600
+
+
+def partner_copy(doc: dict, value: str, hs_codes: list[str]) -> dict:
+    """The partner's declaration of the same consignment, with its own values and codes."""
+    theirs = {**doc, "type": "IM"}
+    theirs["items"] = [
+        {**item, "value": value, "hs_code": hs} for item, hs in zip(doc["items"], hs_codes)
+    ]
+    theirs["invoice"] = {"amount": str(Decimal(value) * len(hs_codes)), "currency": "USD"}
+    return theirs
+
+
+def test_the_mirror_report_finds_what_the_partner_declared_differently(node, tmp_path):
+    clock = Clock(datetime(2024, 4, 8, 10, tzinfo=UTC))
+    node.analytics.root = tmp_path / "copy"
+    green_node(node, clock)
+    honest, cheat = declaration("LRN-H"), declaration("LRN-C")
+    for doc in (honest, cheat):
+        assert lodge_declaration(doc, TRADER_CN, node.ctx).record.status == "released"
+    records = [
+        (honest, partner_copy(honest, "5000", ["847130", "847130"])),
+        (cheat, partner_copy(cheat, "3000", ["847130", "847150"])),  # -40 %, another HS6
+    ]
+    with node.ctx.uow() as uow:
+        uow.exchange.add_partner_records(
+            [
+                PartnerRecord(
+                    ours["ucr"],
+                    "PK-GB",
+                    "import_clearance_result",
+                    f"msg-{n}",
+                    f"24PKIM{n:012d}",
+                    {"declaration": theirs, "released_at": clock.now.isoformat()},
+                    clock.now,
+                )
+                for n, (ours, theirs) in enumerate(records)
+            ]
+        )
+        uow.commit()
+    refresh(node, clock)
+    rates = stats.active_rates(node.ctx.policy, node.ctx.uow)
+    report = stats.mirror(
+        node.analytics, rates, stats.MirrorQuery(parse_period("2024-04"), currency="USD")
+    )
+    assert report.matched == 2 and report.unmatched_ours == 0
+    [flagged] = report.flagged
+    assert flagged.ucr == "UCR-LRN-C" and flagged.partner_mrn == "24PKIM000000000001"
+    assert (flagged.ours, flagged.theirs) == (Decimal(10000), Decimal(6000))
+    assert flagged.reasons(report.query.threshold) == [
+        "value +66.7%",
+        "HS6 847130 against 847130,847150",
+    ]
+    [chapter] = report.by_chapter
+    assert (chapter.key, chapter.consignments) == ("84", 2)
+    assert (chapter.ours, chapter.theirs) == (Decimal(20000), Decimal(16000))
+    [trader] = report.by_trader
+    assert trader.key == TRADER and trader.gap == Decimal(4000)
+    console = Console(file=io.StringIO(), width=250)
+    for table in out.mirror_tables(report):
+        console.print(table)
+    assert "UCR-LRN-C" in console.file.getvalue()
+
+
+def test_the_api_serves_statistics_to_analysts(node, client, keys, tmp_path):
+    clock = Clock(datetime(2023, 2, 1, 9, tzinfo=UTC))
+    node.analytics.root = tmp_path / "copy"
+    green_node(node, clock)
+    for n in range(3):
+        clock.now += timedelta(days=1)
+        lodge_declaration(declaration(f"LRN-{n}"), TRADER_CN, node.ctx)
+    refreshed = client.post("/stats/refresh", headers=keys.analyst)
+    assert refreshed.status_code == 200 and refreshed.json()["items"] == 6
+    answer = client.get(
+        "/stats/bulletin",
+        params={"period": "2023", "by": "month,direction", "currency": "USD", "scale": "one"},
+        headers=keys.analyst,
+    )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["total"]["value"] == "30000.00"  # 3 declarations x 2 items x USD 5,000
+    assert body["total"]["growth_percent"] is None  # nothing in 2022: not applicable
+    assert [r["month"] for r in body["rows"]] == ["2023-02"]
+    csv_answer = client.get(
+        "/stats/bulletin", params={"period": "2023", "format": "csv"}, headers=keys.analyst
+    )
+    assert csv_answer.headers["content-type"].startswith("text/csv")
+    png = client.get("/stats/trs", params={"period": "2023", "format": "png"}, headers=keys.analyst)
+    assert png.content[:4] == b"\x89PNG"
+    trs = client.get("/stats/trs", params={"period": "2023", "by": "channel"}, headers=keys.analyst)
+    assert trs.json()["overall"]["declarations"] == 3
+    xlsx = client.get(
+        "/stats/mirror", params={"period": "2023", "format": "xlsx"}, headers=keys.supervisor
+    )
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+
+
+def test_statistics_refuse_traders_and_explain_bad_requests(node, client, keys, tmp_path):
+    node.analytics.root = tmp_path / "copy"
+    green_node(node, Clock(datetime(2023, 2, 1, tzinfo=UTC)))
+    denied = client.get("/stats/bulletin", params={"period": "2023"}, headers=keys.trader)
+    assert denied.status_code == 403
+    assert denied.headers["content-type"] == "application/problem+json"
+    bad = client.get(
+        "/stats/bulletin",
+        params={"period": "2023-H3", "by": "colour", "filter": ["weight"]},
+        headers=keys.analyst,
+    )
+    assert bad.status_code == 422
+    pointers = {(e["code"], e["pointer"]) for e in bad.json()["errors"]}
+    assert ("invalid_choice", "/by") in pointers or ("invalid_period", "/period") in pointers
+    no_rate = client.get(
+        "/stats/bulletin", params={"period": "2023", "currency": "JPY"}, headers=keys.analyst
+    )
+    assert no_rate.status_code == 422
+    assert no_rate.json()["errors"][0]["code"] == "unknown_currency"
+    assert not (tmp_path / "copy" / "items").exists()  # a refused request changes nothing

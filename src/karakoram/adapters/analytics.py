@@ -15,6 +15,7 @@ state are left-overs of an interrupted refresh and are removed before the next o
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -188,6 +189,7 @@ class ParquetAnalyticsStore:
         self.root = root
         self._threads = threads
         self._lock = threading.Lock()
+        self._refreshing = threading.Lock()
         self._db: duckdb.DuckDBPyConnection | None = None
         self._present: tuple[bool, ...] = ()
 
@@ -218,6 +220,17 @@ class ParquetAnalyticsStore:
                 path.unlink()
 
     # -- refresh ------------------------------------------------------------------------------
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """One refresh at a time, across threads and processes (`serve --workers N`)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with self._refreshing, (self.root / "refresh.lock").open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def apply(
         self,
@@ -286,7 +299,8 @@ class ParquetAnalyticsStore:
                     )
                 else:
                     db.register(f"{kind}_empty", schema.empty_table())
-                    db.execute(f"CREATE VIEW {kind} AS SELECT * FROM {kind}_empty")
+                    db.execute(f"CREATE TABLE {kind} AS SELECT * FROM {kind}_empty")
+                    db.unregister(f"{kind}_empty")
             old, self._db, self._present = self._db, db, present
             if old is not None:
                 old.close()

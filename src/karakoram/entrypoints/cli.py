@@ -24,6 +24,7 @@ from karakoram.domain.errors import KarakoramError
 from karakoram.entrypoints.cli_clearance import register as register_clearance
 from karakoram.entrypoints.cli_exchange import register as register_exchange
 from karakoram.entrypoints.cli_exchange import relay_loop
+from karakoram.entrypoints.cli_stats import refresh_loop
 from karakoram.entrypoints.cli_stats import register as register_stats
 from karakoram.entrypoints.cli_support import (
     ConfigOpt,
@@ -246,6 +247,10 @@ def serve(
     if n.ctx.exchange is not None:  # the relay delivers the outbox while the API serves
         threading.Thread(
             target=relay_loop, args=(n, stop, n.settings.relay_interval, HttpPeer()), daemon=True
+        ).start()
+    if n.settings.stats_refresh_interval > 0:  # statistics read a copy kept fresh here
+        threading.Thread(
+            target=refresh_loop, args=(n, stop, n.settings.stats_refresh_interval), daemon=True
         ).start()
     bind, at = host or n.settings.host, port or n.settings.port
     try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -26,6 +28,7 @@ from karakoram.entrypoints import stats_output as out
 from karakoram.entrypoints.cli_support import console, err, fail, node
 from karakoram.services import statistics as stats
 
+log = logging.getLogger(__name__)
 stats_app = typer.Typer(
     help="Trade statistics, the time release study and the mirror report.", no_args_is_help=True
 )
@@ -130,6 +133,15 @@ def _run(make: Callable[[Node], out.Report], refresh: bool) -> out.Report:
         raise fail(exc) from exc
     finally:
         n.close()
+
+
+def refresh_loop(n: Node, stop: threading.Event, interval: float) -> None:
+    """Keep the analytical copy fresh while `serve` runs; a failed pass is logged and retried."""
+    while not stop.wait(interval):
+        try:
+            stats.refresh(n.analytics_source, n.analytics, lambda: datetime.now(UTC))
+        except Exception:  # a bad pass must not stop the loop; the next one tries again
+            log.exception("refreshing the analytical copy failed; trying again in %s s", interval)
 
 
 def register(app: typer.Typer) -> None:

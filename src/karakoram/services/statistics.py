@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Protocol
 
 from karakoram.domain.duties import ExchangeRates
@@ -35,6 +36,12 @@ from karakoram.domain.statistics import (
 )
 from karakoram.services.policy import PolicyCache
 from karakoram.services.unit_of_work import UnitOfWorkFactory
+
+
+def cents(amount: Decimal) -> Decimal:
+    """An amount as reports give it: to the cent, half-up."""
+    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
 
 # --- what a refresh moves ---------------------------------------------------------------------
 
@@ -178,8 +185,8 @@ class BulletinRow:
     def as_dict(self) -> dict[str, Any]:
         return {
             **self.keys,
-            "value": str(self.value),
-            "base_value": None if self.base_value is None else str(self.base_value),
+            "value": str(cents(self.value)),
+            "base_value": None if self.base_value is None else str(cents(self.base_value)),
             "growth_percent": None if self.growth is None else str(self.growth),
             "net_mass_kg": str(self.net_mass),
             "items": self.items,
@@ -332,9 +339,9 @@ class MirrorGroup:
         return {
             "key": self.key,
             "consignments": self.consignments,
-            "ours": str(self.ours),
-            "theirs": str(self.theirs),
-            "gap": str(self.gap),
+            "ours": str(cents(self.ours)),
+            "theirs": str(cents(self.theirs)),
+            "gap": str(cents(self.gap)),
             "gap_percent": None if self.share is None else str(self.share),
         }
 
@@ -376,9 +383,9 @@ class MirrorConsignment:
             "mrn": self.mrn,
             "partner_mrn": self.partner_mrn,
             "trader": self.trader,
-            "ours": str(self.ours),
-            "theirs": str(self.theirs),
-            "gap": str(self.ours - self.theirs),
+            "ours": str(cents(self.ours)),
+            "theirs": str(cents(self.theirs)),
+            "gap": str(cents(self.ours - self.theirs)),
             "gap_percent": None if self.value_share is None else str(self.value_share),
             "our_gross_mass": str(self.our_mass),
             "their_gross_mass": str(self.their_mass),
@@ -420,6 +427,8 @@ RateRows = list[tuple[str, date, Decimal]]
 
 
 class AnalyticsStore(Protocol):
+    def exclusive(self) -> AbstractContextManager[None]: ...
+
     def watermarks(self) -> Watermarks: ...
 
     def apply(
@@ -449,11 +458,12 @@ def refresh(
 ) -> RefreshResult:
     """Bring the analytical copy up to date with what changed since the last refresh."""
     started = clock()
-    changes = source.changes(store.watermarks())
-    items = [_item_row(i) for i in changes.released]
-    declarations = [_declaration_row(d) for d in changes.touched]
-    partner = [row for p in changes.partner for row in _partner_rows(p)]
-    store.apply(changes.upto, items, declarations, partner)
+    with store.exclusive():
+        changes = source.changes(store.watermarks())
+        items = [_item_row(i) for i in changes.released]
+        declarations = [_declaration_row(d) for d in changes.touched]
+        partner = [row for p in changes.partner for row in _partner_rows(p)]
+        store.apply(changes.upto, items, declarations, partner)
     return RefreshResult(
         len(items),
         len(declarations),

@@ -41,7 +41,7 @@ _MEDIA = {
     "png": "image/png",
 }
 PeriodQ = Query(description="2022, 2023-H1, 2023-Q2, 2023-03 or 2023-01-01..2023-06-30")
-FilterQ = Query(description="NAME=VALUE[,VALUE...]; repeat for several filters")
+FilterQ = Query([], description="NAME=VALUE[,VALUE...]; repeat for several filters")
 
 
 def _period(text: str) -> Period:
