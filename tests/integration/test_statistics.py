@@ -241,7 +241,8 @@ def partner_copy(doc: dict, value: str, hs_codes: list[str]) -> dict:
     """The partner's declaration of the same consignment, with its own values and codes."""
     theirs = {**doc, "type": "IM"}
     theirs["items"] = [
-        {**item, "value": value, "hs_code": hs} for item, hs in zip(doc["items"], hs_codes)
+        {**item, "value": value, "hs_code": hs}
+        for item, hs in zip(doc["items"], hs_codes, strict=True)
     ]
     theirs["invoice"] = {"amount": str(Decimal(value) * len(hs_codes)), "currency": "USD"}
     return theirs
