@@ -24,6 +24,7 @@ from karakoram.adapters.signing import JwsCrypto, Signer, load_private_key
 from karakoram.config import Settings
 from karakoram.domain.codes import CodeLists, HsNomenclature
 from karakoram.domain.validation import NodeRules
+from karakoram.services.clock import SimulatedClock
 from karakoram.services.context import NodeContext
 from karakoram.services.exchange import ExchangeConfig
 from karakoram.services.policy import Parsers, PolicyCache
@@ -109,6 +110,8 @@ def bootstrap(
     """Build a node from settings; the database must already be at the latest schema."""
     engine = engine or build_engine(settings.database_url)
     ensure_schema(engine)
+    if settings.simulated_clock and clock is utc_now:
+        clock = SimulatedClock(settings.simulated_clock_start)
     uow = SqlUnitOfWorkFactory(engine)
     countries, currencies = iso_code_lists()
     rules = NodeRules(

@@ -7,6 +7,7 @@ production mode the node refuses placeholder secrets and a missing nomenclature.
 from __future__ import annotations
 
 from contextvars import ContextVar
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal, Self
@@ -112,6 +113,14 @@ class Settings(BaseSettings):
         "release_date",
         description="Exchange rate of statistics: release-date rate or the monthly average.",
     )
+    simulated_clock: bool = Field(
+        False,
+        description="Demos and simulations only: the clock is real time plus an offset that an "
+        "administrator moves forward with PUT /admin/clock. Refused in production.",
+    )
+    simulated_clock_start: datetime | None = Field(
+        None, description="Where a simulated clock starts (default: the real time)."
+    )
     host: str = Field("127.0.0.1", description="Address `serve` listens on.")
     port: int = Field(8000, description="Port `serve` listens on.")
 
@@ -135,6 +144,12 @@ class Settings(BaseSettings):
             db = Path(self.database_url[len(prefix) :])
             return db.with_name(f"{db.stem}-analytics")
         return Path(".karakoram") / f"{self.administration.lower()}-analytics"
+
+    @model_validator(mode="after")
+    def _real_time_in_production(self) -> Self:
+        if self.environment == "production" and self.simulated_clock:
+            raise ValueError("simulated_clock is for demos and simulations, not production.")
+        return self
 
     @classmethod
     def settings_customise_sources(

@@ -15,6 +15,7 @@ from karakoram.entrypoints.api.routes import (
     stats,
     users,
 )
+from karakoram.entrypoints.api.routes.admin import router as admin_router
 from karakoram.entrypoints.api.routes.arrivals import router as arrivals_router
 from karakoram.entrypoints.api.schemas import DeclarationIn
 
@@ -37,6 +38,7 @@ def create_app(node: Node) -> FastAPI:
     app.include_router(users.router)
     app.include_router(stats.router)
     app.include_router(arrivals_router)
+    app.include_router(admin_router)
 
     @app.get("/health", tags=["system"])
     def health() -> dict[str, str]:
