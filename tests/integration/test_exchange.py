@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -25,7 +27,7 @@ from karakoram.services import exchange, handlers, policy
 from karakoram.services.policy import Kind
 from karakoram.services.unit_of_work import Partner, PartnerKey
 from tests.builders import GREEN_RULES, TRADER, declaration
-from tests.conftest import fast_hasher
+from tests.conftest import _postgres_engine, fast_hasher
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 TYPES = tuple(t.value for t in MessageType)
@@ -125,8 +127,17 @@ def activate_green_policy(node):
 
 @pytest.fixture
 def pair(tmp_path, empty_engine):
-    cn, cn_key = make_node(tmp_path, "CN-URC", empty_engine)
-    pk, pk_key = make_node(tmp_path, "PK-GB")
+    """Two nodes on the backend of `empty_engine` (on PostgreSQL, each its own schema)."""
+    with contextlib.ExitStack() as stack:
+        other = None
+        if empty_engine.dialect.name == "postgresql":
+            other = stack.enter_context(contextlib.contextmanager(_postgres_engine)())
+        yield from _pair(tmp_path, empty_engine, other)
+
+
+def _pair(tmp_path, cn_engine, pk_engine):
+    cn, cn_key = make_node(tmp_path, "CN-URC", cn_engine)
+    pk, pk_key = make_node(tmp_path, "PK-GB", pk_engine)
     register(cn, "PK-GB", "PK", pk_key, "http://pk-gb")
     register(pk, "CN-URC", "CN", cn_key, "http://cn-urc")
     activate_green_policy(cn)
@@ -497,3 +508,46 @@ def test_only_exports_exit(pair):
     )
     with pytest.raises(InvalidTransition, match="an import"):
         officer_service.act(imported.mrn, Action.EXIT, OFFICER, pk.ctx)
+
+
+def queued_tokens(cn, n, prefix):
+    for k in range(n):
+        handlers.lodge_declaration(declaration(f"{prefix}-{k}"), TRADER_CN, cn.ctx)
+    with cn.ctx.uow() as uow:
+        return [m.token for m in uow.exchange.claim_due(datetime.now(UTC) + timedelta(1), n)]
+
+
+def test_a_batch_applies_in_one_go_refusing_bad_ones_and_repeats_nothing(pair):
+    cn, pk, _apps, _ = pair
+    first, second, third = queued_tokens(cn, 3, "BT")
+    config = pk.ctx.exchange
+    (held,) = exchange.receive_many([first], config, pk.ctx.uow, lambda: datetime.now(UTC))
+    forged = Signer(new_key("CN-URC-2026"), "CN-URC-2026").sign(envelope())
+    outcomes = exchange.receive_many(
+        [second, forged, first, third, second], config, pk.ctx.uow, lambda: datetime.now(UTC)
+    )
+    assert [type(o).__name__ for o in outcomes] == ["Received", "Refused", *["Received"] * 3]
+    assert outcomes[1].code == "bad_signature"
+    assert (outcomes[2].receipt, outcomes[2].duplicate) == (held.receipt, True)
+    assert not outcomes[0].duplicate and not outcomes[3].duplicate
+    assert (outcomes[4].receipt, outcomes[4].duplicate) == (outcomes[0].receipt, True)
+    assert count(pk, inbox) == count(pk, partner_records) == 3
+    assert count(pk, refusals) == 1
+
+
+def test_concurrent_deliveries_of_one_batch_apply_it_once(pair):
+    cn, pk, _apps, _ = pair
+    tokens = queued_tokens(cn, 40, "CC")
+    config = pk.ctx.exchange
+
+    def deliver(order):
+        return exchange.receive_many(order, config, pk.ctx.uow, lambda: datetime.now(UTC))
+
+    orders = [tokens, tokens[::-1], tokens[10:] + tokens[:10], tokens]
+    with ThreadPoolExecutor(len(orders)) as pool:
+        answers = list(pool.map(deliver, orders))
+    receipts = [{token: o.receipt for token, o in zip(order, outcomes, strict=True)}
+                for order, outcomes in zip(orders, answers, strict=True)]  # fmt: skip
+    assert all(r == receipts[0] for r in receipts), "every delivery got the first receipts"
+    assert sum(not o.duplicate for outcomes in answers for o in outcomes) == 40
+    assert count(pk, inbox) == count(pk, partner_records) == 40

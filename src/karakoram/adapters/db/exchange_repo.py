@@ -256,7 +256,10 @@ class SqlExchangeRepository:
         return found
 
     def add_inbox_many(self, messages: Sequence[InboxMessage]) -> None:
-        """Record messages; `DuplicateMessage` if another transaction recorded one first."""
+        """Record messages; `DuplicateMessage` if another transaction recorded one first.
+
+        Rows go in in message id order, so two transactions holding some of the same ids
+        wait for each other (then one fails as a duplicate) instead of deadlocking."""
         if not messages:
             return
         rows = [
@@ -271,7 +274,7 @@ class SqlExchangeRepository:
                 "created_at": m.created_at,
                 "received_at": m.received_at,
             }
-            for m in messages
+            for m in sorted(messages, key=lambda m: m.message_id)
         ]
         try:
             self._conn.execute(insert(inbox), rows)
@@ -318,7 +321,7 @@ class SqlExchangeRepository:
                 "parties": "," + ",".join(r.parties) + ",",
                 "created_at": r.created_at,
             }
-            for r in records
+            for r in sorted(records, key=lambda r: r.message_id)
         ]
         try:
             self._conn.execute(insert(partner_records), rows)
