@@ -18,6 +18,7 @@ from karakoram.domain.statistics import Compare, Dimension, Scale, parse_period
 from karakoram.entrypoints import stats_output as out
 from karakoram.services import officer, policy
 from karakoram.services import statistics as stats
+from karakoram.services.arrivals import record_arrival
 from karakoram.services.handlers import lodge_declaration
 from karakoram.services.policy import Kind
 from karakoram.services.statistics import BulletinQuery, TrsQuery, Watermarks
@@ -352,3 +353,29 @@ def test_statistics_refuse_traders_and_explain_bad_requests(node, client, keys, 
     assert no_rate.status_code == 422
     assert no_rate.json()["errors"][0]["code"] == "unknown_currency"
     assert not (tmp_path / "copy" / "items").exists()  # a refused request changes nothing
+
+
+def test_the_clock_starts_at_arrival_and_pre_lodged_declarations_are_told_apart(node, tmp_path):
+    clock = Clock(datetime(2023, 9, 4, 6, tzinfo=UTC))
+    node.analytics.root = tmp_path / "copy"
+    green_node(node, clock)
+    # a truck waits 90 minutes at the border before its declaration is lodged and released
+    record_arrival("UCR-LRN-WAIT", None, clock.now, OFFICER, node.ctx, "CNKJB")
+    clock.now += timedelta(minutes=90)
+    lodge_declaration(declaration("LRN-WAIT"), TRADER_CN, node.ctx)
+    # another was lodged the day before it arrived: pre-lodged, released on arrival
+    lodge_declaration(declaration("LRN-PRE"), TRADER_CN, node.ctx)
+    clock.now += timedelta(hours=20)
+    record_arrival("UCR-LRN-PRE", None, clock.now, OFFICER, node.ctx, "CNKJB")
+    refresh(node, clock)
+    report = stats.trs(
+        node.analytics, TrsQuery(parse_period("2023-09"), ("pre_lodged",)), clock.now
+    )
+    rows = {r.keys["pre_lodged"]: r for r in report.rows}
+    print("ROWS", rows, report.overall)
+    waited = rows["lodged on arrival"]
+    assert waited.declarations == 1 and waited.total.median == 90 * 60
+    assert waited.stages["lodgement"].median == 90 * 60
+    pre = rows["pre-lodged"]
+    assert pre.declarations == 1 and pre.total.median == 0.0  # released before it arrived
+    assert report.overall.pre_lodged == 1

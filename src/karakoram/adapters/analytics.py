@@ -384,7 +384,7 @@ class ParquetAnalyticsStore:
         ]
 
     def trs(self, query: TrsQuery, now: datetime) -> list[dict[str, Any]]:
-        keys = [f'{_TRS_KEYS[g]} AS "{g}"' for g in query.by]
+        keys = [f"{_TRS_KEYS[g]} AS key_{n}" for n, g in enumerate(query.by)]
         clauses = ["CAST(start_at AS DATE) BETWEEN ? AND ?"]
         params: list[Any] = [query.period.start, query.period.end]
         for name, value in sorted(query.filters.items()):
@@ -417,6 +417,7 @@ class ParquetAnalyticsStore:
             out = []
             for row in cursor.fetchall():
                 raw = dict(zip(names, row, strict=True))
+                raw["keys"] = {g: str(raw.pop(f"key_{n}")) for n, g in enumerate(query.by)}
                 if not raw["declarations"]:
                     continue
                 for m in _TRS_MEASURES:

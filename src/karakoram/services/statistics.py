@@ -757,7 +757,7 @@ def trs(store: AnalyticsStore, query: TrsQuery, now: datetime) -> TrsReport:
         )
     grouped = store.trs(query, now)
     overall = store.trs(TrsQuery(query.period, (), query.filters), now)
-    rows = [_trs_row({g: str(r[g]) for g in query.by}, r) for r in grouped]
+    rows = [_trs_row(r["keys"], r) for r in grouped]
     notes = [
         "the clock starts at arrival at the border (at lodgement when no arrival is recorded) "
         "and stops at release; each stage is measured from the previous stage that happened",
