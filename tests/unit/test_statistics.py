@@ -15,6 +15,7 @@ from karakoram.domain.statistics import (
     Scale,
     Stage,
     comparison,
+    currency_code,
     format_amount,
     format_growth,
     growth,
@@ -212,3 +213,8 @@ def test_a_missing_rate_is_a_clear_error():
     error = caught.value.errors[0]
     assert error.code == "missing_exchange_rate"
     assert "USD" in error.message and "2021-12-31" in error.message
+
+
+def test_rmb_is_understood_as_cny():
+    assert currency_code(" rmb ") == "CNY"
+    assert currency_code("usd") == "USD"

@@ -77,6 +77,16 @@ def section_of(chapter: str) -> str:
     return section
 
 
+#: what people call currencies that ISO 4217 names otherwise
+CURRENCY_ALIASES = {"RMB": "CNY"}
+
+
+def currency_code(text: str) -> str:
+    """An ISO 4217 code from what a user typed: 'rmb' -> 'CNY'."""
+    code = text.strip().upper()
+    return CURRENCY_ALIASES.get(code, code)
+
+
 class DateBasis(StrEnum):
     RELEASE = "release"
     LODGEMENT = "lodgement"

@@ -22,6 +22,7 @@ from karakoram.domain.statistics import (
     Dimension,
     Period,
     Scale,
+    currency_code,
     parse_period,
 )
 from karakoram.entrypoints import stats_output as out
@@ -199,7 +200,7 @@ def bulletin_command(
             the_period,
             dims,
             the_filters,
-            (currency or n.settings.currency).upper(),
+            currency_code(currency or n.settings.currency),
             compare,
             basis or DateBasis(n.settings.stats_date_basis),
             conversion or Conversion(n.settings.stats_conversion),
@@ -247,7 +248,7 @@ def mirror_command(
     def make(n: Node) -> out.Report:
         query = stats.MirrorQuery(
             the_period,
-            (currency or n.settings.currency).upper(),
+            currency_code(currency or n.settings.currency),
             Decimal(str(threshold)) / 100,
             limit,
         )

@@ -25,6 +25,7 @@ from karakoram.domain.statistics import (
     Dimension,
     Period,
     Scale,
+    currency_code,
     parse_period,
 )
 from karakoram.entrypoints import stats_output as out
@@ -126,7 +127,7 @@ async def bulletin(
         _period(period),
         dims,
         _filters(filter),
-        (currency or settings.currency).upper(),
+        currency_code(currency or settings.currency),
         _choice(Compare, compare, "/compare") or Compare.YEAR_ON_YEAR,
         _choice(DateBasis, basis, "/basis") or DateBasis(settings.stats_date_basis),
         _choice(Conversion, conversion, "/conversion") or Conversion(settings.stats_conversion),
@@ -175,7 +176,7 @@ async def mirror(
             [FieldError("invalid_number", "/threshold", "threshold is a percentage, e.g. 10")]
         ) from exc
     query = stats.MirrorQuery(
-        _period(period), (currency or node.settings.currency).upper(), share, limit
+        _period(period), currency_code(currency or node.settings.currency), share, limit
     )
 
     def make() -> out.Report:
