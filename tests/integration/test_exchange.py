@@ -551,3 +551,23 @@ def test_concurrent_deliveries_of_one_batch_apply_it_once(pair):
     assert all(r == receipts[0] for r in receipts), "every delivery got the first receipts"
     assert sum(not o.duplicate for outcomes in answers for o in outcomes) == 40
     assert count(pk, inbox) == count(pk, partner_records) == 40
+
+
+def test_when_the_partner_is_back_its_backed_off_messages_go_at_once(pair):
+    cn, _pk, apps, _ = pair
+    for k in range(3):
+        handlers.lodge_declaration(declaration(f"W-{k}"), TRADER_CN, cn.ctx)
+    now = datetime.now(UTC) + timedelta(seconds=1)
+    down = Faults(apps, seed=1, drop_before=1.0)
+    assert (
+        exchange.relay_once(cn.ctx.exchange, HttpPeer(down), cn.ctx.uow, lambda: now).retried == 3
+    )
+    with cn.ctx.uow() as uow:
+        assert uow.exchange.claim_due(now, 10) == []  # all waiting out their backoff
+        first = uow.exchange.claim_due(now + timedelta(1), 1)[0]
+        uow.exchange.lease([first.message_id], now)  # this one's retry time has come
+        uow.commit()
+    stats = exchange.relay_once(cn.ctx.exchange, HttpPeer(apps), cn.ctx.uow, lambda: now, limit=1)
+    assert stats.delivered == 1
+    with cn.ctx.uow() as uow:
+        assert len(uow.exchange.claim_due(now, 10)) == 2  # the partner is back: due now

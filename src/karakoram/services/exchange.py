@@ -385,7 +385,10 @@ def relay_once(
     Messages are claimed in one short transaction (leased, so another relay leaves them alone),
     delivered with no transaction open, and the outcomes recorded in another: a slow partner
     never holds the database. A relay killed mid-batch leaves its leases to expire; the
-    messages are then sent again and the partner answers duplicates with the first receipt."""
+    messages are then sent again and the partner answers duplicates with the first receipt.
+    When a message that had failed gets through, the partner is back: its other messages
+    waiting out their backoff are made due at once, so a backlog drains now rather than
+    when each message's retry time comes."""
     with uow_factory() as uow:
         due = uow.exchange.claim_due(clock(), limit)
         uow.exchange.lease([m.message_id for m in due], clock() + config.lease)
@@ -398,6 +401,9 @@ def relay_once(
         receipts = [(m.message_id, r) for m, (r, _) in zip(due, outcomes, strict=True) if r]
         uow.exchange.delivered_many(receipts, clock())
         stats.delivered = len(receipts)
+        back = {m.recipient for m, (r, _) in zip(due, outcomes, strict=True) if r and m.attempts}
+        for recipient in back:  # before this pass's failures get their backoff
+            uow.exchange.wake(recipient, clock())
         for message, (receipt, error) in zip(due, outcomes, strict=True):
             if receipt is None:
                 _record_failure(uow, message, error, config, clock, stats)

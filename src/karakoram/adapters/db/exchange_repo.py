@@ -186,6 +186,16 @@ class SqlExchangeRepository:
         )
         self._conn.execute(statement, [{"m_id": m, "m_receipt": r} for m, r in receipts])
 
+    def wake(self, recipient: str, now: datetime) -> int:
+        """Make a partner's pending messages due now, ending their backoff. A message another
+        relay holds leased may so be sent twice; the partner answers it with the first receipt."""
+        statement = (
+            update(outbox)
+            .where(_o.status == "pending", _o.next_attempt_at > now, _o.recipient == recipient)
+            .values(next_attempt_at=now)
+        )
+        return int(self._conn.execute(statement).rowcount)
+
     def failed(self, message_id: str, error: str, retry_at: datetime | None) -> None:
         values: dict[str, Any] = {"attempts": _o.attempts + 1, "last_error": error[:2000]}
         if retry_at is None:
