@@ -22,6 +22,7 @@ from karakoram.adapters.peer import HttpPeer
 from karakoram.domain.access import Role
 from karakoram.domain.errors import KarakoramError
 from karakoram.entrypoints.cli_clearance import register as register_clearance
+from karakoram.entrypoints.cli_demo import register as register_demo
 from karakoram.entrypoints.cli_exchange import register as register_exchange
 from karakoram.entrypoints.cli_exchange import relay_loop
 from karakoram.entrypoints.cli_stats import refresh_loop
@@ -53,6 +54,7 @@ app.add_typer(decl_app, name="declarations")
 app.add_typer(nomen_app, name="nomenclature")
 register_clearance(app, decl_app)
 register_exchange(app)
+register_demo(app)
 register_stats(app)
 
 
