@@ -126,20 +126,55 @@ def demo(
         lossy,
         winter_closed,
     )
+    began = time.monotonic()
+    run = start_demo(opts, workdir, port)
+    try:
+        engine = run_simulation(opts, run.sides, list(run.links.values()), run.catalogue)
+        report(opts, engine, run.links)
+        _print_access(run.sides, workdir, time.monotonic() - began)
+        if serve:
+            console.print("\nBoth nodes keep serving; stop with Ctrl-C.")
+            _wait_for_interrupt()
+    finally:
+        run.close()
+
+
+@dataclass
+class DemoRun:
+    """Two serving nodes, the links between them, and how to drive them."""
+
+    nodes: list[demo_nodes.DemoNode]
+    links: dict[str, Link]
+    sides: dict[str, Side]
+    catalogue: Catalogue
+    lock: Any
+
+    def close(self) -> None:
+        for side in self.sides.values():
+            side.client.close()
+        for node in self.nodes:
+            node.stop()
+        for link in self.links.values():
+            link.close()
+        self.lock.close()
+
+
+def start_demo(opts: Options, workdir: Path, port: int) -> DemoRun:
+    """Set up both nodes afresh in `workdir`, start them, and link them (with `opts.lossy`)."""
     workdir.mkdir(parents=True, exist_ok=True)
     lock = _lock(workdir)
-    began = time.monotonic()
     cn_port, pk_port = _ports(port)
-    clock_start = datetime.combine(
-        opts.periods()[0].start - timedelta(days=1), datetime.min.time(), UTC
-    )
+    first = opts.periods()[0].start - timedelta(days=1)
+    clock_start = datetime.combine(first, datetime.min.time(), UTC)
     demo_nodes.fresh(workdir)
     cn = demo_nodes.DemoNode(demo_nodes.CN, workdir, cn_port, clock_start)
     pk = demo_nodes.DemoNode(demo_nodes.PK, workdir, pk_port, clock_start)
+    seed, lossy = opts.seed, opts.lossy
     links = {
-        "CN": Link("CN-URC → PK-GB", pk.url, demo_nodes.free_port(), lossy, seed).start(),
-        "PK": Link("PK-GB → CN-URC", cn.url, demo_nodes.free_port(), lossy, seed + 1).start(),
+        "CN": Link("CN-URC -> PK-GB", pk.url, demo_nodes.free_port(), lossy, seed).start(),
+        "PK": Link("PK-GB -> CN-URC", cn.url, demo_nodes.free_port(), lossy, seed + 1).start(),
     }
+    run = DemoRun([cn, pk], links, {}, Catalogue.load(None), lock)
     traders = make_traders(random.Random(seed))
     hs_file = REAL_HS if REAL_HS.is_file() else EXAMPLE_HS
     try:
@@ -150,27 +185,20 @@ def demo(
             }
             cn.add_partner(pk, links["CN"].url)
             pk.add_partner(cn, links["PK"].url)
-            cn.start()
-            pk.start()
-            cn.wait_ready()
-            pk.wait_ready()
-        sides = {
-            "CN": _side(cn, keys["CN"], officers),
-            "PK": _side(pk, keys["PK"], officers),
-        }
-        _write_state(workdir, sides, links)
-        engine = run_simulation(opts, sides, list(links.values()), Catalogue.load(hs_file))
-        report(opts, engine, links)
-        _print_access(sides, workdir, time.monotonic() - began)
-        if serve:
-            console.print("\nBoth nodes keep serving; stop with Ctrl-C.")
-            _wait_for_interrupt()
-    finally:
-        for node in (cn, pk):
-            node.stop()
-        for link in links.values():
-            link.close()
-        lock.close()
+            for node in (cn, pk):
+                node.start()
+            for node in (cn, pk):
+                node.wait_ready()
+    except BaseException:
+        run.close()
+        raise
+    run.sides = {
+        "CN": _side(cn, keys["CN"], opts.officers),
+        "PK": _side(pk, keys["PK"], opts.officers),
+    }
+    run.catalogue = Catalogue.load(hs_file)
+    _write_state(workdir, run.sides, seed)
+    return run
 
 
 def simulate(
@@ -320,9 +348,9 @@ def _side(node: demo_nodes.DemoNode, keys: dict[str, str], officers: int) -> Sid
     )
 
 
-def _write_state(workdir: Path, sides: dict[str, Side], links: dict[str, Link]) -> None:
+def _write_state(workdir: Path, sides: dict[str, Side], seed: int) -> None:
     state = {
-        "seed": 0,
+        "seed": seed,
         "sides": {
             name: {
                 "country": s.country,

@@ -189,14 +189,14 @@ class DemoNode:
 
     def start(self) -> None:
         env = os.environ | {"KARAKORAM_CONFIG": str(self.config)}
-        log = (self.dir / "serve.log").open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "karakoram", "serve"],
-            env=env,
-            cwd=self.dir,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        with (self.dir / "serve.log").open("ab") as log:  # the child keeps its own copy
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "karakoram", "serve"],
+                env=env,
+                cwd=self.dir,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
 
     def wait_ready(self, seconds: float = 60) -> None:
         deadline = time.monotonic() + seconds

@@ -1,0 +1,104 @@
+"""A short demo end to end: two node processes, a few simulated days with an outage."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from karakoram.entrypoints.cli_demo import Options, run_simulation, start_demo
+from karakoram.simulation.model import Consignment
+from tests.builders import free_port
+
+OPTIONS = Options(
+    seed=3,
+    year=2022,
+    start="04-04",
+    days=4,
+    trucks_per_day=12,
+    growth=1.0,
+    outage=1,
+    calibrate=None,
+    officers=2,
+    lossy=0.05,
+    winter_closed=False,
+)
+
+
+@pytest.fixture(scope="module")
+def played(tmp_path_factory):
+    run = start_demo(OPTIONS, tmp_path_factory.mktemp("demo"), free_port())
+    try:
+        engine = run_simulation(OPTIONS, run.sides, list(run.links.values()), run.catalogue)
+        yield run, engine, engine.consignments
+    finally:
+        run.close()
+
+
+def test_the_run_had_an_outage_and_no_errors(played):
+    run, engine, consignments = played
+    assert engine.errors == []
+    assert engine.counts["link_down"] == 1 and engine.counts["link_up"] == 1
+    assert sum(link.counts["dropped requests"] for link in run.links.values()) > 0
+    assert len(consignments) > 20
+
+
+def test_every_released_export_is_known_to_the_importing_side(played):
+    run, _, consignments = played
+    released = [c for c in consignments if c.state.get("export_released")]
+    assert released
+    for c in released:
+        seen = run.sides[c.destination].call("officer", "GET", f"/consignments/{c.ucr}/partner")
+        kinds = [r["type"] for r in seen.json()]
+        assert kinds.count("export_pre_arrival") == 1, (c.ucr, kinds)
+
+
+def test_no_message_is_lost_or_applied_twice(played):
+    run, engine, _ = played
+    for name, side in run.sides.items():
+        box = engine.outbox(side)
+        assert box.get("pending", 0) == 0 and box.get("dead", 0) == 0
+        # every message the sender holds a receipt for was applied exactly once by the partner
+        assert box["delivered"] == run.links[name].counts["applied"]
+
+
+def test_the_mirror_check_flags_the_dishonest_importers(played):
+    run, _, consignments = played
+    checked = [
+        c
+        for c in consignments
+        if c.dishonest and c.state.get("pre_arrival_seen") and "import" in c.state
+    ]
+    assert checked, "no dishonest import was lodged with the exporter's data at hand"
+    for c in checked:
+        view = run.sides[c.destination].call(
+            "officer", "GET", f"/declarations/{c.state['import']}/clearance"
+        )
+        assert '"mirror"' in json.dumps(view.json()["assessments"][0]), c.ucr
+
+
+def _released(side, period_from: str) -> list[dict]:
+    out, cursor = [], None
+    while True:
+        query = "/declarations?limit=500" + (f"&cursor={cursor}" if cursor else "")
+        page = side.call("analyst", "GET", query).json()
+        out += [d for d in page["items"] if d["status"] in ("released", "exited")]
+        cursor = page.get("next_cursor")
+        if not cursor:
+            return out
+
+
+def test_bulletin_totals_equal_the_released_declarations(played):
+    run, _, consignments = played
+    for side in run.sides.values():
+        side.call("analyst", "POST", "/stats/refresh").raise_for_status()
+        bulletin = side.call(
+            "analyst", "GET", "/stats/bulletin?period=2022&currency=USD&scale=one"
+        ).json()
+        released = [d for d in _released(side, "2022") if d["lodged_at"].startswith("2022")]
+        assert bulletin["total"]["declarations"] == len(released)
+        expected = sum(Decimal(d["declaration"]["invoice"]["amount"]) for d in released)
+        assert abs(Decimal(bulletin["total"]["value"]) - expected) <= Decimal("0.01") * len(
+            released
+        )
