@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 
 from karakoram.entrypoints.cli_demo import Options, run_simulation, start_demo
-from karakoram.simulation.model import Consignment
 from tests.builders import free_port
 
 OPTIONS = Options(
@@ -90,7 +89,7 @@ def _released(side, period_from: str) -> list[dict]:
 
 
 def test_bulletin_totals_equal_the_released_declarations(played):
-    run, _, consignments = played
+    run, _, _ = played
     for side in run.sides.values():
         side.call("analyst", "POST", "/stats/refresh").raise_for_status()
         bulletin = side.call(
