@@ -24,7 +24,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -126,11 +126,6 @@ PARTNER = pa.schema(
 
 _KINDS = {"items": ITEMS, "declarations": DECLARATIONS, "partner": PARTNER}
 _PART = re.compile(r"part-(\d+)\.parquet$")
-_QUANTUM = {
-    "gross_mass": Decimal("0.001"),
-    "net_mass": Decimal("0.001"),
-    "value": Decimal("0.0001"),
-}
 
 _TIME_KEYS = {
     Dimension.YEAR: "strftime({d}, '%Y')",
@@ -163,19 +158,32 @@ _TRS_MEASURES = ("total", *[f"to_{s.value}" for s in MEASURED])
 
 
 def _table(rows: Sequence[Mapping[str, Any]], schema: pa.Schema) -> pa.Table:
-    fixed = []
-    for row in rows:
-        if any(name in row for name in _QUANTUM):
-            row = {
-                **row,
-                **{
-                    name: Decimal(row[name]).quantize(q)
-                    for name, q in _QUANTUM.items()
-                    if name in row
-                },
-            }
-        fixed.append(row)
-    return pa.Table.from_pylist(fixed, schema=schema)
+    """Rows as a table of `schema`; decimals may come as text."""
+    return _columns({f.name: [row[f.name] for row in rows] for f in schema}, schema)
+
+
+def _columns(data: Mapping[str, list[Any]], schema: pa.Schema) -> pa.Table:
+    """Columns as a table of `schema`; decimals may come as text."""
+    columns = []
+    for field in schema:
+        values = data[field.name]
+        if pa.types.is_decimal(field.type):
+            columns.append(_decimals(values, field.type))
+        else:
+            columns.append(pa.array(values, field.type))
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def _decimals(values: list[Any], kind: pa.DataType) -> pa.Array:
+    text = pa.array([v if isinstance(v, str) else str(v) for v in values], pa.string())
+    try:
+        return pc.cast(text, kind)
+    except pa.ArrowInvalid:  # more decimals than the column keeps: round half-up, as shown
+        quantum = Decimal(1).scaleb(-kind.scale)
+        return pa.array(
+            [Decimal(v).quantize(quantum, rounding=ROUND_HALF_UP) for v in text.to_pylist()],
+            kind,
+        )
 
 
 def _month(d: date | datetime) -> str:
@@ -235,8 +243,8 @@ class ParquetAnalyticsStore:
     def apply(
         self,
         upto: Watermarks,
-        items: Sequence[Mapping[str, Any]],
-        declarations: Sequence[Mapping[str, Any]],
+        items: Mapping[str, list[Any]] | Sequence[Mapping[str, Any]],
+        declarations: Mapping[str, list[Any]] | Sequence[Mapping[str, Any]],
         partner_items: Sequence[Mapping[str, Any]],
     ) -> None:
         with self._lock:
@@ -244,35 +252,41 @@ class ParquetAnalyticsStore:
             seq = int(self._state()["seq"])
             self._remove_leftovers(seq)
             seq += 1
-            by_month: dict[str, list[Mapping[str, Any]]] = {}
-            for row in items:
-                by_month.setdefault(_month(row["released_date"]), []).append(row)
-            for month, rows in by_month.items():
-                folder = self.root / "items" / f"month={month}"
-                folder.mkdir(parents=True, exist_ok=True)
-                pq.write_table(_table(rows, ITEMS), folder / f"part-{seq:06d}.parquet")
+            table = _columns(items, ITEMS) if isinstance(items, Mapping) else _table(items, ITEMS)
+            if table.num_rows:
+                months = pc.strftime(table["released_date"], format="%Y-%m")
+                for month in pc.unique(months).to_pylist():
+                    folder = self.root / "items" / f"month={month}"
+                    folder.mkdir(parents=True, exist_ok=True)
+                    part = table.filter(pc.equal(months, month))
+                    pq.write_table(part, folder / f"part-{seq:06d}.parquet")
             if partner_items:
                 folder = self.root / "partner"
                 folder.mkdir(parents=True, exist_ok=True)
                 pq.write_table(_table(partner_items, PARTNER), folder / f"part-{seq:06d}.parquet")
-            self._merge_declarations(declarations)
+            self._merge_declarations(
+                _columns(declarations, DECLARATIONS)
+                if isinstance(declarations, Mapping)
+                else _table(declarations, DECLARATIONS)
+            )
             self._write_state(seq, upto)
 
-    def _merge_declarations(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        by_month: dict[str, list[Mapping[str, Any]]] = {}
-        for row in rows:
-            by_month.setdefault(_month(row["lodged_at"]), []).append(row)
-        for month, changed in by_month.items():
+    def _merge_declarations(self, table: pa.Table) -> None:
+        """Replace the changed declarations in the files of their lodgement months."""
+        if not table.num_rows:
+            return
+        months = pc.strftime(table["lodged_at"], format="%Y-%m")
+        for month in pc.unique(months).to_pylist():
             folder = self.root / "declarations" / f"month={month}"
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / "data.parquet"
-            new = _table(changed, DECLARATIONS)
+            new = table.filter(pc.equal(months, month))
             if path.exists():
                 old = pq.read_table(path, schema=DECLARATIONS)
                 keep = pc.invert(pc.is_in(old["declaration_id"], value_set=new["declaration_id"]))
                 new = pa.concat_tables([old.filter(keep), new])
             tmp = folder / "data.parquet.tmp"
-            pq.write_table(new.sort_by("declaration_id"), tmp)
+            pq.write_table(new, tmp)
             os.replace(tmp, path)
 
     # -- queries ------------------------------------------------------------------------------

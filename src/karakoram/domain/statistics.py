@@ -66,15 +66,16 @@ _SECTIONS: tuple[tuple[int, str], ...] = (
 )  # fmt: skip
 
 
+def _section(chapter: int) -> str:
+    return [name for first, name in _SECTIONS if chapter >= first][-1]
+
+
+_SECTION_OF = {f"{c:02d}": _section(c) for c in range(1, 100)}
+
+
 def section_of(chapter: str) -> str:
     """The HS section (roman numeral) of a two-digit chapter; '' for a non-chapter."""
-    if not chapter.isdigit() or not 1 <= int(chapter) <= 99:
-        return ""
-    section = ""
-    for first, name in _SECTIONS:
-        if int(chapter) >= first:
-            section = name
-    return section
+    return _SECTION_OF.get(chapter, "")
 
 
 #: what people call currencies that ISO 4217 names otherwise
@@ -270,6 +271,9 @@ class Timeline:
     ended_unreleased: bool = False
 
 
+_ORDER: tuple[tuple[Stage, str], ...] = tuple((s, s.value) for s in STAGES)
+
+
 def stage_times(
     events: list[tuple[str, datetime]], arrived_at: datetime | None
 ) -> dict[Stage, datetime]:
@@ -278,38 +282,44 @@ def stage_times(
     if arrived_at is not None:
         times[Stage.ARRIVAL] = arrived_at
     release = min((at for action, at in events if action == "release"), default=None)
-    for action, at in sorted(events, key=lambda e: e[1]):
+    for action, at in sorted(events, key=_at):
         stage = STAGE_OF_ACTION.get(action)
         if stage is None:
             continue
         if stage is Stage.CONTROL:
             if release is None or at <= release:
                 times[stage] = at  # the last control before release
-        else:
-            times.setdefault(stage, at)
+        elif stage not in times:
+            times[stage] = at
     return times
+
+
+def _at(event: tuple[str, datetime]) -> datetime:
+    return event[1]
 
 
 def timeline(times: Mapping[Stage, datetime], status: str) -> Timeline:
     """Durations between the stages that happened; see the module's conventions."""
-    present = [s for s in STAGES if s in times]
     arrival = times.get(Stage.ARRIVAL)
     lodgement = times.get(Stage.LODGEMENT)
     pre_lodged = arrival is not None and lodgement is not None and lodgement < arrival
     durations: dict[str, float] = {}
     out_of_order = False
     previous: datetime | None = None
-    for stage in present:
-        at = times[stage]
-        if stage is Stage.ARRIVAL and pre_lodged:
-            continue  # the truck arrived after lodgement: no wait between them to measure
+    for stage, name in _ORDER:
+        at = times.get(stage)
+        if at is None or (pre_lodged and stage is Stage.ARRIVAL):
+            continue  # a pre-lodged truck arrived after lodgement: no wait there to measure
         if previous is not None:
             seconds = (at - previous).total_seconds()
             if seconds < 0:
                 out_of_order = True
                 seconds = 0.0
-            durations[stage.value] = seconds
-        previous = max(previous, at) if previous is not None else at
+            else:
+                previous = at
+            durations[name] = seconds
+        else:
+            previous = at
     start = arrival if arrival is not None else lodgement
     release = times.get(Stage.RELEASE)
     total = (
@@ -317,14 +327,15 @@ def timeline(times: Mapping[Stage, datetime], status: str) -> Timeline:
         if release is not None and start is not None
         else None
     )
+    ended = status in ENDED_UNRELEASED
     return Timeline(
         dict(times),
         durations,
         total,
         pre_lodged,
         out_of_order,
-        open=release is None and status not in ENDED_UNRELEASED,
-        ended_unreleased=release is None and status in ENDED_UNRELEASED,
+        open=release is None and not ended,
+        ended_unreleased=release is None and ended,
     )
 
 

@@ -55,29 +55,12 @@ class Watermarks:
     partner_records: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class ReleasedItem:
-    declaration_id: int
-    seq: int
-    mrn: str
-    direction: str  # export | import
-    ucr: str
-    partner: str  # the counterpart's country
-    office: str
-    crossing: str
-    trader: str  # this side's trader: the exporter of an export, the importer of an import
-    aeo: bool
-    channel: str
-    hs_code: str
-    origin: str
-    quantity: str
-    unit: str
-    gross_mass: str
-    net_mass: str
-    value: str
-    currency: str
-    lodged_at: datetime
-    released_at: datetime
+#: the columns of released goods items a source hands over (one list per column); what the
+#: analytical copy needs of their declarations comes with the declarations (`touched`)
+RELEASED_COLUMNS = (
+    "declaration_id", "seq", "hs_code", "origin", "quantity", "unit", "gross_mass",
+    "net_mass", "value",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +77,8 @@ class ChangedDeclaration:
     channel: str | None
     trader: str
     aeo: bool
+    partner: str  # the counterpart's country
+    currency: str  # of the invoice
     hs_code: str  # of the first goods item: the declaration's HS section in the TRS
     lodged_at: datetime
     events: list[tuple[str, datetime]]
@@ -115,7 +100,8 @@ class PartnerDeclaration:
 @dataclass(frozen=True, slots=True)
 class Changes:
     upto: Watermarks
-    released: list[ReleasedItem]
+    #: goods items of declarations released since the last refresh, by column
+    released: dict[str, list[Any]]
     touched: list[ChangedDeclaration]
     partner: list[PartnerDeclaration]
 
@@ -434,8 +420,8 @@ class AnalyticsStore(Protocol):
     def apply(
         self,
         upto: Watermarks,
-        items: Sequence[Mapping[str, Any]],
-        declarations: Sequence[Mapping[str, Any]],
+        items: Mapping[str, list[Any]],
+        declarations: Mapping[str, list[Any]],
         partner_items: Sequence[Mapping[str, Any]],
     ) -> None: ...
 
@@ -460,13 +446,13 @@ def refresh(
     started = clock()
     with store.exclusive():
         changes = source.changes(store.watermarks())
-        items = [_item_row(i) for i in changes.released]
-        declarations = [_declaration_row(d) for d in changes.touched]
+        items = _item_columns(changes.released, {d.id: d for d in changes.touched})
+        declarations = _declaration_columns(changes.touched)
         partner = [row for p in changes.partner for row in _partner_rows(p)]
         store.apply(changes.upto, items, declarations, partner)
     return RefreshResult(
-        len(items),
-        len(declarations),
+        len(items["declaration_id"]),
+        len(declarations["declaration_id"]),
         len(partner),
         changes.upto,
         (clock() - started).total_seconds(),
@@ -482,58 +468,79 @@ def _hs_parts(hs_code: str) -> dict[str, str]:
     }
 
 
-def _item_row(i: ReleasedItem) -> dict[str, Any]:
+def _item_columns(
+    c: Mapping[str, list[Any]], heads: Mapping[int, ChangedDeclaration]
+) -> dict[str, list[Any]]:
+    """The analytical copy's item columns: the source's item columns, and what each item's
+    declaration (among those changed: a release is a change) says."""
+    of = [heads[i] for i in c["declaration_id"]]
+    released = {d.id: _released_at(d) for d in heads.values()}
+    hs = c["hs_code"]
+    chapters = [h[:2] for h in hs]
     return {
-        "declaration_id": i.declaration_id,
-        "seq": i.seq,
-        "mrn": i.mrn,
-        "direction": i.direction,
-        "ucr": i.ucr,
-        "partner": i.partner,
-        "office": i.office,
-        "crossing": i.crossing,
-        "trader": i.trader,
-        "aeo": i.aeo,
-        "channel": i.channel,
-        "hs_code": i.hs_code,
-        **_hs_parts(i.hs_code),
-        "origin": i.origin,
-        "quantity": float(i.quantity),
-        "unit": i.unit,
-        "gross_mass": Decimal(i.gross_mass),
-        "net_mass": Decimal(i.net_mass),
-        "value": Decimal(i.value),
-        "currency": i.currency,
-        "lodged_date": i.lodged_at.date(),
-        "released_date": i.released_at.date(),
+        "declaration_id": c["declaration_id"],
+        "seq": c["seq"],
+        "mrn": [d.mrn for d in of],
+        "direction": [d.direction for d in of],
+        "ucr": [d.ucr for d in of],
+        "partner": [d.partner for d in of],
+        "office": [d.office for d in of],
+        "crossing": [d.crossing for d in of],
+        "trader": [d.trader for d in of],
+        "aeo": [d.aeo for d in of],
+        "channel": [d.channel or "" for d in of],
+        "hs_code": hs,
+        "hs6": [h[:6] for h in hs],
+        "heading": [h[:4] for h in hs],
+        "chapter": chapters,
+        "section": [section_of(ch) for ch in chapters],
+        "origin": c["origin"],
+        "quantity": [float(q) for q in c["quantity"]],
+        "unit": c["unit"],
+        "gross_mass": c["gross_mass"],
+        "net_mass": c["net_mass"],
+        "value": c["value"],
+        "currency": [d.currency for d in of],
+        "lodged_date": [d.lodged_at.date() for d in of],
+        "released_date": [released[d.id] for d in of],
     }
 
 
-def _declaration_row(d: ChangedDeclaration) -> dict[str, Any]:
+def _released_at(d: ChangedDeclaration) -> date | None:
+    times = [at for action, at in d.events if action == "release"]
+    return min(times).date() if times else None
+
+
+_DURATION_COLUMNS = tuple((s.value, f"to_{s.value}_s") for s in MEASURED)
+
+
+#: the analytical copy's declaration columns, in the order `_declaration_row` gives them
+DECLARATION_COLUMNS = (
+    "declaration_id", "mrn", "direction", "status", "ucr", "office", "crossing", "channel",
+    "trader", "aeo", "section", "chapter", "pre_lodged", "out_of_order", "open",
+    "ended_unreleased", "start_at", "lodged_at", "total_s",
+    *(column for _, column in _DURATION_COLUMNS),
+)  # fmt: skip
+
+
+def _declaration_columns(touched: Sequence[ChangedDeclaration]) -> dict[str, list[Any]]:
+    rows = [_declaration_row(d) for d in touched]
+    if not rows:
+        return {name: [] for name in DECLARATION_COLUMNS}
+    return dict(zip(DECLARATION_COLUMNS, map(list, zip(*rows, strict=True)), strict=True))
+
+
+def _declaration_row(d: ChangedDeclaration) -> tuple[Any, ...]:
     line = timeline(stage_times(d.events, d.arrived_at), d.status)
     start = d.arrived_at if d.arrived_at is not None and not line.pre_lodged else d.lodged_at
-    return {
-        "declaration_id": d.id,
-        "mrn": d.mrn,
-        "direction": d.direction,
-        "status": d.status,
-        "ucr": d.ucr,
-        "office": d.office,
-        "crossing": d.crossing,
-        "channel": d.channel or "none",
-        "trader": d.trader,
-        "aeo": d.aeo,
-        "section": section_of(d.hs_code[:2]),
-        "chapter": d.hs_code[:2],
-        "pre_lodged": line.pre_lodged,
-        "out_of_order": line.out_of_order,
-        "open": line.open,
-        "ended_unreleased": line.ended_unreleased,
-        "start_at": start,
-        "lodged_at": d.lodged_at,
-        "total_s": line.total,
-        **{f"to_{s.value}_s": line.durations.get(s.value) for s in MEASURED},
-    }
+    chapter = d.hs_code[:2]
+    durations = line.durations
+    return (
+        d.id, d.mrn, d.direction, d.status, d.ucr, d.office, d.crossing, d.channel or "none",
+        d.trader, d.aeo, section_of(chapter), chapter, line.pre_lodged, line.out_of_order,
+        line.open, line.ended_unreleased, start, d.lodged_at, line.total,
+        *(durations.get(stage) for stage, _ in _DURATION_COLUMNS),
+    )  # fmt: skip
 
 
 def _partner_rows(p: PartnerDeclaration) -> Iterable[dict[str, Any]]:
@@ -551,8 +558,8 @@ def _partner_rows(p: PartnerDeclaration) -> Iterable[dict[str, Any]]:
             "hs_code": hs_code,
             **_hs_parts(hs_code),
             "quantity": float(item.get("quantity", 0)),
-            "gross_mass": Decimal(str(item.get("gross_mass", 0))),
-            "value": Decimal(str(item.get("value", 0))),
+            "gross_mass": str(item.get("gross_mass", 0)),
+            "value": str(item.get("value", 0)),
             "currency": str(invoice.get("currency", "")),
             "released_date": released,
         }
