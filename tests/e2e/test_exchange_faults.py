@@ -46,8 +46,8 @@ RELAY = ("relay", "--lease", "3", "--backoff", "0.05", "--timeout", "10")
 class Relay:
     """`karakoram relay` for a node, as its own process."""
 
-    def __init__(self, node: Node) -> None:
-        self.node = node
+    def __init__(self, node: Node, *command: str) -> None:
+        self.node, self.command = node, command or RELAY
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
 
@@ -56,7 +56,7 @@ class Relay:
         log = self.node.dir / f"relay-{self.starts}.log"
         with log.open("wb") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "karakoram", *RELAY],
+                [sys.executable, "-m", "karakoram", *self.command],
                 env=env,
                 cwd=self.node.dir,
                 stdout=out,

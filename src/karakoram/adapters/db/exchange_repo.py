@@ -136,12 +136,14 @@ class SqlExchangeRepository:
         )
 
     def claim_due(self, now: datetime, limit: int) -> list[OutboxMessage]:
-        """Pending messages that are due, oldest first; several relays never claim the same
-        row (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite has a single writer)."""
+        """Pending messages that are due, longest due first (in the order they were written,
+        for messages never tried); several relays never claim the same row (FOR UPDATE SKIP
+        LOCKED on PostgreSQL; SQLite has a single writer). The order follows the index on
+        (status, next_attempt_at), so a pass reads `limit` rows however long the backlog."""
         query = (
             select(outbox)
             .where(_o.status == "pending", _o.next_attempt_at <= now)
-            .order_by(_o.id)
+            .order_by(_o.next_attempt_at, _o.id)
             .limit(limit)
         )
         if self._conn.dialect.name == "postgresql":
