@@ -379,3 +379,34 @@ def test_the_clock_starts_at_arrival_and_pre_lodged_declarations_are_told_apart(
     pre = rows["pre-lodged"]
     assert pre.declarations == 1 and pre.total.median == 0.0  # released before it arrived
     assert report.overall.pre_lodged == 1
+
+
+@pytest.mark.parametrize(
+    ("dims", "filters"),
+    [
+        ((), {}),
+        ((Dimension.MONTH, Dimension.DIRECTION, Dimension.CHAPTER), {}),
+        ((Dimension.QUARTER, Dimension.SECTION), {"direction": "export"}),
+        ((Dimension.PARTNER, Dimension.OFFICE), {"chapter": "84,85"}),
+    ],
+)
+def test_the_daily_totals_agree_with_the_goods_items(published, dims, filters):
+    query = BulletinQuery(parse_period("2022"), dims, filters, currency="USD")
+    assert published._cube_answers(query)
+    from_totals = stats.bulletin(published, USD_AT_6_5, query)
+    published.use_cube = False
+    from_items = stats.bulletin(published, USD_AT_6_5, query)
+    assert from_totals.rows == from_items.rows
+    assert from_totals.total == from_items.total
+
+
+def test_breakdowns_the_daily_totals_lack_read_the_items(published):
+    by_subheading = BulletinQuery(parse_period("2022"), (Dimension.SUBHEADING,))
+    assert not published._cube_answers(by_subheading)
+    rows = {r.keys["subheading"]: r.value for r in stats.bulletin(
+        published, USD_AT_6_5, by_subheading).rows}  # fmt: skip
+    assert rows == {
+        "847130": Decimal("1577500000"),
+        "850440": Decimal("422500000"),
+        "740311": Decimal("920000000"),
+    }

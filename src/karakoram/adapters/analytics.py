@@ -124,7 +124,32 @@ PARTNER = pa.schema(
     ]
 )
 
-_KINDS = {"items": ITEMS, "declarations": DECLARATIONS, "partner": PARTNER}
+#: daily totals of released goods items by the dimensions most bulletins use: what a refresh
+#: adds to it is the sum of what it adds to `items`, so sums over it equal sums over the items
+CUBE = pa.schema(
+    [
+        ("released_date", pa.date32()),
+        ("direction", pa.string()),
+        ("partner", pa.string()),
+        ("section", pa.string()),
+        ("chapter", pa.string()),
+        ("office", pa.string()),
+        ("crossing", pa.string()),
+        ("currency", pa.string()),
+        ("value", pa.decimal128(38, 4)),
+        ("net_mass", pa.decimal128(38, 3)),
+        ("items", pa.int64()),
+        ("declarations", pa.int64()),
+    ]
+)
+_CUBE_SQL = (
+    "SELECT released_date, direction, partner, section, chapter, office, crossing, currency, "
+    "CAST(sum(value) AS DECIMAL(38, 4)) AS value, "
+    "CAST(sum(net_mass) AS DECIMAL(38, 3)) AS net_mass, count(*) AS items, "
+    "count(*) FILTER (WHERE seq = 1) AS declarations FROM {source} GROUP BY ALL"
+)
+_CUBE_DIMS = frozenset({"direction", "partner", "section", "chapter", "office", "crossing"})
+_KINDS = {"items": ITEMS, "declarations": DECLARATIONS, "partner": PARTNER, "cube": CUBE}
 _PART = re.compile(r"part-(\d+)\.parquet$")
 
 _TIME_KEYS = {
@@ -186,15 +211,22 @@ def _decimals(values: list[Any], kind: pa.DataType) -> pa.Array:
         )
 
 
-def _month(d: date | datetime) -> str:
-    return f"{d.year}-{d.month:02d}"
+def _write_by_month(table: pa.Table, column: str, folder: Path, seq: int) -> None:
+    """One Parquet file per month of `column`, numbered by the refresh that wrote it."""
+    months = pc.strftime(table[column], format="%Y-%m")
+    for month in pc.unique(months).to_pylist():
+        target = folder / f"month={month}"
+        target.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table.filter(pc.equal(months, month)), target / f"part-{seq:06d}.parquet")
 
 
 class ParquetAnalyticsStore:
     """The analytical copy in one directory; queries run in an in-process DuckDB."""
 
-    def __init__(self, root: Path, threads: int | None = None) -> None:
+    def __init__(self, root: Path, threads: int | None = None, use_cube: bool = True) -> None:
         self.root = root
+        #: answer bulletins from the daily totals when they can (off: always scan the items)
+        self.use_cube = use_cube
         self._threads = threads
         self._lock = threading.Lock()
         self._refreshing = threading.Lock()
@@ -253,13 +285,14 @@ class ParquetAnalyticsStore:
             self._remove_leftovers(seq)
             seq += 1
             table = _columns(items, ITEMS) if isinstance(items, Mapping) else _table(items, ITEMS)
+            if seq > 1 and not (self.root / "cube").exists():
+                self.rebuild_cube()  # a copy made before the daily totals existed
             if table.num_rows:
-                months = pc.strftime(table["released_date"], format="%Y-%m")
-                for month in pc.unique(months).to_pylist():
-                    folder = self.root / "items" / f"month={month}"
-                    folder.mkdir(parents=True, exist_ok=True)
-                    part = table.filter(pc.equal(months, month))
-                    pq.write_table(part, folder / f"part-{seq:06d}.parquet")
+                _write_by_month(table, "released_date", self.root / "items", seq)
+                with duckdb.connect(":memory:") as con:
+                    con.register("new", table)
+                    totals = con.sql(_CUBE_SQL.format(source="new")).to_arrow_table()
+                _write_by_month(totals.cast(CUBE), "released_date", self.root / "cube", seq)
             if partner_items:
                 folder = self.root / "partner"
                 folder.mkdir(parents=True, exist_ok=True)
@@ -270,6 +303,18 @@ class ParquetAnalyticsStore:
                 else _table(declarations, DECLARATIONS)
             )
             self._write_state(seq, upto)
+
+    def rebuild_cube(self) -> None:
+        """Compute the daily totals afresh from every goods item in the copy."""
+        for old in self.root.glob("cube/*/*.parquet"):
+            old.unlink()
+        items = self._files("items")
+        if items is None:
+            return
+        with duckdb.connect(":memory:") as con:
+            source = f"read_parquet('{items}', union_by_name = true)"
+            totals = con.sql(_CUBE_SQL.format(source=source)).to_arrow_table()
+        _write_by_month(totals.cast(CUBE), "released_date", self.root / "cube", 0)
 
     def _merge_declarations(self, table: pa.Table) -> None:
         """Replace the changed declarations in the files of their lodgement months."""
@@ -345,6 +390,16 @@ class ParquetAnalyticsStore:
             return "released_date"
         return "lodged_date"
 
+    def _cube_answers(self, query: BulletinQuery) -> bool:
+        """Whether the daily totals hold every breakdown and filter of `query`."""
+        return (
+            self.use_cube
+            and query.basis is DateBasis.RELEASE
+            and all(d.is_time or d.value in _CUBE_DIMS for d in query.dims)
+            and all(name in _CUBE_DIMS for name in query.filters)
+            and (self.root / "cube").exists()
+        )
+
     def bulletin(
         self, query: BulletinQuery, periods: Sequence[Period], rates: RateRows
     ) -> list[Aggregate]:
@@ -356,12 +411,20 @@ class ParquetAnalyticsStore:
         filters, filter_params = self._filters(query)
         select_keys = "".join(f"{k} AS k{n}, " for n, k in enumerate(keys))
         day = self._rate_column(query)
+        if self._cube_answers(query):
+            source = "cube"
+            counts = (
+                "sum(i.items), sum(i.declarations), "
+                "coalesce(sum(i.items) FILTER (WHERE r.factor IS NULL), 0), "
+            )
+        else:
+            source = "items"
+            counts = "count(*), count(*) FILTER (WHERE i.seq = 1), count(*) - count(r.factor), "
         sql = (
             f"SELECT CASE {which} END AS period, {select_keys}"
-            "sum(i.value * r.factor), sum(i.net_mass), count(*), "
-            "count(*) FILTER (WHERE i.seq = 1), count(*) - count(r.factor), "
+            f"sum(i.value * r.factor), sum(i.net_mass), {counts}"
             "min(CASE WHEN r.factor IS NULL THEN i.currency || ' on ' || i."
-            f"{day} END) FROM items i LEFT JOIN rates r "
+            f"{day} END) FROM {source} i LEFT JOIN rates r "
             f"ON r.currency = i.currency AND r.day = i.{day} "
             f"WHERE {counted} BETWEEN ? AND ? "  # lets the engine skip files and row groups
             f"AND ({' OR '.join(f'{counted} BETWEEN ? AND ?' for _ in periods)}){filters} "
