@@ -66,6 +66,32 @@ _SECTIONS: tuple[tuple[int, str], ...] = (
 )  # fmt: skip
 
 
+#: short titles of the HS 2022 sections, for tables and charts
+SECTION_TITLES = {
+    "I": "Live animals, animal products",
+    "II": "Vegetable products",
+    "III": "Fats and oils",
+    "IV": "Prepared foodstuffs, beverages, tobacco",
+    "V": "Mineral products",
+    "VI": "Chemical products",
+    "VII": "Plastics and rubber",
+    "VIII": "Hides, skins, leather",
+    "IX": "Wood, cork, basketware",
+    "X": "Pulp, paper, paperboard",
+    "XI": "Textiles",
+    "XII": "Footwear, headgear",
+    "XIII": "Stone, ceramic, glass",
+    "XIV": "Pearls, precious stones and metals",
+    "XV": "Base metals and articles",
+    "XVI": "Machinery, electrical equipment",
+    "XVII": "Vehicles, aircraft, vessels",
+    "XVIII": "Optical, medical instruments, clocks",
+    "XIX": "Arms and ammunition",
+    "XX": "Miscellaneous manufactured articles",
+    "XXI": "Works of art, antiques",
+}
+
+
 def _section(chapter: int) -> str:
     return [name for first, name in _SECTIONS if chapter >= first][-1]
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from rich.table import Table
 
-from karakoram.domain.statistics import MEASURED, format_amount, format_growth
+from karakoram.domain.statistics import MEASURED, SECTION_TITLES, format_amount, format_growth
 from karakoram.services.statistics import Bulletin, MirrorReport, TrsReport
 
 
@@ -146,6 +146,13 @@ def bulletin_table(b: Bulletin) -> Table:
     return table
 
 
+def _key(dimension: str, value: str) -> str:
+    """A breakdown value as people read it: sections with their title."""
+    if dimension == "section" and value in SECTION_TITLES:
+        return f"{value} {SECTION_TITLES[value]}"
+    return value
+
+
 def _bulletin_cells(
     b: Bulletin,
     keys: dict[str, str],
@@ -156,7 +163,7 @@ def _bulletin_cells(
 ) -> list[str]:
     scale = b.query.scale
     return [
-        *(keys.get(d.value, "") for d in b.query.dims),
+        *(_key(d.value, keys.get(d.value, "")) for d in b.query.dims),
         format_amount(value, scale),
         "-" if base is None else format_amount(base, scale),
         format_growth(growth),
@@ -164,9 +171,21 @@ def _bulletin_cells(
     ]
 
 
+_SHORT = {
+    "lodgement": "lodge",
+    "acceptance": "accept",
+    "assessment": "assess",
+    "control": "control",
+    "payment": "pay",
+    "release": "release",
+    "exit": "exit",
+}
+
+
 def trs_table(report: TrsReport) -> Table:
     table = Table(
-        title=f"Time release study {report.query.period} (h:mm; median / 90th percentile)",
+        title=f"Time release study {report.query.period} (h:mm; stages: median time to reach "
+        "each from the one before)",
         caption="; ".join(report.notes),
         caption_justify="left",
     )
@@ -176,26 +195,22 @@ def trs_table(report: TrsReport) -> Table:
         table.add_column(name, justify="right")
     stages = [s.value for s in MEASURED]
     for s in stages:
-        table.add_column(f"to {s}", justify="right")
-    table.add_column("Total", justify="right", style="bold")
-    table.add_column("p95", justify="right")
+        table.add_column(f"→{_SHORT[s]}", justify="right")
+    for name in ("Total median", "mean", "p90", "p95"):
+        table.add_column(name, justify="right", style="bold" if name == "Total median" else None)
     for row in [*report.rows, report.overall]:
         if row is report.overall:
             table.add_section()
         keys = [row.keys.get(g, "All" if n == 0 else "") for n, g in enumerate(report.query.by)]
-        cells = [
-            f"{hours(row.stages[s].median)} / {hours(row.stages[s].p90)}"
-            if row.stages[s].count
-            else "-"
-            for s in stages
-        ]
         table.add_row(
             *keys,
             f"{row.declarations:,}",
             f"{row.open:,}",
             f"{row.pre_lodged:,}",
-            *cells,
-            f"{hours(row.total.median)} / {hours(row.total.p90)}",
+            *(hours(row.stages[s].median) for s in stages),
+            hours(row.total.median),
+            hours(row.total.mean),
+            hours(row.total.p90),
             hours(row.total.p95),
         )
     return table
