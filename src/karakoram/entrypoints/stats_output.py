@@ -190,7 +190,7 @@ def trs_table(report: TrsReport) -> Table:
         caption_justify="left",
     )
     for g in report.query.by:
-        table.add_column(g.replace("_", " ").capitalize())
+        table.add_column(g.replace("_", " ").capitalize(), no_wrap=True, min_width=8)
     for name in ("Decl.", "Open", "Pre-lodged"):
         table.add_column(name, justify="right")
     stages = [s.value for s in MEASURED]
@@ -237,8 +237,8 @@ def mirror_tables(report: MirrorReport) -> list[Table]:
                 label if n == 0 else "",
                 g.key,
                 f"{g.consignments:,}",
-                f"{g.ours:,.2f}",
-                f"{g.theirs:,.2f}",
+                f"{g.ours:,.0f}",
+                f"{g.theirs:,.0f}",
                 format_growth(g.share),
             )
         summary.add_section()
@@ -251,8 +251,8 @@ def mirror_tables(report: MirrorReport) -> list[Table]:
             c.mrn,
             c.partner_mrn,
             c.trader,
-            f"{c.ours:,.2f}",
-            f"{c.theirs:,.2f}",
+            f"{c.ours:,.0f}",
+            f"{c.theirs:,.0f}",
             "; ".join(c.reasons(report.query.threshold)),
         )
     tables.append(flagged)
