@@ -84,6 +84,7 @@ def test_the_published_bulletin_figures_come_out_to_the_last_digit(published):
     assert b.total.value == Decimal("2920000000")
     assert b.total.base_value == Decimal("838600000")
     assert b.total.growth == Decimal("248.2")
+    assert b.notes[0] == "trade on 2022-01-04 to 2022-12-31 of this period"
     console = Console(file=io.StringIO(), width=200)
     console.print(out.bulletin_table(b))
     printed = console.file.getvalue()

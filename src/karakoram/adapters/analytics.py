@@ -424,7 +424,7 @@ class ParquetAnalyticsStore:
             f"SELECT CASE {which} END AS period, {select_keys}"
             f"sum(i.value * r.factor), sum(i.net_mass), {counts}"
             "min(CASE WHEN r.factor IS NULL THEN i.currency || ' on ' || i."
-            f"{day} END) FROM {source} i LEFT JOIN rates r "
+            f"{day} END), min(i.{counted}), max(i.{counted}) FROM {source} i LEFT JOIN rates r "
             f"ON r.currency = i.currency AND r.day = i.{day} "
             f"WHERE {counted} BETWEEN ? AND ? "  # lets the engine skip files and row groups
             f"AND ({' OR '.join(f'{counted} BETWEEN ? AND ?' for _ in periods)}){filters} "
@@ -456,6 +456,8 @@ class ParquetAnalyticsStore:
                 int(row[width + 2]),
                 int(row[width + 3]),
                 int(row[0]),
+                row[width + 6],
+                row[width + 7],
             )
             for row in rows
         ]

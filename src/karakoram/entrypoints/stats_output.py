@@ -130,7 +130,7 @@ def bulletin_table(b: Bulletin) -> Table:
         caption_justify="left",
     )
     for d in q.dims:
-        table.add_column(d.value.capitalize())
+        table.add_column(d.value.capitalize(), no_wrap=True)
     table.add_column(f"Value ({q.currency} {q.scale.value})", justify="right")
     table.add_column(f"Base ({b.comparison.base.start.year})", justify="right")
     table.add_column("Growth", justify="right")

@@ -156,6 +156,8 @@ class Aggregate:
     items: int
     declarations: int
     period: int = 0  # which of the periods asked for (0: the current one, 1: the base)
+    first: date | None = None  # the first and last day with trade in the group
+    last: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -692,7 +694,9 @@ def bulletin(store: AnalyticsStore, rates: ExchangeRates | None, query: Bulletin
         rows.append(_row(dict(zip(names, a.keys, strict=True)), a, b))
     total = _total(current)
     base_total = _total(base) if base else None
+    days = [d for a in current for d in (a.first, a.last) if d is not None]
     notes = [
+        f"trade on {min(days)} to {max(days)} of this period" if days else "no trade",
         f"counted by {query.basis.value} date; {query.conversion.describe(query.basis)} "
         f"into {query.currency}",
         cmp.describe(query.compare)
