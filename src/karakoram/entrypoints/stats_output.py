@@ -289,6 +289,10 @@ def _label(keys: dict[str, str], names: Sequence[str]) -> str:
     return " · ".join(keys[n] for n in names) or "Total"
 
 
+def _key_label(keys: dict[str, str], names: Sequence[str]) -> str:
+    return " · ".join(_key(n, keys[n]) for n in names) or "Total"
+
+
 def _bulletin_chart(ax: Any, b: Bulletin) -> None:
     q = b.query
     divisor = q.scale.divisor
@@ -310,9 +314,14 @@ def _bulletin_chart(ax: Any, b: Bulletin) -> None:
             ax.legend(fontsize="small")
         ax.tick_params(axis="x", rotation=45)
     else:
-        rows = sorted(b.rows, key=lambda r: r.value, reverse=True)[:15] or [b.total]
-        ax.barh([_label(r.keys, names) for r in rows][::-1],
-                [float(r.value / divisor) for r in rows][::-1])  # fmt: skip
+        rows = sorted(b.rows, key=lambda r: r.value, reverse=True)[:15][::-1] or [b.total]
+        labels = [_key_label(r.keys, names) for r in rows]
+        ax.barh(labels, [float((r.base_value or 0) / divisor) for r in rows], height=0.8,
+                color="#c8c8c8", label=f"base period ({b.comparison.base})")  # fmt: skip
+        ax.barh(labels, [float(r.value / divisor) for r in rows], height=0.45,
+                color="#1f77b4", label=str(q.period))  # fmt: skip
+        ax.legend(fontsize="small", loc="lower right")
+
     ax.set_ylabel(f"{q.currency} {q.scale.value}") if time else ax.set_xlabel(
         f"{q.currency} {q.scale.value}"
     )
