@@ -23,7 +23,7 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -463,9 +463,12 @@ class ParquetAnalyticsStore:
         ]
 
     def trs(self, query: TrsQuery, now: datetime) -> list[dict[str, Any]]:
+        """One row per group, then the row of all of them (`keys` None), from one scan."""
         keys = [f"{_TRS_KEYS[g]} AS key_{n}" for n, g in enumerate(query.by)]
-        clauses = ["CAST(start_at AS DATE) BETWEEN ? AND ?"]
-        params: list[Any] = [query.period.start, query.period.end]
+        first = datetime.combine(query.period.start, datetime.min.time(), UTC)
+        after = datetime.combine(query.period.end, datetime.min.time(), UTC) + timedelta(days=1)
+        clauses = ["start_at >= ? AND start_at < ?"]  # lets the engine skip row groups
+        params: list[Any] = [first, after]
         for name, value in sorted(query.filters.items()):
             options = [v.strip() for v in value.split(",") if v.strip()]
             clauses.append(f"{_TRS_KEYS[name]} IN ({', '.join('?' * len(options))})")
@@ -478,8 +481,10 @@ class ParquetAnalyticsStore:
                 f"quantile_cont({col}, [0.5, 0.9, 0.95]) AS {m}_q"
             )
         age = "epoch(CAST(? AS TIMESTAMPTZ)) - epoch(start_at)"
+        names_ = ", ".join(f"key_{n}" for n in range(len(keys)))
+        grouping = f"grouping({names_}) AS whole, " if keys else "1 AS whole, "
         sql = (
-            f"SELECT {''.join(k + ', ' for k in keys)}count(*) AS declarations, "
+            f"SELECT {''.join(k + ', ' for k in keys)}{grouping}count(*) AS declarations, "
             "count(*) FILTER (WHERE NOT open AND NOT ended_unreleased) AS released, "
             "count(*) FILTER (WHERE open) AS open, "
             "count(*) FILTER (WHERE ended_unreleased) AS ended_unreleased, "
@@ -488,22 +493,28 @@ class ParquetAnalyticsStore:
             f"median({age}) FILTER (WHERE open) AS open_age_median, "
             + ", ".join(measures)
             + f" FROM declarations WHERE {' AND '.join(clauses)}"
-            + (" GROUP BY ALL ORDER BY ALL" if keys else "")
+            + (f" GROUP BY GROUPING SETS (({names_}), ()) ORDER BY ALL" if keys else "")
         )
         with self._connect() as con:
             cursor = con.execute(sql, [now.astimezone(UTC), *params])
             names = [c[0] for c in cursor.description]
-            out = []
+            groups: list[dict[str, Any]] = []
+            whole: list[dict[str, Any]] = []
             for row in cursor.fetchall():
                 raw = dict(zip(names, row, strict=True))
-                raw["keys"] = {g: str(raw.pop(f"key_{n}")) for n, g in enumerate(query.by)}
+                overall = bool(raw.pop("whole"))
+                raw["keys"] = (
+                    None
+                    if overall
+                    else {g: str(raw.pop(f"key_{n}")) for n, g in enumerate(query.by)}
+                )
                 if not raw["declarations"]:
                     continue
                 for m in _TRS_MEASURES:
                     q = raw.pop(f"{m}_q") or [None, None, None]
                     raw[f"{m}_median"], raw[f"{m}_p90"], raw[f"{m}_p95"] = q
-                out.append(raw)
-        return out
+                (whole if overall else groups).append(raw)
+        return groups + whole
 
     def mirror_currency_days(self, period: Period) -> dict[str, tuple[date, date]]:
         sql = """

@@ -766,9 +766,9 @@ def trs(store: AnalyticsStore, query: TrsQuery, now: datetime) -> TrsReport:
                 for f in unknown_filters
             ]
         )
-    grouped = store.trs(query, now)
-    overall = store.trs(TrsQuery(query.period, (), query.filters), now)
-    rows = [_trs_row(r["keys"], r) for r in grouped]
+    found = store.trs(query, now)
+    rows = [_trs_row(r["keys"], r) for r in found if r["keys"] is not None]
+    overall = [r for r in found if r["keys"] is None]
     notes = [
         "the clock starts at arrival at the border (at lodgement when no arrival is recorded) "
         "and stops at release; each stage is measured from the previous stage that happened",
