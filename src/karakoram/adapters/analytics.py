@@ -136,26 +136,32 @@ CUBE = pa.schema(
         ("office", pa.string()),
         ("crossing", pa.string()),
         ("currency", pa.string()),
-        ("value", pa.decimal128(38, 4)),
-        ("net_mass", pa.decimal128(38, 3)),
+        ("value", _VALUE),  # a day's value of one group stays far below 10^14
+        ("net_mass", pa.decimal128(18, 3)),
         ("items", pa.int64()),
         ("declarations", pa.int64()),
     ]
 )
 _CUBE_SQL = (
     "SELECT released_date, direction, partner, section, chapter, office, crossing, currency, "
-    "CAST(sum(value) AS DECIMAL(38, 4)) AS value, "
-    "CAST(sum(net_mass) AS DECIMAL(38, 3)) AS net_mass, count(*) AS items, "
+    "CAST(sum(value) AS DECIMAL(18, 4)) AS value, "
+    "CAST(sum(net_mass) AS DECIMAL(18, 3)) AS net_mass, count(*) AS items, "
     "count(*) FILTER (WHERE seq = 1) AS declarations FROM {source} GROUP BY ALL"
 )
 _CUBE_DIMS = frozenset({"direction", "partner", "section", "chapter", "office", "crossing"})
 _KINDS = {"items": ITEMS, "declarations": DECLARATIONS, "partner": PARTNER, "cube": CUBE}
 _PART = re.compile(r"part-(\d+)\.parquet$")
 
+#: time keys as numbers (formatting text for every row costs more than the sums)
 _TIME_KEYS = {
-    Dimension.YEAR: "strftime({d}, '%Y')",
-    Dimension.QUARTER: "strftime({d}, '%Y') || '-Q' || CAST(quarter({d}) AS VARCHAR)",
-    Dimension.MONTH: "strftime({d}, '%Y-%m')",
+    Dimension.YEAR: "year({d})",
+    Dimension.QUARTER: "year({d}) * 10 + quarter({d})",
+    Dimension.MONTH: "year({d}) * 100 + month({d})",
+}
+_TIME_TEXT = {
+    Dimension.YEAR: lambda k: str(k),
+    Dimension.QUARTER: lambda k: f"{k // 10}-Q{k % 10}",
+    Dimension.MONTH: lambda k: f"{k // 100}-{k % 100:02d}",
 }
 _COLUMNS = {
     Dimension.DIRECTION: "direction",
@@ -209,6 +215,13 @@ def _decimals(values: list[Any], kind: pa.DataType) -> pa.Array:
             [Decimal(v).quantize(quantum, rounding=ROUND_HALF_UP) for v in text.to_pylist()],
             kind,
         )
+
+
+def _engine() -> duckdb.DuckDBPyConnection:
+    """An in-process DuckDB that prints nothing of its own (no progress bars)."""
+    con = duckdb.connect(":memory:")
+    con.execute("SET enable_progress_bar = false")
+    return con
 
 
 def _write_by_month(table: pa.Table, column: str, folder: Path, seq: int) -> None:
@@ -289,7 +302,7 @@ class ParquetAnalyticsStore:
                 self.rebuild_cube()  # a copy made before the daily totals existed
             if table.num_rows:
                 _write_by_month(table, "released_date", self.root / "items", seq)
-                with duckdb.connect(":memory:") as con:
+                with _engine() as con:
                     con.register("new", table)
                     totals = con.sql(_CUBE_SQL.format(source="new")).to_arrow_table()
                 _write_by_month(totals.cast(CUBE), "released_date", self.root / "cube", seq)
@@ -311,7 +324,7 @@ class ParquetAnalyticsStore:
         items = self._files("items")
         if items is None:
             return
-        with duckdb.connect(":memory:") as con:
+        with _engine() as con:
             source = f"read_parquet('{items}', union_by_name = true)"
             totals = con.sql(_CUBE_SQL.format(source=source)).to_arrow_table()
         _write_by_month(totals.cast(CUBE), "released_date", self.root / "cube", 0)
@@ -347,7 +360,7 @@ class ParquetAnalyticsStore:
         added a kind of file that was missing (a view's glob finds new files by itself)."""
         present = tuple(self._files(kind) is not None for kind in _KINDS)
         if self._db is None or present != self._present:
-            db = duckdb.connect(":memory:")
+            db = _engine()
             if self._threads:
                 db.execute(f"SET threads = {int(self._threads)}")
             for (kind, schema), found in zip(_KINDS.items(), present, strict=True):
@@ -450,7 +463,10 @@ class ParquetAnalyticsStore:
             )
         return [
             Aggregate(
-                tuple(str(k) for k in row[1:width]),
+                tuple(
+                    _TIME_TEXT[d](k) if d.is_time else str(k)
+                    for d, k in zip(query.dims, row[1:width], strict=True)
+                ),
                 Decimal(row[width] or 0),
                 Decimal(row[width + 1] or 0),
                 int(row[width + 2]),
