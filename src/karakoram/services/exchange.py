@@ -170,17 +170,15 @@ def messages_for(
             Action.HOLD.value: "discrepancy",
         }.get(event.action)
         if outcome:
-            out.append(
-                (
-                    MessageType.IMPORT_CLEARANCE_RESULT,
-                    {
-                        "outcome": outcome,
-                        "reasons": [event.reason or ""],
-                        "at": at,
-                        "parties": parties,
-                    },
-                )
-            )
+            body: dict[str, Any] = {
+                "outcome": outcome,
+                "reasons": [event.reason or ""],
+                "at": at,
+                "parties": parties,
+            }
+            if outcome == "accepted":  # what was cleared, for the exporting side's mirror report
+                body |= {"declaration": declaration_to_dict(d), "released_at": at}
+            out.append((MessageType.IMPORT_CLEARANCE_RESULT, body))
     return out
 
 
