@@ -14,7 +14,7 @@ from karakoram.adapters.analytics import ParquetAnalyticsStore
 from karakoram.domain.access import Principal, Role
 from karakoram.domain.clearance import Action
 from karakoram.domain.duties import ExchangeRates
-from karakoram.domain.statistics import Compare, Dimension, Scale, parse_period
+from karakoram.domain.statistics import Compare, DateBasis, Dimension, Scale, parse_period
 from karakoram.entrypoints import stats_output as out
 from karakoram.services import officer, policy
 from karakoram.services import statistics as stats
@@ -411,3 +411,19 @@ def test_breakdowns_the_daily_totals_lack_read_the_items(published):
         "850440": Decimal("422500000"),
         "740311": Decimal("920000000"),
     }
+
+
+def test_a_declaration_counts_on_its_release_date_or_if_asked_its_lodgement_date(tmp_path):
+    store = ParquetAnalyticsStore(tmp_path / "copy")
+    lodged_late = item_row(1, date(2023, 1, 2), "100", "CNY", "export", "847130")
+    lodged_late["lodged_date"] = date(2022, 12, 31)  # lodged on New Year's Eve, released after
+    store.apply(Watermarks(1, 0, 0), [lodged_late], [], [])
+    by_release = stats.bulletin(store, USD_AT_6_5, BulletinQuery(parse_period("2023")))
+    assert by_release.total.value == Decimal(100)
+    assert "counted by release date" in by_release.notes[1]
+    assert stats.bulletin(store, USD_AT_6_5, BulletinQuery(parse_period("2022"))).total.items == 0
+    by_lodgement = stats.bulletin(
+        store, USD_AT_6_5, BulletinQuery(parse_period("2022"), basis=DateBasis.LODGEMENT)
+    )
+    assert by_lodgement.total.value == Decimal(100)
+    assert "counted by lodgement date" in by_lodgement.notes[1]

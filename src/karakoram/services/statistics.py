@@ -669,6 +669,8 @@ def bulletin(store: AnalyticsStore, rates: ExchangeRates | None, query: Bulletin
     cmp = comparison(query.period, query.compare, query.dims)
     first = min(query.period.start, cmp.base.start).replace(day=1)
     last = max(query.period.end, cmp.base.end)
+    if query.basis is DateBasis.LODGEMENT and query.conversion is Conversion.RELEASE_DATE:
+        last += timedelta(days=366)  # goods lodged in the period may be released after it
     last = last.replace(day=calendar.monthrange(last.year, last.month)[1])
     known = {query.currency, *(() if rates is None else (rates.base_currency, *rates.rates))}
     factors = conversion_rates(
