@@ -238,6 +238,7 @@ def serve(
     import uvicorn
 
     from karakoram.entrypoints.api.app import create_app
+    from karakoram.entrypoints.api.server import NoDelayH11Protocol
 
     n = node()
     if n.ctx.codes.nomenclature is None:
@@ -257,7 +258,9 @@ def serve(
     bind, at = host or n.settings.host, port or n.settings.port
     try:
         if workers == 1:
-            uvicorn.run(create_app(n), host=bind, port=at, log_level="warning")
+            uvicorn.run(
+                create_app(n), host=bind, port=at, log_level="warning", http=NoDelayH11Protocol
+            )
         else:  # each worker process builds its own node from the same settings
             if state.config is not None:
                 os.environ["KARAKORAM_CONFIG"] = str(state.config.resolve())
@@ -265,6 +268,7 @@ def serve(
                 "karakoram.entrypoints.api.app:app_from_environment",
                 factory=True,
                 workers=workers,
+                http=NoDelayH11Protocol,
                 host=bind,
                 port=at,
                 log_level="warning",
