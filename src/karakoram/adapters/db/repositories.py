@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, delete, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Select, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from karakoram.adapters.db.mapping import item_rows, record_row, to_record
@@ -78,14 +78,7 @@ class SqlDeclarationRepository:
         if not records:
             return
         try:
-            ids = (
-                self._conn.execute(
-                    insert(declarations).returning(declarations.c.id, sort_by_parameter_order=True),
-                    [record_row(r) for r in records],
-                )
-                .scalars()
-                .all()
-            )
+            ids = self._insert_declarations(records)
         except IntegrityError as exc:
             if "lrn" in str(exc.orig).lower():
                 raise DuplicateLrn(str(exc.orig)) from exc
@@ -96,6 +89,24 @@ class SqlDeclarationRepository:
             self._ids[record.mrn] = new_id
             rows.extend(item_rows(new_id, record))
         self._conn.execute(insert(goods_items), rows)
+
+    def _insert_declarations(self, records: Sequence[DeclarationRecord]) -> list[int]:
+        """Insert the declarations and give their ids, in order."""
+        rows = [record_row(r) for r in records]
+        if self._conn.dialect.name == "sqlite":
+            # units of work on SQLite take turns (uow.TurnLock), so the next ids are ours: one
+            # executemany instead of one INSERT ... RETURNING per row, which is what SQLite
+            # gets when the ids must come back in the rows' order
+            first = (self._conn.execute(select(func.max(declarations.c.id))).scalar() or 0) + 1
+            ids = list(range(first, first + len(rows)))
+            self._conn.execute(
+                insert(declarations), [row | {"id": i} for row, i in zip(rows, ids, strict=True)]
+            )
+            return ids
+        returned = self._conn.execute(
+            insert(declarations).returning(declarations.c.id, sort_by_parameter_order=True), rows
+        )
+        return list(returned.scalars().all())
 
     def update(self, record: DeclarationRecord, expected_version: int) -> None:
         row = record_row(record)
