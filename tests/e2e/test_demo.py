@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -27,7 +29,13 @@ OPTIONS = Options(
 
 @pytest.fixture(scope="module")
 def played(tmp_path_factory):
-    run = start_demo(OPTIONS, tmp_path_factory.mktemp("demo"), free_port())
+    # a relative work directory, as `./run.sh` gives it (.karakoram/demo)
+    here = Path.cwd()
+    os.chdir(tmp_path_factory.mktemp("demo"))
+    try:
+        run = start_demo(OPTIONS, Path(".karakoram") / "demo", free_port())
+    finally:
+        os.chdir(here)
     try:
         engine = run_simulation(OPTIONS, run.sides, list(run.links.values()), run.catalogue)
         yield run, engine, engine.consignments

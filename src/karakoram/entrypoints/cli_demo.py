@@ -161,6 +161,7 @@ class DemoRun:
 
 def start_demo(opts: Options, workdir: Path, port: int) -> DemoRun:
     """Set up both nodes afresh in `workdir`, start them, and link them (with `opts.lossy`)."""
+    workdir = workdir.resolve()  # the nodes run in their own directories: no relative paths
     workdir.mkdir(parents=True, exist_ok=True)
     lock = _lock(workdir)
     cn_port, pk_port = _ports(port)
@@ -215,7 +216,7 @@ def simulate(
 ) -> None:
     """Drive more traffic through the two nodes a running `karakoram demo` serves (from the
     state it wrote in WORKDIR); dates must lie after the nodes' clocks."""
-    state_file = workdir / "demo.json"
+    state_file = workdir.resolve() / "demo.json"
     if not state_file.is_file():
         console.print(f"[red]No {state_file}: start `karakoram demo` first (it serves the nodes).")
         raise typer.Exit(2)
