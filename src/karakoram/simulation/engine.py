@@ -335,10 +335,21 @@ class Engine:
             )
             assert held.status_code == 200, held.text
             c.state[f"{which}_held"] = True
-            return []
+            # the importer settles (pays what is owed and the penalty, outside this model)
+            # within a working day or two, and the officer releases the goods
+            rng = random.Random(c.rng_seed + 11)
+            settled = self.calendar.next_open(e.at + timedelta(hours=rng.uniform(20, 44)))
+            return [self._later(settled, "settle", c, e.side)]
         due = c.state.get(f"{which}_due", (None, None))[0]  # type: ignore[index]
         if due and float(due) > 0 and not c.state.get(f"{which}_paid"):
             return []
+        return self._release(c, e, which)
+
+    def _settle(self, c: Consignment, e: Event) -> list[Event]:
+        which = "export" if e.side == c.origin else "import"
+        due = c.state.get(f"{which}_due")
+        if due and float(due[0]) > 0 and not c.state.get(f"{which}_paid"):  # type: ignore[index]
+            return self._pay(c, e)
         return self._release(c, e, which)
 
     @staticmethod
