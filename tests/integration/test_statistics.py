@@ -213,6 +213,33 @@ def test_the_bulletin_equals_the_released_declarations(node, tmp_path):
     assert later.total.declarations == 7
 
 
+def seen_by(seen: list):
+    return lambda done, total: seen.append((done, total))
+
+
+def test_a_refresh_in_small_passes_makes_the_same_copy(node, tmp_path):
+    clock = Clock(datetime(2022, 5, 2, 9, tzinfo=UTC))
+    green_node(node, clock)
+    for n in range(4):
+        clock.now += timedelta(days=3)
+        lodge_declaration(declaration(f"LRN-P{n}"), TRADER_CN, node.ctx)
+    lodge_declaration(import_declaration("LRN-OPEN"), IMPORTER_P, node.ctx)  # stays open
+    rates = stats.active_rates(node.ctx.policy, node.ctx.uow)
+    copies = {}
+    for name, size in (("one", 1_000_000), ("small", 3)):
+        node.analytics.root = tmp_path / name
+        seen: list[tuple[int, int]] = []
+        stats.refresh(node.analytics_source, node.analytics, clock, seen_by(seen), pass_events=size)
+        assert seen[-1][0] == seen[-1][1]  # the last pass reports all done
+        copies[name] = (
+            stats.bulletin(node.analytics, rates, BulletinQuery(parse_period("2022"))).rows,
+            stats.trs(node.analytics, TrsQuery(parse_period("2022")), clock.now).overall,
+            len(seen),
+        )
+    assert copies["one"][:2] == copies["small"][:2]
+    assert copies["one"][2] == 1 and copies["small"][2] > 3
+
+
 def test_time_release_study_counts_open_declarations(node, tmp_path):
     clock = Clock(datetime(2023, 5, 2, 8, tzinfo=UTC))
     node.analytics.root = tmp_path / "copy"

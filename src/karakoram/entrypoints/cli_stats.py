@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.status import Status
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from karakoram.bootstrap import Node
 from karakoram.domain.errors import KarakoramError
@@ -83,8 +83,20 @@ def _split(text: str | None) -> list[str]:
 
 
 def refresh_copy(n: Node) -> stats.RefreshResult:
-    with Status("Refreshing the analytical copy...", console=err):
-        result = stats.refresh(n.analytics_source, n.analytics, lambda: datetime.now(UTC))
+    with Progress(
+        TextColumn("Refreshing the analytical copy"),
+        BarColumn(),
+        TextColumn("{task.completed:,.0f} events"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("refresh", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = stats.refresh(n.analytics_source, n.analytics, lambda: datetime.now(UTC), progress)
     err.print(
         f"[dim]Analytical copy: +{result.items:,} items, {result.declarations:,} declarations "
         f"updated, +{result.partner_items:,} partner items in {result.seconds:.1f} s[/dim]"

@@ -104,10 +104,12 @@ class Changes:
     released: dict[str, list[Any]]
     touched: list[ChangedDeclaration]
     partner: list[PartnerDeclaration]
+    #: clearance events left for the next pass (a refresh goes in bounded passes)
+    remaining: int = 0
 
 
 class AnalyticsSource(Protocol):
-    def changes(self, since: Watermarks) -> Changes: ...
+    def changes(self, since: Watermarks, max_events: int | None = None) -> Changes: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -441,23 +443,39 @@ class AnalyticsStore(Protocol):
 # --- refresh --------------------------------------------------------------------------------
 
 
+#: clearance events one refresh pass takes: memory stays bounded on a first refresh of years
+PASS_EVENTS = 200_000
+
+
 def refresh(
-    source: AnalyticsSource, store: AnalyticsStore, clock: Callable[[], datetime]
+    source: AnalyticsSource,
+    store: AnalyticsStore,
+    clock: Callable[[], datetime],
+    progress: Callable[[int, int], None] | None = None,
+    pass_events: int = PASS_EVENTS,
 ) -> RefreshResult:
-    """Bring the analytical copy up to date with what changed since the last refresh."""
+    """Bring the analytical copy up to date with what changed since the last refresh, in
+    passes of at most `pass_events` events; `progress(done, total)` hears of each pass."""
     started = clock()
+    items = declarations = partner = done = 0
     with store.exclusive():
-        changes = source.changes(store.watermarks())
-        items = _item_columns(changes.released, {d.id: d for d in changes.touched})
-        declarations = _declaration_columns(changes.touched)
-        partner = [row for p in changes.partner for row in _partner_rows(p)]
-        store.apply(changes.upto, items, declarations, partner)
+        first = store.watermarks().events
+        while True:
+            changes = source.changes(store.watermarks(), pass_events)
+            columns = _item_columns(changes.released, {d.id: d for d in changes.touched})
+            rows = _declaration_columns(changes.touched)
+            partner_rows = [row for p in changes.partner for row in _partner_rows(p)]
+            store.apply(changes.upto, columns, rows, partner_rows)
+            items += len(columns["declaration_id"])
+            declarations += len(rows["declaration_id"])
+            partner += len(partner_rows)
+            done = changes.upto.events - first
+            if progress is not None:
+                progress(done, done + changes.remaining)
+            if not changes.remaining:
+                break
     return RefreshResult(
-        len(items["declaration_id"]),
-        len(declarations["declaration_id"]),
-        len(partner),
-        changes.upto,
-        (clock() - started).total_seconds(),
+        items, declarations, partner, changes.upto, (clock() - started).total_seconds()
     )
 
 

@@ -31,19 +31,24 @@ class SqlAnalyticsSource:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def changes(self, since: Watermarks) -> Changes:
+    def changes(self, since: Watermarks, max_events: int | None = None) -> Changes:
+        """What changed after `since`: at most `max_events` clearance events (with every
+        declaration they touch), and every new arrival and partner message."""
         with self._engine.connect() as conn:
             if conn.dialect.name == "postgresql":
                 conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            latest = conn.scalar(select(func.coalesce(func.max(t.declaration_events.c.id), 0)))
+            latest = int(latest or 0)
+            events = latest if max_events is None else min(latest, since.events + max_events)
             upto = Watermarks(
-                conn.scalar(select(func.coalesce(func.max(t.declaration_events.c.id), 0))) or 0,
+                events,
                 conn.scalar(select(func.coalesce(func.max(t.arrivals.c.id), 0))) or 0,
                 conn.scalar(select(func.coalesce(func.max(t.partner_records.c.id), 0))) or 0,
             )
             released = self._released(conn, since.events, upto.events)
             touched = self._touched(conn, since, upto)
             partner = self._partner(conn, since.partner_records, upto.partner_records)
-        return Changes(upto, released, touched, partner)
+        return Changes(upto, released, touched, partner, latest - events)
 
     def _released(self, conn: Connection, lo: int, hi: int) -> dict[str, list[Any]]:
         """Goods items of the declarations released in (lo, hi], by column."""
