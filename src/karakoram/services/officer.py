@@ -305,6 +305,33 @@ def override_channel(
         return changed
 
 
+def available_actions(principal: Principal, record: DeclarationRecord) -> list[Action]:
+    """The officer actions the caller's role and the declaration's state allow, in order."""
+    if principal.role not in OFFICERS:
+        return []
+    allowed = []
+    for action in sorted(OFFICER_ACTIONS, key=_ACTION_ORDER.index):
+        if action is Action.EXIT and record.declaration.type is not DeclarationType.EXPORT:
+            continue
+        try:
+            next_status(Status(record.status), action)
+        except InvalidTransition:
+            continue
+        allowed.append(action)
+    return allowed
+
+
+_ACTION_ORDER = [
+    Action.REQUEST_DOCUMENTS,
+    Action.CHECK_DOCUMENTS,
+    Action.INSPECT,
+    Action.RELEASE,
+    Action.HOLD,
+    Action.SEIZE,
+    Action.EXIT,
+]
+
+
 def queue(
     principal: Principal,
     ctx: NodeContext,

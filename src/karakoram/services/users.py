@@ -140,3 +140,18 @@ class Authenticator:
         if user is None or not user.active or not self._hasher.verify(user.key_hash, parts[2]):
             raise AuthenticationFailed("Unknown or revoked API key.")
         return Principal(user.id, user.name, Role(user.role), user.party)
+
+
+def key_id_of(api_key: str) -> str:
+    """The public part of a well-formed key (what a web session remembers instead of the key)."""
+    return api_key.split("_", 2)[1]
+
+
+def session_principal(key_id: str, ctx: NodeContext) -> Principal | None:
+    """Who a web session signed in with `key_id` is; None once that key was replaced or the
+    account deactivated, so a new key or a revocation ends the session too."""
+    with ctx.uow() as uow:
+        user = uow.users.by_key_id(key_id)
+    if user is None or not user.active:
+        return None
+    return Principal(user.id, user.name, Role(user.role), user.party)

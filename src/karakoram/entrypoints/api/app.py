@@ -18,6 +18,7 @@ from karakoram.entrypoints.api.routes import (
 from karakoram.entrypoints.api.routes.admin import router as admin_router
 from karakoram.entrypoints.api.routes.arrivals import router as arrivals_router
 from karakoram.entrypoints.api.schemas import DeclarationIn
+from karakoram.entrypoints.web import install_web
 
 
 def create_app(node: Node) -> FastAPI:
@@ -39,6 +40,7 @@ def create_app(node: Node) -> FastAPI:
     app.include_router(stats.router)
     app.include_router(arrivals_router)
     app.include_router(admin_router)
+    install_web(app, node)
 
     @app.get("/health", tags=["system"])
     def health() -> dict[str, str]:

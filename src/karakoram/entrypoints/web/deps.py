@@ -1,0 +1,56 @@
+"""Dependencies of the web pages: the session, the signed-in user, the CSRF check."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Form, Request
+
+from karakoram.domain.access import Principal
+from karakoram.entrypoints.api.deps import NodeDep
+from karakoram.entrypoints.web.render import Pages
+from karakoram.entrypoints.web.session import WebSession
+from karakoram.services.users import session_principal
+
+
+class SignInRequired(Exception):
+    """No valid session: the page answers with a redirect to the sign-in form."""
+
+
+class CsrfRefused(Exception):
+    """A form came without this session's CSRF token: refused with 403."""
+
+
+async def get_pages(request: Request) -> Pages:
+    pages = request.app.state.web_pages
+    assert isinstance(pages, Pages)
+    return pages
+
+
+PagesDep = Annotated[Pages, Depends(get_pages)]
+
+
+async def get_session(request: Request, pages: PagesDep) -> WebSession:
+    return pages.codec.load(request)
+
+
+SessionDep = Annotated[WebSession, Depends(get_session)]
+
+
+def get_viewer(node: NodeDep, session: SessionDep) -> Principal:
+    principal = session_principal(session.key_id, node.ctx) if session.key_id else None
+    if principal is None:
+        raise SignInRequired
+    return principal
+
+
+ViewerDep = Annotated[Principal, Depends(get_viewer)]
+
+
+async def check_csrf(session: SessionDep, csrf: Annotated[str, Form()] = "") -> None:
+    """Every POST form carries the session's token; anything else is refused."""
+    if not session.csrf_ok(csrf):
+        raise CsrfRefused
+
+
+CsrfDep = Depends(check_csrf)

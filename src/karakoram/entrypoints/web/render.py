@@ -1,0 +1,100 @@
+"""Jinja2 pages in the reader's language: gettext, dates, numbers and money by locale."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from babel.dates import format_datetime, format_timedelta
+from babel.numbers import format_currency, format_decimal
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from karakoram.domain.access import Principal
+from karakoram.entrypoints.web.i18n import LABELS, LANGUAGES, language, translations
+from karakoram.entrypoints.web.session import SessionCodec, WebSession
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    # placeholders; every render passes the reader's own gettext in its context
+    env.install_null_translations()  # type: ignore[attr-defined]
+    return env
+
+
+class Formatter:
+    """Locale-aware formatting for one page."""
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale
+
+    def when(self, value: datetime | None) -> str:
+        return "" if value is None else format_datetime(value, "medium", locale=self.locale)
+
+    def age(self, value: timedelta) -> str:
+        return format_timedelta(value, threshold=1.5, locale=self.locale)
+
+    def number(self, value: Any) -> str:
+        try:
+            return format_decimal(Decimal(str(value)), locale=self.locale)
+        except (InvalidOperation, ValueError):
+            return str(value)
+
+    def money(self, value: Any, currency: str | None) -> str:
+        if not currency:
+            return self.number(value)
+        try:
+            return format_currency(Decimal(str(value)), currency, locale=self.locale)
+        except (InvalidOperation, ValueError):
+            return f"{value} {currency}"
+
+
+class Pages:
+    """Renders templates and keeps the session cookie current on every page."""
+
+    def __init__(self, codec: SessionCodec) -> None:
+        self.codec = codec
+        self.env = environment()
+
+    def render(
+        self,
+        request: Request,
+        session: WebSession,
+        template: str,
+        viewer: Principal | None = None,
+        status_code: int = 200,
+        **context: Any,
+    ) -> HTMLResponse:
+        lang = language(session.language)
+        catalogue = translations(lang.code)
+
+        def label(value: str | None) -> str:
+            return "" if value is None else catalogue.gettext(LABELS.get(value, value))
+
+        html = self.env.get_template(template).render(
+            gettext=catalogue.gettext,
+            ngettext=catalogue.ngettext,
+            label=label,
+            fmt=Formatter(lang.code),
+            lang=lang,
+            languages=LANGUAGES,
+            url_for=request.url_for,
+            viewer=viewer,
+            csrf=session.csrf,
+            path=request.url.path,
+            **context,
+        )
+        response = HTMLResponse(html, status_code=status_code)
+        self.codec.save(response, request, session)
+        return response

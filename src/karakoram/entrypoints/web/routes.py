@@ -1,0 +1,192 @@
+"""The pages. Each route reads a form or a path, calls a service and renders; nothing more."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from karakoram.domain.access import Principal
+from karakoram.domain.errors import AuthenticationFailed, KarakoramError
+from karakoram.entrypoints.api.deps import NodeDep
+from karakoram.entrypoints.api.errors import status_of
+from karakoram.entrypoints.web.deps import CsrfDep, PagesDep, SessionDep, ViewerDep
+from karakoram.entrypoints.web.forms import ActionForm, action_form
+from karakoram.entrypoints.web.i18n import LANGUAGES
+from karakoram.entrypoints.web.session import WebSession
+from karakoram.services import officer, queries
+from karakoram.services.users import key_id_of
+
+router = APIRouter(prefix="/ui", include_in_schema=False, default_response_class=HTMLResponse)
+
+
+def _see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+@router.get("")
+def home(request: Request, pages: PagesDep, session: SessionDep, viewer: ViewerDep) -> Response:
+    return pages.render(request, session, "home.html", viewer)
+
+
+@router.get("/sign-in")
+def sign_in_form(request: Request, pages: PagesDep, session: SessionDep) -> Response:
+    return pages.render(request, session, "sign_in.html")
+
+
+@router.post("/sign-in", dependencies=[CsrfDep])
+async def sign_in(
+    request: Request,
+    node: NodeDep,
+    pages: PagesDep,
+    session: SessionDep,
+    api_key: Annotated[str, Form()] = "",
+) -> Response:
+    key = api_key.strip()
+    try:
+        # argon2 and a query: off the event loop
+        await run_in_threadpool(node.authenticator.authenticate, key)
+    except AuthenticationFailed:
+        return pages.render(request, session, "sign_in.html", status_code=401, failed=True)
+    # a new session (and CSRF token) at sign-in, so a token planted before it is worthless
+    signed = WebSession(key_id=key_id_of(key), language=session.language)
+    response = _see_other(str(request.url_for("home")))
+    pages.codec.save(response, request, signed)
+    return response
+
+
+@router.post("/sign-out", dependencies=[CsrfDep])
+def sign_out(request: Request, pages: PagesDep) -> Response:
+    response = _see_other(str(request.url_for("sign_in_form")))
+    pages.codec.clear(response)
+    return response
+
+
+@router.post("/language", dependencies=[CsrfDep])
+def choose_language(
+    request: Request,
+    pages: PagesDep,
+    session: SessionDep,
+    language: Annotated[str, Form()] = "",
+    back: Annotated[str, Form()] = "/ui",
+) -> Response:
+    if language in LANGUAGES:
+        session.language = language
+    # only back to a page of this UI, never to another site
+    target = back if back.startswith("/ui") and not back.startswith("//") else "/ui"
+    response = _see_other(target)
+    pages.codec.save(response, request, session)
+    return response
+
+
+@router.get("/queue")
+def queue(
+    request: Request,
+    node: NodeDep,
+    pages: PagesDep,
+    session: SessionDep,
+    viewer: ViewerDep,
+    channel: str | None = None,
+    office: str | None = None,
+    min_age_minutes: int = 0,
+) -> Response:
+    min_age = max(min_age_minutes, 0)
+    filters = {"channel": channel or "", "office": office or "", "min_age": min_age}
+    try:
+        entries = officer.queue(viewer, node.ctx, channel or None, office or None, min_age)
+    except KarakoramError as exc:
+        return _error(request, pages, session, viewer, exc)
+    return pages.render(
+        request,
+        session,
+        "queue.html",
+        viewer,
+        entries=entries,
+        now=node.ctx.clock(),
+        filters=filters,
+        offices=node.settings.offices,
+    )
+
+
+@router.get("/declarations/{mrn}")
+def declaration(
+    mrn: str,
+    request: Request,
+    node: NodeDep,
+    pages: PagesDep,
+    session: SessionDep,
+    viewer: ViewerDep,
+) -> Response:
+    return _declaration_page(mrn, request, node, pages, session, viewer)
+
+
+@router.post("/declarations/{mrn}/actions", dependencies=[CsrfDep])
+def act(
+    mrn: str,
+    request: Request,
+    node: NodeDep,
+    pages: PagesDep,
+    session: SessionDep,
+    viewer: ViewerDep,
+    form: Annotated[ActionForm, Depends(action_form)],
+) -> Response:
+    try:
+        officer.act(
+            mrn,
+            form.chosen(),
+            viewer,
+            node.ctx,
+            form.reason,
+            form.findings(),
+            form.version,
+        )
+    except KarakoramError as exc:
+        return _declaration_page(mrn, request, node, pages, session, viewer, exc, form)
+    return _see_other(str(request.url_for("declaration", mrn=mrn)))
+
+
+def _declaration_page(
+    mrn: str,
+    request: Request,
+    node: NodeDep,
+    pages: PagesDep,
+    session: SessionDep,
+    viewer: Principal,
+    failure: KarakoramError | None = None,
+    form: ActionForm | None = None,
+) -> Response:
+    try:
+        record, timeline = queries.get_declaration(mrn, viewer, node.ctx)
+        view = queries.clearance_view(mrn, viewer, node.ctx)
+    except KarakoramError as exc:
+        return _error(request, pages, session, viewer, exc)
+    return pages.render(
+        request,
+        session,
+        "declaration.html",
+        viewer,
+        status_code=status_of(failure) if failure else 200,
+        record=record,
+        d=record.declaration,
+        timeline=timeline,
+        view=view,
+        actions=officer.available_actions(viewer, record),
+        needs_reason=officer.NEEDS_REASON,
+        controls=officer.CONTROLS,
+        failure=failure,
+        form=form,
+    )
+
+
+def _error(
+    request: Request,
+    pages: PagesDep,
+    session: SessionDep,
+    viewer: Principal,
+    exc: KarakoramError,
+) -> Response:
+    return pages.render(
+        request, session, "error.html", viewer, status_code=status_of(exc), failure=exc
+    )
