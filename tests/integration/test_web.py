@@ -161,3 +161,17 @@ def test_the_language_switch_only_returns_to_pages_of_the_ui(client, keys):
 def test_the_styles_are_served_by_the_node(client):
     css = client.get("/ui/static/karakoram.css")
     assert css.status_code == 200 and "text/css" in css.headers["content-type"]
+
+
+def test_the_language_is_kept_in_the_session_and_urdu_is_right_to_left(client, keys, red):
+    token = csrf_of(sign_in(client, keys.officer))
+    urdu = client.post("/ui/language", data={"csrf": token, "language": "ur", "back": "/ui/queue"})
+    assert urdu.url.path == "/ui/queue"
+    assert 'dir="rtl"' in urdu.text and 'lang="ur"' in urdu.text
+    assert "اعلانات" in urdu.text
+    chinese = client.post(
+        "/ui/language", data={"csrf": token, "language": "zh_Hans", "back": "/ui/queue"}
+    )
+    assert 'lang="zh-Hans"' in chinese.text and 'dir="ltr"' in chinese.text
+    assert "等待" in chinese.text
+    assert "风险判定" in client.get(f"/ui/declarations/{red}").text  # kept for the next page
