@@ -157,6 +157,11 @@ def test_serve_answers_over_http(workdir, workers):
             f"http://127.0.0.1:{port}/declarations", headers={"Authorization": f"Bearer {key}"}
         )
         assert listed.status_code == 200 and listed.json()["items"] == []
+        # the installed package finds its templates, catalogues and styles
+        page = httpx.get(f"http://127.0.0.1:{port}/ui/sign-in")
+        assert page.status_code == 200 and '<meta charset="utf-8">' in page.text
+        css = httpx.get(f"http://127.0.0.1:{port}/ui/static/karakoram.css")
+        assert css.status_code == 200
     finally:
         server.terminate()
         server.wait(timeout=10)

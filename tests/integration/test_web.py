@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from fastapi.testclient import TestClient
 
+from karakoram.entrypoints.api.app import create_app
 from karakoram.entrypoints.web.session import COOKIE
+from karakoram.services.users import issue_key
 from tests.builders import declaration
 from tests.integration.test_clearance import EXAMPLES, RATES, RULES, goods, load, lodge
 
@@ -175,3 +178,23 @@ def test_the_language_is_kept_in_the_session_and_urdu_is_right_to_left(client, k
     assert 'lang="zh-Hans"' in chinese.text and 'dir="ltr"' in chinese.text
     assert "等待" in chinese.text
     assert "风险判定" in client.get(f"/ui/declarations/{red}").text  # kept for the next page
+
+
+def test_a_new_key_for_the_account_ends_its_sessions(client, keys, node):
+    sign_in(client, keys.officer)
+    assert client.get("/ui", follow_redirects=False).status_code == 200
+    issue_key("officer", node.ctx, node.hasher)
+    assert client.get("/ui", follow_redirects=False).status_code == 303
+
+
+def test_the_cookie_is_secure_over_https(node, keys):
+    with TestClient(create_app(node), base_url="https://testserver") as secure:
+        sign_in(secure, keys.officer)
+        cookie = next(c for c in secure.cookies.jar if c.name == COOKIE)
+        assert cookie.secure
+
+
+def test_an_unknown_declaration_is_a_page_not_a_stack_trace(client, keys):
+    sign_in(client, keys.officer)
+    page = client.get("/ui/declarations/26CNNOSUCHTHING")
+    assert page.status_code == 404 and "text/html" in page.headers["content-type"]

@@ -373,7 +373,11 @@ def _write_state(workdir: Path, sides: dict[str, Side], seed: int) -> None:
 def _print_access(sides: dict[str, Side], workdir: Path, seconds: float) -> None:
     console.rule("[bold]Explore the nodes")
     for s in sides.values():
-        console.print(f"{s.administration:7} API {s.url}   docs {s.url}/docs", highlight=False)
+        console.print(
+            f"{s.administration:7} API {s.url}   docs {s.url}/docs   web UI {s.url}/ui "
+            "(sign in with a key below)",
+            highlight=False,
+        )
         for user in ("admin", "officer", "analyst"):
             console.print(
                 f"  export KEY_{s.country}_{user.upper()}={s.keys[user]}",
