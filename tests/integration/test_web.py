@@ -93,6 +93,8 @@ def test_the_declaration_page_shows_the_rule_that_fired_and_the_allowed_actions(
     page = client.get(f"/ui/declarations/{red}")
     assert page.status_code == 200
     assert "RED-COPPER" in page.text and "Copper cathodes" in page.text
+    assert "hs_code = 740311" in page.text  # the value that made the rule fire
+    assert "<p>export · " in page.text  # stored codes are shown as words
     assert 'value="inspect"' in page.text and 'value="hold"' in page.text
     assert 'value="release"' in page.text
     assert 'value="seize"' not in page.text  # not before an inspection

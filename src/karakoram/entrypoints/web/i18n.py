@@ -68,6 +68,8 @@ LABELS = {
     "blue": N_("blue"),
     "yellow": N_("yellow"),
     "red": N_("red"),
+    "IM": N_("import"),
+    "EX": N_("export"),
     "import": N_("import"),
     "export": N_("export"),
     "lodge": N_("lodge"),
