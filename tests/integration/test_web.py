@@ -85,6 +85,9 @@ def test_the_queue_lists_a_red_declaration_for_an_officer(client, keys, red):
     sign_in(client, keys.officer)
     page = client.get("/ui/queue")
     assert page.status_code == 200 and red in page.text
+    # links go to the pages, not to the API routes of the same name
+    assert 'href="http://testserver/ui/queue"' in page.text
+    assert f'href="http://testserver/ui/declarations/{red}"' in page.text
     assert red not in client.get("/ui/queue?channel=green").text
 
 

@@ -24,7 +24,7 @@ def install_web(app: FastAPI, node: Node) -> None:
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="ui-static")
 
     async def sign_in_first(request: Request, exc: Exception) -> Response:
-        return RedirectResponse(str(request.url_for("sign_in_form")), status_code=303)
+        return RedirectResponse(str(request.url_for("ui-sign-in-form")), status_code=303)
 
     async def csrf_refused(request: Request, exc: Exception) -> Response:
         return PlainTextResponse(

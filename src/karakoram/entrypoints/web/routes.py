@@ -26,17 +26,17 @@ def _see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
-@router.get("")
+@router.get("", name="ui-home")
 def home(request: Request, pages: PagesDep, session: SessionDep, viewer: ViewerDep) -> Response:
     return pages.render(request, session, "home.html", viewer)
 
 
-@router.get("/sign-in")
+@router.get("/sign-in", name="ui-sign-in-form")
 def sign_in_form(request: Request, pages: PagesDep, session: SessionDep) -> Response:
     return pages.render(request, session, "sign_in.html")
 
 
-@router.post("/sign-in", dependencies=[CsrfDep])
+@router.post("/sign-in", dependencies=[CsrfDep], name="ui-sign-in")
 async def sign_in(
     request: Request,
     node: NodeDep,
@@ -52,19 +52,19 @@ async def sign_in(
         return pages.render(request, session, "sign_in.html", status_code=401, failed=True)
     # a new session (and CSRF token) at sign-in, so a token planted before it is worthless
     signed = WebSession(key_id=key_id_of(key), language=session.language)
-    response = _see_other(str(request.url_for("home")))
+    response = _see_other(str(request.url_for("ui-home")))
     pages.codec.save(response, request, signed)
     return response
 
 
-@router.post("/sign-out", dependencies=[CsrfDep])
+@router.post("/sign-out", dependencies=[CsrfDep], name="ui-sign-out")
 def sign_out(request: Request, pages: PagesDep) -> Response:
-    response = _see_other(str(request.url_for("sign_in_form")))
+    response = _see_other(str(request.url_for("ui-sign-in-form")))
     pages.codec.clear(response)
     return response
 
 
-@router.post("/language", dependencies=[CsrfDep])
+@router.post("/language", dependencies=[CsrfDep], name="ui-choose-language")
 def choose_language(
     request: Request,
     pages: PagesDep,
@@ -81,7 +81,7 @@ def choose_language(
     return response
 
 
-@router.get("/queue")
+@router.get("/queue", name="ui-queue")
 def queue(
     request: Request,
     node: NodeDep,
@@ -110,7 +110,7 @@ def queue(
     )
 
 
-@router.get("/declarations/{mrn}")
+@router.get("/declarations/{mrn}", name="ui-declaration")
 def declaration(
     mrn: str,
     request: Request,
@@ -122,7 +122,7 @@ def declaration(
     return _declaration_page(mrn, request, node, pages, session, viewer)
 
 
-@router.post("/declarations/{mrn}/actions", dependencies=[CsrfDep])
+@router.post("/declarations/{mrn}/actions", dependencies=[CsrfDep], name="ui-act")
 def act(
     mrn: str,
     request: Request,
@@ -144,7 +144,7 @@ def act(
         )
     except KarakoramError as exc:
         return _declaration_page(mrn, request, node, pages, session, viewer, exc, form)
-    return _see_other(str(request.url_for("declaration", mrn=mrn)))
+    return _see_other(str(request.url_for("ui-declaration", mrn=mrn)))
 
 
 def _declaration_page(
