@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from karakoram.bootstrap import Node
 from karakoram.entrypoints.web.deps import CsrfRefused, SignInRequired
-from karakoram.entrypoints.web.render import Pages
+from karakoram.entrypoints.web.render import Pages, page_path
 from karakoram.entrypoints.web.routes import router
 from karakoram.entrypoints.web.session import SessionCodec
 
@@ -24,7 +24,7 @@ def install_web(app: FastAPI, node: Node) -> None:
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="ui-static")
 
     async def sign_in_first(request: Request, exc: Exception) -> Response:
-        return RedirectResponse(str(request.url_for("ui-sign-in-form")), status_code=303)
+        return RedirectResponse(page_path(request, "ui-sign-in-form"), status_code=303)
 
     async def csrf_refused(request: Request, exc: Exception) -> Response:
         return PlainTextResponse(

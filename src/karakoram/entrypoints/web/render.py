@@ -33,6 +33,12 @@ def environment() -> Environment:
     return env
 
 
+def page_path(request: Request, name: str, **params: Any) -> str:
+    """A route's path (with any root path), without scheme and host: links and redirects stay
+    right behind a proxy that terminates TLS."""
+    return request.url_for(name, **params).path
+
+
 class Formatter:
     """Locale-aware formatting for one page."""
 
@@ -89,7 +95,7 @@ class Pages:
             fmt=Formatter(lang.code),
             lang=lang,
             languages=LANGUAGES,
-            url_for=request.url_for,
+            url_for=lambda name, **params: page_path(request, name, **params),
             viewer=viewer,
             csrf=session.csrf,
             path=request.url.path,

@@ -15,6 +15,7 @@ from karakoram.entrypoints.api.errors import status_of
 from karakoram.entrypoints.web.deps import CsrfDep, PagesDep, SessionDep, ViewerDep
 from karakoram.entrypoints.web.forms import ActionForm, action_form
 from karakoram.entrypoints.web.i18n import LANGUAGES
+from karakoram.entrypoints.web.render import page_path
 from karakoram.entrypoints.web.session import WebSession
 from karakoram.services import officer, queries
 from karakoram.services.users import key_id_of
@@ -52,14 +53,14 @@ async def sign_in(
         return pages.render(request, session, "sign_in.html", status_code=401, failed=True)
     # a new session (and CSRF token) at sign-in, so a token planted before it is worthless
     signed = WebSession(key_id=key_id_of(key), language=session.language)
-    response = _see_other(str(request.url_for("ui-home")))
+    response = _see_other(page_path(request, "ui-home"))
     pages.codec.save(response, request, signed)
     return response
 
 
 @router.post("/sign-out", dependencies=[CsrfDep], name="ui-sign-out")
 def sign_out(request: Request, pages: PagesDep) -> Response:
-    response = _see_other(str(request.url_for("ui-sign-in-form")))
+    response = _see_other(page_path(request, "ui-sign-in-form"))
     pages.codec.clear(response)
     return response
 
@@ -144,7 +145,7 @@ def act(
         )
     except KarakoramError as exc:
         return _declaration_page(mrn, request, node, pages, session, viewer, exc, form)
-    return _see_other(str(request.url_for("ui-declaration", mrn=mrn)))
+    return _see_other(page_path(request, "ui-declaration", mrn=mrn))
 
 
 def _declaration_page(
