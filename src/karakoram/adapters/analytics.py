@@ -7,6 +7,8 @@ Layout under the node's analytics directory:
 - `declarations/month=YYYY-MM/data.parquet` -- one row per declaration with its TRS stage
   durations, by the month of lodgement; a refresh rewrites only the months it touched;
 - `partner/part-NNNNNN.parquet` -- the partner's declarations of shared consignments;
+- `cube/month=YYYY-MM/part-NNNNNN.parquet` -- daily totals of the released items by the
+  dimensions most bulletins use, appended with the items they sum;
 - `state.json` -- how far the copy goes (the last source ids) and the last file number.
 
 A refresh writes its files first and `state.json` last (atomically); files numbered beyond the
@@ -34,7 +36,14 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from karakoram.domain.errors import FieldError, ValidationFailed
-from karakoram.domain.statistics import MEASURED, Conversion, DateBasis, Dimension, Period
+from karakoram.domain.statistics import (
+    MEASURED,
+    Conversion,
+    DateBasis,
+    Dimension,
+    Period,
+    time_key_of_number,
+)
 from karakoram.services.statistics import (
     Aggregate,
     BulletinQuery,
@@ -152,16 +161,12 @@ _CUBE_DIMS = frozenset({"direction", "partner", "section", "chapter", "office", 
 _KINDS = {"items": ITEMS, "declarations": DECLARATIONS, "partner": PARTNER, "cube": CUBE}
 _PART = re.compile(r"part-(\d+)\.parquet$")
 
-#: time keys as numbers (formatting text for every row costs more than the sums)
+#: time keys as numbers (formatting text for every row costs more than the sums); turned
+#: into text once per group by `time_key_of_number`
 _TIME_KEYS = {
     Dimension.YEAR: "year({d})",
     Dimension.QUARTER: "year({d}) * 10 + quarter({d})",
     Dimension.MONTH: "year({d}) * 100 + month({d})",
-}
-_TIME_TEXT = {
-    Dimension.YEAR: lambda k: str(k),
-    Dimension.QUARTER: lambda k: f"{k // 10}-Q{k % 10}",
-    Dimension.MONTH: lambda k: f"{k // 100}-{k % 100:02d}",
 }
 _COLUMNS = {
     Dimension.DIRECTION: "direction",
@@ -464,7 +469,7 @@ class ParquetAnalyticsStore:
         return [
             Aggregate(
                 tuple(
-                    _TIME_TEXT[d](k) if d.is_time else str(k)
+                    time_key_of_number(d, k) if d.is_time else str(k)
                     for d, k in zip(query.dims, row[1:width], strict=True)
                 ),
                 Decimal(row[width] or 0),

@@ -171,6 +171,9 @@ class Period:
     def __str__(self) -> str:
         return f"{self.start.isoformat()} to {self.end.isoformat()}"
 
+    def as_dict(self) -> dict[str, str]:
+        return {"from": self.start.isoformat(), "to": self.end.isoformat()}
+
     @property
     def whole_months(self) -> int | None:
         """How many calendar months the period spans, when it is made of whole months."""
@@ -231,6 +234,16 @@ def time_key(dim: Dimension, d: date) -> str:
     if dim is Dimension.QUARTER:
         return f"{d.year}-Q{(d.month - 1) // 3 + 1}"
     return f"{d.year}-{d.month:02d}"
+
+
+def time_key_of_number(dim: Dimension, number: int) -> str:
+    """The key of a period the analytics engine gives as a number: year, year*10 + quarter,
+    or year*100 + month."""
+    if dim is Dimension.YEAR:
+        return time_key(dim, date(number, 1, 1))
+    if dim is Dimension.QUARTER:
+        return time_key(dim, date(number // 10, (number % 10 - 1) * 3 + 1, 1))
+    return time_key(dim, date(number // 100, number % 100, 1))
 
 
 def shift_time_key(dim: Dimension, key: str, months: int) -> str:
@@ -363,6 +376,14 @@ def timeline(times: Mapping[Stage, datetime], status: str) -> Timeline:
         open=release is None and not ended,
         ended_unreleased=release is None and ended,
     )
+
+
+def parse_filter(text: str) -> tuple[str, str]:
+    """'direction=import' as ('direction', 'import'); ValueError names what to write."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip() or not value.strip():
+        raise ValueError(f"write NAME=VALUE, e.g. direction=import, not {text!r}")
+    return name.strip(), value.strip()
 
 
 def parse_period(text: str) -> Period:

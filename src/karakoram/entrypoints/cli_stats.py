@@ -23,6 +23,7 @@ from karakoram.domain.statistics import (
     Period,
     Scale,
     currency_code,
+    parse_filter,
     parse_period,
 )
 from karakoram.entrypoints import stats_output as out
@@ -68,14 +69,11 @@ def _period(text: str) -> Period:
 
 
 def _filters(items: list[str] | None) -> dict[str, str]:
-    filters = {}
-    for item in items or []:
-        name, sep, value = item.partition("=")
-        if not sep or not value:
-            err.print(f"[red]--filter {item!r}: write NAME=VALUE, e.g. direction=import.[/red]")
-            raise typer.Exit(2)
-        filters[name.strip()] = value.strip()
-    return filters
+    try:
+        return dict(parse_filter(item) for item in items or [])
+    except ValueError as exc:
+        err.print(f"[red]--filter: {exc}.[/red]")
+        raise typer.Exit(2) from exc
 
 
 def _split(text: str | None) -> list[str]:

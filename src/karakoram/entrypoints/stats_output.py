@@ -286,10 +286,6 @@ def to_png(report: Report) -> bytes:
 
 
 def _label(keys: dict[str, str], names: Sequence[str]) -> str:
-    return " · ".join(keys[n] for n in names) or "Total"
-
-
-def _key_label(keys: dict[str, str], names: Sequence[str]) -> str:
     return " · ".join(_key(n, keys[n]) for n in names) or "Total"
 
 
@@ -315,7 +311,7 @@ def _bulletin_chart(ax: Any, b: Bulletin) -> None:
         ax.tick_params(axis="x", rotation=45)
     else:
         rows = sorted(b.rows, key=lambda r: r.value, reverse=True)[:15][::-1] or [b.total]
-        labels = [_key_label(r.keys, names) for r in rows]
+        labels = [_label(r.keys, names) for r in rows]
         ax.barh(labels, [float((r.base_value or 0) / divisor) for r in rows], height=0.8,
                 color="#c8c8c8", label=f"base period ({b.comparison.base})")  # fmt: skip
         ax.barh(labels, [float(r.value / divisor) for r in rows], height=0.45,

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from karakoram.domain.duties import ExchangeRates
 from karakoram.domain.errors import FieldError, ValidationFailed
+from karakoram.domain.mirror import Tolerances
 from karakoram.domain.statistics import (
     MEASURED,
     Compare,
@@ -36,6 +37,9 @@ from karakoram.domain.statistics import (
 )
 from karakoram.services.policy import PolicyCache
 from karakoram.services.unit_of_work import UnitOfWorkFactory
+
+#: the same tolerances the importing side's mirror check in risk assessment uses
+MIRROR_TOLERANCES = Tolerances()
 
 
 def cents(amount: Decimal) -> Decimal:
@@ -195,11 +199,8 @@ class Bulletin:
     def as_dict(self) -> dict[str, Any]:
         q = self.query
         return {
-            "period": {"from": q.period.start.isoformat(), "to": q.period.end.isoformat()},
-            "base_period": {
-                "from": self.comparison.base.start.isoformat(),
-                "to": self.comparison.base.end.isoformat(),
-            },
+            "period": q.period.as_dict(),
+            "base_period": self.comparison.base.as_dict(),
             "by": [d.value for d in q.dims],
             "filters": dict(q.filters),
             "currency": q.currency,
@@ -290,10 +291,7 @@ class TrsReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "period": {
-                "from": self.query.period.start.isoformat(),
-                "to": self.query.period.end.isoformat(),
-            },
+            "period": self.query.period.as_dict(),
             "by": list(self.query.by),
             "filters": dict(self.query.filters),
             "notes": self.notes,
@@ -306,7 +304,7 @@ class TrsReport:
 class MirrorQuery:
     period: Period  # by our release date
     currency: str = "CNY"
-    threshold: Decimal = Decimal("0.10")  # share of the partner's value
+    threshold: Decimal = MIRROR_TOLERANCES.value  # share of the partner's value
     limit: int = 20
 
 
@@ -361,7 +359,7 @@ class MirrorConsignment:
         if share is not None and abs(share) > threshold * 100:
             out.append(f"value {share:+.1f}%")
         mass = growth(self.our_mass, self.their_mass)
-        if mass is not None and abs(mass) > Decimal(5):
+        if mass is not None and abs(mass) > MIRROR_TOLERANCES.mass * 100:
             out.append(f"gross mass {mass:+.1f}%")
         if self.our_hs6 != self.their_hs6:
             out.append(f"HS6 {self.our_hs6} against {self.their_hs6}")
@@ -397,10 +395,7 @@ class MirrorReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "period": {
-                "from": self.query.period.start.isoformat(),
-                "to": self.query.period.end.isoformat(),
-            },
+            "period": self.query.period.as_dict(),
             "currency": self.query.currency,
             "threshold_percent": str(self.query.threshold * 100),
             "matched_consignments": self.matched,
@@ -823,7 +818,8 @@ def mirror(store: AnalyticsStore, rates: ExchangeRates | None, query: MirrorQuer
     notes = [
         f"values converted into {query.currency} at each side's release-date rate",
         f"consignments flagged when the value differs by more than {query.threshold:.0%} of "
-        "the partner's, the gross mass by more than 5%, or the HS6 codes differ",
+        f"the partner's, the gross mass by more than {MIRROR_TOLERANCES.mass:.0%}, or the HS6 "
+        "codes differ",
         "only consignments released on this side and declared by the partner are compared",
     ]
     return MirrorReport(

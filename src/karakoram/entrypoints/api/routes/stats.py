@@ -26,6 +26,7 @@ from karakoram.domain.statistics import (
     Period,
     Scale,
     currency_code,
+    parse_filter,
     parse_period,
 )
 from karakoram.entrypoints import stats_output as out
@@ -55,20 +56,21 @@ def _period(text: str) -> Period:
 def _filters(items: list[str]) -> dict[str, str]:
     filters, errors = {}, []
     for n, item in enumerate(items):
-        name, sep, value = item.partition("=")
-        if not sep or not value:
-            errors.append(
-                FieldError("invalid_filter", f"/filter/{n}", f"Write NAME=VALUE, not {item!r}.")
-            )
-        filters[name.strip()] = value.strip()
+        try:
+            name, value = parse_filter(item)
+        except ValueError as exc:
+            errors.append(FieldError("invalid_filter", f"/filter/{n}", f"{exc}."))
+            continue
+        filters[name] = value
     if errors:
         raise ValidationFailed(errors)
     return filters
 
 
-def _choice(kind: Callable[[str], T], text: str | None, pointer: str) -> T | None:
+def _choice(kind: Callable[[str], T], text: str | None, pointer: str, default: T) -> T:
+    """`text` as a `kind`, `default` when absent; a bad value is a field error."""
     if text is None:
-        return None
+        return default
     try:
         return kind(text)
     except ValueError as exc:
@@ -120,7 +122,7 @@ async def bulletin(
     """Trade of a period by any breakdown, in any currency of the rate table, with growth."""
     _reader(principal)
     dims = tuple(
-        _choice(Dimension, d.strip(), "/by") or Dimension.MONTH for d in by.split(",") if d.strip()
+        _choice(Dimension, d.strip(), "/by", Dimension.MONTH) for d in by.split(",") if d.strip()
     )
     settings = node.settings
     query = stats.BulletinQuery(
@@ -128,10 +130,10 @@ async def bulletin(
         dims,
         _filters(filter),
         currency_code(currency or settings.currency),
-        _choice(Compare, compare, "/compare") or Compare.YEAR_ON_YEAR,
-        _choice(DateBasis, basis, "/basis") or DateBasis(settings.stats_date_basis),
-        _choice(Conversion, conversion, "/conversion") or Conversion(settings.stats_conversion),
-        _choice(Scale, scale, "/scale") or Scale.MILLION,
+        _choice(Compare, compare, "/compare", Compare.YEAR_ON_YEAR),
+        _choice(DateBasis, basis, "/basis", DateBasis(settings.stats_date_basis)),
+        _choice(Conversion, conversion, "/conversion", Conversion(settings.stats_conversion)),
+        _choice(Scale, scale, "/scale", Scale.MILLION),
     )
 
     def make() -> out.Report:
