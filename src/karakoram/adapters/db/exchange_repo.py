@@ -254,9 +254,6 @@ class SqlExchangeRepository:
             row.received_at,
         )
 
-    def add_inbox(self, message: InboxMessage) -> None:
-        self.add_inbox_many([message])
-
     def inbox_receipts(self, message_ids: Sequence[str]) -> dict[str, str]:
         """The receipts already given for any of these message ids."""
         c, ids, found = inbox.c, list(message_ids), {}
@@ -315,9 +312,6 @@ class SqlExchangeRepository:
     def refusals(self, limit: int) -> list[dict[str, Any]]:
         query = select(refusals).order_by(refusals.c.id.desc()).limit(limit)
         return [dict(r._mapping) for r in self._conn.execute(query)]
-
-    def add_partner_record(self, record: PartnerRecord) -> None:
-        self.add_partner_records([record])
 
     def add_partner_records(self, records: Sequence[PartnerRecord]) -> None:
         if not records:
