@@ -19,9 +19,11 @@ from tests.unit.test_files import write_csv
 TRADER = "91650100MA77XY1234"
 
 
-def run(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+def run(
+    workdir: Path, *args: str, check: bool = True, db: str = "node.db"
+) -> subprocess.CompletedProcess[str]:
     env = os.environ | {
-        "KARAKORAM_DATABASE_URL": f"sqlite:///{workdir / 'node.db'}",
+        "KARAKORAM_DATABASE_URL": f"sqlite:///{workdir / db}",
         "COLUMNS": "200",
         "NO_COLOR": "1",
     }

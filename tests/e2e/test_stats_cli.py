@@ -12,23 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.test_cli import run as run_cli
+
 EXAMPLES = Path(__file__).parents[2] / "examples"
 
 
 def run(workdir: Path, *args: str, ok: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess[str]:
-    env = os.environ | {
-        "KARAKORAM_DATABASE_URL": f"sqlite:///{workdir / 'cn-urc.db'}",
-        "COLUMNS": "220",
-        "NO_COLOR": "1",
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "karakoram", *args],
-        cwd=workdir,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    """The CLI on quickstart's database (cn-urc.db), answering one of the `ok` exit codes."""
+    done = run_cli(workdir, *args, check=False, db="cn-urc.db")
     assert done.returncode in ok, f"karakoram {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
     return done
 
