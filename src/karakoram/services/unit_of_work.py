@@ -285,6 +285,27 @@ class PartnerRecord:
     parties: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class PartnerTraffic:
+    """What passed between this node and one partner, for the supervisor's exchange page."""
+
+    partner: str
+    sent: int = 0
+    delivered: int = 0
+    pending: int = 0
+    #: pending messages whose last delivery attempt failed
+    failing: int = 0
+    dead: int = 0
+    received: int = 0
+    last_sent_at: datetime | None = None
+    #: when the partner last gave a receipt
+    last_delivered_at: datetime | None = None
+    last_received_at: datetime | None = None
+    oldest_pending_at: datetime | None = None
+    #: when the last try of the latest dead letter was due (about when it was given up)
+    last_dead_at: datetime | None = None
+
+
 class ExchangeRepository(Protocol):
     def add_partner(self, partner: Partner, at: datetime) -> None: ...
     def partner(self, administration: str) -> Partner | None: ...
@@ -315,3 +336,9 @@ class ExchangeRepository(Protocol):
     def add_partner_records(self, records: Sequence[PartnerRecord]) -> None: ...
     def partner_records(self, ucr: str) -> list[PartnerRecord]: ...
     def partner_records_of(self, parties: set[str], limit: int) -> list[PartnerRecord]: ...
+    def traffic(self) -> list[PartnerTraffic]:
+        """Counts and latest times of messages out and in, per partner (read-only)."""
+        ...
+
+    def latest_outbox(self, limit: int) -> list[OutboxMessage]: ...
+    def latest_inbox(self, limit: int) -> list[InboxMessage]: ...

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, case, func, insert, or_, select, type_coerce, update
 from sqlalchemy.exc import IntegrityError
 
 from karakoram.adapters.db.tables import (
+    UTCDateTime,
     inbox,
     outbox,
     partner_keys,
@@ -24,6 +26,7 @@ from karakoram.services.unit_of_work import (
     Partner,
     PartnerKey,
     PartnerRecord,
+    PartnerTraffic,
 )
 
 _o = outbox.c
@@ -349,6 +352,78 @@ class SqlExchangeRepository:
             .limit(limit)
         )
         return [_record(r) for r in self._conn.execute(query)]
+
+    def traffic(self) -> list[PartnerTraffic]:
+        """Per partner: messages out by status, messages in, and the latest times of each
+        (two grouped scans: fine at border volumes, and read-only)."""
+
+        def count(condition: Any) -> Any:
+            return func.sum(case((condition, 1), else_=0))
+
+        def when(condition: Any, column: Any) -> Any:
+            return type_coerce(case((condition, column), else_=None), UTCDateTime)
+
+        pending = _o.status == "pending"
+        dead = _o.status == "dead"
+        out = select(
+            _o.recipient,
+            func.count(),
+            count(_o.status == "delivered"),
+            count(pending),
+            count(pending & (_o.attempts > 0)),
+            count(dead),
+            type_coerce(func.max(_o.created_at), UTCDateTime),
+            type_coerce(func.max(_o.delivered_at), UTCDateTime),
+            type_coerce(func.min(when(pending, _o.created_at)), UTCDateTime),
+            type_coerce(func.max(when(dead, _o.next_attempt_at)), UTCDateTime),
+        ).group_by(_o.recipient)
+        found: dict[str, PartnerTraffic] = {}
+        for row in self._conn.execute(out):
+            name, n, ok, waiting, failing, gone, sent, receipted, oldest, dead_at = row
+            found[name] = PartnerTraffic(
+                name,
+                int(n),
+                int(ok),
+                int(waiting),
+                int(failing),
+                int(gone),
+                0,
+                sent,
+                receipted,
+                None,
+                oldest,
+                dead_at,
+            )
+        c = inbox.c
+        held = select(
+            c.sender, func.count(), type_coerce(func.max(c.received_at), UTCDateTime)
+        ).group_by(c.sender)
+        for name, n, last in self._conn.execute(held):
+            known = found.get(name, PartnerTraffic(name))
+            found[name] = replace(known, received=int(n), last_received_at=last)
+        return [found[name] for name in sorted(found)]
+
+    def latest_outbox(self, limit: int) -> list[OutboxMessage]:
+        query = select(outbox).order_by(_o.id.desc()).limit(limit)
+        return [_outbox(r) for r in self._conn.execute(query)]
+
+    def latest_inbox(self, limit: int) -> list[InboxMessage]:
+        query = select(inbox).order_by(inbox.c.id.desc()).limit(limit)
+        return [_inbox(r) for r in self._conn.execute(query)]
+
+
+def _inbox(row: Any) -> InboxMessage:
+    return InboxMessage(
+        row.message_id,
+        row.sender,
+        row.type,
+        row.ucr,
+        row.token,
+        row.digest,
+        row.receipt,
+        row.created_at,
+        row.received_at,
+    )
 
 
 def _record(r: Any) -> PartnerRecord:
