@@ -106,10 +106,41 @@ def users_key(name: str) -> None:
     console.print(new.api_key, soft_wrap=True, highlight=False)
 
 
+@users_app.command("password")
+def users_password(
+    name: str,
+    stdin: Annotated[
+        bool, typer.Option("--stdin", help="Read the password from standard input (scripts).")
+    ] = False,
+) -> None:
+    """Set or reset a user's web sign-in password (asked twice, never echoed); the user's
+    earlier password sessions end."""
+    if stdin:
+        password = typer.get_text_stream("stdin").readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    n = node()
+    try:
+        user = user_service.set_password(name, password, n.ctx, n.hasher)
+    except KarakoramError as exc:
+        raise fail(exc) from exc
+    console.print(f"Password of [bold]{user.name}[/bold] set; its earlier web sessions ended.")
+
+
+@users_app.command("revoke")
+def users_revoke(name: str) -> None:
+    """Deactivate a user: its key and password stop working and its web sessions end."""
+    try:
+        user = user_service.revoke_user(name, node().ctx)
+    except KarakoramError as exc:
+        raise fail(exc) from exc
+    console.print(f"User [bold]{user.name}[/bold] revoked.")
+
+
 @users_app.command("list")
 def users_list() -> None:
     """List users (never their keys)."""
-    table = Table("id", "name", "role", "party", "created (UTC)", "active")
+    table = Table("id", "name", "role", "party", "created (UTC)", "active", "password")
     for u in user_service.list_users(node().ctx):
         table.add_row(
             str(u.id),
@@ -118,6 +149,7 @@ def users_list() -> None:
             u.party or "",
             f"{u.created_at:%Y-%m-%d %H:%M}",
             "yes" if u.active else "no",
+            "set" if u.password_hash else "",
         )
     console.print(table)
 

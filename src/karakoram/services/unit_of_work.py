@@ -52,6 +52,9 @@ class UserRecord:
     key_hash: str
     created_at: datetime
     active: bool = True
+    password_hash: str | None = None
+    #: a web session signed in by password is valid only while this is unchanged
+    session_stamp: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +179,15 @@ class UserRepository(Protocol):
     def by_key_id(self, key_id: str) -> UserRecord | None: ...
     def by_name(self, name: str) -> UserRecord | None: ...
     def set_key(self, user_id: int, key_id: str, key_hash: str) -> None: ...
+    def set_password(self, user_id: int, password_hash: str) -> None:
+        """Store the hash and raise the user's session stamp (ending password sessions)."""
+        ...
+
+    def deactivate(self, user_id: int) -> None:
+        """Revoke the user (its key and password stop working) and raise its session stamp."""
+        ...
+
+    def by_id(self, user_id: int) -> UserRecord | None: ...
     def all(self) -> list[UserRecord]: ...
 
 

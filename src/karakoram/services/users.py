@@ -86,6 +86,86 @@ def list_users(ctx: NodeContext) -> list[UserRecord]:
         return uow.users.all()
 
 
+#: shortest password an administrator may set; long passphrases are welcome
+PASSWORD_MIN_LENGTH = 12
+#: longest: argon2 hashes whatever it is given, so the length is bounded
+PASSWORD_MAX_LENGTH = 256
+
+
+def password_problems(name: str, password: str) -> list[FieldError]:
+    """What is wrong with `password` for the user `name` (empty when it is acceptable)."""
+    problems = []
+    if len(password) < PASSWORD_MIN_LENGTH:
+        problems.append(
+            FieldError(
+                "too_short",
+                "/password",
+                f"A password needs at least {PASSWORD_MIN_LENGTH} characters.",
+            )
+        )
+    elif len(password) > PASSWORD_MAX_LENGTH:
+        problems.append(
+            FieldError(
+                "too_long",
+                "/password",
+                f"A password may have at most {PASSWORD_MAX_LENGTH} characters.",
+            )
+        )
+    if name.strip() and name.strip().casefold() in password.casefold():
+        problems.append(
+            FieldError("contains_name", "/password", "A password must not contain the user name.")
+        )
+    return problems
+
+
+def set_password(name: str, password: str, ctx: NodeContext, hasher: SecretHasher) -> UserRecord:
+    """Set or reset `name`'s password; the sessions it signed in with a password end.
+
+    Callers check that the actor is an administrator (the CLI runs as the node's operator)."""
+    with ctx.uow() as uow:
+        user = uow.users.by_name(name)
+    if user is None:
+        raise ValidationFailed([FieldError("unknown_user", "/name", f"No user {name!r}.")])
+    if user.role == Role.PARTNER.value:
+        raise ValidationFailed(
+            [FieldError("key_only", "/name", "A partner node signs in with its key only.")]
+        )
+    problems = password_problems(user.name, password)
+    if problems:
+        raise ValidationFailed(problems)
+    hashed = hasher.hash(password)  # slow on purpose: outside the transaction
+    with ctx.uow() as uow:
+        uow.users.set_password(user.id, hashed)
+        uow.commit()
+        changed = uow.users.by_id(user.id)
+    assert changed is not None
+    return changed
+
+
+def revoke_user(name: str, ctx: NodeContext) -> UserRecord:
+    """Deactivate a user: its key and password stop working and its web sessions end."""
+    with ctx.uow() as uow:
+        user = uow.users.by_name(name)
+        if user is None:
+            raise ValidationFailed([FieldError("unknown_user", "/name", f"No user {name!r}.")])
+        uow.users.deactivate(user.id)
+        uow.commit()
+        revoked = uow.users.by_id(user.id)
+    assert revoked is not None
+    return revoked
+
+
+_NO_SUCH_SIGN_IN = "Unknown user name or password."
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordSignIn:
+    """Who signed in with a password, and the session stamp their session must keep."""
+
+    principal: Principal
+    stamp: int
+
+
 class Authenticator:
     """Checks bearer keys. Verified keys are remembered briefly so that argon2's deliberate
     slowness is paid once per key and minute, not once per request."""
@@ -103,6 +183,7 @@ class Authenticator:
         self._capacity = capacity
         self._cache: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
         self._lock = threading.Lock()
+        self._dummy: str | None = None
 
     def remembered(self, api_key: str | None) -> Principal | None:
         """The principal of a key verified within the last minute, without any I/O."""
@@ -126,6 +207,25 @@ class Authenticator:
             while len(self._cache) > self._capacity:
                 self._cache.popitem(last=False)
         return principal
+
+    def sign_in_with_password(self, name: str, password: str) -> PasswordSignIn:
+        """The principal of `name` if `password` is theirs. Every failure (unknown user,
+        revoked user, no password set, wrong password) raises the same error after the same
+        argon2 work, so neither the message nor the time tells which part was wrong."""
+        with self._uow() as uow:
+            user = uow.users.by_name(name.strip()) if name.strip() else None
+        stored = user.password_hash if user is not None and user.active else None
+        matches = self._hasher.verify(stored or self._dummy_hash(), password)
+        if user is None or stored is None or not matches:
+            raise AuthenticationFailed(_NO_SUCH_SIGN_IN)
+        principal = Principal(user.id, user.name, Role(user.role), user.party)
+        return PasswordSignIn(principal, user.session_stamp)
+
+    def _dummy_hash(self) -> str:
+        with self._lock:
+            if self._dummy is None:
+                self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
+            return self._dummy
 
     def forget(self) -> None:
         with self._lock:
@@ -153,5 +253,15 @@ def session_principal(key_id: str, ctx: NodeContext) -> Principal | None:
     with ctx.uow() as uow:
         user = uow.users.by_key_id(key_id)
     if user is None or not user.active:
+        return None
+    return Principal(user.id, user.name, Role(user.role), user.party)
+
+
+def password_session_principal(user_id: int, stamp: int, ctx: NodeContext) -> Principal | None:
+    """Who a web session signed in by password is; None once the password changed or the
+    account was revoked (either raises the stamp), so those end the session."""
+    with ctx.uow() as uow:
+        user = uow.users.by_id(user_id)
+    if user is None or not user.active or user.session_stamp != stamp:
         return None
     return Principal(user.id, user.name, Role(user.role), user.party)

@@ -257,6 +257,23 @@ class SqlUserRepository:
             update(users).where(users.c.id == user_id).values(key_id=key_id, key_hash=key_hash)
         )
 
+    def set_password(self, user_id: int, password_hash: str) -> None:
+        self._conn.execute(
+            update(users)
+            .where(users.c.id == user_id)
+            .values(password_hash=password_hash, session_stamp=users.c.session_stamp + 1)
+        )
+
+    def deactivate(self, user_id: int) -> None:
+        self._conn.execute(
+            update(users)
+            .where(users.c.id == user_id)
+            .values(active=False, session_stamp=users.c.session_stamp + 1)
+        )
+
+    def by_id(self, user_id: int) -> UserRecord | None:
+        return self._one(select(users).where(users.c.id == user_id))
+
     def all(self) -> list[UserRecord]:
         return [
             UserRecord(**r._mapping) for r in self._conn.execute(select(users).order_by(users.c.id))

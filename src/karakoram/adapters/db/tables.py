@@ -65,6 +65,10 @@ users = Table(
     Column("key_hash", String(200), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("active", Boolean, nullable=False, default=True),
+    #: argon2 hash of a password an administrator set; NULL: the user signs in by key only
+    Column("password_hash", String(200)),
+    #: raised whenever the password changes or the user is revoked: ends password sessions
+    Column("session_stamp", Integer, nullable=False, default=0, server_default="0"),
 )
 
 declarations = Table(

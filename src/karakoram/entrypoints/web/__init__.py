@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse, PlainTextResponse, RedirectResponse,
 from fastapi.staticfiles import StaticFiles
 
 from karakoram.bootstrap import Node
-from karakoram.entrypoints.web import analyst, supervisor, trader
+from karakoram.entrypoints.web import admin, analyst, supervisor, trader
 from karakoram.entrypoints.web.deps import CsrfRefused, SignInRequired
 from karakoram.entrypoints.web.render import Pages, page_path
 from karakoram.entrypoints.web.routes import router
@@ -24,7 +24,7 @@ PLOTLY_JS = Path(str(find_spec("plotly").origin)).parent / "package_data" / "plo
 def install_web(app: FastAPI, node: Node) -> None:
     """Mount the pages, their styles and the handlers of their two refusals."""
     app.state.web_pages = Pages(SessionCodec(node.settings.secret_key.get_secret_value()))
-    for pages in (router, trader.router, supervisor.router, analyst.router):
+    for pages in (router, trader.router, supervisor.router, analyst.router, admin.router):
         app.include_router(pages)
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="ui-static")
 

@@ -10,7 +10,7 @@ from karakoram.domain.access import Principal
 from karakoram.entrypoints.api.deps import NodeDep
 from karakoram.entrypoints.web.render import Pages
 from karakoram.entrypoints.web.session import WebSession
-from karakoram.services.users import session_principal
+from karakoram.services.users import password_session_principal, session_principal
 
 
 class SignInRequired(Exception):
@@ -38,7 +38,11 @@ SessionDep = Annotated[WebSession, Depends(get_session)]
 
 
 def get_viewer(node: NodeDep, session: SessionDep) -> Principal:
-    principal = session_principal(session.key_id, node.ctx) if session.key_id else None
+    principal = None
+    if session.key_id:
+        principal = session_principal(session.key_id, node.ctx)
+    elif session.user_id is not None and session.stamp is not None:
+        principal = password_session_principal(session.user_id, session.stamp, node.ctx)
     if principal is None:
         raise SignInRequired
     return principal

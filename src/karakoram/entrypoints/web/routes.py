@@ -44,15 +44,27 @@ async def sign_in(
     pages: PagesDep,
     session: SessionDep,
     api_key: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
 ) -> Response:
+    """An API key, or a user name and the password an administrator set. A failure never
+    says which part was wrong; argon2 and the query run off the event loop either way."""
     key = api_key.strip()
-    try:
-        # argon2 and a query: off the event loop
-        await run_in_threadpool(node.authenticator.authenticate, key)
-    except AuthenticationFailed:
-        return pages.render(request, session, "sign_in.html", status_code=401, failed=True)
     # a new session (and CSRF token) at sign-in, so a token planted before it is worthless
-    signed = WebSession(key_id=key_id_of(key), language=session.language)
+    signed = WebSession(language=session.language)
+    try:
+        if key:
+            await run_in_threadpool(node.authenticator.authenticate, key)
+            signed.key_id = key_id_of(key)
+        else:
+            found = await run_in_threadpool(
+                node.authenticator.sign_in_with_password, name, password
+            )
+            signed.user_id, signed.stamp = found.principal.user_id, found.stamp
+    except AuthenticationFailed:
+        return pages.render(
+            request, session, "sign_in.html", status_code=401, failed=True, name=name.strip()
+        )
     response = _see_other(page_path(request, "ui-home"))
     pages.codec.save(response, request, signed)
     return response

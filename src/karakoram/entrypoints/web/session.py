@@ -1,7 +1,9 @@
 """The browser session: a signed (not encrypted) cookie that holds no secret.
 
-It keeps the public id of the key the user signed in with (never the key), a CSRF token and
-the chosen language. The signature uses a key derived from `settings.secret_key`, so a node
+It keeps the public id of the key the user signed in with (never the key) -- or, after a
+password sign-in, the user's id and session stamp (never the password) -- a CSRF token and the
+chosen language. A new key, a new password or a revocation makes the stored id or stamp stale,
+which ends the session. The signature uses a key derived from `settings.secret_key`, so a node
 with a new secret ends every session.
 """
 
@@ -29,12 +31,21 @@ class WebSession:
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     key_id: str | None = None
     language: str | None = None
+    #: set by a password sign-in instead of `key_id`
+    user_id: int | None = None
+    stamp: int | None = None
 
     def csrf_ok(self, submitted: str | None) -> bool:
         return bool(submitted) and hmac.compare_digest(self.csrf, submitted or "")
 
     def as_dict(self) -> dict[str, Any]:
-        return {"csrf": self.csrf, "key_id": self.key_id, "language": self.language}
+        return {
+            "csrf": self.csrf,
+            "key_id": self.key_id,
+            "language": self.language,
+            "user_id": self.user_id,
+            "stamp": self.stamp,
+        }
 
 
 class SessionCodec:
@@ -55,7 +66,10 @@ class SessionCodec:
             return WebSession()
         if not isinstance(data, dict) or not isinstance(data.get("csrf"), str):
             return WebSession()
-        return WebSession(data["csrf"], data.get("key_id"), data.get("language"))
+        user_id, stamp = data.get("user_id"), data.get("stamp")
+        if not (isinstance(user_id, int) and isinstance(stamp, int)):
+            user_id = stamp = None
+        return WebSession(data["csrf"], data.get("key_id"), data.get("language"), user_id, stamp)
 
     def save(self, response: Response, request: Request, session: WebSession) -> None:
         response.set_cookie(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from karakoram.domain.access import Role, require_role
 from karakoram.entrypoints.api.deps import NodeDep, PrincipalDep
@@ -24,6 +26,28 @@ def add_user(body: UserIn, node: NodeDep, principal: PrincipalDep) -> NewUserOut
     require_role(principal, Role.ADMINISTRATOR)
     new = users.add_user(body.name, body.role, body.party, node.ctx, node.hasher)
     return NewUserOut(**UserOut.of(new.user).model_dump(), api_key=new.api_key)
+
+
+class PasswordIn(BaseModel):
+    password: str = Field(description="At least 12 characters, not containing the user name.")
+
+
+@router.put("/{name}/password", status_code=204, response_class=Response)
+async def set_password(
+    name: str, body: PasswordIn, node: NodeDep, principal: PrincipalDep
+) -> Response:
+    """Set or reset a user's password (for the web sign-in); their password sessions end."""
+    require_role(principal, Role.ADMINISTRATOR)
+    # argon2 is slow on purpose: off the event loop
+    await run_in_threadpool(users.set_password, name, body.password, node.ctx, node.hasher)
+    return Response(status_code=204)
+
+
+@router.post("/{name}/revoke", response_model=UserOut)
+def revoke_user(name: str, node: NodeDep, principal: PrincipalDep) -> UserOut:
+    """Deactivate a user: its key and password stop working and its web sessions end."""
+    require_role(principal, Role.ADMINISTRATOR)
+    return UserOut.of(users.revoke_user(name, node.ctx))
 
 
 @router.get("/me", response_model=dict[str, str | None], tags=["users"])

@@ -1,0 +1,119 @@
+"""The administrator's pages: the node's users, and setting (or resetting) a user's password."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from karakoram.domain.access import Principal, Role, require_role
+from karakoram.domain.errors import FieldError, KarakoramError, ValidationFailed
+from karakoram.entrypoints.api.deps import NodeDep
+from karakoram.entrypoints.api.errors import status_of
+from karakoram.entrypoints.web.deps import CsrfDep, PagesDep, SessionDep, ViewerDep
+from karakoram.entrypoints.web.render import Pages, page_path
+from karakoram.entrypoints.web.session import WebSession
+from karakoram.services import users
+
+router = APIRouter(prefix="/ui/admin", include_in_schema=False, default_response_class=HTMLResponse)
+
+
+@router.get("/users", name="ui-admin-users")
+def user_list(
+    request: Request,
+    node: NodeDep,
+    pages: PagesDep,
+    session: SessionDep,
+    viewer: ViewerDep,
+    done: str = "",
+) -> Response:
+    try:
+        require_role(viewer, Role.ADMINISTRATOR)
+    except KarakoramError as exc:
+        return _refused(request, pages, session, viewer, exc)
+    return pages.render(
+        request,
+        session,
+        "admin/users.html",
+        viewer,
+        people=users.list_users(node.ctx),
+        done=done,
+        min_length=users.PASSWORD_MIN_LENGTH,
+    )
+
+
+@router.get("/users/{user}/password", name="ui-admin-password-form")
+def password_form(
+    user: str, request: Request, pages: PagesDep, session: SessionDep, viewer: ViewerDep
+) -> Response:
+    try:
+        require_role(viewer, Role.ADMINISTRATOR)
+    except KarakoramError as exc:
+        return _refused(request, pages, session, viewer, exc)
+    return _password_page(request, pages, session, viewer, user)
+
+
+@router.post("/users/{user}/password", dependencies=[CsrfDep], name="ui-admin-password")
+async def set_password(
+    user: str,
+    request: Request,
+    node: NodeDep,
+    pages: PagesDep,
+    session: SessionDep,
+    viewer: ViewerDep,
+    password: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        require_role(viewer, Role.ADMINISTRATOR)
+    except KarakoramError as exc:
+        return _refused(request, pages, session, viewer, exc)
+    try:
+        if password != confirm:
+            raise ValidationFailed(
+                [FieldError("mismatch", "/confirm", "The two passwords differ.")]
+            )
+        # argon2 is slow on purpose: off the event loop
+        await run_in_threadpool(users.set_password, user, password, node.ctx, node.hasher)
+    except ValidationFailed as exc:
+        return _password_page(request, pages, session, viewer, user, exc)
+    target = page_path(request, "ui-admin-users") + "?" + _query(done=user)
+    return RedirectResponse(target, status_code=303)
+
+
+def _query(**params: str) -> str:
+    return urlencode(params)
+
+
+def _password_page(
+    request: Request,
+    pages: Pages,
+    session: WebSession,
+    viewer: Principal,
+    name: str,
+    failure: ValidationFailed | None = None,
+) -> Response:
+    errors: dict[str, list[FieldError]] = {}
+    for e in failure.errors if failure else []:
+        errors.setdefault(e.pointer.strip("/"), []).append(e)
+    return pages.render(
+        request,
+        session,
+        "admin/password.html",
+        viewer,
+        status_code=422 if failure else 200,
+        name=name,
+        errors=errors,
+        min_length=users.PASSWORD_MIN_LENGTH,
+    )
+
+
+def _refused(
+    request: Request, pages: Pages, session: WebSession, viewer: Principal, exc: KarakoramError
+) -> Response:
+    return pages.render(
+        request, session, "error.html", viewer, status_code=status_of(exc), failure=exc
+    )
