@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from decimal import Decimal
 from pathlib import Path
 
+import httpx
 import pytest
 
+from karakoram.entrypoints import cli_demo
 from karakoram.entrypoints.cli_demo import Options, run_simulation, start_demo
 from tests.builders import free_port
 
@@ -109,3 +112,33 @@ def test_bulletin_totals_equal_the_released_declarations(played):
         assert abs(Decimal(bulletin["total"]["value"]) - expected) <= Decimal("0.01") * len(
             released
         )
+
+
+ROLES = ("trader", "officer", "supervisor", "analyst", "administrator")
+
+
+def test_the_demo_prints_a_key_for_every_role_that_signs_in_to_the_web_ui(played, tmp_path):
+    run, _, _ = played
+    with cli_demo.console.capture() as captured:
+        cli_demo._print_access(run, tmp_path, 1.0)
+    printed = captured.get()
+    for name, side in run.sides.items():
+        assert f"web UI {side.url}/ui" in printed
+        keys = run.role_keys(name)
+        assert tuple(keys) == ROLES
+        for role, key in keys.items():
+            assert f"export KEY_{side.country}_{role.upper()}={key}" in printed
+            with httpx.Client(base_url=side.url, timeout=30) as browser:
+                form = browser.get("/ui/sign-in")
+                token = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+                home = browser.post(
+                    "/ui/sign-in", data={"csrf": token, "api_key": key}, follow_redirects=True
+                )
+                assert home.status_code == 200 and home.url.path == "/ui", (name, role)
+                assert 'action="/ui/sign-out"' in home.text, (name, role)
+                assert (
+                    browser.get("/users/me", headers={"Authorization": f"Bearer {key}"}).json()[
+                        "role"
+                    ]
+                    == role
+                )

@@ -12,7 +12,7 @@ import random
 import signal
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -131,7 +131,7 @@ def demo(
     try:
         engine = run_simulation(opts, run.sides, list(run.links.values()), run.catalogue)
         report(opts, engine, run.links)
-        _print_access(run.sides, workdir, time.monotonic() - began)
+        _print_access(run, workdir, time.monotonic() - began)
         if serve:
             console.print("\nBoth nodes keep serving; stop with Ctrl-C.")
             _wait_for_interrupt()
@@ -148,6 +148,14 @@ class DemoRun:
     sides: dict[str, Side]
     catalogue: Catalogue
     lock: Any
+    #: per side, the user a person signs in as for each role: role -> user name
+    roles: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def role_keys(self, side: str) -> dict[str, str]:
+        """A ready API key for each role at `side` (trader, officer, supervisor, analyst,
+        administrator), for the web UI's sign-in form or the API."""
+        keys = self.sides[side].keys
+        return {role: keys[user] for role, user in self.roles[side].items()}
 
     def close(self) -> None:
         for side in self.sides.values():
@@ -198,7 +206,8 @@ def start_demo(opts: Options, workdir: Path, port: int) -> DemoRun:
         "PK": _side(pk, keys["PK"], opts.officers),
     }
     run.catalogue = Catalogue.load(hs_file)
-    _write_state(workdir, run.sides, seed)
+    run.roles = {name: demo_nodes.role_users(traders[name]) for name in ("CN", "PK")}
+    _write_state(workdir, run.sides, seed, run.roles)
     return run
 
 
@@ -349,7 +358,9 @@ def _side(node: demo_nodes.DemoNode, keys: dict[str, str], officers: int) -> Sid
     )
 
 
-def _write_state(workdir: Path, sides: dict[str, Side], seed: int) -> None:
+def _write_state(
+    workdir: Path, sides: dict[str, Side], seed: int, roles: dict[str, dict[str, str]]
+) -> None:
     state = {
         "seed": seed,
         "sides": {
@@ -360,6 +371,7 @@ def _write_state(workdir: Path, sides: dict[str, Side], seed: int) -> None:
                 "border_office": s.border_office,
                 "inland_office": s.inland_office,
                 "keys": s.keys,
+                "roles": roles[name],
             }
             for name, s in sides.items()
         },
@@ -370,21 +382,25 @@ def _write_state(workdir: Path, sides: dict[str, Side], seed: int) -> None:
     path.write_text(json.dumps(state, indent=2))
 
 
-def _print_access(sides: dict[str, Side], workdir: Path, seconds: float) -> None:
+def _print_access(run: DemoRun, workdir: Path, seconds: float) -> None:
     console.rule("[bold]Explore the nodes")
-    for s in sides.values():
+    for name, s in run.sides.items():
         console.print(
-            f"{s.administration:7} API {s.url}   docs {s.url}/docs   web UI {s.url}/ui "
-            "(sign in with a key below)",
+            f"{s.administration:7} web UI {s.url}/ui   API {s.url}   docs {s.url}/docs",
             highlight=False,
         )
-        for user in ("admin", "officer", "analyst"):
+        console.print(
+            "  Sign in to the web UI with any role's key below (or `export` it for the API):",
+            highlight=False,
+        )
+        keys = run.role_keys(name)
+        for role, user in run.roles[name].items():
             console.print(
-                f"  export KEY_{s.country}_{user.upper()}={s.keys[user]}",
+                f"  {role:13} {user:20} export KEY_{s.country}_{role.upper()}={keys[role]}",
                 soft_wrap=True,
                 highlight=False,
             )
-    console.print(f"Trader keys and the rest: {workdir / 'demo.json'} (mode 600).")
+    console.print(f"Every trader's key and the rest: {workdir / 'demo.json'} (mode 600).")
     console.print(f"Demo finished in {seconds:.0f} s.")
 
 

@@ -36,7 +36,25 @@ from karakoram.services.unit_of_work import Partner, PartnerKey
 from karakoram.simulation.model import Trader
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
-STAFF = [("admin", Role.ADMINISTRATOR), ("officer", Role.OFFICER), ("analyst", Role.ANALYST)]
+#: the node's own staff: one user per role, named for the engine and the printed keys
+STAFF = [
+    ("admin", Role.ADMINISTRATOR),
+    ("officer", Role.OFFICER),
+    ("supervisor", Role.SUPERVISOR),
+    ("analyst", Role.ANALYST),
+]
+#: the roles a person signs in as, in the order the demo prints their keys
+PEOPLE_ROLES = (Role.TRADER, Role.OFFICER, Role.SUPERVISOR, Role.ANALYST, Role.ADMINISTRATOR)
+
+
+def role_users(traders: list[Trader]) -> dict[str, str]:
+    """The user to sign in as for each role a person has (the node's first trader for
+    `trader`): role -> user name, in `PEOPLE_ROLES` order."""
+    staff = {role.value: name for name, role in STAFF}
+    staff[Role.TRADER.value] = traders[0].user
+    return {role.value: staff[role.value] for role in PEOPLE_ROLES}
+
+
 #: partner keys are valid from long before any simulated date
 KEYS_VALID_FROM = datetime(2000, 1, 1, tzinfo=UTC)
 
