@@ -49,6 +49,11 @@ class RuleSets:
     rollback_to: int | None
 
 
+def require_editor(principal: Principal) -> None:
+    """Refuse anyone who may not change rule sets (before reading what they submitted)."""
+    require_role(principal, *policy.EDITORS[Kind.RULES])
+
+
 def rule_sets(principal: Principal, ctx: NodeContext) -> RuleSets:
     require_role(principal, *policy.EDITORS[Kind.RULES])
     with ctx.uow() as uow:

@@ -77,3 +77,17 @@ def action_form(
         prohibited_goods,
         documents_complete,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class OverrideForm:
+    """A supervisor's channel override, kept so that a refused one shows what was typed."""
+
+    channel: str
+    reason: str
+
+
+def override_form(
+    channel: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = ""
+) -> OverrideForm:
+    return OverrideForm(channel, reason)

@@ -3,7 +3,325 @@ overrides, the exchange."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from fastapi.responses import HTMLResponse
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from karakoram.domain.access import Principal
+from karakoram.domain.errors import KarakoramError, NotFound, PermissionDenied, ValidationFailed
+from karakoram.entrypoints.api.deps import NodeDep
+from karakoram.entrypoints.api.errors import status_of
+from karakoram.entrypoints.web.deps import CsrfDep, PagesDep, SessionDep, ViewerDep
+from karakoram.entrypoints.web.forms import OverrideForm, override_form
+from karakoram.entrypoints.web.render import page_path
+from karakoram.entrypoints.web.supervisor_forms import (
+    PERIOD_FIELDS,
+    ActivationForm,
+    Period,
+    RuleSetForm,
+    activation_form,
+    rule_set_form,
+)
+from karakoram.services import exchange_overview, officer, queries, supervision
+from karakoram.services.supervision import Backtest
 
 router = APIRouter(prefix="/ui", include_in_schema=False, default_response_class=HTMLResponse)
+
+RuleSetFormDep = Annotated[RuleSetForm, Depends(rule_set_form)]
+ActivationFormDep = Annotated[ActivationForm, Depends(activation_form)]
+
+
+def _see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+class _Page:
+    """One request's rendering: the page itself, or the refusal page."""
+
+    def __init__(
+        self,
+        request: Request,
+        node: NodeDep,
+        pages: PagesDep,
+        session: SessionDep,
+        viewer: ViewerDep,
+    ) -> None:
+        self.request, self.node, self.pages, self.session = request, node, pages, session
+        self.viewer: Principal = viewer
+        self.ctx = node.ctx
+
+    def show(
+        self, template: str, failure: KarakoramError | None = None, **context: Any
+    ) -> Response:
+        status = status_of(failure) if failure else 200
+        return self.pages.render(
+            self.request,
+            self.session,
+            template,
+            self.viewer,
+            status_code=status,
+            failure=failure,
+            **context,
+        )
+
+    def refused(self, exc: KarakoramError) -> Response:
+        return self.show("error.html", exc)
+
+    def url(self, name: str, **params: Any) -> str:
+        return page_path(self.request, name, **params)
+
+
+PageDep = Annotated[_Page, Depends(_Page)]
+
+
+# ---- rule sets -------------------------------------------------------------------------------
+
+
+@router.get("/rules", name="ui-rules")
+def rules(page: PageDep) -> Response:
+    return _rules_page(page)
+
+
+def _rules_page(page: _Page, failure: KarakoramError | None = None) -> Response:
+    try:
+        sets = supervision.rule_sets(page.viewer, page.ctx)
+    except KarakoramError as exc:
+        return page.refused(exc)
+    return page.show("supervisor/rules.html", failure, sets=sets)
+
+
+@router.get("/rules/new", name="ui-rule-editor")
+def editor(page: PageDep, start: Annotated[int | None, Query(alias="from")] = None) -> Response:
+    """The editor, holding the text of version `from` (the active one by default)."""
+    try:
+        sets = supervision.rule_sets(page.viewer, page.ctx)
+        base = start or sets.active
+        text = supervision.rule_set(base, page.viewer, page.ctx).source if base else ""
+    except KarakoramError as exc:
+        return page.refused(exc)
+    return _editor_page(page, RuleSetForm(text, "check", Period()), base=base)
+
+
+def _editor_page(
+    page: _Page,
+    form: RuleSetForm,
+    failure: KarakoramError | None = None,
+    base: int | None = None,
+    checked: str | None = None,
+) -> Response:
+    errors = failure.errors if isinstance(failure, ValidationFailed) else []
+    return page.show(
+        "supervisor/editor.html",
+        failure,
+        form=form,
+        base=base,
+        checked=checked,
+        text_errors=[e for e in errors if e.pointer not in PERIOD_FIELDS],
+        period_errors={e.pointer: e.message for e in errors if e.pointer in PERIOD_FIELDS},
+    )
+
+
+@router.post("/rules/new", dependencies=[CsrfDep], name="ui-rule-save")
+def save(page: PageDep, form: RuleSetFormDep) -> Response:
+    """Check the text, or store it as a new draft version; a refusal keeps the text."""
+    try:
+        if form.intent != "save":
+            checked = supervision.check_rule_set(form.text, page.viewer, page.ctx)
+            return _editor_page(page, form, checked=checked.name)
+        doc = supervision.save_rule_set(form.text, page.viewer, page.ctx)
+    except ValidationFailed as exc:
+        return _editor_page(page, form, exc)
+    except KarakoramError as exc:
+        return page.refused(exc)
+    return _see_other(page.url("ui-rule", version=doc.version))
+
+
+@router.post("/rules/backtest", dependencies=[CsrfDep], name="ui-rule-backtest-draft")
+def backtest_draft(page: PageDep, form: RuleSetFormDep) -> Response:
+    """Back-test the editor's text without storing it."""
+    try:
+        supervision.require_editor(page.viewer)
+        first, last = form.period.days()
+        result = supervision.backtest_rule_set(form.text, page.viewer, page.ctx, first, last)
+    except ValidationFailed as exc:
+        return _editor_page(page, form, exc)
+    except KarakoramError as exc:
+        return page.refused(exc)
+    return _backtest_page(page, result, form.period, draft=form.text)
+
+
+@router.post("/rules/rollback", dependencies=[CsrfDep], name="ui-rule-rollback")
+def rollback(page: PageDep, form: ActivationFormDep) -> Response:
+    try:
+        supervision.roll_back_rule_set(form.seen_active(), page.viewer, page.ctx, form.reason)
+    except (PermissionDenied, NotFound) as exc:
+        return page.refused(exc)
+    except KarakoramError as exc:
+        return _rules_page(page, exc)
+    return _see_other(page.url("ui-rules"))
+
+
+@router.get("/rules/{version}", name="ui-rule")
+def rule(version: int, page: PageDep) -> Response:
+    return _rule_page(page, version)
+
+
+def _rule_page(
+    page: _Page,
+    version: int,
+    failure: KarakoramError | None = None,
+    period: Period | None = None,
+) -> Response:
+    try:
+        sets = supervision.rule_sets(page.viewer, page.ctx)
+        doc = supervision.rule_set(version, page.viewer, page.ctx)
+    except KarakoramError as exc:
+        return page.refused(exc)
+    errors = failure.errors if isinstance(failure, ValidationFailed) else []
+    return page.show(
+        "supervisor/rule.html",
+        failure,
+        doc=doc,
+        sets=sets,
+        period=period or Period(),
+        period_errors={e.pointer: e.message for e in errors},
+    )
+
+
+@router.get("/rules/{version}/backtest", name="ui-rule-backtest")
+def backtest_version(
+    version: int,
+    page: PageDep,
+    lodged_from: str = "",
+    lodged_to: str = "",
+) -> Response:
+    """Back-test a stored version over a period (changes nothing, so a GET)."""
+    period = Period(lodged_from, lodged_to)
+    try:
+        supervision.require_editor(page.viewer)
+        first, last = period.days()
+        result = supervision.backtest_rule_set(version, page.viewer, page.ctx, first, last)
+    except ValidationFailed as exc:
+        return _rule_page(page, version, exc, period)
+    except KarakoramError as exc:
+        return page.refused(exc)
+    return _backtest_page(page, result, period, version=version)
+
+
+def _backtest_page(
+    page: _Page,
+    result: Backtest,
+    period: Period,
+    version: int | None = None,
+    draft: str | None = None,
+) -> Response:
+    try:
+        sets = supervision.rule_sets(page.viewer, page.ctx)
+    except KarakoramError as exc:
+        return page.refused(exc)
+    chart = {
+        "channels": [s.channel for s in result.shares],
+        "tested": [s.share for s in result.shares],
+        "actual": [s.actual_share for s in result.shares],
+    }
+    return page.show(
+        "supervisor/backtest.html",
+        result=result,
+        report=result.report,
+        chart=chart,
+        sets=sets,
+        period=period,
+        version=version,
+        draft=draft,
+    )
+
+
+@router.post("/rules/{version}/activate", dependencies=[CsrfDep], name="ui-rule-activate")
+def activate(version: int, page: PageDep, form: ActivationFormDep) -> Response:
+    """Activate a version, unless the active one changed since the page was shown."""
+    try:
+        supervision.activate_rule_set(
+            version, form.seen_active(), page.viewer, page.ctx, form.reason
+        )
+    except (PermissionDenied, NotFound) as exc:
+        return page.refused(exc)
+    except KarakoramError as exc:
+        return _rules_page(page, exc)
+    return _see_other(page.url("ui-rules"))
+
+
+# ---- channel override on the declaration page ------------------------------------------------
+
+
+@router.post("/declarations/{mrn}/channel", dependencies=[CsrfDep], name="ui-override")
+def override(
+    mrn: str,
+    page: PageDep,
+    form: Annotated[OverrideForm, Depends(override_form)],
+) -> Response:
+    """A supervisor sets another channel with a reason (POST /declarations/{mrn}/channel)."""
+    try:
+        officer.override_channel(mrn, form.channel, form.reason, page.viewer, page.ctx)
+    except (PermissionDenied, NotFound) as exc:
+        return page.refused(exc)
+    except KarakoramError as exc:
+        return _declaration_page(page, mrn, exc, form)
+    return _see_other(page.url("ui-declaration", mrn=mrn))
+
+
+def _declaration_page(
+    page: _Page, mrn: str, failure: KarakoramError, form: OverrideForm
+) -> Response:
+    """The declaration page again (as routes.py renders it), with the refused override."""
+    try:
+        record, timeline = queries.get_declaration(mrn, page.viewer, page.ctx)
+        view = queries.clearance_view(mrn, page.viewer, page.ctx)
+    except KarakoramError as exc:
+        return page.refused(exc)
+    return page.show(
+        "declaration.html",
+        failure,
+        record=record,
+        d=record.declaration,
+        timeline=timeline,
+        view=view,
+        actions=officer.available_actions(page.viewer, record),
+        needs_reason=officer.NEEDS_REASON,
+        controls=officer.CONTROLS,
+        form=None,
+        overrides=supervision.override_channels(page.viewer, record),
+        override_form=form,
+    )
+
+
+# ---- the exchange ----------------------------------------------------------------------------
+
+
+@router.get("/exchange", name="ui-exchange")
+def exchange(page: PageDep, replayed: int | None = None) -> Response:
+    return _exchange_page(page, replayed=replayed)
+
+
+def _exchange_page(
+    page: _Page, failure: KarakoramError | None = None, replayed: int | None = None
+) -> Response:
+    try:
+        seen = exchange_overview.overview(page.viewer, page.ctx)
+    except KarakoramError as exc:
+        return page.refused(exc)
+    return page.show(
+        "supervisor/exchange.html", failure, x=seen, replayed=replayed, now=page.ctx.clock()
+    )
+
+
+@router.post("/exchange/replay", dependencies=[CsrfDep], name="ui-exchange-replay")
+def replay(page: PageDep, message_id: Annotated[str, Form()] = "") -> Response:
+    """Put one dead letter (or all) back in the outbox, as POST /exchange/replay does."""
+    try:
+        count = exchange_overview.replay(page.viewer, page.ctx, message_id.strip() or None)
+    except PermissionDenied as exc:
+        return page.refused(exc)
+    except KarakoramError as exc:
+        return _exchange_page(page, exc)
+    return _see_other(page.url("ui-exchange") + f"?replayed={count}")
