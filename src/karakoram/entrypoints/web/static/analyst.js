@@ -1,0 +1,36 @@
+/* Draws the charts a statistics page embeds as JSON (#analyst-charts: element id -> Plotly
+   figure), with the Plotly script the node itself serves. */
+(function () {
+  "use strict";
+  var holder = document.getElementById("analyst-charts");
+  if (!holder || !window.Plotly) {
+    return;
+  }
+  var figures = JSON.parse(holder.textContent);
+  var rtl = document.documentElement.dir === "rtl";
+  var font = window.getComputedStyle(document.body).fontFamily;
+  Object.keys(figures).forEach(function (id) {
+    var element = document.getElementById(id);
+    if (!element) {
+      return;
+    }
+    var figure = figures[id];
+    var layout = Object.assign(
+      {
+        autosize: true,
+        font: { family: font },
+        margin: { t: 56, r: 24, b: 56, l: 24 },
+        legend: { orientation: "h", x: rtl ? 1 : 0, xanchor: rtl ? "right" : "left", y: -0.18 },
+        paper_bgcolor: "#fff",
+        plot_bgcolor: "#fff"
+      },
+      figure.layout
+    );
+    layout.xaxis = Object.assign({ automargin: true }, layout.xaxis);
+    layout.yaxis = Object.assign({ automargin: true }, layout.yaxis);
+    if (layout.title) {
+      layout.title = Object.assign({ x: rtl ? 0.98 : 0.02, xanchor: rtl ? "right" : "left" }, layout.title);
+    }
+    window.Plotly.newPlot(element, figure.data, layout, { responsive: true, displaylogo: false });
+  });
+})();
