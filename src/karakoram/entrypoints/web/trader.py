@@ -3,7 +3,283 @@ requests for documents."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from fastapi.responses import HTMLResponse
+from collections import Counter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from karakoram.adapters.files import format_of, read_documents
+from karakoram.domain.access import Principal, Role, require_role
+from karakoram.domain.clearance import Status
+from karakoram.domain.codes import INCOTERMS, UNITS
+from karakoram.domain.errors import KarakoramError, LrnConflict, ValidationFailed
+from karakoram.entrypoints.api.deps import NodeDep
+from karakoram.entrypoints.api.errors import status_of
+from karakoram.entrypoints.web.deps import CsrfDep, PagesDep, SessionDep, ViewerDep
+from karakoram.entrypoints.web.i18n import language
+from karakoram.entrypoints.web.render import page_path
+from karakoram.entrypoints.web.session import WebSession
+from karakoram.entrypoints.web.trader_forms import (
+    FormErrors,
+    LodgeForm,
+    countries,
+    currencies,
+    shown_fields,
+)
+from karakoram.services import queries, trader
+from karakoram.services.bulk import ImportResult, Outcome, import_declarations
+from karakoram.services.handlers import lodge_declaration
+from karakoram.services.unit_of_work import DeclarationFilter
 
 router = APIRouter(prefix="/ui", include_in_schema=False, default_response_class=HTMLResponse)
+
+PAGE_SIZE = 25
+STATUSES = tuple(s.value for s in Status)
+
+
+def _see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _refused(
+    request: Request, pages: PagesDep, session: WebSession, viewer: Principal, exc: KarakoramError
+) -> Response:
+    return pages.render(
+        request, session, "error.html", viewer, status_code=status_of(exc), failure=exc
+    )
+
+
+@router.get("/hs-codes", name="ui-hs-codes", response_class=JSONResponse)
+def hs_codes(node: NodeDep, viewer: ViewerDep, q: str = "") -> JSONResponse:
+    """Subheadings of the loaded nomenclature matching a code prefix or description words."""
+    found = trader.search_hs(q[:100], node.ctx)
+    return JSONResponse(
+        {"suggestions": [{"code": s.code, "description": s.description} for s in found]}
+    )
+
+
+@router.get("/lodge", name="ui-lodge-form")
+def lodge_form(
+    request: Request, node: NodeDep, pages: PagesDep, session: SessionDep, viewer: ViewerDep
+) -> Response:
+    try:
+        require_role(viewer, Role.TRADER)
+    except KarakoramError as exc:
+        return _refused(request, pages, session, viewer, exc)
+    return _lodge_page(request, node, pages, session, viewer, LodgeForm.blank(viewer.party))
+
+
+@router.post("/lodge", dependencies=[CsrfDep], name="ui-lodge")
+async def lodge(
+    request: Request, node: NodeDep, pages: PagesDep, session: SessionDep, viewer: ViewerDep
+) -> Response:
+    """Lodge what the form holds, or add or remove an item row (the no-script way)."""
+    submitted = await request.form()
+    form = LodgeForm.read(submitted)
+    if "add_item" in submitted:
+        return _lodge_page(request, node, pages, session, viewer, form.with_row_added())
+    remove = submitted.get("remove_item")
+    if isinstance(remove, str) and remove.isdigit():
+        return _lodge_page(
+            request, node, pages, session, viewer, form.with_row_removed(int(remove))
+        )
+    try:
+        lodged = await run_in_threadpool(lodge_declaration, form.document(), viewer, node.ctx)
+    except ValidationFailed as exc:
+        errors = FormErrors.of(exc.errors, shown_fields(form))
+        return _lodge_page(request, node, pages, session, viewer, form, errors, 422)
+    except LrnConflict as exc:
+        return _lodge_page(request, node, pages, session, viewer, form, conflict=exc)
+    except KarakoramError as exc:
+        return _refused(request, pages, session, viewer, exc)
+    target = page_path(request, "ui-my-declaration", mrn=lodged.record.mrn)
+    return _see_other(f"{target}?lodged={'new' if lodged.created else 'again'}")
+
+
+def _lodge_page(
+    request: Request,
+    node: NodeDep,
+    pages: PagesDep,
+    session: WebSession,
+    viewer: Principal,
+    form: LodgeForm,
+    errors: FormErrors | None = None,
+    status_code: int = 200,
+    conflict: LrnConflict | None = None,
+) -> Response:
+    lang = language(session.language).code
+    return pages.render(
+        request,
+        session,
+        "trader/lodge.html",
+        viewer,
+        status_code=409 if conflict else status_code,
+        form=form,
+        errors=errors or FormErrors.none(),
+        conflict=conflict,
+        countries=countries(lang),
+        currency_pairs=[(c, f"{c} – {name}") for c, name in currencies(lang)],
+        unit_pairs=[(c, f"{c} – {name}") for c, name in UNITS.items()],
+        incoterms=[(c, c) for c in sorted(INCOTERMS)],
+        offices_pairs=[(o.code, f"{o.code} – {o.name}") for o in node.settings.offices],
+        crossing_pairs=[(c.code, c.name) for c in node.settings.crossings],
+    )
+
+
+@router.get("/upload", name="ui-upload-form")
+def upload_form(
+    request: Request, pages: PagesDep, session: SessionDep, viewer: ViewerDep
+) -> Response:
+    try:
+        require_role(viewer, Role.TRADER)
+    except KarakoramError as exc:
+        return _refused(request, pages, session, viewer, exc)
+    return pages.render(request, session, "trader/upload.html", viewer)
+
+
+@router.post("/upload", dependencies=[CsrfDep], name="ui-upload")
+async def upload(
+    request: Request, node: NodeDep, pages: PagesDep, session: SessionDep, viewer: ViewerDep
+) -> Response:
+    """Lodge every declaration of a CSV or JSON Lines file; one result row per declaration."""
+    submitted = await request.form()
+    file = submitted.get("file")
+    if not isinstance(file, UploadFile) or not file.filename:
+        return _upload_page(request, pages, session, viewer, problem="missing")
+    try:
+        fmt = format_of(file.filename)
+    except ValueError:
+        return _upload_page(request, pages, session, viewer, problem="format", name=file.filename)
+    try:
+        results = await run_in_threadpool(
+            lambda: list(import_declarations(read_documents(file.file, fmt), viewer, node.ctx))
+        )
+    except KarakoramError as exc:
+        return _refused(request, pages, session, viewer, exc)
+    except UnicodeDecodeError:
+        return _upload_page(request, pages, session, viewer, problem="encoding", name=file.filename)
+    return _upload_page(request, pages, session, viewer, results=results, name=file.filename)
+
+
+def _upload_page(
+    request: Request,
+    pages: PagesDep,
+    session: WebSession,
+    viewer: Principal,
+    results: list[ImportResult] | None = None,
+    problem: str | None = None,
+    name: str = "",
+) -> Response:
+    summary = Counter(r.outcome.value for r in results or [])
+    return pages.render(
+        request,
+        session,
+        "trader/upload.html",
+        viewer,
+        status_code=422 if problem else 200,
+        results=results,
+        summary={o.value: summary[o.value] for o in Outcome},
+        problem=problem,
+        name=name,
+    )
+
+
+@router.get("/my-declarations", name="ui-my-declarations")
+def my_declarations(
+    request: Request,
+    node: NodeDep,
+    pages: PagesDep,
+    session: SessionDep,
+    viewer: ViewerDep,
+    status: str = "",
+    cursor: str = "",
+) -> Response:
+    """The declarations the trader lodged or is party to, oldest first, a page at a time."""
+    chosen = status if status in STATUSES else ""
+    try:
+        require_role(viewer, Role.TRADER)
+        page = queries.list_declarations(
+            DeclarationFilter(status=chosen or None), viewer, node.ctx, cursor or None, PAGE_SIZE
+        )
+    except KarakoramError as exc:
+        return _refused(request, pages, session, viewer, exc)
+    return pages.render(
+        request,
+        session,
+        "trader/declarations.html",
+        viewer,
+        page=page,
+        status=chosen,
+        statuses=STATUSES,
+        first_page=not cursor,
+    )
+
+
+@router.get("/my-declarations/{mrn}", name="ui-my-declaration")
+def my_declaration(
+    mrn: str,
+    request: Request,
+    node: NodeDep,
+    pages: PagesDep,
+    session: SessionDep,
+    viewer: ViewerDep,
+    lodged: str = "",
+    answered: str = "",
+) -> Response:
+    notice = {"new": "lodged", "again": "again"}.get(lodged) or ("answered" if answered else None)
+    return _declaration_page(mrn, request, node, pages, session, viewer, notice=notice)
+
+
+@router.post("/my-declarations/{mrn}/answer", dependencies=[CsrfDep], name="ui-answer-documents")
+def answer_documents(
+    mrn: str,
+    request: Request,
+    node: NodeDep,
+    pages: PagesDep,
+    session: SessionDep,
+    viewer: ViewerDep,
+    answer: Annotated[str, Form()] = "",
+    version: Annotated[int | None, Form()] = None,
+) -> Response:
+    try:
+        trader.answer_documents(mrn, answer, viewer, node.ctx, version)
+    except KarakoramError as exc:
+        return _declaration_page(mrn, request, node, pages, session, viewer, exc, answer)
+    return _see_other(page_path(request, "ui-my-declaration", mrn=mrn) + "?answered=1")
+
+
+def _declaration_page(
+    mrn: str,
+    request: Request,
+    node: NodeDep,
+    pages: PagesDep,
+    session: WebSession,
+    viewer: Principal,
+    failure: KarakoramError | None = None,
+    typed: str = "",
+    notice: str | None = None,
+) -> Response:
+    try:
+        require_role(viewer, Role.TRADER)
+        record, timeline = queries.get_declaration(mrn, viewer, node.ctx)
+        view = queries.clearance_view(mrn, viewer, node.ctx)
+    except KarakoramError as exc:
+        return _refused(request, pages, session, viewer, exc)
+    context: dict[str, Any] = {
+        "record": record,
+        "d": record.declaration,
+        "timeline": timeline,
+        "view": view,
+        "owed": trader.owed(view),
+        "documents": trader.documents_request(record, timeline, viewer),
+        "failure": failure,
+        "typed": typed,
+        "notice": notice,
+    }
+    status_code = status_of(failure) if failure else 200
+    return pages.render(
+        request, session, "trader/declaration.html", viewer, status_code=status_code, **context
+    )
