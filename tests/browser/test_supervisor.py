@@ -51,17 +51,19 @@ def test_a_supervisor_backtests_a_stricter_rule_set_and_activates_it(
 
     page.click("text=Write a new version")
     page.fill("textarea[name=text]", STRICTER)
-    page.click("button[name=intent][value=save]")
-    page.wait_for_url(f"**/ui/rules/{history + 1}")
-
-    page.click("form.period button[type=submit]")
-    page.wait_for_url(f"**/ui/rules/{history + 1}/backtest*")
+    page.click("fieldset.period button[type=submit]")  # back-test the draft, storing nothing
+    page.wait_for_url("**/ui/rules/backtest")
     expect(page.locator("#shares-chart.js-plotly-plot")).to_be_visible()  # Plotly drew it
     expect(page.locator("#shares-chart .bars path").first).to_be_attached()
     expect(page.locator("tr[data-channel='yellow'] td.count")).to_have_text("3")
     expect(page.locator("dd.changed")).to_have_text("2")
     shot(page, "supervisor-backtest")
+    assert active_version(api, live) == history
 
+    page.click("text=Save this text as a new version")
+    page.wait_for_url(f"**/ui/rules/{history + 1}")
+    stored = api.get(f"/policy/rules/{history + 1}", headers=live.keys.supervisor).json()
+    assert stored["source"] == STRICTER
     page.click(f"form[action='/ui/rules/{history + 1}/activate'] button[type=submit]")
     page.wait_for_url("**/ui/rules")
     expect(page.locator(f"tr[data-version='{history + 1}'] .active-badge")).to_be_visible()

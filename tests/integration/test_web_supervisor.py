@@ -291,3 +291,19 @@ def test_the_supervisor_home_links_its_pages(client, keys):
     sign_in(client, keys.supervisor)
     home = client.get("/ui").text
     assert 'class="supervisor-home"' in home and 'href="/ui/exchange"' in home
+
+
+def test_signed_out_the_pages_redirect_and_a_form_without_the_token_is_refused(
+    client, keys, node, policy
+):
+    for path in ("/ui/rules", "/ui/rules/new", f"/ui/rules/{policy}", "/ui/exchange"):
+        response = client.get(path, follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"].endswith("/sign-in")
+    dead_letter(node)
+    sign_in(client, keys.supervisor)
+    assert client.post("/ui/exchange/replay", data={"message_id": "m-1"}).status_code == 403
+    forged = client.post(f"/ui/rules/{policy}/activate", data={"csrf": "guess"})
+    assert forged.status_code == 403
+    with node.ctx.uow() as uow:
+        assert uow.exchange.outbox("m-1").status == "dead"
+    assert client.get("/ui/rules/nine").status_code == 404

@@ -92,11 +92,11 @@ def _rules_page(page: _Page, failure: KarakoramError | None = None) -> Response:
 
 
 @router.get("/rules/new", name="ui-rule-editor")
-def editor(page: PageDep, start: Annotated[int | None, Query(alias="from")] = None) -> Response:
+def editor(page: PageDep, start: Annotated[str, Query(alias="from")] = "") -> Response:
     """The editor, holding the text of version `from` (the active one by default)."""
     try:
         sets = supervision.rule_sets(page.viewer, page.ctx)
-        base = start or sets.active
+        base = int(start) if start.isdigit() else sets.active
         text = supervision.rule_set(base, page.viewer, page.ctx).source if base else ""
     except KarakoramError as exc:
         return page.refused(exc)
@@ -162,7 +162,7 @@ def rollback(page: PageDep, form: ActivationFormDep) -> Response:
     return _see_other(page.url("ui-rules"))
 
 
-@router.get("/rules/{version}", name="ui-rule")
+@router.get("/rules/{version:int}", name="ui-rule")
 def rule(version: int, page: PageDep) -> Response:
     return _rule_page(page, version)
 
@@ -189,7 +189,7 @@ def _rule_page(
     )
 
 
-@router.get("/rules/{version}/backtest", name="ui-rule-backtest")
+@router.get("/rules/{version:int}/backtest", name="ui-rule-backtest")
 def backtest_version(
     version: int,
     page: PageDep,
@@ -237,7 +237,7 @@ def _backtest_page(
     )
 
 
-@router.post("/rules/{version}/activate", dependencies=[CsrfDep], name="ui-rule-activate")
+@router.post("/rules/{version:int}/activate", dependencies=[CsrfDep], name="ui-rule-activate")
 def activate(version: int, page: PageDep, form: ActivationFormDep) -> Response:
     """Activate a version, unless the active one changed since the page was shown."""
     try:
