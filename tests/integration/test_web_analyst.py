@@ -14,13 +14,22 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
+from karakoram.domain.clearance import Action
 from karakoram.domain.statistics import Dimension, Scale, parse_period
 from karakoram.entrypoints import stats_output as out
+from karakoram.services import officer
 from karakoram.services import statistics as stats
+from karakoram.services.arrivals import record_arrival
 from karakoram.services.handlers import lodge_declaration
 from karakoram.services.unit_of_work import PartnerRecord
 from tests.builders import declaration
-from tests.integration.test_statistics import TRADER_CN, Clock, green_node, partner_copy
+from tests.integration.test_statistics import (
+    OFFICER,
+    TRADER_CN,
+    Clock,
+    green_node,
+    partner_copy,
+)
 from tests.integration.test_web import csrf_of, sign_in
 
 BULLETIN = "/ui/stats/bulletin"
@@ -29,17 +38,28 @@ VIEW = {"period": "2023", "by": ["month", "direction"], "currency": "USD", "scal
 
 @pytest.fixture
 def trade(node, tmp_path):
-    """Three exports released in February 2023 and one a year before; two of them were also
-    declared by the partner, one of those with a lower value and another HS6."""
-    clock = Clock(datetime(2022, 2, 1, 9, tzinfo=UTC))
     node.analytics.root = tmp_path / "copy"
+    return record_trade(node)
+
+
+def record_trade(node) -> Clock:
+    """Three exports released in February 2023 (their trucks waited 30, 90 and 150 minutes
+    before lodgement and left two hours after release) and one a year before; two of them were
+    also declared by the partner, one of those with a lower value and another HS6. The node's
+    clock is left in February 2023."""
+    clock = Clock(datetime(2022, 2, 1, 9, tzinfo=UTC))
     green_node(node, clock)
     lodge_declaration(declaration("LRN-OLD"), TRADER_CN, node.ctx)
     clock.now = datetime(2023, 2, 1, 9, tzinfo=UTC)
     docs = [declaration(f"LRN-{n}") for n in range(2)] + [declaration("LRN-C")]
-    for doc in docs:
+    for n, doc in enumerate(docs):
         clock.now += timedelta(days=1)
-        assert lodge_declaration(doc, TRADER_CN, node.ctx).record.status == "released"
+        record_arrival(doc["ucr"], None, clock.now, OFFICER, node.ctx, "CNKJB")
+        clock.now += timedelta(minutes=30 + 60 * n)  # the truck waits before lodgement
+        released = lodge_declaration(doc, TRADER_CN, node.ctx).record
+        assert released.status == "released"
+        clock.now += timedelta(hours=2)
+        officer.act(released.mrn, Action.EXIT, OFFICER, node.ctx)
     honest, cheat = docs[0], docs[2]
     pairs = [
         (honest, partner_copy(honest, "5000", ["847130", "847130"])),
@@ -230,8 +250,11 @@ def test_the_clearance_time_page_by_channel_and_side(client, node, analyst):
     rows = body_rows(page.text)
     assert [r["keys"] for r in rows] == [{"direction": "export", "channel": "green"}]
     assert rows[0]["raw"][:4] == [str(report.rows[0].declarations), "3", "0", "0"]
+    assert rows[0]["raw"][4] == str(report.rows[0].stages["lodgement"].median) == "5400.0"
+    assert ">1:30<" in page.text and ">2:00<" in page.text  # median wait, exit after release
     stages = charts_of(page.text)["chart-stages"]
     assert [t["name"] for t in stages["data"]][:2] == ["to lodgement", "to acceptance"]
+    assert stages["data"][0]["x"] == [1.5]  # hours, the median wait before lodgement
     assert stages["layout"]["barmode"] == "stack"
     download = client.get("/ui/stats/trs.csv", params={"period": "2023"})
     assert download.headers["content-type"] == "text/csv; charset=utf-8"

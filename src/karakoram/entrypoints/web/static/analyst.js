@@ -19,15 +19,16 @@
       {
         autosize: true,
         font: { family: font },
-        margin: { t: 56, r: 24, b: 56, l: 24 },
-        legend: { orientation: "h", x: rtl ? 1 : 0, xanchor: rtl ? "right" : "left", y: -0.18 },
+        margin: { t: 72, r: 24, b: 24, l: 24 },
+        // above the plot, under the title: never over an axis title, whatever the height
+        legend: { orientation: "h", traceorder: "normal", x: rtl ? 1 : 0, xanchor: rtl ? "right" : "left", y: 1, yanchor: "bottom" },
         paper_bgcolor: "#fff",
         plot_bgcolor: "#fff"
       },
       figure.layout
     );
-    layout.xaxis = Object.assign({ automargin: true }, layout.xaxis);
-    layout.yaxis = Object.assign({ automargin: true }, layout.yaxis);
+    layout.xaxis = Object.assign({ automargin: true, rangemode: "tozero" }, layout.xaxis);
+    layout.yaxis = Object.assign({ automargin: true, rangemode: "tozero" }, layout.yaxis);
     if (layout.title) {
       layout.title = Object.assign({ x: rtl ? 0.98 : 0.02, xanchor: rtl ? "right" : "left" }, layout.title);
     }
