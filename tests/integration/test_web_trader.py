@@ -153,6 +153,8 @@ def test_hs_code_search_answers_from_the_loaded_nomenclature(client, keys):
 
 def test_an_upload_lodges_the_good_declarations_and_lists_the_problems_of_the_bad(client, keys):
     csrf = csrf_of(sign_in(client, keys.trader))
+    form = client.get("/ui/upload")
+    assert form.status_code == 200 and 'type="file"' in form.text and "Results" not in form.text
     bad = declaration(lrn="UP-BAD")
     bad["items"][0]["hs_code"] = "12"
     lines = [json.dumps(declaration(lrn="UP-1")), json.dumps(bad), "{not json"]
@@ -230,7 +232,7 @@ def test_the_declaration_page_shows_what_is_owed_and_why(client, keys, policy):
     assert text.count("<tr>\n      <td>") == 4  # duty + VAT for each of the two items
     assert "VAT" in text and "CN¥9,360.00" in text  # the total, in the node's currency
     assert "CN¥36,000.00" in text  # the customs value the duty is computed on
-    assert "RED-COPPER" not in text and "Score" not in text  # risk rules stay with customs
+    assert "Score" not in text and "Random selection" not in text  # risk stays with customs
     client.post(
         f"/declarations/{mrn}/payments",
         json={"reference": "TRX-9", "amount": "9360", "currency": "CNY"},
@@ -246,6 +248,7 @@ def test_a_trader_answers_a_request_for_documents(client, keys, policy):
     csrf = csrf_of(sign_in(client, keys.trader))
     page = client.get(f"/ui/my-declarations/{mrn}")
     assert "packing list and invoice" in page.text and 'name="answer"' in page.text
+    assert "YELLOW-CABLE" not in page.text  # which rule selected the goods stays with customs
     version = VERSION.search(page.text).group(1)
     url = f"/ui/my-declarations/{mrn}/answer"
     blank = client.post(url, data={"csrf": csrf, "version": version, "answer": "  "})
@@ -320,3 +323,14 @@ def test_the_trader_pages_refuse_a_form_without_the_session_token(client, keys):
         == 403
     )
     assert mine(client, keys) == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="routes.py (the officer's area) still serves /ui/declarations/{mrn} to a trader, "
+    "with the risk rules that fired; the change is requested from its owner",
+)
+def test_a_trader_is_refused_the_officers_declaration_page(client, keys, policy):
+    mrn = lodge(client, keys, goods(declaration(), "740311"))["mrn"]
+    sign_in(client, keys.trader)
+    assert client.get(f"/ui/declarations/{mrn}").status_code == 403

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from karakoram.domain.access import Principal, Role, ensure_can_change, ensure_visible, require_role
-from karakoram.domain.clearance import DeclarationEvent
+from karakoram.domain.clearance import Action, DeclarationEvent
 from karakoram.domain.codes import HsNomenclature
 from karakoram.domain.declaration import DeclarationRecord
 from karakoram.domain.document_answers import answer_event, answers_to, open_request
@@ -115,3 +115,13 @@ def owed(view: ClearanceView) -> Owed:
     due = record.amount_due or Decimal(0)
     covered = sum((p.amount for p in view.payments if p.currency == currency), Decimal(0))
     return Owed(latest, due, covered, max(due - covered, Decimal(0)), currency)
+
+
+#: reasons that name the risk rules that fired or a supervisor's grounds: customs' business
+_CUSTOMS_ONLY_REASONS = frozenset({Action.ASSESS.value, Action.OVERRIDE_CHANNEL.value})
+
+
+def trader_timeline(events: Sequence[DeclarationEvent]) -> list[DeclarationEvent]:
+    """The timeline as a trader sees it on its pages: every event, without the reasons that
+    would tell which risk rules select its goods."""
+    return [replace(e, reason=None) if e.action in _CUSTOMS_ONLY_REASONS else e for e in events]

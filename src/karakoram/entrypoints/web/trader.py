@@ -137,7 +137,7 @@ def upload_form(
         require_role(viewer, Role.TRADER)
     except KarakoramError as exc:
         return _refused(request, pages, session, viewer, exc)
-    return pages.render(request, session, "trader/upload.html", viewer)
+    return _upload_page(request, pages, session, viewer)
 
 
 @router.post("/upload", dependencies=[CsrfDep], name="ui-upload")
@@ -271,7 +271,7 @@ def _declaration_page(
     context: dict[str, Any] = {
         "record": record,
         "d": record.declaration,
-        "timeline": timeline,
+        "timeline": trader.trader_timeline(timeline),
         "view": view,
         "owed": trader.owed(view),
         "documents": trader.documents_request(record, timeline, viewer),
