@@ -9,7 +9,7 @@ CSV and XLSX writers the API and the CLI use. Readers are the roles the stats AP
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -24,10 +24,11 @@ from karakoram.entrypoints import stats_output as out
 from karakoram.entrypoints.api.deps import NodeDep
 from karakoram.entrypoints.api.errors import status_of
 from karakoram.entrypoints.api.routes.stats import READERS
+from karakoram.entrypoints.web import analyst_forms as forms
 from karakoram.entrypoints.web import analyst_views as views
 from karakoram.entrypoints.web.deps import CsrfDep, PagesDep, SessionDep, ViewerDep
 from karakoram.entrypoints.web.i18n import LABELS, language, translations
-from karakoram.entrypoints.web.render import page_path
+from karakoram.entrypoints.web.render import Pages, page_path
 from karakoram.entrypoints.web.session import WebSession
 from karakoram.services import statistics as stats
 
@@ -41,6 +42,81 @@ MEDIA = {
 R = TypeVar("R")
 #: how many HS chapters the bulletin's chart shows
 TOP_CHAPTERS = 10
+
+
+# --- one request of a statistics page ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StatsPage:
+    """What every statistics page needs: the node, the reader, and how to answer them."""
+
+    request: Request
+    node: Node
+    pages: Pages
+    session: WebSession
+    viewer: Principal
+
+    def refused(self) -> Response | None:
+        """The 403 page for a role the stats API refuses too; None for a reader."""
+        try:
+            require_role(self.viewer, *READERS)
+        except PermissionDenied as exc:
+            return self.pages.render(
+                self.request, self.session, "error.html", self.viewer, status_of(exc), failure=exc
+            )
+        return None
+
+    def words(self) -> tuple[views.Gettext, views.Gettext, str]:
+        """The reader's gettext, the label of a stored value, and the reader's locale."""
+        lang = language(self.session.language)
+        catalogue = translations(lang.code)
+
+        def label(value: str) -> str:
+            known = LABELS.get(value) or views.VALUE_LABELS.get(value)
+            known = known or views.DIMENSION_LABELS.get(value)
+            return catalogue.gettext(known) if known else value
+
+        return catalogue.gettext, label, lang.code
+
+    def render(self, template: str, problems: forms.Problems, **context: Any) -> Response:
+        words, label, locale = self.words()
+        url = self.request.url
+        return self.pages.render(
+            self.request,
+            self.session,
+            template,
+            self.viewer,
+            status_code=422 if problems else 200,
+            problems=problems,
+            errors=lambda name: [forms.error_text(e, words) for e in problems.of(name)],
+            num=views.Numbers(locale),
+            value_label=label,
+            dimension_labels=views.DIMENSION_LABELS,
+            refreshed_at=_refreshed_at(self.node),
+            back=url.path + (f"?{url.query}" if url.query else ""),
+            **context,
+        )
+
+    def downloads(self, name: str, form: Any) -> dict[str, str]:
+        path = page_path(self.request, name)
+        return {fmt: form.link(f"{path}.{fmt}") for fmt in MEDIA}
+
+
+def stats_page(
+    request: Request, node: NodeDep, pages: PagesDep, session: SessionDep, viewer: ViewerDep
+) -> StatsPage:
+    return StatsPage(request, node, pages, session, viewer)
+
+
+PageDep = Annotated[StatsPage, Depends(stats_page)]
+
+
+def _refreshed_at(node: Node) -> datetime | None:
+    """When the analytical copy was last brought up to date (its state file is rewritten by
+    every refresh, whether `serve`'s loop or the button ran it)."""
+    state = node.analytics.root / "state.json"
+    return datetime.fromtimestamp(state.stat().st_mtime, UTC) if state.exists() else None
 
 
 # --- the forms, from the query string ---------------------------------------------------------
@@ -58,11 +134,11 @@ def _by(request: Request, default: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(b.strip() for item in asked for b in item.split(",") if b.strip())
 
 
-def bulletin_form(request: Request, node: NodeDep) -> views.BulletinForm:
+def bulletin_form(request: Request, node: NodeDep) -> forms.BulletinForm:
     q = request.query_params
-    return views.BulletinForm(
+    return forms.BulletinForm(
         q.get("period", _this_year(node)),
-        _by(request, views.BULLETIN_BY),
+        _by(request, forms.BULLETIN_BY),
         q.get("compare", "yoy"),
         q.get("direction", ""),
         q.get("partner", ""),
@@ -73,19 +149,19 @@ def bulletin_form(request: Request, node: NodeDep) -> views.BulletinForm:
     )
 
 
-def trs_form(request: Request, node: NodeDep) -> views.TrsForm:
+def trs_form(request: Request, node: NodeDep) -> forms.TrsForm:
     q = request.query_params
-    return views.TrsForm(
+    return forms.TrsForm(
         q.get("period", _this_year(node)),
-        _by(request, views.TRS_BY),
+        _by(request, forms.TRS_BY),
         q.get("direction", ""),
         q.get("channel", ""),
     )
 
 
-def mirror_form(request: Request, node: NodeDep) -> views.MirrorForm:
+def mirror_form(request: Request, node: NodeDep) -> forms.MirrorForm:
     q = request.query_params
-    return views.MirrorForm(
+    return forms.MirrorForm(
         q.get("period", _this_year(node)),
         q.get("currency", ""),
         q.get("threshold", "10"),
@@ -93,9 +169,9 @@ def mirror_form(request: Request, node: NodeDep) -> views.MirrorForm:
     )
 
 
-BulletinFormDep = Annotated[views.BulletinForm, Depends(bulletin_form)]
-TrsFormDep = Annotated[views.TrsForm, Depends(trs_form)]
-MirrorFormDep = Annotated[views.MirrorForm, Depends(mirror_form)]
+BulletinFormDep = Annotated[forms.BulletinForm, Depends(bulletin_form)]
+TrsFormDep = Annotated[forms.TrsForm, Depends(trs_form)]
+MirrorFormDep = Annotated[forms.MirrorForm, Depends(mirror_form)]
 
 
 # --- the reports ------------------------------------------------------------------------------
@@ -105,47 +181,50 @@ def _rates(node: Node) -> Any:
     return stats.active_rates(node.ctx.policy, node.ctx.uow)
 
 
-def _asked(make: Callable[[], R], problems: views.Problems) -> R | None:
+def _asked(make: Callable[[], R], form: Any, problems: forms.Problems) -> R | None:
     """The report, or None with the service's field errors added to `problems`."""
     try:
         return make()
     except ValidationFailed as exc:
-        problems.absorb(exc)
+        problems.absorb(exc, (f.name for f in fields(form)))
         return None
 
 
-def _bulletin(node: Node, form: views.BulletinForm) -> tuple[Any, views.Problems]:
+def _bulletin(node: Node, form: forms.BulletinForm) -> tuple[Any, forms.Problems]:
     s = node.settings
-    query, problems = views.bulletin_query(form, s.currency, s.stats_date_basis, s.stats_conversion)
+    query, problems = forms.bulletin_query(form, s.currency, s.stats_date_basis, s.stats_conversion)
     if query is None:
         return None, problems
-    return _asked(lambda: stats.bulletin(node.analytics, _rates(node), query), problems), problems
+    report = _asked(lambda: stats.bulletin(node.analytics, _rates(node), query), form, problems)
+    return report, problems
 
 
-def _trs(node: Node, form: views.TrsForm) -> tuple[Any, views.Problems]:
-    query, problems = views.trs_query(form)
+def _trs(node: Node, form: forms.TrsForm) -> tuple[Any, forms.Problems]:
+    query, problems = forms.trs_query(form)
     if query is None:
         return None, problems
     now = datetime.now(UTC)
-    return _asked(lambda: stats.trs(node.analytics, query, now), problems), problems
+    return _asked(lambda: stats.trs(node.analytics, query, now), form, problems), problems
 
 
-def _mirror(node: Node, form: views.MirrorForm) -> tuple[Any, views.Problems]:
-    query, problems = views.mirror_query(form, node.settings.currency)
+def _mirror(node: Node, form: forms.MirrorForm) -> tuple[Any, forms.Problems]:
+    query, problems = forms.mirror_query(form, node.settings.currency)
     if query is None:
         return None, problems
-    return _asked(lambda: stats.mirror(node.analytics, _rates(node), query), problems), problems
+    report = _asked(lambda: stats.mirror(node.analytics, _rates(node), query), form, problems)
+    return report, problems
 
 
-def _bulletin_charts(
-    node: Node, report: stats.Bulletin, words: views.Gettext, label: views.Gettext
-) -> dict[str, Any]:
+def _bulletin_charts(page: StatsPage, report: stats.Bulletin) -> dict[str, Any]:
     """The three charts: the same filters, broken down as each chart needs."""
-    rates = _rates(node)
+    if not report.rows:
+        return {}
+    words, label, _ = page.words()
+    rates = _rates(page.node)
     q = report.query
 
     def by(*dims: Dimension) -> stats.Bulletin:
-        return stats.bulletin(node.analytics, rates, replace(q, dims=dims))
+        return stats.bulletin(page.node.analytics, rates, replace(q, dims=dims))
 
     unit = f"{q.currency} · {words(views.SCALE_LABELS[q.scale.value])}"
     months = by(Dimension.MONTH, Dimension.DIRECTION)
@@ -154,66 +233,6 @@ def _bulletin_charts(
         "chart-chapters": views.chapters_figure(by(Dimension.CHAPTER), words, TOP_CHAPTERS, unit),
         "chart-growth": views.growth_figure(by(Dimension.MONTH), words),
     }
-
-
-# --- what every page needs --------------------------------------------------------------------
-
-
-def _words(session: WebSession) -> tuple[views.Gettext, views.Gettext, str]:
-    """The reader's gettext, the label of a stored value, and the reader's locale."""
-    lang = language(session.language)
-    catalogue = translations(lang.code)
-
-    def label(value: str) -> str:
-        known = LABELS.get(value) or views.VALUE_LABELS.get(value)
-        known = known or views.DIMENSION_LABELS.get(value)
-        return catalogue.gettext(known) if known else value
-
-    return catalogue.gettext, label, lang.code
-
-
-def _refused(
-    request: Request, pages: PagesDep, session: SessionDep, viewer: Principal, exc: Exception
-) -> Response:
-    assert isinstance(exc, PermissionDenied)
-    return pages.render(
-        request, session, "error.html", viewer, status_code=status_of(exc), failure=exc
-    )
-
-
-def _refreshed_at(node: Node) -> datetime | None:
-    """When the analytical copy was last brought up to date (its state file is rewritten by
-    every refresh, whether `serve`'s loop or the button ran it)."""
-    state = node.analytics.root / "state.json"
-    return datetime.fromtimestamp(state.stat().st_mtime, UTC) if state.exists() else None
-
-
-def _page(
-    request: Request,
-    node: Node,
-    pages: PagesDep,
-    session: SessionDep,
-    viewer: Principal,
-    template: str,
-    problems: views.Problems,
-    **context: Any,
-) -> Response:
-    words, label, locale = _words(session)
-    return pages.render(
-        request,
-        session,
-        template,
-        viewer,
-        status_code=422 if problems else 200,
-        problems=problems,
-        errors=lambda name: [views.error_text(e, words) for e in problems.of(name)],
-        num=views.Numbers(locale),
-        refreshed_at=_refreshed_at(node),
-        back=str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
-        dimension_labels=views.DIMENSION_LABELS,
-        value_label=label,
-        **context,
-    )
 
 
 def _download(report: out.Report, fmt: Download, name: str, period: Period) -> Response:
@@ -230,187 +249,104 @@ def _download(report: out.Report, fmt: Download, name: str, period: Period) -> R
 
 
 @router.get("/stats/bulletin", name="ui-stats-bulletin")
-def bulletin(
-    request: Request,
-    node: NodeDep,
-    pages: PagesDep,
-    session: SessionDep,
-    viewer: ViewerDep,
-    form: BulletinFormDep,
-) -> Response:
-    try:
-        require_role(viewer, *READERS)
-    except PermissionDenied as exc:
-        return _refused(request, pages, session, viewer, exc)
-    report, problems = _bulletin(node, form)
-    words, label, _ = _words(session)
-    charts = _bulletin_charts(node, report, words, label) if report is not None else {}
-    path = page_path(request, "ui-stats-bulletin")
-    return _page(
-        request,
-        node,
-        pages,
-        session,
-        viewer,
+def bulletin(page: PageDep, form: BulletinFormDep) -> Response:
+    if (refused := page.refused()) is not None:
+        return refused
+    report, problems = _bulletin(page.node, form)
+    return page.render(
         "analyst/bulletin.html",
         problems,
         form=form,
         report=report,
-        charts=charts,
-        downloads={f: form.link(f"{path}.{f}") for f in MEDIA},
+        charts=_bulletin_charts(page, report) if report is not None else {},
+        downloads=page.downloads("ui-stats-bulletin", form),
         dimensions=[d.value for d in Dimension],
-        directions=views.DIRECTIONS,
+        directions=forms.DIRECTIONS,
         sections=SECTION_TITLES,
-        currencies=_currencies(node),
+        scales=views.SCALE_LABELS,
+        currencies=_currencies(page.node),
     )
 
 
 @router.get("/stats/bulletin.{fmt}", name="ui-stats-bulletin-file")
-def bulletin_file(
-    fmt: Download,
-    request: Request,
-    node: NodeDep,
-    pages: PagesDep,
-    session: SessionDep,
-    viewer: ViewerDep,
-    form: BulletinFormDep,
-) -> Response:
-    try:
-        require_role(viewer, *READERS)
-    except PermissionDenied as exc:
-        return _refused(request, pages, session, viewer, exc)
-    report, _ = _bulletin(node, form)
+def bulletin_file(fmt: Download, page: PageDep, form: BulletinFormDep) -> Response:
+    if (refused := page.refused()) is not None:
+        return refused
+    report, _ = _bulletin(page.node, form)
     if report is None:
-        return bulletin(request, node, pages, session, viewer, form)
+        return bulletin(page, form)  # the page, with what to correct
     return _download(report, fmt, "bulletin", report.query.period)
 
 
 @router.get("/stats/trs", name="ui-stats-trs")
-def trs(
-    request: Request,
-    node: NodeDep,
-    pages: PagesDep,
-    session: SessionDep,
-    viewer: ViewerDep,
-    form: TrsFormDep,
-) -> Response:
-    try:
-        require_role(viewer, *READERS)
-    except PermissionDenied as exc:
-        return _refused(request, pages, session, viewer, exc)
-    report, problems = _trs(node, form)
-    words, label, _ = _words(session)
-    charts = {"chart-stages": views.trs_figure(report, words, label)} if report is not None else {}
-    path = page_path(request, "ui-stats-trs")
-    return _page(
-        request,
-        node,
-        pages,
-        session,
-        viewer,
+def trs(page: PageDep, form: TrsFormDep) -> Response:
+    if (refused := page.refused()) is not None:
+        return refused
+    report, problems = _trs(page.node, form)
+    words, label, _ = page.words()
+    charts = {}
+    if report is not None and report.overall.declarations:
+        charts["chart-stages"] = views.trs_figure(report, words, label)
+    return page.render(
         "analyst/trs.html",
         problems,
         form=form,
         report=report,
         charts=charts,
-        downloads={f: form.link(f"{path}.{f}") for f in MEDIA},
+        downloads=page.downloads("ui-stats-trs", form),
         groups=stats.TRS_GROUPS,
-        directions=views.DIRECTIONS,
-        channels=views.CHANNELS,
+        directions=forms.DIRECTIONS,
+        channels=forms.CHANNELS,
         stages=views.STAGE_LABELS,
-        row_label=lambda keys: views.row_label(keys, form.by, label),
     )
 
 
 @router.get("/stats/trs.{fmt}", name="ui-stats-trs-file")
-def trs_file(
-    fmt: Download,
-    request: Request,
-    node: NodeDep,
-    pages: PagesDep,
-    session: SessionDep,
-    viewer: ViewerDep,
-    form: TrsFormDep,
-) -> Response:
-    try:
-        require_role(viewer, *READERS)
-    except PermissionDenied as exc:
-        return _refused(request, pages, session, viewer, exc)
-    report, _ = _trs(node, form)
+def trs_file(fmt: Download, page: PageDep, form: TrsFormDep) -> Response:
+    if (refused := page.refused()) is not None:
+        return refused
+    report, _ = _trs(page.node, form)
     if report is None:
-        return trs(request, node, pages, session, viewer, form)
+        return trs(page, form)
     return _download(report, fmt, "trs", report.query.period)
 
 
 @router.get("/stats/mirror", name="ui-stats-mirror")
-def mirror(
-    request: Request,
-    node: NodeDep,
-    pages: PagesDep,
-    session: SessionDep,
-    viewer: ViewerDep,
-    form: MirrorFormDep,
-) -> Response:
-    try:
-        require_role(viewer, *READERS)
-    except PermissionDenied as exc:
-        return _refused(request, pages, session, viewer, exc)
-    report, problems = _mirror(node, form)
-    path = page_path(request, "ui-stats-mirror")
-    return _page(
-        request,
-        node,
-        pages,
-        session,
-        viewer,
+def mirror(page: PageDep, form: MirrorFormDep) -> Response:
+    if (refused := page.refused()) is not None:
+        return refused
+    report, problems = _mirror(page.node, form)
+    return page.render(
         "analyst/mirror.html",
         problems,
         form=form,
         report=report,
-        downloads={f: form.link(f"{path}.{f}") for f in MEDIA},
-        currencies=_currencies(node),
+        downloads=page.downloads("ui-stats-mirror", form),
+        currencies=_currencies(page.node),
         beyond=views.beyond,
     )
 
 
 @router.get("/stats/mirror.{fmt}", name="ui-stats-mirror-file")
-def mirror_file(
-    fmt: Download,
-    request: Request,
-    node: NodeDep,
-    pages: PagesDep,
-    session: SessionDep,
-    viewer: ViewerDep,
-    form: MirrorFormDep,
-) -> Response:
-    try:
-        require_role(viewer, *READERS)
-    except PermissionDenied as exc:
-        return _refused(request, pages, session, viewer, exc)
-    report, _ = _mirror(node, form)
+def mirror_file(fmt: Download, page: PageDep, form: MirrorFormDep) -> Response:
+    if (refused := page.refused()) is not None:
+        return refused
+    report, _ = _mirror(page.node, form)
     if report is None:
-        return mirror(request, node, pages, session, viewer, form)
+        return mirror(page, form)
     return _download(report, fmt, "mirror", report.query.period)
 
 
 @router.post("/stats/refresh", dependencies=[CsrfDep], name="ui-stats-refresh")
-def refresh(
-    request: Request,
-    node: NodeDep,
-    pages: PagesDep,
-    session: SessionDep,
-    viewer: ViewerDep,
-    back: Annotated[str, Form()] = "",
-) -> Response:
+def refresh(page: PageDep, back: Annotated[str, Form()] = "") -> Response:
     """Bring the analytical copy up to date now, then show the same view again."""
-    try:
-        require_role(viewer, *READERS)
-    except PermissionDenied as exc:
-        return _refused(request, pages, session, viewer, exc)
+    if (refused := page.refused()) is not None:
+        return refused
+    node = page.node
     stats.refresh(node.analytics_source, node.analytics, lambda: datetime.now(UTC))
     # only back to a page of this UI, never to another site
     ours = back.startswith("/ui/") and not back.startswith("//")
-    target = back if ours else page_path(request, "ui-stats-bulletin")
+    target = back if ours else page_path(page.request, "ui-stats-bulletin")
     return RedirectResponse(target, status_code=303)
 
 
