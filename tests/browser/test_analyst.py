@@ -68,6 +68,7 @@ def test_an_analyst_filters_the_bulletin_sees_the_charts_and_downloads_the_table
     assert list(found[0]) == header and found[1][:2] == ("2023-02", 30000.0)
     assert [r[0] for r in found[1:]] == ["2023-02", "TOTAL"]
     shot(page, "analyst-bulletin")
+    bulletin_view = page.url
 
     page.click("header nav a[href='/ui/stats/trs']")
     expect(page.locator("#chart-stages.js-plotly-plot")).to_have_count(1)
@@ -81,6 +82,14 @@ def test_an_analyst_filters_the_bulletin_sees_the_charts_and_downloads_the_table
     expect(page.locator("table.flagged-list tbody tr.flagged")).to_have_count(1)
     expect(page.locator("table.flagged-list tbody tr.flagged td").first).to_have_text("UCR-LRN-C")
     shot(page, "analyst-mirror")
+
+    # on a tablet the charts share the width they have; only the wide table scrolls, inside
+    page.set_viewport_size({"width": 800, "height": 1100})
+    page.goto(bulletin_view)
+    expect(page.locator(".js-plotly-plot")).to_have_count(3)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 800
+    chart = page.locator("#chart-months").bounding_box()
+    assert chart and chart["width"] <= 800
 
 
 def test_a_refused_period_stays_beside_its_field_on_a_tablet_in_urdu(

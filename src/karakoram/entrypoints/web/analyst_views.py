@@ -125,6 +125,7 @@ def months_figure(b: stats.Bulletin, gettext: Gettext, label: Gettext, unit: str
     layout = _layout(
         gettext("Trade by month and direction"),
         barmode="stack",
+        showlegend=True,  # name the direction even when a filter leaves only one
         xaxis={"type": "category"},
         yaxis={"title": {"text": unit}},
     )
