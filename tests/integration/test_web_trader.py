@@ -125,6 +125,18 @@ def test_field_errors_are_shown_beside_their_fields_and_what_was_typed_is_kept(c
     assert mine(client, keys) == []
 
 
+def test_an_empty_form_marks_every_group_beside_its_first_field(client, keys):
+    csrf, token = open_form(client, keys)
+    refused = client.post("/ui/lodge", data={"csrf": csrf, "token": token})
+    assert refused.status_code == 422
+    page = refused.text
+    assert "transport is required" in re.search(r'id="e-transport-registration">([^<]*)<', page)[1]
+    assert "invoice is required" in re.search(r'id="e-invoice-amount">([^<]*)<', page)[1]
+    assert "at least one goods item" in re.search(r'id="e-items">([^<]*)<', page)[1]
+    assert "<ul><li>" not in page  # nothing left over above the form
+    assert 'name="items.0.hs_code" value=""' in page  # a row to fill in is still there
+
+
 def test_item_rows_are_added_and_removed_without_a_script(client, keys):
     csrf, token = open_form(client, keys)
     fields = form_of(declaration()) | {"csrf": csrf, "token": token}

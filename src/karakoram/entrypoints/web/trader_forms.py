@@ -11,7 +11,7 @@ from __future__ import annotations
 import gettext
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -101,13 +101,20 @@ class FormErrors:
     general: list[str]
 
     @classmethod
-    def of(cls, errors: list[FieldError], shown: set[str]) -> FormErrors:
+    def of(cls, errors: list[FieldError], shown: Sequence[str]) -> FormErrors:
+        """Each error beside its field; one about a whole group (`/transport is required`)
+        beside the group's first field; the rest above the form."""
         by_field: dict[str, list[str]] = {}
         general = []
         for e in errors:
             name = field_name(e.pointer)
-            if name in shown:
-                by_field.setdefault(name, []).append(e.message)
+            place = (
+                name
+                if name in shown
+                else next((s for s in shown if s.startswith(name + ".")), None)
+            )
+            if place:
+                by_field.setdefault(place, []).append(e.message)
             else:
                 general.append(e.message)
         return cls(by_field, general)
@@ -117,10 +124,10 @@ class FormErrors:
         return cls({}, [])
 
 
-def shown_fields(form: LodgeForm) -> set[str]:
-    """Every field name the rendered form has (errors for others are listed above it)."""
-    items = {f"items.{n}.{f}" for n in range(len(form.items)) for f in ITEM_FIELDS}
-    return {*CSV_HEADER_COLUMNS, "items", *items}
+def shown_fields(form: LodgeForm) -> list[str]:
+    """Every field name the rendered form has, in order (errors for others go above it)."""
+    items = [f"items.{n}.{f}" for n in range(len(form.items)) for f in ITEM_FIELDS]
+    return [*CSV_HEADER_COLUMNS, "items", *items]
 
 
 @cache
