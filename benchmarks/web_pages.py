@@ -167,6 +167,7 @@ def open_node(db: Path, console: Any) -> tuple[Any, dict[str, str], str]:
     from karakoram.services import officer
     from karakoram.services.users import issue_key
 
+    common.migrate(f"sqlite:///{db}")  # a node kept with --db from an older schema
     node = bootstrap(load_settings(database_url=f"sqlite:///{db}"))
     users = STAFF | {"trader": common.trader(0).name}
     keys = {role: issue_key(name, node.ctx, node.hasher).api_key for role, name in users.items()}

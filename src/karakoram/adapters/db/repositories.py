@@ -7,7 +7,18 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    union,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from karakoram.adapters.db.mapping import item_rows, record_row, to_record
@@ -167,18 +178,20 @@ class SqlDeclarationRepository:
         self, flt: DeclarationFilter, viewer: Principal, after: int | None, limit: int
     ) -> list[DeclarationRecord]:
         d = declarations.c
+        conditions = _conditions(flt, after)
         query = select(declarations).order_by(d.id).limit(limit)
-        if viewer.role not in STAFF:
-            party = viewer.party or ""
-            query = query.where(
-                or_(
-                    d.owner == party,
-                    d.declarant_id == party,
-                    d.exporter_id == party,
-                    d.importer_id == party,
-                )
-            )
-        return self._load(query.where(*_conditions(flt, after)))
+        if viewer.role in STAFF:
+            return self._load(query.where(*conditions))
+        # A trader's own: one walk per party column along its (column, id) index, each
+        # stopping after a page. An OR of the four read every declaration of a big trader
+        # and sorted them all (150 ms for 100,000 on SQLite) to show 25.
+        party = viewer.party or ""
+        walks = [
+            select(d.id).where(column == party, *conditions).order_by(d.id).limit(limit).subquery()
+            for column in (d.owner, d.declarant_id, d.exporter_id, d.importer_id)
+        ]
+        ids = union(*(select(walk.c.id) for walk in walks)).subquery()
+        return self._load(query.where(d.id.in_(select(ids.c.id))))
 
 
 def _conditions(flt: DeclarationFilter, after: int | None) -> list[ColumnElement[bool]]:

@@ -99,9 +99,12 @@ declarations = Table(
     UniqueConstraint("owner", "lrn"),
     Index(None, "status", "id"),
     Index(None, "lodged_at"),
-    Index(None, "exporter_id"),
-    Index(None, "importer_id"),
-    Index(None, "declarant_id"),
+    # a trader's declarations, by each party column, in id order: a page of a big trader's
+    # list walks these and stops (see SqlDeclarationRepository.find)
+    Index(None, "owner", "id"),
+    Index(None, "exporter_id", "id"),
+    Index(None, "importer_id", "id"),
+    Index(None, "declarant_id", "id"),
     Index(None, "ucr"),
     Index(None, "status", "channel"),
 )
