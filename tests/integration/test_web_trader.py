@@ -105,6 +105,18 @@ def test_a_changed_form_sent_again_says_it_was_lodged_and_changes_nothing(client
     assert [d["mrn"] for d in mine(client, keys)] == [stored["mrn"]]
 
 
+def test_a_typed_lrn_used_before_is_refused_beside_the_lrn_field(client, keys):
+    earlier = lodge(client, keys, declaration(lrn="USED-1"))
+    csrf, token = open_form(client, keys)
+    fields = form_of(declaration(lrn="USED-1", items=1)) | {"csrf": csrf, "token": token}
+    refused = client.post("/ui/lodge", data=fields)
+    assert refused.status_code == 409
+    beside = re.search(r'id="e-lrn">([^<]*)<', refused.text)[1]
+    assert "USED-1&#39; was already lodged as " + earlier["mrn"] in beside
+    assert 'name="lrn" value="USED-1"' in refused.text
+    assert len(mine(client, keys)) == 1
+
+
 def test_field_errors_are_shown_beside_their_fields_and_what_was_typed_is_kept(client, keys):
     csrf, token = open_form(client, keys)
     doc = declaration()

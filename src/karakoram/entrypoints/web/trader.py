@@ -92,7 +92,10 @@ async def lodge(
         errors = FormErrors.of(exc.errors, shown_fields(form))
         return _lodge_page(request, node, pages, session, viewer, form, errors, 422)
     except LrnConflict as exc:
-        return _lodge_page(request, node, pages, session, viewer, form, conflict=exc)
+        # a typed LRN lodged before is the field's problem; the form's own token means the
+        # form itself was sent before and changed since
+        typed = FormErrors({"lrn": [exc.detail]}, []) if form.values.get("lrn") else None
+        return _lodge_page(request, node, pages, session, viewer, form, typed, conflict=exc)
     except KarakoramError as exc:
         return _refused(request, pages, session, viewer, exc)
     target = page_path(request, "ui-my-declaration", mrn=lodged.record.mrn)
