@@ -173,3 +173,17 @@ def test_the_cli_sets_a_password_from_standard_input(tmp_path):
     assert done.returncode == 0, done.stderr
     listed = karakoram("users", "list").stdout
     assert re.search(r"amina .* officer .* yes .* set", listed), listed
+
+
+def test_an_administrator_changing_their_own_password_stays_signed_in_only_here(client, keys, node):
+    set_password("admin", PASSWORD, node.ctx, node.hasher)
+    elsewhere = client.__class__(client.app)
+    password_sign_in(elsewhere, "admin", PASSWORD)
+    token = csrf_of(password_sign_in(client, "admin", PASSWORD))
+    done = client.post(
+        "/ui/admin/users/admin/password",
+        data={"csrf": token, "password": PASSWORD + " 2", "confirm": PASSWORD + " 2"},
+    )
+    assert done.status_code == 200 and done.url.path == "/ui/admin/users"
+    assert client.get("/ui", follow_redirects=False).status_code == 200
+    assert elsewhere.get("/ui", follow_redirects=False).status_code == 303

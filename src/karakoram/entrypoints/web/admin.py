@@ -77,11 +77,16 @@ async def set_password(
                 [FieldError("mismatch", "/confirm", "The two passwords differ.")]
             )
         # argon2 is slow on purpose: off the event loop
-        await run_in_threadpool(users.set_password, user, password, node.ctx, node.hasher)
+        changed = await run_in_threadpool(users.set_password, user, password, node.ctx, node.hasher)
     except ValidationFailed as exc:
         return _password_page(request, pages, session, viewer, user, exc)
     target = page_path(request, "ui-admin-users") + "?" + _query(done=user)
-    return RedirectResponse(target, status_code=303)
+    response = RedirectResponse(target, status_code=303)
+    if session.user_id == changed.id:
+        # administrators changing their own password stay signed in here, nowhere else
+        session.stamp = changed.session_stamp
+        pages.codec.save(response, request, session)
+    return response
 
 
 def _query(**params: str) -> str:
