@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 
 from karakoram.domain.risk.detectors import UnitValueStats
+from karakoram.domain.risk.facts import Assessable, parties
+from karakoram.domain.risk.rules import Detectors
 from karakoram.services.unit_of_work import ClearanceRepository
 
 
@@ -56,3 +59,39 @@ class StoredHistory:
 
     def remember(self, identifier: str) -> None:
         self._seen.add(identifier)
+
+
+class PageHistory:
+    """`RiskHistory` for one page of a back-test, read before the page is assessed (so the unit
+    of work can end first): which responsible traders are known, in one query, and the unit-value
+    statistics of every HS6 on the page through the node's cache. It answers what
+    `StoredHistory` would have answered for the same page."""
+
+    def __init__(self, known: dict[str, bool], stats: dict[str, UnitValueStats | None]) -> None:
+        self._known = known
+        self._stats = stats
+
+    @classmethod
+    def read(
+        cls,
+        page: Sequence[Assessable],
+        detectors: Detectors,
+        repo: ClearanceRepository,
+        cache: UnitValueCache,
+    ) -> PageHistory:
+        known: dict[str, bool] = {}
+        if detectors.new_trader:
+            wanted = {parties(d)[0].identifier for d in page}
+            found = repo.known_traders(wanted)
+            known = {identifier: identifier in found for identifier in wanted}
+        stats: dict[str, UnitValueStats | None] = {}
+        if detectors.unit_value:
+            for hs6 in sorted({item.hs_code[:6] for d in page for item in d.items}):
+                stats[hs6] = cache.get(hs6, repo)
+        return cls(known, stats)
+
+    def unit_value_stats(self, hs6: str) -> UnitValueStats | None:
+        return self._stats[hs6]
+
+    def known_trader(self, identifier: str) -> bool:
+        return self._known[identifier]

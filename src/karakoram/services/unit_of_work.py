@@ -6,7 +6,7 @@ nothing behind (cosmicpython's pattern; later the outbox rows join the same comm
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -16,6 +16,7 @@ from typing import Any, Protocol, Self
 from karakoram.domain.access import Principal
 from karakoram.domain.clearance import DeclarationEvent
 from karakoram.domain.declaration import DeclarationRecord
+from karakoram.domain.risk.facts import RiskSubject
 
 
 class DuplicateLrn(Exception):
@@ -40,6 +41,17 @@ class DeclarationFilter:
     hs_prefix: str | None = None
     lodged_from: datetime | None = None
     lodged_to: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSubject:
+    """A stored declaration as a back-test reads it: what risk needs, and the channel given."""
+
+    id: int
+    mrn: str
+    lodged_at: datetime
+    channel: str | None
+    subject: RiskSubject
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +149,9 @@ class ClearanceRepository(Protocol):
     ) -> list[QueueEntry]: ...
     def unit_values(self, hs6: str, limit: int) -> list[float]: ...
     def trader_known(self, identifier: str) -> bool: ...
+    def known_traders(self, identifiers: Collection[str]) -> set[str]:
+        """Those of `identifiers` that `trader_known` holds for, in one query per chunk."""
+        ...
 
 
 class PolicyRepository(Protocol):
@@ -164,6 +179,12 @@ class DeclarationRepository(Protocol):
     def find(
         self, flt: DeclarationFilter, viewer: Principal, after: int | None, limit: int
     ) -> list[DeclarationRecord]: ...
+    def risk_subjects(
+        self, flt: DeclarationFilter, after: int | None, limit: int
+    ) -> list[StoredSubject]:
+        """What `find` gives staff, in the same order, reduced to what risk reads
+        (read-only, for back-tests: no whole declarations rebuilt)."""
+        ...
 
 
 class UserRepository(Protocol):

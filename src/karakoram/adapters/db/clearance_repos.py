@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    String,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from karakoram.adapters.db.tables import (
@@ -30,6 +41,7 @@ from karakoram.services.unit_of_work import (
 )
 
 _d = declarations.c
+_CHUNK = 500
 
 
 class SqlClearanceRepository:
@@ -208,6 +220,24 @@ class SqlClearanceRepository:
             .limit(1)
         )
         return self._conn.execute(query).first() is not None
+
+    def known_traders(self, identifiers: Collection[str]) -> set[str]:
+        wanted = sorted(set(identifiers))
+        found: set[str] = set()
+        for start in range(0, len(wanted), _CHUNK):
+            # one EXISTS probe per identifier: an IN list with DISTINCT would walk every
+            # declaration of a busy trader through the index
+            ids = union_all(
+                *(select(literal(i, String()).label("id")) for i in wanted[start : start + _CHUNK])
+            ).subquery()
+            query = select(ids.c.id).where(
+                or_(
+                    exists().where(_d.exporter_id == ids.c.id),
+                    exists().where(_d.importer_id == ids.c.id),
+                )
+            )
+            found.update(self._conn.execute(query).scalars())
+        return found
 
 
 def _document(row: Any) -> PolicyDocument:

@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from karakoram.adapters.db.mapping import item_rows, record_row, to_record
+from karakoram.adapters.db.risk_reader import read_subjects
 from karakoram.adapters.db.tables import (
     declaration_events,
     declarations,
@@ -37,6 +38,7 @@ from karakoram.services.unit_of_work import (
     DeclarationFilter,
     DuplicateLrn,
     StoredLrn,
+    StoredSubject,
     UserRecord,
 )
 
@@ -192,6 +194,11 @@ class SqlDeclarationRepository:
         ]
         ids = union(*(select(walk.c.id) for walk in walks)).subquery()
         return self._load(query.where(d.id.in_(select(ids.c.id))))
+
+    def risk_subjects(
+        self, flt: DeclarationFilter, after: int | None, limit: int
+    ) -> list[StoredSubject]:
+        return read_subjects(self._conn, _conditions(flt, after), limit)
 
 
 def _conditions(flt: DeclarationFilter, after: int | None) -> list[ColumnElement[bool]]:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from karakoram.domain.declaration import Declaration, DeclarationType
 from karakoram.domain.risk.channels import Channel, strictest
 from karakoram.domain.risk.compiled import CompiledRuleSet, Firing
 from karakoram.domain.risk.detectors import (
@@ -23,7 +22,7 @@ from karakoram.domain.risk.detectors import (
     unit_value,
     unit_value_outliers,
 )
-from karakoram.domain.risk.facts import declaration_facts, item_facts
+from karakoram.domain.risk.facts import Assessable, declaration_facts, item_facts, parties
 from karakoram.domain.risk.rules import Selectivity
 
 _RANDOM_ORDER = (Channel.RED, Channel.YELLOW, Channel.BLUE)
@@ -35,11 +34,9 @@ def selection_draw(key: bytes, mrn: str) -> float:
     return int.from_bytes(digest[:8], "big") / 2**64
 
 
-def effective_rates(selectivity: Selectivity, d: Declaration) -> dict[Channel, float]:
+def effective_rates(selectivity: Selectivity, d: Assessable) -> dict[Channel, float]:
     """Random rates after the AEO reduction (own AEO, or partner AEO under mutual recognition)."""
-    responsible, partner = (
-        (d.exporter, d.importer) if d.type is DeclarationType.EXPORT else (d.importer, d.exporter)
-    )
+    responsible, partner = parties(d)
     recognised = partner.aeo and partner.country in selectivity.mutual_recognition
     factor = selectivity.aeo_factor if responsible.aeo or recognised else 1.0
     return {c: selectivity.random_rates.get(c, 0.0) * factor for c in _RANDOM_ORDER}
@@ -124,7 +121,7 @@ class RiskInput:
     """One declaration with what the engine needs besides the rule set."""
 
     mrn: str
-    declaration: Declaration
+    declaration: Assessable
     to_rule_currency: Decimal
     to_node_currency: Decimal
     draw: float
@@ -171,8 +168,7 @@ def _detector_signals(given: RiskInput, settings: Any, history: RiskHistory) -> 
         ]
         signals += unit_value_outliers(values, history, settings)
     if settings.new_trader:
-        responsible = d.exporter if d.type is DeclarationType.EXPORT else d.importer
-        signals += new_trader(responsible.identifier, history, settings)
+        signals += new_trader(parties(d)[0].identifier, history, settings)
     if settings.partner_signals:
         signals += given.partner_signals
     return signals

@@ -6,14 +6,83 @@ that tests any item-level fact fires when one item satisfies its whole condition
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
-from karakoram.domain.declaration import Declaration, DeclarationType
+from karakoram.domain.declaration import DeclarationType, Money, Party
 
 Facts = dict[str, Any]
+
+
+class ItemLike(Protocol):
+    """What risk reads of a goods item (`GoodsItem` and `RiskItem` both are)."""
+
+    @property
+    def hs_code(self) -> str: ...
+    @property
+    def origin(self) -> str: ...
+    @property
+    def gross_mass(self) -> Decimal: ...
+    @property
+    def net_mass(self) -> Decimal: ...
+    @property
+    def value(self) -> Decimal: ...
+    @property
+    def preference(self) -> str | None: ...
+
+
+class Assessable(Protocol):
+    """What risk reads of a declaration (`Declaration` and `RiskSubject` both are)."""
+
+    @property
+    def type(self) -> DeclarationType: ...
+    @property
+    def declarant(self) -> Party: ...
+    @property
+    def exporter(self) -> Party: ...
+    @property
+    def importer(self) -> Party: ...
+    @property
+    def office_of_lodgement(self) -> str: ...
+    @property
+    def office_of_exit_entry(self) -> str: ...
+    @property
+    def crossing(self) -> str: ...
+    @property
+    def invoice(self) -> Money: ...
+    @property
+    def incoterm(self) -> str: ...
+    @property
+    def items(self) -> Sequence[ItemLike]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RiskItem:
+    hs_code: str
+    origin: str
+    gross_mass: Decimal
+    net_mass: Decimal
+    value: Decimal
+    preference: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RiskSubject:
+    """A stored declaration reduced to what risk reads, so that back-tests need not rebuild
+    whole declarations (transport, driver, descriptions ...) to assess them again."""
+
+    type: DeclarationType
+    declarant: Party
+    exporter: Party
+    importer: Party
+    office_of_lodgement: str
+    office_of_exit_entry: str
+    crossing: str
+    invoice: Money
+    incoterm: str
+    items: tuple[RiskItem, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,11 +117,16 @@ FIELDS: dict[str, FieldSpec] = {
 }
 
 
-def declaration_facts(d: Declaration, to_rule_currency: Decimal) -> Facts:
-    """Facts shared by every item; `to_rule_currency` converts invoice amounts."""
-    responsible, partner = (
+def parties(d: Assessable) -> tuple[Party, Party]:
+    """The trader responsible (exporter on EX, importer on IM) and the one on the other side."""
+    return (
         (d.exporter, d.importer) if d.type is DeclarationType.EXPORT else (d.importer, d.exporter)
     )
+
+
+def declaration_facts(d: Assessable, to_rule_currency: Decimal) -> Facts:
+    """Facts shared by every item; `to_rule_currency` converts invoice amounts."""
+    responsible, partner = parties(d)
     return {
         "type": d.type.value,
         "trader": (d.declarant.identifier, d.exporter.identifier, d.importer.identifier),
@@ -70,7 +144,7 @@ def declaration_facts(d: Declaration, to_rule_currency: Decimal) -> Facts:
     }
 
 
-def item_facts(d: Declaration, shared: Facts, to_rule_currency: Decimal) -> list[Facts]:
+def item_facts(d: Assessable, shared: Facts, to_rule_currency: Decimal) -> list[Facts]:
     facts = []
     for item in d.items:
         value = item.value * to_rule_currency

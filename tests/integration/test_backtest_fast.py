@@ -1,0 +1,109 @@
+"""The back-test's fast path (risk subjects read by page) gives exactly the report of the
+straightforward evaluation (whole declarations through `find`), on each database."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from karakoram.domain.access import Principal, Role
+from karakoram.domain.risk.rules import parse_rule_set
+from karakoram.services import backtest as backtest_module
+from karakoram.services import handlers, policy
+from karakoram.services.backtest import backtest, backtest_records
+from karakoram.services.policy import Kind
+from tests.builders import TRADER, bend, declaration
+
+EXAMPLES = Path(__file__).parents[2] / "examples"
+BOSS = Principal(0, "supervisor", Role.SUPERVISOR)
+RULES = """
+[rule_set]
+name = "fast path check"
+currency = "USD"
+[selectivity]
+random_rates = { red = 0.1, yellow = 0.2, blue = 0.2 }
+[detectors]
+unit_value_min_samples = 3
+[[rules]]
+id = "CABLE-CHEAP"
+when = { all = [ { field = "hs_code", op = "prefix", value = ["8544"] },
+                 { field = "value_per_kg", op = "lt", value = 100 } ] }
+channel = "yellow"
+[[rules]]
+id = "ORIGIN-AF"
+when = { field = "origin", op = "eq", value = "AF" }
+channel = "red"
+[[rules]]
+id = "WATCHED"
+when = { field = "trader", op = "eq", value = "PK-NTN-4412345" }
+score = 15
+[[rules]]
+id = "EXW-KSG"
+when = { all = [ { field = "incoterm", op = "eq", value = "EXW" },
+                 { field = "office", op = "eq", value = "CNKSG" } ] }
+score = 30
+[[rules]]
+id = "HEAVY"
+when = { all = [ { field = "gross_mass", op = "gt", value = 100 },
+                 { not = { field = "aeo", op = "is", value = true } } ] }
+score = 40
+"""
+
+
+@pytest.fixture
+def lodged(node):
+    for kind, name in [
+        (Kind.RATES, "rates-cn.csv"),
+        (Kind.TARIFF, "tariff-cn-import.toml"),
+        (Kind.RULES, "rules-khunjerab.toml"),
+    ]:
+        text = (EXAMPLES / name).read_text()
+        doc = policy.submit_document(
+            kind, text, BOSS, node.ctx.policy, node.ctx.uow, node.ctx.clock
+        )
+        policy.activate_document(
+            kind, doc.version, BOSS, node.ctx.policy, node.ctx.uow, node.ctx.clock
+        )
+    me = Principal(1, "kashgar", Role.TRADER, TRADER)
+    rng = random.Random(3)
+    for n in range(40):
+        doc = declaration(f"F{n}", items=rng.randint(1, 3), incoterm=rng.choice(["DAP", "EXW"]))
+        for goods in doc["items"]:
+            goods["hs_code"] = rng.choice(["847130", "854442", "740311"])
+            goods["origin"] = rng.choice(["CN", "CN", "AF"])
+            goods["gross_mass"] = goods["net_mass"] = str(rng.randint(1, 90))
+        if n % 3:
+            doc = bend(doc, "/exporter/aeo", False)
+        if n % 7 == 0:
+            doc = bend(doc, "/importer/identifier", f"PK-NTN-{n:07d}")
+        handlers.lodge_declaration(doc, me, node.ctx)
+    return node
+
+
+def test_the_fast_backtest_gives_the_straightforward_report(lodged, monkeypatch):
+    monkeypatch.setattr(backtest_module, "PAGE", 7)  # several pages, the last one short
+    monkeypatch.setattr(backtest_module, "RECORDS_PAGE", 5)
+    rule_set = parse_rule_set(RULES)
+    lodged.ctx.unit_values.clear()  # each run computes the unit-value statistics afresh
+    fast = backtest(rule_set, "check", BOSS, lodged.ctx)
+    lodged.ctx.unit_values.clear()
+    plain = backtest_records(rule_set, "check", BOSS, lodged.ctx)
+    assert fast == plain
+    assert fast.total == 40 and fast.skipped == 0
+    assert all(fast.rules[r].fired for r in ("CABLE-CHEAP", "ORIGIN-AF", "WATCHED", "HEAVY"))
+    assert sum(fast.channels.values()) == 40 and len(fast.channels) > 1
+
+
+def test_the_fast_backtest_keeps_to_the_period(lodged):
+    rule_set = parse_rule_set(RULES)
+    with lodged.ctx.uow() as uow:
+        records = uow.declarations.find(backtest_module.DeclarationFilter(), BOSS, None, 100)
+    cut = records[20].lodged_at
+    lodged.ctx.unit_values.clear()
+    fast = backtest(rule_set, "check", BOSS, lodged.ctx, None, cut)
+    lodged.ctx.unit_values.clear()
+    assert fast == backtest_records(rule_set, "check", BOSS, lodged.ctx, None, cut)
+    later = backtest(rule_set, "check", BOSS, lodged.ctx, cut, None)
+    assert fast.total + later.total == 40
