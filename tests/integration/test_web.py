@@ -144,10 +144,10 @@ def test_domain_errors_are_shown_on_the_page(client, keys, red):
     assert "Traceback" not in stale.text
 
 
-def test_a_trader_is_offered_no_action_and_refused_a_forced_one(client, keys, red):
+def test_a_trader_is_refused_the_officers_page_and_a_forced_action(client, keys, red):
     token = csrf_of(sign_in(client, keys.trader))
     page = client.get(f"/ui/declarations/{red}")
-    assert page.status_code == 200 and 'name="action"' not in page.text
+    assert page.status_code == 403 and 'name="action"' not in page.text
     forced = client.post(
         f"/ui/declarations/{red}/actions", data={"csrf": token, "action": "release"}
     )

@@ -197,11 +197,6 @@ def test_a_supervisor_overrides_a_channel_with_a_reason_and_is_refused_without(
     assert "AEO, clean" in done.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs routes.py's _declaration_page to pass "
-    "overrides=supervision.override_channels(viewer, record) (asked of the lead)",
-)
 def test_the_declaration_page_offers_the_override_to_a_supervisor_only(client, keys, yellow):
     sign_in(client, keys.supervisor)
     assert (

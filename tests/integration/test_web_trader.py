@@ -349,11 +349,6 @@ def test_the_trader_pages_refuse_a_form_without_the_session_token(client, keys):
     assert mine(client, keys) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="routes.py (the officer's area) still serves /ui/declarations/{mrn} to a trader, "
-    "with the risk rules that fired; the change is requested from its owner",
-)
 def test_a_trader_is_refused_the_officers_declaration_page(client, keys, policy):
     mrn = lodge(client, keys, goods(declaration(), "740311"))["mrn"]
     sign_in(client, keys.trader)

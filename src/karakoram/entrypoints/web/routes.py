@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from karakoram.domain.access import Principal
+from karakoram.domain.access import Principal, require_role
 from karakoram.domain.errors import AuthenticationFailed, KarakoramError
 from karakoram.entrypoints.api.deps import NodeDep
 from karakoram.entrypoints.api.errors import status_of
@@ -17,7 +17,8 @@ from karakoram.entrypoints.web.forms import ActionForm, action_form
 from karakoram.entrypoints.web.i18n import LANGUAGES
 from karakoram.entrypoints.web.render import page_path
 from karakoram.entrypoints.web.session import WebSession
-from karakoram.services import officer, queries
+from karakoram.services import officer, queries, supervision
+from karakoram.services.context import NodeContext
 from karakoram.services.users import key_id_of
 
 router = APIRouter(prefix="/ui", include_in_schema=False, default_response_class=HTMLResponse)
@@ -160,6 +161,24 @@ def act(
     return _see_other(page_path(request, "ui-declaration", mrn=mrn))
 
 
+def declaration_context(mrn: str, viewer: Principal, ctx: NodeContext) -> dict[str, Any]:
+    """What declaration.html shows: the officer's view of one declaration (officers and
+    supervisors only; a trader follows their own under /ui/my-declarations) and what the
+    viewer may do with it. Raises the service's refusal."""
+    require_role(viewer, *officer.OFFICERS)
+    record, timeline = queries.get_declaration(mrn, viewer, ctx)
+    return {
+        "record": record,
+        "d": record.declaration,
+        "timeline": timeline,
+        "view": queries.clearance_view(mrn, viewer, ctx),
+        "actions": officer.available_actions(viewer, record),
+        "needs_reason": officer.NEEDS_REASON,
+        "controls": officer.CONTROLS,
+        "overrides": supervision.override_channels(viewer, record),
+    }
+
+
 def _declaration_page(
     mrn: str,
     request: Request,
@@ -171,8 +190,7 @@ def _declaration_page(
     form: ActionForm | None = None,
 ) -> Response:
     try:
-        record, timeline = queries.get_declaration(mrn, viewer, node.ctx)
-        view = queries.clearance_view(mrn, viewer, node.ctx)
+        context = declaration_context(mrn, viewer, node.ctx)
     except KarakoramError as exc:
         return _error(request, pages, session, viewer, exc)
     return pages.render(
@@ -181,15 +199,9 @@ def _declaration_page(
         "declaration.html",
         viewer,
         status_code=status_of(failure) if failure else 200,
-        record=record,
-        d=record.declaration,
-        timeline=timeline,
-        view=view,
-        actions=officer.available_actions(viewer, record),
-        needs_reason=officer.NEEDS_REASON,
-        controls=officer.CONTROLS,
         failure=failure,
         form=form,
+        **context,
     )
 
 

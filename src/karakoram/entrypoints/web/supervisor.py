@@ -15,6 +15,7 @@ from karakoram.entrypoints.api.errors import status_of
 from karakoram.entrypoints.web.deps import CsrfDep, PagesDep, SessionDep, ViewerDep
 from karakoram.entrypoints.web.forms import OverrideForm, override_form
 from karakoram.entrypoints.web.render import page_path
+from karakoram.entrypoints.web.routes import declaration_context
 from karakoram.entrypoints.web.supervisor_forms import (
     PERIOD_FIELDS,
     ActivationForm,
@@ -23,7 +24,7 @@ from karakoram.entrypoints.web.supervisor_forms import (
     activation_form,
     rule_set_form,
 )
-from karakoram.services import exchange_overview, officer, queries, supervision
+from karakoram.services import exchange_overview, officer, supervision
 from karakoram.services.supervision import Backtest
 
 router = APIRouter(prefix="/ui", include_in_schema=False, default_response_class=HTMLResponse)
@@ -275,24 +276,10 @@ def _declaration_page(
 ) -> Response:
     """The declaration page again (as routes.py renders it), with the refused override."""
     try:
-        record, timeline = queries.get_declaration(mrn, page.viewer, page.ctx)
-        view = queries.clearance_view(mrn, page.viewer, page.ctx)
+        context = declaration_context(mrn, page.viewer, page.ctx)
     except KarakoramError as exc:
         return page.refused(exc)
-    return page.show(
-        "declaration.html",
-        failure,
-        record=record,
-        d=record.declaration,
-        timeline=timeline,
-        view=view,
-        actions=officer.available_actions(page.viewer, record),
-        needs_reason=officer.NEEDS_REASON,
-        controls=officer.CONTROLS,
-        form=None,
-        overrides=supervision.override_channels(page.viewer, record),
-        override_form=form,
-    )
+    return page.show("declaration.html", failure, form=None, override_form=form, **context)
 
 
 # ---- the exchange ----------------------------------------------------------------------------
