@@ -35,8 +35,45 @@ def environment() -> Environment:
 
 def page_path(request: Request, name: str, **params: Any) -> str:
     """A route's path (with any root path), without scheme and host: links and redirects stay
-    right behind a proxy that terminates TLS."""
-    return request.url_for(name, **params).path
+    right behind a proxy that terminates TLS.
+
+    Starlette looks a name up by walking every route, for each link; a page of a hundred rows
+    asks for hundreds. So each (name, parameter names) is resolved once per app with marker
+    values and later links fill the markers in. A parameter that is not plain text (an int
+    convertor refuses the marker) or that holds a "/" goes the long way, as does any route
+    whose markers cannot be found again in its path."""
+    if not all(isinstance(v, str) and "/" not in v and _MARK not in v for v in params.values()):
+        return request.url_for(name, **params).path
+    cache: dict[tuple[str, str, tuple[str, ...]], str | None] = _path_cache(request)
+    key = (request.scope.get("root_path", ""), name, tuple(sorted(params)))
+    if key not in cache:
+        cache[key] = _path_template(request, name, key[2])
+    template = cache[key]
+    if template is None:
+        return request.url_for(name, **params).path
+    for k, v in params.items():
+        template = template.replace(f"{_MARK}{k}{_MARK}", v)
+    return template
+
+
+_MARK = "@@"
+
+
+def _path_cache(request: Request) -> dict[tuple[str, str, tuple[str, ...]], str | None]:
+    state = request.app.state
+    if not hasattr(state, "page_paths"):
+        state.page_paths = {}
+    cache: dict[tuple[str, str, tuple[str, ...]], str | None] = state.page_paths
+    return cache
+
+
+def _path_template(request: Request, name: str, names: tuple[str, ...]) -> str | None:
+    try:
+        path = request.url_for(name, **{k: f"{_MARK}{k}{_MARK}" for k in names}).path
+    except (ValueError, AssertionError):
+        return None
+    marks_once = all(path.count(f"{_MARK}{k}{_MARK}") == 1 for k in names)
+    return path if marks_once and path.count(_MARK) == 2 * len(names) else None
 
 
 class Formatter:
@@ -99,8 +136,17 @@ class Pages:
             viewer=viewer,
             csrf=session.csrf,
             path=request.url.path,
+            # where the language switch returns to: this page, with its filters
+            here=_here(request),
             **context,
         )
         response = HTMLResponse(html, status_code=status_code)
         self.codec.save(response, request, session)
         return response
+
+
+def _here(request: Request) -> str:
+    query = request.url.query
+    if request.method != "GET" or not query:
+        return request.url.path
+    return f"{request.url.path}?{query}"
