@@ -266,6 +266,14 @@ class ParquetAnalyticsStore:
     def refreshed(self) -> bool:
         return (self.root / "state.json").exists()
 
+    def refreshed_at(self) -> datetime | None:
+        """When the copy was last brought up to date: every refresh rewrites its state last,
+        whichever process ran it; None before the first."""
+        try:
+            return datetime.fromtimestamp((self.root / "state.json").stat().st_mtime, UTC)
+        except FileNotFoundError:
+            return None
+
     def _write_state(self, seq: int, upto: Watermarks) -> None:
         tmp = self.root / "state.json.tmp"
         tmp.write_text(json.dumps({"seq": seq, "watermarks": asdict(upto)}, indent=1))

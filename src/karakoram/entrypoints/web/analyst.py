@@ -93,7 +93,7 @@ class StatsPage:
             num=views.Numbers(locale),
             value_label=label,
             dimension_labels=views.DIMENSION_LABELS,
-            refreshed_at=_refreshed_at(self.node),
+            refreshed_at=self.node.analytics.refreshed_at(),
             back=url.path + (f"?{url.query}" if url.query else ""),
             **context,
         )
@@ -110,13 +110,6 @@ def stats_page(
 
 
 PageDep = Annotated[StatsPage, Depends(stats_page)]
-
-
-def _refreshed_at(node: Node) -> datetime | None:
-    """When the analytical copy was last brought up to date (its state file is rewritten by
-    every refresh, whether `serve`'s loop or the button ran it)."""
-    state = node.analytics.root / "state.json"
-    return datetime.fromtimestamp(state.stat().st_mtime, UTC) if state.exists() else None
 
 
 # --- the forms, from the query string ---------------------------------------------------------

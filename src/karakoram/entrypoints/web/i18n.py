@@ -85,6 +85,7 @@ LABELS = {
     "hold": N_("Hold"),
     "seize": N_("Seize"),
     "pay": N_("pay"),
+    "answer_documents": N_("documents supplied"),
     "exit": N_("Record exit"),
     "certify_origin": N_("certify origin"),
     "compliant": N_("compliant"),
