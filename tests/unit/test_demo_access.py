@@ -1,19 +1,33 @@
-"""What the demo prints at the end: where each node's API, docs and web UI are."""
+"""What the demo prints at the end: where each node's API, docs and web UI are, and a ready key
+for every role a person signs in as."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 
 from karakoram.entrypoints import cli_demo
+from karakoram.entrypoints.cli_demo import DemoRun
 
 
-def test_the_demo_prints_each_nodes_web_ui(tmp_path, monkeypatch):
+def test_the_demo_prints_each_nodes_web_ui_and_a_key_per_role(tmp_path):
     side = SimpleNamespace(
         administration="CN-URC",
         url="http://127.0.0.1:8000",
         country="CN",
-        keys={"admin": "kk_a", "officer": "kk_o", "analyst": "kk_n"},
+        keys={"admin": "kk_a", "officer-1": "kk_o", "analyst": "kk_n", "trader-7": "kk_t"},
     )
+    roles = {
+        "administrator": "admin",
+        "officer": "officer-1",
+        "analyst": "analyst",
+        "trader": "trader-7",
+    }
+    run = DemoRun(nodes=[], links={}, sides={"cn": side}, catalogue=None, lock=None)  # type: ignore[arg-type,dict-item]
+    run.roles = {"cn": roles}
     with cli_demo.console.capture() as captured:
-        cli_demo._print_access({"cn": side}, tmp_path, 1.0)
-    assert "http://127.0.0.1:8000/ui" in captured.get()
+        cli_demo._print_access(run, tmp_path, 1.0)
+    printed = captured.get()
+    assert "web UI http://127.0.0.1:8000/ui" in printed
+    for role, user in roles.items():
+        assert f"export KEY_CN_{role.upper()}={side.keys[user]}" in printed
+    assert str(tmp_path / "demo.json") in printed
