@@ -160,6 +160,54 @@ def test_compiled_rules_agree_with_the_interpreter_on_random_rule_sets():
     assert 0 < total < 30 * 200  # the cases exercise both outcomes
 
 
+@pytest.mark.parametrize(
+    "when",
+    [
+        '{ field = "hs_code", op = "prefix", value = [""] }',
+        '{ all = [ { field = "hs_code", op = "prefix", value = ["", "99"] },'
+        ' { field = "origin", op = "eq", value = "CN" } ] }',
+        '{ field = "trader", op = "prefix", value = [""] }',
+    ],
+)
+def test_an_empty_prefix_matches_every_value_as_the_interpreter_says(when):
+    compiled = rules(rule("ANY", when))
+    d = parsed(declaration())
+    shared = declaration_facts(d, Decimal(1))
+    items = item_facts(d, shared, Decimal(1))
+    assert evaluate_naively(compiled.rule_set, shared, items) == ["ANY"]
+    assert [f.rule for f in compiled.evaluate(shared, items)] == ["ANY"]
+
+
+def test_a_rule_found_through_its_guard_still_needs_the_rest_of_its_condition():
+    guarded = (
+        '{ all = [ { field = "origin", op = "eq", value = "CN" },'
+        ' { field = "hs_code", op = "prefix", value = ["8471"] },'
+        ' { field = "value_per_kg", op = "gt", value = {n} } ] }'
+    )
+    assert fired_ids(rules(rule("R", guarded.replace("{n}", "199"))), declaration()) == ["R"]
+    assert fired_ids(rules(rule("R", guarded.replace("{n}", "200"))), declaration()) == []
+
+
+def test_without_explanation_the_same_rules_fire_with_no_values():
+    body = rule("CU", '{ field = "origin", op = "eq", value = "CN" }', 'channel = "red"') + rule(
+        "PC", '{ field = "hs_code", op = "prefix", value = ["8471"] }', "score = 5"
+    )
+    compiled = rules(body)
+    given = RiskInput("26CN0000000000000E0", parsed(declaration()), Decimal(1), Decimal(1), 0.5)
+    full = assess_risk(given, compiled, 3, NoHistory())
+    bare = assess_risk(given, compiled, 3, NoHistory(), explain=False)
+    assert [(f.rule, f.item, f.channel, f.score) for f in bare.fired] == [
+        (f.rule, f.item, f.channel, f.score) for f in full.fired
+    ]
+    assert [f.values for f in full.fired] == [{"origin": "CN"}, {"hs_code": "847130"}]
+    assert all(f.values == {} for f in bare.fired)
+    assert (bare.channel, bare.score, bare.random_rates) == (
+        full.channel,
+        full.score,
+        full.random_rates,
+    )
+
+
 def decide(doc: dict, body: str = "", header: str = QUIET, draw: float = 0.99, history=None):
     compiled = rules(body, header)
     given = RiskInput("26CN0000000000000E0", parsed(doc), Decimal(1), Decimal(1), draw)

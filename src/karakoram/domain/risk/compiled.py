@@ -126,15 +126,29 @@ class Guard:
 
 def guard_of(condition: Condition) -> Guard | None:
     """The most selective guard of a rule: an HS prefix, else any text equality."""
+    found = _guarded(condition)
+    return found[0] if found else None
+
+
+def _guarded(condition: Condition) -> tuple[Guard, Condition | None] | None:
+    """The guard of a rule and what is left to test once the guard holds (None: nothing)."""
     leaves = (
         [condition]
         if isinstance(condition, Leaf)
         else (list(condition.parts) if isinstance(condition, AllOf) else [])
     )
-    guards = [_leaf_guard(leaf) for leaf in leaves if isinstance(leaf, Leaf)]
-    found = [g for g in guards if g is not None]
-    found.sort(key=lambda g: g.field != "hs_code")
-    return found[0] if found else None
+    found = [
+        (guard, n)
+        for n, leaf in enumerate(leaves)
+        if isinstance(leaf, Leaf) and (guard := _leaf_guard(leaf)) is not None
+    ]
+    if not found:
+        return None
+    guard, n = min(found, key=lambda g: g[0].field != "hs_code")  # the first HS guard, else first
+    rest = leaves[:n] + leaves[n + 1 :]
+    if not rest:
+        return guard, None
+    return guard, rest[0] if len(rest) == 1 else AllOf(tuple(rest))
 
 
 def _leaf_guard(leaf: Leaf) -> Guard | None:
@@ -164,8 +178,15 @@ class Firing:
 @dataclass(frozen=True, slots=True)
 class _Compiled:
     rule: Rule
-    predicate: Predicate
     fields: tuple[str, ...]
+
+
+#: a candidate rule and what is left to test of it (None: it fires once it is a candidate)
+_Candidate = tuple[_Compiled, Predicate | None]
+
+#: combinations of indexed values whose candidates an index with prefix guards remembers
+#: (HS code and origin pairs repeat a lot); past it, it starts again
+CANDIDATE_MEMORY = 50_000
 
 
 def _observed(facts: Facts, names: Iterable[str]) -> dict[str, str]:
@@ -177,26 +198,49 @@ def _observed(facts: Facts, names: Iterable[str]) -> dict[str, str]:
 
 
 class _Index:
-    """Rules of one level (declaration or item), indexed by their guards."""
+    """Rules of one level (declaration or item), indexed by their guards. A rule found through
+    its guard is only tested for the rest of its condition. Where there are prefix guards (HS
+    codes), the candidates are remembered per combination of the indexed values."""
 
     def __init__(self) -> None:
-        self.unguarded: list[_Compiled] = []
-        self.exact: defaultdict[str, defaultdict[str, list[_Compiled]]] = defaultdict(
+        self.unguarded: list[_Candidate] = []
+        self.exact: defaultdict[str, defaultdict[str, list[_Candidate]]] = defaultdict(
             lambda: defaultdict(list)
         )
-        self.prefix: defaultdict[str, defaultdict[str, list[_Compiled]]] = defaultdict(
+        self.prefix: defaultdict[str, defaultdict[str, list[_Candidate]]] = defaultdict(
             lambda: defaultdict(list)
         )
+        self._key: Callable[[Facts], Any] | None = None
+        self._memory: dict[Any, list[_Candidate]] = {}
 
-    def add(self, compiled: _Compiled, guard: Guard | None) -> None:
-        if guard is None:
-            self.unguarded.append(compiled)
+    def add(self, compiled: _Compiled, when: Condition) -> None:
+        guarded = _guarded(when)
+        if guarded is None:
+            self.unguarded.append((compiled, compile_condition(when)))
             return
+        guard, rest = guarded
+        candidate = (compiled, None if rest is None else compile_condition(rest))
         table = (self.prefix if guard.prefix else self.exact)[guard.field]
         for value in guard.values:
-            table[value].append(compiled)
+            table[value].append(candidate)
+        if self.prefix:
+            self._key = operator.itemgetter(*self.exact, *self.prefix)
+        self._memory.clear()
 
-    def candidates(self, facts: Facts) -> list[_Compiled]:
+    def candidates(self, facts: Facts) -> list[_Candidate]:
+        """The rules to try on `facts` (callers only read the list)."""
+        if self._key is None:
+            return self._lookup(facts)
+        key = self._key(facts)
+        found = self._memory.get(key)
+        if found is None:
+            found = self._lookup(facts)
+            if len(self._memory) >= CANDIDATE_MEMORY:
+                self._memory.clear()
+            self._memory[key] = found
+        return found
+
+    def _lookup(self, facts: Facts) -> list[_Candidate]:
         found = list(self.unguarded)
         for name, table in self.exact.items():
             value = facts[name]
@@ -205,7 +249,7 @@ class _Index:
         for name, table in self.prefix.items():
             value = facts[name]
             for one in value if isinstance(value, tuple) else (value,):
-                for end in range(1, len(one) + 1):
+                for end in range(len(one) + 1):  # the empty prefix too
                     found.extend(table.get(one[:end], ()))
         return found
 
@@ -218,39 +262,50 @@ class CompiledRuleSet:
         self._order = {r.id: n for n, r in enumerate(rule_set.rules)}
         self._declaration = _Index()
         self._items = _Index()
+        self._bare: dict[tuple[str, int | None], Firing] = {}
         for rule in rule_set.rules:
             if rule.enabled:
                 self._add(rule)
 
     def _add(self, rule: Rule) -> None:
         names = fields_of(rule.when)
-        compiled = _Compiled(rule, compile_condition(rule.when), tuple(sorted(names)))
+        compiled = _Compiled(rule, tuple(sorted(names)))
         item_level = any(FIELDS[n].item_level for n in names)
-        (self._items if item_level else self._declaration).add(compiled, guard_of(rule.when))
+        (self._items if item_level else self._declaration).add(compiled, rule.when)
 
-    def evaluate(self, shared: Facts, items: list[Facts]) -> list[Firing]:
-        """Every rule that fires, once each, in rule-file order."""
+    def evaluate(self, shared: Facts, items: list[Facts], values: bool = True) -> list[Firing]:
+        """Every rule that fires, once each, in rule-file order. Without `values` the firings
+        do not say which values made them fire (a back-test does not report them); such
+        firings are shared between calls."""
         fired: dict[str, Firing] = {}
-        for c in self._declaration.candidates(shared):
-            if c.rule.id not in fired and c.predicate(shared):
-                fired[c.rule.id] = _firing(c, None, shared)
+        fire = self._firing if values else self._bare_firing
+        for c, rest in self._declaration.candidates(shared):
+            if c.rule.id not in fired and (rest is None or rest(shared)):
+                fired[c.rule.id] = fire(c, None, shared)
         for index, facts in enumerate(items):
-            for c in self._items.candidates(facts):
-                if c.rule.id not in fired and c.predicate(facts):
-                    fired[c.rule.id] = _firing(c, index, facts)
+            for c, rest in self._items.candidates(facts):
+                if c.rule.id not in fired and (rest is None or rest(facts)):
+                    fired[c.rule.id] = fire(c, index, facts)
+        if len(fired) < 2:
+            return list(fired.values())
         order = self._order
         return sorted(fired.values(), key=lambda f: order[f.rule])
 
+    @staticmethod
+    def _firing(c: _Compiled, item: int | None, facts: Facts) -> Firing:
+        rule = c.rule
+        return Firing(
+            rule.id, rule.description, rule.channel, rule.score, item, _observed(facts, c.fields)
+        )
 
-def _firing(c: _Compiled, item: int | None, facts: Facts) -> Firing:
-    return Firing(
-        c.rule.id,
-        c.rule.description,
-        c.rule.channel,
-        c.rule.score,
-        item,
-        _observed(facts, c.fields),
-    )
+    def _bare_firing(self, c: _Compiled, item: int | None, facts: Facts) -> Firing:
+        key = (c.rule.id, item)
+        found = self._bare.get(key)
+        if found is None:
+            rule = c.rule
+            found = Firing(rule.id, rule.description, rule.channel, rule.score, item, {})
+            self._bare[key] = found
+        return found
 
 
 def evaluate_naively(rule_set: RuleSet, shared: Facts, items: list[Facts]) -> list[str]:

@@ -30,7 +30,7 @@ _RANDOM_ORDER = (Channel.RED, Channel.YELLOW, Channel.BLUE)
 
 def selection_draw(key: bytes, mrn: str) -> float:
     """A uniform number in [0, 1) fixed by the selection key and the MRN."""
-    digest = hmac.new(key, mrn.encode(), hashlib.sha256).digest()
+    digest = hmac.digest(key, mrn.encode(), hashlib.sha256)
     return int.from_bytes(digest[:8], "big") / 2**64
 
 
@@ -129,12 +129,19 @@ class RiskInput:
 
 
 def assess_risk(
-    given: RiskInput, compiled: CompiledRuleSet, version: int, history: RiskHistory
+    given: RiskInput,
+    compiled: CompiledRuleSet,
+    version: int,
+    history: RiskHistory,
+    *,
+    explain: bool = True,
 ) -> RiskDecision:
-    """Decide the channel: the strictest of rules, score, detectors and random selection."""
+    """Decide the channel: the strictest of rules, score, detectors and random selection.
+    Without `explain`, fired rules do not carry the values that made them fire (back-tests)."""
     rule_set, d = compiled.rule_set, given.declaration
     shared = declaration_facts(d, given.to_rule_currency)
-    fired = compiled.evaluate(shared, item_facts(d, shared, given.to_rule_currency))
+    items = item_facts(d, shared, given.to_rule_currency)
+    fired = compiled.evaluate(shared, items, values=explain)
     signals = _detector_signals(given, rule_set.detectors, history)
     score = sum(f.score for f in fired) + sum(s.score for s in signals)
     rates = effective_rates(rule_set.selectivity, d)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from karakoram.domain.declaration import DeclarationType, Money, Party
 
@@ -58,8 +58,9 @@ class Assessable(Protocol):
     def items(self) -> Sequence[ItemLike]: ...
 
 
-@dataclass(frozen=True, slots=True)
-class RiskItem:
+class RiskItem(NamedTuple):
+    """A goods item reduced to what risk reads (a tuple: back-tests build millions)."""
+
     hs_code: str
     origin: str
     gross_mass: Decimal
@@ -68,8 +69,7 @@ class RiskItem:
     preference: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class RiskSubject:
+class RiskSubject(NamedTuple):
     """A stored declaration reduced to what risk reads, so that back-tests need not rebuild
     whole declarations (transport, driver, descriptions ...) to assess them again."""
 
