@@ -52,6 +52,73 @@ def _by_hs6(items: Iterable[Mapping[str, Any]], key: str) -> dict[str, Decimal]:
     return dict(totals)
 
 
+@dataclass(frozen=True, slots=True)
+class MirrorRow:
+    """One line of the side-by-side comparison an officer reads: the same figure as each side
+    declared it, and whether the gap is beyond the tolerance (what the risk check flags)."""
+
+    field: str  # value | hs6 | gross_mass | quantity
+    ours: str | None  # None: this side declared no such HS6
+    theirs: str | None
+    share: Decimal | None
+    flagged: bool
+    hs6: str | None = None
+
+    def gap(self) -> Gap:
+        return Gap(self.field, self.ours or "", self.theirs or "", self.share, self.hs6)
+
+
+def mirror_rows(
+    ours: Declaration,
+    theirs: Mapping[str, Any],
+    our_value: Decimal | None,
+    their_value: Decimal | None,
+    tolerances: Tolerances = Tolerances(),
+) -> list[MirrorRow]:
+    """Our declaration beside the partner's (`theirs` is its canonical dict), figure by figure:
+    the invoice values in one currency (None when they could not be converted), the HS6 codes,
+    and gross mass and quantity per HS6 over the codes either side declared."""
+    mine = [
+        {"hs_code": i.hs_code, "gross_mass": i.gross_mass, "quantity": i.quantity}
+        for i in ours.items
+    ]
+    partner_items = list(theirs.get("items", []))
+    rows: list[MirrorRow] = []
+    if our_value is not None and their_value is not None:
+        share = _share(our_value, their_value)
+        flagged = share is not None and abs(share) > tolerances.value
+        rows.append(MirrorRow("value", f"{our_value:.2f}", f"{their_value:.2f}", share, flagged))
+    our_hs, their_hs = _by_hs6(mine, "gross_mass"), _by_hs6(partner_items, "gross_mass")
+    rows.append(
+        MirrorRow(
+            "hs6",
+            ",".join(sorted(our_hs)),
+            ",".join(sorted(their_hs)),
+            None,
+            set(our_hs) != set(their_hs),
+        )
+    )
+    our_qty, their_qty = _by_hs6(mine, "quantity"), _by_hs6(partner_items, "quantity")
+    for field, a, b, tolerance in (
+        ("gross_mass", our_hs, their_hs, tolerances.mass),
+        ("quantity", our_qty, their_qty, tolerances.quantity),
+    ):
+        for hs6 in sorted(set(a) | set(b)):
+            mine_, theirs_ = a.get(hs6), b.get(hs6)
+            share = _share(mine_, theirs_) if mine_ is not None and theirs_ is not None else None
+            rows.append(
+                MirrorRow(
+                    field,
+                    None if mine_ is None else str(mine_),
+                    None if theirs_ is None else str(theirs_),
+                    share,
+                    share is not None and abs(share) > tolerance,
+                    hs6,
+                )
+            )
+    return rows
+
+
 def mirror_gaps(
     ours: Declaration,
     theirs: Mapping[str, Any],
@@ -61,25 +128,5 @@ def mirror_gaps(
 ) -> list[Gap]:
     """Gaps between our declaration and the partner's (`theirs` is its canonical dict);
     `our_value` and `their_value` are the invoice totals converted to one currency."""
-    mine = [
-        {"hs_code": i.hs_code, "gross_mass": i.gross_mass, "quantity": i.quantity}
-        for i in ours.items
-    ]
-    partner_items = list(theirs.get("items", []))
-    gaps: list[Gap] = []
-    share = _share(our_value, their_value)
-    if share is not None and abs(share) > tolerances.value:
-        gaps.append(Gap("value", f"{our_value:.2f}", f"{their_value:.2f}", share))
-    our_hs, their_hs = _by_hs6(mine, "gross_mass"), _by_hs6(partner_items, "gross_mass")
-    if set(our_hs) != set(their_hs):
-        gaps.append(Gap("hs6", ",".join(sorted(our_hs)), ",".join(sorted(their_hs)), None))
-    for hs6 in sorted(set(our_hs) & set(their_hs)):
-        share = _share(our_hs[hs6], their_hs[hs6])
-        if share is not None and abs(share) > tolerances.mass:
-            gaps.append(Gap("gross_mass", str(our_hs[hs6]), str(their_hs[hs6]), share, hs6))
-    our_qty, their_qty = _by_hs6(mine, "quantity"), _by_hs6(partner_items, "quantity")
-    for hs6 in sorted(set(our_qty) & set(their_qty)):
-        share = _share(our_qty[hs6], their_qty[hs6])
-        if share is not None and abs(share) > tolerances.quantity:
-            gaps.append(Gap("quantity", str(our_qty[hs6]), str(their_qty[hs6]), share, hs6))
-    return gaps
+    rows = mirror_rows(ours, theirs, our_value, their_value, tolerances)
+    return [row.gap() for row in rows if row.flagged]

@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 
-from karakoram.domain.access import Principal, Role, ensure_visible
+from karakoram.domain.access import Principal, Role, ensure_visible, require_role
 from karakoram.domain.clearance import AWAITING_OFFICER, DeclarationEvent, release_blockers
 from karakoram.domain.declaration import DeclarationRecord
 from karakoram.domain.errors import FieldError, PermissionDenied, ValidationFailed
 from karakoram.services.assessment import why_pending
 from karakoram.services.context import NodeContext
 from karakoram.services.officer import release_state
+from karakoram.services.partner_data import PartnerSide, partner_side
 from karakoram.services.unit_of_work import (
     AssessmentRecord,
     ControlRecord,
@@ -107,3 +108,15 @@ def clearance_view(mrn: str, principal: Principal, ctx: NodeContext) -> Clearanc
             blockers,
             pending,
         )
+
+
+def partner_view(mrn: str, principal: Principal, ctx: NodeContext) -> PartnerSide:
+    """What the partner administration said about this declaration's consignment, beside it:
+    their declaration figure by figure, their control results, both timelines as one. For
+    officers and supervisors (the partner's data is shared between administrations)."""
+    require_role(principal, Role.OFFICER, Role.SUPERVISOR)
+    with ctx.uow() as uow:
+        record = ensure_visible(principal, uow.declarations.get(mrn), mrn)
+        events = uow.declarations.events(mrn)
+        rates = ctx.policy.current(uow).rates
+        return partner_side(uow, record, events, ctx.administration, rates, ctx.clock().date())

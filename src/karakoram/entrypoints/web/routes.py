@@ -176,6 +176,7 @@ def declaration_context(mrn: str, viewer: Principal, ctx: NodeContext) -> dict[s
         "needs_reason": officer.NEEDS_REASON,
         "controls": officer.CONTROLS,
         "overrides": supervision.override_channels(viewer, record),
+        "partner": queries.partner_view(mrn, viewer, ctx),
     }
 
 
