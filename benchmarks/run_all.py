@@ -16,6 +16,7 @@ import assessment
 import bulk_import
 import common
 import http_lodge
+import web_pages
 
 FULL = {
     "n": 100_000,
@@ -23,8 +24,18 @@ FULL = {
     "assess": 20_000,
     "backtest": 1_000_000,
     "db_backtest": 20_000,
+    "web": 100_000,
+    "web_repeat": 60,
 }
-QUICK = {"n": 2_000, "duration": 2.0, "assess": 2_000, "backtest": 20_000, "db_backtest": 2_000}
+QUICK = {
+    "n": 2_000,
+    "duration": 2.0,
+    "assess": 2_000,
+    "backtest": 20_000,
+    "db_backtest": 2_000,
+    "web": 3_000,
+    "web_repeat": 10,
+}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -57,6 +68,7 @@ def main(argv: list[str] | None = None) -> None:
     figures = bulk.figures() + http_lodge.figures(http)
     figures += assessment.run(int(sizes["assess"]), int(sizes["backtest"]), console)
     figures.append(assessment.db_backtest(int(sizes["db_backtest"]), console))
+    figures += web_pages.run(int(sizes["web"]), int(sizes["web_repeat"]), console)
 
     console.print(common.rich_table(figures, f"Karakoram performance, {date}"))
     table = common.markdown_table(figures, machine, date)

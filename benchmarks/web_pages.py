@@ -83,8 +83,10 @@ PAGES = [
     ),
     Page("officer", "/ui/declarations/{mrn}", "declaration (officer)"),
     Page("trader", "/ui", "home (trader)"),
-    Page("trader", "/ui/declarations/{mrn}", "declaration (trader)"),
+    Page("trader", "/ui/my-declarations/{mrn}", "declaration (trader)"),
     Page("supervisor", "/ui", "home (supervisor)"),
+    Page("supervisor", "/ui/declarations/{mrn}", "declaration (supervisor, with the override)"),
+    Page("supervisor", "/ui/rules/1", "rule set version 1"),
     Page("analyst", "/ui", "home (analyst)"),
     Page("administrator", "/ui", "home (administrator)"),
 ]
