@@ -4,15 +4,21 @@ straightforward evaluation (whole declarations through `find`), on each database
 from __future__ import annotations
 
 import random
+from functools import partial
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
+from karakoram.adapters.db.engine import build_engine
+from karakoram.bootstrap import bootstrap
+from karakoram.config import load_settings
 from karakoram.domain.access import Principal, Role
 from karakoram.domain.risk.rules import parse_rule_set
 from karakoram.services import backtest as backtest_module
 from karakoram.services import handlers, policy
-from karakoram.services.backtest import backtest, backtest_records
+from karakoram.services.backtest import Processes, backtest, backtest_records
+from karakoram.services.context import NodeContext
 from karakoram.services.policy import Kind
 from tests.builders import TRADER, bend, declaration
 
@@ -107,3 +113,32 @@ def test_the_fast_backtest_keeps_to_the_period(lodged):
     assert fast == backtest_records(rule_set, "check", BOSS, lodged.ctx, None, cut)
     later = backtest(rule_set, "check", BOSS, lodged.ctx, cut, None)
     assert fast.total + later.total == 40
+
+
+def open_context(url: str, schema: str | None) -> NodeContext:
+    """A back-test process's own node context on the test's database, from the composition
+    root (module level, so that it can be handed to another process)."""
+    return bootstrap(load_settings(database_url=url), engine=build_engine(url, schema=schema)).ctx
+
+
+def test_the_backtest_in_processes_gives_the_straightforward_report(lodged):
+    rule_set = parse_rule_set(RULES)
+    engine = lodged.engine
+    schema = None
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            schema = conn.execute(text("SELECT current_schema()")).scalar_one()
+    url = engine.url.render_as_string(hide_password=False)
+    processes = Processes(2, partial(open_context, url, schema), chunk=7)  # six pieces
+    with lodged.ctx.uow() as uow:
+        records = uow.declarations.find(backtest_module.DeclarationFilter(), BOSS, None, 100)
+    cut = records[20].lodged_at
+    lodged.ctx.unit_values.clear()
+    done: list[int] = []
+    apart = backtest(rule_set, "check", BOSS, lodged.ctx, progress=done.append, processes=processes)
+    assert apart == backtest_records(rule_set, "check", BOSS, lodged.ctx)
+    assert apart.total == 40 and sum(done) == 40 and len(done) == 6
+    lodged.ctx.unit_values.clear()
+    early = backtest(rule_set, "check", BOSS, lodged.ctx, None, cut, processes=processes)
+    assert early == backtest_records(rule_set, "check", BOSS, lodged.ctx, None, cut)
+    assert early.total == 20

@@ -180,10 +180,15 @@ class DeclarationRepository(Protocol):
         self, flt: DeclarationFilter, viewer: Principal, after: int | None, limit: int
     ) -> list[DeclarationRecord]: ...
     def risk_subjects(
-        self, flt: DeclarationFilter, after: int | None, limit: int
+        self, flt: DeclarationFilter, after: int | None, limit: int, upto: int | None = None
     ) -> list[StoredSubject]:
         """What `find` gives staff, in the same order, reduced to what risk reads
-        (read-only, for back-tests: no whole declarations rebuilt)."""
+        (read-only, for back-tests: no whole declarations rebuilt); ids up to `upto`."""
+        ...
+
+    def risk_span(self, flt: DeclarationFilter) -> tuple[int, int] | None:
+        """The first and last id `flt` selects, None when it selects none (back-tests split
+        their work by id)."""
         ...
 
 

@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from karakoram.adapters.db.mapping import item_rows, record_row, to_record
-from karakoram.adapters.db.risk_reader import read_subjects
+from karakoram.adapters.db.risk_reader import read_span, read_subjects
 from karakoram.adapters.db.tables import (
     declaration_events,
     declarations,
@@ -196,9 +196,12 @@ class SqlDeclarationRepository:
         return self._load(query.where(d.id.in_(select(ids.c.id))))
 
     def risk_subjects(
-        self, flt: DeclarationFilter, after: int | None, limit: int
+        self, flt: DeclarationFilter, after: int | None, limit: int, upto: int | None = None
     ) -> list[StoredSubject]:
-        return read_subjects(self._conn, _conditions(flt, after), limit)
+        return read_subjects(self._conn, _conditions(flt, after), limit, upto)
+
+    def risk_span(self, flt: DeclarationFilter) -> tuple[int, int] | None:
+        return read_span(self._conn, _conditions(flt, None))
 
 
 def _conditions(flt: DeclarationFilter, after: int | None) -> list[ColumnElement[bool]]:

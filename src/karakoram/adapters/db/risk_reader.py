@@ -2,16 +2,18 @@
 
 Plain Core rows of the columns risk needs, two queries a page (the declarations, then their
 goods items by id range over the primary key), and no validation: what is stored was validated
-when it was lodged. `SqlDeclarationRepository.risk_subjects` serves it through the unit of work.
+when it was lodged. On SQLite the goods items (five rows a declaration or so) are read through
+the driver's own cursor, which spares a Core row per item; PostgreSQL keeps Core.
+`SqlDeclarationRepository.risk_subjects` serves it through the unit of work.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, func, select
 
 from karakoram.adapters.db.tables import declarations, goods_items
 from karakoram.domain.declaration import DeclarationType, Money, Party
@@ -21,44 +23,88 @@ from karakoram.services.unit_of_work import StoredSubject
 _d = declarations.c
 _i = goods_items.c
 _HEADER = select(_d.id, _d.mrn, _d.lodged_at, _d.channel, _d.header)
-_ITEMS = select(
-    _i.declaration_id, _i.hs_code, _i.origin, _i.gross_mass, _i.net_mass, _i.value, _i.preference
+_ITEMS = (
+    select(
+        _i.declaration_id,
+        _i.hs_code,
+        _i.origin,
+        _i.gross_mass,
+        _i.net_mass,
+        _i.value,
+        _i.preference,
+    )
+    .where(_i.declaration_id.between(bindparam("first"), bindparam("last")))
+    .order_by(_i.declaration_id, _i.seq)
 )
 _TYPES = {t.value: t for t in DeclarationType}
+_raw_items: dict[str, str] = {}  # the items query as the driver takes it, per dialect
 
 
-def read_subjects(conn: Connection, conditions: list[Any], limit: int) -> list[StoredSubject]:
-    """Up to `limit` declarations meeting `conditions`, in id order, with their items."""
+def read_subjects(
+    conn: Connection, conditions: list[Any], limit: int, upto: int | None = None
+) -> list[StoredSubject]:
+    """Up to `limit` declarations meeting `conditions` (and with ids up to `upto`), in id order,
+    with their items."""
+    if upto is not None:
+        conditions = [*conditions, _d.id <= upto]
     rows = conn.execute(_HEADER.where(*conditions).order_by(_d.id).limit(limit)).all()
     if not rows:
         return []
-    items: defaultdict[int, list[RiskItem]] = defaultdict(list)
-    query = _ITEMS.where(_i.declaration_id.between(rows[0].id, rows[-1].id)).order_by(
-        _i.declaration_id, _i.seq
-    )
-    for decl_id, hs_code, origin, gross, net, value, preference in conn.execute(query):
-        items[decl_id].append(
-            RiskItem(hs_code, origin, Decimal(gross), Decimal(net), Decimal(value), preference)
-        )
-    return [_subject(row, tuple(items[row.id])) for row in rows]
+    items = _items(conn, rows[0].id, rows[-1].id)
+    parties: dict[tuple[Any, ...], Party] = {}
+    return [_subject(row, items.get(row.id, ()), parties) for row in rows]
 
 
-def _party(raw: dict[str, Any]) -> Party:
-    return Party(raw["name"], raw["identifier"], raw["country"], bool(raw["aeo"]))
+def read_span(conn: Connection, conditions: list[Any]) -> tuple[int, int] | None:
+    """The first and last id of the declarations meeting `conditions`; None when none does."""
+    first, last = conn.execute(select(func.min(_d.id), func.max(_d.id)).where(*conditions)).one()
+    return None if first is None else (first, last)
 
 
-def _subject(row: Any, items: tuple[RiskItem, ...]) -> StoredSubject:
+def _items(conn: Connection, first: int, last: int) -> dict[int, tuple[RiskItem, ...]]:
+    """The goods items of the declarations with ids in [first, last], in order, by id."""
+    found: Iterable[Any]
+    if conn.dialect.name == "sqlite":
+        sql = _raw_items.get("sqlite")
+        if sql is None:  # qmark placeholders, in the order first, last
+            sql = _raw_items["sqlite"] = str(_ITEMS.compile(dialect=conn.dialect))
+        found = conn.connection.driver_connection.execute(sql, (first, last))  # type: ignore[union-attr]
+    else:
+        found = conn.execute(_ITEMS, {"first": first, "last": last})
+    grouped: dict[int, list[RiskItem]] = {}
+    for decl_id, hs_code, origin, gross, net, value, preference in found:
+        item = RiskItem(hs_code, origin, Decimal(gross), Decimal(net), Decimal(value), preference)
+        same = grouped.get(decl_id)
+        if same is None:
+            grouped[decl_id] = [item]
+        else:
+            same.append(item)
+    return {decl_id: tuple(same) for decl_id, same in grouped.items()}
+
+
+def _party(raw: dict[str, Any], known: dict[tuple[Any, ...], Party]) -> Party:
+    """The party, shared with the page's earlier declarations that name the same one."""
+    key = (raw["name"], raw["identifier"], raw["country"], raw["aeo"])
+    party = known.get(key)
+    if party is None:
+        party = known[key] = Party(key[0], key[1], key[2], bool(key[3]))
+    return party
+
+
+def _subject(
+    row: Any, items: tuple[RiskItem, ...], parties: dict[tuple[Any, ...], Party]
+) -> StoredSubject:
     h = row.header
     subject = RiskSubject(
-        type=_TYPES[h["type"]],
-        declarant=_party(h["declarant"]),
-        exporter=_party(h["exporter"]),
-        importer=_party(h["importer"]),
-        office_of_lodgement=h["office_of_lodgement"],
-        office_of_exit_entry=h["office_of_exit_entry"],
-        crossing=h["crossing"],
-        invoice=Money(Decimal(h["invoice"]["amount"]), h["invoice"]["currency"]),
-        incoterm=h["incoterm"],
-        items=items,
+        _TYPES[h["type"]],
+        _party(h["declarant"], parties),
+        _party(h["exporter"], parties),
+        _party(h["importer"], parties),
+        h["office_of_lodgement"],
+        h["office_of_exit_entry"],
+        h["crossing"],
+        Money(Decimal(h["invoice"]["amount"]), h["invoice"]["currency"]),
+        h["incoterm"],
+        items,
     )
     return StoredSubject(row.id, row.mrn, row.lodged_at, row.channel, subject)
