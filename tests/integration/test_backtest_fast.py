@@ -142,3 +142,17 @@ def test_the_backtest_in_processes_gives_the_straightforward_report(lodged):
     early = backtest(rule_set, "check", BOSS, lodged.ctx, None, cut, processes=processes)
     assert early == backtest_records(rule_set, "check", BOSS, lodged.ctx, None, cut)
     assert early.total == 20
+
+
+def no_context() -> NodeContext:
+    raise AssertionError("a process was started")
+
+
+def test_a_backtest_of_one_piece_stays_in_this_process(lodged):
+    rule_set = parse_rule_set(RULES)
+    one_piece = Processes(2, no_context, chunk=1000)  # 40 declarations: one piece
+    lodged.ctx.unit_values.clear()
+    alone = backtest(rule_set, "check", BOSS, lodged.ctx, processes=one_piece)
+    lodged.ctx.unit_values.clear()
+    assert alone == backtest_records(rule_set, "check", BOSS, lodged.ctx)
+    assert alone.total == 40

@@ -125,12 +125,14 @@ def backtest(
     require_role(principal, Role.SUPERVISOR, Role.ANALYST)
     report = _report(rule_set, label, lodged_from, lodged_to)
     flt = DeclarationFilter(lodged_from=lodged_from, lodged_to=lodged_to)
-    if processes is None or processes.count < 2:
+    span = None
+    if processes is not None and processes.count > 1:
+        with ctx.uow() as uow:
+            span = uow.declarations.risk_span(flt)
+    if processes is None or span is None or span[1] - span[0] < processes.chunk:
+        # one piece of work or none: not worth starting processes for
         _assess_range(CompiledRuleSet(rule_set), ctx, flt, None, None, report, progress)
-        return report
-    with ctx.uow() as uow:
-        span = uow.declarations.risk_span(flt)
-    if span is not None:
+    else:
         _in_processes(rule_set, flt, span, processes, report, progress)
     return report
 
