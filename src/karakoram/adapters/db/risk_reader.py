@@ -72,8 +72,10 @@ def _items(conn: Connection, first: int, last: int) -> dict[int, tuple[RiskItem,
     else:
         found = conn.execute(_ITEMS, {"first": first, "last": last})
     grouped: dict[int, list[RiskItem]] = {}
+    number, item_of = Decimal, tuple.__new__  # RiskItem._make, without a Python call per item
     for decl_id, hs_code, origin, gross, net, value, preference in found:
-        item = RiskItem(hs_code, origin, Decimal(gross), Decimal(net), Decimal(value), preference)
+        fields = (hs_code, origin, number(gross), number(net), number(value), preference)
+        item = item_of(RiskItem, fields)
         same = grouped.get(decl_id)
         if same is None:
             grouped[decl_id] = [item]

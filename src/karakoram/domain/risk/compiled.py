@@ -179,6 +179,10 @@ class Firing:
 class _Compiled:
     rule: Rule
     fields: tuple[str, ...]
+    #: the rule's place in the file (firings are given in that order)
+    order: int
+    #: firings without values, per item (None: the declaration), made once
+    bare: dict[int | None, Firing]
 
 
 #: a candidate rule and what is left to test of it (None: it fires once it is a candidate)
@@ -262,14 +266,13 @@ class CompiledRuleSet:
         self._order = {r.id: n for n, r in enumerate(rule_set.rules)}
         self._declaration = _Index()
         self._items = _Index()
-        self._bare: dict[tuple[str, int | None], Firing] = {}
         for rule in rule_set.rules:
             if rule.enabled:
                 self._add(rule)
 
     def _add(self, rule: Rule) -> None:
         names = fields_of(rule.when)
-        compiled = _Compiled(rule, tuple(sorted(names)))
+        compiled = _Compiled(rule, tuple(sorted(names)), self._order[rule.id], {})
         item_level = any(FIELDS[n].item_level for n in names)
         (self._items if item_level else self._declaration).add(compiled, rule.when)
 
@@ -277,19 +280,18 @@ class CompiledRuleSet:
         """Every rule that fires, once each, in rule-file order. Without `values` the firings
         do not say which values made them fire (a back-test does not report them); such
         firings are shared between calls."""
-        fired: dict[str, Firing] = {}
-        fire = self._firing if values else self._bare_firing
+        fired: dict[int, Firing] = {}  # by place in the file
+        fire = self._firing if values else _bare_firing
         for c, rest in self._declaration.candidates(shared):
-            if c.rule.id not in fired and (rest is None or rest(shared)):
-                fired[c.rule.id] = fire(c, None, shared)
+            if c.order not in fired and (rest is None or rest(shared)):
+                fired[c.order] = fire(c, None, shared)
         for index, facts in enumerate(items):
             for c, rest in self._items.candidates(facts):
-                if c.rule.id not in fired and (rest is None or rest(facts)):
-                    fired[c.rule.id] = fire(c, index, facts)
+                if c.order not in fired and (rest is None or rest(facts)):
+                    fired[c.order] = fire(c, index, facts)
         if len(fired) < 2:
             return list(fired.values())
-        order = self._order
-        return sorted(fired.values(), key=lambda f: order[f.rule])
+        return [fired[n] for n in sorted(fired)]
 
     @staticmethod
     def _firing(c: _Compiled, item: int | None, facts: Facts) -> Firing:
@@ -298,14 +300,13 @@ class CompiledRuleSet:
             rule.id, rule.description, rule.channel, rule.score, item, _observed(facts, c.fields)
         )
 
-    def _bare_firing(self, c: _Compiled, item: int | None, facts: Facts) -> Firing:
-        key = (c.rule.id, item)
-        found = self._bare.get(key)
-        if found is None:
-            rule = c.rule
-            found = Firing(rule.id, rule.description, rule.channel, rule.score, item, {})
-            self._bare[key] = found
-        return found
+
+def _bare_firing(c: _Compiled, item: int | None, facts: Facts) -> Firing:
+    found = c.bare.get(item)
+    if found is None:
+        rule = c.rule
+        found = c.bare[item] = Firing(rule.id, rule.description, rule.channel, rule.score, item, {})
+    return found
 
 
 def evaluate_naively(rule_set: RuleSet, shared: Facts, items: list[Facts]) -> list[str]:

@@ -145,20 +145,19 @@ def declaration_facts(d: Assessable, to_rule_currency: Decimal) -> Facts:
 
 
 def item_facts(d: Assessable, shared: Facts, to_rule_currency: Decimal) -> list[Facts]:
+    """The shared facts with each item's own (a copy filled in place: back-tests make
+    millions of these)."""
     facts = []
     for item in d.items:
-        value = item.value * to_rule_currency
-        facts.append(
-            shared
-            | {
-                "hs_code": item.hs_code,
-                "origin": item.origin,
-                "value_per_kg": value / item.net_mass if item.net_mass else Decimal(0),
-                "item_gross_mass": item.gross_mass,
-                "preference": item.preference or "",
-                "preference_claimed": bool(item.preference),
-            }
-        )
+        one = shared.copy()
+        one["hs_code"] = item.hs_code
+        one["origin"] = item.origin
+        net = item.net_mass
+        one["value_per_kg"] = item.value * to_rule_currency / net if net else Decimal(0)
+        one["item_gross_mass"] = item.gross_mass
+        one["preference"] = item.preference or ""
+        one["preference_claimed"] = bool(item.preference)
+        facts.append(one)
     return facts
 
 
