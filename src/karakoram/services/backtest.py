@@ -147,23 +147,38 @@ def _assess_range(
     progress: Callable[[int], None] | None,
 ) -> None:
     """Assess, page by page, what `flt` selects with ids in (after, upto]."""
-    detectors, currency = compiled.rule_set.detectors, compiled.rule_set.currency
     while True:
-        with _collector_paused():
-            with ctx.uow() as uow:
-                policy = ctx.policy.current(uow)
-                page = uow.declarations.risk_subjects(flt, after, PAGE, upto)
-                history = PageHistory.read(
-                    [row.subject for row in page], detectors, uow.clearance, ctx.unit_values
-                )
-            if page:
-                rates = _Conversions(policy, currency)
-                _assess_page(page, compiled, rates, history, ctx, report)
+        with _collector_paused():  # the page is gone before the collector is back
+            size, after = _next_page(compiled, ctx, flt, after, upto, report)
         if progress:
-            progress(len(page))
-        if len(page) < PAGE:
+            progress(size)
+        if size < PAGE:
             return
-        after = page[-1].id
+
+
+def _next_page(
+    compiled: CompiledRuleSet,
+    ctx: NodeContext,
+    flt: DeclarationFilter,
+    after: int | None,
+    upto: int | None,
+    report: BacktestReport,
+) -> tuple[int, int | None]:
+    """Read and assess the page after `after`; its size and last id."""
+    with ctx.uow() as uow:
+        policy = ctx.policy.current(uow)
+        page = uow.declarations.risk_subjects(flt, after, PAGE, upto)
+        history = PageHistory.read(
+            [row.subject for row in page],
+            compiled.rule_set.detectors,
+            uow.clearance,
+            ctx.unit_values,
+        )
+    if not page:
+        return 0, after
+    rates = _Conversions(policy, compiled.rule_set.currency)
+    _assess_page(page, compiled, rates, history, ctx, report)
+    return len(page), page[-1].id
 
 
 @contextmanager
@@ -212,6 +227,7 @@ _worker: tuple[NodeContext, CompiledRuleSet] | None = None
 def _start_worker(open_context: Callable[[], NodeContext], rule_set: RuleSet) -> None:
     global _worker
     _worker = (open_context(), CompiledRuleSet(rule_set))
+    gc.freeze()  # what the process holds from now on stays out of the collector's walks
 
 
 def _assess_part(flt: DeclarationFilter, after: int, upto: int) -> BacktestReport:
