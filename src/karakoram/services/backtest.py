@@ -103,7 +103,7 @@ class Processes:
 
     count: int
     open_context: Callable[[], NodeContext]
-    chunk: int = 25_000
+    chunk: int = 10_000
 
 
 def backtest(
