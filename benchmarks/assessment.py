@@ -1,11 +1,12 @@
 """Assessment speed: risk (500 rules) plus duties for one 5-item declaration, and back-testing.
 
     .venv/bin/python benchmarks/assessment.py [--n 20000] [--backtest 1000000]
-        [--db-backtest 1000000 --keep /tmp/bt] [--db-only]
+        [--db-backtest 1000000 --keep /tmp/bt] [--db-only] [--processes 2]
 
 Baseline, measured in the same run: the same declarations assessed with the rule set walked by
 the reference interpreter (`evaluate_naively`: every condition of every rule, per item, no
-compilation, no HS index). Everything runs in one thread, so the rates are per core.
+compilation, no HS index). Everything but the back-test from SQLite runs in one thread, so
+those rates are per core; the back-test from SQLite runs in one process per CPU (--processes).
 """
 
 from __future__ import annotations
@@ -171,7 +172,8 @@ def run(n: int, backtest_n: int, console: object) -> list[common.Figure]:
 def _backtest(
     compiled: CompiledRuleSet, pool: list[Declaration], n: int, to_node: Decimal
 ) -> common.Figure:
-    """The back-test engine over `n` declarations (a pool of distinct ones, cycled)."""
+    """The back-test engine over `n` declarations (a pool of distinct ones, cycled), without
+    the fired values a back-test does not report."""
     start = time.perf_counter()
     channels: dict[str, int] = {}
     for k in range(n):
@@ -182,6 +184,7 @@ def _backtest(
             compiled,
             1,
             NoHistory(),
+            explain=False,
         )
         channels[decision.channel.value] = channels.get(decision.channel.value, 0) + 1
     seconds = time.perf_counter() - start
@@ -261,24 +264,41 @@ def filled_database(n: int, console: Any, keep: Path | None) -> tuple[Path, floa
     return database, _fill(database, n, console)
 
 
-def db_backtest(n: int, console: Any, keep: Path | None = None) -> common.Figure:
+def open_context(database_url: str) -> Any:
+    """A back-test process's own node context, from the composition root (module level, so
+    that it can be handed to the process)."""
+    from karakoram.bootstrap import bootstrap
+    from karakoram.config import load_settings
+
+    return bootstrap(load_settings(database_url=database_url)).ctx
+
+
+def db_backtest(
+    n: int, console: Any, keep: Path | None = None, workers: int | None = None
+) -> common.Figure:
     """The back-test service end to end over `n` declarations lodged into SQLite (fill timed
-    apart), against the straightforward path (`backtest_records`) over the first tenth of
-    them in the same run; both must give the same report over that tenth."""
+    apart), in `workers` processes (one per CPU by default), against the straightforward path
+    (`backtest_records`) over the first tenth of them in the same run; the fast path, in one
+    process and in several, must give the same report over that tenth."""
+    import os
     import sqlite3
+    from functools import partial
 
     from karakoram.bootstrap import bootstrap
     from karakoram.config import load_settings
     from karakoram.domain.access import Principal, Role
-    from karakoram.services.backtest import backtest, backtest_records
+    from karakoram.services.backtest import Processes, backtest, backtest_records
 
     database, fill = filled_database(n, console, keep)
     if fill is not None:
         console.print(f"fill: {n:,} declarations in {fill:,.0f} s ({n / fill:,.0f}/s)")
-    common.migrate(f"sqlite:///{database}")
-    node = bootstrap(load_settings(database_url=f"sqlite:///{database}"))
+    url = f"sqlite:///{database}"
+    common.migrate(url)
+    node = bootstrap(load_settings(database_url=url))
     boss = Principal(0, "bench", Role.SUPERVISOR)
     rule_set = parse_rule_set(rule_file(500, [c for c, _ in _codes()]))
+    workers = workers or os.cpu_count() or 1
+    processes = Processes(workers, partial(open_context, url))
     base_n = max(1, n // 10)
     with sqlite3.connect(database) as raw:  # the cut between the first tenth and the rest
         (cut,) = raw.execute(
@@ -289,17 +309,26 @@ def db_backtest(n: int, console: Any, keep: Path | None = None) -> common.Figure
     theirs = backtest_records(rule_set, "baseline", boss, node.ctx, None, lodged_to)
     base_seconds = time.perf_counter() - start
     node.ctx.unit_values.clear()
-    if backtest(rule_set, "baseline", boss, node.ctx, None, lodged_to) != theirs:
-        raise RuntimeError("the fast back-test and the straightforward one disagree")
-    node.ctx.unit_values.clear()
     start = time.perf_counter()
-    report = backtest(rule_set, "benchmark", boss, node.ctx)
+    alone = backtest(rule_set, "baseline", boss, node.ctx, None, lodged_to)
+    alone_seconds = time.perf_counter() - start
+    node.ctx.unit_values.clear()
+    apart = backtest(rule_set, "baseline", boss, node.ctx, None, lodged_to, processes=processes)
+    if alone != theirs or apart != theirs:
+        raise RuntimeError("the fast back-test and the straightforward one disagree")
+    console.print(
+        f"over the first {theirs.total:,}: straightforward {base_seconds:,.1f} s, "
+        f"fast in one process {alone_seconds:,.1f} s ({alone.total / alone_seconds:,.0f}/s)"
+    )
+    start = time.perf_counter()
+    report = backtest(rule_set, "benchmark", boss, node.ctx, processes=processes)
     seconds = time.perf_counter() - start
     node.close()
     ours, base = report.total / seconds, theirs.total / base_seconds
     return common.Figure(
-        f"back-test, 500 rules: {report.total:,} declarations read from SQLite "
-        f"(baseline: find + per-declaration history over {theirs.total:,})",
+        f"back-test, 500 rules: {report.total:,} declarations read from SQLite, "
+        f"{workers} processes (baseline: find + per-declaration history over "
+        f"{theirs.total:,}, one process)",
         f"{seconds:,.1f} s ({ours:,.0f}/s)",
         f"{base:,.0f}/s (1M: {1_000_000 / base:,.0f} s)",
         common.ratio(ours, base),
@@ -324,10 +353,13 @@ def main() -> None:
         help="keep the filled SQLite file in this folder and reuse it when it holds the same size",
     )
     parser.add_argument("--db-only", action="store_true", help="only the back-test from SQLite")
+    parser.add_argument(
+        "--processes", type=int, help="processes for the back-test from SQLite (default: CPUs)"
+    )
     args = parser.parse_args()
     console = common.console()
     figures = [] if args.db_only else run(args.n, args.backtest, console)
-    figures.append(db_backtest(args.db_backtest, console, args.keep))
+    figures.append(db_backtest(args.db_backtest, console, args.keep, args.processes))
     console.print(common.rich_table(figures, "Assessment"))
     print(common.markdown_table(figures, common.machine(), common.today()))
 
