@@ -100,6 +100,13 @@ def ensure_schema(engine: Engine) -> None:
         )
 
 
+def open_context(settings: Settings) -> NodeContext:
+    """A node context built in the calling process (a back-test worker's own), from the same
+    settings: module level, so that `functools.partial(open_context, settings)` can be handed
+    to another process."""
+    return bootstrap(settings).ctx
+
+
 def bootstrap(
     settings: Settings,
     *,

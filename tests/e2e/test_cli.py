@@ -225,6 +225,8 @@ def test_a_supervisor_manages_policy_and_an_officer_works_the_queue(workdir):
     assert "released" in run(workdir, "declarations", "act", mrn, "release").stdout
     report = run(workdir, "rules", "backtest", str(EXAMPLES / "rules-khunjerab.toml")).stdout
     assert "Back-test of" in report and "2 declarations" in report
+    two = ["rules", "backtest", str(EXAMPLES / "rules-khunjerab.toml"), "--processes", "2"]
+    assert run(workdir, *two).stdout == report  # so few stay in one process: the same report
     (workdir / "rules2.toml").write_text(ROUTING.replace('"red"', '"yellow"'))
     run(workdir, "rules", "load", "rules2.toml", "--activate")
     assert "version 1 is active again" in run(workdir, "rules", "rollback").stdout

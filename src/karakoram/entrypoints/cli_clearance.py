@@ -4,7 +4,9 @@ declaration; back-tests."""
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,11 +14,12 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from karakoram.bootstrap import open_context
 from karakoram.domain.access import Role
 from karakoram.domain.errors import KarakoramError
 from karakoram.entrypoints.cli_support import AsOpt, console, err, fail, node, principal_of
 from karakoram.services import officer, policy, queries
-from karakoram.services.backtest import CHANNEL_ORDER, BacktestReport, backtest
+from karakoram.services.backtest import CHANNEL_ORDER, BacktestReport, Processes, backtest
 from karakoram.services.policy import Kind
 
 FileArg = Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Document file.")]
@@ -132,6 +135,13 @@ def _backtest(
     lodged_from: Annotated[datetime | None, typer.Option("--from", help="From (UTC).")] = None,
     lodged_to: Annotated[datetime | None, typer.Option("--to", help="Until (UTC).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    processes: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Processes to assess in (default: one per CPU); a small back-test stays in one.",
+        ),
+    ] = os.cpu_count() or 1,
 ) -> None:
     """What a rule set would have decided over past declarations; nothing is changed."""
     n = node()
@@ -162,6 +172,7 @@ def _backtest(
                 lodged_from,
                 lodged_to,
                 lambda k: bar.advance(task, k),
+                Processes(processes, partial(open_context, n.settings)),
             )
     except KarakoramError as exc:
         raise fail(exc) from exc
