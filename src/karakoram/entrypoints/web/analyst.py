@@ -28,7 +28,7 @@ from karakoram.entrypoints.web import analyst_forms as forms
 from karakoram.entrypoints.web import analyst_views as views
 from karakoram.entrypoints.web.deps import CsrfDep, PagesDep, SessionDep, ViewerDep
 from karakoram.entrypoints.web.i18n import LABELS, language, translations
-from karakoram.entrypoints.web.render import Pages, page_path
+from karakoram.entrypoints.web.render import Pages, page_path, ui_target
 from karakoram.entrypoints.web.session import WebSession
 from karakoram.services import statistics as stats
 
@@ -81,7 +81,6 @@ class StatsPage:
 
     def render(self, template: str, problems: forms.Problems, **context: Any) -> Response:
         words, label, locale = self.words()
-        url = self.request.url
         return self.pages.render(
             self.request,
             self.session,
@@ -94,7 +93,6 @@ class StatsPage:
             value_label=label,
             dimension_labels=views.DIMENSION_LABELS,
             refreshed_at=self.node.analytics.refreshed_at(),
-            back=url.path + (f"?{url.query}" if url.query else ""),
             **context,
         )
 
@@ -337,9 +335,7 @@ def refresh(page: PageDep, back: Annotated[str, Form()] = "") -> Response:
         return refused
     node = page.node
     stats.refresh(node.analytics_source, node.analytics, lambda: datetime.now(UTC))
-    # only back to a page of this UI, never to another site
-    ours = back.startswith("/ui/") and not back.startswith("//")
-    target = back if ours else page_path(page.request, "ui-stats-bulletin")
+    target = ui_target(back, page_path(page.request, "ui-stats-bulletin"))
     return RedirectResponse(target, status_code=303)
 
 

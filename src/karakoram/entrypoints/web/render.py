@@ -59,6 +59,12 @@ def page_path(request: Request, name: str, **params: Any) -> str:
 _MARK = "@@"
 
 
+def ui_target(back: str, fallback: str) -> str:
+    """Where a form sends the reader back to: `back` when it is a page of this UI, never
+    another site."""
+    return back if back.startswith("/ui") and not back.startswith("//") else fallback
+
+
 def _path_cache(request: Request) -> dict[tuple[str, str, tuple[str, ...]], str | None]:
     state = request.app.state
     if not hasattr(state, "page_paths"):

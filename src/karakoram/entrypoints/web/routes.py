@@ -15,7 +15,7 @@ from karakoram.entrypoints.api.errors import status_of
 from karakoram.entrypoints.web.deps import CsrfDep, PagesDep, SessionDep, ViewerDep
 from karakoram.entrypoints.web.forms import ActionForm, action_form
 from karakoram.entrypoints.web.i18n import LANGUAGES
-from karakoram.entrypoints.web.render import page_path
+from karakoram.entrypoints.web.render import page_path, ui_target
 from karakoram.entrypoints.web.session import WebSession
 from karakoram.services import officer, queries, supervision
 from karakoram.services.context import NodeContext
@@ -88,9 +88,7 @@ def choose_language(
 ) -> Response:
     if language in LANGUAGES:
         session.language = language
-    # only back to a page of this UI, never to another site
-    target = back if back.startswith("/ui") and not back.startswith("//") else "/ui"
-    response = _see_other(target)
+    response = _see_other(ui_target(back, "/ui"))
     pages.codec.save(response, request, session)
     return response
 
