@@ -34,7 +34,9 @@ def test_the_import_is_shown_beside_the_partners_export_with_the_gaps_flagged(pa
     relay_until_done(cn, apps)
     cheap = handlers.lodge_declaration(pk_import("V-1", value="2500"), PK_TRADER, pk.ctx).record
 
-    side = queries.partner_view(cheap.mrn, OFFICER, pk.ctx)
+    side = queries.partner_view(
+        *queries.get_declaration(cheap.mrn, OFFICER, pk.ctx), OFFICER, pk.ctx
+    )
     assert side.partner_mrn == sent.mrn
     assert side.declaration["invoice"]["currency"] == sent.declaration.invoice.currency
     rows = {(r.field, r.hs6): r for r in side.rows}
@@ -62,7 +64,9 @@ def test_the_exporting_side_sees_the_partners_control_and_clearance(pair):
         officer.act(imported.mrn, Action.RELEASE, OFFICER, pk.ctx)
     relay_until_done(pk, apps)
 
-    side = queries.partner_view(sent.mrn, OFFICER, cn.ctx)
+    side = queries.partner_view(
+        *queries.get_declaration(sent.mrn, OFFICER, cn.ctx), OFFICER, cn.ctx
+    )
     assert side.partner_mrn == imported.mrn  # the cleared import, for the exporting side
     kinds = [(r.type, r.body.get("result") or r.body.get("outcome")) for r in side.results]
     assert kinds == [("control_result", "compliant"), ("import_clearance_result", "accepted")]
@@ -91,6 +95,8 @@ def test_a_declaration_the_partner_never_mentioned_shows_only_this_sides_timelin
     _, pk, _, _ = pair
     activate_pk_policy(pk)
     alone = handlers.lodge_declaration(pk_import("NEVER-SENT"), PK_TRADER, pk.ctx).record
-    side = queries.partner_view(alone.mrn, OFFICER, pk.ctx)
+    side = queries.partner_view(
+        *queries.get_declaration(alone.mrn, OFFICER, pk.ctx), OFFICER, pk.ctx
+    )
     assert not side.heard and side.declaration is None and side.rows == []
     assert {e.side for e in side.timeline} == {"PK-GB"}

@@ -110,13 +110,17 @@ def clearance_view(mrn: str, principal: Principal, ctx: NodeContext) -> Clearanc
         )
 
 
-def partner_view(mrn: str, principal: Principal, ctx: NodeContext) -> PartnerSide:
-    """What the partner administration said about this declaration's consignment, beside it:
-    their declaration figure by figure, their control results, both timelines as one. For
-    officers and supervisors (the partner's data is shared between administrations)."""
+def partner_view(
+    record: DeclarationRecord,
+    events: list[DeclarationEvent],
+    principal: Principal,
+    ctx: NodeContext,
+) -> PartnerSide:
+    """What the partner administration said about the consignment of a declaration the caller
+    has read (`get_declaration`), beside it: their declaration figure by figure, their control
+    results, both timelines as one. For officers and supervisors (the partner's data is shared
+    between administrations)."""
     require_role(principal, Role.OFFICER, Role.SUPERVISOR)
     with ctx.uow() as uow:
-        record = ensure_visible(principal, uow.declarations.get(mrn), mrn)
-        events = uow.declarations.events(mrn)
         rates = ctx.policy.current(uow).rates
         return partner_side(uow, record, events, ctx.administration, rates, ctx.clock().date())

@@ -164,17 +164,17 @@ def declaration_context(mrn: str, viewer: Principal, ctx: NodeContext) -> dict[s
     supervisors only; a trader follows their own under /ui/my-declarations) and what the
     viewer may do with it. Raises the service's refusal."""
     require_role(viewer, *officer.OFFICERS)
-    record, timeline = queries.get_declaration(mrn, viewer, ctx)
+    record, events = queries.get_declaration(mrn, viewer, ctx)
     return {
         "record": record,
         "d": record.declaration,
-        "timeline": timeline,
         "view": queries.clearance_view(mrn, viewer, ctx),
         "actions": officer.available_actions(viewer, record),
         "needs_reason": officer.NEEDS_REASON,
         "controls": officer.CONTROLS,
         "overrides": supervision.override_channels(viewer, record),
-        "partner": queries.partner_view(mrn, viewer, ctx),
+        # the partner's side and one timeline of both administrations
+        "partner": queries.partner_view(record, events, viewer, ctx),
     }
 
 
