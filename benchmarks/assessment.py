@@ -264,15 +264,6 @@ def filled_database(n: int, console: Any, keep: Path | None) -> tuple[Path, floa
     return database, _fill(database, n, console)
 
 
-def open_context(database_url: str) -> Any:
-    """A back-test process's own node context, from the composition root (module level, so
-    that it can be handed to the process)."""
-    from karakoram.bootstrap import bootstrap
-    from karakoram.config import load_settings
-
-    return bootstrap(load_settings(database_url=database_url)).ctx
-
-
 def db_backtest(
     n: int, console: Any, keep: Path | None = None, workers: int | None = None
 ) -> common.Figure:
@@ -284,7 +275,7 @@ def db_backtest(
     import sqlite3
     from functools import partial
 
-    from karakoram.bootstrap import bootstrap
+    from karakoram.bootstrap import bootstrap, open_context
     from karakoram.config import load_settings
     from karakoram.domain.access import Principal, Role
     from karakoram.services.backtest import Processes, backtest, backtest_records
@@ -294,11 +285,12 @@ def db_backtest(
         console.print(f"fill: {n:,} declarations in {fill:,.0f} s ({n / fill:,.0f}/s)")
     url = f"sqlite:///{database}"
     common.migrate(url)
-    node = bootstrap(load_settings(database_url=url))
+    settings = load_settings(database_url=url)
+    node = bootstrap(settings)
     boss = Principal(0, "bench", Role.SUPERVISOR)
     rule_set = parse_rule_set(rule_file(500, [c for c, _ in _codes()]))
     workers = workers or os.cpu_count() or 1
-    processes = Processes(workers, partial(open_context, url))
+    processes = Processes(workers, partial(open_context, settings))
     base_n = max(1, n // 10)
     with sqlite3.connect(database) as raw:  # the cut between the first tenth and the rest
         (cut,) = raw.execute(
