@@ -124,14 +124,9 @@ class Guard:
     values: tuple[str, ...]
 
 
-def guard_of(condition: Condition) -> Guard | None:
-    """The most selective guard of a rule: an HS prefix, else any text equality."""
-    found = _guarded(condition)
-    return found[0] if found else None
-
-
 def _guarded(condition: Condition) -> tuple[Guard, Condition | None] | None:
-    """The guard of a rule and what is left to test once the guard holds (None: nothing)."""
+    """The most selective guard of a rule (an HS prefix, else any text equality) and what is
+    left to test once the guard holds (None: nothing)."""
     leaves = (
         [condition]
         if isinstance(condition, Leaf)
