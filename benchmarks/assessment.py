@@ -27,16 +27,16 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import common
 
-from karakoram.domain.codes import CodeLists, HsNomenclature
-from karakoram.domain.declaration import Declaration
-from karakoram.domain.duties import calculate_duties
+from karakoram.domain.declaration.codes import CodeLists, HsNomenclature
+from karakoram.domain.declaration.model import Declaration
+from karakoram.domain.declaration.validation import NodeRules, parse_declaration
+from karakoram.domain.duties.schedule import calculate_duties
+from karakoram.domain.duties.tariff_file import parse_rates_csv, parse_tariff
 from karakoram.domain.risk.compiled import CompiledRuleSet, evaluate_naively
 from karakoram.domain.risk.detectors import NoHistory
 from karakoram.domain.risk.engine import RiskInput, assess_risk, selection_draw
 from karakoram.domain.risk.facts import declaration_facts, item_facts
 from karakoram.domain.risk.rules import parse_rule_set
-from karakoram.domain.tariff_file import parse_rates_csv, parse_tariff
-from karakoram.domain.validation import NodeRules, parse_declaration
 
 EXAMPLES = common.ROOT / "examples"
 ON = date(2026, 11, 2)
@@ -204,10 +204,10 @@ def _fill(database: Path, n: int, console: Any) -> float:
     (`import_declarations`: validation, assessment under the example rules, one transaction per
     500): the fastest path the node has. Returns the seconds it took."""
     from karakoram.domain.access import Principal, Role
-    from karakoram.domain.documents import SourceDocument
-    from karakoram.services import policy
+    from karakoram.domain.declaration.documents import SourceDocument
     from karakoram.services.bulk import import_declarations
-    from karakoram.services.policy import Kind
+    from karakoram.services.policy import documents as policy
+    from karakoram.services.policy.documents import Kind
 
     trader = common.trader(1)
     node, _ = common.prepare_node(f"sqlite:///{database}", [trader])
@@ -278,7 +278,7 @@ def db_backtest(
     from karakoram.bootstrap import bootstrap, open_context
     from karakoram.config import load_settings
     from karakoram.domain.access import Principal, Role
-    from karakoram.services.backtest import Processes, backtest, backtest_records
+    from karakoram.services.policy.backtest import Processes, backtest, backtest_records
 
     database, fill = filled_database(n, console, keep)
     if fill is not None:

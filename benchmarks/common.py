@@ -23,7 +23,7 @@ from karakoram.adapters.nomenclature import HsRow, read_nomenclature
 from karakoram.bootstrap import Node, bootstrap
 from karakoram.config import load_settings
 from karakoram.domain.access import Principal, Role
-from karakoram.domain.codes import UNITS
+from karakoram.domain.declaration.codes import UNITS
 from karakoram.services.nomenclature import replace_nomenclature
 from karakoram.services.users import add_user
 

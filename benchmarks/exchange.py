@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import common
 import rfc8785
 
-from karakoram.adapters.signing import (
+from karakoram.adapters.exchange.signing import (
     Signer,
     TrustedKey,
     new_key,
@@ -104,10 +104,11 @@ def delivery(n: int) -> common.Figure:
         register,
     )
 
-    from karakoram.adapters.peer import HttpPeer
+    from karakoram.adapters.exchange.peer import HttpPeer
     from karakoram.domain.access import Principal, Role
-    from karakoram.entrypoints.api.app import create_app
-    from karakoram.services import exchange, handlers
+    from karakoram.entrypoints.http.app import create_app
+    from karakoram.services import declarations as handlers
+    from karakoram.services.exchange import core as exchange
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -257,10 +258,10 @@ def latency(root: Path, seconds: float) -> common.Figure:
 
     from karakoram.bootstrap import bootstrap
     from karakoram.config import load_settings
-    from karakoram.domain.declaration import DeclarationRecord
-    from karakoram.domain.exchange import MessageType
-    from karakoram.domain.validation import parse_declaration
-    from karakoram.services import exchange
+    from karakoram.domain.declaration.model import DeclarationRecord
+    from karakoram.domain.declaration.validation import parse_declaration
+    from karakoram.domain.exchange.envelope import MessageType
+    from karakoram.services.exchange import core as exchange
 
     pair = Pair(root, "latency")
     pair.receiver.start()

@@ -241,7 +241,7 @@ def _serve_command(port: int) -> list[str]:
     elif found := shutil.which("karakoram"):
         command = [found]
     else:
-        command = [sys.executable, "-c", "from karakoram.entrypoints.cli import main; main()"]
+        command = [sys.executable, "-c", "from karakoram.entrypoints.cli.main import main; main()"]
     return [
         *command,
         "serve",

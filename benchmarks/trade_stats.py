@@ -43,11 +43,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from karakoram.adapters.analytics import DECLARATIONS, ITEMS, ParquetAnalyticsStore
-from karakoram.domain.duties import ExchangeRates
+from karakoram.adapters.analytics.store import DECLARATIONS, ITEMS, ParquetAnalyticsStore
+from karakoram.domain.duties.schedule import ExchangeRates
 from karakoram.domain.statistics import Conversion, Dimension, parse_period, section_of
-from karakoram.services import statistics as stats
-from karakoram.services.statistics import BulletinQuery, TrsQuery
+from karakoram.services.statistics import core as stats
+from karakoram.services.statistics.core import BulletinQuery, TrsQuery
 
 YEARS = (2021, 2022, 2023, 2024, 2025)
 GROWTH = (1.0, 1.35, 1.6, 1.9, 2.2)  # relative traffic per year
@@ -466,7 +466,7 @@ def phase_refresh(workdir: Path, n: int) -> dict[str, Any]:
                     )
                 ],
             )
-    from karakoram.adapters.db.analytics_source import SqlAnalyticsSource
+    from karakoram.adapters.analytics.source import SqlAnalyticsSource
 
     store = ParquetAnalyticsStore(workdir / "copy")
     t0 = time.perf_counter()

@@ -52,7 +52,7 @@ STAFF = {
 }
 #: the role that fetches the pages each web module serves (auto-discovered pages)
 AREA_ROLES = {
-    "karakoram.entrypoints.web.routes": "officer",
+    "karakoram.entrypoints.web.officer": "officer",
     "karakoram.entrypoints.web.trader": "trader",
     "karakoram.entrypoints.web.supervisor": "supervisor",
     "karakoram.entrypoints.web.analyst": "analyst",
@@ -116,8 +116,8 @@ class Timing:
 def _policy(node: Any) -> None:
     """The CN-URC example policy, activated as a supervisor would (not timed)."""
     from karakoram.domain.access import Principal, Role
-    from karakoram.services import policy
-    from karakoram.services.policy import Kind
+    from karakoram.services.policy import documents as policy
+    from karakoram.services.policy.documents import Kind
 
     ctx = node.ctx
     operator = Principal(0, "bench set-up", Role.SUPERVISOR)
@@ -134,7 +134,7 @@ def _policy(node: Any) -> None:
 
 
 def _documents(party: str, n: int) -> Iterator[Any]:
-    from karakoram.domain.documents import SourceDocument
+    from karakoram.domain.declaration.documents import SourceDocument
 
     codes = common.subheadings(common.read_hs())
     for i, data in enumerate(common.declarations(party, codes, n, items=3, seed=7)):
@@ -169,8 +169,8 @@ def open_node(db: Path, console: Any) -> tuple[Any, dict[str, str], str]:
     from karakoram.bootstrap import bootstrap
     from karakoram.config import load_settings
     from karakoram.domain.access import Principal, Role
-    from karakoram.services import officer
-    from karakoram.services.statistics import refresh
+    from karakoram.services import clearance as officer
+    from karakoram.services.statistics.core import refresh
     from karakoram.services.users import issue_key
 
     common.migrate(f"sqlite:///{db}")  # a node kept with --db from an older schema
@@ -250,7 +250,7 @@ def run(n: int, repeat: int, console: Any, db: Path | None = None) -> list[commo
 
 
 def _time_pages(db: Path, n: int, repeat: int, console: Any) -> list[common.Figure]:
-    from karakoram.entrypoints.api.app import create_app
+    from karakoram.entrypoints.http.app import create_app
 
     node, keys, mrn = open_node(db, console)
     app = create_app(node)

@@ -1,5 +1,5 @@
 """`python -m karakoram` is the `karakoram` command."""
 
-from karakoram.entrypoints.cli import main
+from karakoram.entrypoints.cli.main import main
 
 main()

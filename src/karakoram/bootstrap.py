@@ -14,22 +14,22 @@ import pycountry
 import uuid6
 from sqlalchemy import Engine
 
-from karakoram.adapters.analytics import ParquetAnalyticsStore
-from karakoram.adapters.db.analytics_source import SqlAnalyticsSource
+from karakoram.adapters.analytics.source import SqlAnalyticsSource
+from karakoram.adapters.analytics.store import ParquetAnalyticsStore
 from karakoram.adapters.db.engine import build_engine
 from karakoram.adapters.db.migrate import current_revision, head_revision
 from karakoram.adapters.db.uow import SqlUnitOfWorkFactory
+from karakoram.adapters.exchange.signing import JwsCrypto, Signer, load_private_key
 from karakoram.adapters.hashing import Argon2Hasher
-from karakoram.adapters.signing import JwsCrypto, Signer, load_private_key
 from karakoram.config import Settings
-from karakoram.domain.codes import CodeLists, HsNomenclature
-from karakoram.domain.validation import NodeRules
+from karakoram.domain.declaration.codes import CodeLists, HsNomenclature
+from karakoram.domain.declaration.validation import NodeRules
 from karakoram.services.clock import SimulatedClock
 from karakoram.services.context import NodeContext
-from karakoram.services.exchange import ExchangeConfig
-from karakoram.services.policy import Parsers, PolicyCache
-from karakoram.services.unit_of_work import UnitOfWorkFactory
-from karakoram.services.users import Authenticator, SecretHasher
+from karakoram.services.exchange.core import ExchangeConfig
+from karakoram.services.policy.documents import Parsers, PolicyCache
+from karakoram.services.ports import SecretHasher, UnitOfWorkFactory
+from karakoram.services.users import Authenticator
 
 
 class SchemaOutOfDate(RuntimeError):
@@ -140,6 +140,8 @@ def bootstrap(
         policy=PolicyCache(Parsers(currencies, settings.currency)),
     )
     ctx.exchange = exchange_config(settings)
+    ctx.analytics = ParquetAnalyticsStore(settings.analytics_path())
+    ctx.analytics_source = SqlAnalyticsSource(engine)
     hasher = hasher or Argon2Hasher()
     return Node(
         settings,
@@ -147,6 +149,6 @@ def bootstrap(
         ctx,
         hasher,
         Authenticator(uow, hasher),
-        ParquetAnalyticsStore(settings.analytics_path()),
-        SqlAnalyticsSource(engine),
+        ctx.analytics,
+        ctx.analytics_source,
     )

@@ -26,7 +26,7 @@ from karakoram.adapters.db.migrate import upgrade
 from karakoram.adapters.nomenclature import read_nomenclature
 from karakoram.bootstrap import Node, bootstrap
 from karakoram.config import load_settings
-from karakoram.entrypoints.api.app import create_app
+from karakoram.entrypoints.http.app import create_app
 from karakoram.services.nomenclature import replace_nomenclature
 from tests.conftest import EXAMPLE_HS, fast_hasher
 from tests.integration.conftest import Keys

@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
 from karakoram.domain.statistics import Dimension, Scale, parse_period
-from karakoram.entrypoints import stats_output as out
-from karakoram.services import statistics as stats
+from karakoram.entrypoints import reports as out
+from karakoram.services.statistics import core as stats
 from tests.browser.conftest import Live, sign_in
 from tests.integration.test_web_analyst import record_trade
 

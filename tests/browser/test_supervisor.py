@@ -11,7 +11,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from karakoram.services.unit_of_work import OutboxMessage, Partner
+from karakoram.services.records import OutboxMessage, Partner
 from tests.browser.conftest import Live, sign_in
 from tests.builders import declaration
 from tests.integration.test_clearance import EXAMPLES, RATES, RULES, goods, load, lodge

@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from karakoram.entrypoints import cli_demo
-from karakoram.entrypoints.cli_demo import Options, run_simulation, start_demo
+from karakoram.entrypoints.cli import demo as cli_demo
+from karakoram.entrypoints.cli.demo import Options, run_simulation, start_demo
 from tests.builders import free_port
 
 OPTIONS = Options(

@@ -26,13 +26,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from karakoram.adapters.signing import TrustedKey, digest, verify
+from karakoram.adapters.exchange.signing import TrustedKey, digest, verify
 from karakoram.bootstrap import bootstrap
 from karakoram.config import load_settings
 from karakoram.domain.clearance import Action, DeclarationEvent
-from karakoram.domain.declaration import DeclarationRecord
-from karakoram.domain.validation import parse_declaration
-from karakoram.services import exchange
+from karakoram.domain.declaration.model import DeclarationRecord
+from karakoram.domain.declaration.validation import parse_declaration
+from karakoram.services.exchange import core as exchange
 from tests.builders import TRADER, declaration
 from tests.e2e.faulty_link import FaultyLink
 from tests.e2e.test_two_nodes import Node, wait_for

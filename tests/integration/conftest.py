@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from karakoram.bootstrap import Node
-from karakoram.entrypoints.api.app import create_app
+from karakoram.entrypoints.http.app import create_app
 from karakoram.services.users import add_user
 from tests.builders import OTHER_TRADER, TRADER
 

@@ -15,11 +15,12 @@ from karakoram.bootstrap import bootstrap
 from karakoram.config import load_settings
 from karakoram.domain.access import Principal, Role
 from karakoram.domain.risk.rules import parse_rule_set
-from karakoram.services import backtest as backtest_module
-from karakoram.services import handlers, policy
-from karakoram.services.backtest import Processes, backtest, backtest_records
+from karakoram.services import declarations as handlers
 from karakoram.services.context import NodeContext
-from karakoram.services.policy import Kind
+from karakoram.services.policy import backtest as backtest_module
+from karakoram.services.policy import documents as policy
+from karakoram.services.policy.backtest import Processes, backtest, backtest_records
+from karakoram.services.policy.documents import Kind
 from tests.builders import TRADER, bend, declaration
 
 EXAMPLES = Path(__file__).parents[2] / "examples"

@@ -16,16 +16,18 @@ from sqlalchemy import func, select
 from karakoram.adapters.db.engine import build_engine
 from karakoram.adapters.db.migrate import upgrade
 from karakoram.adapters.db.tables import inbox, partner_records, refusals
-from karakoram.adapters.peer import HttpPeer
-from karakoram.adapters.signing import Signer, new_key, public_jwk, save_private_key
+from karakoram.adapters.exchange.peer import HttpPeer
+from karakoram.adapters.exchange.signing import Signer, new_key, public_jwk, save_private_key
 from karakoram.bootstrap import bootstrap
 from karakoram.config import load_settings
 from karakoram.domain.access import Principal, Role
-from karakoram.domain.exchange import MessageType
-from karakoram.entrypoints.api.app import create_app
-from karakoram.services import exchange, handlers, policy
-from karakoram.services.policy import Kind
-from karakoram.services.unit_of_work import Partner, PartnerKey
+from karakoram.domain.exchange.envelope import MessageType
+from karakoram.entrypoints.http.app import create_app
+from karakoram.services import declarations as handlers
+from karakoram.services.exchange import core as exchange
+from karakoram.services.policy import documents as policy
+from karakoram.services.policy.documents import Kind
+from karakoram.services.records import Partner, PartnerKey
 from tests.builders import GREEN_RULES, TRADER, declaration
 from tests.conftest import _postgres_engine, fast_hasher
 
@@ -411,7 +413,7 @@ def test_the_importing_side_mirrors_the_partners_data_into_risk(pair):
 
 def test_a_partner_control_result_raises_the_traders_risk(pair):
     from karakoram.domain.clearance import Action
-    from karakoram.services import officer as officer_service
+    from karakoram.services import clearance as officer_service
 
     cn, pk, apps, _ = pair
     activate_pk_policy(pk)
@@ -447,7 +449,7 @@ channel = "red"
 
 
 def test_preferences_need_the_partners_origin_certificate(pair):
-    from karakoram.services import officer as officer_service
+    from karakoram.services import clearance as officer_service
 
     cn, pk, apps, _ = pair
     activate_pk_policy(pk)
@@ -471,8 +473,8 @@ def test_preferences_need_the_partners_origin_certificate(pair):
 
 def test_exit_and_the_import_result_travel_back(pair):
     from karakoram.domain.clearance import Action
-    from karakoram.services import officer as officer_service
-    from karakoram.services.officer import PaymentIn, record_payment
+    from karakoram.services import clearance as officer_service
+    from karakoram.services.clearance import PaymentIn, record_payment
 
     cn, pk, apps, _ = pair
     activate_pk_policy(pk)
@@ -494,7 +496,7 @@ def test_exit_and_the_import_result_travel_back(pair):
     assert [(r.type, r.body["outcome"]) for r in back] == [("import_clearance_result", "accepted")]
     # the exporting side now has the importer's declaration for its mirror report
     from karakoram.domain.statistics import parse_period
-    from karakoram.services import statistics as stats
+    from karakoram.services.statistics import core as stats
 
     stats.refresh(cn.analytics_source, cn.analytics, cn.ctx.clock)
     rates = stats.active_rates(cn.ctx.policy, cn.ctx.uow)
@@ -506,8 +508,8 @@ def test_exit_and_the_import_result_travel_back(pair):
 def test_only_exports_exit(pair):
     from karakoram.domain.clearance import Action
     from karakoram.domain.errors import InvalidTransition
-    from karakoram.services import officer as officer_service
-    from karakoram.services.officer import PaymentIn, record_payment
+    from karakoram.services import clearance as officer_service
+    from karakoram.services.clearance import PaymentIn, record_payment
 
     _cn, pk, _apps, _ = pair
     activate_pk_policy(pk)

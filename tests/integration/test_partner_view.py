@@ -8,9 +8,11 @@ from decimal import Decimal
 from fastapi.testclient import TestClient
 
 from karakoram.domain.clearance import Action
-from karakoram.entrypoints.api.app import create_app
-from karakoram.services import handlers, officer, queries, users
-from karakoram.services.officer import PaymentIn
+from karakoram.entrypoints.http.app import create_app
+from karakoram.services import clearance as officer
+from karakoram.services import declarations as handlers
+from karakoram.services import queries, users
+from karakoram.services.clearance import PaymentIn
 from tests.conftest import fast_hasher
 from tests.integration import test_exchange
 from tests.integration.test_exchange import (

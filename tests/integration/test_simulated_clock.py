@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from karakoram.bootstrap import bootstrap
 from karakoram.config import load_settings
-from karakoram.entrypoints.api.app import create_app
+from karakoram.entrypoints.http.app import create_app
 from karakoram.services.clock import SimulatedClock
 from karakoram.services.users import add_user
 from tests.conftest import fast_hasher

@@ -10,19 +10,20 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from karakoram.adapters.analytics import ParquetAnalyticsStore
+from karakoram.adapters.analytics.store import ParquetAnalyticsStore
 from karakoram.domain.access import Principal, Role
 from karakoram.domain.clearance import Action
-from karakoram.domain.duties import ExchangeRates
+from karakoram.domain.duties.schedule import ExchangeRates
 from karakoram.domain.statistics import Compare, DateBasis, Dimension, Scale, parse_period
-from karakoram.entrypoints import stats_output as out
-from karakoram.services import officer, policy
-from karakoram.services import statistics as stats
+from karakoram.entrypoints import reports as out
+from karakoram.services import clearance as officer
 from karakoram.services.arrivals import record_arrival
-from karakoram.services.handlers import lodge_declaration
-from karakoram.services.policy import Kind
-from karakoram.services.statistics import BulletinQuery, TrsQuery, Watermarks
-from karakoram.services.unit_of_work import PartnerRecord
+from karakoram.services.declarations import lodge_declaration
+from karakoram.services.policy import documents as policy
+from karakoram.services.policy.documents import Kind
+from karakoram.services.records import PartnerRecord
+from karakoram.services.statistics import core as stats
+from karakoram.services.statistics.core import BulletinQuery, TrsQuery, Watermarks
 from tests.builders import GREEN_RULES, IMPORTER, TRADER, declaration, import_declaration
 
 EXAMPLES = Path(__file__).parents[2] / "examples"

@@ -13,8 +13,8 @@ from karakoram.adapters.db.uow import SqlUnitOfWorkFactory
 from karakoram.bootstrap import SchemaOutOfDate, bootstrap, ensure_schema
 from karakoram.config import load_settings
 from karakoram.domain.access import Principal, Role
-from karakoram.services import handlers
-from karakoram.services.unit_of_work import DuplicateLrn
+from karakoram.services import declarations as handlers
+from karakoram.services.records import DuplicateLrn
 from tests.builders import TRADER, declaration
 
 TABLES = {"declarations", "goods_items", "declaration_events", "users", "hs_nomenclature"}

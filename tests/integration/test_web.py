@@ -7,7 +7,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from karakoram.entrypoints.api.app import create_app
+from karakoram.entrypoints.http.app import create_app
 from karakoram.entrypoints.web.session import COOKIE
 from karakoram.services.users import issue_key
 from tests.builders import declaration

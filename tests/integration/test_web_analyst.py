@@ -16,12 +16,12 @@ from openpyxl import load_workbook
 
 from karakoram.domain.clearance import Action
 from karakoram.domain.statistics import Dimension, Scale, parse_period
-from karakoram.entrypoints import stats_output as out
-from karakoram.services import officer
-from karakoram.services import statistics as stats
+from karakoram.entrypoints import reports as out
+from karakoram.services import clearance as officer
 from karakoram.services.arrivals import record_arrival
-from karakoram.services.handlers import lodge_declaration
-from karakoram.services.unit_of_work import PartnerRecord
+from karakoram.services.declarations import lodge_declaration
+from karakoram.services.records import PartnerRecord
+from karakoram.services.statistics import core as stats
 from tests.builders import declaration
 from tests.integration.test_statistics import (
     OFFICER,

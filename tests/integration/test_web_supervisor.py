@@ -13,8 +13,8 @@ from markupsafe import escape
 
 from karakoram.domain.access import Principal, Role
 from karakoram.domain.risk.rules import parse_rule_set
-from karakoram.services.backtest import backtest
-from karakoram.services.unit_of_work import InboxMessage, OutboxMessage, Partner
+from karakoram.services.policy.backtest import backtest
+from karakoram.services.records import InboxMessage, OutboxMessage, Partner
 from tests.builders import declaration
 from tests.integration.test_clearance import EXAMPLES, RATES, RULES, goods, load, lodge
 from tests.integration.test_web import csrf_of, sign_in

@@ -12,13 +12,13 @@ from typing import Self
 
 from karakoram.domain.access import STAFF, Principal
 from karakoram.domain.clearance import AWAITING_OFFICER, DeclarationEvent
-from karakoram.domain.codes import CodeLists, HsNomenclature
-from karakoram.domain.declaration import DeclarationRecord
+from karakoram.domain.declaration.codes import CodeLists, HsNomenclature
+from karakoram.domain.declaration.model import DeclarationRecord
+from karakoram.domain.declaration.validation import NodeRules
 from karakoram.domain.errors import StaleVersion
-from karakoram.domain.validation import NodeRules
 from karakoram.services.context import NodeContext
-from karakoram.services.policy import Parsers, PolicyCache
-from karakoram.services.unit_of_work import (
+from karakoram.services.policy.documents import Parsers, PolicyCache
+from karakoram.services.records import (
     DeclarationFilter,
     DuplicateLrn,
     PolicyDocument,

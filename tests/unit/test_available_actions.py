@@ -8,8 +8,8 @@ import pytest
 
 from karakoram.domain.access import Principal, Role
 from karakoram.domain.clearance import Action
-from karakoram.services import handlers
-from karakoram.services.officer import available_actions
+from karakoram.services import declarations as handlers
+from karakoram.services.clearance import available_actions
 from tests.builders import TRADER, declaration
 from tests.unit.fakes import FakeStore, fake_context
 

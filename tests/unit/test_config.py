@@ -4,7 +4,7 @@ import pytest
 from pydantic import ValidationError
 
 from karakoram.config import Settings, load_settings
-from karakoram.domain.validation import DECLARATION_FIELDS
+from karakoram.domain.declaration.validation import DECLARATION_FIELDS
 from karakoram.entrypoints.api.schemas import DeclarationIn
 
 
@@ -64,8 +64,8 @@ def test_the_fast_declaration_json_matches_the_published_model():
     from decimal import Decimal
 
     from karakoram.domain.clearance import DeclarationEvent
-    from karakoram.domain.declaration import DeclarationRecord
-    from karakoram.domain.validation import parse_declaration
+    from karakoram.domain.declaration.model import DeclarationRecord
+    from karakoram.domain.declaration.validation import parse_declaration
     from karakoram.entrypoints.api.schemas import DeclarationOut, declaration_json
     from tests.builders import declaration
     from tests.unit.fakes import fake_context

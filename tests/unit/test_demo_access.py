@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from karakoram.entrypoints import cli_demo
-from karakoram.entrypoints.cli_demo import DemoRun
+from karakoram.entrypoints.cli import demo as cli_demo
+from karakoram.entrypoints.cli.demo import DemoRun
 
 
 def test_the_demo_prints_each_nodes_web_ui_and_a_key_per_role(tmp_path):

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from karakoram.domain.declaration import Declaration
-from karakoram.domain.duties import (
+from karakoram.domain.declaration.model import Declaration
+from karakoram.domain.declaration.validation import parse_declaration
+from karakoram.domain.duties.schedule import (
     ComponentKind,
     DutyAssessment,
     ExchangeRates,
@@ -22,9 +23,8 @@ from karakoram.domain.duties import (
     calculate_duties,
     parse_rate,
 )
+from karakoram.domain.duties.tariff_file import parse_rates_csv, parse_tariff
 from karakoram.domain.errors import ValidationFailed
-from karakoram.domain.tariff_file import parse_rates_csv, parse_tariff
-from karakoram.domain.validation import parse_declaration
 from tests.builders import declaration, import_declaration, item
 from tests.unit.fakes import fake_context
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from karakoram.domain.access import Principal, Role
-from karakoram.domain.documents import SourceDocument
+from karakoram.domain.declaration.documents import SourceDocument
 from karakoram.domain.errors import (
     FieldError,
     InvalidTransition,
@@ -15,9 +15,10 @@ from karakoram.domain.errors import (
     StaleVersion,
     ValidationFailed,
 )
-from karakoram.services import handlers, queries
+from karakoram.services import declarations as handlers
+from karakoram.services import queries
 from karakoram.services.bulk import Outcome, import_declarations
-from karakoram.services.unit_of_work import DeclarationFilter
+from karakoram.services.records import DeclarationFilter
 from tests.builders import OTHER_TRADER, TRADER, bend, declaration
 from tests.unit.fakes import Clock, FakeStore, fake_context
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from karakoram.domain.declaration import declaration_to_dict
-from karakoram.domain.mirror import mirror_gaps, mirror_rows
-from karakoram.domain.validation import parse_declaration
+from karakoram.domain.declaration.model import declaration_to_dict
+from karakoram.domain.declaration.validation import parse_declaration
+from karakoram.domain.exchange.mirror import mirror_gaps, mirror_rows
 from tests.builders import declaration, item
 from tests.unit.fakes import fake_context
 

@@ -13,8 +13,8 @@ from karakoram.domain.clearance import (
     next_status,
     release_blockers,
 )
+from karakoram.domain.declaration.mrn import check_character, is_valid_mrn, new_mrn
 from karakoram.domain.errors import InvalidTransition
-from karakoram.domain.mrn import check_character, is_valid_mrn, new_mrn
 from karakoram.domain.risk.channels import Channel
 
 

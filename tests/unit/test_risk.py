@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from karakoram.domain.declaration import Declaration
+from karakoram.domain.declaration.model import Declaration
+from karakoram.domain.declaration.validation import parse_declaration
 from karakoram.domain.errors import ValidationFailed
 from karakoram.domain.risk.channels import Channel, strictest
 from karakoram.domain.risk.compiled import CompiledRuleSet, evaluate_naively
@@ -22,7 +23,6 @@ from karakoram.domain.risk.engine import (
 )
 from karakoram.domain.risk.facts import declaration_facts, item_facts
 from karakoram.domain.risk.rules import parse_rule_set
-from karakoram.domain.validation import parse_declaration
 from tests.builders import bend, declaration, import_declaration
 from tests.unit.fakes import fake_context
 

@@ -8,7 +8,7 @@ from uvicorn.config import Config
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.server import ServerState
 
-from karakoram.entrypoints.api.server import NoDelayH11Protocol
+from karakoram.entrypoints.http.server import NoDelayH11Protocol
 
 
 class Transport:

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from karakoram.domain.duties import ExchangeRates
+from karakoram.domain.duties.schedule import ExchangeRates
 from karakoram.domain.errors import ValidationFailed
 from karakoram.domain.statistics import (
     Compare,
@@ -25,7 +25,7 @@ from karakoram.domain.statistics import (
     stage_times,
     timeline,
 )
-from karakoram.services.statistics import conversion_rates
+from karakoram.services.statistics.core import conversion_rates
 
 
 def test_growth_is_rounded_half_up_from_unrounded_totals():

@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 import pytest
 
 from karakoram.domain.clearance import DeclarationEvent
-from karakoram.domain.codes import HsNomenclature
-from karakoram.domain.document_answers import (
+from karakoram.domain.declaration.answers import (
     ANSWER_DOCUMENTS,
     answer_event,
     answers_to,
     open_request,
 )
+from karakoram.domain.declaration.codes import HsNomenclature
 from karakoram.domain.errors import InvalidTransition, ValidationFailed
 from karakoram.services.trader import search_hs, trader_timeline
 from tests.unit.fakes import fake_context

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from karakoram.domain.declaration import DeclarationType
+from karakoram.domain.declaration.model import DeclarationType
+from karakoram.domain.declaration.validation import parse_declaration
 from karakoram.domain.errors import ValidationFailed
-from karakoram.domain.validation import parse_declaration
 from tests.builders import bend, declaration, import_declaration
 from tests.unit.fakes import fake_context
 

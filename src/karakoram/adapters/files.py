@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import IO, Any
 
-from karakoram.domain.documents import SourceDocument
+from karakoram.domain.declaration.documents import SourceDocument
 from karakoram.domain.errors import FieldError
 
 ITEM_PREFIX = "item."

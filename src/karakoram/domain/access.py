@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from karakoram.domain.declaration import DeclarationRecord
+from karakoram.domain.declaration.model import DeclarationRecord
 from karakoram.domain.errors import NotFound, PermissionDenied
 
 

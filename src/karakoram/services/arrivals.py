@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from karakoram.domain.access import Principal, Role, require_role
 from karakoram.domain.errors import FieldError, ValidationFailed
 from karakoram.services.context import NodeContext
-from karakoram.services.unit_of_work import ArrivalRecord
+from karakoram.services.records import ArrivalRecord
 
 #: an arrival may be dated a little ahead of the node's clock (the officer's watch is not NTP)
 FUTURE_TOLERANCE = timedelta(minutes=5)

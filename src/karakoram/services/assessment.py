@@ -19,15 +19,16 @@ from karakoram.domain.clearance import (
     next_status,
     release_blockers,
 )
-from karakoram.domain.declaration import DeclarationRecord, DeclarationType
-from karakoram.domain.duties import calculate_duties
+from karakoram.domain.declaration.model import DeclarationRecord, DeclarationType
+from karakoram.domain.duties.schedule import calculate_duties
 from karakoram.domain.risk.channels import Channel
 from karakoram.domain.risk.engine import RiskDecision, RiskInput, assess_risk, selection_draw
 from karakoram.services.context import NodeContext
+from karakoram.services.exchange.partner_view import check_preferences, partner_signals
 from karakoram.services.history import StoredHistory
-from karakoram.services.partner_data import check_preferences, partner_signals
-from karakoram.services.policy import ActivePolicy
-from karakoram.services.unit_of_work import AssessmentRecord, UnitOfWork
+from karakoram.services.policy.documents import ActivePolicy
+from karakoram.services.ports import UnitOfWork
+from karakoram.services.records import AssessmentRecord
 
 SYSTEM = "system"
 

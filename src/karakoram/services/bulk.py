@@ -11,20 +11,20 @@ from itertools import islice
 
 from karakoram.domain.access import Principal, Role, require_role
 from karakoram.domain.clearance import DeclarationEvent
-from karakoram.domain.codes import CodeLists
-from karakoram.domain.declaration import Declaration, DeclarationRecord, content_digest
-from karakoram.domain.documents import SourceDocument
+from karakoram.domain.declaration.codes import CodeLists
+from karakoram.domain.declaration.documents import SourceDocument
+from karakoram.domain.declaration.model import Declaration, DeclarationRecord, content_digest
+from karakoram.domain.declaration.validation import NodeRules
 from karakoram.domain.errors import FieldError, LrnConflict, ValidationFailed
-from karakoram.domain.validation import NodeRules
 from karakoram.services.assessment import Assessor
 from karakoram.services.context import NodeContext
-from karakoram.services.handlers import (
+from karakoram.services.declarations import (
     check_document,
     lodge_declaration,
     new_record,
     store_new_records,
 )
-from karakoram.services.unit_of_work import AssessmentRecord, DuplicateLrn, StoredLrn
+from karakoram.services.records import AssessmentRecord, DuplicateLrn, StoredLrn
 
 
 class Outcome(StrEnum):

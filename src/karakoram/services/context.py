@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
 
-from karakoram.domain.codes import CodeLists
-from karakoram.domain.declaration import Declaration
-from karakoram.domain.risk.detectors import RiskSignal
-from karakoram.domain.validation import NodeRules
-from karakoram.services.exchange import ExchangeConfig
+from karakoram.domain.declaration.codes import CodeLists
+from karakoram.domain.declaration.validation import NodeRules
+from karakoram.services.exchange.core import ExchangeConfig
 from karakoram.services.history import UnitValueCache
-from karakoram.services.policy import Parsers, PolicyCache
-from karakoram.services.unit_of_work import UnitOfWorkFactory
-
-
-class SignalSource(Protocol):
-    """Feeds outside evidence (the partner's mirror data, its control results) into risk."""
-
-    def signals(self, declaration: Declaration) -> Sequence[RiskSignal]: ...
+from karakoram.services.policy.documents import Parsers, PolicyCache
+from karakoram.services.ports import (
+    AnalyticsSource,
+    AnalyticsStore,
+    SignalSource,
+    UnitOfWorkFactory,
+)
 
 
 @dataclass(slots=True)
@@ -39,3 +35,6 @@ class NodeContext:
     signal_sources: list[SignalSource] = field(default_factory=list)
     #: how this node signs and exchanges messages; None until a signing key is configured
     exchange: ExchangeConfig | None = None
+    #: the analytical copy statistics read, and where its refresh reads from (built by bootstrap)
+    analytics: AnalyticsStore | None = None
+    analytics_source: AnalyticsSource | None = None

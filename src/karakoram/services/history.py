@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from karakoram.domain.risk.detectors import UnitValueStats
 from karakoram.domain.risk.facts import Assessable, parties
 from karakoram.domain.risk.rules import Detectors
-from karakoram.services.unit_of_work import ClearanceRepository
+from karakoram.services.ports import ClearanceRepository
 
 
 class UnitValueCache:

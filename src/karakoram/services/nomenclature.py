@@ -4,23 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import Protocol
 
-from karakoram.domain.codes import HsNomenclature
+from karakoram.domain.declaration.codes import HsNomenclature
 from karakoram.services.context import NodeContext
+from karakoram.services.ports import HsEntry
 
 LEVEL_NAMES = {2: "chapters", 4: "headings", 6: "subheadings"}
-
-
-class HsEntry(Protocol):
-    @property
-    def code(self) -> str: ...
-    @property
-    def description(self) -> str: ...
-    @property
-    def level(self) -> int: ...
-    @property
-    def section(self) -> str: ...
 
 
 def replace_nomenclature(edition: str, rows: Sequence[HsEntry], ctx: NodeContext) -> dict[str, int]:

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 
 from karakoram.domain.access import Principal, Role, ensure_visible, require_role
 from karakoram.domain.clearance import AWAITING_OFFICER, DeclarationEvent, release_blockers
-from karakoram.domain.declaration import DeclarationRecord
+from karakoram.domain.declaration.model import DeclarationRecord
 from karakoram.domain.errors import FieldError, PermissionDenied, ValidationFailed
 from karakoram.services.assessment import why_pending
+from karakoram.services.clearance import release_state
 from karakoram.services.context import NodeContext
-from karakoram.services.officer import release_state
-from karakoram.services.partner_data import PartnerSide, partner_side
-from karakoram.services.unit_of_work import (
+from karakoram.services.exchange.partner_view import PartnerSide, partner_side
+from karakoram.services.records import (
     AssessmentRecord,
     ControlRecord,
     DeclarationFilter,

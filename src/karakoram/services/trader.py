@@ -9,14 +9,14 @@ from decimal import Decimal
 
 from karakoram.domain.access import Principal, Role, ensure_can_change, ensure_visible, require_role
 from karakoram.domain.clearance import Action, DeclarationEvent
-from karakoram.domain.codes import HsNomenclature
-from karakoram.domain.declaration import DeclarationRecord
-from karakoram.domain.document_answers import answer_event, answers_to, open_request
+from karakoram.domain.declaration.answers import answer_event, answers_to, open_request
+from karakoram.domain.declaration.codes import HsNomenclature
+from karakoram.domain.declaration.model import DeclarationRecord
 from karakoram.domain.errors import StaleVersion
 from karakoram.services.context import NodeContext
-from karakoram.services.exchange import publish
+from karakoram.services.exchange.core import publish
 from karakoram.services.queries import ClearanceView
-from karakoram.services.unit_of_work import AssessmentRecord
+from karakoram.services.records import AssessmentRecord
 
 MAX_SUGGESTIONS = 50
 

@@ -8,21 +8,14 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Protocol
 
 from karakoram.domain.access import Principal, Role
 from karakoram.domain.errors import AuthenticationFailed, Conflict, FieldError, ValidationFailed
 from karakoram.services.context import NodeContext
-from karakoram.services.unit_of_work import UnitOfWorkFactory, UserRecord
+from karakoram.services.ports import SecretHasher, UnitOfWorkFactory
+from karakoram.services.records import UserRecord
 
 KEY_PREFIX = "kk"
-
-
-class SecretHasher(Protocol):
-    """A slow, salted password hash (argon2 in production)."""
-
-    def hash(self, secret: str) -> str: ...
-    def verify(self, hashed: str, secret: str) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from karakoram.adapters.db.tables import arrivals
-from karakoram.services.unit_of_work import ArrivalRecord
+from karakoram.services.records import ArrivalRecord
 
 _a = arrivals.c
 

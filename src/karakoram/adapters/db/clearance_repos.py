@@ -31,8 +31,8 @@ from karakoram.adapters.db.tables import (
     policy_documents,
 )
 from karakoram.domain.clearance import AWAITING_OFFICER
-from karakoram.domain.declaration import DeclarationRecord, plain_decimal
-from karakoram.services.unit_of_work import (
+from karakoram.domain.declaration.model import DeclarationRecord, plain_decimal
+from karakoram.services.records import (
     AssessmentRecord,
     ControlRecord,
     PaymentRecord,

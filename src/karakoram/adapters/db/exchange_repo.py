@@ -19,7 +19,7 @@ from karakoram.adapters.db.tables import (
     partners,
     refusals,
 )
-from karakoram.services.unit_of_work import (
+from karakoram.services.records import (
     DuplicateMessage,
     InboxMessage,
     OutboxMessage,

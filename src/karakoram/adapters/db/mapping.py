@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Row
 
-from karakoram.domain.declaration import (
+from karakoram.domain.declaration.model import (
     Declaration,
     DeclarationRecord,
     DeclarationType,

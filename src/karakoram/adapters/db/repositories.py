@@ -32,9 +32,9 @@ from karakoram.adapters.db.tables import (
 )
 from karakoram.domain.access import STAFF, Principal
 from karakoram.domain.clearance import DeclarationEvent
-from karakoram.domain.declaration import DeclarationRecord
+from karakoram.domain.declaration.model import DeclarationRecord
 from karakoram.domain.errors import StaleVersion
-from karakoram.services.unit_of_work import (
+from karakoram.services.records import (
     DeclarationFilter,
     DuplicateLrn,
     StoredLrn,

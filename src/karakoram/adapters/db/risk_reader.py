@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, select
 
 from karakoram.adapters.db.tables import declarations, goods_items
-from karakoram.domain.declaration import DeclarationType, Money, Party
+from karakoram.domain.declaration.model import DeclarationType, Money, Party
 from karakoram.domain.risk.facts import RiskItem, RiskSubject
-from karakoram.services.unit_of_work import StoredSubject
+from karakoram.services.records import StoredSubject
 
 _d = declarations.c
 _i = goods_items.c

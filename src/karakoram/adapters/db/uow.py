@@ -18,7 +18,7 @@ from karakoram.adapters.db.repositories import (
     SqlNomenclatureRepository,
     SqlUserRepository,
 )
-from karakoram.services.unit_of_work import (
+from karakoram.services.ports import (
     ArrivalRepository,
     ClearanceRepository,
     DeclarationRepository,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple, Protocol
 
-from karakoram.domain.declaration import DeclarationType, Money, Party
+from karakoram.domain.declaration.model import DeclarationType, Money, Party
 
 Facts = dict[str, Any]
 

@@ -1,8 +1,8 @@
 """Shapes of request and response bodies, as published in the OpenAPI document.
 
-Requests are validated by the domain (`karakoram.domain.validation`) so that every error has a
-stable code and a pointer; `DeclarationIn` documents the same shape for clients, and a test
-keeps the two in step.
+Requests are validated by the domain (`karakoram.domain.declaration.validation`) so that every
+error has a stable code and a pointer; `DeclarationIn` documents the same shape for clients, and
+a test keeps the two in step.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from karakoram.domain.clearance import DeclarationEvent
-from karakoram.domain.declaration import DeclarationRecord, declaration_to_dict, plain_decimal
+from karakoram.domain.declaration.model import DeclarationRecord, declaration_to_dict, plain_decimal
 from karakoram.services.bulk import ImportResult
 from karakoram.services.queries import ClearanceView
-from karakoram.services.unit_of_work import (
+from karakoram.services.records import (
     AssessmentRecord,
     PolicyDocument,
     QueueEntry,

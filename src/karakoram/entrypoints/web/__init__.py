@@ -12,8 +12,8 @@ from fastapi.staticfiles import StaticFiles
 from karakoram.bootstrap import Node
 from karakoram.entrypoints.web import admin, analyst, supervisor, trader
 from karakoram.entrypoints.web.deps import CsrfRefused, SignInRequired
+from karakoram.entrypoints.web.officer import router
 from karakoram.entrypoints.web.render import Pages, page_path
-from karakoram.entrypoints.web.routes import router
 from karakoram.entrypoints.web.session import SessionCodec
 
 STATIC = Path(__file__).parent / "static"

@@ -11,8 +11,8 @@ from starlette.concurrency import run_in_threadpool
 
 from karakoram.domain.access import Principal, Role, require_role
 from karakoram.domain.errors import FieldError, KarakoramError, ValidationFailed
-from karakoram.entrypoints.api.deps import NodeDep
-from karakoram.entrypoints.api.errors import status_of
+from karakoram.entrypoints.http.deps import NodeDep
+from karakoram.entrypoints.http.errors import status_of
 from karakoram.entrypoints.web.deps import CsrfDep, PagesDep, SessionDep, ViewerDep
 from karakoram.entrypoints.web.render import Pages, page_path
 from karakoram.entrypoints.web.session import WebSession

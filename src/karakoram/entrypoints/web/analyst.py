@@ -20,17 +20,17 @@ from karakoram.bootstrap import Node
 from karakoram.domain.access import Principal, require_role
 from karakoram.domain.errors import PermissionDenied, ValidationFailed
 from karakoram.domain.statistics import SECTION_TITLES, Dimension, Period
-from karakoram.entrypoints import stats_output as out
-from karakoram.entrypoints.api.deps import NodeDep
-from karakoram.entrypoints.api.errors import status_of
-from karakoram.entrypoints.api.routes.stats import READERS
+from karakoram.entrypoints import reports as out
+from karakoram.entrypoints.api.stats import READERS
+from karakoram.entrypoints.http.deps import NodeDep
+from karakoram.entrypoints.http.errors import status_of
 from karakoram.entrypoints.web import analyst_forms as forms
 from karakoram.entrypoints.web import analyst_views as views
 from karakoram.entrypoints.web.deps import CsrfDep, PagesDep, SessionDep, ViewerDep
 from karakoram.entrypoints.web.i18n import LABELS, language, translations
 from karakoram.entrypoints.web.render import Pages, page_path, ui_target
 from karakoram.entrypoints.web.session import WebSession
-from karakoram.services import statistics as stats
+from karakoram.services.statistics import core as stats
 
 router = APIRouter(prefix="/ui", include_in_schema=False, default_response_class=HTMLResponse)
 

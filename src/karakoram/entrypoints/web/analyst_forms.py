@@ -22,7 +22,7 @@ from karakoram.domain.statistics import (
     parse_period,
 )
 from karakoram.entrypoints.web.i18n import N_
-from karakoram.services import statistics as stats
+from karakoram.services.statistics import core as stats
 
 Gettext = Callable[[str], str]
 T = TypeVar("T")

@@ -14,7 +14,7 @@ from babel.numbers import format_decimal
 
 from karakoram.domain.statistics import MEASURED, Compare, Scale, scaled
 from karakoram.entrypoints.web.i18n import N_
-from karakoram.services import statistics as stats
+from karakoram.services.statistics import core as stats
 
 Gettext = Callable[[str], str]
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Form, Request
 
 from karakoram.domain.access import Principal
-from karakoram.entrypoints.api.deps import NodeDep
+from karakoram.entrypoints.http.deps import NodeDep
 from karakoram.entrypoints.web.render import Pages
 from karakoram.entrypoints.web.session import WebSession
 from karakoram.services.users import password_session_principal, session_principal

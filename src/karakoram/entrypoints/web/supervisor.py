@@ -10,12 +10,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from karakoram.domain.access import Principal
 from karakoram.domain.errors import KarakoramError, NotFound, PermissionDenied, ValidationFailed
-from karakoram.entrypoints.api.deps import NodeDep
-from karakoram.entrypoints.api.errors import status_of
+from karakoram.entrypoints.http.deps import NodeDep
+from karakoram.entrypoints.http.errors import status_of
 from karakoram.entrypoints.web.deps import CsrfDep, PagesDep, SessionDep, ViewerDep
-from karakoram.entrypoints.web.forms import OverrideForm, override_form
+from karakoram.entrypoints.web.officer import declaration_context
+from karakoram.entrypoints.web.officer_forms import OverrideForm, override_form
 from karakoram.entrypoints.web.render import page_path
-from karakoram.entrypoints.web.routes import declaration_context
 from karakoram.entrypoints.web.supervisor_forms import (
     PERIOD_FIELDS,
     ActivationForm,
@@ -24,8 +24,10 @@ from karakoram.entrypoints.web.supervisor_forms import (
     activation_form,
     rule_set_form,
 )
-from karakoram.services import exchange_overview, officer, supervision
-from karakoram.services.supervision import Backtest
+from karakoram.services import clearance as officer
+from karakoram.services.exchange import overview as exchange_overview
+from karakoram.services.policy import rule_sets as supervision
+from karakoram.services.policy.rule_sets import Backtest
 
 router = APIRouter(prefix="/ui", include_in_schema=False, default_response_class=HTMLResponse)
 

@@ -14,10 +14,10 @@ from starlette.datastructures import UploadFile
 from karakoram.adapters.files import format_of, read_documents
 from karakoram.domain.access import Principal, Role, require_role
 from karakoram.domain.clearance import Status
-from karakoram.domain.codes import INCOTERMS, UNITS
+from karakoram.domain.declaration.codes import INCOTERMS, UNITS
 from karakoram.domain.errors import KarakoramError, LrnConflict, ValidationFailed
-from karakoram.entrypoints.api.deps import NodeDep
-from karakoram.entrypoints.api.errors import status_of
+from karakoram.entrypoints.http.deps import NodeDep
+from karakoram.entrypoints.http.errors import status_of
 from karakoram.entrypoints.web.deps import CsrfDep, PagesDep, SessionDep, ViewerDep
 from karakoram.entrypoints.web.i18n import language
 from karakoram.entrypoints.web.render import page_path
@@ -31,8 +31,8 @@ from karakoram.entrypoints.web.trader_forms import (
 )
 from karakoram.services import queries, trader
 from karakoram.services.bulk import ImportResult, Outcome, import_declarations
-from karakoram.services.handlers import lodge_declaration
-from karakoram.services.unit_of_work import DeclarationFilter
+from karakoram.services.declarations import lodge_declaration
+from karakoram.services.records import DeclarationFilter
 
 router = APIRouter(prefix="/ui", include_in_schema=False, default_response_class=HTMLResponse)
 

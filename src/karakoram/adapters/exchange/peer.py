@@ -1,0 +1,63 @@
+"""The partner client: HTTP delivery of signed messages, over an injectable httpx transport
+(tests run two nodes in one process through `httpx.ASGITransport`, or drop and duplicate)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import httpx
+
+from karakoram.services.exchange.core import DeliveryFailed
+
+JOSE = "application/jose"
+
+
+class HttpPeer:
+    def __init__(self, transport: httpx.BaseTransport | None = None, timeout: float = 10.0) -> None:
+        self._client = httpx.Client(transport=transport, timeout=timeout)
+
+    def deliver(self, base_url: str, token: str) -> str:
+        try:
+            response = self._client.post(
+                f"{base_url.rstrip('/')}/exchange/messages",
+                content=token.encode(),
+                headers={"Content-Type": JOSE},
+            )
+        except httpx.HTTPError as exc:
+            raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
+        if response.status_code != 200:
+            raise DeliveryFailed(f"HTTP {response.status_code}: {response.text[:300]}")
+        return response.text
+
+    def deliver_many(self, base_url: str, tokens: Sequence[str]) -> list[str | None]:
+        """Several messages in one request; a receipt (or None when refused) for each."""
+        try:
+            response = self._client.post(
+                f"{base_url.rstrip('/')}/exchange/batch", json={"messages": list(tokens)}
+            )
+        except httpx.HTTPError as exc:
+            raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
+        if response.status_code != 200:
+            raise DeliveryFailed(f"HTTP {response.status_code}: {response.text[:300]}")
+        answers = response.json().get("results", [])
+        if len(answers) != len(tokens):
+            raise DeliveryFailed("The partner answered for another number of messages.")
+        return [a.get("receipt") if isinstance(a, dict) else None for a in answers]
+
+    def held(self, base_url: str, query: str) -> list[str]:
+        """Ids of our messages the partner holds, for a signed reconciliation query."""
+        try:
+            response = self._client.post(
+                f"{base_url.rstrip('/')}/exchange/held",
+                content=query.encode(),
+                headers={"Content-Type": JOSE},
+            )
+        except httpx.HTTPError as exc:
+            raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
+        if response.status_code != 200:
+            raise DeliveryFailed(f"HTTP {response.status_code}: {response.text[:300]}")
+        ids = response.json()["message_ids"]
+        return [str(i) for i in ids]
+
+    def close(self) -> None:
+        self._client.close()

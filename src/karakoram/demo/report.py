@@ -1,0 +1,156 @@
+"""What the demo prints at the end, read from the nodes' APIs (statistics as an analyst sees
+them, the exchange as an administrator sees it) and from the link between them."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from rich.console import Console
+from rich.table import Column, Table
+
+from karakoram.demo.engine import Engine, Side
+from karakoram.demo.link import Link
+
+
+def fetch_stats(side: Side, period: str) -> dict[str, Any]:
+    """Refresh the node's analytical copy, then read its bulletin, TRS and mirror report."""
+    side.call("analyst", "POST", "/stats/refresh").raise_for_status()
+    out: dict[str, Any] = {}
+    for name, path in (
+        ("bulletin", f"/stats/bulletin?period={period}&by=direction&scale=million"),
+        ("trs", f"/stats/trs?period={period}&by=channel"),
+        ("mirror", f"/stats/mirror?period={period}"),
+    ):
+        answer = side.call("analyst", "GET", path)
+        answer.raise_for_status()
+        out[name] = answer.json()
+    return out
+
+
+def _hours(seconds: float | None) -> str:
+    return "—" if seconds is None else f"{seconds / 3600:,.1f} h"
+
+
+def bulletin_table(side: Side, b: dict[str, Any]) -> Table:
+    t = Table(
+        "direction",
+        f"value ({b['currency']} m)",
+        "a year before",
+        "growth",
+        "declarations",
+        title=f"{side.administration}: trade with the partner, {b['period']['from']} to "
+        f"{b['period']['to']} (by {b['date_basis']} date)",
+    )
+    for row in [*b["rows"], {**b["total"], "direction": "total"}]:
+        growth = row["growth_percent"]
+        t.add_row(
+            str(row.get("direction", "")),
+            f"{float(row['value']) / 1e6:,.1f}",
+            "—" if row["base_value"] is None else f"{float(row['base_value']) / 1e6:,.1f}",
+            "n/a" if growth is None else f"{float(growth):+.1f}%",
+            str(row["declarations"]),
+        )
+    return t
+
+
+def trs_table(side: Side, r: dict[str, Any]) -> Table:
+    t = Table(
+        "channel",
+        "declarations",
+        "released",
+        "open",
+        "median",
+        "mean",
+        "90th pct",
+        "95th pct",
+        title=f"{side.administration}: time from arrival (or lodgement) to release",
+    )
+    for row in [*r["rows"], {**r["overall"], "channel": "all"}]:
+        total = row["total"]
+        t.add_row(
+            str(row.get("channel", "")),
+            str(row["declarations"]),
+            str(row["released"]),
+            str(row["open"]),
+            _hours(total["median_s"]),
+            _hours(total["mean_s"]),
+            _hours(total["p90_s"]),
+            _hours(total["p95_s"]),
+        )
+    return t
+
+
+def mirror_table(side: Side, m: dict[str, Any]) -> Table:
+    t = Table(
+        Column("UCR", no_wrap=True),
+        "trader",
+        f"ours ({m['currency']})",
+        f"partner's ({m['currency']})",
+        "why",
+        title=f"{side.administration}: mirror check, {m['matched_consignments']} consignments "
+        f"declared on both sides; largest gaps",
+    )
+    for row in m.get("flagged", [])[:8]:
+        t.add_row(
+            row["ucr"],
+            row["trader"],
+            f"{float(row['ours']):,.0f}",
+            f"{float(row['theirs']):,.0f}",
+            "; ".join(row["reasons"]),
+        )
+    return t
+
+
+def exchange_table(engine: Engine, links: dict[str, Link]) -> Table:
+    t = Table(
+        "direction",
+        "sent, receipted",
+        "pending",
+        "dead",
+        "applied",
+        "duplicates",
+        "cut",
+        "lost answers",
+        title="Exchange between the nodes",
+        caption="applied: new messages the partner recorded; duplicates: resent messages "
+        "answered with the first receipt and not applied again; cut: requests dropped while "
+        "the link was down; lost answers: receipts the link lost, so the sender retried",
+    )
+    for name, side in engine.sides.items():
+        box = engine.outbox(side)
+        c: Counter[str] = links[name].counts
+        t.add_row(
+            f"{side.administration} →",
+            str(box.get("delivered", 0)),
+            str(box.get("pending", 0)),
+            str(box.get("dead", 0)),
+            str(c["applied"]),
+            str(c["duplicates"]),
+            str(c["dropped requests"]),
+            str(c["lost answers"]),
+        )
+    return t
+
+
+def print_report(
+    console: Console,
+    engine: Engine,
+    links: dict[str, Link],
+    period: str,
+    stats: dict[str, dict[str, Any]],
+) -> None:
+    console.rule("[bold]Trade bulletin")
+    for name, side in engine.sides.items():
+        if "bulletin" in stats.get(name, {}):
+            console.print(bulletin_table(side, stats[name]["bulletin"]))
+    console.rule("[bold]Time release study")
+    for name, side in engine.sides.items():
+        if "trs" in stats.get(name, {}):
+            console.print(trs_table(side, stats[name]["trs"]))
+    console.rule("[bold]Mirror discrepancies")
+    for name, side in engine.sides.items():
+        if "mirror" in stats.get(name, {}):
+            console.print(mirror_table(side, stats[name]["mirror"]))
+    console.rule("[bold]Exchange")
+    console.print(exchange_table(engine, links))

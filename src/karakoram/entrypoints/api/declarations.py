@@ -1,0 +1,189 @@
+"""Lodge, read, list, amend, cancel and bulk-upload declarations."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from karakoram.adapters.files import read_documents
+from karakoram.domain.errors import FieldError, ValidationFailed
+from karakoram.entrypoints.api.schemas import (
+    BulkOut,
+    CancelIn,
+    DeclarationOut,
+    ImportResultOut,
+    PageOut,
+    declaration_json,
+)
+from karakoram.entrypoints.http.deps import NodeDep, PrincipalDep
+from karakoram.services import declarations as handlers
+from karakoram.services import queries
+from karakoram.services.bulk import import_declarations
+from karakoram.services.records import DeclarationFilter
+
+router = APIRouter(prefix="/declarations", tags=["declarations"])
+
+_DECLARATION_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DeclarationIn"}}},
+    }
+}
+_BULK_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "application/x-ndjson": {"schema": {"type": "string"}},
+        },
+    }
+}
+_SPOOL_BYTES = 8 * 1024 * 1024
+
+
+async def _json_body(request: Request) -> Any:
+    raw = await request.body()
+    try:
+        return json.loads(raw, parse_float=Decimal)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValidationFailed(
+            [FieldError("invalid_json", "", f"The body is not valid JSON: {exc}")]
+        ) from exc
+
+
+def _version(if_match: str | None) -> int | None:
+    if if_match is None:
+        return None
+    text = if_match.strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "invalid_format", "/headers/if-match", "If-Match must be the ETag GET returned."
+                )
+            ]
+        )
+    return int(text)
+
+
+def _tagged(response: Response, record_out: DeclarationOut) -> DeclarationOut:
+    response.headers["ETag"] = f'"{record_out.version}"'
+    return record_out
+
+
+@router.post(
+    "",
+    response_model=DeclarationOut,
+    status_code=201,
+    openapi_extra=_DECLARATION_BODY,
+    responses={
+        200: {"description": "The same LRN and content were lodged before."},
+        409: {"description": "The LRN was used for different content."},
+    },
+)
+async def lodge(request: Request, node: NodeDep, principal: PrincipalDep) -> Response:
+    """Lodge a declaration. Resubmitting the same body returns the original (200)."""
+    data = await _json_body(request)
+    lodged = await run_in_threadpool(handlers.lodge_declaration, data, principal, node.ctx)
+    record = lodged.record
+    return JSONResponse(
+        declaration_json(record),
+        status_code=201 if lodged.created else 200,
+        headers={"Location": f"/declarations/{record.mrn}", "ETag": f'"{record.version}"'},
+    )
+
+
+@router.get("", response_model=PageOut)
+def list_(
+    node: NodeDep,
+    principal: PrincipalDep,
+    status: str | None = None,
+    type: Annotated[str | None, Query(pattern="^(EX|IM)$")] = None,
+    trader: str | None = None,
+    hs_prefix: Annotated[str | None, Query(pattern=r"^\d{1,10}$")] = None,
+    lodged_from: datetime | None = None,
+    lodged_to: datetime | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> Response:
+    """Declarations you may see, oldest first; follow `next_cursor` for more."""
+    flt = DeclarationFilter(status, type, trader, hs_prefix, lodged_from, lodged_to)
+    page = queries.list_declarations(flt, principal, node.ctx, cursor, limit)
+    return JSONResponse(
+        {"items": [declaration_json(r) for r in page.items], "next_cursor": page.next_cursor}
+    )
+
+
+@router.post("/bulk", response_model=BulkOut, openapi_extra=_BULK_BODY)
+async def bulk(request: Request, node: NodeDep, principal: PrincipalDep) -> BulkOut:
+    """Lodge many declarations from CSV (one row per item) or JSON Lines (one per line)."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip()
+    fmt = {"text/csv": "csv", "application/x-ndjson": "jsonl", "application/jsonl": "jsonl"}.get(
+        content_type
+    )
+    if fmt is None:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "unsupported_media_type",
+                    "/headers/content-type",
+                    "Send text/csv or application/x-ndjson.",
+                )
+            ]
+        )
+    with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as spool:
+        async for chunk in request.stream():
+            spool.write(chunk)
+        spool.seek(0)
+        results = await run_in_threadpool(
+            lambda: list(import_declarations(read_documents(spool, fmt), principal, node.ctx))
+        )
+    summary = {o: 0 for o in ("created", "existing", "rejected", "conflict")}
+    for r in results:
+        summary[r.outcome.value] += 1
+    return BulkOut(summary=summary, results=[ImportResultOut.of(r) for r in results])
+
+
+@router.get("/{mrn}", response_model=DeclarationOut)
+def get(mrn: str, node: NodeDep, principal: PrincipalDep) -> Response:
+    """One declaration with its full timeline."""
+    record, events = queries.get_declaration(mrn, principal, node.ctx)
+    return JSONResponse(declaration_json(record, events), headers={"ETag": f'"{record.version}"'})
+
+
+@router.put("/{mrn}", response_model=DeclarationOut, openapi_extra=_DECLARATION_BODY)
+async def amend(
+    mrn: str,
+    request: Request,
+    response: Response,
+    node: NodeDep,
+    principal: PrincipalDep,
+    if_match: Annotated[str | None, Header()] = None,
+) -> DeclarationOut:
+    """Amend a declaration not yet released; send If-Match to refuse stale edits."""
+    data = await _json_body(request)
+    record = await run_in_threadpool(
+        handlers.amend_declaration, mrn, data, principal, node.ctx, _version(if_match)
+    )
+    return _tagged(response, DeclarationOut.of(record))
+
+
+@router.post("/{mrn}/cancel", response_model=DeclarationOut)
+def cancel(
+    mrn: str,
+    body: CancelIn,
+    response: Response,
+    node: NodeDep,
+    principal: PrincipalDep,
+    if_match: Annotated[str | None, Header()] = None,
+) -> DeclarationOut:
+    """Cancel a declaration not yet released, saying why."""
+    record = handlers.cancel_declaration(mrn, body.reason, principal, node.ctx, _version(if_match))
+    return _tagged(response, DeclarationOut.of(record))

@@ -1,0 +1,150 @@
+"""Rule sets, tariff schedules and exchange-rate tables: submit, validate, activate, roll back,
+and back-test rule sets over history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from karakoram.domain.errors import FieldError, NotFound, ValidationFailed
+from karakoram.entrypoints.api.schemas import PolicyDocumentOut
+from karakoram.entrypoints.http.deps import NodeDep, PrincipalDep
+from karakoram.services.policy import documents as policy
+from karakoram.services.policy.backtest import CHANNEL_ORDER, BacktestReport, backtest
+from karakoram.services.policy.documents import Kind
+
+router = APIRouter(prefix="/policy", tags=["policy"])
+_TEXT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/toml": {"schema": {"type": "string"}},
+            "text/csv": {"schema": {"type": "string"}},
+            "text/plain": {"schema": {"type": "string"}},
+        },
+    }
+}
+
+
+class ActivateIn(BaseModel):
+    reason: str | None = Field(None, description="Why this version becomes active.")
+
+
+def _kind(kind: str) -> Kind:
+    try:
+        return Kind(kind)
+    except ValueError as exc:
+        raise NotFound(f"No policy kind {kind!r}; use rules, tariff or rates.") from exc
+
+
+async def _text(request: Request) -> str:
+    raw = await request.body()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed([FieldError("invalid_format", "", "Send UTF-8 text.")]) from exc
+
+
+@router.get("/{kind}", response_model=list[PolicyDocumentOut])
+def list_(kind: str, node: NodeDep, principal: PrincipalDep) -> list[PolicyDocumentOut]:
+    """Every version, with which one is active."""
+    return [PolicyDocumentOut.of(d) for d in policy.list_documents(_kind(kind), node.ctx.uow)]
+
+
+@router.get("/{kind}/{version}", response_model=PolicyDocumentOut)
+def get(kind: str, version: int, node: NodeDep, principal: PrincipalDep) -> PolicyDocumentOut:
+    return PolicyDocumentOut.of(policy.get_document(_kind(kind), version, node.ctx.uow), True)
+
+
+@router.post("/{kind}", response_model=PolicyDocumentOut, status_code=201, openapi_extra=_TEXT_BODY)
+async def submit(
+    kind: str, request: Request, node: NodeDep, principal: PrincipalDep
+) -> PolicyDocumentOut:
+    """Store a document as a new draft version (refused with every error if invalid)."""
+    text = await _text(request)
+    doc = await run_in_threadpool(
+        policy.submit_document,
+        _kind(kind),
+        text,
+        principal,
+        node.ctx.policy,
+        node.ctx.uow,
+        node.ctx.clock,
+    )
+    return PolicyDocumentOut.of(doc)
+
+
+@router.post("/{kind}/validate", openapi_extra=_TEXT_BODY)
+async def validate(
+    kind: str, request: Request, node: NodeDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """Check a document without storing it."""
+    text = await _text(request)
+    parsed = policy.validate_document(_kind(kind), text, node.ctx.policy)
+    return {"valid": True, "name": node.ctx.policy.parsers.name_of(_kind(kind), parsed)}
+
+
+@router.post("/{kind}/{version}/activate", response_model=PolicyDocumentOut)
+def activate(
+    kind: str, version: int, body: ActivateIn, node: NodeDep, principal: PrincipalDep
+) -> PolicyDocumentOut:
+    doc = policy.activate_document(
+        _kind(kind), version, principal, node.ctx.policy, node.ctx.uow, node.ctx.clock, body.reason
+    )
+    return PolicyDocumentOut.of(doc)
+
+
+@router.post("/{kind}/rollback", response_model=PolicyDocumentOut)
+def rollback(
+    kind: str, body: ActivateIn, node: NodeDep, principal: PrincipalDep
+) -> PolicyDocumentOut:
+    """Activate again the version that was active before the current one."""
+    doc = policy.rollback_document(
+        _kind(kind), principal, node.ctx.policy, node.ctx.uow, node.ctx.clock, body.reason
+    )
+    return PolicyDocumentOut.of(doc)
+
+
+@router.post("/rules/{version}/backtest")
+def backtest_version(
+    version: int,
+    node: NodeDep,
+    principal: PrincipalDep,
+    lodged_from: datetime | None = None,
+    lodged_to: datetime | None = None,
+) -> dict[str, Any]:
+    """What rule set `version` would have decided over declarations lodged in [from, to)."""
+    doc = policy.get_document(Kind.RULES, version, node.ctx.uow)
+    rule_set = policy.validate_document(Kind.RULES, doc.source, node.ctx.policy)
+    report = backtest(
+        rule_set, f"{doc.name} (version {version})", principal, node.ctx, lodged_from, lodged_to
+    )
+    return report_dict(report)
+
+
+def report_dict(report: BacktestReport) -> dict[str, Any]:
+    total = report.total or 1
+    return {
+        "rule_set": report.rule_set,
+        "total": report.total,
+        "skipped": report.skipped,
+        "changed": report.changed,
+        "channels": {
+            c: {
+                "count": report.channels[c],
+                "share": report.channels[c] / total,
+                "actual": report.actual[c],
+                "expected_random": report.expected_random.get(c, 0.0) / total,
+            }
+            for c in CHANNEL_ORDER
+        },
+        "unassessed_before": report.actual["unassessed"],
+        "rules": [
+            {"rule": rule, "description": s.description, "fired": s.fired, "decisive": s.decisive}
+            for rule, s in report.rules.items()
+        ],
+    }

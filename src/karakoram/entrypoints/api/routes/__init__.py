@@ -1,1 +1,0 @@
-"""Route modules; each is parse -> command -> handler -> response."""

@@ -1,0 +1,218 @@
+"""The pages. Each route reads a form or a path, calls a service and renders; nothing more."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from karakoram.domain.access import Principal, require_role
+from karakoram.domain.errors import AuthenticationFailed, KarakoramError
+from karakoram.entrypoints.http.deps import NodeDep
+from karakoram.entrypoints.http.errors import status_of
+from karakoram.entrypoints.web.deps import CsrfDep, PagesDep, SessionDep, ViewerDep
+from karakoram.entrypoints.web.i18n import LANGUAGES
+from karakoram.entrypoints.web.officer_forms import ActionForm, action_form
+from karakoram.entrypoints.web.render import page_path, ui_target
+from karakoram.entrypoints.web.session import WebSession
+from karakoram.services import clearance as officer
+from karakoram.services import queries
+from karakoram.services.context import NodeContext
+from karakoram.services.policy import rule_sets as supervision
+from karakoram.services.users import key_id_of
+
+router = APIRouter(prefix="/ui", include_in_schema=False, default_response_class=HTMLResponse)
+
+
+def _see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+@router.get("", name="ui-home")
+def home(request: Request, pages: PagesDep, session: SessionDep, viewer: ViewerDep) -> Response:
+    return pages.render(request, session, "home.html", viewer)
+
+
+@router.get("/sign-in", name="ui-sign-in-form")
+def sign_in_form(request: Request, pages: PagesDep, session: SessionDep) -> Response:
+    return pages.render(request, session, "sign_in.html")
+
+
+@router.post("/sign-in", dependencies=[CsrfDep], name="ui-sign-in")
+async def sign_in(
+    request: Request,
+    node: NodeDep,
+    pages: PagesDep,
+    session: SessionDep,
+    api_key: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+) -> Response:
+    """An API key, or a user name and the password an administrator set. A failure never
+    says which part was wrong; argon2 and the query run off the event loop either way."""
+    key = api_key.strip()
+    # a new session (and CSRF token) at sign-in, so a token planted before it is worthless
+    signed = WebSession(language=session.language)
+    try:
+        if key:
+            await run_in_threadpool(node.authenticator.authenticate, key)
+            signed.key_id = key_id_of(key)
+        else:
+            found = await run_in_threadpool(
+                node.authenticator.sign_in_with_password, name, password
+            )
+            signed.user_id, signed.stamp = found.principal.user_id, found.stamp
+    except AuthenticationFailed:
+        return pages.render(
+            request, session, "sign_in.html", status_code=401, failed=True, name=name.strip()
+        )
+    response = _see_other(page_path(request, "ui-home"))
+    pages.codec.save(response, request, signed)
+    return response
+
+
+@router.post("/sign-out", dependencies=[CsrfDep], name="ui-sign-out")
+def sign_out(request: Request, pages: PagesDep) -> Response:
+    response = _see_other(page_path(request, "ui-sign-in-form"))
+    pages.codec.clear(response)
+    return response
+
+
+@router.post("/language", dependencies=[CsrfDep], name="ui-choose-language")
+def choose_language(
+    request: Request,
+    pages: PagesDep,
+    session: SessionDep,
+    language: Annotated[str, Form()] = "",
+    back: Annotated[str, Form()] = "/ui",
+) -> Response:
+    if language in LANGUAGES:
+        session.language = language
+    response = _see_other(ui_target(back, "/ui"))
+    pages.codec.save(response, request, session)
+    return response
+
+
+@router.get("/queue", name="ui-queue")
+def queue(
+    request: Request,
+    node: NodeDep,
+    pages: PagesDep,
+    session: SessionDep,
+    viewer: ViewerDep,
+    channel: str | None = None,
+    office: str | None = None,
+    min_age_minutes: int = 0,
+) -> Response:
+    min_age = max(min_age_minutes, 0)
+    filters = {"channel": channel or "", "office": office or "", "min_age": min_age}
+    try:
+        entries = officer.queue(viewer, node.ctx, channel or None, office or None, min_age)
+    except KarakoramError as exc:
+        return _error(request, pages, session, viewer, exc)
+    return pages.render(
+        request,
+        session,
+        "queue.html",
+        viewer,
+        entries=entries,
+        now=node.ctx.clock(),
+        filters=filters,
+        offices=node.settings.offices,
+    )
+
+
+@router.get("/declarations/{mrn}", name="ui-declaration")
+def declaration(
+    mrn: str,
+    request: Request,
+    node: NodeDep,
+    pages: PagesDep,
+    session: SessionDep,
+    viewer: ViewerDep,
+) -> Response:
+    return _declaration_page(mrn, request, node, pages, session, viewer)
+
+
+@router.post("/declarations/{mrn}/actions", dependencies=[CsrfDep], name="ui-act")
+def act(
+    mrn: str,
+    request: Request,
+    node: NodeDep,
+    pages: PagesDep,
+    session: SessionDep,
+    viewer: ViewerDep,
+    form: Annotated[ActionForm, Depends(action_form)],
+) -> Response:
+    try:
+        officer.act(
+            mrn,
+            form.chosen(),
+            viewer,
+            node.ctx,
+            form.reason,
+            form.findings(),
+            form.version,
+        )
+    except KarakoramError as exc:
+        return _declaration_page(mrn, request, node, pages, session, viewer, exc, form)
+    return _see_other(page_path(request, "ui-declaration", mrn=mrn))
+
+
+def declaration_context(mrn: str, viewer: Principal, ctx: NodeContext) -> dict[str, Any]:
+    """What declaration.html shows: the officer's view of one declaration (officers and
+    supervisors only; a trader follows their own under /ui/my-declarations) and what the
+    viewer may do with it. Raises the service's refusal."""
+    require_role(viewer, *officer.OFFICERS)
+    record, events = queries.get_declaration(mrn, viewer, ctx)
+    return {
+        "record": record,
+        "d": record.declaration,
+        "view": queries.clearance_view(mrn, viewer, ctx),
+        "actions": officer.available_actions(viewer, record),
+        "needs_reason": officer.NEEDS_REASON,
+        "controls": officer.CONTROLS,
+        "overrides": supervision.override_channels(viewer, record),
+        # the partner's side and one timeline of both administrations
+        "partner": queries.partner_view(record, events, viewer, ctx),
+    }
+
+
+def _declaration_page(
+    mrn: str,
+    request: Request,
+    node: NodeDep,
+    pages: PagesDep,
+    session: SessionDep,
+    viewer: Principal,
+    failure: KarakoramError | None = None,
+    form: ActionForm | None = None,
+) -> Response:
+    try:
+        context = declaration_context(mrn, viewer, node.ctx)
+    except KarakoramError as exc:
+        return _error(request, pages, session, viewer, exc)
+    return pages.render(
+        request,
+        session,
+        "declaration.html",
+        viewer,
+        status_code=status_of(failure) if failure else 200,
+        failure=failure,
+        form=form,
+        **context,
+    )
+
+
+def _error(
+    request: Request,
+    pages: PagesDep,
+    session: SessionDep,
+    viewer: Principal,
+    exc: KarakoramError,
+) -> Response:
+    return pages.render(
+        request, session, "error.html", viewer, status_code=status_of(exc), failure=exc
+    )
