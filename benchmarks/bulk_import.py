@@ -180,9 +180,9 @@ def _check(n: int, stored: dict[str, int]) -> None:
 
 
 def _import_karakoram(spec: dict[str, Any]) -> Run:
-    from karakoram.adapters.files import read_documents
     from karakoram.bootstrap import bootstrap
     from karakoram.config import load_settings
+    from karakoram.domain.declaration.files import read_documents
     from karakoram.services.bulk import import_declarations
 
     node = bootstrap(load_settings(database_url=f"sqlite:///{spec['db']}"))

@@ -19,11 +19,11 @@ from typing import Any
 
 from karakoram.adapters.db.engine import build_engine
 from karakoram.adapters.db.migrate import upgrade
-from karakoram.adapters.nomenclature import HsRow, read_nomenclature
 from karakoram.bootstrap import Node, bootstrap
 from karakoram.config import load_settings
 from karakoram.domain.access import Principal, Role
 from karakoram.domain.declaration.codes import UNITS
+from karakoram.domain.declaration.nomenclature_file import HsRow, read_nomenclature
 from karakoram.services.nomenclature import replace_nomenclature
 from karakoram.services.users import add_user
 

@@ -19,9 +19,9 @@ from sqlalchemy import Engine, text
 from karakoram.adapters.db.engine import build_engine
 from karakoram.adapters.db.migrate import upgrade
 from karakoram.adapters.hashing import Argon2Hasher
-from karakoram.adapters.nomenclature import read_nomenclature
 from karakoram.bootstrap import Node, bootstrap
 from karakoram.config import load_settings
+from karakoram.domain.declaration.nomenclature_file import read_nomenclature
 from karakoram.services.nomenclature import replace_nomenclature
 
 PG_URL_VARIABLE = "KARAKORAM_TEST_DATABASE_URL"

@@ -9,6 +9,8 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import pycountry
 import uuid6
@@ -19,7 +21,15 @@ from karakoram.adapters.analytics.store import ParquetAnalyticsStore
 from karakoram.adapters.db.engine import build_engine
 from karakoram.adapters.db.migrate import current_revision, head_revision
 from karakoram.adapters.db.uow import SqlUnitOfWorkFactory
-from karakoram.adapters.exchange.signing import JwsCrypto, Signer, load_private_key
+from karakoram.adapters.exchange.peer import HttpPeer
+from karakoram.adapters.exchange.signing import (
+    JwsCrypto,
+    Signer,
+    load_private_key,
+    new_key,
+    public_jwk,
+    save_private_key,
+)
 from karakoram.adapters.hashing import Argon2Hasher
 from karakoram.config import Settings
 from karakoram.domain.declaration.codes import CodeLists, HsNomenclature
@@ -28,7 +38,7 @@ from karakoram.services.clock import SimulatedClock
 from karakoram.services.context import NodeContext
 from karakoram.services.exchange.core import ExchangeConfig
 from karakoram.services.policy.documents import Parsers, PolicyCache
-from karakoram.services.ports import SecretHasher, UnitOfWorkFactory
+from karakoram.services.ports import PeerTransport, SecretHasher, UnitOfWorkFactory
 from karakoram.services.users import Authenticator
 
 
@@ -48,6 +58,8 @@ class Node:
     #: the analytical copy statistics read, and what refreshes it from the database
     analytics: ParquetAnalyticsStore
     analytics_source: SqlAnalyticsSource
+    #: how this node reaches its partners' exchange endpoints
+    peer: PeerTransport
 
     def close(self) -> None:
         self.engine.dispose()
@@ -91,6 +103,13 @@ def exchange_config(settings: Settings) -> ExchangeConfig | None:
     )
 
 
+def make_signing_key(kid: str, private_path: Path) -> dict[str, Any]:
+    """A new Ed25519 signing key saved at `private_path` (mode 0600); returns its public JWK."""
+    key = new_key(kid)
+    save_private_key(key, private_path)
+    return public_jwk(key)
+
+
 def ensure_schema(engine: Engine) -> None:
     current, head = current_revision(engine), head_revision()
     if current != head:
@@ -113,6 +132,7 @@ def bootstrap(
     engine: Engine | None = None,
     hasher: SecretHasher | None = None,
     clock: Callable[[], datetime] = utc_now,
+    peer: PeerTransport | None = None,
 ) -> Node:
     """Build a node from settings; the database must already be at the latest schema."""
     engine = engine or build_engine(settings.database_url)
@@ -151,4 +171,5 @@ def bootstrap(
         Authenticator(uow, hasher),
         ctx.analytics,
         ctx.analytics_source,
+        peer or HttpPeer(),
     )

@@ -23,9 +23,9 @@ from sqlalchemy import Engine
 
 from karakoram.adapters.db.engine import build_engine
 from karakoram.adapters.db.migrate import upgrade
-from karakoram.adapters.nomenclature import read_nomenclature
 from karakoram.bootstrap import Node, bootstrap
 from karakoram.config import load_settings
+from karakoram.domain.declaration.nomenclature_file import read_nomenclature
 from karakoram.entrypoints.http.app import create_app
 from karakoram.services.nomenclature import replace_nomenclature
 from tests.conftest import EXAMPLE_HS, fast_hasher

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from karakoram.adapters.files import CSV_HEADER_COLUMNS, CSV_ITEM_COLUMNS, read_documents
+from karakoram.domain.declaration.files import CSV_HEADER_COLUMNS, CSV_ITEM_COLUMNS, read_documents
 from tests.builders import declaration
 
 

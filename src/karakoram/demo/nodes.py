@@ -23,11 +23,11 @@ import httpx
 from karakoram.adapters.db.engine import build_engine
 from karakoram.adapters.db.migrate import upgrade
 from karakoram.adapters.exchange.signing import new_key, public_jwk, save_private_key
-from karakoram.adapters.nomenclature import read_nomenclature
 from karakoram.bootstrap import bootstrap
 from karakoram.config import load_settings
 from karakoram.demo.model import Trader
 from karakoram.domain.access import Principal, Role
+from karakoram.domain.declaration.nomenclature_file import read_nomenclature
 from karakoram.domain.exchange.envelope import MessageType
 from karakoram.services import users as user_service
 from karakoram.services.nomenclature import replace_nomenclature

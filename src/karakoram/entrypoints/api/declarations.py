@@ -12,7 +12,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from karakoram.adapters.files import read_documents
+from karakoram.domain.declaration.files import read_documents
 from karakoram.domain.errors import FieldError, ValidationFailed
 from karakoram.entrypoints.api.schemas import (
     BulkOut,

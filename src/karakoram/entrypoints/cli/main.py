@@ -17,9 +17,9 @@ from rich.table import Table
 from karakoram.adapters.db.engine import build_engine
 from karakoram.adapters.db.migrate import current_revision, upgrade
 from karakoram.adapters.exchange.peer import HttpPeer
-from karakoram.adapters.files import ByteCounter, format_of, read_documents
-from karakoram.adapters.nomenclature import read_nomenclature
 from karakoram.domain.access import Role
+from karakoram.domain.declaration.files import ByteCounter, format_of, read_documents
+from karakoram.domain.declaration.nomenclature_file import read_nomenclature
 from karakoram.domain.errors import KarakoramError
 from karakoram.entrypoints.cli.clearance import register as register_clearance
 from karakoram.entrypoints.cli.demo import register as register_demo

@@ -12,10 +12,10 @@ from rich.table import Table
 
 from karakoram.adapters.db.engine import build_engine
 from karakoram.adapters.db.migrate import upgrade
-from karakoram.adapters.nomenclature import read_nomenclature
 from karakoram.bootstrap import Node, bootstrap
 from karakoram.config import load_settings
 from karakoram.domain.access import Principal, Role
+from karakoram.domain.declaration.nomenclature_file import read_nomenclature
 from karakoram.services import users as user_service
 from karakoram.services.nomenclature import replace_nomenclature
 from karakoram.services.policy import documents as policy

@@ -11,10 +11,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from karakoram.adapters.files import format_of, read_documents
 from karakoram.domain.access import Principal, Role, require_role
 from karakoram.domain.clearance import Status
 from karakoram.domain.declaration.codes import INCOTERMS, UNITS
+from karakoram.domain.declaration.files import format_of, read_documents
 from karakoram.domain.errors import KarakoramError, LrnConflict, ValidationFailed
 from karakoram.entrypoints.http.deps import NodeDep
 from karakoram.entrypoints.http.errors import status_of

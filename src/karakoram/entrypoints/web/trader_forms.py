@@ -18,7 +18,7 @@ from typing import Any
 
 import pycountry
 
-from karakoram.adapters.files import CSV_HEADER_COLUMNS, CSV_ITEM_COLUMNS, ITEM_PREFIX
+from karakoram.domain.declaration.files import CSV_HEADER_COLUMNS, CSV_ITEM_COLUMNS, ITEM_PREFIX
 from karakoram.domain.errors import FieldError
 
 ITEM_FIELDS = tuple(c.removeprefix(ITEM_PREFIX) for c in CSV_ITEM_COLUMNS)
