@@ -30,8 +30,9 @@ import common
 from karakoram.domain.declaration.codes import CodeLists, HsNomenclature
 from karakoram.domain.declaration.model import Declaration
 from karakoram.domain.declaration.validation import NodeRules, parse_declaration
-from karakoram.domain.duties.schedule import calculate_duties
-from karakoram.domain.duties.tariff_file import parse_rates_csv, parse_tariff
+from karakoram.domain.duties.assessment import calculate_duties
+from karakoram.domain.duties.rates_file import parse_rates_csv
+from karakoram.domain.duties.tariff_file import parse_tariff
 from karakoram.domain.risk.compiled import CompiledRuleSet, evaluate_naively
 from karakoram.domain.risk.detectors import NoHistory
 from karakoram.domain.risk.engine import RiskInput, assess_risk, selection_draw

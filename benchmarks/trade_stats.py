@@ -44,7 +44,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from karakoram.adapters.analytics.store import DECLARATIONS, ITEMS, ParquetAnalyticsStore
-from karakoram.domain.duties.schedule import ExchangeRates
+from karakoram.domain.duties.exchange_rates import ExchangeRates
 from karakoram.domain.statistics import Conversion, Dimension, parse_period, section_of
 from karakoram.services.statistics import core as stats
 from karakoram.services.statistics.core import BulletinQuery, TrsQuery

@@ -13,7 +13,7 @@ from rich.console import Console
 from karakoram.adapters.analytics.store import ParquetAnalyticsStore
 from karakoram.domain.access import Principal, Role
 from karakoram.domain.clearance import Action
-from karakoram.domain.duties.schedule import ExchangeRates
+from karakoram.domain.duties.exchange_rates import ExchangeRates
 from karakoram.domain.statistics import Compare, DateBasis, Dimension, Scale, parse_period
 from karakoram.entrypoints import reports as out
 from karakoram.services import clearance as officer

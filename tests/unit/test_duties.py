@@ -12,18 +12,18 @@ import pytest
 
 from karakoram.domain.declaration.model import Declaration
 from karakoram.domain.declaration.validation import parse_declaration
+from karakoram.domain.duties.assessment import DutyAssessment, calculate_duties
+from karakoram.domain.duties.exchange_rates import ExchangeRates
+from karakoram.domain.duties.rates_file import parse_rates_csv
 from karakoram.domain.duties.schedule import (
     ComponentKind,
-    DutyAssessment,
-    ExchangeRates,
     Rate,
     Rounding,
     TariffLine,
     TariffSchedule,
-    calculate_duties,
     parse_rate,
 )
-from karakoram.domain.duties.tariff_file import parse_rates_csv, parse_tariff
+from karakoram.domain.duties.tariff_file import parse_tariff
 from karakoram.domain.errors import ValidationFailed
 from tests.builders import declaration, import_declaration, item
 from tests.unit.fakes import fake_context

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from karakoram.domain.duties.schedule import ExchangeRates
+from karakoram.domain.duties.exchange_rates import ExchangeRates
 from karakoram.domain.errors import ValidationFailed
 from karakoram.domain.statistics import (
     Compare,

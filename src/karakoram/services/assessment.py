@@ -20,7 +20,7 @@ from karakoram.domain.clearance import (
     release_blockers,
 )
 from karakoram.domain.declaration.model import DeclarationRecord, DeclarationType
-from karakoram.domain.duties.schedule import calculate_duties
+from karakoram.domain.duties.assessment import calculate_duties
 from karakoram.domain.risk.channels import Channel
 from karakoram.domain.risk.engine import RiskDecision, RiskInput, assess_risk, selection_draw
 from karakoram.services.context import NodeContext

@@ -1,10 +1,8 @@
-"""Read the files an administration publishes: a tariff schedule (TOML) and exchange rates (CSV).
+"""Read a tariff schedule an administration publishes (TOML) into a `TariffSchedule`.
 
-Both readers list every problem at once (`ValidationFailed`); the error codes are documented in
-`karakoram.domain.duties.schedule`. Pointers are JSON pointers into the parsed file:
-`/lines/3/rates/CD` is the CD rate of the fourth `[[lines]]` entry; `/rows/0/rate` is the rate
-of the first data row of the CSV (the header, blank lines and `#` comment lines are not rows;
-messages give the line number in the file as well).
+The reader lists every problem at once (`ValidationFailed`); the error codes are documented in
+`karakoram.domain.duties`. Pointers are JSON pointers into the parsed file: `/lines/3/rates/CD`
+is the CD rate of the fourth `[[lines]]` entry.
 
 A tariff schedule:
 
@@ -29,28 +27,23 @@ A tariff schedule:
     rates = { CD = "5%", ST = "18%" }
     preferential = { CPFTA = { CD = "0%" } }
 
-Exchange rates: columns `date,currency,rate` (ISO date; rate = units of the base currency per
-one unit of `currency`), one row per line.
 """
 
 from __future__ import annotations
 
-import csv
 import re
 import tomllib
 from collections.abc import Mapping
-from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from karakoram.domain.declaration.codes import UNITS
 from karakoram.domain.declaration.model import DeclarationType
+from karakoram.domain.duties.file_problems import Problems, currency_code
 from karakoram.domain.duties.schedule import (
     CUSTOMS_VALUE,
     ROUNDING_MODES,
     Component,
     ComponentKind,
-    ExchangeRates,
     Rate,
     Rounding,
     TariffLine,
@@ -65,73 +58,12 @@ _SCHEDULE_KEYS = frozenset(
 _ROUNDING_KEYS = frozenset({"places", "mode"})
 _COMPONENT_KEYS = frozenset({"code", "name", "kind", "base"})
 _LINE_KEYS = frozenset({"hs_prefix", "description", "rates", "preferential"})
-_CSV_COLUMNS = ("date", "currency", "rate")
 _MAX_PLACES = 8
 
 _CODE = re.compile(r"^[A-Z][A-Z0-9_]{0,15}$")
 _AGREEMENT = re.compile(r"^[A-Z][A-Z0-9_-]{0,34}$")
 _PREFIX = re.compile(r"^(\d{2,10})?$")
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _RATE_HELP = 'write it as text such as "5%", "12.50/kg", "3/NAR" or "5% + 12.50/kg"'
-
-
-class _Problems:
-    """Collects field errors so a reader can report all of them at once."""
-
-    def __init__(self) -> None:
-        self.errors: list[FieldError] = []
-
-    def fail(self, code: str, pointer: str, message: str) -> None:
-        self.errors.append(FieldError(code, pointer, message))
-
-    def raise_if_any(self) -> None:
-        if self.errors:
-            raise ValidationFailed(self.errors)
-
-    def unknown_keys(self, data: Mapping[str, Any], allowed: frozenset[str], ptr: str) -> None:
-        for key in data:
-            if key not in allowed:
-                known = ", ".join(sorted(allowed))
-                self.fail("unknown_field", f"{ptr}/{key}", f"{key} is not expected here ({known}).")
-
-    def text(self, data: Mapping[str, Any], key: str, ptr: str, required: bool = True) -> str:
-        value = data.get(key)
-        if value is None or value == "":
-            if required:
-                self.fail("required", f"{ptr}/{key}", f"{key} is required.")
-            return ""
-        if not isinstance(value, str):
-            self.fail("invalid_type", f"{ptr}/{key}", f"{key} must be text (in quotes).")
-            return ""
-        return value.strip()
-
-    def table(self, data: Mapping[str, Any], key: str, ptr: str) -> Mapping[str, Any]:
-        value = data.get(key)
-        if value is None:
-            self.fail("required", f"{ptr}/{key}", f"{key} is required.")
-            return {}
-        if not isinstance(value, Mapping):
-            self.fail("invalid_type", f"{ptr}/{key}", f"{key} must be a table.")
-            return {}
-        return value
-
-    def tables(self, data: Mapping[str, Any], key: str) -> list[tuple[int, Mapping[str, Any]]]:
-        """The entries of an array of tables (`[[key]]`), with their index."""
-        value = data.get(key)
-        if not value:
-            self.fail("required", f"/{key}", f"At least one [[{key}]] entry is required.")
-            return []
-        if not isinstance(value, list):
-            self.fail("invalid_type", f"/{key}", f"{key} must be an array of tables [[{key}]].")
-            return []
-        entries = []
-        for n, entry in enumerate(value):
-            if isinstance(entry, Mapping):
-                entries.append((n, entry))
-            else:
-                self.fail("invalid_type", f"/{key}/{n}", f"Each {key} entry must be a table.")
-        return entries
 
 
 def parse_tariff(text: str, currencies: frozenset[str] | None = None) -> TariffSchedule:
@@ -142,10 +74,10 @@ def parse_tariff(text: str, currencies: frozenset[str] | None = None) -> TariffS
         raise ValidationFailed(
             [FieldError("invalid_toml", "", f"The tariff file is not valid TOML: {exc}.")]
         ) from exc
-    p = _Problems()
+    p = Problems()
     p.unknown_keys(data, _SCHEDULE_KEYS, "")
     name = p.text(data, "name", "")
-    currency = _currency(p, p.text(data, "currency", ""), "/currency", currencies)
+    currency = currency_code(p, p.text(data, "currency", ""), "/currency", currencies)
     applies_to = _applies_to(p, data.get("applies_to"))
     example = data.get("example", False)
     if not isinstance(example, bool):
@@ -159,14 +91,7 @@ def parse_tariff(text: str, currencies: frozenset[str] | None = None) -> TariffS
     )
 
 
-def _currency(p: _Problems, code: str, ptr: str, currencies: frozenset[str] | None) -> str:
-    code = code.upper()
-    if code and (not _CURRENCY.match(code) or (currencies is not None and code not in currencies)):
-        p.fail("unknown_currency", ptr, f"{code!r} is not an ISO 4217 currency code.")
-    return code
-
-
-def _applies_to(p: _Problems, raw: Any) -> frozenset[str]:
+def _applies_to(p: Problems, raw: Any) -> frozenset[str]:
     if not raw:
         p.fail("required", "/applies_to", 'applies_to is required, e.g. ["IM"].')
         return frozenset()
@@ -180,7 +105,7 @@ def _applies_to(p: _Problems, raw: Any) -> frozenset[str]:
     return frozenset(v for v in raw if isinstance(v, str) and v in allowed)
 
 
-def _rounding(p: _Problems, data: Mapping[str, Any]) -> Rounding:
+def _rounding(p: Problems, data: Mapping[str, Any]) -> Rounding:
     raw = p.table(data, "rounding", "")
     if not isinstance(data.get("rounding"), Mapping):
         return Rounding(0, ROUNDING_MODES["half_up"])
@@ -204,9 +129,7 @@ def _rounding(p: _Problems, data: Mapping[str, Any]) -> Rounding:
     return Rounding(places, ROUNDING_MODES[mode])
 
 
-def _components(
-    p: _Problems, entries: list[tuple[int, Mapping[str, Any]]]
-) -> tuple[Component, ...]:
+def _components(p: Problems, entries: list[tuple[int, Mapping[str, Any]]]) -> tuple[Component, ...]:
     """The components in file order; each base may name only components listed before it."""
     codes = [_component_code(p, raw, n) for n, raw in entries]
     position: dict[str, int] = {}
@@ -229,7 +152,7 @@ def _components(
     return tuple(components)
 
 
-def _component_code(p: _Problems, raw: Mapping[str, Any], n: int) -> str:
+def _component_code(p: Problems, raw: Mapping[str, Any], n: int) -> str:
     code = p.text(raw, "code", f"/components/{n}")
     if code and not _CODE.match(code):
         p.fail(
@@ -241,7 +164,7 @@ def _component_code(p: _Problems, raw: Mapping[str, Any], n: int) -> str:
     return code
 
 
-def _kind(p: _Problems, value: str, ptr: str) -> ComponentKind:
+def _kind(p: Problems, value: str, ptr: str) -> ComponentKind:
     try:
         return ComponentKind(value)
     except ValueError:
@@ -251,9 +174,7 @@ def _kind(p: _Problems, value: str, ptr: str) -> ComponentKind:
         return ComponentKind.ADDITIONAL
 
 
-def _base(
-    p: _Problems, raw: Any, code: str, n: int, position: Mapping[str, int]
-) -> tuple[str, ...]:
+def _base(p: Problems, raw: Any, code: str, n: int, position: Mapping[str, int]) -> tuple[str, ...]:
     ptr = f"/components/{n}/base"
     example = f'e.g. ["{CUSTOMS_VALUE}", "CD"]'
     if not raw:
@@ -286,7 +207,7 @@ def _base(
 
 
 def _lines(
-    p: _Problems, entries: list[tuple[int, Mapping[str, Any]]], known: set[str]
+    p: Problems, entries: list[tuple[int, Mapping[str, Any]]], known: set[str]
 ) -> tuple[TariffLine, ...]:
     seen: dict[str, int] = {}
     lines = []
@@ -313,7 +234,7 @@ def _lines(
     return tuple(lines)
 
 
-def _prefix(p: _Problems, raw: Any, ptr: str) -> str | None:
+def _prefix(p: Problems, raw: Any, ptr: str) -> str | None:
     if raw is None:
         p.fail("required", ptr, 'hs_prefix is required ("" for the default line).')
         return None
@@ -329,7 +250,7 @@ def _prefix(p: _Problems, raw: Any, ptr: str) -> str | None:
 
 
 def _preferential(
-    p: _Problems, raw: Any, ptr: str, label: str, known: set[str]
+    p: Problems, raw: Any, ptr: str, label: str, known: set[str]
 ) -> dict[str, dict[str, Rate]]:
     if not isinstance(raw, Mapping):
         p.fail("invalid_type", f"{ptr}/preferential", f"{label}: preferential must be a table.")
@@ -347,7 +268,7 @@ def _preferential(
 
 
 def _rates(
-    p: _Problems, raw: Mapping[str, Any], ptr: str, label: str, known: set[str]
+    p: Problems, raw: Mapping[str, Any], ptr: str, label: str, known: set[str]
 ) -> dict[str, Rate]:
     rates = {}
     for code, text in raw.items():
@@ -361,7 +282,7 @@ def _rates(
     return rates
 
 
-def _rate(p: _Problems, text: Any, ptr: str, what: str) -> Rate | None:
+def _rate(p: Problems, text: Any, ptr: str, what: str) -> Rate | None:
     if not isinstance(text, str):
         p.fail("malformed_rate", ptr, f"{what} {text!r} is not a rate; {_RATE_HELP}.")
         return None
@@ -379,127 +300,3 @@ def _rate(p: _Problems, text: Any, ptr: str, what: str) -> Rate | None:
         )
         return None
     return rate
-
-
-def parse_rates_csv(
-    text: str,
-    base_currency: str,
-    currencies: frozenset[str] | None = None,
-    max_age_days: int = 45,
-) -> ExchangeRates:
-    """Exchange rates from CSV `text` (columns date,currency,rate), in units of `base_currency`."""
-    p = _Problems()
-    rows = _csv_rows(text)
-    if not rows:
-        raise ValidationFailed(
-            [FieldError("required", "/header", "The header date,currency,rate is missing.")]
-        )
-    columns = _header(p, rows[0][1])
-    p.raise_if_any()
-    by_currency: dict[str, dict[date, Decimal]] = {}
-    first_line: dict[tuple[str, date], int] = {}
-    for index, (number, cells) in enumerate(rows[1:]):
-        row = dict(zip(columns, cells, strict=False))
-        entry = _rate_row(p, row, f"/rows/{index}", number, base_currency, currencies)
-        if entry is not None and _first(p, entry, f"/rows/{index}/date", number, first_line):
-            by_currency.setdefault(entry[0], {})[entry[1]] = entry[2]
-    p.raise_if_any()
-    rates = {c: tuple(sorted(by_day.items())) for c, by_day in by_currency.items()}
-    return ExchangeRates(base_currency, rates, max_age_days)
-
-
-def _csv_rows(text: str) -> list[tuple[int, list[str]]]:
-    """(line number, cells) of each line that is neither blank nor a # comment."""
-    return [
-        (number, next(csv.reader([line])))
-        for number, line in enumerate(text.splitlines(), start=1)
-        if line.strip() and not line.lstrip().startswith("#")
-    ]
-
-
-def _first(
-    p: _Problems,
-    entry: tuple[str, date, Decimal],
-    ptr: str,
-    number: int,
-    first_line: dict[tuple[str, date], int],
-) -> bool:
-    """Whether `entry` is the first rate for its currency and date (recording where it was)."""
-    currency, day, _ = entry
-    if (currency, day) in first_line:
-        p.fail(
-            "duplicate_rate",
-            ptr,
-            f"Line {number} gives a second {currency} rate for {day}; "
-            f"line {first_line[currency, day]} already gave one.",
-        )
-        return False
-    first_line[currency, day] = number
-    return True
-
-
-def _header(p: _Problems, cells: list[str]) -> list[str]:
-    columns = [cell.strip().lower() for cell in cells]
-    for column in _CSV_COLUMNS:
-        if column not in columns:
-            p.fail("required", "/header", f"The header has no {column} column.")
-    for column in columns:
-        if column not in _CSV_COLUMNS:
-            p.fail("unknown_field", "/header", f"{column!r} is not a column (date,currency,rate).")
-    return columns
-
-
-def _rate_row(
-    p: _Problems,
-    row: Mapping[str, str],
-    ptr: str,
-    number: int,
-    base_currency: str,
-    currencies: frozenset[str] | None,
-) -> tuple[str, date, Decimal] | None:
-    """(currency, date, rate) of one CSV row, or None after recording its problems."""
-    before = len(p.errors)
-    cells = {column: row.get(column, "").strip() for column in _CSV_COLUMNS}
-    for column, cell in cells.items():
-        if not cell:
-            p.fail("required", f"{ptr}/{column}", f"Line {number}: {column} is empty.")
-    day = _iso_date(p, cells["date"], f"{ptr}/date", number)
-    currency = _currency(p, cells["currency"], f"{ptr}/currency", currencies)
-    if currency and currency == base_currency:
-        p.fail(
-            "base_currency",
-            f"{ptr}/currency",
-            f"Line {number}: {currency} is the base currency; its rate is always 1.",
-        )
-    value = _positive_rate(p, cells["rate"], f"{ptr}/rate", number)
-    if len(p.errors) > before or day is None or value is None:
-        return None
-    return currency, day, value
-
-
-def _iso_date(p: _Problems, text: str, ptr: str, number: int) -> date | None:
-    if not text:
-        return None
-    try:
-        if _ISO_DATE.match(text):
-            return date.fromisoformat(text)
-    except ValueError:
-        pass
-    p.fail("invalid_date", ptr, f"Line {number}: {text!r} is not a date (YYYY-MM-DD).")
-    return None
-
-
-def _positive_rate(p: _Problems, text: str, ptr: str, number: int) -> Decimal | None:
-    if not text:
-        return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        value = Decimal("NaN")
-    if not value.is_finite():
-        p.fail("malformed_rate", ptr, f"Line {number}: rate {text!r} is not a number.")
-        return None
-    if value <= 0:
-        p.fail("not_positive", ptr, f"Line {number}: rate {text} must be greater than zero.")
-        return None
-    return value

@@ -17,7 +17,7 @@ from typing import Any
 
 from karakoram.domain.clearance import DeclarationEvent
 from karakoram.domain.declaration.model import Declaration, DeclarationRecord, DeclarationType
-from karakoram.domain.duties.schedule import ExchangeRates
+from karakoram.domain.duties.exchange_rates import ExchangeRates
 from karakoram.domain.errors import ValidationFailed
 from karakoram.domain.exchange.envelope import MessageType
 from karakoram.domain.exchange.mirror import MirrorRow, mirror_gaps, mirror_rows

@@ -17,8 +17,10 @@ from enum import StrEnum
 from typing import Any
 
 from karakoram.domain.access import Principal, Role, require_role
-from karakoram.domain.duties.schedule import ExchangeRates, TariffSchedule
-from karakoram.domain.duties.tariff_file import parse_rates_csv, parse_tariff
+from karakoram.domain.duties.exchange_rates import ExchangeRates
+from karakoram.domain.duties.rates_file import parse_rates_csv
+from karakoram.domain.duties.schedule import TariffSchedule
+from karakoram.domain.duties.tariff_file import parse_tariff
 from karakoram.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from karakoram.domain.risk.compiled import CompiledRuleSet
 from karakoram.domain.risk.rules import RuleSet, parse_rule_set

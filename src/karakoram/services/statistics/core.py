@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from karakoram.domain.duties.schedule import ExchangeRates
+from karakoram.domain.duties.exchange_rates import ExchangeRates
 from karakoram.domain.errors import FieldError, ValidationFailed
 from karakoram.domain.exchange.mirror import Tolerances
 from karakoram.domain.statistics import (
