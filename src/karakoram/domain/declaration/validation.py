@@ -23,49 +23,32 @@ branch on them.
 | `exporter_not_in_node_country` | export whose exporter is not established in the node's country |
 | `importer_not_in_node_country` | import whose importer is not established in the node's country |
 | `no_items` | a declaration without goods items |
+
+The field reader is in `field_reader`, the goods items are read in `goods_items`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from karakoram.domain.declaration.codes import INCOTERMS, UNITS, CodeLists
+from karakoram.domain.declaration.codes import INCOTERMS, CodeLists
+from karakoram.domain.declaration.field_reader import FieldReader
+from karakoram.domain.declaration.goods_items import read_items
 from karakoram.domain.declaration.model import (
     Declaration,
     DeclarationType,
     Driver,
-    GoodsItem,
     Money,
     Party,
     TransportMeans,
 )
 from karakoram.domain.errors import FieldError, ValidationFailed
 
-_HS = re.compile(r"^(\d{6}|\d{8}|\d{10})$")
-_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/\-]{0,34}$")
-_MAX_TEXT = 512
-_MAX_ITEMS = 999
-_UNIT_CODES = frozenset(UNITS)
-
+_TYPES = frozenset(t.value for t in DeclarationType)
 _PARTY_FIELDS = frozenset({"name", "identifier", "country", "aeo"})
-_ITEM_FIELDS = frozenset(
-    {
-        "hs_code",
-        "description",
-        "origin",
-        "quantity",
-        "unit",
-        "gross_mass",
-        "net_mass",
-        "value",
-        "preference",
-        "origin_certificate",
-    }
-)
 DECLARATION_FIELDS = frozenset(
     {
         "type",
@@ -104,129 +87,15 @@ class NodeRules:
     invoice_tolerance_absolute: Decimal = Decimal("1")
 
 
-class _Reader:
-    """Reads fields from nested mappings, collecting errors instead of stopping at the first."""
-
-    def __init__(self) -> None:
-        self.errors: list[FieldError] = []
-
-    def fail(self, code: str, pointer: str, message: str) -> None:
-        self.errors.append(FieldError(code, pointer, message))
-
-    def mapping(self, data: Mapping[str, Any], key: str, ptr: str) -> Mapping[str, Any]:
-        value = data.get(key)
-        if value is None:
-            self.fail("required", f"{ptr}/{key}", f"{key} is required.")
-            return {}
-        if not isinstance(value, Mapping):
-            self.fail("invalid_type", f"{ptr}/{key}", f"{key} must be an object.")
-            return {}
-        return value
-
-    def text(
-        self,
-        data: Mapping[str, Any],
-        key: str,
-        ptr: str,
-        *,
-        required: bool = True,
-        max_len: int = _MAX_TEXT,
-    ) -> str:
-        value = data.get(key)
-        pointer = f"{ptr}/{key}"
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if required:
-                self.fail("required", pointer, f"{key} is required.")
-            return ""
-        if not isinstance(value, str):
-            self.fail("invalid_type", pointer, f"{key} must be text.")
-            return ""
-        if len(value) > max_len:
-            self.fail("invalid_format", pointer, f"{key} is longer than {max_len} characters.")
-        return value.strip()
-
-    def reference(self, data: Mapping[str, Any], key: str, ptr: str) -> str:
-        value = self.text(data, key, ptr)
-        if value and not _REFERENCE.match(value):
-            self.fail(
-                "invalid_format",
-                f"{ptr}/{key}",
-                f"{key} must be 1-35 letters, digits or . _ / - (got {value!r}).",
-            )
-        return value
-
-    def code(
-        self,
-        data: Mapping[str, Any],
-        key: str,
-        ptr: str,
-        allowed: frozenset[str],
-        error: str,
-        what: str,
-        *,
-        required: bool = True,
-    ) -> str:
-        value = self.text(data, key, ptr, required=required, max_len=16).upper()
-        if value and value not in allowed:
-            self.fail(error, f"{ptr}/{key}", f"{value!r} is not {what}.")
-        return value
-
-    def decimal(self, data: Mapping[str, Any], key: str, ptr: str) -> Decimal:
-        value = data.get(key)
-        pointer = f"{ptr}/{key}"
-        if value is None or value == "":
-            self.fail("required", pointer, f"{key} is required.")
-            return Decimal(0)
-        if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
-            self.fail("invalid_type", pointer, f"{key} must be a number.")
-            return Decimal(0)
-        try:
-            number = Decimal(str(value))
-        except InvalidOperation:
-            self.fail("invalid_format", pointer, f"{key} must be a number (got {value!r}).")
-            return Decimal(0)
-        if not number.is_finite():
-            self.fail("invalid_format", pointer, f"{key} must be a finite number.")
-            return Decimal(0)
-        return number
-
-    def positive(self, data: Mapping[str, Any], key: str, ptr: str) -> Decimal:
-        number = self.decimal(data, key, ptr)
-        if key in data and data[key] not in (None, "") and number <= 0:
-            self.fail("not_positive", f"{ptr}/{key}", f"{key} must be greater than zero.")
-        return number
-
-    def flag(self, data: Mapping[str, Any], key: str, ptr: str) -> bool:
-        value = data.get(key, False)
-        if isinstance(value, str) and value.lower() in {"true", "false", "1", "0", "yes", "no"}:
-            return value.lower() in {"true", "1", "yes"}
-        if not isinstance(value, bool):
-            self.fail("invalid_type", f"{ptr}/{key}", f"{key} must be true or false.")
-            return False
-        return value
-
-    def unknown_fields(self, data: Mapping[str, Any], allowed: frozenset[str], ptr: str) -> None:
-        for key in data:
-            if key not in allowed:
-                self.fail("unknown_field", f"{ptr}/{key}", f"{key} is not a declaration field.")
-
-
 def parse_declaration(data: Any, codes: CodeLists, node: NodeRules) -> Declaration:
     """Validate `data` (decoded JSON) and return the declaration, or raise `ValidationFailed`."""
-    r = _Reader()
+    r = FieldReader()
     if not isinstance(data, Mapping):
         raise ValidationFailed([FieldError("invalid_type", "", "A declaration must be an object.")])
     r.unknown_fields(data, DECLARATION_FIELDS, "")
-    type_text = r.code(
-        data,
-        "type",
-        "",
-        frozenset(t.value for t in DeclarationType),
-        "invalid_format",
-        "a declaration type (EX or IM)",
-    )
+    type_text = r.code(data, "type", "", _TYPES, "invalid_format", "a declaration type (EX or IM)")
     parties = {role: _party(r, data, role, codes) for role in ("declarant", "exporter", "importer")}
-    items = _items(r, data, codes)
+    items = read_items(r, data, codes)
     declaration = Declaration(
         type=DeclarationType(type_text) if type_text in ("EX", "IM") else DeclarationType.EXPORT,
         lrn=r.reference(data, "lrn", ""),
@@ -234,22 +103,8 @@ def parse_declaration(data: Any, codes: CodeLists, node: NodeRules) -> Declarati
         declarant=parties["declarant"],
         exporter=parties["exporter"],
         importer=parties["importer"],
-        office_of_lodgement=r.code(
-            data,
-            "office_of_lodgement",
-            "",
-            node.offices,
-            "unknown_office",
-            "an office of this node",
-        ),
-        office_of_exit_entry=r.code(
-            data,
-            "office_of_exit_entry",
-            "",
-            node.offices,
-            "unknown_office",
-            "an office of this node",
-        ),
+        office_of_lodgement=_office(r, data, "office_of_lodgement", node),
+        office_of_exit_entry=_office(r, data, "office_of_exit_entry", node),
         crossing=r.code(
             data, "crossing", "", node.crossings, "unknown_crossing", "a crossing of this node"
         ),
@@ -270,7 +125,11 @@ def parse_declaration(data: Any, codes: CodeLists, node: NodeRules) -> Declarati
     return declaration
 
 
-def _party(r: _Reader, data: Mapping[str, Any], role: str, codes: CodeLists) -> Party:
+def _office(r: FieldReader, data: Mapping[str, Any], key: str, node: NodeRules) -> str:
+    return r.code(data, key, "", node.offices, "unknown_office", "an office of this node")
+
+
+def _party(r: FieldReader, data: Mapping[str, Any], role: str, codes: CodeLists) -> Party:
     ptr = f"/{role}"
     raw = r.mapping(data, role, "")
     if not raw:
@@ -279,37 +138,21 @@ def _party(r: _Reader, data: Mapping[str, Any], role: str, codes: CodeLists) -> 
     return Party(
         name=r.text(raw, "name", ptr),
         identifier=r.reference(raw, "identifier", ptr),
-        country=r.code(
-            raw,
-            "country",
-            ptr,
-            codes.countries,
-            "unknown_country",
-            "an ISO 3166-1 alpha-2 country code",
-        ),
+        country=r.country(raw, "country", ptr, codes.countries),
         aeo=r.flag(raw, "aeo", ptr),
     )
 
 
-def _transport(r: _Reader, data: Mapping[str, Any], codes: CodeLists) -> TransportMeans:
+def _transport(r: FieldReader, data: Mapping[str, Any], codes: CodeLists) -> TransportMeans:
     raw = r.mapping(data, "transport", "")
     r.unknown_fields(raw, _NESTED_FIELDS["transport"], "/transport")
     return TransportMeans(
         registration=r.text(raw, "registration", "/transport", max_len=35) if raw else "",
-        nationality=r.code(
-            raw,
-            "nationality",
-            "/transport",
-            codes.countries,
-            "unknown_country",
-            "an ISO 3166-1 alpha-2 country code",
-        )
-        if raw
-        else "",
+        nationality=r.country(raw, "nationality", "/transport", codes.countries) if raw else "",
     )
 
 
-def _driver(r: _Reader, data: Mapping[str, Any], codes: CodeLists) -> Driver:
+def _driver(r: FieldReader, data: Mapping[str, Any], codes: CodeLists) -> Driver:
     raw = r.mapping(data, "driver", "")
     if not raw:
         return Driver("", "", "")
@@ -317,18 +160,11 @@ def _driver(r: _Reader, data: Mapping[str, Any], codes: CodeLists) -> Driver:
     return Driver(
         name=r.text(raw, "name", "/driver"),
         passport_number=r.text(raw, "passport_number", "/driver", max_len=35),
-        nationality=r.code(
-            raw,
-            "nationality",
-            "/driver",
-            codes.countries,
-            "unknown_country",
-            "an ISO 3166-1 alpha-2 country code",
-        ),
+        nationality=r.country(raw, "nationality", "/driver", codes.countries),
     )
 
 
-def _invoice(r: _Reader, data: Mapping[str, Any], codes: CodeLists) -> Money:
+def _invoice(r: FieldReader, data: Mapping[str, Any], codes: CodeLists) -> Money:
     raw = r.mapping(data, "invoice", "")
     if not raw:
         return Money(Decimal(0), "")
@@ -346,83 +182,7 @@ def _invoice(r: _Reader, data: Mapping[str, Any], codes: CodeLists) -> Money:
     )
 
 
-def _items(r: _Reader, data: Mapping[str, Any], codes: CodeLists) -> tuple[GoodsItem, ...]:
-    raw = data.get("items")
-    if raw is None or raw == []:
-        r.fail("no_items", "/items", "A declaration needs at least one goods item.")
-        return ()
-    if not isinstance(raw, list):
-        r.fail("invalid_type", "/items", "items must be a list.")
-        return ()
-    if len(raw) > _MAX_ITEMS:
-        r.fail("invalid_format", "/items", f"A declaration has at most {_MAX_ITEMS} items.")
-        return ()
-    return tuple(_item(r, entry, f"/items/{n}", codes) for n, entry in enumerate(raw))
-
-
-def _item(r: _Reader, raw: Any, ptr: str, codes: CodeLists) -> GoodsItem:
-    if not isinstance(raw, Mapping):
-        r.fail("invalid_type", ptr, "A goods item must be an object.")
-        raw = {}
-    r.unknown_fields(raw, _ITEM_FIELDS, ptr)
-    item = GoodsItem(
-        hs_code=_hs_code(r, raw, ptr, codes),
-        description=r.text(raw, "description", ptr),
-        origin=r.code(
-            raw,
-            "origin",
-            ptr,
-            codes.countries,
-            "unknown_country",
-            "an ISO 3166-1 alpha-2 country code",
-        ),
-        quantity=r.positive(raw, "quantity", ptr),
-        unit=r.code(
-            raw,
-            "unit",
-            ptr,
-            _UNIT_CODES,
-            "unknown_unit",
-            "a UN/ECE Recommendation 20 unit (for example KGM, NAR, LTR)",
-        ),
-        gross_mass=r.positive(raw, "gross_mass", ptr),
-        net_mass=r.positive(raw, "net_mass", ptr),
-        value=r.positive(raw, "value", ptr),
-        preference=r.text(raw, "preference", ptr, required=False, max_len=35) or None,
-        origin_certificate=r.text(raw, "origin_certificate", ptr, required=False, max_len=35)
-        or None,
-    )
-    if item.net_mass > item.gross_mass > 0:
-        r.fail(
-            "net_mass_exceeds_gross",
-            f"{ptr}/net_mass",
-            f"Net mass {item.net_mass} kg is above gross mass {item.gross_mass} kg.",
-        )
-    return item
-
-
-def _hs_code(r: _Reader, raw: Mapping[str, Any], ptr: str, codes: CodeLists) -> str:
-    value = raw.get("hs_code")
-    code = str(value).replace(".", "").replace(" ", "") if isinstance(value, str | int) else value
-    code = r.text({"hs_code": code}, "hs_code", ptr, max_len=10)
-    if not code:
-        return ""
-    if not _HS.match(code):
-        r.fail(
-            "invalid_format",
-            f"{ptr}/hs_code",
-            f"HS code must have 6, 8 or 10 digits (got {value!r}).",
-        )
-    elif codes.nomenclature is not None and not codes.nomenclature.is_subheading(code):
-        r.fail(
-            "unknown_hs_code",
-            f"{ptr}/hs_code",
-            f"{code[:6]} is not a subheading of the HS nomenclature this node uses.",
-        )
-    return code
-
-
-def _check_totals(r: _Reader, d: Declaration, node: NodeRules) -> None:
+def _check_totals(r: FieldReader, d: Declaration, node: NodeRules) -> None:
     total = d.items_total()
     tolerance = max(
         node.invoice_tolerance_absolute, d.invoice.amount * node.invoice_tolerance_ratio
@@ -436,7 +196,7 @@ def _check_totals(r: _Reader, d: Declaration, node: NodeRules) -> None:
         )
 
 
-def _check_establishment(r: _Reader, d: Declaration, node: NodeRules) -> None:
+def _check_establishment(r: FieldReader, d: Declaration, node: NodeRules) -> None:
     if d.type is DeclarationType.EXPORT and d.exporter.country not in ("", node.country):
         r.fail(
             "exporter_not_in_node_country",
