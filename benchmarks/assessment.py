@@ -37,7 +37,7 @@ from karakoram.domain.risk.compiled import CompiledRuleSet, evaluate_naively
 from karakoram.domain.risk.detectors import NoHistory
 from karakoram.domain.risk.engine import RiskInput, assess_risk, selection_draw
 from karakoram.domain.risk.facts import declaration_facts, item_facts
-from karakoram.domain.risk.rules import parse_rule_set
+from karakoram.domain.risk.rule_file import parse_rule_set
 
 EXAMPLES = common.ROOT / "examples"
 ON = date(2026, 11, 2)

@@ -14,7 +14,7 @@ from karakoram.adapters.db.engine import build_engine
 from karakoram.bootstrap import bootstrap
 from karakoram.config import load_settings
 from karakoram.domain.access import Principal, Role
-from karakoram.domain.risk.rules import parse_rule_set
+from karakoram.domain.risk.rule_file import parse_rule_set
 from karakoram.services import declarations as handlers
 from karakoram.services.context import NodeContext
 from karakoram.services.policy import backtest as backtest_module

@@ -12,7 +12,7 @@ import pytest
 from markupsafe import escape
 
 from karakoram.domain.access import Principal, Role
-from karakoram.domain.risk.rules import parse_rule_set
+from karakoram.domain.risk.rule_file import parse_rule_set
 from karakoram.services.policy.backtest import backtest
 from karakoram.services.records import InboxMessage, OutboxMessage, Partner
 from tests.builders import declaration

@@ -22,7 +22,7 @@ from karakoram.domain.risk.engine import (
     selection_draw,
 )
 from karakoram.domain.risk.facts import declaration_facts, item_facts
-from karakoram.domain.risk.rules import parse_rule_set
+from karakoram.domain.risk.rule_file import parse_rule_set
 from tests.builders import bend, declaration, import_declaration
 from tests.unit.fakes import fake_context
 

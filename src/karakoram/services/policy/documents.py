@@ -23,7 +23,8 @@ from karakoram.domain.duties.schedule import TariffSchedule
 from karakoram.domain.duties.tariff_file import parse_tariff
 from karakoram.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from karakoram.domain.risk.compiled import CompiledRuleSet
-from karakoram.domain.risk.rules import RuleSet, parse_rule_set
+from karakoram.domain.risk.rule_file import parse_rule_set
+from karakoram.domain.risk.rules import RuleSet
 from karakoram.services.ports import UnitOfWork, UnitOfWorkFactory
 from karakoram.services.records import PolicyDocument
 
