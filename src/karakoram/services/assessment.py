@@ -20,7 +20,7 @@ from karakoram.domain.clearance import (
     release_blockers,
 )
 from karakoram.domain.declaration.model import DeclarationRecord, DeclarationType
-from karakoram.domain.duties.assessment import calculate_duties
+from karakoram.domain.duties.assessment import DutyAssessment, calculate_duties
 from karakoram.domain.risk.channels import Channel
 from karakoram.domain.risk.engine import RiskDecision, RiskInput, assess_risk, selection_draw
 from karakoram.services.context import NodeContext
@@ -78,7 +78,24 @@ def plan_assessment(
     decision = assess_risk(given, policy.rules, policy.rules_version or 0, history)
     responsible = d.exporter if d.type is DeclarationType.EXPORT else d.importer
     history.remember(responsible.identifier)
-    assessment = AssessmentRecord(
+    assessed = _assessed(record, decision, duties, now)
+    event = DeclarationEvent(
+        Action.ASSESS.value,
+        record.status,
+        assessed.status,
+        SYSTEM,
+        now,
+        summary(decision, duties.total, duties.currency),
+    )
+    plan = AssessmentPlan(assessed, _stored(decision, duties, policy, now), [event])
+    return _maybe_release(plan, covered)
+
+
+def _stored(
+    decision: RiskDecision, duties: DutyAssessment, policy: ActivePolicy, now: datetime
+) -> AssessmentRecord:
+    """The automatic assessment as stored, with the versions of the policy it was made under."""
+    return AssessmentRecord(
         "automatic",
         decision.channel.value,
         decision.score,
@@ -93,7 +110,14 @@ def plan_assessment(
         policy.tariff_version,
         policy.rates_version,
     )
-    assessed = replace(
+
+
+def _assessed(
+    record: DeclarationRecord, decision: RiskDecision, duties: DutyAssessment, now: datetime
+) -> DeclarationRecord:
+    """The declaration once assessed: its channel, what it owes, its items' unit values."""
+    d = record.declaration
+    return replace(
         record,
         status=next_status(Status(record.status), Action.ASSESS).value,
         channel=decision.channel.value,
@@ -104,17 +128,6 @@ def plan_assessment(
             float(cv / i.net_mass) for cv, i in zip(duties.customs_values, d.items, strict=True)
         ),
     )
-    events = [
-        DeclarationEvent(
-            Action.ASSESS.value,
-            record.status,
-            assessed.status,
-            SYSTEM,
-            now,
-            summary(decision, duties.total, duties.currency),
-        )
-    ]
-    return _maybe_release(AssessmentPlan(assessed, assessment, events), covered)
 
 
 def summary(decision: RiskDecision, owed: Decimal, currency: str) -> str:

@@ -32,7 +32,6 @@ from karakoram.services.context import NodeContext
 from karakoram.services.exchange.core import emit, publish
 from karakoram.services.ports import UnitOfWork
 from karakoram.services.records import (
-    AssessmentRecord,
     ControlRecord,
     PaymentRecord,
     QueueEntry,
@@ -244,40 +243,22 @@ def override_channel(
     """A supervisor sets another channel, saying why; the decision is kept beside the old."""
     require_role(principal, Role.SUPERVISOR)
     why = _reason(Action.OVERRIDE_CHANNEL, reason)
-    try:
-        new = Channel(channel)
-    except ValueError as exc:
-        raise ValidationFailed(
-            [FieldError("invalid_channel", "/channel", "channel is green, blue, yellow or red.")]
-        ) from exc
+    new = _channel(channel)
     with ctx.uow() as uow:
         record = _load(uow, mrn, principal, None)
         target = next_status(Status(record.status), Action.OVERRIDE_CHANNEL)
         latest = uow.clearance.assessments(mrn)[-1]
         now = ctx.clock()
-        uow.clearance.add_assessments(
-            [
-                (
-                    record,
-                    AssessmentRecord(
-                        "override",
-                        new.value,
-                        latest.score,
-                        latest.draw,
-                        latest.total_due,
-                        latest.currency,
-                        latest.risk,
-                        latest.duties,
-                        principal.name,
-                        now,
-                        latest.rule_set_version,
-                        latest.tariff_version,
-                        latest.rates_version,
-                        why,
-                    ),
-                )
-            ]
+        # the override keeps the scores, duties and policy versions of the latest assessment
+        overridden = replace(
+            latest,
+            kind="override",
+            channel=new.value,
+            actor=principal.name,
+            assessed_at=now,
+            reason=why,
         )
+        uow.clearance.add_assessments([(record, overridden)])
         changed = replace(
             record,
             status=target.value,
@@ -303,6 +284,15 @@ def override_channel(
         publish(uow, ctx.exchange, [(changed, e) for e in events])
         uow.commit()
         return changed
+
+
+def _channel(channel: str) -> Channel:
+    try:
+        return Channel(channel)
+    except ValueError as exc:
+        raise ValidationFailed(
+            [FieldError("invalid_channel", "/channel", "channel is green, blue, yellow or red.")]
+        ) from exc
 
 
 def available_actions(principal: Principal, record: DeclarationRecord) -> list[Action]:
