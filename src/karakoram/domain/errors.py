@@ -1,14 +1,35 @@
-"""Errors the domain and the services raise; the API maps them to problem+json in one place.
+"""Errors the domain and the services raise on purpose; the HTTP layer maps them to problem+json
+in one place (`karakoram.entrypoints.http.errors`), the CLI prints their detail.
 
-KarakoramError
-├── ValidationFailed        every problem with a submitted document, listed at once (422)
-├── NotFound                no such thing, or not visible to the caller (404)
-├── Conflict                the request contradicts what is stored (409)
-│   ├── LrnConflict         same trader and LRN, different content
-│   ├── InvalidTransition   the action is not allowed in the current state
-│   └── StaleVersion        the declaration changed since the caller read it
-├── PermissionDenied        authenticated, but the role may not do this (403)
-└── AuthenticationFailed    no key, or a key that is unknown or revoked (401)
+Every error carries a `title` (the kind of problem), a `detail` (one sentence for a person,
+naming the thing concerned) and, where there is more, the context as attributes (in brackets
+below). An error defined outside this module lives beside the use case that raises it.
+
+KarakoramError                      [detail]
+├── ValidationFailed                every problem with a submitted document, at once (422)
+│                                   [errors: list[FieldError], each a code, pointer, message]
+├── NotFound                        no such thing, or not visible to the caller (404)
+├── Conflict                        the request contradicts what is stored (409)
+│   ├── LrnConflict                 same trader and LRN, different content [lrn, mrn]
+│   ├── InvalidTransition           the action is not allowed in the current state
+│   │                               [action, current]
+│   ├── StaleVersion                the declaration changed since the caller read it
+│   │                               [expected, actual]
+│   ├── ReleaseRefused              release while something blocks it [blockers]
+│   │                               (services/clearance.py)
+│   ├── StalePage                   the active rule set changed since the page was drawn
+│   │                               [seen, active] (services/policy/rule_sets.py)
+│   └── ClockMovedBack              a simulated clock asked to go back [reads, requested]
+│                                   (services/clock.py)
+├── PermissionDenied                authenticated, but the role may not do this (403)
+├── AuthenticationFailed            no key, or a key that is unknown or revoked (401)
+└── Refused                         a partner's message is not accepted; nothing applied
+                                    [code] (domain/exchange/envelope.py; 400/413/422 by
+                                    code, else 403)
+
+Outside the tree, never shown to a user: the store's `DuplicateLrn` and `DuplicateMessage`
+(services/records.py) tell a service that a concurrent request won a race, and
+`DeliveryFailed` (services/exchange/core.py) tells the relay to try a partner again later.
 """
 
 from __future__ import annotations
@@ -82,6 +103,10 @@ class StaleVersion(Conflict):
         super().__init__(
             f"Declaration {mrn} is at version {actual}, not {expected}; reload it and try again."
         )
+        # not `mrn`: the problem+json mapper publishes that attribute, and this error's body
+        # has never carried it
+        self.expected = expected
+        self.actual = actual
 
 
 class PermissionDenied(KarakoramError):

@@ -16,6 +16,13 @@ def _real_now() -> datetime:
 class ClockMovedBack(Conflict):
     title = "A simulated clock only moves forward"
 
+    def __init__(self, reads: datetime, requested: datetime) -> None:
+        super().__init__(
+            f"The clock reads {reads.isoformat()}; it cannot move back to {requested.isoformat()}."
+        )
+        self.reads = reads
+        self.requested = requested
+
 
 class SimulatedClock:
     """Reads as real time plus an offset, so time still flows between moves; `move_to` sets
@@ -40,8 +47,6 @@ class SimulatedClock:
         with self._lock:
             now = self()
             if when < now:
-                raise ClockMovedBack(
-                    f"The clock reads {now.isoformat()}; it cannot move back to {when.isoformat()}."
-                )
+                raise ClockMovedBack(now, when)
             self._offset = when.astimezone(UTC) - self._real()
             return self()
