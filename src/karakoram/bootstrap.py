@@ -168,7 +168,7 @@ def bootstrap(
         engine,
         ctx,
         hasher,
-        Authenticator(uow, hasher),
+        Authenticator(ctx, hasher),
         ctx.analytics,
         ctx.analytics_source,
         peer or HttpPeer(),

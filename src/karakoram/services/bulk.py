@@ -11,18 +11,16 @@ from itertools import islice
 
 from karakoram.domain.access import Principal, Role, require_role
 from karakoram.domain.clearance import DeclarationEvent
-from karakoram.domain.declaration.codes import CodeLists
 from karakoram.domain.declaration.documents import SourceDocument
 from karakoram.domain.declaration.model import Declaration, DeclarationRecord, content_digest
-from karakoram.domain.declaration.validation import NodeRules
 from karakoram.domain.errors import FieldError, LrnConflict, ValidationFailed
 from karakoram.services.assessment import Assessor
 from karakoram.services.context import NodeContext
 from karakoram.services.declarations import (
-    check_document,
     lodge_declaration,
     new_record,
     store_new_records,
+    validate_for,
 )
 from karakoram.services.records import AssessmentRecord, DuplicateLrn, StoredLrn
 
@@ -58,7 +56,7 @@ def import_declarations(
     """Lodge every document, yielding one result per document in file order."""
     require_role(principal, Role.TRADER)
     for batch in _batched(documents, batch_size):
-        checked = check_batch(principal, batch, ctx.codes, ctx.rules)
+        checked = check_batch(principal, batch, ctx)
         yield from _import_batch(batch, checked, principal, ctx)
 
 
@@ -72,7 +70,7 @@ Checked = tuple[Declaration, str] | list[FieldError]
 
 
 def check_batch(
-    principal: Principal, batch: Sequence[SourceDocument], codes: CodeLists, rules: NodeRules
+    principal: Principal, batch: Sequence[SourceDocument], ctx: NodeContext
 ) -> list[Checked]:
     """Validate and digest each document of a batch."""
     out: list[Checked] = []
@@ -81,7 +79,7 @@ def check_batch(
             out.append(doc.errors)
             continue
         try:
-            declaration = check_document(principal, doc.data, codes, rules)
+            declaration = validate_for(principal, doc.data, ctx)
         except ValidationFailed as failed:
             out.append(failed.errors)
             continue

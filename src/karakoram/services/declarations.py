@@ -8,10 +8,9 @@ from typing import Any
 
 from karakoram.domain.access import Principal, Role, ensure_can_change, ensure_visible, require_role
 from karakoram.domain.clearance import Action, DeclarationEvent, Status, next_status
-from karakoram.domain.declaration.codes import CodeLists
 from karakoram.domain.declaration.model import Declaration, DeclarationRecord, content_digest
 from karakoram.domain.declaration.mrn import new_mrn
-from karakoram.domain.declaration.validation import NodeRules, parse_declaration
+from karakoram.domain.declaration.validation import parse_declaration
 from karakoram.domain.errors import FieldError, LrnConflict, StaleVersion, ValidationFailed
 from karakoram.services.assessment import Assessor
 from karakoram.services.context import NodeContext
@@ -28,15 +27,8 @@ class Lodged:
 
 def validate_for(principal: Principal, data: Any, ctx: NodeContext) -> Declaration:
     """Parse and validate a document a trader submits; the trader must be its declarant."""
-    return check_document(principal, data, ctx.codes, ctx.rules)
-
-
-def check_document(
-    principal: Principal, data: Any, codes: CodeLists, rules: NodeRules
-) -> Declaration:
-    """`validate_for` given the code lists and node rules directly."""
     try:
-        declaration = parse_declaration(data, codes, rules)
+        declaration = parse_declaration(data, ctx.codes, ctx.rules)
     except ValidationFailed as failed:
         errors = failed.errors
     else:
@@ -138,17 +130,7 @@ def amend_declaration(
         record = ensure_visible(principal, uow.declarations.get(mrn), mrn)
         ensure_can_change(principal, record)
         _check_version(record, expected_version)
-        if declaration.lrn != record.declaration.lrn:
-            raise ValidationFailed(
-                [
-                    FieldError(
-                        "lrn_mismatch",
-                        "/lrn",
-                        f"An amendment keeps the LRN {record.declaration.lrn!r}; "
-                        "lodge a new declaration for a new LRN.",
-                    )
-                ]
-            )
+        _check_same_lrn(record, declaration)
         status = next_status(Status(record.status), Action.AMEND)
         digest = content_digest(declaration)
         if digest == record.digest:
@@ -218,3 +200,17 @@ def cancel_declaration(
 def _check_version(record: DeclarationRecord, expected: int | None) -> None:
     if expected is not None and expected != record.version:
         raise StaleVersion(record.mrn, expected, record.version)
+
+
+def _check_same_lrn(record: DeclarationRecord, amended: Declaration) -> None:
+    if amended.lrn != record.declaration.lrn:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "lrn_mismatch",
+                    "/lrn",
+                    f"An amendment keeps the LRN {record.declaration.lrn!r}; "
+                    "lodge a new declaration for a new LRN.",
+                )
+            ]
+        )

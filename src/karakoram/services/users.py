@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from karakoram.domain.access import Principal, Role
 from karakoram.domain.errors import AuthenticationFailed, Conflict, FieldError, ValidationFailed
 from karakoram.services.context import NodeContext
-from karakoram.services.ports import SecretHasher, UnitOfWorkFactory
+from karakoram.services.ports import SecretHasher
 from karakoram.services.records import UserRecord
 
 KEY_PREFIX = "kk"
@@ -165,12 +165,12 @@ class Authenticator:
 
     def __init__(
         self,
-        uow: UnitOfWorkFactory,
+        ctx: NodeContext,
         hasher: SecretHasher,
         ttl_seconds: float = 60,
         capacity: int = 4096,
     ) -> None:
-        self._uow = uow
+        self._ctx = ctx
         self._hasher = hasher
         self._ttl = ttl_seconds
         self._capacity = capacity
@@ -205,7 +205,7 @@ class Authenticator:
         """The principal of `name` if `password` is theirs. Every failure (unknown user,
         revoked user, no password set, wrong password) raises the same error after the same
         argon2 work, so neither the message nor the time tells which part was wrong."""
-        with self._uow() as uow:
+        with self._ctx.uow() as uow:
             user = uow.users.by_name(name.strip()) if name.strip() else None
         stored = user.password_hash if user is not None and user.active else None
         matches = self._hasher.verify(stored or self._dummy_hash(), password)
@@ -228,7 +228,7 @@ class Authenticator:
         parts = api_key.split("_", 2)
         if len(parts) != 3 or parts[0] != KEY_PREFIX:
             raise AuthenticationFailed("That is not a Karakoram API key.")
-        with self._uow() as uow:
+        with self._ctx.uow() as uow:
             user = uow.users.by_key_id(parts[1])
         if user is None or not user.active or not self._hasher.verify(user.key_hash, parts[2]):
             raise AuthenticationFailed("Unknown or revoked API key.")
