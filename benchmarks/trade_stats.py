@@ -45,7 +45,8 @@ import pyarrow.parquet as pq
 
 from karakoram.adapters.analytics.store import DECLARATIONS, ITEMS, ParquetAnalyticsStore
 from karakoram.domain.duties.schedule import ExchangeRates
-from karakoram.domain.statistics import Conversion, Dimension, parse_period, section_of
+from karakoram.domain.statistics.figures import Conversion, section_of
+from karakoram.domain.statistics.periods import Dimension, parse_period
 from karakoram.services.statistics import core as stats
 from karakoram.services.statistics.core import BulletinQuery, TrsQuery
 

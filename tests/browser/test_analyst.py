@@ -12,7 +12,8 @@ from pathlib import Path
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
-from karakoram.domain.statistics import Dimension, Scale, parse_period
+from karakoram.domain.statistics.figures import Scale
+from karakoram.domain.statistics.periods import Dimension, parse_period
 from karakoram.entrypoints import reports as out
 from karakoram.services.statistics import core as stats
 from tests.browser.conftest import Live, sign_in

@@ -495,7 +495,7 @@ def test_exit_and_the_import_result_travel_back(pair):
         back = uow.exchange.partner_records("UCR-B-1")
     assert [(r.type, r.body["outcome"]) for r in back] == [("import_clearance_result", "accepted")]
     # the exporting side now has the importer's declaration for its mirror report
-    from karakoram.domain.statistics import parse_period
+    from karakoram.domain.statistics.periods import parse_period
     from karakoram.services.statistics import core as stats
 
     stats.refresh(cn.analytics_source, cn.analytics, cn.ctx.clock)

@@ -14,7 +14,8 @@ from karakoram.adapters.analytics.store import ParquetAnalyticsStore
 from karakoram.domain.access import Principal, Role
 from karakoram.domain.clearance import Action
 from karakoram.domain.duties.schedule import ExchangeRates
-from karakoram.domain.statistics import Compare, DateBasis, Dimension, Scale, parse_period
+from karakoram.domain.statistics.figures import DateBasis, Scale
+from karakoram.domain.statistics.periods import Compare, Dimension, parse_period
 from karakoram.entrypoints import reports as out
 from karakoram.services import clearance as officer
 from karakoram.services.arrivals import record_arrival

@@ -15,7 +15,8 @@ import pytest
 from openpyxl import load_workbook
 
 from karakoram.domain.clearance import Action
-from karakoram.domain.statistics import Dimension, Scale, parse_period
+from karakoram.domain.statistics.figures import Scale
+from karakoram.domain.statistics.periods import Dimension, parse_period
 from karakoram.entrypoints import reports as out
 from karakoram.services import clearance as officer
 from karakoram.services.arrivals import record_arrival

@@ -7,24 +7,24 @@ import pytest
 
 from karakoram.domain.duties.schedule import ExchangeRates
 from karakoram.domain.errors import ValidationFailed
-from karakoram.domain.statistics import (
-    Compare,
+from karakoram.domain.statistics.figures import (
     Conversion,
-    Dimension,
-    Period,
     Scale,
-    Stage,
-    comparison,
     currency_code,
     format_amount,
     format_growth,
     growth,
-    parse_period,
     section_of,
-    shift_time_key,
-    stage_times,
-    timeline,
 )
+from karakoram.domain.statistics.periods import (
+    Compare,
+    Dimension,
+    Period,
+    comparison,
+    parse_period,
+    shift_time_key,
+)
+from karakoram.domain.statistics.stages import Stage, stage_times, timeline
 from karakoram.services.statistics.core import conversion_rates
 
 

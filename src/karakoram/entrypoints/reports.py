@@ -15,7 +15,8 @@ from typing import Any
 
 from rich.table import Table
 
-from karakoram.domain.statistics import MEASURED, SECTION_TITLES, format_amount, format_growth
+from karakoram.domain.statistics.figures import SECTION_TITLES, format_amount, format_growth
+from karakoram.domain.statistics.stages import MEASURED
 from karakoram.services.statistics.core import Bulletin, MirrorReport, TrsReport
 
 

@@ -21,9 +21,7 @@ from karakoram.domain.declaration.model import (
     DeclarationRecord,
 )
 from karakoram.domain.risk.detectors import RiskSignal
-from karakoram.domain.statistics import (
-    Period,
-)
+from karakoram.domain.statistics.periods import Period
 
 if TYPE_CHECKING:
     from karakoram.services.records import (

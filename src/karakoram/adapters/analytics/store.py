@@ -36,14 +36,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from karakoram.domain.errors import FieldError, ValidationFailed
-from karakoram.domain.statistics import (
-    MEASURED,
-    Conversion,
-    DateBasis,
-    Dimension,
-    Period,
-    time_key_of_number,
-)
+from karakoram.domain.statistics.figures import Conversion, DateBasis
+from karakoram.domain.statistics.periods import Dimension, Period, time_key_of_number
+from karakoram.domain.statistics.stages import MEASURED
 from karakoram.services.statistics.core import (
     Aggregate,
     BulletinQuery,

@@ -18,14 +18,11 @@ from starlette.concurrency import run_in_threadpool
 from karakoram.bootstrap import Node
 from karakoram.domain.access import Principal, Role, require_role
 from karakoram.domain.errors import FieldError, ValidationFailed
-from karakoram.domain.statistics import (
+from karakoram.domain.statistics.figures import Conversion, DateBasis, Scale, currency_code
+from karakoram.domain.statistics.periods import (
     Compare,
-    Conversion,
-    DateBasis,
     Dimension,
     Period,
-    Scale,
-    currency_code,
     parse_filter,
     parse_period,
 )

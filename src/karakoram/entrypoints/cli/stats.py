@@ -15,14 +15,11 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from karakoram.bootstrap import Node
 from karakoram.domain.errors import KarakoramError
-from karakoram.domain.statistics import (
+from karakoram.domain.statistics.figures import Conversion, DateBasis, Scale, currency_code
+from karakoram.domain.statistics.periods import (
     Compare,
-    Conversion,
-    DateBasis,
     Dimension,
     Period,
-    Scale,
-    currency_code,
     parse_filter,
     parse_period,
 )

@@ -19,7 +19,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from karakoram.bootstrap import Node
 from karakoram.domain.access import Principal, require_role
 from karakoram.domain.errors import PermissionDenied, ValidationFailed
-from karakoram.domain.statistics import SECTION_TITLES, Dimension, Period
+from karakoram.domain.statistics.figures import SECTION_TITLES
+from karakoram.domain.statistics.periods import Dimension, Period
 from karakoram.entrypoints import reports as out
 from karakoram.entrypoints.api.stats import READERS
 from karakoram.entrypoints.http.deps import NodeDep

@@ -18,22 +18,16 @@ from typing import Any
 from karakoram.domain.duties.schedule import ExchangeRates
 from karakoram.domain.errors import FieldError, ValidationFailed
 from karakoram.domain.exchange.mirror import Tolerances
-from karakoram.domain.statistics import (
-    MEASURED,
+from karakoram.domain.statistics.figures import Conversion, DateBasis, Scale, growth, section_of
+from karakoram.domain.statistics.periods import (
     Compare,
     Comparison,
-    Conversion,
-    DateBasis,
     Dimension,
     Period,
-    Scale,
     comparison,
-    growth,
-    section_of,
     shift_time_key,
-    stage_times,
-    timeline,
 )
+from karakoram.domain.statistics.stages import MEASURED, stage_times, timeline
 from karakoram.services.policy.documents import PolicyCache
 from karakoram.services.ports import AnalyticsSource, AnalyticsStore, UnitOfWorkFactory
 
