@@ -25,7 +25,7 @@ from karakoram.domain.statistics.periods import (
     shift_time_key,
 )
 from karakoram.domain.statistics.stages import Stage, stage_times, timeline
-from karakoram.services.statistics.core import conversion_rates
+from karakoram.services.statistics.conversion import conversion_rates
 
 
 def test_growth_is_rounded_half_up_from_unrounded_totals():

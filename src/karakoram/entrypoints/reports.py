@@ -17,7 +17,7 @@ from rich.table import Table
 
 from karakoram.domain.statistics.figures import SECTION_TITLES, format_amount, format_growth
 from karakoram.domain.statistics.stages import MEASURED
-from karakoram.services.statistics.core import Bulletin, MirrorReport, TrsReport
+from karakoram.services.statistics.shapes import Bulletin, MirrorReport, TrsReport
 
 
 class Format(StrEnum):

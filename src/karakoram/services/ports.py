@@ -42,14 +42,13 @@ if TYPE_CHECKING:
         StoredSubject,
         UserRecord,
     )
-    from karakoram.services.statistics.core import (
+    from karakoram.services.statistics.analytical_copy import Changes, Watermarks
+    from karakoram.services.statistics.conversion import RateRows
+    from karakoram.services.statistics.shapes import (
         Aggregate,
         BulletinQuery,
-        Changes,
         MirrorQuery,
-        RateRows,
         TrsQuery,
-        Watermarks,
     )
 
 

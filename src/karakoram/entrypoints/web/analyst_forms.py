@@ -19,7 +19,7 @@ from karakoram.domain.statistics.figures import (
 )
 from karakoram.domain.statistics.periods import Compare, Dimension, Period, parse_period
 from karakoram.entrypoints.web.i18n import N_
-from karakoram.services.statistics import core as stats
+from karakoram.services.statistics import shapes as stats
 
 Gettext = Callable[[str], str]
 T = TypeVar("T")

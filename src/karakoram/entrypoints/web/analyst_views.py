@@ -16,7 +16,7 @@ from karakoram.domain.statistics.figures import Scale, scaled
 from karakoram.domain.statistics.periods import Compare
 from karakoram.domain.statistics.stages import MEASURED
 from karakoram.entrypoints.web.i18n import N_
-from karakoram.services.statistics import core as stats
+from karakoram.services.statistics import shapes as stats
 
 Gettext = Callable[[str], str]
 
