@@ -7,9 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 from rich.console import Console
 
+from karakoram.adapters.analytics.schema import DECLARATIONS, ITEMS, PARTNER
 from karakoram.adapters.analytics.store import ParquetAnalyticsStore
 from karakoram.domain.access import Principal, Role
 from karakoram.domain.clearance import Action
@@ -26,7 +28,13 @@ from karakoram.services.policy.documents import Kind
 from karakoram.services.records import PartnerRecord
 from karakoram.services.statistics import refresh as refreshing
 from karakoram.services.statistics import reports
-from karakoram.services.statistics.analytical_copy import Watermarks
+from karakoram.services.statistics.analytical_copy import (
+    DECLARATION_COLUMNS,
+    ITEM_COLUMNS,
+    PARTNER_COLUMNS,
+    Watermarks,
+    names,
+)
 from karakoram.services.statistics.conversion import active_rates
 from karakoram.services.statistics.shapes import BulletinQuery, MirrorQuery, TrsQuery
 from tests.builders import GREEN_RULES, IMPORTER, TRADER, declaration, import_declaration
@@ -457,3 +465,22 @@ def test_a_declaration_counts_on_its_release_date_or_if_asked_its_lodgement_date
     )
     assert by_lodgement.total.value == Decimal(100)
     assert "counted by lodgement date" in by_lodgement.notes[1]
+
+
+# --- the files' schemas -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("schema", "columns"),
+    [(ITEMS, ITEM_COLUMNS), (DECLARATIONS, DECLARATION_COLUMNS), (PARTNER, PARTNER_COLUMNS)],
+)
+def test_the_stored_schemas_are_the_declared_columns(schema, columns):
+    assert tuple(schema.names) == names(columns)
+
+
+def test_each_kind_of_column_keeps_what_the_reports_show():
+    assert ITEMS.field("gross_mass").type == pa.decimal128(18, 3)  # to the gram
+    assert ITEMS.field("value").type == pa.decimal128(18, 4)
+    assert ITEMS.field("seq").type == pa.int32()
+    assert DECLARATIONS.field("start_at").type == pa.timestamp("us", tz="UTC")
+    assert len(ITEM_COLUMNS) + len(DECLARATION_COLUMNS) + len(PARTNER_COLUMNS) == 66
