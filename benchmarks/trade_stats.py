@@ -43,11 +43,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from karakoram.adapters.analytics.store import DECLARATIONS, ITEMS, ParquetAnalyticsStore
+from karakoram.adapters.analytics.schema import DECLARATIONS, ITEMS
+from karakoram.adapters.analytics.store import ParquetAnalyticsStore
 from karakoram.domain.duties.exchange_rates import ExchangeRates
-from karakoram.domain.statistics import Conversion, Dimension, parse_period, section_of
-from karakoram.services.statistics import core as stats
-from karakoram.services.statistics.core import BulletinQuery, TrsQuery
+from karakoram.domain.statistics.figures import Conversion, section_of
+from karakoram.domain.statistics.periods import Dimension, parse_period
+from karakoram.services.statistics.conversion import conversion_rates
+from karakoram.services.statistics.refresh import refresh_from
+from karakoram.services.statistics.reports import bulletin_from, trs_from
+from karakoram.services.statistics.shapes import BulletinQuery, TrsQuery
 
 YEARS = (2021, 2022, 2023, 2024, 2025)
 GROWTH = (1.0, 1.35, 1.6, 1.9, 2.2)  # relative traffic per year
@@ -220,11 +224,11 @@ def phase_karakoram(root: Path) -> dict[str, Any]:
         currency="CNY",
         conversion=Conversion.RELEASE_DATE,
     )
-    seconds, bulletin = _best(lambda: stats.bulletin(store, rates(), query))
-    items_seconds, from_items = _best(lambda: stats.bulletin(items_only, rates(), query))
+    seconds, bulletin = _best(lambda: bulletin_from(store, rates(), query))
+    items_seconds, from_items = _best(lambda: bulletin_from(items_only, rates(), query))
     assert from_items.total == bulletin.total, "the daily totals disagree with the items"
     trs_seconds, report = _best(
-        lambda: stats.trs(
+        lambda: trs_from(
             store, TrsQuery(parse_period("2021-01-01..2025-12-31"), ("channel",)), _now()
         )
     )
@@ -245,7 +249,7 @@ def _now() -> datetime:
 
 
 def _rates_frame(first: date, last: date) -> dict[str, list[Any]]:
-    table = stats.conversion_rates(
+    table = conversion_rates(
         rates(), "CNY", {c: (first, last) for c in CURRENCIES}, Conversion.RELEASE_DATE
     )
     return {
@@ -470,7 +474,7 @@ def phase_refresh(workdir: Path, n: int) -> dict[str, Any]:
 
     store = ParquetAnalyticsStore(workdir / "copy")
     t0 = time.perf_counter()
-    result = stats.refresh(SqlAnalyticsSource(engine), store, lambda: datetime.now(UTC))
+    result = refresh_from(SqlAnalyticsSource(engine), store, lambda: datetime.now(UTC))
     seconds = time.perf_counter() - t0
     raw = sqlite3.connect(workdir / "node.db")
     t0 = time.perf_counter()

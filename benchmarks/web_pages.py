@@ -34,7 +34,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -170,7 +169,7 @@ def open_node(db: Path, console: Any) -> tuple[Any, dict[str, str], str]:
     from karakoram.config import load_settings
     from karakoram.domain.access import Principal, Role
     from karakoram.services import clearance as officer
-    from karakoram.services.statistics.core import refresh
+    from karakoram.services.statistics.refresh import refresh
     from karakoram.services.users import issue_key
 
     common.migrate(f"sqlite:///{db}")  # a node kept with --db from an older schema
@@ -178,7 +177,7 @@ def open_node(db: Path, console: Any) -> tuple[Any, dict[str, str], str]:
     users = STAFF | {"trader": common.trader(0).name}
     keys = {role: issue_key(name, node.ctx, node.hasher).api_key for role, name in users.items()}
     # the statistics pages read the analytical copy: bring it up to date (only what changed)
-    copied = refresh(node.analytics_source, node.analytics, lambda: datetime.now(UTC))
+    copied = refresh(node.ctx)
     console.print(
         f"Analytical copy refreshed: {copied.declarations:,} declarations, "
         f"{copied.items:,} released goods items added."

@@ -12,9 +12,11 @@ from pathlib import Path
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
-from karakoram.domain.statistics import Dimension, Scale, parse_period
+from karakoram.domain.statistics.figures import Scale
+from karakoram.domain.statistics.periods import Dimension, parse_period
 from karakoram.entrypoints import reports as out
-from karakoram.services.statistics import core as stats
+from karakoram.services.statistics import reports
+from karakoram.services.statistics import shapes as stats
 from tests.browser.conftest import Live, sign_in
 from tests.integration.test_web_analyst import record_trade
 
@@ -52,8 +54,7 @@ def test_an_analyst_filters_the_bulletin_sees_the_charts_and_downloads_the_table
         currency="USD",
         scale=Scale.ONE,
     )
-    rates = stats.active_rates(live.node.ctx.policy, live.node.ctx.uow)
-    header, rows = out.flat_rows(stats.bulletin(live.node.analytics, rates, query))
+    header, rows = out.flat_rows(reports.bulletin(live.node.ctx, query))
     with page.expect_download() as csv_download:
         page.click(".downloads a[href*='bulletin.csv']")
     assert csv_download.value.suggested_filename == "bulletin_2023-01-01_2023-12-31.csv"

@@ -495,13 +495,14 @@ def test_exit_and_the_import_result_travel_back(pair):
         back = uow.exchange.partner_records("UCR-B-1")
     assert [(r.type, r.body["outcome"]) for r in back] == [("import_clearance_result", "accepted")]
     # the exporting side now has the importer's declaration for its mirror report
-    from karakoram.domain.statistics import parse_period
-    from karakoram.services.statistics import core as stats
+    from karakoram.domain.statistics.periods import parse_period
+    from karakoram.services.statistics import reports
+    from karakoram.services.statistics.refresh import refresh
+    from karakoram.services.statistics.shapes import MirrorQuery
 
-    stats.refresh(cn.analytics_source, cn.analytics, cn.ctx.clock)
-    rates = stats.active_rates(cn.ctx.policy, cn.ctx.uow)
+    refresh(cn.ctx)
     year = parse_period(str(exported.lodged_at.year))
-    report = stats.mirror(cn.analytics, rates, stats.MirrorQuery(year, currency="USD"))
+    report = reports.mirror(cn.ctx, MirrorQuery(year, currency="USD"))
     assert report.matched == 1 and report.unmatched_ours == 0
 
 

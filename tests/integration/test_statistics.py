@@ -7,14 +7,18 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 from rich.console import Console
 
+from karakoram.adapters.analytics.schema import DECLARATIONS, ITEMS, PARTNER
 from karakoram.adapters.analytics.store import ParquetAnalyticsStore
 from karakoram.domain.access import Principal, Role
 from karakoram.domain.clearance import Action
 from karakoram.domain.duties.exchange_rates import ExchangeRates
-from karakoram.domain.statistics import Compare, DateBasis, Dimension, Scale, parse_period
+from karakoram.domain.errors import ValidationFailed
+from karakoram.domain.statistics.figures import DateBasis, Scale
+from karakoram.domain.statistics.periods import Compare, Dimension, parse_period
 from karakoram.entrypoints import reports as out
 from karakoram.services import clearance as officer
 from karakoram.services.arrivals import record_arrival
@@ -22,8 +26,17 @@ from karakoram.services.declarations import lodge_declaration
 from karakoram.services.policy import documents as policy
 from karakoram.services.policy.documents import Kind
 from karakoram.services.records import PartnerRecord
-from karakoram.services.statistics import core as stats
-from karakoram.services.statistics.core import BulletinQuery, TrsQuery, Watermarks
+from karakoram.services.statistics import refresh as refreshing
+from karakoram.services.statistics import reports
+from karakoram.services.statistics.analytical_copy import (
+    DECLARATION_COLUMNS,
+    ITEM_COLUMNS,
+    PARTNER_COLUMNS,
+    Watermarks,
+    names,
+)
+from karakoram.services.statistics.conversion import active_rates
+from karakoram.services.statistics.shapes import BulletinQuery, MirrorQuery, TrsQuery
 from tests.builders import GREEN_RULES, IMPORTER, TRADER, declaration, import_declaration
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
@@ -81,7 +94,7 @@ def published(tmp_path):
 
 def test_the_published_bulletin_figures_come_out_to_the_last_digit(published):
     query = BulletinQuery(parse_period("2022"), currency="CNY")
-    b = stats.bulletin(published, USD_AT_6_5, query)
+    b = reports.bulletin_from(published, USD_AT_6_5, query)
     assert b.total.value == Decimal("2920000000")
     assert b.total.base_value == Decimal("838600000")
     assert b.total.growth == Decimal("248.2")
@@ -93,7 +106,9 @@ def test_the_published_bulletin_figures_come_out_to_the_last_digit(published):
 
 
 def test_the_same_bulletin_in_usd_at_a_given_rate(published):
-    b = stats.bulletin(published, USD_AT_6_5, BulletinQuery(parse_period("2022"), currency="USD"))
+    b = reports.bulletin_from(
+        published, USD_AT_6_5, BulletinQuery(parse_period("2022"), currency="USD")
+    )
     # 2,920 million / 6.5 = 449.230769... million; growth does not depend on the currency
     assert b.total.value.quantize(Decimal("0.01")) == Decimal("449230769.23")
     assert out.to_csv(b).splitlines()[-1].startswith("449230769.23")
@@ -107,14 +122,14 @@ def test_breakdowns_filters_and_growth_per_row(published):
     query = BulletinQuery(
         parse_period("2022"), (Dimension.DIRECTION, Dimension.CHAPTER), currency="CNY"
     )
-    rows = {(r.keys["direction"], r.keys["chapter"]): r for r in stats.bulletin(
+    rows = {(r.keys["direction"], r.keys["chapter"]): r for r in reports.bulletin_from(
         published, USD_AT_6_5, query).rows}  # fmt: skip
     assert rows["export", "84"].value == Decimal("1577500000")
     assert rows["export", "84"].growth == Decimal("365.9")  # 1577.5 / 338.6
     assert rows["export", "85"].value == Decimal("422500000")
     assert rows["export", "85"].growth is None  # nothing in chapter 85 in 2021: n/a
     assert rows["import", "74"].growth == Decimal("84.0")
-    imports = stats.bulletin(
+    imports = reports.bulletin_from(
         published,
         USD_AT_6_5,
         BulletinQuery(parse_period("2022"), filters={"direction": "import"}),
@@ -129,7 +144,7 @@ def test_month_by_month_period_on_period(published):
         compare=Compare.PERIOD_ON_PERIOD,
         scale=Scale.ONE,
     )
-    b = stats.bulletin(published, USD_AT_6_5, query)
+    b = reports.bulletin_from(published, USD_AT_6_5, query)
     by_month = {r.keys["month"]: r for r in b.rows}
     assert set(by_month) == {"2022-01", "2022-06", "2022-12"}
     assert by_month["2022-01"].base_value is None  # December 2021 had no trade
@@ -137,8 +152,8 @@ def test_month_by_month_period_on_period(published):
 
 
 def test_unknown_filters_and_currencies_are_refused(published):
-    with pytest.raises(stats.ValidationFailed) as caught:
-        stats.bulletin(
+    with pytest.raises(ValidationFailed) as caught:
+        reports.bulletin_from(
             published,
             USD_AT_6_5,
             BulletinQuery(parse_period("2022"), filters={"colour": "red"}, currency="EUR"),
@@ -148,7 +163,7 @@ def test_unknown_filters_and_currencies_are_refused(published):
 
 
 def test_exports_xlsx_and_png(published):
-    b = stats.bulletin(
+    b = reports.bulletin_from(
         published, USD_AT_6_5, BulletinQuery(parse_period("2022"), (Dimension.MONTH,))
     )
     assert out.to_xlsx(b)[:2] == b"PK"
@@ -183,15 +198,15 @@ def green_node(node, clock):
         policy.activate_document(kind, doc.version, BOSS, node.ctx.policy, node.ctx.uow, clock)
 
 
-def refresh(node, clock):
-    return stats.refresh(node.analytics_source, node.analytics, clock)
+def refresh(node):
+    return refreshing.refresh(node.ctx)
 
 
 def test_the_bulletin_equals_the_released_declarations(node, tmp_path):
     clock = Clock(datetime(2022, 3, 10, 9, tzinfo=UTC))
     node.analytics.root = tmp_path / "copy"
     green_node(node, clock)
-    rates = stats.active_rates(node.ctx.policy, node.ctx.uow)
+    rates = active_rates(node.ctx)
     expected = Decimal(0)
     for n in range(6):
         clock.now += timedelta(days=20)
@@ -199,18 +214,18 @@ def test_the_bulletin_equals_the_released_declarations(node, tmp_path):
         assert lodged.record.status == "released"
         amount = lodged.record.declaration.invoice.amount
         expected += amount * rates.rate("USD", clock.now.date())[0]
-    first = refresh(node, clock)
+    first = refresh(node)
     assert first.items == 9 and first.declarations == 6
-    again = refresh(node, clock)
+    again = refresh(node)
     assert again.items == 0 and again.declarations == 0  # only what changed
-    b = stats.bulletin(node.analytics, rates, BulletinQuery(parse_period("2022"), currency="CNY"))
+    b = reports.bulletin(node.ctx, BulletinQuery(parse_period("2022"), currency="CNY"))
     assert b.total.value == expected
     assert b.total.declarations == 6 and b.total.items == 9
     # a declaration lodged and released later is added by the next refresh
     clock.now += timedelta(days=1)
     lodge_declaration(declaration("LRN-late"), TRADER_CN, node.ctx)
-    assert refresh(node, clock).items == 2
-    later = stats.bulletin(node.analytics, rates, BulletinQuery(parse_period("2022")))
+    assert refresh(node).items == 2
+    later = reports.bulletin(node.ctx, BulletinQuery(parse_period("2022")))
     assert later.total.declarations == 7
 
 
@@ -225,16 +240,15 @@ def test_a_refresh_in_small_passes_makes_the_same_copy(node, tmp_path):
         clock.now += timedelta(days=3)
         lodge_declaration(declaration(f"LRN-P{n}"), TRADER_CN, node.ctx)
     lodge_declaration(import_declaration("LRN-OPEN"), IMPORTER_P, node.ctx)  # stays open
-    rates = stats.active_rates(node.ctx.policy, node.ctx.uow)
     copies = {}
     for name, size in (("one", 1_000_000), ("small", 3)):
         node.analytics.root = tmp_path / name
         seen: list[tuple[int, int]] = []
-        stats.refresh(node.analytics_source, node.analytics, clock, seen_by(seen), pass_events=size)
+        refreshing.refresh(node.ctx, seen_by(seen), pass_events=size)
         assert seen[-1][0] == seen[-1][1]  # the last pass reports all done
         copies[name] = (
-            stats.bulletin(node.analytics, rates, BulletinQuery(parse_period("2022"))).rows,
-            stats.trs(node.analytics, TrsQuery(parse_period("2022")), clock.now).overall,
+            reports.bulletin(node.ctx, BulletinQuery(parse_period("2022"))).rows,
+            reports.trs(node.ctx, TrsQuery(parse_period("2022"))).overall,
             len(seen),
         )
     assert copies["one"][:2] == copies["small"][:2]
@@ -249,21 +263,19 @@ def test_time_release_study_counts_open_declarations(node, tmp_path):
     assert released.status == "released"
     owed = lodge_declaration(import_declaration("LRN-B"), IMPORTER_P, node.ctx).record
     assert owed.status == "assessed" and owed.amount_due  # duties not yet paid: open
-    refresh(node, clock)
+    refresh(node)
     clock.now += timedelta(hours=2)
-    report = stats.trs(node.analytics, TrsQuery(parse_period("2023-05")), clock.now)
+    report = reports.trs(node.ctx, TrsQuery(parse_period("2023-05")))
     assert report.overall.declarations == 2
     assert report.overall.released == 1 and report.overall.open == 1
     assert report.overall.total.median == 0.0  # released on lodgement
     assert report.overall.open_age_median == 2 * 3600
-    by_direction = stats.trs(
-        node.analytics, TrsQuery(parse_period("2023-05"), ("direction",)), clock.now
-    )
+    by_direction = reports.trs(node.ctx, TrsQuery(parse_period("2023-05"), ("direction",)))
     assert {r.keys["direction"]: r.open for r in by_direction.rows} == {"export": 0, "import": 1}
     clock.now += timedelta(hours=1)
     officer.act(released.mrn, Action.EXIT, OFFICER, node.ctx)
-    refresh(node, clock)
-    exited = stats.trs(node.analytics, TrsQuery(parse_period("2023-05")), clock.now)
+    refresh(node)
+    exited = reports.trs(node.ctx, TrsQuery(parse_period("2023-05")))
     assert exited.overall.stages["exit"].median == 3 * 3600
 
 
@@ -305,11 +317,8 @@ def test_the_mirror_report_finds_what_the_partner_declared_differently(node, tmp
             ]
         )
         uow.commit()
-    refresh(node, clock)
-    rates = stats.active_rates(node.ctx.policy, node.ctx.uow)
-    report = stats.mirror(
-        node.analytics, rates, stats.MirrorQuery(parse_period("2024-04"), currency="USD")
-    )
+    refresh(node)
+    report = reports.mirror(node.ctx, MirrorQuery(parse_period("2024-04"), currency="USD"))
     assert report.matched == 2 and report.unmatched_ours == 0
     [flagged] = report.flagged
     assert flagged.ucr == "UCR-LRN-C" and flagged.partner_mrn == "24PKIM000000000001"
@@ -396,10 +405,8 @@ def test_the_clock_starts_at_arrival_and_pre_lodged_declarations_are_told_apart(
     lodge_declaration(declaration("LRN-PRE"), TRADER_CN, node.ctx)
     clock.now += timedelta(hours=20)
     record_arrival("UCR-LRN-PRE", None, clock.now, OFFICER, node.ctx, "CNKJB")
-    refresh(node, clock)
-    report = stats.trs(
-        node.analytics, TrsQuery(parse_period("2023-09"), ("pre_lodged",)), clock.now
-    )
+    refresh(node)
+    report = reports.trs(node.ctx, TrsQuery(parse_period("2023-09"), ("pre_lodged",)))
     rows = {r.keys["pre_lodged"]: r for r in report.rows}
     print("ROWS", rows, report.overall)
     waited = rows["lodged on arrival"]
@@ -422,9 +429,9 @@ def test_the_clock_starts_at_arrival_and_pre_lodged_declarations_are_told_apart(
 def test_the_daily_totals_agree_with_the_goods_items(published, dims, filters):
     query = BulletinQuery(parse_period("2022"), dims, filters, currency="USD")
     assert published._cube_answers(query)
-    from_totals = stats.bulletin(published, USD_AT_6_5, query)
+    from_totals = reports.bulletin_from(published, USD_AT_6_5, query)
     published.use_cube = False
-    from_items = stats.bulletin(published, USD_AT_6_5, query)
+    from_items = reports.bulletin_from(published, USD_AT_6_5, query)
     assert from_totals.rows == from_items.rows
     assert from_totals.total == from_items.total
 
@@ -432,7 +439,7 @@ def test_the_daily_totals_agree_with_the_goods_items(published, dims, filters):
 def test_breakdowns_the_daily_totals_lack_read_the_items(published):
     by_subheading = BulletinQuery(parse_period("2022"), (Dimension.SUBHEADING,))
     assert not published._cube_answers(by_subheading)
-    rows = {r.keys["subheading"]: r.value for r in stats.bulletin(
+    rows = {r.keys["subheading"]: r.value for r in reports.bulletin_from(
         published, USD_AT_6_5, by_subheading).rows}  # fmt: skip
     assert rows == {
         "847130": Decimal("1577500000"),
@@ -446,12 +453,34 @@ def test_a_declaration_counts_on_its_release_date_or_if_asked_its_lodgement_date
     lodged_late = item_row(1, date(2023, 1, 2), "100", "CNY", "export", "847130")
     lodged_late["lodged_date"] = date(2022, 12, 31)  # lodged on New Year's Eve, released after
     store.apply(Watermarks(1, 0, 0), [lodged_late], [], [])
-    by_release = stats.bulletin(store, USD_AT_6_5, BulletinQuery(parse_period("2023")))
+    by_release = reports.bulletin_from(store, USD_AT_6_5, BulletinQuery(parse_period("2023")))
     assert by_release.total.value == Decimal(100)
     assert "counted by release date" in by_release.notes[1]
-    assert stats.bulletin(store, USD_AT_6_5, BulletinQuery(parse_period("2022"))).total.items == 0
-    by_lodgement = stats.bulletin(
+    assert (
+        reports.bulletin_from(store, USD_AT_6_5, BulletinQuery(parse_period("2022"))).total.items
+        == 0
+    )
+    by_lodgement = reports.bulletin_from(
         store, USD_AT_6_5, BulletinQuery(parse_period("2022"), basis=DateBasis.LODGEMENT)
     )
     assert by_lodgement.total.value == Decimal(100)
     assert "counted by lodgement date" in by_lodgement.notes[1]
+
+
+# --- the files' schemas -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("schema", "columns"),
+    [(ITEMS, ITEM_COLUMNS), (DECLARATIONS, DECLARATION_COLUMNS), (PARTNER, PARTNER_COLUMNS)],
+)
+def test_the_stored_schemas_are_the_declared_columns(schema, columns):
+    assert tuple(schema.names) == names(columns)
+
+
+def test_each_kind_of_column_keeps_what_the_reports_show():
+    assert ITEMS.field("gross_mass").type == pa.decimal128(18, 3)  # to the gram
+    assert ITEMS.field("value").type == pa.decimal128(18, 4)
+    assert ITEMS.field("seq").type == pa.int32()
+    assert DECLARATIONS.field("start_at").type == pa.timestamp("us", tz="UTC")
+    assert len(ITEM_COLUMNS) + len(DECLARATION_COLUMNS) + len(PARTNER_COLUMNS) == 66

@@ -15,13 +15,15 @@ import pytest
 from openpyxl import load_workbook
 
 from karakoram.domain.clearance import Action
-from karakoram.domain.statistics import Dimension, Scale, parse_period
+from karakoram.domain.statistics.figures import Scale
+from karakoram.domain.statistics.periods import Dimension, parse_period
 from karakoram.entrypoints import reports as out
 from karakoram.services import clearance as officer
 from karakoram.services.arrivals import record_arrival
 from karakoram.services.declarations import lodge_declaration
 from karakoram.services.records import PartnerRecord
-from karakoram.services.statistics import core as stats
+from karakoram.services.statistics import reports
+from karakoram.services.statistics import shapes as stats
 from tests.builders import declaration
 from tests.integration.test_statistics import (
     OFFICER,
@@ -127,8 +129,7 @@ def service_bulletin(node):
         currency="USD",
         scale=Scale.ONE,
     )
-    rates = stats.active_rates(node.ctx.policy, node.ctx.uow)
-    return stats.bulletin(node.analytics, rates, query)
+    return reports.bulletin(node.ctx, query)
 
 
 def figures(d: dict) -> list[str]:
@@ -244,9 +245,7 @@ def test_refresh_now_needs_the_forms_token_and_says_when_it_ran(client, node, ke
 def test_the_clearance_time_page_by_channel_and_side(client, node, analyst):
     page = client.get("/ui/stats/trs", params={"period": "2023"})
     assert page.status_code == 200, page.text
-    report = stats.trs(
-        node.analytics, stats.TrsQuery(parse_period("2023"), ("direction", "channel")), trade_now()
-    )
+    report = reports.trs(node.ctx, stats.TrsQuery(parse_period("2023"), ("direction", "channel")))
     rows = body_rows(page.text)
     assert [r["keys"] for r in rows] == [{"direction": "export", "channel": "green"}]
     assert rows[0]["raw"][:4] == [str(report.rows[0].declarations), "3", "0", "0"]
@@ -261,10 +260,6 @@ def test_the_clearance_time_page_by_channel_and_side(client, node, analyst):
     assert download.text.splitlines()[0].startswith("direction,channel,declarations")
     bad = client.get("/ui/stats/trs", params={"period": "2023", "channel": "purple"})
     assert bad.status_code == 422 and 'id="channel-error"' in bad.text
-
-
-def trade_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def test_the_mirror_page_highlights_what_the_partner_declared_differently(client, analyst):

@@ -7,25 +7,25 @@ import pytest
 
 from karakoram.domain.duties.exchange_rates import ExchangeRates
 from karakoram.domain.errors import ValidationFailed
-from karakoram.domain.statistics import (
-    Compare,
+from karakoram.domain.statistics.figures import (
     Conversion,
-    Dimension,
-    Period,
     Scale,
-    Stage,
-    comparison,
     currency_code,
     format_amount,
     format_growth,
     growth,
-    parse_period,
     section_of,
-    shift_time_key,
-    stage_times,
-    timeline,
 )
-from karakoram.services.statistics.core import conversion_rates
+from karakoram.domain.statistics.periods import (
+    Compare,
+    Dimension,
+    Period,
+    comparison,
+    parse_period,
+    shift_time_key,
+)
+from karakoram.domain.statistics.stages import Stage, stage_times, timeline
+from karakoram.services.statistics.conversion import conversion_rates
 
 
 def test_growth_is_rounded_half_up_from_unrounded_totals():

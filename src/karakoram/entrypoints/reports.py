@@ -15,8 +15,9 @@ from typing import Any
 
 from rich.table import Table
 
-from karakoram.domain.statistics import MEASURED, SECTION_TITLES, format_amount, format_growth
-from karakoram.services.statistics.core import Bulletin, MirrorReport, TrsReport
+from karakoram.domain.statistics.figures import SECTION_TITLES, format_amount, format_growth
+from karakoram.domain.statistics.stages import MEASURED
+from karakoram.services.statistics.shapes import Bulletin, MirrorReport, TrsReport
 
 
 class Format(StrEnum):

@@ -21,9 +21,7 @@ from karakoram.domain.declaration.model import (
     DeclarationRecord,
 )
 from karakoram.domain.risk.detectors import RiskSignal
-from karakoram.domain.statistics import (
-    Period,
-)
+from karakoram.domain.statistics.periods import Period
 
 if TYPE_CHECKING:
     from karakoram.services.records import (
@@ -44,14 +42,13 @@ if TYPE_CHECKING:
         StoredSubject,
         UserRecord,
     )
-    from karakoram.services.statistics.core import (
+    from karakoram.services.statistics.analytical_copy import Changes, Watermarks
+    from karakoram.services.statistics.conversion import RateRows
+    from karakoram.services.statistics.shapes import (
         Aggregate,
         BulletinQuery,
-        Changes,
         MirrorQuery,
-        RateRows,
         TrsQuery,
-        Watermarks,
     )
 
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, String, func, select, type_coerce
+from sqlalchemy import Connection, Engine, Select, String, func, select, type_coerce
 
 from karakoram.adapters.db import tables as t
-from karakoram.services.statistics.core import (
+from karakoram.services.statistics.analytical_copy import (
     RELEASED_COLUMNS,
     ChangedDeclaration,
     Changes,
@@ -67,29 +67,11 @@ class SqlAnalyticsSource:
         self, conn: Connection, since: Watermarks, upto: Watermarks
     ) -> list[ChangedDeclaration]:
         """Every declaration with a new event or a new arrival, with all its events."""
-        d, e, a, g = t.declarations, t.declaration_events, t.arrivals, t.goods_items
+        d, e, a = t.declarations, t.declaration_events, t.arrivals
         new_events = select(e.c.declaration_id).where(e.c.id > since.events, e.c.id <= upto.events)
         new_arrivals = select(a.c.ucr).where(a.c.id > since.arrivals, a.c.id <= upto.arrivals)
         changed = d.c.id.in_(new_events) | d.c.ucr.in_(new_arrivals)
-        heads = conn.execute(
-            select(
-                d.c.id,
-                d.c.mrn,
-                d.c.type,
-                d.c.status,
-                d.c.ucr,
-                d.c.office_of_lodgement,
-                d.c.channel,
-                _raw(d.c.lodged_at),
-                d.c.exporter_id,
-                d.c.importer_id,
-                d.c.invoice_currency,
-                *_header_fields(conn),
-                g.c.hs_code,
-            )
-            .outerjoin(g, (g.c.declaration_id == d.c.id) & (g.c.seq == 1))
-            .where(changed)
-        ).all()
+        heads = conn.execute(_heads(conn).where(changed)).all()
         if not heads:
             return []
         events: defaultdict[int, list[tuple[str, datetime]]] = defaultdict(list)
@@ -106,37 +88,8 @@ class SqlAnalyticsSource:
                 )
             )
         )
-        out: list[ChangedDeclaration] = []
         sqlite = conn.dialect.name == "sqlite"
-        for (
-            id_, mrn, type_, status, ucr, office, channel, lodged_at, exporter_id, importer_id,
-            currency, *header, hs_code,
-        ) in heads:  # fmt: skip
-            crossing, exporter_aeo, importer_aeo, exporter_country, importer_country = (
-                json.loads(header[0]) if sqlite else header
-            )
-            export = type_ == "EX"
-            out.append(
-                ChangedDeclaration(
-                    id=id_,
-                    mrn=mrn,
-                    direction="export" if export else "import",
-                    status=status,
-                    ucr=ucr,
-                    office=office,
-                    crossing=crossing or "",
-                    channel=channel,
-                    trader=exporter_id if export else importer_id,
-                    aeo=bool(exporter_aeo if export else importer_aeo),
-                    partner=(importer_country if export else exporter_country) or "",
-                    currency=currency,
-                    hs_code=hs_code or "",
-                    lodged_at=_utc(lodged_at),
-                    events=events[id_],
-                    arrived_at=arrivals.get(ucr),
-                )
-            )
-        return out
+        return [_changed(head, events, arrivals, sqlite) for head in heads]
 
     def _partner(self, conn: Connection, lo: int, hi: int) -> list[PartnerDeclaration]:
         p = t.partner_records
@@ -160,6 +113,61 @@ class SqlAnalyticsSource:
                 )
             )
         return out
+
+
+def _heads(conn: Connection) -> Select[Any]:
+    """What the analytical copy needs of each declaration, with its first goods item's code."""
+    d, g = t.declarations, t.goods_items
+    return select(
+        d.c.id,
+        d.c.mrn,
+        d.c.type,
+        d.c.status,
+        d.c.ucr,
+        d.c.office_of_lodgement,
+        d.c.channel,
+        _raw(d.c.lodged_at),
+        d.c.exporter_id,
+        d.c.importer_id,
+        d.c.invoice_currency,
+        *_header_fields(conn),
+        g.c.hs_code,
+    ).outerjoin(g, (g.c.declaration_id == d.c.id) & (g.c.seq == 1))
+
+
+def _changed(
+    head: Any,
+    events: Mapping[int, list[tuple[str, datetime]]],
+    arrivals: Mapping[str, datetime],
+    sqlite: bool,
+) -> ChangedDeclaration:
+    """A row of `_heads` as the declaration a refresh takes in."""
+    (
+        id_, mrn, type_, status, ucr, office, channel, lodged_at, exporter_id, importer_id,
+        currency, *header, hs_code,
+    ) = head  # fmt: skip
+    crossing, exporter_aeo, importer_aeo, exporter_country, importer_country = (
+        json.loads(header[0]) if sqlite else header
+    )
+    export = type_ == "EX"
+    return ChangedDeclaration(
+        id=id_,
+        mrn=mrn,
+        direction="export" if export else "import",
+        status=status,
+        ucr=ucr,
+        office=office,
+        crossing=crossing or "",
+        channel=channel,
+        trader=exporter_id if export else importer_id,
+        aeo=bool(exporter_aeo if export else importer_aeo),
+        partner=(importer_country if export else exporter_country) or "",
+        currency=currency,
+        hs_code=hs_code or "",
+        lodged_at=_utc(lodged_at),
+        events=events[id_],
+        arrived_at=arrivals.get(ucr),
+    )
 
 
 _HEADER_PATHS = (

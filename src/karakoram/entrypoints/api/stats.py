@@ -8,34 +8,31 @@ PNG chart.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, TypeVar
 
 from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
-from karakoram.bootstrap import Node
-from karakoram.domain.access import Principal, Role, require_role
+from karakoram.domain.access import Principal, require_role
 from karakoram.domain.errors import FieldError, ValidationFailed
-from karakoram.domain.statistics import (
+from karakoram.domain.statistics.figures import Conversion, DateBasis, Scale, currency_code
+from karakoram.domain.statistics.periods import (
     Compare,
-    Conversion,
-    DateBasis,
     Dimension,
     Period,
-    Scale,
-    currency_code,
     parse_filter,
     parse_period,
 )
 from karakoram.entrypoints import reports as out
 from karakoram.entrypoints.http.deps import NodeDep, PrincipalDep
-from karakoram.services.statistics import core as stats
+from karakoram.services.statistics import reports
+from karakoram.services.statistics.refresh import refresh as refresh_copy
+from karakoram.services.statistics.reports import READERS
+from karakoram.services.statistics.shapes import TRS_GROUPS, BulletinQuery, MirrorQuery, TrsQuery
 
 router = APIRouter(prefix="/stats", tags=["statistics"])
 T = TypeVar("T")
-READERS = (Role.ANALYST, Role.SUPERVISOR, Role.ADMINISTRATOR)
 Fmt = Literal["json", "csv", "xlsx", "png"]
 _MEDIA = {
     "csv": "text/csv; charset=utf-8",
@@ -94,9 +91,7 @@ def _reader(principal: Principal) -> None:
 async def refresh(node: NodeDep, principal: PrincipalDep) -> dict[str, Any]:
     """Bring the analytical copy up to date now (only what changed since the last refresh)."""
     _reader(principal)
-    result = await run_in_threadpool(
-        stats.refresh, node.analytics_source, node.analytics, lambda: datetime.now(UTC)
-    )
+    result = await run_in_threadpool(refresh_copy, node.ctx)
     return {
         "items": result.items,
         "declarations": result.declarations,
@@ -125,7 +120,7 @@ async def bulletin(
         _choice(Dimension, d.strip(), "/by", Dimension.MONTH) for d in by.split(",") if d.strip()
     )
     settings = node.settings
-    query = stats.BulletinQuery(
+    query = BulletinQuery(
         _period(period),
         dims,
         _filters(filter),
@@ -135,11 +130,7 @@ async def bulletin(
         _choice(Conversion, conversion, "/conversion", Conversion(settings.stats_conversion)),
         _choice(Scale, scale, "/scale", Scale.MILLION),
     )
-
-    def make() -> out.Report:
-        return stats.bulletin(node.analytics, _rates(node), query)
-
-    return _respond(await run_in_threadpool(make), format)
+    return _respond(await run_in_threadpool(reports.bulletin, node.ctx, query), format)
 
 
 @router.get("/trs", response_model=None)
@@ -147,15 +138,15 @@ async def trs(
     node: NodeDep,
     principal: PrincipalDep,
     period: str = PeriodQ,
-    by: str = Query("", description=", ".join(stats.TRS_GROUPS)),
+    by: str = Query("", description=", ".join(TRS_GROUPS)),
     filter: list[str] = FilterQ,
     format: Fmt = "json",
 ) -> Any:
     """Time release study: stage durations (seconds), medians, means, 90th/95th percentiles."""
     _reader(principal)
     groups = tuple(g.strip() for g in by.split(",") if g.strip())
-    query = stats.TrsQuery(_period(period), groups, _filters(filter))
-    report = await run_in_threadpool(stats.trs, node.analytics, query, datetime.now(UTC))
+    query = TrsQuery(_period(period), groups, _filters(filter))
+    report = await run_in_threadpool(reports.trs, node.ctx, query)
     return _respond(report, format)
 
 
@@ -177,15 +168,7 @@ async def mirror(
         raise ValidationFailed(
             [FieldError("invalid_number", "/threshold", "threshold is a percentage, e.g. 10")]
         ) from exc
-    query = stats.MirrorQuery(
+    query = MirrorQuery(
         _period(period), currency_code(currency or node.settings.currency), share, limit
     )
-
-    def make() -> out.Report:
-        return stats.mirror(node.analytics, _rates(node), query)
-
-    return _respond(await run_in_threadpool(make), format)
-
-
-def _rates(node: Node) -> Any:
-    return stats.active_rates(node.ctx.policy, node.ctx.uow)
+    return _respond(await run_in_threadpool(reports.mirror, node.ctx, query), format)

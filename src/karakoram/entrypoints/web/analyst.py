@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -19,9 +18,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from karakoram.bootstrap import Node
 from karakoram.domain.access import Principal, require_role
 from karakoram.domain.errors import PermissionDenied, ValidationFailed
-from karakoram.domain.statistics import SECTION_TITLES, Dimension, Period
+from karakoram.domain.statistics.figures import SECTION_TITLES
+from karakoram.domain.statistics.periods import Dimension, Period
 from karakoram.entrypoints import reports as out
-from karakoram.entrypoints.api.stats import READERS
 from karakoram.entrypoints.http.deps import NodeDep
 from karakoram.entrypoints.http.errors import status_of
 from karakoram.entrypoints.web import analyst_forms as forms
@@ -30,7 +29,10 @@ from karakoram.entrypoints.web.deps import CsrfDep, PagesDep, SessionDep, Viewer
 from karakoram.entrypoints.web.i18n import LABELS, language, translations
 from karakoram.entrypoints.web.render import Pages, page_path, ui_target
 from karakoram.entrypoints.web.session import WebSession
-from karakoram.services.statistics import core as stats
+from karakoram.services.statistics import conversion, reports
+from karakoram.services.statistics import shapes as stats
+from karakoram.services.statistics.refresh import refresh as refresh_copy
+from karakoram.services.statistics.reports import READERS
 
 router = APIRouter(prefix="/ui", include_in_schema=False, default_response_class=HTMLResponse)
 
@@ -169,7 +171,7 @@ MirrorFormDep = Annotated[forms.MirrorForm, Depends(mirror_form)]
 
 
 def _rates(node: Node) -> Any:
-    return stats.active_rates(node.ctx.policy, node.ctx.uow)
+    return conversion.active_rates(node.ctx)
 
 
 def _asked(make: Callable[[], R], form: Any, problems: forms.Problems) -> R | None:
@@ -186,7 +188,7 @@ def _bulletin(node: Node, form: forms.BulletinForm) -> tuple[Any, forms.Problems
     query, problems = forms.bulletin_query(form, s.currency, s.stats_date_basis, s.stats_conversion)
     if query is None:
         return None, problems
-    report = _asked(lambda: stats.bulletin(node.analytics, _rates(node), query), form, problems)
+    report = _asked(lambda: reports.bulletin(node.ctx, query), form, problems)
     return report, problems
 
 
@@ -194,15 +196,14 @@ def _trs(node: Node, form: forms.TrsForm) -> tuple[Any, forms.Problems]:
     query, problems = forms.trs_query(form)
     if query is None:
         return None, problems
-    now = datetime.now(UTC)
-    return _asked(lambda: stats.trs(node.analytics, query, now), form, problems), problems
+    return _asked(lambda: reports.trs(node.ctx, query), form, problems), problems
 
 
 def _mirror(node: Node, form: forms.MirrorForm) -> tuple[Any, forms.Problems]:
     query, problems = forms.mirror_query(form, node.settings.currency)
     if query is None:
         return None, problems
-    report = _asked(lambda: stats.mirror(node.analytics, _rates(node), query), form, problems)
+    report = _asked(lambda: reports.mirror(node.ctx, query), form, problems)
     return report, problems
 
 
@@ -211,11 +212,10 @@ def _bulletin_charts(page: StatsPage, report: stats.Bulletin) -> dict[str, Any]:
     if not report.rows:
         return {}
     words, label, _ = page.words()
-    rates = _rates(page.node)
     q = report.query
 
     def by(*dims: Dimension) -> stats.Bulletin:
-        return stats.bulletin(page.node.analytics, rates, replace(q, dims=dims))
+        return reports.bulletin(page.node.ctx, replace(q, dims=dims))
 
     unit = f"{q.currency} · {words(views.SCALE_LABELS[q.scale.value])}"
     months = by(Dimension.MONTH, Dimension.DIRECTION)
@@ -334,7 +334,7 @@ def refresh(page: PageDep, back: Annotated[str, Form()] = "") -> Response:
     if (refused := page.refused()) is not None:
         return refused
     node = page.node
-    stats.refresh(node.analytics_source, node.analytics, lambda: datetime.now(UTC))
+    refresh_copy(node.ctx)
     target = ui_target(back, page_path(page.request, "ui-stats-bulletin"))
     return RedirectResponse(target, status_code=303)
 

@@ -10,19 +10,16 @@ from typing import TypeVar
 from urllib.parse import urlencode
 
 from karakoram.domain.errors import FieldError, ValidationFailed
-from karakoram.domain.statistics import (
+from karakoram.domain.statistics.figures import (
     SECTION_TITLES,
-    Compare,
     Conversion,
     DateBasis,
-    Dimension,
-    Period,
     Scale,
     currency_code,
-    parse_period,
 )
+from karakoram.domain.statistics.periods import Compare, Dimension, Period, parse_period
 from karakoram.entrypoints.web.i18n import N_
-from karakoram.services.statistics import core as stats
+from karakoram.services.statistics import shapes as stats
 
 Gettext = Callable[[str], str]
 T = TypeVar("T")

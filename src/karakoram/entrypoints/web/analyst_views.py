@@ -12,9 +12,11 @@ from typing import Any
 
 from babel.numbers import format_decimal
 
-from karakoram.domain.statistics import MEASURED, Compare, Scale, scaled
+from karakoram.domain.statistics.figures import Scale, scaled
+from karakoram.domain.statistics.periods import Compare
+from karakoram.domain.statistics.stages import MEASURED
 from karakoram.entrypoints.web.i18n import N_
-from karakoram.services.statistics import core as stats
+from karakoram.services.statistics import shapes as stats
 
 Gettext = Callable[[str], str]
 
