@@ -9,8 +9,8 @@ from pydantic import BaseModel, Field
 
 from karakoram.domain.clearance import Action
 from karakoram.domain.errors import NotFound
-from karakoram.entrypoints.api.declarations import _tagged, _version
 from karakoram.entrypoints.api.schemas import ClearanceOut, DeclarationOut, QueueEntryOut
+from karakoram.entrypoints.api.versions import expected_version, tagged
 from karakoram.entrypoints.http.deps import NodeDep, PrincipalDep
 from karakoram.services import clearance as officer
 from karakoram.services import queries
@@ -73,9 +73,9 @@ def act(
     if chosen is None:
         raise NotFound(f"No action {action!r}; use one of {', '.join(ACTION_PATHS)}.")
     record = officer.act(
-        mrn, chosen, principal, node.ctx, body.reason, body.findings, _version(if_match)
+        mrn, chosen, principal, node.ctx, body.reason, body.findings, expected_version(if_match)
     )
-    return _tagged(response, DeclarationOut.of(record))
+    return tagged(response, DeclarationOut.of(record))
 
 
 @router.post("/declarations/{mrn}/channel", response_model=DeclarationOut)
@@ -84,7 +84,7 @@ def override(
 ) -> DeclarationOut:
     """A supervisor overrides the channel, with a reason."""
     record = officer.override_channel(mrn, body.channel, body.reason, principal, node.ctx)
-    return _tagged(response, DeclarationOut.of(record))
+    return tagged(response, DeclarationOut.of(record))
 
 
 @router.post("/declarations/{mrn}/payments", response_model=DeclarationOut, status_code=201)
@@ -99,7 +99,7 @@ def pay(
         node.ctx,
     )
     response.status_code = 201 if new else 200
-    return _tagged(response, DeclarationOut.of(record))
+    return tagged(response, DeclarationOut.of(record))
 
 
 class CertificateIn(BaseModel):
@@ -115,7 +115,7 @@ def certify(
 ) -> DeclarationOut:
     """Issue an origin certificate for an export; it is sent to the importing side."""
     record = officer.certify_origin(mrn, body.certificate, body.agreement, principal, node.ctx)
-    return _tagged(response, DeclarationOut.of(record))
+    return tagged(response, DeclarationOut.of(record))
 
 
 @router.get("/queue", response_model=list[QueueEntryOut])

@@ -22,6 +22,7 @@ from karakoram.entrypoints.api.schemas import (
     PageOut,
     declaration_json,
 )
+from karakoram.entrypoints.api.versions import expected_version, tagged
 from karakoram.entrypoints.http.deps import NodeDep, PrincipalDep
 from karakoram.services import declarations as handlers
 from karakoram.services import queries
@@ -56,26 +57,6 @@ async def _json_body(request: Request) -> Any:
         raise ValidationFailed(
             [FieldError("invalid_json", "", f"The body is not valid JSON: {exc}")]
         ) from exc
-
-
-def _version(if_match: str | None) -> int | None:
-    if if_match is None:
-        return None
-    text = if_match.strip().removeprefix("W/").strip('"')
-    if not text.isdigit():
-        raise ValidationFailed(
-            [
-                FieldError(
-                    "invalid_format", "/headers/if-match", "If-Match must be the ETag GET returned."
-                )
-            ]
-        )
-    return int(text)
-
-
-def _tagged(response: Response, record_out: DeclarationOut) -> DeclarationOut:
-    response.headers["ETag"] = f'"{record_out.version}"'
-    return record_out
 
 
 @router.post(
@@ -170,9 +151,9 @@ async def amend(
     """Amend a declaration not yet released; send If-Match to refuse stale edits."""
     data = await _json_body(request)
     record = await run_in_threadpool(
-        handlers.amend_declaration, mrn, data, principal, node.ctx, _version(if_match)
+        handlers.amend_declaration, mrn, data, principal, node.ctx, expected_version(if_match)
     )
-    return _tagged(response, DeclarationOut.of(record))
+    return tagged(response, DeclarationOut.of(record))
 
 
 @router.post("/{mrn}/cancel", response_model=DeclarationOut)
@@ -185,5 +166,7 @@ def cancel(
     if_match: Annotated[str | None, Header()] = None,
 ) -> DeclarationOut:
     """Cancel a declaration not yet released, saying why."""
-    record = handlers.cancel_declaration(mrn, body.reason, principal, node.ctx, _version(if_match))
-    return _tagged(response, DeclarationOut.of(record))
+    record = handlers.cancel_declaration(
+        mrn, body.reason, principal, node.ctx, expected_version(if_match)
+    )
+    return tagged(response, DeclarationOut.of(record))

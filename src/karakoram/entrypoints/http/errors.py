@@ -1,4 +1,9 @@
-"""Errors become RFC 9457 problem+json here, and only here."""
+"""The one mapper from the domain's error tree to HTTP.
+
+`status_of` gives each error its status, for the API and the web UI alike; the API's answer is
+RFC 9457 problem+json, built here and only here (the web UI renders its error page with the
+same status: web/refusals.py).
+"""
 
 from __future__ import annotations
 
@@ -36,7 +41,7 @@ def _slug(cls: type) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "-", cls.__name__).lower()
 
 
-def problem(
+def _problem(
     status: int, title: str, detail: str, instance: str, type_: str, **extra: Any
 ) -> JSONResponse:
     body = {
@@ -65,7 +70,7 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     for attribute in ("mrn", "current", "action", "code", "blockers"):
         if hasattr(exc, attribute):
             extra[attribute] = getattr(exc, attribute)
-    return problem(
+    return _problem(
         status_of(exc), exc.title, exc.detail, request.url.path, _slug(type(exc)), **extra
     )
 
@@ -83,7 +88,7 @@ async def _request_error(request: Request, exc: Exception) -> JSONResponse:
                 "message": str(error.get("msg", "invalid value")),
             }
         )
-    return problem(
+    return _problem(
         422,
         ValidationFailed.title,
         f"{len(errors)} problem(s) with the request.",

@@ -5,20 +5,20 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import Form, Request
+from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from karakoram.domain.access import Principal, Role, require_role
-from karakoram.domain.errors import FieldError, KarakoramError, ValidationFailed
+from karakoram.domain.errors import FieldError, ValidationFailed
 from karakoram.entrypoints.http.deps import NodeDep
-from karakoram.entrypoints.http.errors import status_of
 from karakoram.entrypoints.web.deps import CsrfDep, PagesDep, SessionDep, ViewerDep
+from karakoram.entrypoints.web.refusals import pages_router
 from karakoram.entrypoints.web.render import Pages, page_path
 from karakoram.entrypoints.web.session import WebSession
 from karakoram.services import users
 
-router = APIRouter(prefix="/ui/admin", include_in_schema=False, default_response_class=HTMLResponse)
+router = pages_router("/ui/admin")
 
 
 @router.get("/users", name="ui-admin-users")
@@ -30,10 +30,7 @@ def user_list(
     viewer: ViewerDep,
     done: str = "",
 ) -> Response:
-    try:
-        require_role(viewer, Role.ADMINISTRATOR)
-    except KarakoramError as exc:
-        return _refused(request, pages, session, viewer, exc)
+    require_role(viewer, Role.ADMINISTRATOR)
     return pages.render(
         request,
         session,
@@ -49,10 +46,7 @@ def user_list(
 def password_form(
     user: str, request: Request, pages: PagesDep, session: SessionDep, viewer: ViewerDep
 ) -> Response:
-    try:
-        require_role(viewer, Role.ADMINISTRATOR)
-    except KarakoramError as exc:
-        return _refused(request, pages, session, viewer, exc)
+    require_role(viewer, Role.ADMINISTRATOR)
     return _password_page(request, pages, session, viewer, user)
 
 
@@ -67,10 +61,7 @@ async def set_password(
     password: Annotated[str, Form()] = "",
     confirm: Annotated[str, Form()] = "",
 ) -> Response:
-    try:
-        require_role(viewer, Role.ADMINISTRATOR)
-    except KarakoramError as exc:
-        return _refused(request, pages, session, viewer, exc)
+    require_role(viewer, Role.ADMINISTRATOR)
     try:
         if password != confirm:
             raise ValidationFailed(
@@ -113,12 +104,4 @@ def _password_page(
         name=name,
         errors=errors,
         min_length=users.PASSWORD_MIN_LENGTH,
-    )
-
-
-def _refused(
-    request: Request, pages: Pages, session: WebSession, viewer: Principal, exc: KarakoramError
-) -> Response:
-    return pages.render(
-        request, session, "error.html", viewer, status_code=status_of(exc), failure=exc
     )

@@ -12,21 +12,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
 
 from karakoram.bootstrap import Node
 from karakoram.domain.access import Principal, require_role
-from karakoram.domain.errors import PermissionDenied, ValidationFailed
+from karakoram.domain.errors import ValidationFailed
 from karakoram.domain.statistics.figures import SECTION_TITLES
 from karakoram.domain.statistics.periods import Dimension, Period
 from karakoram.entrypoints import reports as out
 from karakoram.entrypoints.http.deps import NodeDep
-from karakoram.entrypoints.http.errors import status_of
 from karakoram.entrypoints.web import analyst_forms as forms
 from karakoram.entrypoints.web import analyst_views as views
 from karakoram.entrypoints.web.deps import CsrfDep, PagesDep, SessionDep, ViewerDep
 from karakoram.entrypoints.web.i18n import LABELS, language, translations
+from karakoram.entrypoints.web.refusals import pages_router
 from karakoram.entrypoints.web.render import Pages, page_path, ui_target
 from karakoram.entrypoints.web.session import WebSession
 from karakoram.services.statistics import conversion, reports
@@ -34,7 +34,7 @@ from karakoram.services.statistics import shapes as stats
 from karakoram.services.statistics.refresh import refresh as refresh_copy
 from karakoram.services.statistics.reports import READERS
 
-router = APIRouter(prefix="/ui", include_in_schema=False, default_response_class=HTMLResponse)
+router = pages_router("/ui")
 
 Download = Literal["csv", "xlsx"]
 MEDIA = {
@@ -58,16 +58,6 @@ class StatsPage:
     pages: Pages
     session: WebSession
     viewer: Principal
-
-    def refused(self) -> Response | None:
-        """The 403 page for a role the stats API refuses too; None for a reader."""
-        try:
-            require_role(self.viewer, *READERS)
-        except PermissionDenied as exc:
-            return self.pages.render(
-                self.request, self.session, "error.html", self.viewer, status_of(exc), failure=exc
-            )
-        return None
 
     def words(self) -> tuple[views.Gettext, views.Gettext, str]:
         """The reader's gettext, the label of a stored value, and the reader's locale."""
@@ -106,6 +96,8 @@ class StatsPage:
 def stats_page(
     request: Request, node: NodeDep, pages: PagesDep, session: SessionDep, viewer: ViewerDep
 ) -> StatsPage:
+    """The page of a reader; a role the stats API refuses gets the error page (403) here too."""
+    require_role(viewer, *READERS)
     return StatsPage(request, node, pages, session, viewer)
 
 
@@ -241,8 +233,6 @@ def _download(report: out.Report, fmt: Download, name: str, period: Period) -> R
 
 @router.get("/stats/bulletin", name="ui-stats-bulletin")
 def bulletin(page: PageDep, form: BulletinFormDep) -> Response:
-    if (refused := page.refused()) is not None:
-        return refused
     report, problems = _bulletin(page.node, form)
     return page.render(
         "analyst/bulletin.html",
@@ -261,8 +251,6 @@ def bulletin(page: PageDep, form: BulletinFormDep) -> Response:
 
 @router.get("/stats/bulletin.{fmt}", name="ui-stats-bulletin-file")
 def bulletin_file(fmt: Download, page: PageDep, form: BulletinFormDep) -> Response:
-    if (refused := page.refused()) is not None:
-        return refused
     report, _ = _bulletin(page.node, form)
     if report is None:
         return bulletin(page, form)  # the page, with what to correct
@@ -271,8 +259,6 @@ def bulletin_file(fmt: Download, page: PageDep, form: BulletinFormDep) -> Respon
 
 @router.get("/stats/trs", name="ui-stats-trs")
 def trs(page: PageDep, form: TrsFormDep) -> Response:
-    if (refused := page.refused()) is not None:
-        return refused
     report, problems = _trs(page.node, form)
     words, label, _ = page.words()
     charts = {}
@@ -294,8 +280,6 @@ def trs(page: PageDep, form: TrsFormDep) -> Response:
 
 @router.get("/stats/trs.{fmt}", name="ui-stats-trs-file")
 def trs_file(fmt: Download, page: PageDep, form: TrsFormDep) -> Response:
-    if (refused := page.refused()) is not None:
-        return refused
     report, _ = _trs(page.node, form)
     if report is None:
         return trs(page, form)
@@ -304,8 +288,6 @@ def trs_file(fmt: Download, page: PageDep, form: TrsFormDep) -> Response:
 
 @router.get("/stats/mirror", name="ui-stats-mirror")
 def mirror(page: PageDep, form: MirrorFormDep) -> Response:
-    if (refused := page.refused()) is not None:
-        return refused
     report, problems = _mirror(page.node, form)
     return page.render(
         "analyst/mirror.html",
@@ -320,8 +302,6 @@ def mirror(page: PageDep, form: MirrorFormDep) -> Response:
 
 @router.get("/stats/mirror.{fmt}", name="ui-stats-mirror-file")
 def mirror_file(fmt: Download, page: PageDep, form: MirrorFormDep) -> Response:
-    if (refused := page.refused()) is not None:
-        return refused
     report, _ = _mirror(page.node, form)
     if report is None:
         return mirror(page, form)
@@ -331,8 +311,6 @@ def mirror_file(fmt: Download, page: PageDep, form: MirrorFormDep) -> Response:
 @router.post("/stats/refresh", dependencies=[CsrfDep], name="ui-stats-refresh")
 def refresh(page: PageDep, back: Annotated[str, Form()] = "") -> Response:
     """Bring the analytical copy up to date now, then show the same view again."""
-    if (refused := page.refused()) is not None:
-        return refused
     node = page.node
     refresh_copy(node.ctx)
     target = ui_target(back, page_path(page.request, "ui-stats-bulletin"))

@@ -8,17 +8,10 @@ from fastapi import Depends, Form, Request
 
 from karakoram.domain.access import Principal
 from karakoram.entrypoints.http.deps import NodeDep
+from karakoram.entrypoints.web.refusals import CsrfRefused, SignInRequired
 from karakoram.entrypoints.web.render import Pages
 from karakoram.entrypoints.web.session import WebSession
 from karakoram.services.users import password_session_principal, session_principal
-
-
-class SignInRequired(Exception):
-    """No valid session: the page answers with a redirect to the sign-in form."""
-
-
-class CsrfRefused(Exception):
-    """A form came without this session's CSRF token: refused with 403."""
 
 
 async def get_pages(request: Request) -> Pages:
@@ -37,7 +30,7 @@ async def get_session(request: Request, pages: PagesDep) -> WebSession:
 SessionDep = Annotated[WebSession, Depends(get_session)]
 
 
-def get_viewer(node: NodeDep, session: SessionDep) -> Principal:
+def get_viewer(request: Request, node: NodeDep, session: SessionDep) -> Principal:
     principal = None
     if session.key_id:
         principal = session_principal(session.key_id, node.ctx)
@@ -45,6 +38,7 @@ def get_viewer(node: NodeDep, session: SessionDep) -> Principal:
         principal = password_session_principal(session.user_id, session.stamp, node.ctx)
     if principal is None:
         raise SignInRequired
+    request.state.viewer = principal  # for the error page, should the page be refused
     return principal
 
 

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from karakoram.domain.access import Principal, require_role
-from karakoram.domain.errors import AuthenticationFailed, KarakoramError
+from karakoram.domain.errors import AuthenticationFailed, Conflict, ValidationFailed
 from karakoram.entrypoints.http.deps import NodeDep
 from karakoram.entrypoints.http.errors import status_of
 from karakoram.entrypoints.web.deps import CsrfDep, PagesDep, SessionDep, ViewerDep
 from karakoram.entrypoints.web.i18n import LANGUAGES
 from karakoram.entrypoints.web.officer_forms import ActionForm, action_form
+from karakoram.entrypoints.web.refusals import FORM_ERRORS, pages_router
 from karakoram.entrypoints.web.render import page_path, ui_target
 from karakoram.entrypoints.web.session import WebSession
 from karakoram.services import clearance as officer
@@ -23,7 +24,7 @@ from karakoram.services.context import NodeContext
 from karakoram.services.policy import rule_sets as supervision
 from karakoram.services.users import key_id_of
 
-router = APIRouter(prefix="/ui", include_in_schema=False, default_response_class=HTMLResponse)
+router = pages_router("/ui")
 
 
 def _see_other(url: str) -> RedirectResponse:
@@ -108,10 +109,7 @@ def queue(
 ) -> Response:
     min_age = max(min_age_minutes, 0)
     filters = {"channel": channel or "", "office": office or "", "min_age": min_age}
-    try:
-        entries = officer.queue(viewer, node.ctx, channel or None, office or None, min_age)
-    except KarakoramError as exc:
-        return _error(request, pages, session, viewer, exc)
+    entries = officer.queue(viewer, node.ctx, channel or None, office or None, min_age)
     return pages.render(
         request,
         session,
@@ -156,7 +154,7 @@ def act(
             form.findings(),
             form.version,
         )
-    except KarakoramError as exc:
+    except FORM_ERRORS as exc:
         return _declaration_page(mrn, request, node, pages, session, viewer, exc, form)
     return _see_other(page_path(request, "ui-declaration", mrn=mrn))
 
@@ -187,13 +185,10 @@ def _declaration_page(
     pages: PagesDep,
     session: SessionDep,
     viewer: Principal,
-    failure: KarakoramError | None = None,
+    failure: ValidationFailed | Conflict | None = None,
     form: ActionForm | None = None,
 ) -> Response:
-    try:
-        context = declaration_context(mrn, viewer, node.ctx)
-    except KarakoramError as exc:
-        return _error(request, pages, session, viewer, exc)
+    context = declaration_context(mrn, viewer, node.ctx)
     return pages.render(
         request,
         session,
@@ -203,16 +198,4 @@ def _declaration_page(
         failure=failure,
         form=form,
         **context,
-    )
-
-
-def _error(
-    request: Request,
-    pages: PagesDep,
-    session: SessionDep,
-    viewer: Principal,
-    exc: KarakoramError,
-) -> Response:
-    return pages.render(
-        request, session, "error.html", viewer, status_code=status_of(exc), failure=exc
     )

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import Depends, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
 
 from karakoram.domain.access import Principal
-from karakoram.domain.errors import KarakoramError, NotFound, PermissionDenied, ValidationFailed
+from karakoram.domain.errors import KarakoramError, NotFound, ValidationFailed
 from karakoram.entrypoints.http.deps import NodeDep
 from karakoram.entrypoints.http.errors import status_of
 from karakoram.entrypoints.web.deps import CsrfDep, PagesDep, SessionDep, ViewerDep
 from karakoram.entrypoints.web.officer import declaration_context
 from karakoram.entrypoints.web.officer_forms import OverrideForm, override_form
+from karakoram.entrypoints.web.refusals import FORM_ERRORS, pages_router
 from karakoram.entrypoints.web.render import page_path
 from karakoram.entrypoints.web.supervisor_forms import (
     PERIOD_FIELDS,
@@ -29,7 +30,7 @@ from karakoram.services.exchange import overview as exchange_overview
 from karakoram.services.policy import rule_sets as supervision
 from karakoram.services.policy.rule_sets import Backtest
 
-router = APIRouter(prefix="/ui", include_in_schema=False, default_response_class=HTMLResponse)
+router = pages_router("/ui")
 
 RuleSetFormDep = Annotated[RuleSetForm, Depends(rule_set_form)]
 ActivationFormDep = Annotated[ActivationForm, Depends(activation_form)]
@@ -40,7 +41,7 @@ def _see_other(url: str) -> RedirectResponse:
 
 
 class _Page:
-    """One request's rendering: the page itself, or the refusal page."""
+    """One request's rendering: the page, with the refusal of the form it shows again."""
 
     def __init__(
         self,
@@ -68,9 +69,6 @@ class _Page:
             **context,
         )
 
-    def refused(self, exc: KarakoramError) -> Response:
-        return self.show("error.html", exc)
-
     def url(self, name: str, **params: Any) -> str:
         return page_path(self.request, name, **params)
 
@@ -87,22 +85,16 @@ def rules(page: PageDep) -> Response:
 
 
 def _rules_page(page: _Page, failure: KarakoramError | None = None) -> Response:
-    try:
-        sets = supervision.rule_sets(page.viewer, page.ctx)
-    except KarakoramError as exc:
-        return page.refused(exc)
+    sets = supervision.rule_sets(page.viewer, page.ctx)
     return page.show("supervisor/rules.html", failure, sets=sets)
 
 
 @router.get("/rules/new", name="ui-rule-editor")
 def editor(page: PageDep, start: Annotated[str, Query(alias="from")] = "") -> Response:
     """The editor, holding the text of version `from` (the active one by default)."""
-    try:
-        sets = supervision.rule_sets(page.viewer, page.ctx)
-        base = int(start) if start.isdigit() else sets.active
-        text = supervision.rule_set(base, page.viewer, page.ctx).source if base else ""
-    except KarakoramError as exc:
-        return page.refused(exc)
+    sets = supervision.rule_sets(page.viewer, page.ctx)
+    base = int(start) if start.isdigit() else sets.active
+    text = supervision.rule_set(base, page.viewer, page.ctx).source if base else ""
     return _editor_page(page, RuleSetForm(text, "check", Period()), base=base)
 
 
@@ -135,8 +127,6 @@ def save(page: PageDep, form: RuleSetFormDep) -> Response:
         doc = supervision.save_rule_set(form.text, page.viewer, page.ctx)
     except ValidationFailed as exc:
         return _editor_page(page, form, exc)
-    except KarakoramError as exc:
-        return page.refused(exc)
     return _see_other(page.url("ui-rule", version=doc.version))
 
 
@@ -149,8 +139,6 @@ def backtest_draft(page: PageDep, form: RuleSetFormDep) -> Response:
         result = supervision.backtest_rule_set(form.text, page.viewer, page.ctx, first, last)
     except ValidationFailed as exc:
         return _editor_page(page, form, exc)
-    except KarakoramError as exc:
-        return page.refused(exc)
     return _backtest_page(page, result, form.period, draft=form.text)
 
 
@@ -158,9 +146,7 @@ def backtest_draft(page: PageDep, form: RuleSetFormDep) -> Response:
 def rollback(page: PageDep, form: ActivationFormDep) -> Response:
     try:
         supervision.roll_back_rule_set(form.seen_active(), page.viewer, page.ctx, form.reason)
-    except (PermissionDenied, NotFound) as exc:
-        return page.refused(exc)
-    except KarakoramError as exc:
+    except FORM_ERRORS as exc:
         return _rules_page(page, exc)
     return _see_other(page.url("ui-rules"))
 
@@ -176,11 +162,8 @@ def _rule_page(
     failure: KarakoramError | None = None,
     period: Period | None = None,
 ) -> Response:
-    try:
-        sets = supervision.rule_sets(page.viewer, page.ctx)
-        doc = supervision.rule_set(version, page.viewer, page.ctx)
-    except KarakoramError as exc:
-        return page.refused(exc)
+    sets = supervision.rule_sets(page.viewer, page.ctx)
+    doc = supervision.rule_set(version, page.viewer, page.ctx)
     errors = failure.errors if isinstance(failure, ValidationFailed) else []
     return page.show(
         "supervisor/rule.html",
@@ -207,8 +190,6 @@ def backtest_version(
         result = supervision.backtest_rule_set(version, page.viewer, page.ctx, first, last)
     except ValidationFailed as exc:
         return _rule_page(page, version, exc, period)
-    except KarakoramError as exc:
-        return page.refused(exc)
     return _backtest_page(page, result, period, version=version)
 
 
@@ -219,10 +200,7 @@ def _backtest_page(
     version: int | None = None,
     draft: str | None = None,
 ) -> Response:
-    try:
-        sets = supervision.rule_sets(page.viewer, page.ctx)
-    except KarakoramError as exc:
-        return page.refused(exc)
+    sets = supervision.rule_sets(page.viewer, page.ctx)
     chart = {
         "channels": [s.channel for s in result.shares],
         "tested": [s.share for s in result.shares],
@@ -247,9 +225,7 @@ def activate(version: int, page: PageDep, form: ActivationFormDep) -> Response:
         supervision.activate_rule_set(
             version, form.seen_active(), page.viewer, page.ctx, form.reason
         )
-    except (PermissionDenied, NotFound) as exc:
-        return page.refused(exc)
-    except KarakoramError as exc:
+    except FORM_ERRORS as exc:
         return _rules_page(page, exc)
     return _see_other(page.url("ui-rules"))
 
@@ -266,9 +242,7 @@ def override(
     """A supervisor sets another channel with a reason (POST /declarations/{mrn}/channel)."""
     try:
         officer.override_channel(mrn, form.channel, form.reason, page.viewer, page.ctx)
-    except (PermissionDenied, NotFound) as exc:
-        return page.refused(exc)
-    except KarakoramError as exc:
+    except FORM_ERRORS as exc:
         return _declaration_page(page, mrn, exc, form)
     return _see_other(page.url("ui-declaration", mrn=mrn))
 
@@ -276,11 +250,8 @@ def override(
 def _declaration_page(
     page: _Page, mrn: str, failure: KarakoramError, form: OverrideForm
 ) -> Response:
-    """The declaration page again (as routes.py renders it), with the refused override."""
-    try:
-        context = declaration_context(mrn, page.viewer, page.ctx)
-    except KarakoramError as exc:
-        return page.refused(exc)
+    """The declaration page again (as officer.py renders it), with the refused override."""
+    context = declaration_context(mrn, page.viewer, page.ctx)
     return page.show("declaration.html", failure, form=None, override_form=form, **context)
 
 
@@ -295,10 +266,7 @@ def exchange(page: PageDep, replayed: int | None = None) -> Response:
 def _exchange_page(
     page: _Page, failure: KarakoramError | None = None, replayed: int | None = None
 ) -> Response:
-    try:
-        seen = exchange_overview.overview(page.viewer, page.ctx)
-    except KarakoramError as exc:
-        return page.refused(exc)
+    seen = exchange_overview.overview(page.viewer, page.ctx)
     return page.show(
         "supervisor/exchange.html", failure, x=seen, replayed=replayed, now=page.ctx.clock()
     )
@@ -309,8 +277,6 @@ def replay(page: PageDep, message_id: Annotated[str, Form()] = "") -> Response:
     """Put one dead letter (or all) back in the outbox, as POST /exchange/replay does."""
     try:
         count = exchange_overview.replay(page.viewer, page.ctx, message_id.strip() or None)
-    except PermissionDenied as exc:
-        return page.refused(exc)
-    except KarakoramError as exc:
+    except (*FORM_ERRORS, NotFound) as exc:  # an unknown message is the form's mistake
         return _exchange_page(page, exc)
     return _see_other(page.url("ui-exchange") + f"?replayed={count}")

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi import Form, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -15,11 +15,12 @@ from karakoram.domain.access import Principal, Role, require_role
 from karakoram.domain.clearance import Status
 from karakoram.domain.declaration.codes import INCOTERMS, UNITS
 from karakoram.domain.declaration.files import format_of, read_documents
-from karakoram.domain.errors import KarakoramError, LrnConflict, ValidationFailed
+from karakoram.domain.errors import Conflict, LrnConflict, PermissionDenied, ValidationFailed
 from karakoram.entrypoints.http.deps import NodeDep
 from karakoram.entrypoints.http.errors import status_of
 from karakoram.entrypoints.web.deps import CsrfDep, PagesDep, SessionDep, ViewerDep
 from karakoram.entrypoints.web.i18n import language
+from karakoram.entrypoints.web.refusals import FORM_ERRORS, pages_router
 from karakoram.entrypoints.web.render import page_path
 from karakoram.entrypoints.web.session import WebSession
 from karakoram.entrypoints.web.trader_forms import (
@@ -34,7 +35,7 @@ from karakoram.services.bulk import ImportResult, Outcome, import_declarations
 from karakoram.services.declarations import lodge_declaration
 from karakoram.services.records import DeclarationFilter
 
-router = APIRouter(prefix="/ui", include_in_schema=False, default_response_class=HTMLResponse)
+router = pages_router("/ui")
 
 PAGE_SIZE = 25
 STATUSES = tuple(s.value for s in Status)
@@ -42,14 +43,6 @@ STATUSES = tuple(s.value for s in Status)
 
 def _see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
-
-
-def _refused(
-    request: Request, pages: PagesDep, session: WebSession, viewer: Principal, exc: KarakoramError
-) -> Response:
-    return pages.render(
-        request, session, "error.html", viewer, status_code=status_of(exc), failure=exc
-    )
 
 
 @router.get("/hs-codes", name="ui-hs-codes", response_class=JSONResponse)
@@ -65,10 +58,7 @@ def hs_codes(node: NodeDep, viewer: ViewerDep, q: str = "") -> JSONResponse:
 def lodge_form(
     request: Request, node: NodeDep, pages: PagesDep, session: SessionDep, viewer: ViewerDep
 ) -> Response:
-    try:
-        require_role(viewer, Role.TRADER)
-    except KarakoramError as exc:
-        return _refused(request, pages, session, viewer, exc)
+    require_role(viewer, Role.TRADER)
     return _lodge_page(request, node, pages, session, viewer, LodgeForm.blank(viewer.party))
 
 
@@ -96,8 +86,6 @@ async def lodge(
         # form itself was sent before and changed since
         typed = FormErrors({"lrn": [exc.detail]}, []) if form.values.get("lrn") else None
         return _lodge_page(request, node, pages, session, viewer, form, typed, conflict=exc)
-    except KarakoramError as exc:
-        return _refused(request, pages, session, viewer, exc)
     target = page_path(request, "ui-my-declaration", mrn=lodged.record.mrn)
     return _see_other(f"{target}?lodged={'new' if lodged.created else 'again'}")
 
@@ -136,10 +124,7 @@ def _lodge_page(
 def upload_form(
     request: Request, pages: PagesDep, session: SessionDep, viewer: ViewerDep
 ) -> Response:
-    try:
-        require_role(viewer, Role.TRADER)
-    except KarakoramError as exc:
-        return _refused(request, pages, session, viewer, exc)
+    require_role(viewer, Role.TRADER)
     return _upload_page(request, pages, session, viewer)
 
 
@@ -160,8 +145,6 @@ async def upload(
         results = await run_in_threadpool(
             lambda: list(import_declarations(read_documents(file.file, fmt), viewer, node.ctx))
         )
-    except KarakoramError as exc:
-        return _refused(request, pages, session, viewer, exc)
     except UnicodeDecodeError:
         return _upload_page(request, pages, session, viewer, problem="encoding", name=file.filename)
     return _upload_page(request, pages, session, viewer, results=results, name=file.filename)
@@ -202,13 +185,10 @@ def my_declarations(
 ) -> Response:
     """The declarations the trader lodged or is party to, oldest first, a page at a time."""
     chosen = status if status in STATUSES else ""
-    try:
-        require_role(viewer, Role.TRADER)
-        page = queries.list_declarations(
-            DeclarationFilter(status=chosen or None), viewer, node.ctx, cursor or None, PAGE_SIZE
-        )
-    except KarakoramError as exc:
-        return _refused(request, pages, session, viewer, exc)
+    require_role(viewer, Role.TRADER)
+    page = queries.list_declarations(
+        DeclarationFilter(status=chosen or None), viewer, node.ctx, cursor or None, PAGE_SIZE
+    )
     return pages.render(
         request,
         session,
@@ -249,7 +229,7 @@ def answer_documents(
 ) -> Response:
     try:
         trader.answer_documents(mrn, answer, viewer, node.ctx, version)
-    except KarakoramError as exc:
+    except (*FORM_ERRORS, PermissionDenied) as exc:  # an importer sees the page, may not answer
         return _declaration_page(mrn, request, node, pages, session, viewer, exc, answer)
     return _see_other(page_path(request, "ui-my-declaration", mrn=mrn) + "?answered=1")
 
@@ -261,16 +241,13 @@ def _declaration_page(
     pages: PagesDep,
     session: WebSession,
     viewer: Principal,
-    failure: KarakoramError | None = None,
+    failure: ValidationFailed | Conflict | PermissionDenied | None = None,
     typed: str = "",
     notice: str | None = None,
 ) -> Response:
-    try:
-        require_role(viewer, Role.TRADER)
-        record, timeline = queries.get_declaration(mrn, viewer, node.ctx)
-        view = queries.clearance_view(mrn, viewer, node.ctx)
-    except KarakoramError as exc:
-        return _refused(request, pages, session, viewer, exc)
+    require_role(viewer, Role.TRADER)
+    record, timeline = queries.get_declaration(mrn, viewer, node.ctx)
+    view = queries.clearance_view(mrn, viewer, node.ctx)
     context: dict[str, Any] = {
         "record": record,
         "d": record.declaration,

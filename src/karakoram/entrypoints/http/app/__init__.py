@@ -1,0 +1,51 @@
+"""The FastAPI app factory. `create_app` takes a built node; it builds nothing itself.
+
+A package of its own beneath http/ because it is the one module that imports both the API and
+the web UI, which import http/'s shared dependencies and error mapper: as a module of http/
+itself it would make the three packages import one another.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+import karakoram
+from karakoram.bootstrap import Node
+from karakoram.entrypoints.api import install_api
+from karakoram.entrypoints.http.errors import install_error_handlers
+from karakoram.entrypoints.web import install_web
+
+
+def create_app(node: Node) -> FastAPI:
+    app = FastAPI(
+        title=f"Karakoram node {node.settings.administration}",
+        version=karakoram.__version__,
+        description=(
+            f"{node.settings.name}: goods declarations, clearance and exchange. "
+            "Authenticate with `Authorization: Bearer <API key>`."
+        ),
+    )
+    app.state.node = node
+    install_error_handlers(app)
+    install_api(app)
+    install_web(app, node)
+
+    @app.get("/health", tags=["system"])
+    def health() -> dict[str, str]:
+        """Liveness: the node answers and knows who it is."""
+        return {"status": "ok", "administration": node.settings.administration}
+
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one `serve --workers N` process: settings from KARAKORAM_CONFIG and the
+    environment, built when the worker starts (never at import time)."""
+    import os
+    from pathlib import Path
+
+    from karakoram.bootstrap import bootstrap
+    from karakoram.config import load_settings
+
+    config = os.environ.get("KARAKORAM_CONFIG")
+    return create_app(bootstrap(load_settings(Path(config) if config else None)))
