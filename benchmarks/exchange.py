@@ -108,7 +108,7 @@ def delivery(n: int) -> common.Figure:
     from karakoram.domain.access import Principal, Role
     from karakoram.entrypoints.http.app import create_app
     from karakoram.services import declarations as handlers
-    from karakoram.services.exchange import core as exchange
+    from karakoram.services.exchange import relay as exchange
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -260,8 +260,8 @@ def latency(root: Path, seconds: float) -> common.Figure:
     from karakoram.config import load_settings
     from karakoram.domain.declaration.model import DeclarationRecord
     from karakoram.domain.declaration.validation import parse_declaration
-    from karakoram.domain.exchange.envelope import MessageType
-    from karakoram.services.exchange import core as exchange
+    from karakoram.domain.exchange.bodies import ExitConfirmation, MessageType
+    from karakoram.services.exchange import emit as exchange
 
     pair = Pair(root, "latency")
     pair.receiver.start()
@@ -283,7 +283,7 @@ def latency(root: Path, seconds: float) -> common.Figure:
         record = DeclarationRecord(f"26CNKJB{k:010d}L", TRADER, template, "-", "released", now, now)
         with ctx.uow() as uow:
             exchange.emit(uow, config, now, record, MessageType.EXIT_CONFIRMATION,
-                          {"exited_at": now.isoformat(), "crossing": "KHUNJERAB"})  # fmt: skip
+                          ExitConfirmation(now.isoformat(), "KHUNJERAB"))  # fmt: skip
             uow.commit()
 
     try:

@@ -36,7 +36,7 @@ from karakoram.domain.declaration.codes import CodeLists, HsNomenclature
 from karakoram.domain.declaration.validation import NodeRules
 from karakoram.services.clock import SimulatedClock
 from karakoram.services.context import NodeContext
-from karakoram.services.exchange.core import ExchangeConfig
+from karakoram.services.exchange.config import ExchangeConfig
 from karakoram.services.policy.documents import Parsers, PolicyCache
 from karakoram.services.ports import PeerTransport, SecretHasher, UnitOfWorkFactory
 from karakoram.services.users import Authenticator

@@ -32,7 +32,7 @@ from karakoram.config import load_settings
 from karakoram.domain.clearance import Action, DeclarationEvent
 from karakoram.domain.declaration.model import DeclarationRecord
 from karakoram.domain.declaration.validation import parse_declaration
-from karakoram.services.exchange import core as exchange
+from karakoram.services.exchange import emit as exchange
 from tests.builders import TRADER, declaration
 from tests.e2e.faulty_link import FaultyLink
 from tests.e2e.test_two_nodes import Node, wait_for

@@ -21,10 +21,11 @@ from karakoram.adapters.exchange.signing import Signer, new_key, public_jwk, sav
 from karakoram.bootstrap import bootstrap
 from karakoram.config import load_settings
 from karakoram.domain.access import Principal, Role
-from karakoram.domain.exchange.envelope import MessageType
+from karakoram.domain.exchange.bodies import MessageType
 from karakoram.entrypoints.http.app import create_app
 from karakoram.services import declarations as handlers
-from karakoram.services.exchange import core as exchange
+from karakoram.services.exchange.receive import receive_many
+from karakoram.services.exchange.relay import relay_once
 from karakoram.services.policy import documents as policy
 from karakoram.services.policy.documents import Kind
 from karakoram.services.records import Partner, PartnerKey
@@ -161,7 +162,7 @@ def relay_until_done(node, transport, rounds=500):
             pending = uow.exchange.outbox_counts().get("pending", 0)
         if not pending:
             return
-        exchange.relay_once(
+        relay_once(
             node.ctx.exchange, HttpPeer(transport), node.ctx.uow, lambda: clock[0], limit=500
         )
         clock[0] += timedelta(hours=1)  # every retry is due by the next pass
@@ -315,7 +316,7 @@ def test_a_receipt_for_another_message_is_not_accepted(pair):
             return [receipt for _ in tokens]
 
     cn.ctx.exchange.max_attempts = 1
-    exchange.relay_once(
+    relay_once(
         cn.ctx.exchange, Swapped(), cn.ctx.uow, lambda: datetime.now(UTC) + timedelta(seconds=1)
     )
     with cn.ctx.uow() as uow:
@@ -533,9 +534,9 @@ def test_a_batch_applies_in_one_go_refusing_bad_ones_and_repeats_nothing(pair):
     cn, pk, _apps, _ = pair
     first, second, third = queued_tokens(cn, 3, "BT")
     config = pk.ctx.exchange
-    (held,) = exchange.receive_many([first], config, pk.ctx.uow, lambda: datetime.now(UTC))
+    (held,) = receive_many([first], config, pk.ctx.uow, lambda: datetime.now(UTC))
     forged = Signer(new_key("CN-URC-2026"), "CN-URC-2026").sign(envelope())
-    outcomes = exchange.receive_many(
+    outcomes = receive_many(
         [second, forged, first, third, second], config, pk.ctx.uow, lambda: datetime.now(UTC)
     )
     assert [type(o).__name__ for o in outcomes] == ["Received", "Refused", *["Received"] * 3]
@@ -553,7 +554,7 @@ def test_concurrent_deliveries_of_one_batch_apply_it_once(pair):
     config = pk.ctx.exchange
 
     def deliver(order):
-        return exchange.receive_many(order, config, pk.ctx.uow, lambda: datetime.now(UTC))
+        return receive_many(order, config, pk.ctx.uow, lambda: datetime.now(UTC))
 
     orders = [tokens, tokens[::-1], tokens[10:] + tokens[:10], tokens]
     with ThreadPoolExecutor(len(orders)) as pool:
@@ -571,15 +572,13 @@ def test_when_the_partner_is_back_its_backed_off_messages_go_at_once(pair):
         handlers.lodge_declaration(declaration(f"W-{k}"), TRADER_CN, cn.ctx)
     now = datetime.now(UTC) + timedelta(seconds=1)
     down = Faults(apps, seed=1, drop_before=1.0)
-    assert (
-        exchange.relay_once(cn.ctx.exchange, HttpPeer(down), cn.ctx.uow, lambda: now).retried == 3
-    )
+    assert relay_once(cn.ctx.exchange, HttpPeer(down), cn.ctx.uow, lambda: now).retried == 3
     with cn.ctx.uow() as uow:
         assert uow.exchange.claim_due(now, 10) == []  # all waiting out their backoff
         first = uow.exchange.claim_due(now + timedelta(1), 1)[0]
         uow.exchange.lease([first.message_id], now)  # this one's retry time has come
         uow.commit()
-    stats = exchange.relay_once(cn.ctx.exchange, HttpPeer(apps), cn.ctx.uow, lambda: now, limit=1)
+    stats = relay_once(cn.ctx.exchange, HttpPeer(apps), cn.ctx.uow, lambda: now, limit=1)
     assert stats.delivered == 1
     with cn.ctx.uow() as uow:
         assert len(uow.exchange.claim_due(now, 10)) == 2  # the partner is back: due now

@@ -21,6 +21,9 @@ from karakoram.services.policy.documents import Parsers, PolicyCache
 from karakoram.services.records import (
     DeclarationFilter,
     DuplicateLrn,
+    OutboxMessage,
+    Partner,
+    PartnerKey,
     PolicyDocument,
     QueueEntry,
     StoredLrn,
@@ -43,6 +46,9 @@ class FakeStore:
         self.rows: list = []  # (kind, mrn, record) for assessments, controls, payments
         self.docs: list[PolicyDocument] = []
         self.activations: list[tuple[str, int]] = []
+        self.partners: dict[str, Partner] = {}
+        self.keys: dict[str, list[PartnerKey]] = {}
+        self.outbox: dict[str, OutboxMessage] = {}
         self.ids = itertools.count(1)
         self.commits = 0
 
@@ -263,6 +269,67 @@ class FakePolicy:
         return {d.kind: d.version for d in self._w.docs if d.status == "active"}
 
 
+class FakeExchange:
+    """Partners, their keys and the outbox; enough for the partner and outbox use cases."""
+
+    def __init__(self, work: FakeUnitOfWork) -> None:
+        self._w = work
+
+    def add_partner(self, partner: Partner, at: datetime) -> None:
+        self._w.partner_rows[partner.administration] = partner
+
+    def partner(self, administration: str) -> Partner | None:
+        return self._w.partner_rows.get(administration)
+
+    def partners(self) -> list[Partner]:
+        return list(self._w.partner_rows.values())
+
+    def add_key(self, administration: str, key: PartnerKey) -> None:
+        rows = self._w.key_rows
+        rows[administration] = [*rows.get(administration, []), key]
+
+    def end_keys(self, administration: str, valid_to: datetime, keep: str) -> None:
+        self._w.key_rows[administration] = [
+            dataclasses.replace(k, valid_to=valid_to) if k.kid != keep and k.valid_to is None else k
+            for k in self._w.key_rows.get(administration, [])
+        ]
+
+    def keys(self, administration: str) -> list[PartnerKey]:
+        return list(self._w.key_rows.get(administration, []))
+
+    def enqueue(self, message: OutboxMessage) -> None:
+        self._w.outbox_rows[message.message_id] = message
+
+    def outbox(self, message_id: str) -> OutboxMessage | None:
+        return self._w.outbox_rows.get(message_id)
+
+    def outbox_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for m in self._w.outbox_rows.values():
+            counts[m.status] = counts.get(m.status, 0) + 1
+        return counts
+
+    def dead_letters(self, limit: int) -> list[OutboxMessage]:
+        return [m for m in self._w.outbox_rows.values() if m.status == "dead"][:limit]
+
+    def sent_since(self, recipient: str, since: datetime) -> list[str]:
+        rows = self._w.outbox_rows.values()
+        return [m.message_id for m in rows if m.recipient == recipient and m.created_at >= since]
+
+    def requeue(self, message_ids: Sequence[str] | None, now: datetime) -> int:
+        rows = self._w.outbox_rows
+        chosen = [
+            m
+            for m in rows.values()
+            if (m.status == "dead" if message_ids is None else m.message_id in message_ids)
+        ]
+        for m in chosen:
+            rows[m.message_id] = dataclasses.replace(
+                m, status="pending", attempts=0, next_attempt_at=now
+            )
+        return len(chosen)
+
+
 class FakeUnitOfWork:
     """Works on private copies of the store; `commit` publishes them, anything else drops them."""
 
@@ -273,6 +340,7 @@ class FakeUnitOfWork:
         self.nomenclature = FakeNomenclature(self)
         self.clearance = FakeClearance(self)
         self.policy = FakePolicy(self)
+        self.exchange = FakeExchange(self)
         self.rollback()
 
     def __enter__(self) -> Self:
@@ -292,6 +360,8 @@ class FakeUnitOfWork:
         s.declarations, s.events = dict(self.decl), list(self.evts)
         s.users, s.hs = dict(self.usr), dict(self.hs_rows)
         s.rows, s.docs, s.activations = list(self.rows), list(self.docs), list(self.activations)
+        s.partners, s.keys = dict(self.partner_rows), dict(self.key_rows)
+        s.outbox = dict(self.outbox_rows)
         s.commits += 1
 
     def rollback(self) -> None:
@@ -302,6 +372,8 @@ class FakeUnitOfWork:
         self.hs_rows = dict(s.hs)
         self.rows, self.docs = list(s.rows), list(s.docs)
         self.activations = list(s.activations)
+        self.partner_rows, self.key_rows = dict(s.partners), dict(s.keys)
+        self.outbox_rows = dict(s.outbox)
 
 
 class Clock:

@@ -28,12 +28,12 @@ from karakoram.config import load_settings
 from karakoram.demo.model import Trader
 from karakoram.domain.access import Principal, Role
 from karakoram.domain.declaration.nomenclature_file import read_nomenclature
-from karakoram.domain.exchange.envelope import MessageType
 from karakoram.services import users as user_service
+from karakoram.services.exchange import partners
+from karakoram.services.exchange.partners import NewPartner
 from karakoram.services.nomenclature import replace_nomenclature
 from karakoram.services.policy import documents as policy
 from karakoram.services.policy.documents import Kind
-from karakoram.services.records import Partner, PartnerKey
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 #: the node's own staff: one user per role, named for the engine and the printed keys
@@ -181,27 +181,22 @@ class DemoNode:
             node.close()
 
     def add_partner(self, partner: DemoNode, url: str) -> None:
-        settings = load_settings(self.config)
-        node = bootstrap(settings)
+        node = bootstrap(load_settings(self.config))
+        spec = partner.spec
         jwk = json.loads((partner.dir / "signing.public.json").read_text())
         try:
-            with node.ctx.uow() as uow:
-                spec = partner.spec
-                uow.exchange.add_partner(
-                    Partner(
-                        spec.administration,
-                        spec.name,
-                        spec.country,
-                        url,
-                        tuple(t.value for t in MessageType),
-                    ),
-                    KEYS_VALID_FROM,
-                )
-                uow.exchange.add_key(
+            partners.register_partner(
+                node.ctx,
+                NewPartner(
                     spec.administration,
-                    PartnerKey(f"{spec.administration}-DEMO", jwk, KEYS_VALID_FROM, None),
-                )
-                uow.commit()
+                    spec.country,
+                    url,
+                    f"{spec.administration}-DEMO",
+                    jwk,
+                    spec.name,
+                    since=KEYS_VALID_FROM,
+                ),
+            )
         finally:
             node.close()
 

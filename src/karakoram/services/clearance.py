@@ -25,11 +25,11 @@ from karakoram.domain.errors import (
     StaleVersion,
     ValidationFailed,
 )
-from karakoram.domain.exchange.envelope import MessageType
+from karakoram.domain.exchange.bodies import MessageType, OriginCertificate
 from karakoram.domain.risk.channels import Channel
 from karakoram.services.assessment import auto_release
 from karakoram.services.context import NodeContext
-from karakoram.services.exchange.core import emit, publish
+from karakoram.services.exchange.emit import emit, publish
 from karakoram.services.ports import UnitOfWork
 from karakoram.services.records import (
     ControlRecord,
@@ -373,13 +373,13 @@ def certify_origin(
                 now,
                 record,
                 MessageType.ORIGIN_CERTIFICATE,
-                {
-                    "certificate": certificate.strip(),
-                    "agreement": agreement.strip().upper(),
-                    "origin": origins[0] if len(origins) == 1 else ",".join(origins),
-                    "hs_codes": sorted({i.hs_code[:6] for i in d.items}),
-                    "issued_at": now.isoformat(),
-                },
+                OriginCertificate(
+                    certificate.strip(),
+                    agreement.strip().upper(),
+                    origins[0] if len(origins) == 1 else ",".join(origins),
+                    tuple(sorted({i.hs_code[:6] for i in d.items})),
+                    now.isoformat(),
+                ),
             )
         uow.commit()
         return record

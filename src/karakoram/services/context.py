@@ -8,7 +8,7 @@ from datetime import datetime
 
 from karakoram.domain.declaration.codes import CodeLists
 from karakoram.domain.declaration.validation import NodeRules
-from karakoram.services.exchange.core import ExchangeConfig
+from karakoram.services.exchange.config import ExchangeConfig
 from karakoram.services.history import UnitValueCache
 from karakoram.services.policy.documents import Parsers, PolicyCache
 from karakoram.services.ports import (

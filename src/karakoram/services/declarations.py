@@ -14,7 +14,7 @@ from karakoram.domain.declaration.validation import parse_declaration
 from karakoram.domain.errors import FieldError, LrnConflict, StaleVersion, ValidationFailed
 from karakoram.services.assessment import Assessor
 from karakoram.services.context import NodeContext
-from karakoram.services.exchange.core import publish
+from karakoram.services.exchange.emit import publish
 from karakoram.services.ports import UnitOfWork
 from karakoram.services.records import AssessmentRecord, DuplicateLrn
 

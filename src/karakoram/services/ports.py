@@ -20,6 +20,7 @@ from karakoram.domain.declaration.model import (
     Declaration,
     DeclarationRecord,
 )
+from karakoram.domain.exchange.envelope import DecodedMessage
 from karakoram.domain.risk.detectors import RiskSignal
 from karakoram.domain.statistics.periods import Period
 
@@ -259,18 +260,32 @@ class MessageCrypto(Protocol):
     """Signing and verification (Ed25519 JWS in production)."""
 
     def sign(self, payload: dict[str, Any]) -> str: ...
-    def peek(self, token: str) -> dict[str, Any]: ...
+    def decode(self, token: str) -> DecodedMessage:
+        """The token's header and payload, read once and not yet trusted; `Refused` when it is
+        too large or not a signed JSON object."""
+        ...
+
     def verify(
-        self, token: str, keys: list[PartnerKey], sender: str, at: datetime
-    ) -> dict[str, Any]: ...
+        self, message: DecodedMessage, keys: list[PartnerKey], signer: str, at: datetime
+    ) -> None:
+        """`Refused` unless one of `signer`'s `keys`, valid at `at`, signed `message`."""
+        ...
+
     def digest(self, token: str) -> str: ...
 
 
 class PeerTransport(Protocol):
+    """How this node reaches a partner's exchange endpoints; raises `DeliveryFailed`
+    (services.exchange.config) when the partner does not answer as it should."""
+
     def deliver(self, base_url: str, token: str) -> str: ...
 
     def deliver_many(self, base_url: str, tokens: Sequence[str]) -> list[str | None]:
         """A receipt per message, or None for each one the partner did not receipt."""
+        ...
+
+    def held(self, base_url: str, query: str) -> list[str]:
+        """Ids of our messages the partner holds, for a signed reconciliation query."""
         ...
 
 

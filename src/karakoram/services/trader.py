@@ -14,7 +14,7 @@ from karakoram.domain.declaration.codes import HsNomenclature
 from karakoram.domain.declaration.model import DeclarationRecord
 from karakoram.domain.errors import StaleVersion
 from karakoram.services.context import NodeContext
-from karakoram.services.exchange.core import publish
+from karakoram.services.exchange.emit import publish
 from karakoram.services.queries import ClearanceView
 from karakoram.services.records import AssessmentRecord
 

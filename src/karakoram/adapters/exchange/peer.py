@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import httpx
 
-from karakoram.services.exchange.core import DeliveryFailed
+from karakoram.services.exchange.config import DeliveryFailed
 
 JOSE = "application/jose"
 

@@ -20,10 +20,9 @@ from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import OKPKey
 
-from karakoram.domain.exchange.envelope import Refused
+from karakoram.domain.exchange.envelope import MAX_MESSAGE_BYTES, DecodedMessage, Refused
 
 ALG = "Ed25519"
-MAX_TOKEN_BYTES = 1_000_000
 
 
 def digest(token: str) -> str:
@@ -72,10 +71,10 @@ class TrustedKey:
     valid_to: datetime | None
 
 
-def unverified_header_and_payload(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def decode(token: str) -> DecodedMessage:
     """Header and payload before verification, to find the sender's key; never trusted."""
-    if len(token) > MAX_TOKEN_BYTES:
-        raise Refused("too_large", f"The message is over {MAX_TOKEN_BYTES:,} bytes.")
+    if len(token) > MAX_MESSAGE_BYTES:
+        raise Refused("too_large", f"The message is over {MAX_MESSAGE_BYTES:,} bytes.")
     try:
         obj = jws.extract_compact(token.encode())
         payload = json.loads(obj.payload)
@@ -83,25 +82,35 @@ def unverified_header_and_payload(token: str) -> tuple[dict[str, Any], dict[str,
         raise Refused("malformed", f"Not a compact JWS with a JSON payload: {exc}") from exc
     if not isinstance(payload, dict):
         raise Refused("malformed", "The payload is not a JSON object.")
-    return dict(obj.headers()), payload
+    return DecodedMessage(token, dict(obj.headers()), payload, obj)
+
+
+def check_signature(
+    message: DecodedMessage, keys: list[TrustedKey], signer: str, at: datetime
+) -> None:
+    """`Refused` unless one of `signer`'s keys, valid at `at`, signed `message`."""
+    kid = message.kid
+    key = next((k for k in keys if k.kid == kid), None)
+    if key is None:
+        raise Refused("unknown_key", f"{signer} has no key {kid!r} registered here.")
+    if at < key.valid_from or (key.valid_to is not None and at > key.valid_to):
+        raise Refused("key_not_valid", f"Key {kid} of {signer} was not valid at {at}.")
+    parsed = message.parsed
+    if not isinstance(parsed, jws.CompactSignature):  # decoded elsewhere: read it here
+        parsed = jws.extract_compact(message.token.encode())
+    try:
+        valid = jws.validate_compact(parsed, OKPKey.import_key(key.jwk), algorithms=[ALG])
+    except JoseError:
+        valid = False
+    if not valid:
+        raise Refused("bad_signature", f"The signature does not verify with {kid}.")
 
 
 def verify(token: str, keys: list[TrustedKey], sender: str, at: datetime) -> dict[str, Any]:
-    """The verified payload; `Refused` says which check failed."""
-    header, _ = unverified_header_and_payload(token)
-    kid = header.get("kid")
-    key = next((k for k in keys if k.kid == kid), None)
-    if key is None:
-        raise Refused("unknown_key", f"{sender} has no key {kid!r} registered here.")
-    if at < key.valid_from or (key.valid_to is not None and at > key.valid_to):
-        raise Refused("key_not_valid", f"Key {kid} of {sender} was not valid at {at}.")
-    try:
-        obj = jws.deserialize_compact(token, OKPKey.import_key(key.jwk), algorithms=[ALG])
-    except JoseError as exc:
-        raise Refused("bad_signature", f"The signature does not verify with {kid}.") from exc
-    payload = json.loads(obj.payload)
-    assert isinstance(payload, dict)
-    return payload
+    """The verified payload of `token`; `Refused` says which check failed."""
+    message = decode(token)
+    check_signature(message, keys, sender, at)
+    return message.payload
 
 
 class JwsCrypto:
@@ -113,12 +122,12 @@ class JwsCrypto:
     def sign(self, payload: dict[str, Any]) -> str:
         return self._signer.sign(payload)
 
-    def peek(self, token: str) -> dict[str, Any]:
-        return unverified_header_and_payload(token)[1]
+    def decode(self, token: str) -> DecodedMessage:
+        return decode(token)
 
-    def verify(self, token: str, keys: list[Any], sender: str, at: datetime) -> dict[str, Any]:
+    def verify(self, message: DecodedMessage, keys: list[Any], signer: str, at: datetime) -> None:
         trusted = [TrustedKey(k.kid, k.jwk, k.valid_from, k.valid_to) for k in keys]
-        return verify(token, trusted, sender, at)
+        check_signature(message, trusted, signer, at)
 
     def digest(self, token: str) -> str:
         return digest(token)

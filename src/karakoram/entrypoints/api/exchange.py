@@ -8,15 +8,15 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from karakoram.domain.access import Role, require_role
-from karakoram.domain.errors import Conflict
-from karakoram.domain.exchange.envelope import Refused
+from karakoram.domain.exchange.envelope import MAX_MESSAGE_BYTES, Refused
 from karakoram.entrypoints.http.deps import NodeDep, PrincipalDep
-from karakoram.services.exchange import core as exchange
+from karakoram.services.exchange import overview, partners
+from karakoram.services.exchange.config import configured
+from karakoram.services.exchange.receive import receive, receive_many
+from karakoram.services.exchange.reconcile import held_since
 
 router = APIRouter(tags=["exchange"])
 JOSE = "application/jose"
-MAX_BODY = 1_000_000
 
 
 @router.post(
@@ -29,19 +29,15 @@ MAX_BODY = 1_000_000
 )
 async def inbound(request: Request, node: NodeDep) -> Response:
     """A partner node delivers one signed message; the answer is a signed receipt."""
-    config = node.ctx.exchange
-    if config is None:
-        raise Conflict("This node has no signing key: the exchange is not set up.")
+    config = configured(node.ctx.exchange)
     raw = await request.body()
-    if len(raw) > MAX_BODY:
-        raise Refused("too_large", f"The message is over {MAX_BODY:,} bytes.")
+    if len(raw) > MAX_MESSAGE_BYTES:
+        raise Refused("too_large", f"The message is over {MAX_MESSAGE_BYTES:,} bytes.")
     try:
         token = raw.decode("ascii").strip()
     except UnicodeDecodeError as exc:
         raise Refused("malformed", "A compact JWS is ASCII.") from exc
-    received = await run_in_threadpool(
-        exchange.receive, token, config, node.ctx.uow, node.ctx.clock()
-    )
+    received = await run_in_threadpool(receive, token, config, node.ctx.uow, node.ctx.clock())
     return Response(
         received.receipt,
         media_type=JOSE,
@@ -57,13 +53,9 @@ async def inbound(request: Request, node: NodeDep) -> Response:
 )
 async def held(request: Request, node: NodeDep) -> dict[str, list[str]]:
     """Reconciliation: the ids of a partner's messages this node holds since a time."""
-    config = node.ctx.exchange
-    if config is None:
-        raise Conflict("This node has no signing key: the exchange is not set up.")
+    config = configured(node.ctx.exchange)
     token = (await request.body()).decode("ascii", errors="replace").strip()
-    ids = await run_in_threadpool(
-        exchange.held_since, token, config, node.ctx.uow, node.ctx.clock()
-    )
+    ids = await run_in_threadpool(held_since, token, config, node.ctx.uow, node.ctx.clock())
     return {"message_ids": ids}
 
 
@@ -75,11 +67,9 @@ class BatchIn(BaseModel):
 def inbound_batch(body: BatchIn, node: NodeDep) -> dict[str, list[dict[str, Any]]]:
     """Several signed messages at once, applied in one transaction; each is checked and
     answered on its own (a receipt, or the reason it was refused)."""
-    config = node.ctx.exchange
-    if config is None:
-        raise Conflict("This node has no signing key: the exchange is not set up.")
-    fits = [i for i, token in enumerate(body.messages) if len(token) <= MAX_BODY]
-    outcomes = exchange.receive_many(
+    config = configured(node.ctx.exchange)
+    fits = [i for i, token in enumerate(body.messages) if len(token) <= MAX_MESSAGE_BYTES]
+    outcomes = receive_many(
         [body.messages[i].strip() for i in fits], config, node.ctx.uow, node.ctx.clock
     )
     results: list[dict[str, Any]] = [{"refused": "too_large"} for _ in body.messages]
@@ -94,9 +84,6 @@ def inbound_batch(body: BatchIn, node: NodeDep) -> dict[str, list[dict[str, Any]
 @router.get("/consignments/{ucr}/partner")
 def partner_view(ucr: str, node: NodeDep, principal: PrincipalDep) -> list[dict[str, Any]]:
     """What the partner administration told us about a consignment, oldest first."""
-    require_role(principal, Role.OFFICER, Role.SUPERVISOR, Role.ANALYST)
-    with node.ctx.uow() as uow:
-        records = uow.exchange.partner_records(ucr)
     return [
         {
             "type": r.type,
@@ -106,36 +93,31 @@ def partner_view(ucr: str, node: NodeDep, principal: PrincipalDep) -> list[dict[
             "created_at": r.created_at.isoformat(),
             "body": r.body,
         }
-        for r in records
+        for r in partners.partner_messages(principal, node.ctx, ucr)
     ]
 
 
 @router.get("/exchange/status")
 def status(node: NodeDep, principal: PrincipalDep) -> dict[str, Any]:
     """Outbox counts, dead letters and the latest refusals."""
-    require_role(principal, Role.SUPERVISOR, Role.ADMINISTRATOR)
-    with node.ctx.uow() as uow:
-        return {
-            "outbox": uow.exchange.outbox_counts(),
-            "dead": [
-                {
-                    "message_id": m.message_id,
-                    "type": m.type,
-                    "to": m.recipient,
-                    "attempts": m.attempts,
-                    "error": m.last_error,
-                }
-                for m in uow.exchange.dead_letters(100)
-            ],
-            "refusals": [{k: str(v) for k, v in r.items()} for r in uow.exchange.refusals(20)],
-        }
+    found = partners.outbox_status(principal, node.ctx, dead=100, refusals=20)
+    return {
+        "outbox": found.counts,
+        "dead": [
+            {
+                "message_id": m.message_id,
+                "type": m.type,
+                "to": m.recipient,
+                "attempts": m.attempts,
+                "error": m.last_error,
+            }
+            for m in found.dead
+        ],
+        "refusals": [{k: str(v) for k, v in r.items()} for r in found.refusals],
+    }
 
 
 @router.post("/exchange/replay")
 def replay(node: NodeDep, principal: PrincipalDep) -> dict[str, int]:
     """Put every dead letter back in the outbox."""
-    require_role(principal, Role.SUPERVISOR, Role.ADMINISTRATOR)
-    with node.ctx.uow() as uow:
-        count = uow.exchange.requeue(None, node.ctx.clock())
-        uow.commit()
-    return {"requeued": count}
+    return {"requeued": overview.replay(principal, node.ctx)}

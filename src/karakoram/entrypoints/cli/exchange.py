@@ -6,20 +6,19 @@ import json
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from joserfc.jwk import OKPKey
 from rich.table import Table
 
-from karakoram.adapters.exchange.peer import HttpPeer
-from karakoram.adapters.exchange.signing import new_key, public_jwk, save_private_key
-from karakoram.bootstrap import Node
-from karakoram.domain.exchange.envelope import MessageType, Refused
-from karakoram.entrypoints.cli.support import console, err, node
-from karakoram.services.exchange import core as exchange
-from karakoram.services.exchange.core import DeliveryFailed, ExchangeConfig
-from karakoram.services.records import Partner, PartnerKey
+from karakoram.adapters.exchange.peer import HttpPeer  # for relay_loop, until it moves
+from karakoram.bootstrap import Node, make_signing_key
+from karakoram.domain.errors import KarakoramError
+from karakoram.entrypoints.cli.support import console, err, fail, node, principal_of
+from karakoram.services.exchange import overview, partners
+from karakoram.services.exchange import relay as exchange
+from karakoram.services.exchange.config import DeliveryFailed, ExchangeConfig
+from karakoram.services.exchange.partners import NewPartner, SignatureCheck
 
 keys_app = typer.Typer(help="This node's signing keys.", no_args_is_help=True)
 partners_app = typer.Typer(help="Partner administrations and their keys.", no_args_is_help=True)
@@ -29,7 +28,6 @@ outbox_app = typer.Typer(
 exchange_app = typer.Typer(
     help="Messages sent and received, with their receipts.", no_args_is_help=True
 )
-ALL_TYPES = [t.value for t in MessageType]
 
 
 def _config(n: Node) -> ExchangeConfig:
@@ -51,21 +49,16 @@ def keys_new(
     if out.exists():
         err.print(f"[red]{out} exists; choose another file (keys are never overwritten).[/red]")
         raise typer.Exit(2)
-    key = new_key(kid)
-    save_private_key(key, out)
+    public_jwk = make_signing_key(kid, out)
     public = out.with_suffix(".public.json")
-    public.write_text(json.dumps(public_jwk(key), indent=2) + "\n")
+    public.write_text(json.dumps(public_jwk, indent=2) + "\n")
     console.print(f"Private key {out} (mode 600). Public key {public}: send it to the partner.")
     console.print(f'Configure: signing_key_path = "{out}", signing_key_id = "{kid}"')
 
 
-def _jwk(path: Path) -> dict[str, object]:
-    data = json.loads(path.read_text())
-    OKPKey.import_key(data)  # refuses anything that is not an OKP public key
-    if "d" in data:
-        err.print("[red]That file holds a private key; ask the partner for its public key.[/red]")
-        raise typer.Exit(2)
-    return dict(data)
+def _jwk(path: Path) -> Any:
+    """The JSON in a partner's key file (the service checks it is a public key)."""
+    return json.loads(path.read_text())
 
 
 @partners_app.command("add")
@@ -81,50 +74,29 @@ def partners_add(
     ] = None,
 ) -> None:
     """Register a partner administration with its public key."""
-    n = node()
-    unknown = set(types or []) - set(ALL_TYPES)
-    if unknown:
-        err.print(f"[red]Unknown message types {sorted(unknown)}; use {ALL_TYPES}.[/red]")
-        raise typer.Exit(2)
-    now = n.ctx.clock()
-    with n.ctx.uow() as uow:
-        if uow.exchange.partner(administration):
-            err.print(f"[red]{administration} is already a partner; use rotate-key.[/red]")
-            raise typer.Exit(1)
-        uow.exchange.add_partner(
-            Partner(
-                administration,
-                name or administration,
-                country.upper(),
-                url,
-                tuple(types or ALL_TYPES),
-            ),
-            now,
-        )
-        uow.exchange.add_key(
-            administration, PartnerKey(kid, _jwk(key), now - timedelta(days=1), None)
-        )
-        uow.commit()
+    new = NewPartner(administration, country, url, kid, _jwk(key), name, types or ())
+    try:
+        partners.register_partner(node().ctx, new)
+    except KarakoramError as exc:
+        raise fail(exc) from exc
     console.print(f"{administration} registered at {url} with key {kid}.")
 
 
 @partners_app.command("list")
 def partners_list() -> None:
     """Partners, their URLs and keys with validity."""
-    n = node()
     table = Table("partner", "country", "URL", "key", "valid from", "valid to", "types")
-    with n.ctx.uow() as uow:
-        for p in uow.exchange.partners():
-            for k in uow.exchange.keys(p.administration):
-                table.add_row(
-                    p.administration,
-                    p.country,
-                    p.base_url,
-                    k.kid,
-                    f"{k.valid_from:%Y-%m-%d %H:%M}",
-                    f"{k.valid_to:%Y-%m-%d %H:%M}" if k.valid_to else "open",
-                    ", ".join(p.message_types),
-                )
+    for p, keys in partners.partners_with_keys(node().ctx):
+        for k in keys:
+            table.add_row(
+                p.administration,
+                p.country,
+                p.base_url,
+                k.kid,
+                f"{k.valid_from:%Y-%m-%d %H:%M}",
+                f"{k.valid_to:%Y-%m-%d %H:%M}" if k.valid_to else "open",
+                ", ".join(p.message_types),
+            )
     console.print(table)
 
 
@@ -138,15 +110,11 @@ def partners_rotate(
     ] = 72,
 ) -> None:
     """Add a partner's new key; the old ones stay valid for the overlap, then expire."""
-    n = node()
-    now = n.ctx.clock()
-    with n.ctx.uow() as uow:
-        if uow.exchange.partner(administration) is None:
-            err.print(f"[red]{administration} is not a partner.[/red]")
-            raise typer.Exit(1)
-        uow.exchange.add_key(administration, PartnerKey(kid, _jwk(key), now, None))
-        uow.exchange.end_keys(administration, now + timedelta(hours=overlap_hours), keep=kid)
-        uow.commit()
+    overlap = timedelta(hours=overlap_hours)
+    try:
+        partners.rotate_key(node().ctx, administration, kid, _jwk(key), overlap)
+    except KarakoramError as exc:
+        raise fail(exc) from exc
     console.print(f"{administration}: key {kid} added; older keys expire in {overlap_hours} h.")
 
 
@@ -157,31 +125,26 @@ def partners_reconcile(
 ) -> None:
     """Ask the partner which of our messages it holds since a time, and resend the others."""
     n = node()
-    config = _config(n)
-    with n.ctx.uow() as uow:
-        partner = uow.exchange.partner(administration)
-    if partner is None:
-        err.print(f"[red]{administration} is not a partner.[/red]")
-        raise typer.Exit(1)
+    _config(n)
     since = since if since.tzinfo else since.replace(tzinfo=UTC)
-    query = exchange.reconciliation_query(config, administration, since, n.ctx.clock())
     try:
-        held = HttpPeer().held(partner.base_url, query)
+        done = partners.reconcile(n.ctx, n.peer, administration, since)
+    except KarakoramError as exc:
+        raise fail(exc) from exc
     except DeliveryFailed as exc:
         err.print(f"[red]{administration} did not answer: {exc}[/red]")
         raise typer.Exit(1) from exc
-    missing = exchange.resend_missing(administration, since, held, n.ctx.uow, n.ctx.clock())
     console.print(
-        f"{administration} holds {len(held)} of our messages since "
-        f"{since:%Y-%m-%d %H:%M}; {len(missing)} queued again."
+        f"{administration} holds {done.held} of our messages since "
+        f"{since:%Y-%m-%d %H:%M}; {len(done.requeued)} queued again."
     )
 
 
 @outbox_app.command("status")
 def outbox_status() -> None:
     """How many messages are pending, delivered and dead."""
-    with node().ctx.uow() as uow:
-        counts = uow.exchange.outbox_counts()
+    n = node()
+    counts = partners.outbox_status(principal_of(n, None), n.ctx).counts
     table = Table("status", "messages")
     for status in ("pending", "delivered", "dead"):
         table.add_row(status, f"{counts.get(status, 0):,}")
@@ -191,8 +154,8 @@ def outbox_status() -> None:
 @outbox_app.command("dead")
 def outbox_dead(limit: int = 50) -> None:
     """Dead letters: messages given up on after the last attempt, with the last error."""
-    with node().ctx.uow() as uow:
-        dead = uow.exchange.dead_letters(limit)
+    n = node()
+    dead = partners.outbox_status(principal_of(n, None), n.ctx, dead=limit).dead
     table = Table("message", "type", "to", "UCR", "attempts", "last error")
     for m in dead:
         table.add_row(m.message_id, m.type, m.recipient, m.ucr, str(m.attempts), m.last_error or "")
@@ -207,9 +170,14 @@ def outbox_replay(
 ) -> None:
     """Put dead letters (or the named messages) back in the outbox."""
     n = node()
-    with n.ctx.uow() as uow:
-        count = uow.exchange.requeue(message_ids or None, n.ctx.clock())
-        uow.commit()
+    operator = principal_of(n, None)
+    try:
+        if message_ids:
+            count = sum(overview.replay(operator, n.ctx, m, dead_only=False) for m in message_ids)
+        else:
+            count = overview.replay(operator, n.ctx)
+    except KarakoramError as exc:
+        raise fail(exc) from exc
     console.print(f"{count} message(s) queued again.")
 
 
@@ -262,44 +230,31 @@ def relay(
 def exchange_show(message_id: str) -> None:
     """A message and its receipt as sent or received, with both signatures verified."""
     n = node()
-    config = _config(n)
-    with n.ctx.uow() as uow:
-        sent, got = uow.exchange.outbox(message_id), uow.exchange.inbox_message(message_id)
-        if sent is None and got is None:
-            err.print(f"[red]No message {message_id} here.[/red]")
-            raise typer.Exit(1)
-        if sent is not None:
-            peer = sent.recipient
-            token, receipt = sent.token, sent.receipt
-            keys_for_token, keys_for_receipt = None, uow.exchange.keys(peer)
-        else:
-            assert got is not None
-            peer = got.sender
-            token, receipt = got.token, got.receipt
-            keys_for_token, keys_for_receipt = uow.exchange.keys(peer), None
-    payload = config.crypto.peek(token)
-    console.print_json(json.dumps(payload))
-    _check("message", token, keys_for_token, peer, config)
-    if receipt:
-        console.print_json(json.dumps(config.crypto.peek(receipt)))
-        _check("receipt", receipt, keys_for_receipt, peer, config)
+    _config(n)
+    try:
+        shown = partners.show_message(n.ctx, message_id)
+    except KarakoramError as exc:
+        raise fail(exc) from exc
+    console.print_json(json.dumps(shown.payload))
+    _print_check(shown.message)
+    if shown.receipt is not None:
+        console.print_json(json.dumps(shown.receipt_payload))
+        _print_check(shown.receipt)
     else:
         console.print("[yellow]No receipt yet.[/yellow]")
 
 
-def _check(
-    what: str, token: str, keys: list[PartnerKey] | None, peer: str, config: ExchangeConfig
-) -> None:
-    if keys is None:
-        console.print(f"{what}: signed by this node (sha256 {config.crypto.digest(token)})")
-        return
-    created = datetime.now(UTC)
-    try:
-        config.crypto.verify(token, keys, peer, created)
-    except Refused as exc:
-        console.print(f"[red]{what}: signature NOT verified: {exc.code}: {exc.detail}[/red]")
-        return
-    console.print(f"[green]{what}: signature of {peer} verified[/green]")
+def _print_check(check: SignatureCheck) -> None:
+    what = check.what
+    if check.ours:
+        console.print(f"{what}: signed by this node (sha256 {check.digest})")
+    elif check.refused is not None:
+        refused = check.refused
+        console.print(
+            f"[red]{what}: signature NOT verified: {refused.code}: {refused.detail}[/red]"
+        )
+    else:
+        console.print(f"[green]{what}: signature of {check.signer} verified[/green]")
 
 
 def register(app: typer.Typer) -> None:

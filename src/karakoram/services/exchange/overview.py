@@ -97,16 +97,23 @@ def overview(principal: Principal, ctx: NodeContext) -> ExchangeOverview:
     )
 
 
-def replay(principal: Principal, ctx: NodeContext, message_id: str | None = None) -> int:
+def replay(
+    principal: Principal,
+    ctx: NodeContext,
+    message_id: str | None = None,
+    *,
+    dead_only: bool = True,
+) -> int:
     """Put one dead letter (or, without an id, every one) back in the outbox, due now; the
-    relay then delivers it as any other. Returns how many were requeued."""
+    relay then delivers it as any other. Returns how many were requeued. With `dead_only`
+    off, a named message is sent again whatever its status (one the partner lost)."""
     require_role(principal, *WATCHERS)
     with ctx.uow() as uow:
         if message_id is not None:
             message = uow.exchange.outbox(message_id)
             if message is None:
                 raise NotFound(f"No outgoing message {message_id}.")
-            if message.status != "dead":
+            if dead_only and message.status != "dead":
                 raise Conflict(f"Message {message_id} is {message.status}, not a dead letter.")
         count = uow.exchange.requeue(None if message_id is None else [message_id], ctx.clock())
         uow.commit()

@@ -19,7 +19,14 @@ from karakoram.domain.clearance import DeclarationEvent
 from karakoram.domain.declaration.model import Declaration, DeclarationRecord, DeclarationType
 from karakoram.domain.duties.exchange_rates import ExchangeRates
 from karakoram.domain.errors import ValidationFailed
-from karakoram.domain.exchange.envelope import MessageType
+from karakoram.domain.exchange.bodies import (
+    Body,
+    ExportPreArrival,
+    MalformedBody,
+    MessageType,
+    OriginCertificate,
+    parse_body,
+)
 from karakoram.domain.exchange.mirror import MirrorRow, mirror_gaps, mirror_rows
 from karakoram.domain.risk.detectors import RiskSignal
 from karakoram.domain.risk.rules import Detectors
@@ -35,10 +42,13 @@ def partner_signals(
     """Risk evidence from the partner's data on this consignment and on this trader."""
     if d.type is not DeclarationType.IMPORT or not _has_partner(uow, d.exporter.country):
         return []
-    records = uow.exchange.partner_records(d.ucr)
-    pre = [r for r in records if r.type == MessageType.EXPORT_PRE_ARRIVAL.value]
+    pre = [
+        (r, body)
+        for r, body in _read(uow.exchange.partner_records(d.ucr))
+        if isinstance(body, ExportPreArrival)
+    ]
     signals = (
-        _mirror(d, pre[-1], rates, on, settings)
+        _mirror(d, *pre[-1], rates, on, settings)
         if pre
         else [
             RiskSignal(
@@ -56,10 +66,27 @@ def _has_partner(uow: UnitOfWork, country: str) -> bool:
     return any(p.country == country for p in uow.exchange.partners())
 
 
+def _read(records: list[PartnerRecord]) -> list[tuple[PartnerRecord, Body]]:
+    """Each record with its typed body; a stored body that does not parse (written by hand,
+    not received) is left out."""
+    out = []
+    for record in records:
+        try:
+            out.append((record, parse_body(MessageType(record.type), record.body)))
+        except (MalformedBody, ValueError):
+            continue
+    return out
+
+
 def _mirror(
-    d: Declaration, pre: PartnerRecord, rates: ExchangeRates, on: date, settings: Detectors
+    d: Declaration,
+    pre: PartnerRecord,
+    body: ExportPreArrival,
+    rates: ExchangeRates,
+    on: date,
+    settings: Detectors,
 ) -> list[RiskSignal]:
-    theirs = pre.body["declaration"]
+    theirs = body.declaration
     try:
         ours_value = d.invoice.amount * rates.rate(d.invoice.currency, on)[0]
         invoice = theirs["invoice"]
@@ -100,8 +127,8 @@ def _bad_results_elsewhere(uow: UnitOfWork, d: Declaration) -> list[tuple[Partne
     or the importer, with the result."""
     ids = {d.exporter.identifier, d.importer.identifier}
     found = []
-    for record in uow.exchange.partner_records_of(ids, limit=50):
-        result = record.body.get("result") or record.body.get("outcome")
+    for record, body in _read(uow.exchange.partner_records_of(ids, limit=50)):
+        result = body.verdict
         if result in _BAD_RESULTS and record.ucr != d.ucr:
             found.append((record, str(result)))
     return found[:3]
@@ -135,29 +162,18 @@ def _certified(
 ) -> bool:
     if not certificate:
         return False
-    for record in uow.exchange.partner_records(ucr):
-        body = record.body
-        if (
-            record.type == MessageType.ORIGIN_CERTIFICATE.value
-            and body.get("certificate") == certificate
-            and str(body.get("agreement", "")).upper() == agreement.upper()
-            and body.get("origin") == origin
-            and hs6 in [str(h)[:6] for h in body.get("hs_codes", [])]
-        ):
-            return True
-    return False
+    return any(
+        isinstance(body, OriginCertificate)
+        and body.certificate == certificate
+        and body.agreement.upper() == agreement.upper()
+        and body.origin == origin
+        and hs6 in [h[:6] for h in body.hs_codes]
+        for _, body in _read(uow.exchange.partner_records(ucr))
+    )
 
 
 # ---- what an officer reads beside the declaration ---------------------------------------------
 
-#: the body field that says when the partner did what a message reports
-_WHEN = {
-    MessageType.EXPORT_PRE_ARRIVAL.value: "released_at",
-    MessageType.EXIT_CONFIRMATION.value: "exited_at",
-    MessageType.CONTROL_RESULT.value: "at",
-    MessageType.IMPORT_CLEARANCE_RESULT.value: "at",
-    MessageType.ORIGIN_CERTIFICATE.value: "issued_at",
-}
 _RESULTS = (MessageType.CONTROL_RESULT.value, MessageType.IMPORT_CLEARANCE_RESULT.value)
 
 
@@ -207,24 +223,30 @@ def partner_side(
     merged timeline."""
     d = record.declaration
     records = uow.exchange.partner_records(d.ucr)
+    read = _read(records)
     theirs_kind = (
-        MessageType.EXPORT_PRE_ARRIVAL.value
+        MessageType.EXPORT_PRE_ARRIVAL
         if d.type is DeclarationType.IMPORT
-        else MessageType.IMPORT_CLEARANCE_RESULT.value
+        else MessageType.IMPORT_CLEARANCE_RESULT
     )
-    declared = [r for r in records if r.type == theirs_kind and "declaration" in r.body]
-    theirs = declared[-1] if declared else None
+    declared = [
+        (r, b.declared) for r, b in read if b.type is theirs_kind and b.declared is not None
+    ]
+    theirs, their_declaration = declared[-1] if declared else (None, None)
     rows: list[MirrorRow] = []
     currency = None
-    if theirs is not None:
-        values = _values(d, theirs.body["declaration"], rates, on)
+    if their_declaration is not None:
+        values = _values(d, their_declaration, rates, on)
         currency = rates.base_currency if values and rates else None
         ours_value, their_value = values or (None, None)
-        rows = mirror_rows(d, theirs.body["declaration"], ours_value, their_value)
+        rows = mirror_rows(d, their_declaration, ours_value, their_value)
     entries = [TimelineEntry(_aware(e.at), here, event=e) for e in events]
-    entries += [TimelineEntry(_when(r), r.sender, message=r) for r in records]
+    bodies = {r.message_id: b for r, b in read}
+    entries += [
+        TimelineEntry(_when(r, bodies.get(r.message_id)), r.sender, message=r) for r in records
+    ]
     return PartnerSide(
-        declaration=theirs.body["declaration"] if theirs else None,
+        declaration=their_declaration,
         partner_mrn=theirs.mrn if theirs else None,
         rows=rows,
         currency=currency,
@@ -250,12 +272,11 @@ def _values(
         return None
 
 
-def _when(record: PartnerRecord) -> datetime:
+def _when(record: PartnerRecord, body: Body | None) -> datetime:
     """When the partner did it (as the message says), else when the message arrived."""
-    said = record.body.get(_WHEN.get(record.type, ""))
-    if isinstance(said, str):
+    if body is not None:
         with contextlib.suppress(ValueError):
-            return _aware(datetime.fromisoformat(said))
+            return _aware(datetime.fromisoformat(body.happened_at))
     return _aware(record.created_at)
 
 

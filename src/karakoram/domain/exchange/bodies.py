@@ -1,0 +1,240 @@
+"""The body of each message type, typed, with the one parser that reads them off the wire.
+
+A body travels as a JSON object whose keys are the field names below; `as_dict` writes that
+object back (optional fields only when present), so `parse_body(t, b.as_dict()) == b`. The
+parser refuses a body that lacks a field or carries one of the wrong JSON type, naming it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from karakoram.domain.errors import KarakoramError
+
+
+class MessageType(StrEnum):
+    EXPORT_PRE_ARRIVAL = "export_pre_arrival"
+    EXIT_CONFIRMATION = "exit_confirmation"
+    CONTROL_RESULT = "control_result"
+    IMPORT_CLEARANCE_RESULT = "import_clearance_result"
+    ORIGIN_CERTIFICATE = "origin_certificate"
+
+
+OUTCOMES = frozenset({"accepted", "refused", "discrepancy"})
+
+
+class MalformedBody(KarakoramError):
+    """A body without the fields its type requires; `fields` names the missing or wrong ones."""
+
+    title = "Malformed message body"
+
+    def __init__(self, detail: str, names: tuple[str, ...] = ()) -> None:
+        super().__init__(detail)
+        self.fields = names
+
+
+class _Body:
+    """What every body answers, whatever its type (overridden where a type says more)."""
+
+    __slots__ = ()
+    type: ClassVar[MessageType]
+
+    @property
+    def happened_at(self) -> str:
+        """When the partner did what the message reports (ISO 8601, as the partner wrote it)."""
+        raise NotImplementedError
+
+    @property
+    def verdict(self) -> str | None:
+        """A control result or a clearance outcome; None for types that carry none."""
+        return None
+
+    @property
+    def declared(self) -> dict[str, Any] | None:
+        """The partner's own declaration of the consignment (canonical dict), when sent."""
+        return None
+
+    @property
+    def named_parties(self) -> tuple[str, ...]:
+        """The traders the message names (explicitly, else those of its declaration)."""
+        explicit: tuple[str, ...] | None = getattr(self, "parties", None)
+        if explicit:
+            return explicit
+        declared = self.declared or {}
+        return tuple(
+            str(declared.get(role, {}).get("identifier", "")) for role in ("exporter", "importer")
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """The body as it travels: JSON keys as the field names; absent options left out."""
+        out: dict[str, Any] = {}
+        for f in fields(self):  # type: ignore[arg-type]
+            value = getattr(self, f.name)
+            if value is None:
+                continue
+            out[f.name] = list(value) if isinstance(value, tuple) else value
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class ExportPreArrival(_Body):
+    type: ClassVar[MessageType] = MessageType.EXPORT_PRE_ARRIVAL
+    declaration: dict[str, Any]
+    released_at: str
+
+    @property
+    def happened_at(self) -> str:
+        return self.released_at
+
+    @property
+    def declared(self) -> dict[str, Any] | None:
+        return self.declaration
+
+
+@dataclass(frozen=True, slots=True)
+class ExitConfirmation(_Body):
+    type: ClassVar[MessageType] = MessageType.EXIT_CONFIRMATION
+    exited_at: str
+    crossing: str
+
+    @property
+    def happened_at(self) -> str:
+        return self.exited_at
+
+
+@dataclass(frozen=True, slots=True)
+class ControlResult(_Body):
+    type: ClassVar[MessageType] = MessageType.CONTROL_RESULT
+    kind: str
+    result: str
+    findings: dict[str, Any]
+    at: str
+    parties: tuple[str, ...] | None = None
+
+    @property
+    def happened_at(self) -> str:
+        return self.at
+
+    @property
+    def verdict(self) -> str | None:
+        return self.result
+
+
+@dataclass(frozen=True, slots=True)
+class ImportClearanceResult(_Body):
+    type: ClassVar[MessageType] = MessageType.IMPORT_CLEARANCE_RESULT
+    outcome: str
+    reasons: tuple[str, ...]
+    at: str
+    parties: tuple[str, ...] | None = None
+    #: what was cleared (on acceptance), for the exporting side's mirror report
+    declaration: dict[str, Any] | None = None
+    released_at: str | None = None
+
+    @property
+    def happened_at(self) -> str:
+        return self.at
+
+    @property
+    def verdict(self) -> str | None:
+        return self.outcome
+
+    @property
+    def declared(self) -> dict[str, Any] | None:
+        return self.declaration
+
+
+@dataclass(frozen=True, slots=True)
+class OriginCertificate(_Body):
+    type: ClassVar[MessageType] = MessageType.ORIGIN_CERTIFICATE
+    certificate: str
+    agreement: str
+    origin: str
+    hs_codes: tuple[str, ...]
+    issued_at: str
+
+    @property
+    def happened_at(self) -> str:
+        return self.issued_at
+
+
+Body = (
+    ExportPreArrival | ExitConfirmation | ControlResult | ImportClearanceResult | OriginCertificate
+)
+
+_CLASSES: dict[MessageType, type[Body]] = {
+    cls.type: cls
+    for cls in (
+        ExportPreArrival,
+        ExitConfirmation,
+        ControlResult,
+        ImportClearanceResult,
+        OriginCertificate,
+    )
+}
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _obj(value: Any) -> dict[str, Any] | None:
+    return value if isinstance(value, dict) else None
+
+
+def _texts(value: Any) -> tuple[str, ...] | None:
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    return None
+
+
+#: how each field's JSON value is read: None when it has the wrong type
+_READERS: dict[str, Callable[[Any], Any]] = {
+    "declaration": _obj,
+    "findings": _obj,
+    "reasons": _texts,
+    "hs_codes": _texts,
+    "parties": _texts,
+}
+
+
+def parse_body(kind: MessageType, data: Mapping[str, Any]) -> Body:
+    """The typed body of a `kind` message; `MalformedBody` names each field that is missing
+    or of the wrong JSON type. Keys the type does not define are ignored."""
+    cls = _CLASSES[kind]
+    values: dict[str, Any] = {}
+    wrong: list[str] = []
+    for f in fields(cls):
+        optional = f.default is None
+        raw = data.get(f.name)
+        if raw is None and optional:
+            continue
+        reader: Callable[[Any], Any] = _READERS.get(f.name, _text)
+        value = reader(raw)
+        if value is None:
+            wrong.append(f.name)
+        values[f.name] = value
+    if wrong:
+        raise MalformedBody(f"{kind.value} needs " + ", ".join(wrong) + ".", tuple(wrong))
+    body = cls(**values)
+    if isinstance(body, ImportClearanceResult) and body.outcome not in OUTCOMES:
+        raise MalformedBody("outcome is accepted, refused or discrepancy.", ("outcome",))
+    return body
+
+
+class UnknownMessageType(KarakoramError):
+    title = "Unknown message type"
+
+
+def message_types(names: Sequence[str] | None) -> tuple[MessageType, ...]:
+    """The message types named (every type when none are); `UnknownMessageType` otherwise."""
+    if not names:
+        return tuple(MessageType)
+    known = {t.value for t in MessageType}
+    unknown = sorted(set(names) - known)
+    if unknown:
+        raise UnknownMessageType(f"Unknown message types {unknown}; use {sorted(known)}.")
+    return tuple(MessageType(n) for n in names)

@@ -1,0 +1,47 @@
+"""How this node takes part in the exchange: its identity, signer, limits and retry policy."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from karakoram.domain.errors import Conflict
+from karakoram.domain.exchange.envelope import Window
+from karakoram.services.ports import MessageCrypto
+
+
+class DeliveryFailed(Exception):
+    """The partner did not answer with a receipt (down, refused, timed out)."""
+
+
+@dataclass
+class ExchangeConfig:
+    me: str
+    crypto: MessageCrypto
+    new_id: Callable[[], str]
+    window: Window = field(default_factory=Window)
+    max_attempts: int = 12
+    #: messages sent to one partner in one request
+    batch_size: int = 100
+    backoff_base: float = 1.0
+    backoff_cap: float = 600.0
+    #: how long a claimed message is reserved for the relay that claimed it: longer than one
+    #: pass can take (its requests time out), short enough that a killed relay's messages
+    #: are soon sent again
+    lease: timedelta = timedelta(minutes=2)
+    rng: random.Random = field(default_factory=random.Random)
+
+    def retry_delay(self, attempts: int) -> timedelta:
+        """Exponential backoff with equal jitter: half fixed, half random."""
+        ceiling = min(self.backoff_cap, self.backoff_base * 2**attempts)
+        return timedelta(seconds=ceiling / 2 + self.rng.random() * ceiling / 2)
+
+
+def configured(config: ExchangeConfig | None) -> ExchangeConfig:
+    """The node's exchange settings (`NodeContext.exchange`); `Conflict` when it has no
+    signing key."""
+    if config is None:
+        raise Conflict("This node has no signing key: the exchange is not set up.")
+    return config

@@ -1,0 +1,130 @@
+"""Outbound: what a change of a declaration tells the partner, signed into the outbox.
+
+Messages are written to the outbox in the same transaction as the change that causes them;
+the relay (relay.py) delivers them later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from karakoram.domain.clearance import Action, DeclarationEvent
+from karakoram.domain.declaration.model import (
+    DeclarationRecord,
+    DeclarationType,
+    declaration_to_dict,
+)
+from karakoram.domain.exchange.bodies import (
+    Body,
+    ControlResult,
+    ExitConfirmation,
+    ExportPreArrival,
+    ImportClearanceResult,
+    MessageType,
+)
+from karakoram.domain.exchange.envelope import Envelope
+from karakoram.services.exchange.config import ExchangeConfig
+from karakoram.services.ports import UnitOfWork
+from karakoram.services.records import OutboxMessage
+
+#: what an import's state change tells the exporting side
+_IMPORT_OUTCOMES = {
+    Action.RELEASE.value: "accepted",
+    Action.SEIZE.value: "refused",
+    Action.HOLD.value: "discrepancy",
+}
+
+
+def counterpart_country(record: DeclarationRecord) -> str:
+    d = record.declaration
+    return d.importer.country if d.type is DeclarationType.EXPORT else d.exporter.country
+
+
+def emit(
+    uow: UnitOfWork,
+    config: ExchangeConfig,
+    now: datetime,
+    record: DeclarationRecord,
+    kind: MessageType,
+    body: Body,
+) -> OutboxMessage | None:
+    """Queue a signed message to the partner on the other side, if one shares this type."""
+    country = counterpart_country(record)
+    partner = next(
+        (
+            p
+            for p in uow.exchange.partners()
+            if p.country == country and kind.value in p.message_types
+        ),
+        None,
+    )
+    if partner is None:
+        return None
+    envelope = Envelope(
+        config.new_id(),
+        kind,
+        config.me,
+        partner.administration,
+        now,
+        {"ucr": record.declaration.ucr, "mrn": record.mrn},
+        body,
+    )
+    message = OutboxMessage(
+        envelope.id,
+        partner.administration,
+        kind.value,
+        record.declaration.ucr,
+        config.crypto.sign(envelope.as_dict()),
+        "pending",
+        0,
+        now,
+        now,
+    )
+    uow.exchange.enqueue(message)
+    return message
+
+
+def messages_for(
+    record: DeclarationRecord, event: DeclarationEvent, uow: UnitOfWork
+) -> list[tuple[MessageType, Body]]:
+    """What the partner must hear about this change of a declaration."""
+    at = event.at.isoformat()
+    d = record.declaration
+    parties = (d.exporter.identifier, d.importer.identifier)
+    out: list[Body] = []
+    if event.action in (Action.INSPECT.value, Action.CHECK_DOCUMENTS.value):
+        control = uow.clearance.controls(record.mrn)[-1]
+        out.append(ControlResult(control.kind, control.result, control.findings, at, parties))
+    if d.type is DeclarationType.EXPORT:
+        if event.action == Action.RELEASE.value:
+            out.append(ExportPreArrival(declaration_to_dict(d), at))
+        if event.to_state == "exited":
+            out.append(ExitConfirmation(at, d.crossing))
+    elif outcome := _IMPORT_OUTCOMES.get(event.action):
+        accepted = outcome == "accepted"  # what was cleared, for the exporting side's mirror
+        out.append(
+            ImportClearanceResult(
+                outcome,
+                (event.reason or "",),
+                at,
+                parties,
+                declaration_to_dict(d) if accepted else None,
+                at if accepted else None,
+            )
+        )
+    return [(body.type, body) for body in out]
+
+
+def publish(
+    uow: UnitOfWork,
+    config: ExchangeConfig | None,
+    changes: Sequence[tuple[DeclarationRecord, DeclarationEvent]],
+) -> None:
+    """Store events and queue the messages they cause, in the caller's transaction."""
+    uow.declarations.add_events((r.mrn, e) for r, e in changes)
+    if config is None:
+        return
+    for record, event in changes:
+        for kind, body in messages_for(record, event, uow):
+            emit(uow, config, event.at, record, kind, body)

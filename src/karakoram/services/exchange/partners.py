@@ -1,0 +1,207 @@
+"""Partner and outbox use cases: register a partner, rotate its key, list partners, reconcile
+with one, the outbox's state and a message's evidence. The CLI, the API and the demo call
+these; replaying dead letters is `overview.replay`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from karakoram.domain.access import Principal, Role, require_role
+from karakoram.domain.errors import Conflict, NotFound
+from karakoram.domain.exchange.bodies import message_types
+from karakoram.domain.exchange.envelope import DecodedMessage, Refused
+from karakoram.domain.exchange.keys import public_jwk
+from karakoram.services.context import NodeContext
+from karakoram.services.exchange.config import ExchangeConfig, configured
+from karakoram.services.exchange.overview import WATCHERS
+from karakoram.services.exchange.reconcile import reconciliation_query, resend_missing
+from karakoram.services.ports import PeerTransport
+from karakoram.services.records import OutboxMessage, Partner, PartnerKey, PartnerRecord
+
+#: how long before its registration a partner's first key is valid: messages it signed
+#: just before we registered it (clocks differ) still verify
+FIRST_KEY_GRACE = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class NewPartner:
+    """A partner administration as the operator registers it, with its first public key."""
+
+    administration: str
+    country: str
+    base_url: str
+    kid: str
+    jwk: Any
+    name: str | None = None
+    #: the message types shared; every type when empty
+    message_types: Sequence[str] = ()
+    #: when the partnership (and the key) begins; default: now, the key a day earlier
+    since: datetime | None = None
+
+
+def register_partner(ctx: NodeContext, new: NewPartner) -> Partner:
+    """Register a partner with its first key; `Conflict` if it is already a partner."""
+    jwk = public_jwk(new.jwk)
+    types = message_types(new.message_types)
+    now = ctx.clock()
+    partner = Partner(
+        new.administration,
+        new.name or new.administration,
+        new.country.upper(),
+        new.base_url,
+        tuple(t.value for t in types),
+    )
+    with ctx.uow() as uow:
+        if uow.exchange.partner(new.administration):
+            raise Conflict(f"{new.administration} is already a partner; rotate its key instead.")
+        uow.exchange.add_partner(partner, new.since or now)
+        valid_from = new.since or now - FIRST_KEY_GRACE
+        uow.exchange.add_key(new.administration, PartnerKey(new.kid, jwk, valid_from, None))
+        uow.commit()
+    return partner
+
+
+def rotate_key(
+    ctx: NodeContext, administration: str, kid: str, jwk: Any, overlap: timedelta
+) -> datetime:
+    """Add a partner's new key; its older keys stay valid for `overlap`, then expire (when)."""
+    checked = public_jwk(jwk)
+    now = ctx.clock()
+    with ctx.uow() as uow:
+        if uow.exchange.partner(administration) is None:
+            raise NotFound(f"{administration} is not a partner.")
+        uow.exchange.add_key(administration, PartnerKey(kid, checked, now, None))
+        uow.exchange.end_keys(administration, now + overlap, keep=kid)
+        uow.commit()
+    return now + overlap
+
+
+def partners_with_keys(ctx: NodeContext) -> list[tuple[Partner, list[PartnerKey]]]:
+    """Every partner with its keys, oldest first."""
+    with ctx.uow() as uow:
+        return [(p, uow.exchange.keys(p.administration)) for p in uow.exchange.partners()]
+
+
+@dataclass(frozen=True, slots=True)
+class Reconciled:
+    held: int
+    requeued: list[str]
+
+
+def reconcile(
+    ctx: NodeContext, peer: PeerTransport, administration: str, since: datetime
+) -> Reconciled:
+    """Ask the partner which of our messages since `since` it holds, and queue the others
+    again; `DeliveryFailed` when it does not answer."""
+    config = configured(ctx.exchange)
+    with ctx.uow() as uow:
+        partner = uow.exchange.partner(administration)
+    if partner is None:
+        raise NotFound(f"{administration} is not a partner.")
+    query = reconciliation_query(config, administration, since, ctx.clock())
+    held = peer.held(partner.base_url, query)
+    missing = resend_missing(administration, since, held, ctx.uow, ctx.clock())
+    return Reconciled(len(held), missing)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxStatus:
+    #: messages per status (pending, delivered, dead)
+    counts: dict[str, int]
+    dead: list[OutboxMessage] = field(default_factory=list)
+    refusals: list[dict[str, Any]] = field(default_factory=list)
+
+
+def outbox_status(
+    principal: Principal, ctx: NodeContext, dead: int = 0, refusals: int = 0
+) -> OutboxStatus:
+    """Outbox counts, with up to `dead` dead letters and the latest `refusals`."""
+    require_role(principal, *WATCHERS)
+    with ctx.uow() as uow:
+        return OutboxStatus(
+            uow.exchange.outbox_counts(),
+            uow.exchange.dead_letters(dead) if dead else [],
+            uow.exchange.refusals(refusals) if refusals else [],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureCheck:
+    """Whose signature a token carries and whether it verified."""
+
+    what: str  # message | receipt
+    signer: str
+    #: signed by this node (nothing to verify against a partner's key)
+    ours: bool
+    digest: str
+    refused: Refused | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MessageEvidence:
+    """A message as sent or received, with its receipt, both signatures checked."""
+
+    payload: dict[str, Any]
+    message: SignatureCheck
+    receipt_payload: dict[str, Any] | None
+    receipt: SignatureCheck | None
+
+
+def show_message(ctx: NodeContext, message_id: str) -> MessageEvidence:
+    """The message `message_id` (sent or received) and its receipt; `NotFound` if neither."""
+    config = configured(ctx.exchange)
+    with ctx.uow() as uow:
+        sent, got = uow.exchange.outbox(message_id), uow.exchange.inbox_message(message_id)
+        if sent is not None:
+            peer, token, receipt = sent.recipient, sent.token, sent.receipt
+            keys_for_token, keys_for_receipt = None, uow.exchange.keys(peer)
+        elif got is not None:
+            peer, token, receipt = got.sender, got.token, got.receipt
+            keys_for_token, keys_for_receipt = uow.exchange.keys(peer), None
+        else:
+            raise NotFound(f"No message {message_id} here.")
+    now = ctx.clock()
+    message = config.crypto.decode(token)
+    checked = _check("message", message, keys_for_token, peer, config, now)
+    if not receipt:
+        return MessageEvidence(message.payload, checked, None, None)
+    answer = config.crypto.decode(receipt)
+    return MessageEvidence(
+        message.payload,
+        checked,
+        answer.payload,
+        _check("receipt", answer, keys_for_receipt, peer, config, now),
+    )
+
+
+def _check(
+    what: str,
+    token: DecodedMessage,
+    keys: list[PartnerKey] | None,
+    peer: str,
+    config: ExchangeConfig,
+    now: datetime,
+) -> SignatureCheck:
+    """`keys` None: signed by this node, nothing to verify."""
+    digest = config.crypto.digest(token.token)
+    if keys is None:
+        return SignatureCheck(what, config.me, True, digest)
+    try:
+        config.crypto.verify(token, keys, peer, now)
+    except Refused as refused:
+        return SignatureCheck(what, peer, False, digest, refused)
+    return SignatureCheck(what, peer, False, digest)
+
+
+#: who may read what the partner told us about a consignment
+READERS = (Role.OFFICER, Role.SUPERVISOR, Role.ANALYST)
+
+
+def partner_messages(principal: Principal, ctx: NodeContext, ucr: str) -> list[PartnerRecord]:
+    """What the partner administration told us about a consignment, oldest first."""
+    require_role(principal, *READERS)
+    with ctx.uow() as uow:
+        return uow.exchange.partner_records(ucr)

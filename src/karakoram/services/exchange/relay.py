@@ -1,0 +1,136 @@
+"""Delivery: the relay sends what is due, with backoff, and trusts only signed receipts.
+
+A message is marked delivered only with the partner's valid signed receipt naming it and the
+digest of what was sent; anything else is a failure, retried with exponential backoff and
+jitter until the message is given up as a dead letter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from karakoram.domain.exchange.envelope import Refused
+from karakoram.services.exchange.config import DeliveryFailed, ExchangeConfig
+from karakoram.services.ports import PeerTransport, UnitOfWork, UnitOfWorkFactory
+from karakoram.services.records import OutboxMessage, PartnerKey
+
+
+@dataclass
+class RelayStats:
+    delivered: int = 0
+    retried: int = 0
+    dead: int = 0
+
+
+def relay_once(
+    config: ExchangeConfig,
+    transport: PeerTransport,
+    uow_factory: UnitOfWorkFactory,
+    clock: Callable[[], datetime],
+    limit: int = 100,
+) -> RelayStats:
+    """Deliver the messages that are due; each is marked delivered only with a valid receipt.
+
+    Messages are claimed in one short transaction (leased, so another relay leaves them alone),
+    delivered with no transaction open, and the outcomes recorded in another: a slow partner
+    never holds the database. A relay killed mid-batch leaves its leases to expire; the
+    messages are then sent again and the partner answers duplicates with the first receipt.
+    When a message that had failed gets through, the partner is back: its other messages
+    waiting out their backoff are made due at once, so a backlog drains now rather than
+    when each message's retry time comes."""
+    with uow_factory() as uow:
+        due = uow.exchange.claim_due(clock(), limit)
+        uow.exchange.lease([m.message_id for m in due], clock() + config.lease)
+        bases = {p.administration: p.base_url for p in uow.exchange.partners()}
+        keys = {name: uow.exchange.keys(name) for name in bases}
+        uow.commit()
+    outcomes = _deliver_all(due, bases, keys, config, transport, clock)
+    stats = RelayStats()
+    with uow_factory() as uow:
+        receipts = [(m.message_id, r) for m, (r, _) in zip(due, outcomes, strict=True) if r]
+        uow.exchange.delivered_many(receipts, clock())
+        stats.delivered = len(receipts)
+        back = {m.recipient for m, (r, _) in zip(due, outcomes, strict=True) if r and m.attempts}
+        for recipient in back:  # before this pass's failures get their backoff
+            uow.exchange.wake(recipient, clock())
+        for message, (receipt, error) in zip(due, outcomes, strict=True):
+            if receipt is None:
+                _record_failure(uow, message, error, config, clock, stats)
+        uow.commit()
+    return stats
+
+
+def _deliver_all(
+    due: list[OutboxMessage],
+    bases: dict[str, str],
+    keys: dict[str, list[PartnerKey]],
+    config: ExchangeConfig,
+    transport: PeerTransport,
+    clock: Callable[[], datetime],
+) -> list[tuple[str | None, str | None]]:
+    """Send each partner its messages in batches; outcomes in the order of `due`."""
+    outcomes: dict[str, tuple[str | None, str | None]] = {}
+    for recipient in {m.recipient for m in due}:
+        mine = [m for m in due if m.recipient == recipient]
+        for start in range(0, len(mine), config.batch_size):
+            chunk = mine[start : start + config.batch_size]
+            try:
+                receipts = transport.deliver_many(bases[recipient], [m.token for m in chunk])
+            except DeliveryFailed as exc:
+                outcomes.update({m.message_id: (None, f"DeliveryFailed: {exc}") for m in chunk})
+                continue
+            for message, receipt in zip(chunk, receipts, strict=True):
+                outcomes[message.message_id] = _checked(
+                    message, receipt, keys[recipient], config, clock
+                )
+    return [outcomes[m.message_id] for m in due]
+
+
+def _checked(
+    message: OutboxMessage,
+    receipt: str | None,
+    keys: list[PartnerKey],
+    config: ExchangeConfig,
+    clock: Callable[[], datetime],
+) -> tuple[str | None, str | None]:
+    if receipt is None:
+        return None, "Refused by the partner (see its refusals)"
+    try:
+        _check_receipt(receipt, message, keys, config, clock())
+    except Refused as exc:
+        return None, f"Refused: {exc}"
+    return receipt, None
+
+
+def _record_failure(
+    uow: UnitOfWork,
+    message: OutboxMessage,
+    error: str | None,
+    config: ExchangeConfig,
+    clock: Callable[[], datetime],
+    stats: RelayStats,
+) -> None:
+    attempts = message.attempts + 1
+    dead = attempts >= config.max_attempts
+    retry_at = None if dead else clock() + config.retry_delay(attempts)
+    uow.exchange.failed(message.message_id, error or "unknown", retry_at)
+    stats.dead += dead
+    stats.retried += not dead
+
+
+def _check_receipt(
+    receipt: str,
+    message: OutboxMessage,
+    keys: list[PartnerKey],
+    config: ExchangeConfig,
+    now: datetime,
+) -> None:
+    decoded = config.crypto.decode(receipt)
+    config.crypto.verify(decoded, keys, message.recipient, now)
+    body = decoded.payload
+    if body.get("message_id") != message.message_id:
+        raise Refused("schema", "The receipt names another message.")
+    if body.get("digest") != config.crypto.digest(message.token):
+        raise Refused("schema", "The receipt's digest is not that of the message sent.")
