@@ -23,13 +23,19 @@ KarakoramError                      [detail]
 │                                   (services/clock.py)
 ├── PermissionDenied                authenticated, but the role may not do this (403)
 ├── AuthenticationFailed            no key, or a key that is unknown or revoked (401)
+├── MalformedBody                   a partner's message body lacks or mistypes fields
+│                                   [fields] (domain/exchange/bodies.py)
+├── UnknownMessageType              a message type the exchange does not define (400)
+│                                   (domain/exchange/bodies.py)
+├── NotAPublicKey                   a partner key that is not an Ed25519 public JWK (400)
+│                                   (domain/exchange/keys.py)
 └── Refused                         a partner's message is not accepted; nothing applied
                                     [code] (domain/exchange/envelope.py; 400/413/422 by
                                     code, else 403)
 
 Outside the tree, never shown to a user: the store's `DuplicateLrn` and `DuplicateMessage`
 (services/records.py) tell a service that a concurrent request won a race, and
-`DeliveryFailed` (services/exchange/core.py) tells the relay to try a partner again later.
+`DeliveryFailed` (services/exchange/config.py) tells the relay to try a partner again later.
 """
 
 from __future__ import annotations
