@@ -1,6 +1,8 @@
-"""The composition root: the one place that builds engines, hashers, clocks and services.
+"""The composition root: the one place that builds engines, hashers, clocks, clients, signing
+keys and the background workers, and migrates the database.
 
-Tests call `bootstrap` with their own engine, clock or hasher; nothing is built at import time.
+Entrypoints and the demo reach adapters only through here. Tests call `bootstrap` with their own
+engine, clock, hasher or partner client; nothing is built at import time.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from sqlalchemy import Engine
 from karakoram.adapters.analytics.source import SqlAnalyticsSource
 from karakoram.adapters.analytics.store import ParquetAnalyticsStore
 from karakoram.adapters.db.engine import build_engine
-from karakoram.adapters.db.migrate import current_revision, head_revision
+from karakoram.adapters.db.migrate import current_revision, head_revision, upgrade
 from karakoram.adapters.db.uow import SqlUnitOfWorkFactory
 from karakoram.adapters.exchange.peer import HttpPeer
 from karakoram.adapters.exchange.signing import (
@@ -40,6 +42,7 @@ from karakoram.services.exchange.config import ExchangeConfig
 from karakoram.services.policy.documents import Parsers, PolicyCache
 from karakoram.services.ports import PeerTransport, SecretHasher, UnitOfWorkFactory
 from karakoram.services.users import Authenticator
+from karakoram.services.workers import Worker, refresh_worker, relay_worker
 
 
 class SchemaOutOfDate(RuntimeError):
@@ -63,6 +66,42 @@ class Node:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def workers(self) -> list[Worker]:
+        """What `serve` runs beside the API: the exchange relay (once the node has a signing
+        key) and the refresh of the analytical copy (unless its interval is 0)."""
+        found = [self.relay_worker()] if self.ctx.exchange is not None else []
+        if self.settings.stats_refresh_interval > 0:
+            found.append(
+                refresh_worker(
+                    self.analytics_source,
+                    self.analytics,
+                    self.ctx.clock,
+                    self.settings.stats_refresh_interval,
+                )
+            )
+        return found
+
+    def relay_worker(self, limit: int = 200) -> Worker:
+        """The relay that delivers this node's outbox through its partner client."""
+        if self.ctx.exchange is None:
+            raise ValueError("The node has no signing key: it has nothing to relay.")
+        return relay_worker(
+            self.ctx.exchange,
+            self.peer,
+            self.ctx.uow,
+            self.ctx.clock,
+            self.settings.relay_interval,
+            limit,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Schema:
+    """Where a node's database is (its URL, password hidden) and the schema it is at."""
+
+    database: str
+    revision: str | None
 
 
 def utc_now() -> datetime:
@@ -119,6 +158,16 @@ def ensure_schema(engine: Engine) -> None:
         )
 
 
+def migrate(settings: Settings) -> Schema:
+    """Create the node's schema, or migrate it to the latest version."""
+    engine = build_engine(settings.database_url)
+    try:
+        upgrade(engine)
+        return Schema(engine.url.render_as_string(hide_password=True), current_revision(engine))
+    finally:
+        engine.dispose()
+
+
 def open_context(settings: Settings) -> NodeContext:
     """A node context built in the calling process (a back-test worker's own), from the same
     settings: module level, so that `functools.partial(open_context, settings)` can be handed
@@ -133,8 +182,10 @@ def bootstrap(
     hasher: SecretHasher | None = None,
     clock: Callable[[], datetime] = utc_now,
     peer: PeerTransport | None = None,
+    peer_timeout: float = 10.0,
 ) -> Node:
-    """Build a node from settings; the database must already be at the latest schema."""
+    """Build a node from settings; the database must already be at the latest schema.
+    `peer_timeout` is how long the partner client waits for an answer (unless `peer` is given)."""
     engine = engine or build_engine(settings.database_url)
     ensure_schema(engine)
     if settings.simulated_clock and clock is utc_now:
@@ -171,5 +222,5 @@ def bootstrap(
         Authenticator(ctx, hasher),
         ctx.analytics,
         ctx.analytics_source,
-        peer or HttpPeer(),
+        peer or HttpPeer(timeout=peer_timeout),
     )

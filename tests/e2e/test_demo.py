@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from karakoram.entrypoints.cli import demo as cli_demo
-from karakoram.entrypoints.cli.demo import Options, run_simulation, start_demo
+from karakoram.demo import run as demo_run
+from karakoram.demo.run import Options, run_simulation, start_demo
 from tests.builders import free_port
 
 OPTIONS = Options(
@@ -119,8 +119,8 @@ ROLES = ("trader", "officer", "supervisor", "analyst", "administrator")
 
 def test_the_demo_prints_a_key_for_every_role_that_signs_in_to_the_web_ui(played, tmp_path):
     run, _, _ = played
-    with cli_demo.console.capture() as captured:
-        cli_demo._print_access(run, tmp_path, 1.0)
+    with demo_run.console.capture() as captured:
+        demo_run.print_access(run, tmp_path, 1.0)
     printed = captured.get()
     for name, side in run.sides.items():
         assert f"web UI {side.url}/ui" in printed

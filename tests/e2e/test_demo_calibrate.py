@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from decimal import Decimal
 
-from karakoram.entrypoints.cli.demo import run_simulation, start_demo
+from karakoram.demo.run import run_simulation, start_demo
 from tests.builders import free_port
 from tests.e2e.test_demo import OPTIONS
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from karakoram.entrypoints.cli import demo as cli_demo
-from karakoram.entrypoints.cli.demo import DemoRun
+from karakoram.demo import run as demo_run
+from karakoram.demo.run import DemoRun
 
 
 def test_the_demo_prints_each_nodes_web_ui_and_a_key_per_role(tmp_path):
@@ -24,8 +24,8 @@ def test_the_demo_prints_each_nodes_web_ui_and_a_key_per_role(tmp_path):
     }
     run = DemoRun(nodes=[], links={}, sides={"cn": side}, catalogue=None, lock=None)  # type: ignore[arg-type,dict-item]
     run.roles = {"cn": roles}
-    with cli_demo.console.capture() as captured:
-        cli_demo._print_access(run, tmp_path, 1.0)
+    with demo_run.console.capture() as captured:
+        demo_run.print_access(run, tmp_path, 1.0)
     printed = captured.get()
     assert "web UI http://127.0.0.1:8000/ui" in printed
     for role, user in roles.items():

@@ -20,11 +20,9 @@ from pathlib import Path
 
 import httpx
 
-from karakoram.adapters.db.engine import build_engine
-from karakoram.adapters.db.migrate import upgrade
-from karakoram.adapters.exchange.signing import new_key, public_jwk, save_private_key
-from karakoram.bootstrap import bootstrap
+from karakoram.bootstrap import bootstrap, make_signing_key, migrate
 from karakoram.config import load_settings
+from karakoram.data import example
 from karakoram.demo.model import Trader
 from karakoram.domain.access import Principal, Role
 from karakoram.domain.declaration.nomenclature_file import read_nomenclature
@@ -35,7 +33,6 @@ from karakoram.services.nomenclature import replace_nomenclature
 from karakoram.services.policy import documents as policy
 from karakoram.services.policy.documents import Kind
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 #: the node's own staff: one user per role, named for the engine and the printed keys
 STAFF = [
     ("admin", Role.ADMINISTRATOR),
@@ -146,13 +143,11 @@ class DemoNode:
     ) -> dict[str, str]:
         """Database, key, nomenclature, policy, users and the partner; returns the API keys."""
         self.write_config()
-        key = new_key(f"{self.spec.administration}-DEMO")
-        save_private_key(key, self.dir / "signing.pem")
-        (self.dir / "signing.public.json").write_text(json.dumps(public_jwk(key)))
+        public = make_signing_key(f"{self.spec.administration}-DEMO", self.dir / "signing.pem")
+        (self.dir / "signing.public.json").write_text(json.dumps(public))
         settings = load_settings(self.config)
-        engine = build_engine(settings.database_url)
-        upgrade(engine)
-        node = bootstrap(settings, engine=engine)
+        migrate(settings)
+        node = bootstrap(settings)
         try:
             replace_nomenclature(hs_file.name, read_nomenclature(hs_file), node.ctx)
             operator = Principal(0, "demo set-up", Role.SUPERVISOR)
@@ -162,10 +157,9 @@ class DemoNode:
                 (Kind.TARIFF, self.spec.tariff),
                 (Kind.RULES, self.spec.rules),
             ):
-                text = (EXAMPLES / name).read_text()
-                doc = policy.submit_document(kind, text, operator, ctx.policy, ctx.uow, ctx.clock)
-                policy.activate_document(
-                    kind, doc.version, operator, ctx.policy, ctx.uow, ctx.clock, "demo policy"
+                text = example(name).read_text()
+                policy.install_document(
+                    kind, text, operator, ctx.policy, ctx.uow, ctx.clock, "demo policy"
                 )
             keys = {
                 name: user_service.add_user(name, role.value, None, ctx, node.hasher).api_key

@@ -9,8 +9,10 @@ from typing import Any
 from rich.console import Console
 from rich.table import Column, Table
 
-from karakoram.demo.engine import Engine, Side
+from karakoram.demo.client import Side
+from karakoram.demo.engine import Engine
 from karakoram.demo.link import Link
+from karakoram.demo.model import Consignment
 
 
 def fetch_stats(side: Side, period: str) -> dict[str, Any]:
@@ -154,3 +156,34 @@ def print_report(
             console.print(mirror_table(side, stats[name]["mirror"]))
     console.rule("[bold]Exchange")
     console.print(exchange_table(engine, links))
+
+
+def print_summary(
+    console: Console,
+    engine: Engine,
+    links: dict[str, Link],
+    year: int,
+    calibrate: float | None,
+) -> None:
+    """The final report: statistics of both nodes, the exchange, what the simulation did."""
+    stats: dict[str, dict[str, Any]] = {}
+    for name, side in engine.sides.items():
+        try:
+            stats[name] = fetch_stats(side, str(year))
+        except Exception as exc:  # the rest of the report still helps
+            console.print(f"[yellow]{side.administration}: statistics unavailable ({exc})")
+    print_report(console, engine, links, str(year), stats)
+    consignments: list[Consignment] = getattr(engine, "consignments", [])
+    held = sum(1 for c in consignments if c.state.get("import_held"))
+    dishonest = sum(1 for c in consignments if c.dishonest)
+    console.print(
+        f"{len(consignments)} trucks; {dishonest} carried goods the importer declared "
+        f"falsely, {held} import declarations held after a control; "
+        f"{engine.counts['link_down']} outage(s) of the link."
+    )
+    if calibrate:
+        console.print(
+            f"Calibrated: the China side's {year} total was scaled to CNY {calibrate:,.0f}."
+        )
+    for error in engine.errors[:10]:
+        console.print(f"[red]error[/red] {error}")

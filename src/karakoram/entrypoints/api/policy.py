@@ -13,8 +13,8 @@ from starlette.concurrency import run_in_threadpool
 from karakoram.domain.errors import FieldError, NotFound, ValidationFailed
 from karakoram.entrypoints.api.schemas import PolicyDocumentOut
 from karakoram.entrypoints.http.deps import NodeDep, PrincipalDep
+from karakoram.services.policy import backtest
 from karakoram.services.policy import documents as policy
-from karakoram.services.policy.backtest import CHANNEL_ORDER, BacktestReport, backtest
 from karakoram.services.policy.documents import Kind
 
 router = APIRouter(prefix="/policy", tags=["policy"])
@@ -118,33 +118,4 @@ def backtest_version(
     lodged_to: datetime | None = None,
 ) -> dict[str, Any]:
     """What rule set `version` would have decided over declarations lodged in [from, to)."""
-    doc = policy.get_document(Kind.RULES, version, node.ctx.uow)
-    rule_set = policy.validate_document(Kind.RULES, doc.source, node.ctx.policy)
-    report = backtest(
-        rule_set, f"{doc.name} (version {version})", principal, node.ctx, lodged_from, lodged_to
-    )
-    return report_dict(report)
-
-
-def report_dict(report: BacktestReport) -> dict[str, Any]:
-    total = report.total or 1
-    return {
-        "rule_set": report.rule_set,
-        "total": report.total,
-        "skipped": report.skipped,
-        "changed": report.changed,
-        "channels": {
-            c: {
-                "count": report.channels[c],
-                "share": report.channels[c] / total,
-                "actual": report.actual[c],
-                "expected_random": report.expected_random.get(c, 0.0) / total,
-            }
-            for c in CHANNEL_ORDER
-        },
-        "unassessed_before": report.actual["unassessed"],
-        "rules": [
-            {"rule": rule, "description": s.description, "fired": s.fired, "decisive": s.decisive}
-            for rule, s in report.rules.items()
-        ],
-    }
+    return backtest.backtest_version(version, principal, node.ctx, lodged_from, lodged_to).as_dict()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -21,7 +23,13 @@ from karakoram.entrypoints.cli.support import AsOpt, console, err, fail, node, p
 from karakoram.services import clearance as officer
 from karakoram.services import queries
 from karakoram.services.policy import documents as policy
-from karakoram.services.policy.backtest import CHANNEL_ORDER, BacktestReport, Processes, backtest
+from karakoram.services.policy.backtest import (
+    CHANNEL_ORDER,
+    BacktestReport,
+    Processes,
+    backtest,
+    backtest_version,
+)
 from karakoram.services.policy.documents import Kind
 
 FileArg = Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Document file.")]
@@ -33,6 +41,13 @@ def _policy_app(kind: Kind, what: str, activate_default: bool) -> typer.Typer:
     app = typer.Typer(
         help=f"{what}: validate, load, list, activate, roll back.", no_args_is_help=True
     )
+    _add_reading(app, kind, what)
+    _add_changing(app, kind, what, activate_default)
+    return app
+
+
+def _add_reading(app: typer.Typer, kind: Kind, what: str) -> None:
+    """The commands that read documents: validate a file, list and show versions."""
 
     @app.command("validate")
     def validate(file: FileArg) -> None:
@@ -45,30 +60,6 @@ def _policy_app(kind: Kind, what: str, activate_default: bool) -> typer.Typer:
         console.print(
             f"{file} is a valid {what.lower()}: {n.ctx.policy.parsers.name_of(kind, parsed)}"
         )
-
-    @app.command("load")
-    def load(
-        file: FileArg,
-        as_user: AsOpt = None,
-        reason: ReasonOpt = None,
-        activate: Annotated[
-            bool, typer.Option(help="Activate it at once (otherwise it stays a draft).")
-        ] = activate_default,
-    ) -> None:
-        """Store a file as a new version; with --activate, make it the one in force."""
-        n = node()
-        who = principal_of(n, as_user)
-        try:
-            doc = policy.submit_document(
-                kind, file.read_text(), who, n.ctx.policy, n.ctx.uow, n.ctx.clock
-            )
-            if activate:
-                doc = policy.activate_document(
-                    kind, doc.version, who, n.ctx.policy, n.ctx.uow, n.ctx.clock, reason
-                )
-        except KarakoramError as exc:
-            raise fail(exc) from exc
-        console.print(f"{what} version {doc.version} ({doc.name}) stored, {doc.status}.")
 
     @app.command("list")
     def list_() -> None:
@@ -95,19 +86,41 @@ def _policy_app(kind: Kind, what: str, activate_default: bool) -> typer.Typer:
             raise fail(exc) from exc
         console.print(doc.source, highlight=False, markup=False)
 
+
+def _add_changing(app: typer.Typer, kind: Kind, what: str, activate_default: bool) -> None:
+    """The commands that change which document is in force: load, activate, roll back."""
+
+    @app.command("load")
+    def load(
+        file: FileArg,
+        as_user: AsOpt = None,
+        reason: ReasonOpt = None,
+        activate: Annotated[
+            bool, typer.Option(help="Activate it at once (otherwise it stays a draft).")
+        ] = activate_default,
+    ) -> None:
+        """Store a file as a new version; with --activate, make it the one in force."""
+        n, text = node(), file.read_text()
+        who, ctx = principal_of(n, as_user), n.ctx
+        try:
+            if activate:
+                doc = policy.install_document(
+                    kind, text, who, ctx.policy, ctx.uow, ctx.clock, reason
+                )
+            else:
+                doc = policy.submit_document(kind, text, who, ctx.policy, ctx.uow, ctx.clock)
+        except KarakoramError as exc:
+            raise fail(exc) from exc
+        console.print(f"{what} version {doc.version} ({doc.name}) stored, {doc.status}.")
+
     @app.command("activate")
     def activate_(version: int, as_user: AsOpt = None, reason: ReasonOpt = None) -> None:
         """Make a stored version the one in force (the previous one is retired)."""
         n = node()
+        who, ctx = principal_of(n, as_user), n.ctx
         try:
             doc = policy.activate_document(
-                kind,
-                version,
-                principal_of(n, as_user),
-                n.ctx.policy,
-                n.ctx.uow,
-                n.ctx.clock,
-                reason,
+                kind, version, who, ctx.policy, ctx.uow, ctx.clock, reason
             )
         except KarakoramError as exc:
             raise fail(exc) from exc
@@ -124,8 +137,6 @@ def _policy_app(kind: Kind, what: str, activate_default: bool) -> typer.Typer:
         except KarakoramError as exc:
             raise fail(exc) from exc
         console.print(f"Rolled back: {what.lower()} version {doc.version} is active again.")
-
-    return app
 
 
 def _backtest(
@@ -150,40 +161,35 @@ def _backtest(
     if (file is None) == (version is None):
         err.print("[red]Give a rule FILE or --version N (one of them).[/red]")
         raise typer.Exit(2)
+    in_processes = Processes(processes, partial(open_context, n.settings))
+    who = principal_of(n, None)
     try:
-        text = (
-            file.read_text()
-            if file
-            else policy.get_document(Kind.RULES, version or 0, n.ctx.uow).source
-        )
-        rule_set = policy.validate_document(Kind.RULES, text, n.ctx.policy)
-        label = str(file) if file else f"{rule_set.name} (version {version})"
-        with Progress(
-            TextColumn("Back-testing"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            console=err,
-            transient=True,
-        ) as bar:
-            task = bar.add_task("backtest", total=None)
-            report = backtest(
-                rule_set,
-                label,
-                principal_of(n, None),
-                n.ctx,
-                lodged_from,
-                lodged_to,
-                lambda k: bar.advance(task, k),
-                Processes(processes, partial(open_context, n.settings)),
-            )
+        with _backtest_progress() as advance:
+            if file is not None:
+                rule_set = policy.validate_document(Kind.RULES, file.read_text(), n.ctx.policy)
+                report = backtest(
+                    rule_set, str(file), who, n.ctx, lodged_from, lodged_to, advance, in_processes
+                )
+            else:
+                report = backtest_version(
+                    version or 0, who, n.ctx, lodged_from, lodged_to, advance, in_processes
+                )
     except KarakoramError as exc:
         raise fail(exc) from exc
     if as_json:
-        from karakoram.entrypoints.api.policy import report_dict
-
-        console.print_json(json.dumps(report_dict(report)))
+        console.print_json(json.dumps(report.as_dict()))
         return
     _print_backtest(report)
+
+
+@contextmanager
+def _backtest_progress() -> Iterator[Callable[[int], None]]:
+    """A progress bar while a back-test runs; yields what advances it by a number assessed."""
+    with Progress(
+        TextColumn("Back-testing"), BarColumn(), MofNCompleteColumn(), console=err, transient=True
+    ) as bar:
+        task = bar.add_task("backtest", total=None)
+        yield lambda k: bar.advance(task, k)
 
 
 def _print_backtest(report: BacktestReport) -> None:

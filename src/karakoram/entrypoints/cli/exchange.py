@@ -181,17 +181,6 @@ def outbox_replay(
     console.print(f"{count} message(s) queued again.")
 
 
-def relay_loop(
-    n: Node, stop: threading.Event, interval: float, peer: HttpPeer, limit: int = 200
-) -> None:
-    """Deliver what is due until `stop` is set; straight on while there is work."""
-    config = _config(n)
-    while not stop.is_set():
-        stats = exchange.relay_once(config, peer, n.ctx.uow, n.ctx.clock, limit=limit)
-        if stats.delivered + stats.retried + stats.dead == 0:
-            stop.wait(interval)
-
-
 def relay(
     once: Annotated[bool, typer.Option(help="One pass, then exit.")] = False,
     lease: Annotated[
@@ -210,18 +199,17 @@ def relay(
     limit: Annotated[int, typer.Option(min=1, help="Messages claimed per pass.")] = 200,
 ) -> None:
     """Deliver the outbox to partners (serve runs this in the background too)."""
-    n = node()
+    n = node(peer_timeout=timeout)
     config = _config(n)
     config.lease, config.backoff_base = timedelta(seconds=lease), backoff
     config.batch_size = batch
-    peer = HttpPeer(timeout=timeout)
     if once:
-        stats = exchange.relay_once(config, peer, n.ctx.uow, n.ctx.clock, limit=10_000)
+        stats = exchange.relay_once(config, n.peer, n.ctx.uow, n.ctx.clock, limit=10_000)
         console.print(f"delivered {stats.delivered}, retrying {stats.retried}, dead {stats.dead}")
         return
     stop = threading.Event()
-    try:
-        relay_loop(n, stop, n.settings.relay_interval, peer, limit)
+    try:  # a failing pass is logged and tried again, as in `serve`
+        n.relay_worker(limit).run(stop)
     except KeyboardInterrupt:
         stop.set()
 

@@ -1,8 +1,7 @@
-"""`karakoram quickstart`: one command from a fresh clone to a running node with users."""
+"""`karakoram quickstart`: one command from a fresh install to a running node with users."""
 
 from __future__ import annotations
 
-from importlib.resources import files
 from pathlib import Path
 from typing import Annotated
 
@@ -10,10 +9,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from karakoram.adapters.db.engine import build_engine
-from karakoram.adapters.db.migrate import upgrade
-from karakoram.bootstrap import Node, bootstrap
-from karakoram.config import load_settings
+from karakoram.bootstrap import Node, bootstrap, migrate
+from karakoram.config import Settings, load_settings
+from karakoram.data import example, example_hs
 from karakoram.domain.access import Principal, Role
 from karakoram.domain.declaration.nomenclature_file import read_nomenclature
 from karakoram.services import users as user_service
@@ -24,7 +22,6 @@ from karakoram.services.policy.documents import Kind
 console = Console()
 
 REAL_HS = Path("../shared/data/hs2022/harmonized-system.csv")
-EXAMPLE_HS = Path(str(files("karakoram").joinpath("data", "example_hs.csv")))
 
 #: (name, role, trader identifier) of the example users; keys are re-issued on every run.
 EXAMPLE_USERS = [
@@ -35,23 +32,20 @@ EXAMPLE_USERS = [
     ("kashgar-trading", Role.TRADER, "91650100MA77XY1234"),
     ("tianshan-machinery", Role.TRADER, "91650100MA88ZZ5678"),
 ]
-
-
-def _nomenclature(node: Node, hs_file: Path | None) -> str:
-    path = hs_file or (REAL_HS if REAL_HS.is_file() else EXAMPLE_HS)
-    if node.ctx.codes.nomenclature is not None and hs_file is None:
-        return "already loaded"
-    counts = replace_nomenclature(path.name, read_nomenclature(path), node.ctx)
-    return f"{path} ({counts.get('subheadings', 0):,} subheadings)"
-
-
-EXAMPLES = Path(__file__).resolve().parents[4] / "examples"
 #: example policy of the China-side node, loaded when none is active
 EXAMPLE_POLICY = [
     (Kind.RATES, "rates-cn.csv"),
     (Kind.TARIFF, "tariff-cn-import.toml"),
     (Kind.RULES, "rules-khunjerab.toml"),
 ]
+
+
+def _nomenclature(node: Node, hs_file: Path | None) -> str:
+    path = hs_file or (REAL_HS if REAL_HS.is_file() else example_hs())
+    if node.ctx.codes.nomenclature is not None and hs_file is None:
+        return "already loaded"
+    counts = replace_nomenclature(path.name, read_nomenclature(path), node.ctx)
+    return f"{path} ({counts.get('subheadings', 0):,} subheadings)"
 
 
 def _policy(node: Node) -> list[str]:
@@ -63,11 +57,9 @@ def _policy(node: Node) -> list[str]:
         with ctx.uow() as uow:
             active = uow.policy.active(kind.value)
         if active is None:
-            doc = policy.submit_document(
-                kind, (EXAMPLES / name).read_text(), operator, ctx.policy, ctx.uow, ctx.clock
-            )
-            active = policy.activate_document(
-                kind, doc.version, operator, ctx.policy, ctx.uow, ctx.clock, "example policy"
+            text = example(name).read_text()
+            active = policy.install_document(
+                kind, text, operator, ctx.policy, ctx.uow, ctx.clock, "example policy"
             )
         loaded.append(f"{kind.value} v{active.version}: {active.name}")
     return loaded
@@ -97,12 +89,25 @@ def quickstart(
     """Set up a node on SQLite with example users, print how to reach it, and serve it."""
     workdir.mkdir(parents=True, exist_ok=True)
     settings = load_settings(database_url=f"sqlite:///{workdir / 'cn-urc.db'}", port=port)
-    engine = build_engine(settings.database_url)
-    upgrade(engine)
-    node = bootstrap(settings, engine=engine)
+    migrate(settings)
+    node = bootstrap(settings)
     loaded = _nomenclature(node, hs_file)
     in_force = _policy(node)
-    keys = _keys(node)
+    _print_access(settings, loaded, in_force, _keys(node))
+    if serve:
+        import uvicorn  # only serving needs the server
+
+        from karakoram.entrypoints.http.app import create_app
+
+        console.print("\nServing; stop with Ctrl-C.")
+        uvicorn.run(create_app(node), host=settings.host, port=settings.port, log_level="warning")
+    node.close()
+
+
+def _print_access(
+    settings: Settings, loaded: str, in_force: list[str], keys: list[tuple[str, str, str, str]]
+) -> None:
+    """Where the node is, what it loaded, its example users' keys and a first request."""
     base = f"http://{settings.host}:{settings.port}"
     console.rule(f"[bold]Karakoram node {settings.administration}[/bold] — {settings.name}")
     console.print(
@@ -122,15 +127,7 @@ def quickstart(
     console.print(
         f"  curl -s -X POST {base}/declarations"
         ' -H "Authorization: Bearer $KEY_KASHGAR_TRADING"'
-        " -H 'Content-Type: application/json' -d @examples/declaration-export.json",
+        f" -H 'Content-Type: application/json' -d @{example('declaration-export.json')}",
         soft_wrap=True,
         highlight=False,
     )
-    if serve:
-        import uvicorn
-
-        from karakoram.entrypoints.http.app import create_app
-
-        console.print("\nServing; stop with Ctrl-C.")
-        uvicorn.run(create_app(node), host=settings.host, port=settings.port, log_level="warning")
-    node.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -146,15 +145,6 @@ def _run(make: Callable[[Node], out.Report], refresh: bool) -> out.Report:
         raise fail(exc) from exc
     finally:
         n.close()
-
-
-def refresh_loop(n: Node, stop: threading.Event, interval: float) -> None:
-    """Keep the analytical copy fresh while `serve` runs; a failed pass is logged and retried."""
-    while not stop.wait(interval):
-        try:
-            stats.refresh(n.analytics_source, n.analytics, lambda: datetime.now(UTC))
-        except Exception:  # a bad pass must not stop the loop; the next one tries again
-            log.exception("refreshing the analytical copy failed; trying again in %s s", interval)
 
 
 def register(app: typer.Typer) -> None:

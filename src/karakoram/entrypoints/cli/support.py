@@ -42,9 +42,10 @@ def settings() -> Settings:
     return load_settings(state.config)
 
 
-def node() -> Node:
+def node(peer_timeout: float = 10.0) -> Node:
+    """The node the configuration describes; exits when its database needs migrating."""
     try:
-        return bootstrap(settings())
+        return bootstrap(settings(), peer_timeout=peer_timeout)
     except SchemaOutOfDate as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc

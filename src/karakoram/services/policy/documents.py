@@ -196,6 +196,20 @@ def activate_document(
         )
 
 
+def install_document(
+    kind: Kind,
+    text: str,
+    principal: Principal,
+    cache: PolicyCache,
+    uow: UnitOfWorkFactory,
+    clock: Callable[[], Any],
+    reason: str | None = None,
+) -> PolicyDocument:
+    """Store a document as a new version and make it the active one (load and activate)."""
+    doc = submit_document(kind, text, principal, cache, uow, clock)
+    return activate_document(kind, doc.version, principal, cache, uow, clock, reason)
+
+
 def rollback_document(
     kind: Kind,
     principal: Principal,

@@ -19,7 +19,7 @@ from karakoram.domain.risk.channels import Channel
 from karakoram.domain.risk.rules import RuleSet
 from karakoram.services.context import NodeContext
 from karakoram.services.policy import documents as policy
-from karakoram.services.policy.backtest import BacktestReport, backtest
+from karakoram.services.policy.backtest import BacktestReport, backtest, backtest_version
 from karakoram.services.policy.documents import Kind
 from karakoram.services.records import PolicyDocument
 
@@ -152,16 +152,13 @@ def backtest_rule_set(
         raise ValidationFailed(
             [FieldError("invalid_range", "/lodged_to", "The last day is before the first day.")]
         )
-    if isinstance(source, int):
-        doc = policy.get_document(Kind.RULES, source, ctx.uow)
-        parsed = check_rule_set(doc.source, principal, ctx)
-        label = f"{doc.name} (version {doc.version})"
-    else:
-        parsed = check_rule_set(source, principal, ctx)
-        label = f"{parsed.name} (draft)"
     lodged_from = _midnight(first_day)
     lodged_to = _midnight(last_day + timedelta(days=1)) if last_day else None
-    report = backtest(parsed, label, principal, ctx, lodged_from, lodged_to)
+    if isinstance(source, int):
+        report = backtest_version(source, principal, ctx, lodged_from, lodged_to)
+    else:
+        parsed = check_rule_set(source, principal, ctx)
+        report = backtest(parsed, f"{parsed.name} (draft)", principal, ctx, lodged_from, lodged_to)
     return Backtest(report, shares(report), report.actual["unassessed"], first_day, last_day)
 
 

@@ -1,0 +1,64 @@
+"""`karakoram serve`: the node's HTTP API and web UI, with its background workers."""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Annotated
+
+import typer
+
+from karakoram.bootstrap import Node
+from karakoram.entrypoints.cli.support import err, node, state
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Listen address.")] = None,
+    port: Annotated[int | None, typer.Option(help="Listen port.")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1, help="API processes (one per core; SQLite writers take turns across them)."
+        ),
+    ] = 1,
+) -> None:
+    """Run the node's HTTP API (docs at /docs) and the exchange relay."""
+    n = node()
+    if n.ctx.codes.nomenclature is None:
+        err.print(
+            "[yellow]No HS nomenclature loaded: HS codes are checked for shape only. "
+            "Run `karakoram nomenclature load FILE`.[/yellow]"
+        )
+    stop = threading.Event()
+    # the relay delivers the outbox and statistics read a copy kept fresh, while the API serves
+    for worker in n.workers():
+        worker.start(stop)
+    try:
+        _run_api(n, host or n.settings.host, port or n.settings.port, workers)
+    finally:
+        stop.set()
+
+
+def _run_api(n: Node, host: str, port: int, workers: int) -> None:
+    import uvicorn  # only `serve` needs the server; other commands start faster without it
+
+    from karakoram.entrypoints.http.app import create_app
+    from karakoram.entrypoints.http.server import NoDelayH11Protocol
+
+    if workers == 1:
+        uvicorn.run(
+            create_app(n), host=host, port=port, log_level="warning", http=NoDelayH11Protocol
+        )
+        return
+    # each worker process builds its own node from the same settings
+    if state.config is not None:
+        os.environ["KARAKORAM_CONFIG"] = str(state.config.resolve())
+    uvicorn.run(
+        "karakoram.entrypoints.http.app:app_from_environment",
+        factory=True,
+        workers=workers,
+        http=NoDelayH11Protocol,
+        host=host,
+        port=port,
+        log_level="warning",
+    )
