@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import common
 
+from karakoram.data import example
 from karakoram.domain.declaration.codes import CodeLists, HsNomenclature
 from karakoram.domain.declaration.model import Declaration
 from karakoram.domain.declaration.validation import NodeRules, parse_declaration
@@ -39,7 +40,7 @@ from karakoram.domain.risk.engine import RiskInput, assess_risk, selection_draw
 from karakoram.domain.risk.facts import declaration_facts, item_facts
 from karakoram.domain.risk.rule_file import parse_rule_set
 
-EXAMPLES = common.ROOT / "examples"
+EXAMPLES = example("")
 ON = date(2026, 11, 2)
 KEY = b"benchmark-selection-key"
 

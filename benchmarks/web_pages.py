@@ -41,8 +41,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import common
 
+from karakoram.data import example
+
 TARGET_MS = 200.0
-EXAMPLES = common.ROOT / "examples"
+EXAMPLES = example("")
 STAFF = {
     "officer": "officer",
     "supervisor": "supervisor",

@@ -72,28 +72,12 @@ class Node:
         key) and the refresh of the analytical copy (unless its interval is 0)."""
         found = [self.relay_worker()] if self.ctx.exchange is not None else []
         if self.settings.stats_refresh_interval > 0:
-            found.append(
-                refresh_worker(
-                    self.analytics_source,
-                    self.analytics,
-                    self.ctx.clock,
-                    self.settings.stats_refresh_interval,
-                )
-            )
+            found.append(refresh_worker(self.ctx, self.settings.stats_refresh_interval))
         return found
 
     def relay_worker(self, limit: int = 200) -> Worker:
         """The relay that delivers this node's outbox through its partner client."""
-        if self.ctx.exchange is None:
-            raise ValueError("The node has no signing key: it has nothing to relay.")
-        return relay_worker(
-            self.ctx.exchange,
-            self.peer,
-            self.ctx.uow,
-            self.ctx.clock,
-            self.settings.relay_interval,
-            limit,
-        )
+        return relay_worker(self.ctx, self.peer, self.settings.relay_interval, limit)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from karakoram.data import example
 from tests.builders import bend, declaration, free_port
 from tests.conftest import EXAMPLE_HS, REAL_HS
 from tests.unit.test_files import write_csv
@@ -179,7 +180,7 @@ def test_quickstart_sets_up_a_node_with_example_users(tmp_path):
     assert (tmp_path / "nodes" / "cn-urc.db").is_file()
 
 
-EXAMPLES = Path(__file__).parents[2] / "examples"
+EXAMPLES = example("")
 ROUTING = """
 [rule_set]
 name = "cli routing"

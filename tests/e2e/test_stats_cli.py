@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from karakoram.data import example
 from tests.e2e.test_cli import run as run_cli
 
-EXAMPLES = Path(__file__).parents[2] / "examples"
+EXAMPLES = example("")
 
 
 def run(workdir: Path, *args: str, ok: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess[str]:

@@ -12,9 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from karakoram.data import example
 from tests.builders import GREEN_RULES, TRADER, declaration, free_port
 
-EXAMPLES = Path(__file__).parents[2] / "examples"
+EXAMPLES = example("")
 
 
 class Node:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import random
 from functools import partial
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -13,6 +12,7 @@ from sqlalchemy import text
 from karakoram.adapters.db.engine import build_engine
 from karakoram.bootstrap import bootstrap
 from karakoram.config import load_settings
+from karakoram.data import example
 from karakoram.domain.access import Principal, Role
 from karakoram.domain.risk.rule_file import parse_rule_set
 from karakoram.services import declarations as handlers
@@ -23,7 +23,7 @@ from karakoram.services.policy.backtest import Processes, backtest, backtest_rec
 from karakoram.services.policy.documents import Kind
 from tests.builders import TRADER, bend, declaration
 
-EXAMPLES = Path(__file__).parents[2] / "examples"
+EXAMPLES = example("")
 BOSS = Principal(0, "supervisor", Role.SUPERVISOR)
 RULES = """
 [rule_set]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
+from karakoram.data import example
 from tests.builders import bend, declaration, import_declaration
 
-EXAMPLES = Path(__file__).parents[2] / "examples"
+EXAMPLES = example("")
 YESTERDAY = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
 RATES = f"date,currency,rate\n{YESTERDAY},USD,7.2\n{YESTERDAY},PKR,0.0256\n"
 # Routing by HS heading, no random selection and no detectors: every outcome is deliberate.

@@ -20,6 +20,7 @@ from karakoram.adapters.exchange.peer import HttpPeer
 from karakoram.adapters.exchange.signing import Signer, new_key, public_jwk, save_private_key
 from karakoram.bootstrap import bootstrap
 from karakoram.config import load_settings
+from karakoram.data import example
 from karakoram.domain.access import Principal, Role
 from karakoram.domain.exchange.bodies import MessageType
 from karakoram.entrypoints.http.app import create_app
@@ -32,7 +33,7 @@ from karakoram.services.records import Partner, PartnerKey
 from tests.builders import GREEN_RULES, TRADER, declaration
 from tests.conftest import _postgres_engine, fast_hasher
 
-EXAMPLES = Path(__file__).parents[2] / "examples"
+EXAMPLES = example("")
 TYPES = tuple(t.value for t in MessageType)
 LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
 

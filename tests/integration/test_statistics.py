@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pyarrow as pa
 import pytest
@@ -13,6 +12,7 @@ from rich.console import Console
 
 from karakoram.adapters.analytics.schema import DECLARATIONS, ITEMS, PARTNER
 from karakoram.adapters.analytics.store import ParquetAnalyticsStore
+from karakoram.data import example
 from karakoram.domain.access import Principal, Role
 from karakoram.domain.clearance import Action
 from karakoram.domain.duties.exchange_rates import ExchangeRates
@@ -39,7 +39,7 @@ from karakoram.services.statistics.conversion import active_rates
 from karakoram.services.statistics.shapes import BulletinQuery, MirrorQuery, TrsQuery
 from tests.builders import GREEN_RULES, IMPORTER, TRADER, declaration, import_declaration
 
-EXAMPLES = Path(__file__).parents[2] / "examples"
+EXAMPLES = example("")
 
 
 def item_row(n: int, day: date, value: str, currency: str, direction: str, hs: str) -> dict:

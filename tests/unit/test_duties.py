@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from datetime import date
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from karakoram.data import example
 from karakoram.domain.declaration.model import Declaration
 from karakoram.domain.declaration.validation import parse_declaration
 from karakoram.domain.duties.assessment import DutyAssessment, calculate_duties
@@ -28,7 +28,7 @@ from karakoram.domain.errors import ValidationFailed
 from tests.builders import declaration, import_declaration, item
 from tests.unit.fakes import fake_context
 
-EXAMPLES = Path(__file__).parent.parent.parent / "examples"
+EXAMPLES = example("")
 CURRENCIES = frozenset({"PKR", "CNY", "USD", "EUR"})
 ON = date(2026, 5, 4)
 D = Decimal

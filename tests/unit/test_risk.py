@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import random
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
+from karakoram.data import example
 from karakoram.domain.declaration.model import Declaration
 from karakoram.domain.declaration.validation import parse_declaration
 from karakoram.domain.errors import ValidationFailed
@@ -26,7 +26,7 @@ from karakoram.domain.risk.rule_file import parse_rule_set
 from tests.builders import bend, declaration, import_declaration
 from tests.unit.fakes import fake_context
 
-EXAMPLE = Path(__file__).parents[2] / "examples" / "rules-khunjerab.toml"
+EXAMPLE = example("rules-khunjerab.toml")
 QUIET = """
 [rule_set]
 name = "test"

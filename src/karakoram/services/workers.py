@@ -14,16 +14,11 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
-from karakoram.services.exchange.core import ExchangeConfig, relay_once
-from karakoram.services.ports import (
-    AnalyticsSource,
-    AnalyticsStore,
-    PeerTransport,
-    UnitOfWorkFactory,
-)
-from karakoram.services.statistics.core import refresh
+from karakoram.services.context import NodeContext
+from karakoram.services.exchange.relay import relay_once
+from karakoram.services.ports import PeerTransport
+from karakoram.services.statistics.refresh import refresh
 
 log = logging.getLogger(__name__)
 
@@ -79,32 +74,25 @@ class Worker:
 
 
 def relay_worker(
-    config: ExchangeConfig,
-    peer: PeerTransport,
-    uow: UnitOfWorkFactory,
-    clock: Callable[[], datetime],
-    interval: float,
-    limit: int = 200,
+    ctx: NodeContext, peer: PeerTransport, interval: float, limit: int = 200
 ) -> Worker:
     """Deliver what is due in the outbox; straight on while there is work."""
+    config = ctx.exchange
+    if config is None:
+        raise ValueError("The node has no signing key: it has nothing to relay.")
 
     def step() -> bool:
-        stats = relay_once(config, peer, uow, clock, limit=limit)
+        stats = relay_once(config, peer, ctx.uow, ctx.clock, limit=limit)
         return stats.delivered + stats.retried + stats.dead > 0
 
     return Worker("exchange relay", step, interval)
 
 
-def refresh_worker(
-    source: AnalyticsSource,
-    store: AnalyticsStore,
-    clock: Callable[[], datetime],
-    interval: float,
-) -> Worker:
+def refresh_worker(ctx: NodeContext, interval: float) -> Worker:
     """Bring the analytical copy up to date every `interval` seconds (the first after one)."""
 
     def step() -> bool:
-        refresh(source, store, clock)
+        refresh(ctx)
         return False
 
     return Worker("analytics refresh", step, interval, start_after=interval)

@@ -11,7 +11,6 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from karakoram.adapters.exchange.peer import HttpPeer  # for relay_loop, until it moves
 from karakoram.bootstrap import Node, make_signing_key
 from karakoram.domain.errors import KarakoramError
 from karakoram.entrypoints.cli.support import console, err, fail, node, principal_of

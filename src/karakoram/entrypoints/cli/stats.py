@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Annotated
 
 import typer
@@ -28,10 +25,6 @@ from karakoram.entrypoints.cli.support import console, err, fail, node
 from karakoram.services.statistics import refresh as refreshing
 from karakoram.services.statistics import reports, shapes
 
-log = logging.getLogger(__name__)
-#: what `refresh_loop` calls, the refresh passes over a store and a source: both go when the
-#: loop moves to services/workers.py (every other command refreshes through the node's context)
-stats = SimpleNamespace(refresh=refreshing.refresh_from)
 stats_app = typer.Typer(
     help="Trade statistics, the time release study and the mirror report.", no_args_is_help=True
 )
