@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy import Engine
 
 from karakoram.adapters.db.engine import build_engine
@@ -47,6 +47,11 @@ class Live:
     def key(self, role: str) -> str:
         """The raw API key of the user for `role` (trader, officer, supervisor, analyst, ...)."""
         return getattr(self.keys, role)["Authorization"].removeprefix("Bearer ")
+
+
+#: assertions poll for up to 15 s (Playwright's default is 5 s): on a loaded 2-core machine
+#: parsing Plotly and drawing three charts took longer than that
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="session")

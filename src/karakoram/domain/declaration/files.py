@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import IO, Any
 
 from karakoram.domain.declaration.documents import SourceDocument
+from karakoram.domain.declaration.goods_items import ITEM_FIELDS
 from karakoram.domain.errors import FieldError
 
 ITEM_PREFIX = "item."
@@ -40,21 +41,7 @@ CSV_HEADER_COLUMNS = (
     "invoice.currency",
     "incoterm",
 )
-CSV_ITEM_COLUMNS = tuple(
-    ITEM_PREFIX + f
-    for f in (
-        "hs_code",
-        "description",
-        "origin",
-        "quantity",
-        "unit",
-        "gross_mass",
-        "net_mass",
-        "value",
-        "preference",
-        "origin_certificate",
-    )
-)
+CSV_ITEM_COLUMNS = tuple(ITEM_PREFIX + f for f in ITEM_FIELDS)
 
 
 class ByteCounter(io.RawIOBase):

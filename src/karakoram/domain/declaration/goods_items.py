@@ -15,20 +15,20 @@ from karakoram.domain.declaration.model import GoodsItem
 _HS = re.compile(r"^(\d{6}|\d{8}|\d{10})$")
 _MAX_ITEMS = 999
 _UNIT_CODES = frozenset(UNITS)
-_ITEM_FIELDS = frozenset(
-    {
-        "hs_code",
-        "description",
-        "origin",
-        "quantity",
-        "unit",
-        "gross_mass",
-        "net_mass",
-        "value",
-        "preference",
-        "origin_certificate",
-    }
+#: the fields of a goods item, in the order files list them (the CSV reader's columns)
+ITEM_FIELDS = (
+    "hs_code",
+    "description",
+    "origin",
+    "quantity",
+    "unit",
+    "gross_mass",
+    "net_mass",
+    "value",
+    "preference",
+    "origin_certificate",
 )
+_ITEM_FIELDS = frozenset(ITEM_FIELDS)
 
 
 def read_items(r: FieldReader, data: Mapping[str, Any], codes: CodeLists) -> tuple[GoodsItem, ...]:
