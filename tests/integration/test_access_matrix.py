@@ -339,3 +339,29 @@ def test_the_table_itself_refuses_the_never_list() -> None:
     assert not may(Role.OFFICER, Capability.READ_RULE_SETS)
     assert may(Role.RISK_ANALYST, Capability.BACKTEST)
     assert set(PERMISSIONS) == set(Capability)
+
+
+def test_an_administrator_creates_a_risk_analyst_who_reads_rules_but_cannot_change_them(
+    world: World,
+) -> None:
+    c, admin = world.client, world.headers(Role.ADMINISTRATOR)
+    created = c.post("/users", json={"name": "rita", "role": "risk_analyst"}, headers=admin)
+    assert created.status_code == 201, created.text
+    assert created.json()["role"] == "risk_analyst"
+    rita = {"Authorization": f"Bearer {created.json()['api_key']}"}
+    version = world.versions["rules"]
+    assert c.get(f"/policy/rules/{version}", headers=rita).status_code == 200
+    assert c.post(f"/policy/rules/{version}/backtest", headers=rita).status_code == 200
+    refused = c.post(f"/policy/rules/{version}/activate", json={}, headers=rita)
+    assert refused.status_code == 403 and refused.json()["code"] == "missing_capability"
+    # the statistician lost rule sets and back-tests
+    analyst = world.headers(Role.ANALYST)
+    assert c.post(f"/policy/rules/{version}/backtest", headers=analyst).status_code == 403
+    # on the web: the rule sets without the forms that change them
+    browser = TestClient(c.app)
+    page = browser.get("/ui/sign-in")
+    browser.post("/ui/sign-in", data={"csrf": csrf_of(page), "api_key": created.json()["api_key"]})
+    rules = browser.get("/ui/rules")
+    assert rules.status_code == 200 and "ui-rule-activate" not in rules.text
+    assert f"/ui/rules/{version}/activate" not in rules.text
+    assert browser.get(f"/ui/rules/{version}/backtest").status_code == 200

@@ -95,7 +95,8 @@ def require(principal: Principal, capability: Capability) -> None:
     if not may(principal.role, capability):
         raise PermissionDenied(
             f"This needs {capability.value.replace('_', ' ')}, which the role "
-            f"{principal.role.value} does not have."
+            f"{principal.role.value} does not have.",
+            code="missing_capability",
         )
 
 

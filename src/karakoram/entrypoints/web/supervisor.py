@@ -119,9 +119,10 @@ def _editor_page(
     )
 
 
-@router.post("/rules/new", dependencies=[needs(Cap.EDIT_RULE_SETS), CsrfDep], name="ui-rule-save")
+@router.post("/rules/new", dependencies=[needs(Cap.READ_RULE_SETS), CsrfDep], name="ui-rule-save")
 def save(page: PageDep, form: RuleSetFormDep) -> Response:
-    """Check the text, or store it as a new draft version; a refusal keeps the text."""
+    """Check the text (risk analysts too), or store it as a new draft version (editors of rule
+    sets only); a refusal keeps the text."""
     try:
         if form.intent != "save":
             checked = supervision.check_rule_set(form.text, page.viewer, page.ctx)

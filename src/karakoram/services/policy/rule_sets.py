@@ -82,6 +82,7 @@ def check_rule_set(text: str, principal: Principal, ctx: NodeContext) -> RuleSet
 
 def save_rule_set(text: str, principal: Principal, ctx: NodeContext) -> PolicyDocument:
     """Store a valid text as a new draft version."""
+    require(principal, Capability.EDIT_RULE_SETS)
     return policy.submit_document(Kind.RULES, text, principal, ctx.policy, ctx.uow, ctx.clock)
 
 
