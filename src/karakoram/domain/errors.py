@@ -118,6 +118,11 @@ class StaleVersion(Conflict):
 class PermissionDenied(KarakoramError):
     title = "Not allowed for this role"
 
+    def __init__(self, detail: str, code: str = "not_allowed") -> None:
+        super().__init__(detail)
+        #: stable, for clients: `missing_capability` when the role lacks a capability
+        self.code = code
+
 
 class AuthenticationFailed(KarakoramError):
     title = "Authentication required"

@@ -12,8 +12,10 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from karakoram.domain.access import Capability as Cap
 from karakoram.domain.declaration.files import read_documents
 from karakoram.domain.errors import FieldError, ValidationFailed
+from karakoram.entrypoints.api.guard import needs
 from karakoram.entrypoints.api.schemas import (
     BulkOut,
     CancelIn,
@@ -64,6 +66,7 @@ async def _json_body(request: Request) -> Any:
     response_model=DeclarationOut,
     status_code=201,
     openapi_extra=_DECLARATION_BODY,
+    dependencies=[needs(Cap.LODGE_DECLARATIONS)],
     responses={
         200: {"description": "The same LRN and content were lodged before."},
         409: {"description": "The LRN was used for different content."},
@@ -81,7 +84,7 @@ async def lodge(request: Request, node: NodeDep, principal: PrincipalDep) -> Res
     )
 
 
-@router.get("", response_model=PageOut)
+@router.get("", response_model=PageOut, dependencies=[needs(Cap.READ_DECLARATIONS)])
 def list_(
     node: NodeDep,
     principal: PrincipalDep,
@@ -102,7 +105,12 @@ def list_(
     )
 
 
-@router.post("/bulk", response_model=BulkOut, openapi_extra=_BULK_BODY)
+@router.post(
+    "/bulk",
+    response_model=BulkOut,
+    openapi_extra=_BULK_BODY,
+    dependencies=[needs(Cap.LODGE_DECLARATIONS)],
+)
 async def bulk(request: Request, node: NodeDep, principal: PrincipalDep) -> BulkOut:
     """Lodge many declarations from CSV (one row per item) or JSON Lines (one per line)."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip()
@@ -132,14 +140,19 @@ async def bulk(request: Request, node: NodeDep, principal: PrincipalDep) -> Bulk
     return BulkOut(summary=summary, results=[ImportResultOut.of(r) for r in results])
 
 
-@router.get("/{mrn}", response_model=DeclarationOut)
+@router.get("/{mrn}", response_model=DeclarationOut, dependencies=[needs(Cap.READ_DECLARATIONS)])
 def get(mrn: str, node: NodeDep, principal: PrincipalDep) -> Response:
     """One declaration with its full timeline."""
     record, events = queries.get_declaration(mrn, principal, node.ctx)
     return JSONResponse(declaration_json(record, events), headers={"ETag": f'"{record.version}"'})
 
 
-@router.put("/{mrn}", response_model=DeclarationOut, openapi_extra=_DECLARATION_BODY)
+@router.put(
+    "/{mrn}",
+    response_model=DeclarationOut,
+    openapi_extra=_DECLARATION_BODY,
+    dependencies=[needs(Cap.LODGE_DECLARATIONS)],
+)
 async def amend(
     mrn: str,
     request: Request,
@@ -156,7 +169,11 @@ async def amend(
     return tagged(response, DeclarationOut.of(record))
 
 
-@router.post("/{mrn}/cancel", response_model=DeclarationOut)
+@router.post(
+    "/{mrn}/cancel",
+    response_model=DeclarationOut,
+    dependencies=[needs(Cap.LODGE_DECLARATIONS)],
+)
 def cancel(
     mrn: str,
     body: CancelIn,

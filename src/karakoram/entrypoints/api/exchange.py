@@ -8,7 +8,9 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from karakoram.domain.access import Capability as Cap
 from karakoram.domain.exchange.envelope import MAX_MESSAGE_BYTES, Refused
+from karakoram.entrypoints.api.guard import needs
 from karakoram.entrypoints.http.deps import NodeDep, PrincipalDep
 from karakoram.services.exchange import overview, partners
 from karakoram.services.exchange.config import configured
@@ -81,7 +83,7 @@ def inbound_batch(body: BatchIn, node: NodeDep) -> dict[str, list[dict[str, Any]
     return {"results": results}
 
 
-@router.get("/consignments/{ucr}/partner")
+@router.get("/consignments/{ucr}/partner", dependencies=[needs(Cap.READ_PARTNER_RECORDS)])
 def partner_view(ucr: str, node: NodeDep, principal: PrincipalDep) -> list[dict[str, Any]]:
     """What the partner administration told us about a consignment, oldest first."""
     return [
@@ -97,7 +99,7 @@ def partner_view(ucr: str, node: NodeDep, principal: PrincipalDep) -> list[dict[
     ]
 
 
-@router.get("/exchange/status")
+@router.get("/exchange/status", dependencies=[needs(Cap.WATCH_EXCHANGE)])
 def status(node: NodeDep, principal: PrincipalDep) -> dict[str, Any]:
     """Outbox counts, dead letters and the latest refusals."""
     found = partners.outbox_status(principal, node.ctx, dead=100, refusals=20)
@@ -117,7 +119,7 @@ def status(node: NodeDep, principal: PrincipalDep) -> dict[str, Any]:
     }
 
 
-@router.post("/exchange/replay")
+@router.post("/exchange/replay", dependencies=[needs(Cap.WATCH_EXCHANGE)])
 def replay(node: NodeDep, principal: PrincipalDep) -> dict[str, int]:
     """Put every dead letter back in the outbox."""
     return {"requeued": overview.replay(principal, node.ctx)}

@@ -9,10 +9,12 @@ from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from karakoram.domain.access import Capability as Cap
 from karakoram.domain.access import Principal, Role, require_role
 from karakoram.domain.errors import FieldError, ValidationFailed
 from karakoram.entrypoints.http.deps import NodeDep
 from karakoram.entrypoints.web.deps import CsrfDep, PagesDep, SessionDep, ViewerDep
+from karakoram.entrypoints.web.guard import needs
 from karakoram.entrypoints.web.refusals import pages_router
 from karakoram.entrypoints.web.render import Pages, page_path
 from karakoram.entrypoints.web.session import WebSession
@@ -21,7 +23,7 @@ from karakoram.services import users
 router = pages_router("/ui/admin")
 
 
-@router.get("/users", name="ui-admin-users")
+@router.get("/users", dependencies=[needs(Cap.ADMINISTER_USERS)], name="ui-admin-users")
 def user_list(
     request: Request,
     node: NodeDep,
@@ -42,7 +44,11 @@ def user_list(
     )
 
 
-@router.get("/users/{user}/password", name="ui-admin-password-form")
+@router.get(
+    "/users/{user}/password",
+    dependencies=[needs(Cap.ADMINISTER_USERS)],
+    name="ui-admin-password-form",
+)
 def password_form(
     user: str, request: Request, pages: PagesDep, session: SessionDep, viewer: ViewerDep
 ) -> Response:
@@ -50,7 +56,11 @@ def password_form(
     return _password_page(request, pages, session, viewer, user)
 
 
-@router.post("/users/{user}/password", dependencies=[CsrfDep], name="ui-admin-password")
+@router.post(
+    "/users/{user}/password",
+    dependencies=[needs(Cap.ADMINISTER_USERS), CsrfDep],
+    name="ui-admin-password",
+)
 async def set_password(
     user: str,
     request: Request,

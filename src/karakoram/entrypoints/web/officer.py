@@ -8,11 +8,13 @@ from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from karakoram.domain.access import Capability as Cap
 from karakoram.domain.access import Principal, require_role
 from karakoram.domain.errors import AuthenticationFailed, Conflict, ValidationFailed
 from karakoram.entrypoints.http.deps import NodeDep
 from karakoram.entrypoints.http.errors import status_of
 from karakoram.entrypoints.web.deps import CsrfDep, PagesDep, SessionDep, ViewerDep
+from karakoram.entrypoints.web.guard import needs
 from karakoram.entrypoints.web.i18n import LANGUAGES
 from karakoram.entrypoints.web.officer_forms import ActionForm, action_form
 from karakoram.entrypoints.web.refusals import FORM_ERRORS, pages_router
@@ -96,7 +98,7 @@ def choose_language(
     return response
 
 
-@router.get("/queue", name="ui-queue")
+@router.get("/queue", dependencies=[needs(Cap.ACT_ON_DECLARATION)], name="ui-queue")
 def queue(
     request: Request,
     node: NodeDep,
@@ -122,7 +124,9 @@ def queue(
     )
 
 
-@router.get("/declarations/{mrn}", name="ui-declaration")
+@router.get(
+    "/declarations/{mrn}", dependencies=[needs(Cap.ACT_ON_DECLARATION)], name="ui-declaration"
+)
 def declaration(
     mrn: str,
     request: Request,
@@ -134,7 +138,11 @@ def declaration(
     return _declaration_page(mrn, request, node, pages, session, viewer)
 
 
-@router.post("/declarations/{mrn}/actions", dependencies=[CsrfDep], name="ui-act")
+@router.post(
+    "/declarations/{mrn}/actions",
+    dependencies=[needs(Cap.ACT_ON_DECLARATION), CsrfDep],
+    name="ui-act",
+)
 def act(
     mrn: str,
     request: Request,

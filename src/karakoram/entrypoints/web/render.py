@@ -13,7 +13,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from karakoram.domain.access import Principal
+from karakoram.domain.access import Capability, Principal, may
 from karakoram.entrypoints.web.i18n import LABELS, LANGUAGES, language, translations
 from karakoram.entrypoints.web.session import SessionCodec, WebSession
 
@@ -140,6 +140,8 @@ class Pages:
             languages=LANGUAGES,
             url_for=lambda name, **params: page_path(request, name, **params),
             viewer=viewer,
+            # what the viewer's role may do, from the one table (domain.access.PERMISSIONS)
+            can=lambda capability: viewer is not None and may(viewer.role, Capability(capability)),
             csrf=session.csrf,
             path=request.url.path,
             # where the language switch returns to: this page, with its filters
