@@ -5,6 +5,7 @@ rights changed, and the database itself refuses to rewrite entries."""
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import Engine, text
@@ -15,6 +16,7 @@ from karakoram.data import example
 from karakoram.services.audit.verify import verify_audit
 from tests.builders import declaration, import_declaration
 from tests.integration.test_clearance import RATES, RULES, act, goods, load, lodge
+from tests.integration.test_web import sign_in
 
 INSERT = text(
     "INSERT INTO audit_log (seq, at, actor, kind, subject, canonical, hash)"
@@ -198,3 +200,53 @@ def test_the_application_role_cannot_rewrite_entries_even_without_the_trigger(no
             conn.execute(text(f'DROP OWNED BY "{role}"'))
             conn.execute(text(f'DROP ROLE "{role}"'))
     assert _rows(engine) == history
+
+
+def test_the_administrators_page_shows_the_verification_and_names_a_broken_link(
+    client, keys, node, history
+):
+    sign_in(client, keys.admin)
+    page = client.get("/ui/admin/audit")
+    assert page.status_code == 200 and 'data-audit="ok"' in page.text
+    assert f"{len(history)} entries chain to the head" in page.text
+    _as_insider(node.ctx.uow.engine)
+    with node.ctx.uow.engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_log WHERE seq = 3"))
+    page = client.get("/ui/admin/audit")
+    assert 'data-audit="broken" data-seq="3"' in page.text
+    assert "entry 3 is missing" in page.text
+
+
+def test_the_cli_names_the_broken_link_and_exits_non_zero(node, history, tmp_path):
+    engine = node.ctx.uow.engine
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the command runs against the SQLite file here")
+    from typer.testing import CliRunner
+
+    from karakoram.entrypoints.cli.main import app
+
+    config = tmp_path / "karakoram.toml"
+    config.write_text(f'database_url = "{engine.url}"\n')
+    runner = CliRunner()
+    ok = runner.invoke(app, ["--config", str(config), "audit", "verify"])
+    assert ok.exit_code == 0, ok.output
+    assert f"ok: {len(history)} entries" in ok.output and "partner copy: not checked" in ok.output
+    _as_insider(engine)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE audit_log SET actor = 'nobody' WHERE seq = 5"))
+    broken = runner.invoke(app, ["--config", str(config), "audit", "verify"])
+    assert broken.exit_code == 1
+    assert "broken at entry 5" in broken.output and "actor is 'nobody'" in broken.output
+
+
+def test_concurrent_writers_never_chain_to_the_same_predecessor(node):
+    def write(worker: int) -> None:
+        for i in range(10):
+            with node.ctx.uow() as uow:
+                uow.audit.record("test.concurrent", f"w{worker}-{i}", "test", {"i": i})
+                uow.commit()
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        list(pool.map(write, range(6)))
+    report = verify_audit(node.ctx)
+    assert report.ok and report.entries == report.head == 60
