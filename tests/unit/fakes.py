@@ -16,7 +16,14 @@ from karakoram.domain.declaration.codes import CodeLists, HsNomenclature
 from karakoram.domain.declaration.model import DeclarationRecord
 from karakoram.domain.declaration.validation import NodeRules
 from karakoram.domain.errors import StaleVersion
-from karakoram.services.audit.chain import GENESIS, AuditEntry, ChainedEntry, StoredRow, chain
+from karakoram.services.audit.chain import (
+    GENESIS,
+    AuditEntry,
+    ChainedEntry,
+    StoredRow,
+    chain,
+    time_text,
+)
 from karakoram.services.audit.checkpoints import Checkpoint
 from karakoram.services.context import NodeContext
 from karakoram.services.policy.documents import Parsers, PolicyCache
@@ -356,7 +363,10 @@ class FakeAuditLog:
 
     def entries(self, after: int, limit: int) -> list[StoredRow]:
         chosen = [e for e in self._w.store.audit if e.seq > after][:limit]
-        return [(e.seq, e.at, e.actor, e.kind, e.subject, e.canonical, e.hash) for e in chosen]
+        return [
+            (e.seq, time_text(e.at), e.actor, e.kind, e.subject, e.canonical, e.hash)
+            for e in chosen
+        ]
 
     def add_checkpoint(self, checkpoint: Checkpoint) -> None:
         self._w.store.checkpoints.append(checkpoint)

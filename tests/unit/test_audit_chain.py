@@ -16,6 +16,7 @@ from karakoram.services.audit.chain import (
     ChainedEntry,
     canonical,
     chain,
+    time_text,
 )
 from karakoram.services.audit.verify import verify_audit
 from tests.unit.fakes import FakeStore, fake_context
@@ -29,7 +30,9 @@ ENTRIES = [
 
 
 def _rows(entries: list[ChainedEntry]):
-    return [(e.seq, e.at, e.actor, e.kind, e.subject, e.canonical, e.hash) for e in entries]
+    return [
+        (e.seq, time_text(e.at), e.actor, e.kind, e.subject, e.canonical, e.hash) for e in entries
+    ]
 
 
 def test_entry_bytes_are_rfc8785_and_hash_to_the_recorded_hash_and_link_to_the_previous():
@@ -38,7 +41,7 @@ def test_entry_bytes_are_rfc8785_and_hash_to_the_recorded_hash_and_link_to_the_p
     for e, original in zip(chained, ENTRIES, strict=True):
         document = {
             "after": previous,
-            "at": AT.isoformat(),
+            "at": time_text(AT),
             "by": original.actor,
             "kind": original.kind,
             "seq": e.seq,
@@ -67,7 +70,7 @@ def test_an_untouched_chain_verifies_and_each_kind_of_tampering_is_named():
     rows = _rows(chain(ENTRIES, 0, GENESIS, AT))
     assert ChainCheck().feed(rows) is None
     altered = list(rows)
-    altered[1] = (2, AT, "someone else", *rows[1][3:])
+    altered[1] = (2, rows[1][1], "someone else", *rows[1][3:])
     broken = ChainCheck().feed(altered)
     assert broken is not None and broken.seq == 2 and "actor is 'someone else'" in broken.problem
     broken = ChainCheck().feed([rows[0], rows[2]])

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, insert, select, update
 
@@ -16,6 +16,16 @@ from karakoram.services.audit.chain import AuditEntry, StoredRow, chain
 from karakoram.services.audit.checkpoints import Checkpoint
 
 _l = audit_log.c
+# the entry's time as `services.audit.chain.time_text` writes it into the hashed bytes
+_ENTRIES = "SELECT seq, {at}, actor, kind, subject, canonical, hash FROM audit_log"
+_ENTRIES_SQLITE = (
+    _ENTRIES.format(at="substr(at, 1, 10) || 'T' || substr(at, 12) || '+00:00'")
+    + " WHERE seq > ? ORDER BY seq LIMIT ?"
+)
+_ENTRIES_PG = (
+    _ENTRIES.format(at="""to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')""")
+    + " WHERE seq > %s ORDER BY seq LIMIT %s"
+)
 
 
 def utc_now() -> datetime:
@@ -87,16 +97,16 @@ class SqlAuditLog:
         return int(seq), str(last)
 
     def entries(self, after: int, limit: int) -> Sequence[StoredRow]:
-        query = (
-            select(_l.seq, _l.at, _l.actor, _l.kind, _l.subject, _l.canonical, _l.hash)
-            .where(_l.seq > after)
-            .order_by(_l.seq)
-            .limit(limit)
-        )
-        return [
-            (seq, at, actor, kind, subject, bytes(data), digest)
-            for seq, at, actor, kind, subject, data, digest in self._conn.execute(query)
-        ]
+        """Straight from the driver, times written as text by the database: verification
+        runs near hashing speed only without a Python conversion per row."""
+        postgres = self._conn.dialect.name == "postgresql"
+        cursor = self._conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(_ENTRIES_PG if postgres else _ENTRIES_SQLITE, (after, limit))
+            rows = cast(list[StoredRow], cursor.fetchall())
+        finally:
+            cursor.close()
+        return rows if not postgres else [(*r[:5], bytes(r[5]), r[6]) for r in rows]
 
     def add_checkpoint(self, checkpoint: Checkpoint) -> None:
         c = checkpoint

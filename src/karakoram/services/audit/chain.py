@@ -13,14 +13,13 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from json.encoder import encode_basestring
 from typing import Any
 
 import rfc8785
 
 GENESIS = "0" * 64
-_AFTER = len(b'{"after":"')
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +43,14 @@ class ChainedEntry:
     hash: str
 
 
-#: a stored entry as the database gives it: seq, at, actor, kind, subject, canonical, hash
-StoredRow = tuple[int, datetime, str, str, str, bytes, str]
+#: a stored entry as the database gives it: seq, at (as `time_text` writes it), actor, kind,
+#: subject, canonical bytes, hash
+StoredRow = tuple[int, str, str, str, str, bytes, str]
+
+
+def time_text(at: datetime) -> str:
+    """An entry's time as its bytes hold it: UTC, always with microseconds."""
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _plain(value: Any) -> bool:
@@ -71,25 +76,17 @@ def canonical(document: Mapping[str, Any]) -> bytes:
     return rfc8785.dumps(document)
 
 
-def _prefix(seq: int, at: datetime, actor: str, kind: str, subject: str) -> str:
-    """What an entry's bytes say after the previous hash and before the data."""
-    return (
-        f'","at":"{at.isoformat()}","by":{encode_basestring(actor)},'
-        f'"kind":{encode_basestring(kind)},"seq":{seq},"subject":{encode_basestring(subject)},'
-        '"what":'
-    )
-
-
 def chain(
     entries: Sequence[AuditEntry], after_seq: int, after_hash: str, at: datetime
 ) -> list[ChainedEntry]:
     """The entries numbered and linked after the head (`after_seq`, `after_hash`)."""
     chained: list[ChainedEntry] = []
     previous = after_hash
+    at_text = time_text(at)
     for seq, e in enumerate(entries, start=after_seq + 1):
         document = {
             "after": previous,
-            "at": at.isoformat(),
+            "at": at_text,
             "by": e.actor,
             "kind": e.kind,
             "seq": seq,
@@ -121,17 +118,21 @@ class ChainCheck:
 
     def feed(self, rows: Iterable[StoredRow]) -> BrokenLink | None:
         seq, previous, sha256, at_size = self.seq, self.hash, hashlib.sha256, self.at_size
+        quoted: dict[str, str] = {}  # actors and kinds repeat: quote each once
         for row_seq, at, actor, kind, subject, data, digest in rows:
             seq += 1
             if row_seq != seq:
                 return _gap(seq, row_seq)
             if sha256(data).hexdigest() != digest:
                 return BrokenLink(seq, "its stored bytes do not hash to its recorded hash")
-            if data[_AFTER : _AFTER + 64].decode() != previous:
-                return BrokenLink(seq, f"it does not chain to entry {seq - 1}'s hash")
-            expected = _prefix(row_seq, at, actor, kind, subject).encode()
-            if not data.startswith(expected, _AFTER + 64):
-                return BrokenLink(seq, _columns_differ(data, row_seq, at, actor, kind, subject))
+            by = quoted.get(actor) or quoted.setdefault(actor, encode_basestring(actor))
+            what = quoted.get(kind) or quoted.setdefault(kind, encode_basestring(kind))
+            expected = (
+                f'{{"after":"{previous}","at":"{at}","by":{by},"kind":{what},"seq":{seq},'
+                f'"subject":{encode_basestring(subject)},"what":'
+            )
+            if not data.startswith(expected.encode()):
+                return BrokenLink(seq, _differs(data, previous, row_seq, at, actor, kind, subject))
             previous = digest
             if seq in at_size:
                 at_size[seq] = digest
@@ -145,12 +146,14 @@ def _gap(expected: int, found: int) -> BrokenLink:
     return BrokenLink(found, f"entry {found} is stored out of place (expected {expected})")
 
 
-def _columns_differ(
-    data: bytes, seq: int, at: datetime, actor: str, kind: str, subject: str
+def _differs(
+    data: bytes, previous: str, seq: int, at: str, actor: str, kind: str, subject: str
 ) -> str:
-    """Which columns of the row disagree with its hashed bytes (the slow path, once)."""
+    """How the row disagrees with its hashed bytes (the slow path, once)."""
     stored = json.loads(data)
-    columns = {"seq": seq, "at": at.isoformat(), "by": actor, "kind": kind, "subject": subject}
+    if stored.get("after") != previous:
+        return f"it does not chain to entry {seq - 1}'s hash"
+    columns = {"seq": seq, "at": at, "by": actor, "kind": kind, "subject": subject}
     names = {"by": "actor"}
     differ = [
         f"{names.get(k, k)} is {v!r}, its hashed bytes say {stored.get(k)!r}"
