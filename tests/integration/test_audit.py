@@ -11,10 +11,14 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from karakoram.bootstrap import Node
+from karakoram.bootstrap import Node, bootstrap, make_signing_key
+from karakoram.config import load_settings
 from karakoram.data import example
+from karakoram.services.audit.chain import GENESIS, AuditEntry
+from karakoram.services.audit.checkpoints import make_checkpoint
 from karakoram.services.audit.verify import verify_audit
 from tests.builders import declaration, import_declaration
+from tests.conftest import fast_hasher
 from tests.integration.test_clearance import RATES, RULES, act, goods, load, lodge
 from tests.integration.test_web import sign_in
 
@@ -250,3 +254,54 @@ def test_concurrent_writers_never_chain_to_the_same_predecessor(node):
         list(pool.map(write, range(6)))
     report = verify_audit(node.ctx)
     assert report.ok and report.entries == report.head == 60
+
+
+@pytest.fixture
+def signing_node(engine: Engine, tmp_path) -> Node:
+    key_path = tmp_path / "signing.pem"
+    make_signing_key("CN-URC-2026", key_path)
+    settings = load_settings(
+        database_url=str(engine.url), signing_key_path=key_path, signing_key_id="CN-URC-2026"
+    )
+    return bootstrap(settings, engine=engine, hasher=fast_hasher())
+
+
+def _record(node: Node, n: int, start: int = 0) -> None:
+    for i in range(start, start + n):
+        with node.ctx.uow() as uow:
+            uow.audit.record("test.change", f"s{i}", "tester", {"i": i})
+            uow.commit()
+
+
+def test_a_signed_checkpoint_detects_a_chain_rewritten_and_rehashed_end_to_end(signing_node):
+    node, engine = signing_node, signing_node.ctx.uow.engine
+    _record(node, 5)
+    checkpoint = make_checkpoint(node.ctx)
+    assert (checkpoint.size, checkpoint.head) == (5, _rows(engine)[-1]["hash"])
+    _record(node, 3, start=5)
+    report = verify_audit(node.ctx)
+    assert report.ok and report.checkpoints == 1 and report.partner == "not checked"
+    # an insider with database rights rewrites entry 2 and re-hashes everything after it
+    _as_insider(engine)
+    rows = _rows(engine)
+    entries = [AuditEntry(r["kind"], r["subject"], r["actor"], {"i": -1}) for r in rows]
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_log"))
+        conn.execute(text("UPDATE audit_head SET seq = 0, hash = :h"), {"h": GENESIS})
+    with node.ctx.uow() as uow:
+        for e in entries:
+            uow.audit.record(e.kind, e.subject, e.actor, e.data)
+        uow.commit()
+    report = verify_audit(node.ctx)
+    assert report.broken is not None and report.broken.seq == 5
+    assert "checkpoint" in report.broken.problem and report.entries == 8
+
+
+def test_a_forged_checkpoint_row_does_not_pass_for_the_nodes_signature(signing_node):
+    node, engine = signing_node, signing_node.ctx.uow.engine
+    _record(node, 3)
+    make_checkpoint(node.ctx)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE audit_checkpoints SET size = 2"))
+    report = verify_audit(node.ctx)
+    assert report.broken is not None and "signature" in report.broken.problem

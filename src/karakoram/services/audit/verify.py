@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from karakoram.services.audit.chain import BrokenLink, ChainCheck
+from karakoram.services.audit.checkpoints import Checkpoint, signature_problem
 from karakoram.services.context import NodeContext
 
 PAGE = 20_000
@@ -60,17 +61,31 @@ def verify_audit(
                 progress(check.seq, head_seq)
     if broken is None:
         broken = _head_problem(check, head_seq, head_hash)
+    return AuditReport(
+        check.seq if broken is None else broken.seq - 1,
+        head_seq,
+        broken or _checkpoint_problem(ctx, check, checkpoints),
+        len(checkpoints),
+    )
+
+
+def _checkpoint_problem(
+    ctx: NodeContext, check: ChainCheck, checkpoints: list[Checkpoint]
+) -> BrokenLink | None:
+    """The first local checkpoint that the chain, or the node's signature, contradicts."""
     for c in checkpoints:
-        if broken is not None:
-            break
+        signature = signature_problem(c, ctx.exchange)
+        if signature is not None:
+            return BrokenLink(
+                min(c.size, check.seq), f"the checkpoint of entry {c.size}: {signature}"
+            )
         if c.size > check.seq or check.at_size.get(c.size) != c.head:
-            broken = BrokenLink(
+            return BrokenLink(
                 min(c.size, check.seq + 1),
                 f"the checkpoint signed at {c.at.isoformat()} records entry {c.size} "
                 f"with hash {c.head[:12]}…, the chain differs",
             )
-    verified = check.seq if broken is None else broken.seq - 1
-    return AuditReport(verified, head_seq, broken, len(checkpoints))
+    return None
 
 
 def _head_problem(check: ChainCheck, head_seq: int, head_hash: str) -> BrokenLink | None:
