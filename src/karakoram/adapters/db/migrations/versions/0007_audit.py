@@ -48,6 +48,11 @@ POSTGRES_ROLE = [
     " EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA %I"
     " TO karakoram_app', current_schema());"
     " EXECUTE format('GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA %I"
+    " TO karakoram_app', current_schema());"
+    # tables later migrations create: the same rights (audit tables keep theirs, revoked below)
+    " EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT SELECT, INSERT, UPDATE,"
+    " DELETE ON TABLES TO karakoram_app', current_schema());"
+    " EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT USAGE, SELECT ON SEQUENCES"
     " TO karakoram_app', current_schema()); END $$",
     "REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM karakoram_app",
     "REVOKE DELETE, TRUNCATE ON audit_head, audit_checkpoints FROM karakoram_app",
