@@ -55,15 +55,17 @@ def time_text(at: datetime) -> str:
 
 def _plain(value: Any) -> bool:
     """True when json.dumps already writes `value` as RFC 8785 would: no floats (whose
-    shortest forms differ), integers within I-JSON's range, ASCII keys."""
-    if isinstance(value, str | bool) or value is None:
+    shortest forms differ), integers within I-JSON's range, ASCII keys. (Exact types, tested
+    without recursion where it can be avoided: this runs for every entry appended.)"""
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
         return True
-    if isinstance(value, int):
-        return abs(value) < 2**53
-    if isinstance(value, Mapping):
-        return all(k.isascii() and _plain(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return all(_plain(v) for v in value)
+    if kind is int:
+        return bool(-(2**53) < value < 2**53)
+    if kind is dict:
+        return "".join(value).isascii() and all(map(_plain, value.values()))
+    if kind is list or kind is tuple:
+        return all(map(_plain, value))
     return False
 
 
