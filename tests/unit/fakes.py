@@ -5,10 +5,10 @@ from __future__ import annotations
 import copy
 import dataclasses
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from karakoram.domain.access import STAFF, Principal
 from karakoram.domain.clearance import AWAITING_OFFICER, DeclarationEvent
@@ -16,6 +16,15 @@ from karakoram.domain.declaration.codes import CodeLists, HsNomenclature
 from karakoram.domain.declaration.model import DeclarationRecord
 from karakoram.domain.declaration.validation import NodeRules
 from karakoram.domain.errors import StaleVersion
+from karakoram.services.audit.chain import (
+    GENESIS,
+    AuditEntry,
+    ChainedEntry,
+    StoredRow,
+    chain,
+    time_text,
+)
+from karakoram.services.audit.checkpoints import Checkpoint
 from karakoram.services.context import NodeContext
 from karakoram.services.policy.documents import Parsers, PolicyCache
 from karakoram.services.records import (
@@ -51,6 +60,8 @@ class FakeStore:
         self.outbox: dict[str, OutboxMessage] = {}
         self.ids = itertools.count(1)
         self.commits = 0
+        self.audit: list[ChainedEntry] = []
+        self.checkpoints: list[Checkpoint] = []
 
 
 class FakeDeclarations:
@@ -330,6 +341,40 @@ class FakeExchange:
         return len(chosen)
 
 
+class FakeAuditLog:
+    """Records what services tell it; `commit` chains the entries onto the store's list."""
+
+    def __init__(self, work: FakeUnitOfWork) -> None:
+        self._w = work
+        self.pending: list[AuditEntry] = []
+
+    def record(self, kind: str, subject: str, actor: str, data: Mapping[str, Any]) -> None:
+        self.pending.append(AuditEntry(kind, subject, actor, {"changes": [dict(data)]}))
+
+    def append_pending(self, at: datetime) -> None:
+        if self.pending:
+            seq, last = self.head()
+            self._w.store.audit.extend(chain(self.pending, seq, last, at))
+        self.pending = []
+
+    def head(self) -> tuple[int, str]:
+        entries = self._w.store.audit
+        return (entries[-1].seq, entries[-1].hash) if entries else (0, GENESIS)
+
+    def entries(self, after: int, limit: int) -> list[StoredRow]:
+        chosen = [e for e in self._w.store.audit if e.seq > after][:limit]
+        return [
+            (e.seq, time_text(e.at), e.actor, e.kind, e.subject, e.canonical, e.hash)
+            for e in chosen
+        ]
+
+    def add_checkpoint(self, checkpoint: Checkpoint) -> None:
+        self._w.store.checkpoints.append(checkpoint)
+
+    def checkpoints(self) -> list[Checkpoint]:
+        return list(self._w.store.checkpoints)
+
+
 class FakeUnitOfWork:
     """Works on private copies of the store; `commit` publishes them, anything else drops them."""
 
@@ -341,6 +386,7 @@ class FakeUnitOfWork:
         self.clearance = FakeClearance(self)
         self.policy = FakePolicy(self)
         self.exchange = FakeExchange(self)
+        self.audit = FakeAuditLog(self)
         self.rollback()
 
     def __enter__(self) -> Self:
@@ -363,6 +409,7 @@ class FakeUnitOfWork:
         s.partners, s.keys = dict(self.partner_rows), dict(self.key_rows)
         s.outbox = dict(self.outbox_rows)
         s.commits += 1
+        self.audit.append_pending(datetime(2026, 5, 4, 8, 0, tzinfo=UTC) + timedelta(s.commits))
 
     def rollback(self) -> None:
         s = self.store
@@ -374,6 +421,7 @@ class FakeUnitOfWork:
         self.activations = list(s.activations)
         self.partner_rows, self.key_rows = dict(s.partners), dict(s.keys)
         self.outbox_rows = dict(s.outbox)
+        self.audit.pending = []
 
 
 class Clock:

@@ -53,6 +53,7 @@ class Capability(StrEnum):
     READ_STATISTICS = "read_statistics"
     ADMINISTER_USERS = "administer_users"
     ADMINISTER_NODE = "administer_node"
+    VERIFY_AUDIT = "verify_audit"
 
 
 _R = Role
@@ -77,6 +78,7 @@ PERMISSIONS: dict[Capability, frozenset[Role]] = {
     Capability.READ_STATISTICS: frozenset({_R.ANALYST, _R.SUPERVISOR, _R.ADMINISTRATOR}),
     Capability.ADMINISTER_USERS: frozenset({_R.ADMINISTRATOR}),
     Capability.ADMINISTER_NODE: frozenset({_R.ADMINISTRATOR}),
+    Capability.VERIFY_AUDIT: frozenset({_R.SUPERVISOR, _R.ADMINISTRATOR}),
 }
 
 

@@ -25,6 +25,8 @@ from karakoram.domain.risk.detectors import RiskSignal
 from karakoram.domain.statistics.periods import Period
 
 if TYPE_CHECKING:
+    from karakoram.services.audit.chain import StoredRow
+    from karakoram.services.audit.checkpoints import Checkpoint
     from karakoram.services.records import (
         ArrivalRecord,
         AssessmentRecord,
@@ -148,6 +150,23 @@ class ArrivalRepository(Protocol):
     def get(self, ucr: str, office: str) -> ArrivalRecord | None: ...
 
 
+class AuditRepository(Protocol):
+    """The hash-chained audit log (services/audit): changes recorded during a unit of work are
+    chained and appended by its `commit`, in the same transaction."""
+
+    def record(self, kind: str, subject: str, actor: str, data: Mapping[str, Any]) -> None: ...
+    def head(self) -> tuple[int, str]:
+        """The last entry's sequence number and hash, as the head row records them."""
+        ...
+
+    def entries(self, after: int, limit: int) -> Sequence[StoredRow]:
+        """Stored entries by sequence number, from `after` + 1."""
+        ...
+
+    def add_checkpoint(self, checkpoint: Checkpoint) -> None: ...
+    def checkpoints(self) -> list[Checkpoint]: ...
+
+
 class UnitOfWork(Protocol):
     declarations: DeclarationRepository
     users: UserRepository
@@ -156,6 +175,7 @@ class UnitOfWork(Protocol):
     policy: PolicyRepository
     exchange: ExchangeRepository
     arrivals: ArrivalRepository
+    audit: AuditRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -342,4 +343,40 @@ arrivals = Table(
     Column("at", UTCDateTime, nullable=False),
     Column("recorded_by", String(100), nullable=False),
     UniqueConstraint("ucr", "office"),
+)
+
+#: the tamper-evident history: append-only (triggers refuse UPDATE and DELETE), each entry's
+#: canonical bytes hold its data and the previous entry's hash (services/audit.py)
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("canonical", LargeBinary, nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index(None, "subject", "seq"),
+)
+
+#: one row (id 1): the chain's last entry, locked by each append so that no two commits
+#: chain to the same predecessor
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+#: signed tree heads (size, head hash, time) this node made of its own chain
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("size", Integer, nullable=False),
+    Column("head", String(64), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("token", Text, nullable=False),
 )

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from karakoram.entrypoints.api import (
     admin,
     arrivals,
+    audit,
     clearance,
     declarations,
     exchange,
@@ -22,7 +23,7 @@ from karakoram.entrypoints.api.schemas import DeclarationIn
 
 def install_api(app: FastAPI) -> None:
     """Mount the API's routes and publish the declaration body they parse by hand."""
-    for routes in (declarations, clearance, policy, exchange, users, stats, arrivals, admin):
+    for routes in (declarations, clearance, policy, exchange, users, stats, arrivals, admin, audit):
         app.include_router(routes.router)
     _publish_request_schema(app)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import typer
 
 from karakoram.entrypoints.cli import (
+    audit,
     clearance,
     db,
     declarations,
@@ -26,6 +27,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="users")
 app.add_typer(declarations.app, name="declarations")
 app.add_typer(nomenclature.app, name="nomenclature")
+app.add_typer(audit.app, name="audit")
 clearance.register(app, declarations.app)
 exchange.register(app)
 demo.register(app)

@@ -1,4 +1,5 @@
-"""The administrator's pages: the node's users, and setting (or resetting) a user's password."""
+"""The administrator's pages: the node's users, setting (or resetting) a user's password, and
+the verification of the tamper-evident history."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from karakoram.entrypoints.web.refusals import pages_router
 from karakoram.entrypoints.web.render import Pages, page_path
 from karakoram.entrypoints.web.session import WebSession
 from karakoram.services import users
+from karakoram.services.audit.verify import verify_audit
 
 router = pages_router("/ui/admin")
 
@@ -42,6 +44,15 @@ def user_list(
         done=done,
         min_length=users.PASSWORD_MIN_LENGTH,
     )
+
+
+@router.get("/audit", dependencies=[needs(Cap.VERIFY_AUDIT)], name="ui-admin-audit")
+async def audit(
+    request: Request, node: NodeDep, pages: PagesDep, session: SessionDep, viewer: ViewerDep
+) -> Response:
+    """The audit chain recomputed now: how many entries verify, or the first broken link."""
+    report = await run_in_threadpool(verify_audit, node.ctx)
+    return pages.render(request, session, "admin/audit.html", viewer, report=report)
 
 
 @router.get(
