@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine
 from karakoram.adapters.db.arrivals_repo import SqlArrivalRepository
 from karakoram.adapters.db.clearance_repos import SqlClearanceRepository, SqlPolicyRepository
 from karakoram.adapters.db.exchange_repo import SqlExchangeRepository
+from karakoram.adapters.db.register_repo import SqlRegisterRepository
 from karakoram.adapters.db.repositories import (
     SqlDeclarationRepository,
     SqlNomenclatureRepository,
@@ -25,6 +26,7 @@ from karakoram.services.ports import (
     ExchangeRepository,
     NomenclatureRepository,
     PolicyRepository,
+    RegisterRepository,
     UserRepository,
 )
 
@@ -65,6 +67,7 @@ class SqlUnitOfWork:
     policy: PolicyRepository
     exchange: ExchangeRepository
     arrivals: ArrivalRepository
+    register: RegisterRepository
 
     def __init__(self, engine: Engine, lock: TurnLock | None = None) -> None:
         self._engine = engine
@@ -83,6 +86,7 @@ class SqlUnitOfWork:
         self.policy = SqlPolicyRepository(self._conn)
         self.exchange = SqlExchangeRepository(self._conn)
         self.arrivals = SqlArrivalRepository(self._conn)
+        self.register = SqlRegisterRepository(self._conn)
         return self
 
     def __exit__(
