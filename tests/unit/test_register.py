@@ -79,7 +79,7 @@ def test_bulk_rows_for_an_unrepresented_party_are_rejected_one_by_one(ctx):
     docs = [SourceDocument(f"row {n}", doc) for n, doc in enumerate([brokered("B-1")])]
     own = declaration("OWN-1", declarant=BROKER)
     docs.append(SourceDocument("row 9", own))
-    results = import_declarations(docs, BROKER_USER, ctx)
+    results = list(import_declarations(docs, BROKER_USER, ctx))
     outcomes = {r.location: r.outcome for r in results}
     assert outcomes == {"row 0": Outcome.REJECTED, "row 9": Outcome.CREATED}
     rejected = next(r for r in results if r.outcome == Outcome.REJECTED)
