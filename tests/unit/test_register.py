@@ -101,3 +101,47 @@ def test_the_register_decides_aeo_status_as_of_the_given_time(ctx, clock):
     with ctx.uow() as uow:
         assert not with_register_aeo(uow, claimed, clock()).exporter.aeo
         assert with_register_aeo(uow, claimed, start).exporter.aeo
+
+
+PK_OPERATOR = "PK-NTN-4412345"
+
+
+def partner_list(**operators):
+    from karakoram.domain.exchange.bodies import AeoList, MessageType, parse_body
+
+    body = AeoList(operators, "2026-05-01T00:00:00+00:00")
+    assert parse_body(MessageType.AEO_LIST, body.as_dict()) == body  # travels as JSON
+    return body
+
+
+def certification(country="PK", level="AEOS"):
+    return {"level": level, "country": country, "valid_from": "2026-01-01T00:00:00+00:00"}
+
+
+def test_a_partner_list_applies_only_within_the_agreement(ctx, clock):
+    body = partner_list(
+        **{
+            PK_OPERATOR: certification(),
+            "PK-NTN-C": certification(level="AEOC"),  # customs simplifications: not covered
+            "AF-1": certification(country="AF"),  # not established in the partner's country
+        }
+    )
+    with ctx.uow() as uow:
+        assert aeo.apply_partner_list(uow, "PK-GB", "PK", body, frozenset({"CN"}), clock()) == 0
+        assert uow.register.aeo_entries() == []
+        applied = aeo.apply_partner_list(uow, "PK-GB", "PK", body, frozenset({"PK"}), clock())
+        assert applied == 1
+        assert [e.identifier for e in uow.register.aeo_entries()] == [PK_OPERATOR]
+        export = parsed(declaration("M-1"), ctx)  # PK_OPERATOR is the importer on the other side
+        marked = with_register_aeo(uow, export, clock())
+        assert marked.importer.aeo and not marked.exporter.aeo
+
+
+def test_a_new_partner_list_replaces_the_last(ctx, clock):
+    with ctx.uow() as uow:
+        first = partner_list(**{PK_OPERATOR: certification()})
+        aeo.apply_partner_list(uow, "PK-GB", "PK", first, frozenset({"PK"}), clock())
+        clock.advance(days=1)
+        aeo.apply_partner_list(uow, "PK-GB", "PK", partner_list(), frozenset({"PK"}), clock())
+        export = parsed(declaration("M-2"), ctx)
+        assert not with_register_aeo(uow, export, clock()).importer.aeo

@@ -10,6 +10,7 @@ from datetime import datetime
 from karakoram.domain.access import Principal, Role, require_role
 from karakoram.domain.declaration.model import Declaration, Party
 from karakoram.domain.errors import FieldError, NotFound, ValidationFailed
+from karakoram.domain.exchange.bodies import AeoList
 from karakoram.domain.representation import AEO_LEVELS, LOCAL, AeoEntry, certified
 from karakoram.domain.risk.facts import parties
 from karakoram.services.context import NodeContext
@@ -100,3 +101,49 @@ def with_register_aeo(uow: UnitOfWork, d: Declaration, at: datetime) -> Declarat
         exporter=marked(d.exporter, own if d.exporter is responsible else other_held),
         importer=marked(d.importer, own if d.importer is responsible else other_held),
     )
+
+
+#: the levels a mutual recognition agreement covers (security: AEOS, and full AEOF)
+RECOGNISED_LEVELS = frozenset({"AEOS", "AEOF"})
+
+
+def apply_partner_list(
+    uow: UnitOfWork,
+    sender: str,
+    sender_country: str,
+    body: AeoList,
+    recognised: frozenset[str],
+    at: datetime,
+) -> int:
+    """Replace `sender`'s entries in the register with the operators of its list that the
+    agreement covers: only when this node recognises `sender_country` (the active rule set's
+    `mutual_recognition`), and only operators established there at a recognised level.
+    How many entries now stand for the sender."""
+    if sender_country not in recognised:
+        return 0
+    uow.register.end_aeo_source(sender, at)
+    applied = 0
+    for identifier, raw in sorted(body.operators.items()):
+        entry = _covered(identifier, raw, sender, sender_country, at)
+        if entry is not None:
+            uow.register.add_aeo(entry)
+            applied += 1
+    return applied
+
+
+def _covered(
+    identifier: str, raw: object, sender: str, country: str, at: datetime
+) -> AeoEntry | None:
+    if not isinstance(raw, dict) or not identifier or len(identifier) > 35:
+        return None
+    level = raw.get("level")
+    if raw.get("country") != country or level not in RECOGNISED_LEVELS:
+        return None
+    try:
+        start = datetime.fromisoformat(str(raw.get("valid_from")))
+        end = datetime.fromisoformat(raw["valid_to"]) if raw.get("valid_to") else None
+    except (TypeError, ValueError):
+        return None
+    if start.tzinfo is None or (end is not None and (end.tzinfo is None or end <= start)):
+        return None
+    return AeoEntry(identifier, str(level), start, end, sender[:16], f"partner {sender}", at)
