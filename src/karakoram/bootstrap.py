@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -195,6 +195,7 @@ def bootstrap(
         policy=PolicyCache(Parsers(currencies, settings.currency)),
     )
     ctx.exchange = exchange_config(settings)
+    ctx.draw_window = timedelta(days=settings.draw_window_days)
     ctx.analytics = ParquetAnalyticsStore(settings.analytics_path())
     ctx.analytics_source = SqlAnalyticsSource(engine)
     hasher = hasher or Argon2Hasher()

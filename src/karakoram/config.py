@@ -121,6 +121,12 @@ class Settings(BaseSettings):
     simulated_clock_start: datetime | None = Field(
         None, description="Where a simulated clock starts (default: the real time)."
     )
+    draw_window_days: float = Field(
+        30.0,
+        gt=0,
+        description="Days the same consignment (same parties, goods, bucketed amounts, vehicle) "
+        "keeps its random draw, whatever its LRN or UCR.",
+    )
     host: str = Field("127.0.0.1", description="Address `serve` listens on.")
     port: int = Field(8000, description="Port `serve` listens on.")
 

@@ -62,6 +62,8 @@ NEVER: list[tuple[tuple[Role, ...], str, str]] = [
     (OUTSIDERS, "GET", r"/consignments/[^/]+/partner"),
     (OUTSIDERS, "GET|POST", r"/(ui/)?exchange/(status|replay)|/ui/exchange"),
     (OUTSIDERS, "GET|POST", r"/(ui/)?stats/.*"),
+    # the audit trail
+    ((*OUTSIDERS, Role.OFFICER, Role.ANALYST, Role.RISK_ANALYST), "GET|POST", r"/audit/.*"),
     # administration
     ((*OUTSIDERS, Role.OFFICER, Role.SUPERVISOR, Role.ANALYST, Role.RISK_ANALYST), "GET|POST|PUT",
      r"/users(/[^/]+/(password|revoke))?"),
@@ -195,6 +197,8 @@ def expand(route: Route, world: World) -> list[tuple[str, Capability | None]]:
             .replace("{name}", "nobody")
             .replace("{user}", "nobody")
             .replace("{fmt}", "csv")
+            .replace("{mandate_id}", "999999")
+            .replace("{entry_id}", "999999")
         )
         assert "{" not in path, path
         cap = kinds[kind] if kinds else route.guard

@@ -27,7 +27,8 @@ RULE_TEXT = "CANARY-DESC-K7Q"
 WATCHED = "CANARY-WATCH-K7Q"
 THRESHOLD = "1234.5678"
 RATE = "0.0137"
-#: the rate the draw used: the declarant claims AEO, a quarter of the rule set's (aeo_factor)
+#: the rate the draw used: the declarant is in the AEO register, a quarter of the rule set's
+#: (aeo_factor)
 DRAWN_RATE = "0.003425"
 CANARIES = (RULE_ID, RULE_TEXT, WATCHED, THRESHOLD, RATE, DRAWN_RATE, '"draw"', '"score"')
 
@@ -94,6 +95,9 @@ def seeded(node: Node) -> Iterator[Seeded]:
         tariff = (EXAMPLES / "tariff-cn-import.toml").read_text()
         _load(client, supervisor, "tariff", tariff, "application/toml")
         version = _load(client, supervisor, "rules", CANARY_RULES, "application/toml")
+        certified = {"identifier": TRADER, "level": "AEOF", "valid_from": "2020-01-01T00:00:00Z"}
+        registered = client.post("/aeo-register", json=certified, headers=supervisor)
+        assert registered.status_code == 201, registered.text
         lodged = client.post("/declarations", json=declaration(), headers=trader)
         assert lodged.status_code == 201, lodged.text
         mrn = lodged.json()["mrn"]

@@ -13,9 +13,11 @@ from typing import Any, Self
 from karakoram.domain.access import STAFF, Principal
 from karakoram.domain.clearance import AWAITING_OFFICER, DeclarationEvent
 from karakoram.domain.declaration.codes import CodeLists, HsNomenclature
+from karakoram.domain.declaration.fingerprint import ConsignmentDraw
 from karakoram.domain.declaration.model import DeclarationRecord
 from karakoram.domain.declaration.validation import NodeRules
 from karakoram.domain.errors import StaleVersion
+from karakoram.domain.representation import AeoEntry, Mandate
 from karakoram.services.audit.chain import (
     GENESIS,
     AuditEntry,
@@ -62,6 +64,9 @@ class FakeStore:
         self.commits = 0
         self.audit: list[ChainedEntry] = []
         self.checkpoints: list[Checkpoint] = []
+        self.mandates: list[Mandate] = []
+        self.aeo: list[AeoEntry] = []
+        self.draws: dict[str, ConsignmentDraw] = {}
 
 
 class FakeDeclarations:
@@ -375,6 +380,65 @@ class FakeAuditLog:
         return list(self._w.store.checkpoints)
 
 
+class FakeRegister:
+    """Mandates, the AEO register and consignment draws."""
+
+    def __init__(self, work: FakeUnitOfWork) -> None:
+        self._w = work
+
+    def add_mandate(self, mandate: Mandate) -> Mandate:
+        added = dataclasses.replace(mandate, id=next(self._w.store.ids))
+        self._w.mandate_rows.append(added)
+        return added
+
+    def mandates(self, representative: str | None = None) -> list[Mandate]:
+        rows = self._w.mandate_rows
+        return [m for m in rows if representative is None or m.representative == representative]
+
+    def end_mandate(self, mandate_id: int, valid_to: datetime) -> Mandate | None:
+        rows = self._w.mandate_rows
+        self._w.mandate_rows = [
+            dataclasses.replace(m, valid_to=valid_to) if m.id == mandate_id else m for m in rows
+        ]
+        return next((m for m in self._w.mandate_rows if m.id == mandate_id), None)
+
+    def add_aeo(self, entry: AeoEntry) -> AeoEntry:
+        added = dataclasses.replace(entry, id=next(self._w.store.ids))
+        self._w.aeo_rows.append(added)
+        return added
+
+    def aeo_entries(self, identifiers: Iterable[str] | None = None) -> list[AeoEntry]:
+        wanted = None if identifiers is None else set(identifiers)
+        return [e for e in self._w.aeo_rows if wanted is None or e.identifier in wanted]
+
+    def end_aeo(self, entry_id: int, valid_to: datetime) -> AeoEntry | None:
+        rows = self._w.aeo_rows
+        self._w.aeo_rows = [
+            dataclasses.replace(e, valid_to=valid_to) if e.id == entry_id else e for e in rows
+        ]
+        return next((e for e in self._w.aeo_rows if e.id == entry_id), None)
+
+    def end_aeo_source(self, source: str, valid_to: datetime) -> int:
+        ended = 0
+        rows = []
+        for e in self._w.aeo_rows:
+            if e.source == source and (e.valid_to is None or e.valid_to > valid_to):
+                e = dataclasses.replace(e, valid_to=valid_to)
+                ended += 1
+            rows.append(e)
+        self._w.aeo_rows = rows
+        return ended
+
+    def record_draw(self, draw: ConsignmentDraw) -> None:
+        self._w.draw_rows[draw.mrn] = draw
+
+    def draws(self, fingerprint: str, since: datetime) -> list[ConsignmentDraw]:
+        found = [
+            d for d in self._w.draw_rows.values() if d.fingerprint == fingerprint and d.at >= since
+        ]
+        return sorted(found, key=lambda d: (d.at, d.mrn))
+
+
 class FakeUnitOfWork:
     """Works on private copies of the store; `commit` publishes them, anything else drops them."""
 
@@ -387,6 +451,7 @@ class FakeUnitOfWork:
         self.policy = FakePolicy(self)
         self.exchange = FakeExchange(self)
         self.audit = FakeAuditLog(self)
+        self.register = FakeRegister(self)
         self.rollback()
 
     def __enter__(self) -> Self:
@@ -408,6 +473,8 @@ class FakeUnitOfWork:
         s.rows, s.docs, s.activations = list(self.rows), list(self.docs), list(self.activations)
         s.partners, s.keys = dict(self.partner_rows), dict(self.key_rows)
         s.outbox = dict(self.outbox_rows)
+        s.mandates, s.aeo = list(self.mandate_rows), list(self.aeo_rows)
+        s.draws = dict(self.draw_rows)
         s.commits += 1
         self.audit.append_pending(datetime(2026, 5, 4, 8, 0, tzinfo=UTC) + timedelta(s.commits))
 
@@ -422,6 +489,8 @@ class FakeUnitOfWork:
         self.partner_rows, self.key_rows = dict(s.partners), dict(s.keys)
         self.outbox_rows = dict(s.outbox)
         self.audit.pending = []
+        self.mandate_rows, self.aeo_rows = list(s.mandates), list(s.aeo)
+        self.draw_rows = dict(s.draws)
 
 
 class Clock:

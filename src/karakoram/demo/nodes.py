@@ -27,11 +27,15 @@ from karakoram.demo.model import Trader
 from karakoram.domain.access import Principal, Role
 from karakoram.domain.declaration.nomenclature_file import read_nomenclature
 from karakoram.services import users as user_service
+from karakoram.services.aeo import register_aeo
 from karakoram.services.exchange import partners
 from karakoram.services.exchange.partners import NewPartner
 from karakoram.services.nomenclature import replace_nomenclature
 from karakoram.services.policy import documents as policy
 from karakoram.services.policy.documents import Kind
+
+#: the demo's AEO traders hold their certification from before any simulated day
+CERTIFIED_SINCE = datetime(2020, 1, 1, tzinfo=UTC)
 
 #: the node's own staff: one user per role, named for the engine and the printed keys
 STAFF = [
@@ -170,6 +174,8 @@ class DemoNode:
                     t.user, Role.TRADER.value, t.identifier, ctx, node.hasher
                 )
                 keys[t.user] = made.api_key
+                if t.aeo:  # AEO status counts only from the register (issue 13)
+                    register_aeo(t.identifier, "AEOF", CERTIFIED_SINCE, None, operator, ctx)
             return keys
         finally:
             node.close()

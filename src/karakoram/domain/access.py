@@ -54,6 +54,10 @@ class Capability(StrEnum):
     ADMINISTER_USERS = "administer_users"
     ADMINISTER_NODE = "administer_node"
     VERIFY_AUDIT = "verify_audit"
+    READ_MANDATES = "read_mandates"
+    KEEP_MANDATES = "keep_mandates"
+    READ_AEO_REGISTER = "read_aeo_register"
+    KEEP_AEO_REGISTER = "keep_aeo_register"
 
 
 _R = Role
@@ -79,6 +83,10 @@ PERMISSIONS: dict[Capability, frozenset[Role]] = {
     Capability.ADMINISTER_USERS: frozenset({_R.ADMINISTRATOR}),
     Capability.ADMINISTER_NODE: frozenset({_R.ADMINISTRATOR}),
     Capability.VERIFY_AUDIT: frozenset({_R.SUPERVISOR, _R.ADMINISTRATOR}),
+    Capability.READ_MANDATES: frozenset({_R.TRADER, _R.OFFICER, _R.SUPERVISOR, _R.ADMINISTRATOR}),
+    Capability.KEEP_MANDATES: frozenset({_R.SUPERVISOR, _R.ADMINISTRATOR}),
+    Capability.READ_AEO_REGISTER: frozenset({_R.OFFICER, _R.SUPERVISOR, _R.ADMINISTRATOR}),
+    Capability.KEEP_AEO_REGISTER: frozenset({_R.SUPERVISOR}),
 }
 
 

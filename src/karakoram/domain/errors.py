@@ -22,6 +22,8 @@ KarakoramError                      [detail]
 │   └── ClockMovedBack              a simulated clock asked to go back [reads, requested]
 │                                   (services/clock.py)
 ├── PermissionDenied                authenticated, but the role may not do this (403)
+│   └── NotRepresented              the caller may not act for the party it names
+│                                   [code, party] (domain/representation.py)
 ├── AuthenticationFailed            no key, or a key that is unknown or revoked (401)
 ├── MalformedBody                   a partner's message body lacks or mistypes fields
 │                                   [fields] (domain/exchange/bodies.py)

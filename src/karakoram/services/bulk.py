@@ -19,6 +19,7 @@ from karakoram.services.context import NodeContext
 from karakoram.services.declarations import (
     lodge_declaration,
     new_record,
+    not_represented,
     store_new_records,
     validate_for,
 )
@@ -124,6 +125,12 @@ def _store_batch(
             seen = known.get(declaration.lrn)
             if seen is not None:
                 results[n] = _resubmission(location, declaration.lrn, seen, digest)
+                continue
+            refused = not_represented(uow, principal, declaration, ctx.clock())
+            if refused is not None:
+                results[n] = ImportResult(
+                    location, declaration.lrn, Outcome.REJECTED, errors=[refused]
+                )
                 continue
             record, events = new_record(declaration, principal, ctx, digest)
             try:

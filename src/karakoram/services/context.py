@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from karakoram.domain.declaration.codes import CodeLists
 from karakoram.domain.declaration.validation import NodeRules
@@ -28,8 +28,10 @@ class NodeContext:
     clock: Callable[[], datetime]
     #: the currency duties are assessed and paid in
     currency: str = "CNY"
-    #: key of the random selection draw (HMAC over the MRN); derived from the node secret
+    #: key of the random selection draw (HMAC over the consignment's fingerprint)
     selection_key: bytes = b"development-only"
+    #: how long the same consignment keeps its random draw (issue 13, no re-roll)
+    draw_window: timedelta = timedelta(days=30)
     policy: PolicyCache = field(default_factory=lambda: PolicyCache(Parsers(frozenset(), "CNY")))
     unit_values: UnitValueCache = field(default_factory=UnitValueCache)
     signal_sources: list[SignalSource] = field(default_factory=list)

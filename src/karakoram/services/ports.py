@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from karakoram.domain.access import Principal
 from karakoram.domain.clearance import DeclarationEvent
+from karakoram.domain.declaration.fingerprint import ConsignmentDraw
 from karakoram.domain.declaration.model import (
     Declaration,
     DeclarationRecord,
 )
 from karakoram.domain.exchange.envelope import DecodedMessage
+from karakoram.domain.representation import AeoEntry, Mandate
 from karakoram.domain.risk.detectors import RiskSignal
 from karakoram.domain.statistics.periods import Period
 
@@ -167,6 +169,34 @@ class AuditRepository(Protocol):
     def checkpoints(self) -> list[Checkpoint]: ...
 
 
+class RegisterRepository(Protocol):
+    """Mandates, the AEO register and consignment draws (issue 13)."""
+
+    def add_mandate(self, mandate: Mandate) -> Mandate: ...
+    def mandates(self, representative: str | None = None) -> list[Mandate]:
+        """Every mandate, or those given to `representative`, oldest first."""
+        ...
+
+    def end_mandate(self, mandate_id: int, valid_to: datetime) -> Mandate | None: ...
+    def add_aeo(self, entry: AeoEntry) -> AeoEntry: ...
+    def aeo_entries(self, identifiers: Collection[str] | None = None) -> list[AeoEntry]:
+        """Every register entry, or those of `identifiers`, oldest first."""
+        ...
+
+    def end_aeo(self, entry_id: int, valid_to: datetime) -> AeoEntry | None: ...
+    def end_aeo_source(self, source: str, valid_to: datetime) -> int:
+        """End every entry of `source` still in force; how many."""
+        ...
+
+    def record_draw(self, draw: ConsignmentDraw) -> None:
+        """Store (or replace, on an amendment) a declaration's fingerprint and window."""
+        ...
+
+    def draws(self, fingerprint: str, since: datetime) -> list[ConsignmentDraw]:
+        """Draws of `fingerprint` recorded at or after `since`, oldest first."""
+        ...
+
+
 class UnitOfWork(Protocol):
     declarations: DeclarationRepository
     users: UserRepository
@@ -176,6 +206,7 @@ class UnitOfWork(Protocol):
     exchange: ExchangeRepository
     arrivals: ArrivalRepository
     audit: AuditRepository
+    register: RegisterRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

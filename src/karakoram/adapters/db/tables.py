@@ -1,4 +1,8 @@
-"""The relational schema. Migrations in `migrations/versions` create exactly this."""
+"""The relational schema. Migrations in `migrations/versions` create exactly this.
+
+This module is over 400 lines because it is the one declaration of every table of the node:
+the schema read at a glance, in one `MetaData` that the migrations are checked against.
+"""
 
 from __future__ import annotations
 
@@ -379,4 +383,42 @@ audit_checkpoints = Table(
     Column("head", String(64), nullable=False),
     Column("at", UTCDateTime, nullable=False),
     Column("token", Text, nullable=False),
+)
+
+#: a principal's authorisation for another party to declare for it (issue 13, representation)
+mandates = Table(
+    "mandates",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("principal", String(35), nullable=False),
+    Column("representative", String(35), nullable=False, index=True),
+    Column("valid_from", UTCDateTime, nullable=False),
+    Column("valid_to", UTCDateTime),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+#: certified operators: the node's own (source "local") and partners' under mutual recognition
+aeo_register = Table(
+    "aeo_register",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("identifier", String(35), nullable=False, index=True),
+    Column("level", String(8), nullable=False),
+    Column("valid_from", UTCDateTime, nullable=False),
+    Column("valid_to", UTCDateTime),
+    Column("source", String(16), nullable=False),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+#: each assessed declaration's consignment fingerprint and the start of its draw window
+consignment_draws = Table(
+    "consignment_draws",
+    metadata,
+    Column("mrn", String(18), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("anchor", UTCDateTime, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Index(None, "fingerprint", "at"),
 )

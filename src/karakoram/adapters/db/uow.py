@@ -24,6 +24,7 @@ from karakoram.adapters.db.audited import (
 )
 from karakoram.adapters.db.clearance_repos import SqlClearanceRepository, SqlPolicyRepository
 from karakoram.adapters.db.exchange_repo import SqlExchangeRepository
+from karakoram.adapters.db.register_repo import SqlRegisterRepository
 from karakoram.adapters.db.repositories import (
     SqlDeclarationRepository,
     SqlNomenclatureRepository,
@@ -37,6 +38,7 @@ from karakoram.services.ports import (
     ExchangeRepository,
     NomenclatureRepository,
     PolicyRepository,
+    RegisterRepository,
     UserRepository,
 )
 
@@ -78,6 +80,7 @@ class SqlUnitOfWork:
     exchange: ExchangeRepository
     arrivals: ArrivalRepository
     audit: AuditRepository
+    register: RegisterRepository
 
     def __init__(
         self,
@@ -110,6 +113,7 @@ class SqlUnitOfWork:
             self.policy = SqlPolicyRepository(self._conn)
             self.exchange = SqlExchangeRepository(self._conn)
             self.arrivals = SqlArrivalRepository(self._conn)
+        self.register = SqlRegisterRepository(self._conn)
         return self
 
     def _audited_repositories(self, conn: Connection, log: SqlAuditLog) -> None:

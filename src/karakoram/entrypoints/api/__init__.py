@@ -15,6 +15,7 @@ from karakoram.entrypoints.api import (
     declarations,
     exchange,
     policy,
+    register,
     stats,
     users,
 )
@@ -25,6 +26,7 @@ def install_api(app: FastAPI) -> None:
     """Mount the API's routes and publish the declaration body they parse by hand."""
     for routes in (declarations, clearance, policy, exchange, users, stats, arrivals, admin, audit):
         app.include_router(routes.router)
+    app.include_router(register.router)
     _publish_request_schema(app)
 
 

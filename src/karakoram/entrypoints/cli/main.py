@@ -14,6 +14,7 @@ from karakoram.entrypoints.cli import (
     exchange,
     nomenclature,
     quickstart,
+    register,
     serve,
     stats,
     users,
@@ -32,6 +33,7 @@ clearance.register(app, declarations.app)
 exchange.register(app)
 demo.register(app)
 stats.register(app)
+register.register(app)
 app.command()(serve.serve)
 app.command("quickstart")(quickstart.quickstart)
 

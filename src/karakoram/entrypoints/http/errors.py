@@ -67,7 +67,7 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     extra: dict[str, Any] = {}
     if isinstance(exc, ValidationFailed):
         extra["errors"] = [e.as_dict() for e in exc.errors]
-    for attribute in ("mrn", "current", "action", "code", "blockers"):
+    for attribute in ("mrn", "current", "action", "code", "blockers", "party"):
         if hasattr(exc, attribute):
             extra[attribute] = getattr(exc, attribute)
     return _problem(

@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from karakoram.bootstrap import Node
-from karakoram.entrypoints.web import admin, analyst, officer, supervisor, trader
+from karakoram.entrypoints.web import admin, analyst, officer, register_pages, supervisor, trader
 from karakoram.entrypoints.web.render import Pages
 from karakoram.entrypoints.web.session import SessionCodec
 
@@ -24,6 +24,7 @@ def install_web(app: FastAPI, node: Node) -> None:
     app.state.web_pages = Pages(SessionCodec(node.settings.secret_key.get_secret_value()))
     for pages in (officer.router, trader.router, supervisor.router, analyst.router, admin.router):
         app.include_router(pages)
+    app.include_router(register_pages.router)
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="ui-static")
 
     @app.get("/ui/vendor/plotly.min.js", include_in_schema=False, name="ui-plotly")

@@ -46,7 +46,7 @@ def user_list(
     )
 
 
-@router.get("/audit", dependencies=[needs(Cap.VERIFY_AUDIT)], name="ui-admin-audit")
+@router.get("/audit", dependencies=[needs(Cap.ADMINISTER_NODE)], name="ui-admin-audit")
 async def audit(
     request: Request, node: NodeDep, pages: PagesDep, session: SessionDep, viewer: ViewerDep
 ) -> Response:
