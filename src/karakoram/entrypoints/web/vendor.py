@@ -23,10 +23,35 @@ _RULES_END = re.compile(r"\};for\(\w+ in \w+\)")
 _RULE = re.compile(r'"((?:[^"\\]|\\.)*)":(?:\'((?:[^\'\\]|\\.)*)\'|"((?:[^"\\]|\\.)*)")')
 
 
+# a bundled library's stylesheet (maplibre's) that plotly.js inserts unless an element of its id
+# is on the page: its id and text
+_BUNDLED = re.compile(
+    r'getElementById\("([0-9a-f]{16,64})"\)\)\{var (\w+)=document\.createElement\("style"\);'
+    r"\2\.id=\"\1\",\2\.textContent='([^']*)'"
+)
+
+
+@cache
+def plotly_style_ids() -> tuple[str, ...]:
+    """Ids of the `<style>` elements plotly.js's bundled libraries write unless present: the
+    pages put an empty element of each id, their rules are in `plotly_css`."""
+    return tuple(m.group(1) for m in _BUNDLED.finditer(_script()))
+
+
+@cache
+def _script() -> str:
+    return PLOTLY_JS.read_text(encoding="utf-8")
+
+
 @cache
 def plotly_css() -> str:
-    """The global rules plotly.js would insert, as a stylesheet."""
-    script = PLOTLY_JS.read_text(encoding="utf-8")
+    """The global rules plotly.js would insert, and its bundled libraries' styles."""
+    script = _script()
+    bundled = "".join(m.group(3) + "\n" for m in _BUNDLED.finditer(script))
+    return _global_rules(script) + bundled
+
+
+def _global_rules(script: str) -> str:
     start = script.find(_RULES_START)
     end = _RULES_END.search(script, start) if start >= 0 else None
     if end is None:  # another plotly.js layout: the charts still draw, with default styles
