@@ -40,6 +40,23 @@ class Crossing(BaseModel):
     daily_capacity: int = Field(50, description="Trucks the crossing handles per open day.")
 
 
+MIB = 1024 * 1024
+
+
+def _default_body_limits() -> dict[str, int]:
+    from karakoram.domain.exchange.envelope import MAX_MESSAGE_BYTES
+
+    return {
+        "/declarations/bulk": 64 * MIB,
+        "/ui/upload": 64 * MIB,
+        "/policy": 4 * MIB,
+        "/ui/rules": 4 * MIB,
+        "/exchange/messages": MAX_MESSAGE_BYTES,
+        "/exchange/held": MAX_MESSAGE_BYTES,
+        "/exchange/batch": 16 * MIB,
+    }
+
+
 def _default_offices() -> list[Office]:
     return [
         Office(code="CNKJB", name="Khunjerab (Hongqilafu) port, Urumqi Customs"),
@@ -126,6 +143,17 @@ class Settings(BaseSettings):
         gt=0,
         description="Days the same consignment (same parties, goods, bucketed amounts, vehicle) "
         "keeps its random draw, whatever its LRN or UCR.",
+    )
+    body_limit: int = Field(
+        MIB,
+        gt=0,
+        description="Bytes a request body may have (checked while it streams in, before it is "
+        "parsed) on every route that `body_limits` does not name.",
+    )
+    body_limits: dict[str, int] = Field(
+        default_factory=_default_body_limits,
+        description="Body limits in bytes by path prefix (the longest matching prefix wins): "
+        "uploads larger, the exchange inbox at the message limit.",
     )
     host: str = Field("127.0.0.1", description="Address `serve` listens on.")
     port: int = Field(8000, description="Port `serve` listens on.")

@@ -52,5 +52,5 @@ def test_unsupported_upload_type_is_refused(client, keys):
         content=b"<xml/>",
         headers=keys.trader | {"Content-Type": "application/xml"},
     )
-    assert response.status_code == 422
-    assert response.json()["errors"][0]["code"] == "unsupported_media_type"
+    assert response.status_code == 415  # issue 14: Content-Type is enforced at the edge
+    assert response.json()["code"] == "unsupported_media_type"

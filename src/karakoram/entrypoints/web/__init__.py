@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from importlib.util import find_spec
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from karakoram.bootstrap import Node
 from karakoram.entrypoints.web import admin, analyst, officer, register_pages, supervisor, trader
 from karakoram.entrypoints.web.render import Pages
 from karakoram.entrypoints.web.session import SessionCodec
+from karakoram.entrypoints.web.vendor import PLOTLY_JS, plotly_css
 
 STATIC = Path(__file__).parent / "static"
-#: the charts' script, as the installed plotly package carries it: nothing comes from a CDN
-PLOTLY_JS = Path(str(find_spec("plotly").origin)).parent / "package_data" / "plotly.min.js"  # type: ignore[union-attr]
 
 
 def install_web(app: FastAPI, node: Node) -> None:
@@ -31,4 +29,11 @@ def install_web(app: FastAPI, node: Node) -> None:
     def plotly_script() -> FileResponse:
         return FileResponse(
             PLOTLY_JS, media_type="text/javascript", headers={"Cache-Control": "max-age=86400"}
+        )
+
+    @app.get("/ui/vendor/plotly.css", include_in_schema=False, name="ui-plotly-css")
+    def plotly_stylesheet() -> Response:
+        """plotly.js's styles as a file: the CSP refuses the ones it would write inline."""
+        return Response(
+            plotly_css(), media_type="text/css", headers={"Cache-Control": "max-age=86400"}
         )

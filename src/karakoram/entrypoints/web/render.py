@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from karakoram.domain.access import Capability, Principal, may
 from karakoram.entrypoints.web.i18n import LABELS, LANGUAGES, language, translations
 from karakoram.entrypoints.web.session import SessionCodec, WebSession
+from karakoram.entrypoints.web.vendor import plotly_style_ids
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -30,6 +31,8 @@ def environment() -> Environment:
     )
     # placeholders; every render passes the reader's own gettext in its context
     env.install_null_translations()  # type: ignore[attr-defined]
+    # the charts' pages mark the styles plotly.js would otherwise write inline (see vendor.py)
+    env.globals["plotly_style_ids"] = plotly_style_ids
     return env
 
 
