@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from karakoram.config import Settings, load_settings
+from karakoram.config import Settings, generate_secrets, load_settings
 from karakoram.domain.declaration.validation import DECLARATION_FIELDS
 from karakoram.entrypoints.api.schemas import DeclarationIn
 
@@ -16,12 +16,12 @@ def test_defaults_run_a_development_node_on_sqlite(monkeypatch):
     assert {o.code for o in settings.offices} == {"CNKJB", "CNKSG"}
 
 
-def test_production_refuses_a_placeholder_secret():
+def test_production_refuses_a_placeholder_secret(no_secrets):
     with pytest.raises(ValidationError, match="secret_key"):
         load_settings(environment="production")
     with pytest.raises(ValidationError, match="secret_key"):
         load_settings(environment="production", secret_key="change-me")
-    ok = load_settings(environment="production", secret_key="x" * 40)
+    ok = load_settings(environment="production", **generate_secrets())
     assert ok.environment == "production"
 
 

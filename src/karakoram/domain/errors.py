@@ -23,6 +23,8 @@ KarakoramError                      [detail]
 │                                   (services/clock.py)
 ├── PermissionDenied                authenticated, but the role may not do this (403)
 ├── AuthenticationFailed            no key, or a key that is unknown or revoked (401)
+│   └── TooManyAttempts             failed attempts slowed or locked [retry_after]
+│                                   (services/throttle.py)
 ├── MalformedBody                   a partner's message body lacks or mistypes fields
 │                                   [fields] (domain/exchange/bodies.py)
 ├── UnknownMessageType              a message type the exchange does not define (400)

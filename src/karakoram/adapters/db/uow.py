@@ -11,6 +11,7 @@ from typing import Self
 from sqlalchemy import Connection, Engine
 
 from karakoram.adapters.db.arrivals_repo import SqlArrivalRepository
+from karakoram.adapters.db.auth_repo import SqlAuthRepository
 from karakoram.adapters.db.clearance_repos import SqlClearanceRepository, SqlPolicyRepository
 from karakoram.adapters.db.exchange_repo import SqlExchangeRepository
 from karakoram.adapters.db.repositories import (
@@ -20,6 +21,7 @@ from karakoram.adapters.db.repositories import (
 )
 from karakoram.services.ports import (
     ArrivalRepository,
+    AuthRepository,
     ClearanceRepository,
     DeclarationRepository,
     ExchangeRepository,
@@ -60,6 +62,7 @@ class TurnLock:
 class SqlUnitOfWork:
     declarations: DeclarationRepository
     users: UserRepository
+    auth: AuthRepository
     nomenclature: NomenclatureRepository
     clearance: ClearanceRepository
     policy: PolicyRepository
@@ -78,6 +81,7 @@ class SqlUnitOfWork:
         self._conn.begin()
         self.declarations = SqlDeclarationRepository(self._conn)
         self.users = SqlUserRepository(self._conn)
+        self.auth = SqlAuthRepository(self._conn)
         self.nomenclature = SqlNomenclatureRepository(self._conn)
         self.clearance = SqlClearanceRepository(self._conn)
         self.policy = SqlPolicyRepository(self._conn)
