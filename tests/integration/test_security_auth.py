@@ -205,3 +205,14 @@ def test_weak_passwords_are_refused(node, keys, password, code):
     with pytest.raises(ValidationFailed) as refused:
         set_password("officer", password, node.ctx, node.hasher)
     assert code in [e.code for e in refused.value.errors]
+
+
+def test_abandoned_sessions_are_swept_at_the_next_sign_in(client, keys, node, clock):
+    sign_in(client, keys.officer)
+    clock.advance(minutes=31)
+    client.cookies.clear()
+    sign_in(client, keys.analyst)
+    with node.ctx.uow() as uow:
+        # sweep everything that is left: only the analyst's session, just started
+        left = uow.auth.delete_expired_sessions(clock.now + timedelta(seconds=1), clock.now)
+    assert left == 1

@@ -43,6 +43,10 @@ def start_session(ctx: NodeContext, user: UserRecord, method: str) -> str:
         now,
     )
     with ctx.uow() as uow:
+        # sessions abandoned without sign-out are swept here, not by a worker of their own
+        uow.auth.delete_expired_sessions(
+            now - sec.limits.session_idle, now - sec.limits.session_absolute
+        )
         uow.auth.add_session(record)
         uow.commit()
     security_event("session_started", user=user.name, method=method)

@@ -49,6 +49,15 @@ class SqlAuthRepository:
         done = self._conn.execute(delete(web_sessions).where(web_sessions.c.user_id == user_id))
         return done.rowcount
 
+    def delete_expired_sessions(self, seen_before: datetime, created_before: datetime) -> int:
+        done = self._conn.execute(
+            delete(web_sessions).where(
+                (web_sessions.c.last_seen_at < seen_before)
+                | (web_sessions.c.created_at < created_before)
+            )
+        )
+        return done.rowcount
+
     def attempts(self, scopes: Sequence[str]) -> list[AttemptRecord]:
         query = select(auth_attempts).where(auth_attempts.c.scope.in_(list(scopes)))
         if self._conn.dialect.name == "postgresql":
