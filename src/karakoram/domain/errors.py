@@ -25,6 +25,8 @@ KarakoramError                      [detail]
 │   └── NotRepresented              the caller may not act for the party it names
 │                                   [code, party] (domain/representation.py)
 ├── AuthenticationFailed            no key, or a key that is unknown or revoked (401)
+│   └── TooManyAttempts             failed attempts slowed or locked [retry_after]
+│                                   (services/throttle.py)
 ├── MalformedBody                   a partner's message body lacks or mistypes fields
 │                                   [fields] (domain/exchange/bodies.py)
 ├── UnknownMessageType              a message type the exchange does not define (400)

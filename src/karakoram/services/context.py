@@ -17,6 +17,7 @@ from karakoram.services.ports import (
     SignalSource,
     UnitOfWorkFactory,
 )
+from karakoram.services.security import SecurityConfig
 
 
 @dataclass(slots=True)
@@ -40,3 +41,5 @@ class NodeContext:
     #: the analytical copy statistics read, and where its refresh reads from (built by bootstrap)
     analytics: AnalyticsStore | None = None
     analytics_source: AnalyticsSource | None = None
+    #: authentication's keys and limits (built by bootstrap from the node's secrets)
+    security: SecurityConfig | None = None

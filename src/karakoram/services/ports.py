@@ -29,6 +29,7 @@ from karakoram.domain.statistics.periods import Period
 if TYPE_CHECKING:
     from karakoram.services.audit.chain import StoredRow
     from karakoram.services.audit.checkpoints import Checkpoint
+    from karakoram.services.auth_records import AttemptRecord, SessionRecord
     from karakoram.services.records import (
         ArrivalRecord,
         AssessmentRecord,
@@ -139,6 +140,23 @@ class UserRepository(Protocol):
     def all(self) -> list[UserRecord]: ...
 
 
+class AuthRepository(Protocol):
+    """Web sessions and failed authentication attempts (services/sessions.py, throttle.py)."""
+
+    def add_session(self, session: SessionRecord) -> None: ...
+    def session(self, digest: str) -> SessionRecord | None: ...
+    def touch_session(self, digest: str, at: datetime) -> None: ...
+    def delete_session(self, digest: str) -> None: ...
+    def delete_sessions_of(self, user_id: int) -> int: ...
+    def delete_expired_sessions(self, seen_before: datetime, created_before: datetime) -> int: ...
+    def attempts(self, scopes: Sequence[str]) -> list[AttemptRecord]:
+        """The stored attempts of `scopes`, locked for update until the transaction ends."""
+        ...
+
+    def save_attempt(self, attempt: AttemptRecord) -> None: ...
+    def clear_attempts(self, scopes: Sequence[str]) -> int: ...
+
+
 class NomenclatureRepository(Protocol):
     def replace(self, edition: str, rows: Iterable[tuple[str, str, int, str]]) -> int: ...
     def subheadings(self) -> dict[str, str]: ...
@@ -200,6 +218,7 @@ class RegisterRepository(Protocol):
 class UnitOfWork(Protocol):
     declarations: DeclarationRepository
     users: UserRepository
+    auth: AuthRepository
     nomenclature: NomenclatureRepository
     clearance: ClearanceRepository
     policy: PolicyRepository

@@ -422,3 +422,30 @@ consignment_draws = Table(
     Column("at", UTCDateTime, nullable=False),
     Index(None, "fingerprint", "at"),
 )
+
+#: server-side web sessions; the cookie holds a random id, this table its HMAC (issue 14)
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    #: "password" or "key": how the session was signed in
+    Column("method", String(10), nullable=False),
+    #: the user's session stamp (password sessions) or key id (key sessions) at sign-in
+    Column("stamp", Integer, nullable=False),
+    Column("key_id", String(24)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Index(None, "user_id"),
+)
+
+#: failed sign-ins and key checks per account or client address ("account:NAME",
+#: "address:IP", "key:ID"), shared by every worker (issue 14)
+auth_attempts = Table(
+    "auth_attempts",
+    metadata,
+    Column("scope", String(200), primary_key=True),
+    Column("failures", Integer, nullable=False, default=0),
+    Column("last_failure_at", UTCDateTime),
+    Column("locked_until", UTCDateTime),
+)

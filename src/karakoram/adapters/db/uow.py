@@ -22,6 +22,7 @@ from karakoram.adapters.db.audited import (
     AuditedPolicy,
     AuditedUsers,
 )
+from karakoram.adapters.db.auth_repo import SqlAuthRepository
 from karakoram.adapters.db.clearance_repos import SqlClearanceRepository, SqlPolicyRepository
 from karakoram.adapters.db.exchange_repo import SqlExchangeRepository
 from karakoram.adapters.db.register_repo import SqlRegisterRepository
@@ -33,6 +34,7 @@ from karakoram.adapters.db.repositories import (
 from karakoram.services.ports import (
     ArrivalRepository,
     AuditRepository,
+    AuthRepository,
     ClearanceRepository,
     DeclarationRepository,
     ExchangeRepository,
@@ -74,6 +76,7 @@ class TurnLock:
 class SqlUnitOfWork:
     declarations: DeclarationRepository
     users: UserRepository
+    auth: AuthRepository
     nomenclature: NomenclatureRepository
     clearance: ClearanceRepository
     policy: PolicyRepository
@@ -102,6 +105,7 @@ class SqlUnitOfWork:
             self._lock.acquire()
         self._conn = self._engine.connect()
         self._conn.begin()
+        self.auth = SqlAuthRepository(self._conn)
         self.nomenclature = SqlNomenclatureRepository(self._conn)
         self._log = self.audit = SqlAuditLog(self._conn, self._clock, enabled=self._audited)
         if self._audited:

@@ -3,6 +3,8 @@ Every command has --help."""
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from karakoram.entrypoints.cli import (
@@ -12,6 +14,7 @@ from karakoram.entrypoints.cli import (
     declarations,
     demo,
     exchange,
+    init,
     nomenclature,
     quickstart,
     register,
@@ -36,11 +39,13 @@ stats.register(app)
 register.register(app)
 app.command()(serve.serve)
 app.command("quickstart")(quickstart.quickstart)
+app.command("init")(init.init)
 
 
 @app.callback()
 def _main(config: ConfigOpt = None) -> None:
     """Run and administer one customs node."""
+    os.umask(0o077)  # the database, keys, config and analytical copy: the node's user's only
     state.config = config
 
 

@@ -19,7 +19,7 @@ STATIC = Path(__file__).parent / "static"
 
 def install_web(app: FastAPI, node: Node) -> None:
     """Mount the pages and their styles (each page answers its refusals: see refusals.py)."""
-    app.state.web_pages = Pages(SessionCodec(node.settings.secret_key.get_secret_value()))
+    app.state.web_pages = Pages(SessionCodec(node.settings.secret("csrf_secret")))
     for pages in (officer.router, trader.router, supervisor.router, analyst.router, admin.router):
         app.include_router(pages)
     app.include_router(register_pages.router)

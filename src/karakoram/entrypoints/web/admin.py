@@ -21,6 +21,7 @@ from karakoram.entrypoints.web.render import Pages, page_path
 from karakoram.entrypoints.web.session import WebSession
 from karakoram.services import users
 from karakoram.services.audit.verify import verify_audit
+from karakoram.services.sessions import renew_session
 
 router = pages_router("/ui/admin")
 
@@ -94,9 +95,11 @@ async def set_password(
         return _password_page(request, pages, session, viewer, user, exc)
     target = page_path(request, "ui-admin-users") + "?" + _query(done=user)
     response = RedirectResponse(target, status_code=303)
-    if session.user_id == changed.id:
+    if viewer.user_id == changed.id:
         # administrators changing their own password stay signed in here, nowhere else
-        session.stamp = changed.session_stamp
+        session.session_id = await run_in_threadpool(
+            renew_session, node.ctx, session.session_id, changed
+        )
         pages.codec.save(response, request, session)
     return response
 
