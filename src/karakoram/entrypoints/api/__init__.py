@@ -14,6 +14,7 @@ from karakoram.entrypoints.api import (
     declarations,
     exchange,
     policy,
+    ready,
     stats,
     users,
 )
@@ -22,7 +23,7 @@ from karakoram.entrypoints.api.schemas import DeclarationIn
 
 def install_api(app: FastAPI) -> None:
     """Mount the API's routes and publish the declaration body they parse by hand."""
-    for routes in (declarations, clearance, policy, exchange, users, stats, arrivals, admin):
+    for routes in (declarations, clearance, policy, exchange, users, stats, arrivals, admin, ready):
         app.include_router(routes.router)
     _publish_request_schema(app)
 
