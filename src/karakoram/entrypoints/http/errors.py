@@ -26,7 +26,13 @@ from karakoram.domain.exchange.envelope import Refused
 
 PROBLEM_JSON = "application/problem+json"
 
-_REFUSAL_STATUS = {"too_large": 413, "malformed": 400, "schema": 422, "outside_clock_window": 422}
+_REFUSAL_STATUS = {
+    "too_large": 413,
+    "malformed": 400,
+    "schema": 422,
+    "outside_clock_window": 422,
+    "conflict": 409,
+}
 
 _STATUS: list[tuple[type[KarakoramError], int]] = [
     (ValidationFailed, 422),

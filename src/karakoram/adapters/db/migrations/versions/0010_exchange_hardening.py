@@ -3,7 +3,7 @@
 `worker_runs` holds each background worker's last success and failure, which `/ready` reads
 (every API process and a separate relay share it). `refusal_counts` counts refusals per hour,
 code and claimed sender, so that unauthenticated junk is counted (and only sampled into
-`refusals`) instead of written one row per item.
+`refusals`) instead of written one row per item. `partner_keys.revoked_at` ends a key at once.
 
 Revision ID: 0010
 Revises: 0006
@@ -41,7 +41,12 @@ def upgrade() -> None:
         ),
     )
 
+    with op.batch_alter_table("partner_keys", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True))
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("partner_keys", schema=None) as batch_op:
+        batch_op.drop_column("revoked_at")
     op.drop_table("refusal_counts")
     op.drop_table("worker_runs")
