@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from karakoram.adapters.analytics.store import ParquetAnalyticsStore
 from karakoram.adapters.db.engine import build_engine
 from karakoram.adapters.db.migrate import current_revision, head_revision, upgrade
 from karakoram.adapters.db.uow import SqlUnitOfWorkFactory
+from karakoram.adapters.db.worker_runs import SqlWorkerLog
 from karakoram.adapters.exchange.peer import HttpPeer
 from karakoram.adapters.exchange.signing import (
     JwsCrypto,
@@ -44,7 +45,7 @@ from karakoram.services.exchange.config import ExchangeConfig
 from karakoram.services.policy.documents import Parsers, PolicyCache
 from karakoram.services.ports import PeerTransport, SecretHasher, UnitOfWorkFactory
 from karakoram.services.security import Limits, SecurityConfig, real_now
-from karakoram.services.workers import Worker, refresh_worker, relay_worker
+from karakoram.services.workers import Worker, WorkerLog, refresh_worker, relay_worker
 
 
 class SchemaOutOfDate(RuntimeError):
@@ -65,6 +66,9 @@ class Node:
     analytics_source: SqlAnalyticsSource
     #: how this node reaches its partners' exchange endpoints
     peer: PeerTransport
+    #: where the workers record their runs, read by `/ready`
+    worker_log: WorkerLog | None = None
+    started_at: datetime = field(default_factory=lambda: utc_now())
 
     def close(self) -> None:
         self.engine.dispose()
@@ -74,12 +78,18 @@ class Node:
         key) and the refresh of the analytical copy (unless its interval is 0)."""
         found = [self.relay_worker()] if self.ctx.exchange is not None else []
         if self.settings.stats_refresh_interval > 0:
-            found.append(refresh_worker(self.ctx, self.settings.stats_refresh_interval))
+            interval = self.settings.stats_refresh_interval
+            found.append(refresh_worker(self.ctx, interval, self.worker_log))
         return found
+
+    def worker_limits(self) -> dict[str, float]:
+        """Each expected worker's name and the seconds within which it must succeed."""
+        return {w.name: w.stale_after for w in self.workers()}
 
     def relay_worker(self, limit: int = 200) -> Worker:
         """The relay that delivers this node's outbox through its partner client."""
-        return relay_worker(self.ctx, self.peer, self.settings.relay_interval, limit)
+        interval = self.settings.relay_interval
+        return relay_worker(self.ctx, self.peer, interval, limit, self.worker_log)
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,4 +255,5 @@ def bootstrap(
         ctx.analytics,
         ctx.analytics_source,
         peer or HttpPeer(timeout=peer_timeout),
+        SqlWorkerLog(engine),
     )

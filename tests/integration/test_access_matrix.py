@@ -27,6 +27,7 @@ from tests.integration.test_web import csrf_of
 #: routes open to anyone signed in (or to no one in particular), each with why
 OPEN = {
     ("GET", "/health"): "liveness, for load balancers",
+    ("GET", "/ready"): "readiness, for load balancers (states, never error texts)",
     ("GET", "/users/me"): "who the caller is",
     ("POST", "/exchange/messages"): "authenticated by the partner's signature, not a role",
     ("POST", "/exchange/held"): "authenticated by the partner's signature, not a role",

@@ -268,6 +268,8 @@ partner_keys = Table(
     Column("jwk", JSON, nullable=False),
     Column("valid_from", UTCDateTime, nullable=False),
     Column("valid_to", UTCDateTime),
+    #: revoked: refused for every delivery from then on, whatever the message's own date
+    Column("revoked_at", UTCDateTime),
     UniqueConstraint("partner_id", "kid"),
 )
 

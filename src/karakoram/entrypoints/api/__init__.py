@@ -15,6 +15,7 @@ from karakoram.entrypoints.api import (
     declarations,
     exchange,
     policy,
+    ready,
     register,
     stats,
     users,
@@ -24,7 +25,18 @@ from karakoram.entrypoints.api.schemas import DeclarationIn
 
 def install_api(app: FastAPI) -> None:
     """Mount the API's routes and publish the declaration body they parse by hand."""
-    for routes in (declarations, clearance, policy, exchange, users, stats, arrivals, admin, audit):
+    for routes in (
+        declarations,
+        clearance,
+        policy,
+        exchange,
+        users,
+        stats,
+        arrivals,
+        admin,
+        audit,
+        ready,
+    ):
         app.include_router(routes.router)
     app.include_router(register.router)
     _publish_request_schema(app)

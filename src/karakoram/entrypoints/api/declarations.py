@@ -28,7 +28,7 @@ from karakoram.entrypoints.api.versions import expected_version, tagged
 from karakoram.entrypoints.http.deps import NodeDep, PrincipalDep
 from karakoram.services import declarations as handlers
 from karakoram.services import queries
-from karakoram.services.bulk import import_declarations
+from karakoram.services.bulk import REFUSED, ImportResult, import_file
 from karakoram.services.records import DeclarationFilter
 
 router = APIRouter(prefix="/declarations", tags=["declarations"])
@@ -110,9 +110,23 @@ def list_(
     response_model=BulkOut,
     openapi_extra=_BULK_BODY,
     dependencies=[needs(Cap.LODGE_DECLARATIONS)],
+    responses={422: {"description": "All or nothing: lines were refused, nothing stored."}},
 )
-async def bulk(request: Request, node: NodeDep, principal: PrincipalDep) -> BulkOut:
-    """Lodge many declarations from CSV (one row per item) or JSON Lines (one per line)."""
+async def bulk(
+    request: Request,
+    node: NodeDep,
+    principal: PrincipalDep,
+    partial: Annotated[
+        bool,
+        Query(
+            description="Store every good line and list the refused ones, instead of "
+            "storing the whole file or nothing."
+        ),
+    ] = False,
+) -> BulkOut:
+    """Lodge many declarations from CSV (one row per item) or JSON Lines (one per line): the
+    whole file or nothing (422 naming each refused line), or with `partial=true` every good
+    line, the answer listing every stored and every refused one."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip()
     fmt = {"text/csv": "csv", "application/x-ndjson": "jsonl", "application/jsonl": "jsonl"}.get(
         content_type
@@ -131,13 +145,25 @@ async def bulk(request: Request, node: NodeDep, principal: PrincipalDep) -> Bulk
         async for chunk in request.stream():
             spool.write(chunk)
         spool.seek(0)
-        results = await run_in_threadpool(
-            lambda: list(import_declarations(read_documents(spool, fmt), principal, node.ctx))
+        done = await run_in_threadpool(
+            lambda: import_file(read_documents(spool, fmt), principal, node.ctx, partial=partial)
         )
+    if not done.stored:
+        raise ValidationFailed(_refused_lines(done.results))
     summary = {o: 0 for o in ("created", "existing", "rejected", "conflict")}
-    for r in results:
+    for r in done.results:
         summary[r.outcome.value] += 1
-    return BulkOut(summary=summary, results=[ImportResultOut.of(r) for r in results])
+    return BulkOut(summary=summary, results=[ImportResultOut.of(r) for r in done.results])
+
+
+def _refused_lines(results: list[ImportResult]) -> list[FieldError]:
+    """Each refused line's errors, the pointer led by the document's index in the file."""
+    return [
+        FieldError(e.code, f"/{n}{e.pointer}", f"{r.location}: {e.message}")
+        for n, r in enumerate(results)
+        if r.outcome in REFUSED
+        for e in r.errors
+    ]
 
 
 @router.get("/{mrn}", response_model=DeclarationOut, dependencies=[needs(Cap.READ_DECLARATIONS)])

@@ -36,7 +36,13 @@ ECHO_CHARS = 40
 
 log = logging.getLogger("karakoram.http")
 
-_REFUSAL_STATUS = {"too_large": 413, "malformed": 400, "schema": 422, "outside_clock_window": 422}
+_REFUSAL_STATUS = {
+    "too_large": 413,
+    "malformed": 400,
+    "schema": 422,
+    "outside_clock_window": 422,
+    "conflict": 409,
+}
 
 _STATUS: list[tuple[type[KarakoramError], int]] = [
     (ValidationFailed, 422),
