@@ -36,10 +36,14 @@ REAL_HS = (
 TEST_SECRETS = generate_secrets()
 
 
-@pytest.fixture(autouse=True)
-def _node_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in TEST_SECRETS.items():
-        monkeypatch.setenv(f"KARAKORAM_{name.upper()}", value)
+@pytest.fixture(autouse=True, scope="session")
+def _node_secrets() -> Iterator[None]:
+    """Generated secrets in the environment for the whole run (module-scoped fixtures and CLI
+    subprocesses included); `no_secrets` takes them away for one test."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in TEST_SECRETS.items():
+            patch.setenv(f"KARAKORAM_{name.upper()}", value)
+        yield
 
 
 @pytest.fixture
