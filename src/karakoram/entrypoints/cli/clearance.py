@@ -194,13 +194,14 @@ def _backtest_progress() -> Iterator[Callable[[int], None]]:
 
 def _print_backtest(report: BacktestReport) -> None:
     total = report.total or 1
+    # a heading of its own, never wrapped: a long path must not split the count from its words
+    console.print(f"Back-test of {report.rule_set}: {report.total:,} declarations", soft_wrap=True)
     table = Table(
         "channel",
         "declarations",
         "share",
         "decided at the time",
         "expected from random selection",
-        title=f"Back-test of {report.rule_set}: {report.total:,} declarations",
     )
     for c in CHANNEL_ORDER:
         table.add_row(
