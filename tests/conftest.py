@@ -20,7 +20,7 @@ from karakoram.adapters.db.engine import build_engine
 from karakoram.adapters.db.migrate import upgrade
 from karakoram.adapters.hashing import Argon2Hasher
 from karakoram.bootstrap import Node, bootstrap
-from karakoram.config import load_settings
+from karakoram.config import SECRET_SETTINGS, generate_secrets, load_settings
 from karakoram.domain.declaration.nomenclature_file import read_nomenclature
 from karakoram.services.nomenclature import replace_nomenclature
 
@@ -29,6 +29,28 @@ EXAMPLE_HS = Path(__file__).parent.parent / "src" / "karakoram" / "data" / "exam
 REAL_HS = (
     Path(__file__).parent.parent.parent / "shared" / "data" / "hs2022" / ("harmonized-system.csv")
 )
+
+
+#: generated once per test run: no secret has a default, so every node a test builds (in this
+#: process or in a subprocess, which inherits the environment) gets these
+TEST_SECRETS = generate_secrets()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _node_secrets() -> Iterator[None]:
+    """Generated secrets in the environment for the whole run (module-scoped fixtures and CLI
+    subprocesses included); `no_secrets` takes them away for one test."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in TEST_SECRETS.items():
+            patch.setenv(f"KARAKORAM_{name.upper()}", value)
+        yield
+
+
+@pytest.fixture
+def no_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For tests of what a node without secrets does: none in the environment."""
+    for name in SECRET_SETTINGS:
+        monkeypatch.delenv(f"KARAKORAM_{name.upper()}", raising=False)
 
 
 def fast_hasher() -> Argon2Hasher:

@@ -8,9 +8,10 @@ engine, clock, hasher or partner client; nothing is built at import time.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from karakoram.adapters.analytics.store import ParquetAnalyticsStore
 from karakoram.adapters.db.engine import build_engine
 from karakoram.adapters.db.migrate import current_revision, head_revision, upgrade
 from karakoram.adapters.db.uow import SqlUnitOfWorkFactory
+from karakoram.adapters.db.worker_runs import SqlWorkerLog
 from karakoram.adapters.exchange.peer import HttpPeer
 from karakoram.adapters.exchange.signing import (
     JwsCrypto,
@@ -33,16 +35,17 @@ from karakoram.adapters.exchange.signing import (
     save_private_key,
 )
 from karakoram.adapters.hashing import Argon2Hasher
-from karakoram.config import Settings
+from karakoram.config import Settings, private_dir
 from karakoram.domain.declaration.codes import CodeLists, HsNomenclature
 from karakoram.domain.declaration.validation import NodeRules
+from karakoram.services.authentication import Authenticator
 from karakoram.services.clock import SimulatedClock
 from karakoram.services.context import NodeContext
 from karakoram.services.exchange.config import ExchangeConfig
 from karakoram.services.policy.documents import Parsers, PolicyCache
 from karakoram.services.ports import PeerTransport, SecretHasher, UnitOfWorkFactory
-from karakoram.services.users import Authenticator
-from karakoram.services.workers import Worker, refresh_worker, relay_worker
+from karakoram.services.security import Limits, SecurityConfig, real_now
+from karakoram.services.workers import Worker, WorkerLog, refresh_worker, relay_worker
 
 
 class SchemaOutOfDate(RuntimeError):
@@ -63,6 +66,9 @@ class Node:
     analytics_source: SqlAnalyticsSource
     #: how this node reaches its partners' exchange endpoints
     peer: PeerTransport
+    #: where the workers record their runs, read by `/ready`
+    worker_log: WorkerLog | None = None
+    started_at: datetime = field(default_factory=lambda: utc_now())
 
     def close(self) -> None:
         self.engine.dispose()
@@ -72,12 +78,18 @@ class Node:
         key) and the refresh of the analytical copy (unless its interval is 0)."""
         found = [self.relay_worker()] if self.ctx.exchange is not None else []
         if self.settings.stats_refresh_interval > 0:
-            found.append(refresh_worker(self.ctx, self.settings.stats_refresh_interval))
+            interval = self.settings.stats_refresh_interval
+            found.append(refresh_worker(self.ctx, interval, self.worker_log))
         return found
+
+    def worker_limits(self) -> dict[str, float]:
+        """Each expected worker's name and the seconds within which it must succeed."""
+        return {w.name: w.stale_after for w in self.workers()}
 
     def relay_worker(self, limit: int = 200) -> Worker:
         """The relay that delivers this node's outbox through its partner client."""
-        return relay_worker(self.ctx, self.peer, self.settings.relay_interval, limit)
+        interval = self.settings.relay_interval
+        return relay_worker(self.ctx, self.peer, interval, limit, self.worker_log)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,9 +119,37 @@ def load_nomenclature(uow: UnitOfWorkFactory) -> HsNomenclature | None:
     return HsNomenclature("HS", frozenset(subheadings), subheadings)
 
 
-def selection_key(secret: str) -> bytes:
-    """The key of the random selection draw, derived from (not equal to) the node secret."""
-    return hashlib.sha256(b"karakoram/selection/" + secret.encode()).digest()
+def selection_key(secret: bytes) -> bytes:
+    """The key of the random selection draw, derived from (not equal to) its own secret."""
+    return hashlib.sha256(b"karakoram/selection/" + secret).digest()
+
+
+def security_config(settings: Settings, now: Callable[[], datetime] = real_now) -> SecurityConfig:
+    """Authentication's keys (each from its own secret) and limits, from the settings."""
+    limits = Limits(
+        session_idle=timedelta(minutes=settings.session_idle_minutes),
+        session_absolute=timedelta(hours=settings.session_absolute_hours),
+        account_lock_failures=settings.account_lock_failures,
+        account_lock=timedelta(minutes=settings.account_lock_minutes),
+        address_lock_failures=settings.address_lock_failures,
+        address_lock=timedelta(minutes=settings.address_lock_minutes),
+    )
+    return SecurityConfig(
+        settings.secret("secret_key"), settings.secret("api_key_secret"), limits, now
+    )
+
+
+def private_sqlite_file(database_url: str) -> None:
+    """Create a SQLite database file (and its folder) readable by the node's user only, before
+    SQLite creates it with the process's umask: it holds password hashes and passports."""
+    prefix = "sqlite:///"
+    if not database_url.startswith(prefix) or ":memory:" in database_url:
+        return
+    path = Path(database_url[len(prefix) :].split("?", 1)[0])
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
 
 
 def exchange_config(settings: Settings) -> ExchangeConfig | None:
@@ -129,6 +169,7 @@ def exchange_config(settings: Settings) -> ExchangeConfig | None:
 def make_signing_key(kid: str, private_path: Path) -> dict[str, Any]:
     """A new Ed25519 signing key saved at `private_path` (mode 0600); returns its public JWK."""
     key = new_key(kid)
+    private_dir(private_path.parent)
     save_private_key(key, private_path)
     return public_jwk(key)
 
@@ -144,6 +185,7 @@ def ensure_schema(engine: Engine) -> None:
 
 def migrate(settings: Settings) -> Schema:
     """Create the node's schema, or migrate it to the latest version."""
+    private_sqlite_file(settings.database_url)
     engine = build_engine(settings.database_url)
     try:
         upgrade(engine)
@@ -167,11 +209,15 @@ def bootstrap(
     clock: Callable[[], datetime] = utc_now,
     peer: PeerTransport | None = None,
     peer_timeout: float = 10.0,
+    security_clock: Callable[[], datetime] = real_now,
 ) -> Node:
-    """Build a node from settings; the database must already be at the latest schema.
-    `peer_timeout` is how long the partner client waits for an answer (unless `peer` is given)."""
+    """Build a node from settings; the database must already be at the latest schema and the
+    settings must hold strong secrets (`WeakSecrets` otherwise). `peer_timeout` is how long the
+    partner client waits for an answer (unless `peer` is given); `security_clock` is the real
+    time that session timeouts and locks are measured in (tests move it)."""
     engine = engine or build_engine(settings.database_url)
     ensure_schema(engine)
+    settings.require_secrets()
     if settings.simulated_clock and clock is utc_now:
         clock = SimulatedClock(settings.simulated_clock_start)
     uow = SqlUnitOfWorkFactory(engine)
@@ -191,10 +237,12 @@ def bootstrap(
         uow,
         clock,
         currency=settings.currency,
-        selection_key=selection_key(settings.secret_key.get_secret_value()),
+        selection_key=selection_key(settings.secret("selection_secret")),
         policy=PolicyCache(Parsers(currencies, settings.currency)),
     )
     ctx.exchange = exchange_config(settings)
+    ctx.draw_window = timedelta(days=settings.draw_window_days)
+    ctx.security = security_config(settings, security_clock)
     ctx.analytics = ParquetAnalyticsStore(settings.analytics_path())
     ctx.analytics_source = SqlAnalyticsSource(engine)
     hasher = hasher or Argon2Hasher()
@@ -207,4 +255,5 @@ def bootstrap(
         ctx.analytics,
         ctx.analytics_source,
         peer or HttpPeer(timeout=peer_timeout),
+        SqlWorkerLog(engine),
     )

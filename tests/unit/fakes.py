@@ -5,17 +5,28 @@ from __future__ import annotations
 import copy
 import dataclasses
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from karakoram.domain.access import STAFF, Principal
 from karakoram.domain.clearance import AWAITING_OFFICER, DeclarationEvent
 from karakoram.domain.declaration.codes import CodeLists, HsNomenclature
+from karakoram.domain.declaration.fingerprint import ConsignmentDraw
 from karakoram.domain.declaration.model import DeclarationRecord
 from karakoram.domain.declaration.validation import NodeRules
 from karakoram.domain.errors import StaleVersion
+from karakoram.domain.representation import AeoEntry, Mandate
+from karakoram.services.audit.chain import (
+    GENESIS,
+    AuditEntry,
+    ChainedEntry,
+    StoredRow,
+    chain,
+    time_text,
+)
+from karakoram.services.audit.checkpoints import Checkpoint
 from karakoram.services.context import NodeContext
 from karakoram.services.policy.documents import Parsers, PolicyCache
 from karakoram.services.records import (
@@ -51,6 +62,11 @@ class FakeStore:
         self.outbox: dict[str, OutboxMessage] = {}
         self.ids = itertools.count(1)
         self.commits = 0
+        self.audit: list[ChainedEntry] = []
+        self.checkpoints: list[Checkpoint] = []
+        self.mandates: list[Mandate] = []
+        self.aeo: list[AeoEntry] = []
+        self.draws: dict[str, ConsignmentDraw] = {}
 
 
 class FakeDeclarations:
@@ -330,6 +346,99 @@ class FakeExchange:
         return len(chosen)
 
 
+class FakeAuditLog:
+    """Records what services tell it; `commit` chains the entries onto the store's list."""
+
+    def __init__(self, work: FakeUnitOfWork) -> None:
+        self._w = work
+        self.pending: list[AuditEntry] = []
+
+    def record(self, kind: str, subject: str, actor: str, data: Mapping[str, Any]) -> None:
+        self.pending.append(AuditEntry(kind, subject, actor, {"changes": [dict(data)]}))
+
+    def append_pending(self, at: datetime) -> None:
+        if self.pending:
+            seq, last = self.head()
+            self._w.store.audit.extend(chain(self.pending, seq, last, at))
+        self.pending = []
+
+    def head(self) -> tuple[int, str]:
+        entries = self._w.store.audit
+        return (entries[-1].seq, entries[-1].hash) if entries else (0, GENESIS)
+
+    def entries(self, after: int, limit: int) -> list[StoredRow]:
+        chosen = [e for e in self._w.store.audit if e.seq > after][:limit]
+        return [
+            (e.seq, time_text(e.at), e.actor, e.kind, e.subject, e.canonical, e.hash)
+            for e in chosen
+        ]
+
+    def add_checkpoint(self, checkpoint: Checkpoint) -> None:
+        self._w.store.checkpoints.append(checkpoint)
+
+    def checkpoints(self) -> list[Checkpoint]:
+        return list(self._w.store.checkpoints)
+
+
+class FakeRegister:
+    """Mandates, the AEO register and consignment draws."""
+
+    def __init__(self, work: FakeUnitOfWork) -> None:
+        self._w = work
+
+    def add_mandate(self, mandate: Mandate) -> Mandate:
+        added = dataclasses.replace(mandate, id=next(self._w.store.ids))
+        self._w.mandate_rows.append(added)
+        return added
+
+    def mandates(self, representative: str | None = None) -> list[Mandate]:
+        rows = self._w.mandate_rows
+        return [m for m in rows if representative is None or m.representative == representative]
+
+    def end_mandate(self, mandate_id: int, valid_to: datetime) -> Mandate | None:
+        rows = self._w.mandate_rows
+        self._w.mandate_rows = [
+            dataclasses.replace(m, valid_to=valid_to) if m.id == mandate_id else m for m in rows
+        ]
+        return next((m for m in self._w.mandate_rows if m.id == mandate_id), None)
+
+    def add_aeo(self, entry: AeoEntry) -> AeoEntry:
+        added = dataclasses.replace(entry, id=next(self._w.store.ids))
+        self._w.aeo_rows.append(added)
+        return added
+
+    def aeo_entries(self, identifiers: Iterable[str] | None = None) -> list[AeoEntry]:
+        wanted = None if identifiers is None else set(identifiers)
+        return [e for e in self._w.aeo_rows if wanted is None or e.identifier in wanted]
+
+    def end_aeo(self, entry_id: int, valid_to: datetime) -> AeoEntry | None:
+        rows = self._w.aeo_rows
+        self._w.aeo_rows = [
+            dataclasses.replace(e, valid_to=valid_to) if e.id == entry_id else e for e in rows
+        ]
+        return next((e for e in self._w.aeo_rows if e.id == entry_id), None)
+
+    def end_aeo_source(self, source: str, valid_to: datetime) -> int:
+        ended = 0
+        rows = []
+        for e in self._w.aeo_rows:
+            if e.source == source and (e.valid_to is None or e.valid_to > valid_to):
+                e = dataclasses.replace(e, valid_to=valid_to)
+                ended += 1
+            rows.append(e)
+        self._w.aeo_rows = rows
+        return ended
+
+    def record_draw(self, draw: ConsignmentDraw) -> None:
+        self._w.draw_rows[draw.mrn] = draw
+
+    def draws(self, fingerprint: str, since: datetime) -> list[ConsignmentDraw]:
+        found = [
+            d for d in self._w.draw_rows.values() if d.fingerprint == fingerprint and d.at >= since
+        ]
+        return sorted(found, key=lambda d: (d.at, d.mrn))
+
+
 class FakeUnitOfWork:
     """Works on private copies of the store; `commit` publishes them, anything else drops them."""
 
@@ -341,6 +450,8 @@ class FakeUnitOfWork:
         self.clearance = FakeClearance(self)
         self.policy = FakePolicy(self)
         self.exchange = FakeExchange(self)
+        self.audit = FakeAuditLog(self)
+        self.register = FakeRegister(self)
         self.rollback()
 
     def __enter__(self) -> Self:
@@ -362,7 +473,10 @@ class FakeUnitOfWork:
         s.rows, s.docs, s.activations = list(self.rows), list(self.docs), list(self.activations)
         s.partners, s.keys = dict(self.partner_rows), dict(self.key_rows)
         s.outbox = dict(self.outbox_rows)
+        s.mandates, s.aeo = list(self.mandate_rows), list(self.aeo_rows)
+        s.draws = dict(self.draw_rows)
         s.commits += 1
+        self.audit.append_pending(datetime(2026, 5, 4, 8, 0, tzinfo=UTC) + timedelta(s.commits))
 
     def rollback(self) -> None:
         s = self.store
@@ -374,6 +488,9 @@ class FakeUnitOfWork:
         self.activations = list(s.activations)
         self.partner_rows, self.key_rows = dict(s.partners), dict(s.keys)
         self.outbox_rows = dict(s.outbox)
+        self.audit.pending = []
+        self.mandate_rows, self.aeo_rows = list(s.mandates), list(s.aeo)
+        self.draw_rows = dict(s.draws)
 
 
 class Clock:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from karakoram.config import Settings, load_settings
+from karakoram.config import Settings, generate_secrets, load_settings
 from karakoram.domain.declaration.validation import DECLARATION_FIELDS
 from karakoram.entrypoints.api.schemas import DeclarationIn
 
@@ -16,12 +16,12 @@ def test_defaults_run_a_development_node_on_sqlite(monkeypatch):
     assert {o.code for o in settings.offices} == {"CNKJB", "CNKSG"}
 
 
-def test_production_refuses_a_placeholder_secret():
+def test_production_refuses_a_placeholder_secret(no_secrets):
     with pytest.raises(ValidationError, match="secret_key"):
         load_settings(environment="production")
     with pytest.raises(ValidationError, match="secret_key"):
         load_settings(environment="production", secret_key="change-me")
-    ok = load_settings(environment="production", secret_key="x" * 40)
+    ok = load_settings(environment="production", **generate_secrets())
     assert ok.environment == "production"
 
 
@@ -89,3 +89,16 @@ def test_the_fast_declaration_json_matches_the_published_model():
     events = [DeclarationEvent("lodge", None, "lodged", "kashgar", at, None)]
     model = DeclarationOut.of(record, events).model_dump(mode="json")
     assert declaration_json(record, events) == model
+
+
+def test_every_environment_refuses_weak_secrets_and_a_node_needs_all_of_them(no_secrets):
+    from karakoram.config import WeakSecrets, secret_weakness
+
+    assert secret_weakness("change-me") == "is a placeholder"
+    assert "shorter" in (secret_weakness("a1b2c3") or "")
+    assert "entropy" in (secret_weakness("ab" * 30) or "")
+    assert all(secret_weakness(v) is None for v in generate_secrets().values())
+    with pytest.raises(ValidationError, match="entropy"):
+        load_settings(secret_key="x" * 40)
+    with pytest.raises(WeakSecrets, match="karakoram init"):
+        load_settings().require_secrets()

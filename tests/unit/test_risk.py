@@ -357,7 +357,10 @@ def test_the_decision_explains_itself():
 
 
 def test_the_example_rule_file_is_valid():
-    assert len(parse_rule_set(EXAMPLE.read_text()).rules) == 6
+    rules = parse_rule_set(EXAMPLE.read_text()).rules
+    assert len(rules) == 7
+    # issue 13: the example rule set uses the re-lodgement fact
+    assert rules[-1].id == "RELODGED-AFTER-SELECTION"
 
 
 def errors_of(text: str) -> set[tuple[str, str]]:

@@ -87,3 +87,25 @@ def test_a_worker_that_starts_later_never_steps_when_stopped_first():
     stop.set()
     Worker("refresh", lambda: bool(calls.append(1)), interval=1, start_after=3600).run(stop)
     assert calls == []
+
+
+def test_the_relay_splits_its_batches_by_count_and_by_bytes():
+    from datetime import UTC, datetime
+
+    from karakoram.services.exchange.relay import _batches
+    from karakoram.services.records import OutboxMessage
+
+    now = datetime(2026, 11, 30, tzinfo=UTC)
+
+    def message(n: int, size: int) -> OutboxMessage:
+        return OutboxMessage(str(n), "PK-GB", "exit", "U", "x" * size, "pending", 0, now, now)
+
+    sizes = [400, 400, 400, 1500, 10, 10, 10, 10]
+    chunks = _batches([message(n, s) for n, s in enumerate(sizes)], size=3, max_bytes=1000)
+    assert [[m.message_id for m in c] for c in chunks] == [
+        ["0", "1"],  # a third would pass 1,000 bytes
+        ["2"],
+        ["3"],  # over the bound alone: sent alone
+        ["4", "5", "6"],  # at most three
+        ["7"],
+    ]

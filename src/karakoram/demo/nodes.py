@@ -21,17 +21,21 @@ from pathlib import Path
 import httpx
 
 from karakoram.bootstrap import bootstrap, make_signing_key, migrate
-from karakoram.config import load_settings
+from karakoram.config import load_settings, secrets_toml, write_private
 from karakoram.data import example
 from karakoram.demo.model import Trader
 from karakoram.domain.access import Principal, Role
 from karakoram.domain.declaration.nomenclature_file import read_nomenclature
 from karakoram.services import users as user_service
+from karakoram.services.aeo import register_aeo
 from karakoram.services.exchange import partners
 from karakoram.services.exchange.partners import NewPartner
 from karakoram.services.nomenclature import replace_nomenclature
 from karakoram.services.policy import documents as policy
 from karakoram.services.policy.documents import Kind
+
+#: the demo's AEO traders hold their certification from before any simulated day
+CERTIFIED_SINCE = datetime(2020, 1, 1, tzinfo=UTC)
 
 #: the node's own staff: one user per role, named for the engine and the printed keys
 STAFF = [
@@ -120,8 +124,8 @@ class DemoNode:
 
     def write_config(self) -> None:
         s = self.spec
-        self.dir.mkdir(parents=True, exist_ok=True)
-        self.config.write_text(
+        write_private(
+            self.config,
             f'administration = "{s.administration}"\nname = "{s.name}"\n'
             f'country = "{s.country}"\ncurrency = "{s.currency}"\n'
             f'database_url = "sqlite:///{self.dir / "node.db"}"\nport = {self.port}\n'
@@ -131,11 +135,11 @@ class DemoNode:
             "stats_refresh_interval = 0\n"
             "# a demo node: its clock is moved by the simulator (never in production)\n"
             f'simulated_clock = true\nsimulated_clock_start = "{self.clock_start.isoformat()}"\n'
-            f'secret_key = "demo-{s.administration.lower()}-not-for-production"\n'
-            f'[[offices]]\ncode = "{s.border_office[0]}"\nname = "{s.border_office[1]}"\n'
+            + secrets_toml()  # generated for each demo node, like `karakoram init`
+            + f'[[offices]]\ncode = "{s.border_office[0]}"\nname = "{s.border_office[1]}"\n'
             f'[[offices]]\ncode = "{s.inland_office[0]}"\nname = "{s.inland_office[1]}"\n'
             f'[[crossings]]\ncode = "KHUNJERAB"\nname = "Khunjerab Pass"\n'
-            f'office = "{s.border_office[0]}"\n'
+            f'office = "{s.border_office[0]}"\n',
         )
 
     def set_up(
@@ -170,6 +174,8 @@ class DemoNode:
                     t.user, Role.TRADER.value, t.identifier, ctx, node.hasher
                 )
                 keys[t.user] = made.api_key
+                if t.aeo:  # AEO status counts only from the register (issue 13)
+                    register_aeo(t.identifier, "AEOF", CERTIFIED_SINCE, None, operator, ctx)
             return keys
         finally:
             node.close()

@@ -22,7 +22,11 @@ KarakoramError                      [detail]
 │   └── ClockMovedBack              a simulated clock asked to go back [reads, requested]
 │                                   (services/clock.py)
 ├── PermissionDenied                authenticated, but the role may not do this (403)
+│   └── NotRepresented              the caller may not act for the party it names
+│                                   [code, party] (domain/representation.py)
 ├── AuthenticationFailed            no key, or a key that is unknown or revoked (401)
+│   └── TooManyAttempts             failed attempts slowed or locked [retry_after]
+│                                   (services/throttle.py)
 ├── MalformedBody                   a partner's message body lacks or mistypes fields
 │                                   [fields] (domain/exchange/bodies.py)
 ├── UnknownMessageType              a message type the exchange does not define (400)
@@ -117,6 +121,11 @@ class StaleVersion(Conflict):
 
 class PermissionDenied(KarakoramError):
     title = "Not allowed for this role"
+
+    def __init__(self, detail: str, code: str = "not_allowed") -> None:
+        super().__init__(detail)
+        #: stable, for clients: `missing_capability` when the role lacks a capability
+        self.code = code
 
 
 class AuthenticationFailed(KarakoramError):

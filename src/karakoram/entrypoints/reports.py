@@ -81,12 +81,26 @@ def _bulletin_values(d: dict[str, Any]) -> list[Any]:
             d["declarations"]]  # fmt: skip
 
 
+#: what a spreadsheet reads as the start of a formula (OWASP, "CSV Injection")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(value: Any) -> Any:
+    """A cell as a spreadsheet may safely open it: text that a spreadsheet would take for a
+    formula gets a leading apostrophe; numbers (negative ones too) stay numbers."""
+    if not isinstance(value, str) or not value.startswith(FORMULA_STARTS):
+        return value
+    if _numeric(value):
+        return value
+    return "'" + value
+
+
 def to_csv(report: Report) -> str:
     header, rows = flat_rows(report)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([neutralised(h) for h in header])
+    writer.writerows([neutralised(v) for v in row] for row in rows)
     return out.getvalue()
 
 
@@ -97,23 +111,30 @@ def to_xlsx(report: Report) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = type(report).__name__
-    sheet.append(header)
+    _append_text(sheet, header)
     for row in rows:
-        sheet.append([float(v) if isinstance(v, str) and _numeric(v) else v for v in row])
+        _append_text(sheet, [float(v) if isinstance(v, str) and _numeric(v) else v for v in row])
     notes = book.create_sheet("Notes")
     for note in report.notes:
-        notes.append([note])
+        _append_text(notes, [note])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
+def _append_text(sheet: Any, row: list[Any]) -> None:
+    """A row whose text cells stay text: neutralised, and never typed as a formula."""
+    sheet.append([neutralised(v) for v in row])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+
+
 def _numeric(text: str) -> bool:
     try:
-        Decimal(text)
+        return Decimal(text.strip()).is_finite() and text.strip() == text
     except ArithmeticError:
         return False
-    return True
 
 
 def to_json(report: Report) -> str:

@@ -22,13 +22,15 @@ from karakoram.domain.clearance import (
 from karakoram.domain.declaration.model import DeclarationRecord, DeclarationType
 from karakoram.domain.duties.assessment import DutyAssessment, calculate_duties
 from karakoram.domain.risk.channels import Channel
-from karakoram.domain.risk.engine import RiskDecision, RiskInput, assess_risk, selection_draw
+from karakoram.domain.risk.engine import RiskDecision, RiskInput, assess_risk
+from karakoram.services.aeo import with_register_aeo
 from karakoram.services.context import NodeContext
 from karakoram.services.exchange.partner_view import check_preferences, partner_signals
 from karakoram.services.history import StoredHistory
 from karakoram.services.policy.documents import ActivePolicy
 from karakoram.services.ports import UnitOfWork
 from karakoram.services.records import AssessmentRecord
+from karakoram.services.selection import select
 
 SYSTEM = "system"
 
@@ -72,8 +74,11 @@ def plan_assessment(
     to_rule = to_node / policy.rates.rate(policy.rules.rule_set.currency, now.date())[0]
     signals = [s for source in ctx.signal_sources for s in source.signals(d)]
     signals += partner_signals(uow, d, policy.rates, now.date(), policy.rules.rule_set.detectors)
+    chosen = select(uow, ctx.selection_key, ctx.draw_window, record.mrn, d, now)
+    uow.register.record_draw(chosen.record)
+    registered = with_register_aeo(uow, d, record.lodged_at)
     given = RiskInput(
-        record.mrn, d, to_rule, to_node, selection_draw(ctx.selection_key, record.mrn), signals
+        record.mrn, registered, to_rule, to_node, chosen.draw, signals, chosen.facts, chosen.signals
     )
     decision = assess_risk(given, policy.rules, policy.rules_version or 0, history)
     responsible = d.exporter if d.type is DeclarationType.EXPORT else d.importer

@@ -7,7 +7,14 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from karakoram.domain.access import Principal, Role, ensure_visible, require_role
+from karakoram.domain.access import (
+    Capability,
+    Principal,
+    Role,
+    ensure_visible,
+    require_role,
+    roles_with,
+)
 from karakoram.domain.clearance import (
     Action,
     DeclarationEvent,
@@ -37,7 +44,7 @@ from karakoram.services.records import (
     QueueEntry,
 )
 
-OFFICERS = (Role.OFFICER, Role.SUPERVISOR)
+OFFICERS = roles_with(Capability.ACT_ON_DECLARATION)
 #: actions that need the officer to say why
 NEEDS_REASON = frozenset(
     {Action.REQUEST_DOCUMENTS, Action.HOLD, Action.SEIZE, Action.OVERRIDE_CHANNEL}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from karakoram.domain.declaration.codes import CodeLists
 from karakoram.domain.declaration.validation import NodeRules
@@ -17,6 +17,7 @@ from karakoram.services.ports import (
     SignalSource,
     UnitOfWorkFactory,
 )
+from karakoram.services.security import SecurityConfig
 
 
 @dataclass(slots=True)
@@ -28,8 +29,10 @@ class NodeContext:
     clock: Callable[[], datetime]
     #: the currency duties are assessed and paid in
     currency: str = "CNY"
-    #: key of the random selection draw (HMAC over the MRN); derived from the node secret
+    #: key of the random selection draw (HMAC over the consignment's fingerprint)
     selection_key: bytes = b"development-only"
+    #: how long the same consignment keeps its random draw (issue 13, no re-roll)
+    draw_window: timedelta = timedelta(days=30)
     policy: PolicyCache = field(default_factory=lambda: PolicyCache(Parsers(frozenset(), "CNY")))
     unit_values: UnitValueCache = field(default_factory=UnitValueCache)
     signal_sources: list[SignalSource] = field(default_factory=list)
@@ -38,3 +41,5 @@ class NodeContext:
     #: the analytical copy statistics read, and where its refresh reads from (built by bootstrap)
     analytics: AnalyticsStore | None = None
     analytics_source: AnalyticsSource | None = None
+    #: authentication's keys and limits (built by bootstrap from the node's secrets)
+    security: SecurityConfig | None = None

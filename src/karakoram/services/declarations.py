@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -12,9 +13,11 @@ from karakoram.domain.declaration.model import Declaration, DeclarationRecord, c
 from karakoram.domain.declaration.mrn import new_mrn
 from karakoram.domain.declaration.validation import parse_declaration
 from karakoram.domain.errors import FieldError, LrnConflict, StaleVersion, ValidationFailed
+from karakoram.domain.representation import NotRepresented
 from karakoram.services.assessment import Assessor
 from karakoram.services.context import NodeContext
 from karakoram.services.exchange.emit import publish
+from karakoram.services.mandates import ensure_may_declare
 from karakoram.services.ports import UnitOfWork
 from karakoram.services.records import AssessmentRecord, DuplicateLrn
 
@@ -97,11 +100,23 @@ def _store_new(declaration: Declaration, principal: Principal, ctx: NodeContext)
             if existing.digest != content_digest(declaration):
                 raise LrnConflict(declaration.lrn, existing.mrn)
             return Lodged(existing, created=False)
+        ensure_may_declare(uow, principal, declaration, ctx.clock())
         record, events = new_record(declaration, principal, ctx)
         record, assessment, assessed = Assessor(uow, ctx).assess(record)
         store_new_records(uow, ctx, [(record, assessment, events + assessed)])
         uow.commit()
         return Lodged(record, created=True)
+
+
+def not_represented(
+    uow: UnitOfWork, principal: Principal, declaration: Declaration, at: datetime
+) -> FieldError | None:
+    """The bulk import's form of the representation check: a field error, or None."""
+    try:
+        ensure_may_declare(uow, principal, declaration, at)
+    except NotRepresented as refused:
+        return FieldError(refused.code, "/declarant/identifier", refused.detail)
+    return None
 
 
 def store_new_records(
@@ -131,6 +146,7 @@ def amend_declaration(
         ensure_can_change(principal, record)
         _check_version(record, expected_version)
         _check_same_lrn(record, declaration)
+        ensure_may_declare(uow, principal, declaration, ctx.clock())
         status = next_status(Status(record.status), Action.AMEND)
         digest = content_digest(declaration)
         if digest == record.digest:
@@ -174,6 +190,7 @@ def cancel_declaration(
         record = ensure_visible(principal, uow.declarations.get(mrn), mrn)
         ensure_can_change(principal, record)
         _check_version(record, expected_version)
+        ensure_may_declare(uow, principal, record.declaration, ctx.clock())
         status = next_status(Status(record.status), Action.CANCEL)
         now = ctx.clock()
         cancelled = replace(record, status=status.value, updated_at=now, version=record.version + 1)

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
-from karakoram.domain.access import Principal, Role, ensure_visible, require_role
-from karakoram.domain.clearance import AWAITING_OFFICER, DeclarationEvent, release_blockers
+from karakoram.domain.access import Capability, Principal, Role, ensure_visible, may, require
+from karakoram.domain.clearance import (
+    AWAITING_OFFICER,
+    Action,
+    DeclarationEvent,
+    release_blockers,
+)
 from karakoram.domain.declaration.model import DeclarationRecord
 from karakoram.domain.errors import FieldError, PermissionDenied, ValidationFailed
 from karakoram.services.assessment import why_pending
@@ -35,7 +41,26 @@ def get_declaration(
     """A declaration and its timeline, if the caller may see it."""
     with ctx.uow() as uow:
         record = ensure_visible(principal, uow.declarations.get(mrn), mrn)
-        return record, uow.declarations.events(mrn)
+        events = uow.declarations.events(mrn)
+    if may(principal.role, Capability.READ_FIRED_RULES):
+        return record, events
+    return record, redact_timeline(events)
+
+
+#: events whose reasons name the risk rules that fired or a supervisor's grounds
+_CUSTOMS_ONLY_REASONS = frozenset({Action.ASSESS.value, Action.OVERRIDE_CHANNEL.value})
+
+
+def redact_timeline(events: Sequence[DeclarationEvent]) -> list[DeclarationEvent]:
+    """The timeline for a caller who may not read fired rules: every event, without the
+    reasons that would tell which risk rules select the goods."""
+    return [replace(e, reason=None) if e.action in _CUSTOMS_ONLY_REASONS else e for e in events]
+
+
+def redact_assessment(a: AssessmentRecord) -> AssessmentRecord:
+    """An assessment with its risk internals (score, draw, fired rules, rates, rule-set
+    version, the override's grounds) removed; channel and duties stay."""
+    return replace(a, score=0, draw=0.0, risk={}, rule_set_version=None, reason=None)
 
 
 def encode_cursor(last_id: int) -> str:
@@ -100,9 +125,12 @@ def clearance_view(mrn: str, principal: Principal, ctx: NodeContext) -> Clearanc
             if record.channel and record.status in AWAITING_OFFICER
             else []
         )
+        assessments = uow.clearance.assessments(mrn)
+        if not may(principal.role, Capability.READ_FIRED_RULES):
+            assessments = [redact_assessment(a) for a in assessments]
         return ClearanceView(
             record,
-            uow.clearance.assessments(mrn),
+            assessments,
             uow.clearance.controls(mrn),
             uow.clearance.payments(mrn),
             blockers,
@@ -120,7 +148,7 @@ def partner_view(
     has read (`get_declaration`), beside it: their declaration figure by figure, their control
     results, both timelines as one. For officers and supervisors (the partner's data is shared
     between administrations)."""
-    require_role(principal, Role.OFFICER, Role.SUPERVISOR)
+    require(principal, Capability.ACT_ON_DECLARATION)
     with ctx.uow() as uow:
         rates = ctx.policy.current(uow).rates
         return partner_side(uow, record, events, ctx.administration, rates, ctx.clock().date())

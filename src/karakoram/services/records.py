@@ -146,6 +146,8 @@ class PartnerKey:
     jwk: dict[str, Any]
     valid_from: datetime
     valid_to: datetime | None
+    #: when the key was revoked: no delivery signed with it is accepted after that
+    revoked_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,15 +7,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from karakoram.domain.access import Principal, Role, ensure_can_change, ensure_visible, require_role
-from karakoram.domain.clearance import Action, DeclarationEvent
+from karakoram.domain.access import (
+    Capability,
+    Principal,
+    Role,
+    ensure_can_change,
+    ensure_visible,
+    require,
+)
+from karakoram.domain.clearance import DeclarationEvent
 from karakoram.domain.declaration.answers import answer_event, answers_to, open_request
 from karakoram.domain.declaration.codes import HsNomenclature
 from karakoram.domain.declaration.model import DeclarationRecord
 from karakoram.domain.errors import StaleVersion
 from karakoram.services.context import NodeContext
 from karakoram.services.exchange.emit import publish
-from karakoram.services.queries import ClearanceView
+from karakoram.services.queries import ClearanceView, redact_timeline
 from karakoram.services.records import AssessmentRecord
 
 MAX_SUGGESTIONS = 50
@@ -60,7 +67,7 @@ def answer_documents(
 
     The declaration's version moves on, so a form sent twice (or after the officer acted) is
     refused as stale instead of answering twice."""
-    require_role(principal, Role.TRADER)
+    require(principal, Capability.LODGE_DECLARATIONS)
     with ctx.uow() as uow:
         record = ensure_visible(principal, uow.declarations.get(mrn), mrn)
         ensure_can_change(principal, record)
@@ -117,11 +124,7 @@ def owed(view: ClearanceView) -> Owed:
     return Owed(latest, due, covered, max(due - covered, Decimal(0)), currency)
 
 
-#: reasons that name the risk rules that fired or a supervisor's grounds: customs' business
-_CUSTOMS_ONLY_REASONS = frozenset({Action.ASSESS.value, Action.OVERRIDE_CHANNEL.value})
-
-
 def trader_timeline(events: Sequence[DeclarationEvent]) -> list[DeclarationEvent]:
     """The timeline as a trader sees it on its pages: every event, without the reasons that
     would tell which risk rules select its goods."""
-    return [replace(e, reason=None) if e.action in _CUSTOMS_ONLY_REASONS else e for e in events]
+    return redact_timeline(events)

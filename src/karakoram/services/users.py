@@ -1,19 +1,22 @@
-"""Users and their API keys. A key is shown once; the node keeps only its hash."""
+"""Users and their API keys. A key is shown once; the node keeps only its HMAC under the
+server key (`SecurityConfig.key_digest`): a random 256-bit secret needs no slow hash, and a
+check costs the same for every key id. Every change is written to the security log."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
-import threading
-import time
-from collections import OrderedDict
 from dataclasses import dataclass
 
-from karakoram.domain.access import Principal, Role
-from karakoram.domain.errors import AuthenticationFailed, Conflict, FieldError, ValidationFailed
+from karakoram.domain.access import Role
+from karakoram.domain.errors import Conflict, FieldError, ValidationFailed
 from karakoram.services.context import NodeContext
+from karakoram.services.passwords import PASSWORD_MAX_LENGTH as PASSWORD_MAX_LENGTH
+from karakoram.services.passwords import PASSWORD_MIN_LENGTH as PASSWORD_MIN_LENGTH
+from karakoram.services.passwords import password_problems as password_problems
 from karakoram.services.ports import SecretHasher
 from karakoram.services.records import UserRecord
+from karakoram.services.security import security_event
+from karakoram.services.throttle import account_scope, address_scope, clear, key_scope, security
 
 KEY_PREFIX = "kk"
 
@@ -24,16 +27,22 @@ class NewKey:
     api_key: str
 
 
-def _new_key() -> tuple[str, str, str]:
+def _new_key(ctx: NodeContext) -> tuple[str, str, str]:
+    """A key id, the digest stored for the key, and the key shown once."""
     key_id = secrets.token_hex(6)
-    secret = secrets.token_urlsafe(32)
-    return key_id, secret, f"{KEY_PREFIX}_{key_id}_{secret}"
+    secret = secrets.token_urlsafe(32)  # 256 random bits
+    return key_id, security(ctx).key_digest(secret), f"{KEY_PREFIX}_{key_id}_{secret}"
 
 
 def add_user(
-    name: str, role: str, party: str | None, ctx: NodeContext, hasher: SecretHasher
+    name: str,
+    role: str,
+    party: str | None,
+    ctx: NodeContext,
+    hasher: SecretHasher | None = None,
 ) -> NewKey:
-    """Create a user and return its API key (the only time the key is visible)."""
+    """Create a user and return its API key (the only time the key is visible). `hasher` is
+    no longer used (keys are HMACs, see the module docstring); callers may still pass it."""
     errors = []
     if role not in {r.value for r in Role}:
         errors.append(
@@ -51,64 +60,33 @@ def add_user(
         errors.append(FieldError("required", "/name", "A user needs a name."))
     if errors:
         raise ValidationFailed(errors)
-    key_id, secret, api_key = _new_key()
+    key_id, digest, api_key = _new_key(ctx)
     with ctx.uow() as uow:
         if uow.users.by_name(name) is not None:
             raise Conflict(f"A user named {name!r} already exists.")
-        user = uow.users.add(
-            name.strip(), role, party or None, key_id, hasher.hash(secret), ctx.clock()
-        )
+        user = uow.users.add(name.strip(), role, party or None, key_id, digest, ctx.clock())
         uow.commit()
+    security_event("user_added", user=user.name, role=role, key_id=key_id)
     return NewKey(user, api_key)
 
 
-def issue_key(name: str, ctx: NodeContext, hasher: SecretHasher) -> NewKey:
-    """Give an existing user a new key; the old one stops working."""
-    key_id, secret, api_key = _new_key()
+def issue_key(name: str, ctx: NodeContext, hasher: SecretHasher | None = None) -> NewKey:
+    """Give an existing user a new key; the old one (and its web sessions) stop working at
+    once. `hasher` is no longer used."""
+    key_id, digest, api_key = _new_key(ctx)
     with ctx.uow() as uow:
         user = uow.users.by_name(name)
         if user is None:
             raise ValidationFailed([FieldError("unknown_user", "/name", f"No user {name!r}.")])
-        uow.users.set_key(user.id, key_id, hasher.hash(secret))
+        uow.users.set_key(user.id, key_id, digest)
         uow.commit()
+    security_event("key_issued", user=user.name, key_id=key_id)
     return NewKey(user, api_key)
 
 
 def list_users(ctx: NodeContext) -> list[UserRecord]:
     with ctx.uow() as uow:
         return uow.users.all()
-
-
-#: shortest password an administrator may set; long passphrases are welcome
-PASSWORD_MIN_LENGTH = 12
-#: longest: argon2 hashes whatever it is given, so the length is bounded
-PASSWORD_MAX_LENGTH = 256
-
-
-def password_problems(name: str, password: str) -> list[FieldError]:
-    """What is wrong with `password` for the user `name` (empty when it is acceptable)."""
-    problems = []
-    if len(password) < PASSWORD_MIN_LENGTH:
-        problems.append(
-            FieldError(
-                "too_short",
-                "/password",
-                f"A password needs at least {PASSWORD_MIN_LENGTH} characters.",
-            )
-        )
-    elif len(password) > PASSWORD_MAX_LENGTH:
-        problems.append(
-            FieldError(
-                "too_long",
-                "/password",
-                f"A password may have at most {PASSWORD_MAX_LENGTH} characters.",
-            )
-        )
-    if name.strip() and name.strip().casefold() in password.casefold():
-        problems.append(
-            FieldError("contains_name", "/password", "A password must not contain the user name.")
-        )
-    return problems
 
 
 def set_password(name: str, password: str, ctx: NodeContext, hasher: SecretHasher) -> UserRecord:
@@ -132,6 +110,7 @@ def set_password(name: str, password: str, ctx: NodeContext, hasher: SecretHashe
         uow.commit()
         changed = uow.users.by_id(user.id)
     assert changed is not None
+    security_event("password_set", user=user.name)
     return changed
 
 
@@ -142,119 +121,24 @@ def revoke_user(name: str, ctx: NodeContext) -> UserRecord:
         if user is None:
             raise ValidationFailed([FieldError("unknown_user", "/name", f"No user {name!r}.")])
         uow.users.deactivate(user.id)
+        uow.auth.delete_sessions_of(user.id)
         uow.commit()
         revoked = uow.users.by_id(user.id)
     assert revoked is not None
+    security_event("user_revoked", user=user.name)
     return revoked
 
 
-_NO_SUCH_SIGN_IN = "Unknown user name or password."
-
-
-@dataclass(frozen=True, slots=True)
-class PasswordSignIn:
-    """Who signed in with a password, and the session stamp their session must keep."""
-
-    principal: Principal
-    stamp: int
-
-
-class Authenticator:
-    """Checks bearer keys. Verified keys are remembered briefly so that argon2's deliberate
-    slowness is paid once per key and minute, not once per request."""
-
-    def __init__(
-        self,
-        ctx: NodeContext,
-        hasher: SecretHasher,
-        ttl_seconds: float = 60,
-        capacity: int = 4096,
-    ) -> None:
-        self._ctx = ctx
-        self._hasher = hasher
-        self._ttl = ttl_seconds
-        self._capacity = capacity
-        self._cache: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
-        self._lock = threading.Lock()
-        self._dummy: str | None = None
-
-    def remembered(self, api_key: str | None) -> Principal | None:
-        """The principal of a key verified within the last minute, without any I/O."""
-        if not api_key:
-            return None
-        fingerprint = hashlib.sha256(api_key.encode()).hexdigest()
-        with self._lock:
-            hit = self._cache.get(fingerprint)
-        return hit[1] if hit and hit[0] > time.monotonic() else None
-
-    def authenticate(self, api_key: str | None) -> Principal:
-        if not api_key:
-            raise AuthenticationFailed("Send your API key as 'Authorization: Bearer <key>'.")
-        known = self.remembered(api_key)
-        if known is not None:
-            return known
-        fingerprint = hashlib.sha256(api_key.encode()).hexdigest()
-        principal = self._verify(api_key)
-        with self._lock:
-            self._cache[fingerprint] = (time.monotonic() + self._ttl, principal)
-            while len(self._cache) > self._capacity:
-                self._cache.popitem(last=False)
-        return principal
-
-    def sign_in_with_password(self, name: str, password: str) -> PasswordSignIn:
-        """The principal of `name` if `password` is theirs. Every failure (unknown user,
-        revoked user, no password set, wrong password) raises the same error after the same
-        argon2 work, so neither the message nor the time tells which part was wrong."""
-        with self._ctx.uow() as uow:
-            user = uow.users.by_name(name.strip()) if name.strip() else None
-        stored = user.password_hash if user is not None and user.active else None
-        matches = self._hasher.verify(stored or self._dummy_hash(), password)
-        if user is None or stored is None or not matches:
-            raise AuthenticationFailed(_NO_SUCH_SIGN_IN)
-        principal = Principal(user.id, user.name, Role(user.role), user.party)
-        return PasswordSignIn(principal, user.session_stamp)
-
-    def _dummy_hash(self) -> str:
-        with self._lock:
-            if self._dummy is None:
-                self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
-            return self._dummy
-
-    def forget(self) -> None:
-        with self._lock:
-            self._cache.clear()
-
-    def _verify(self, api_key: str) -> Principal:
-        parts = api_key.split("_", 2)
-        if len(parts) != 3 or parts[0] != KEY_PREFIX:
-            raise AuthenticationFailed("That is not a Karakoram API key.")
-        with self._ctx.uow() as uow:
-            user = uow.users.by_key_id(parts[1])
-        if user is None or not user.active or not self._hasher.verify(user.key_hash, parts[2]):
-            raise AuthenticationFailed("Unknown or revoked API key.")
-        return Principal(user.id, user.name, Role(user.role), user.party)
-
-
-def key_id_of(api_key: str) -> str:
-    """The public part of a well-formed key (what a web session remembers instead of the key)."""
-    return api_key.split("_", 2)[1]
-
-
-def session_principal(key_id: str, ctx: NodeContext) -> Principal | None:
-    """Who a web session signed in with `key_id` is; None once that key was replaced or the
-    account deactivated, so a new key or a revocation ends the session too."""
-    with ctx.uow() as uow:
-        user = uow.users.by_key_id(key_id)
-    if user is None or not user.active:
-        return None
-    return Principal(user.id, user.name, Role(user.role), user.party)
-
-
-def password_session_principal(user_id: int, stamp: int, ctx: NodeContext) -> Principal | None:
-    """Who a web session signed in by password is; None once the password changed or the
-    account was revoked (either raises the stamp), so those end the session."""
-    with ctx.uow() as uow:
-        user = uow.users.by_id(user_id)
-    if user is None or not user.active or user.session_stamp != stamp:
-        return None
-    return Principal(user.id, user.name, Role(user.role), user.party)
+def unlock(name: str | None, address: str | None, ctx: NodeContext) -> int:
+    """Lift the lock (and forget the failures) of the account `name` and/or the client
+    `address`; returns how many locks there were."""
+    scopes = [account_scope(name)] if name else []
+    if name:
+        with ctx.uow() as uow:
+            user = uow.users.by_name(name)
+        scopes += [key_scope(user.key_id)] if user is not None else []
+    found = address_scope(address)
+    scopes += [found] if found else []
+    lifted = clear(ctx, scopes)
+    security_event("unlocked", user=name, address=address, cleared=lifted)
+    return lifted

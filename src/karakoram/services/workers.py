@@ -1,11 +1,16 @@
 """The background work of a serving node, under one supervision policy.
 
 A worker repeats one step until its stop event is set: the exchange relay delivers the outbox,
-the analytics refresh keeps the statistics' copy current. Whatever a step raises is logged
-(with its traceback) and the step is tried again after a back-off that doubles up to a bound,
-so a partner that is away or a database that restarts never ends the loop. Every wait is a
-wait on the stop event, so setting it ends the worker at once. The composition root builds the
-workers of a node; `karakoram serve` and `karakoram relay` start them.
+the analytics refresh keeps the statistics' copy current. Whatever a step raises (a partner
+away, `database is locked`, a database that restarts) is logged with its traceback and the
+step is tried again after a back-off that doubles up to a bound, so nothing ends the loop.
+Every wait is a wait on the stop event, so setting it ends the worker at once.
+
+Each success is written to the worker log (`WorkerLog`, in the database, so that every API
+process and a `karakoram relay` apart share it), at most once per `heartbeat` seconds; `/ready`
+reads it and answers 503 when a worker has not succeeded within its `stale_after`. The
+composition root builds the workers of a node; `karakoram serve` and `karakoram relay` start
+them.
 """
 
 from __future__ import annotations
@@ -13,7 +18,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
 
 from karakoram.services.context import NodeContext
 from karakoram.services.exchange.relay import relay_once
@@ -24,6 +31,29 @@ log = logging.getLogger(__name__)
 
 #: the first back-off after a failure is never shorter than this, however short the interval
 MIN_BACKOFF = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerRun:
+    """What the worker log holds of one worker: its last success and its last failure."""
+
+    name: str
+    succeeded_at: datetime | None
+    failed_at: datetime | None
+    last_error: str | None
+
+
+class WorkerLog(Protocol):
+    """Where workers record their runs, shared by every process of the node."""
+
+    def succeeded(self, name: str, at: datetime) -> None: ...
+    def failed(self, name: str, at: datetime, error: str) -> None: ...
+    def runs(self) -> list[WorkerRun]: ...
+
+
+def wall_clock() -> datetime:
+    """Liveness is measured on the real clock, even on a node with a simulated one."""
+    return datetime.now(UTC)
 
 
 @dataclass
@@ -40,6 +70,19 @@ class Worker:
     max_backoff: float = 30.0
     #: seconds to wait before the first step
     start_after: float = 0.0
+    #: where successes and failures are recorded (None: only logged)
+    record: WorkerLog | None = None
+    #: a success is written to the log at most this often
+    heartbeat: float = 5.0
+    clock: Callable[[], datetime] = wall_clock
+    #: the last success recorded by this process
+    last_success: datetime | None = field(default=None, init=False)
+
+    @property
+    def stale_after(self) -> float:
+        """Seconds without a success after which `/ready` reports this worker down: a few
+        idle intervals plus the longest back-off, never under a minute."""
+        return max(60.0, 3 * (self.interval + self.start_after) + 2 * self.max_backoff)
 
     def backoff(self, failures: int) -> float:
         """Seconds to wait after `failures` failures in a row: doubling, bounded."""
@@ -54,17 +97,40 @@ class Worker:
         while not stop.is_set():
             try:
                 busy = self.step()
-            except Exception:  # supervision: nothing a step raises may end the worker
+                self._succeeded()
+            except Exception as exc:  # supervision: nothing a step raises may end the worker
                 failures += 1
                 delay = self.backoff(failures)
                 log.exception(
                     "%s failed (%d in a row); trying again in %.1f s", self.name, failures, delay
                 )
+                self._failed(exc)
                 stop.wait(delay)
                 continue
+            if failures:
+                log.warning("%s is back after %d failures", self.name, failures)
             failures = 0
             if not busy:
                 stop.wait(self.interval)
+
+    def _succeeded(self) -> None:
+        now = self.clock()
+        due = self.last_success is None or (now - self.last_success).total_seconds() >= (
+            self.heartbeat
+        )
+        if self.record is not None and due:
+            self.record.succeeded(self.name, now)
+        if due:
+            self.last_success = now
+
+    def _failed(self, exc: Exception) -> None:
+        self.last_success = None  # the next success is recorded at once
+        if self.record is None:
+            return
+        try:
+            self.record.failed(self.name, self.clock(), f"{type(exc).__name__}: {exc}"[:500])
+        except Exception:  # the database may be the thing that failed: the log has it
+            log.warning("%s: could not record the failure", self.name, exc_info=True)
 
     def start(self, stop: threading.Event) -> threading.Thread:
         """Run in a daemon thread of its own until `stop` is set."""
@@ -73,8 +139,16 @@ class Worker:
         return thread
 
 
+RELAY = "exchange relay"
+REFRESH = "analytics refresh"
+
+
 def relay_worker(
-    ctx: NodeContext, peer: PeerTransport, interval: float, limit: int = 200
+    ctx: NodeContext,
+    peer: PeerTransport,
+    interval: float,
+    limit: int = 200,
+    record: WorkerLog | None = None,
 ) -> Worker:
     """Deliver what is due in the outbox; straight on while there is work."""
     config = ctx.exchange
@@ -85,14 +159,14 @@ def relay_worker(
         stats = relay_once(config, peer, ctx.uow, ctx.clock, limit=limit)
         return stats.delivered + stats.retried + stats.dead > 0
 
-    return Worker("exchange relay", step, interval)
+    return Worker(RELAY, step, interval, record=record)
 
 
-def refresh_worker(ctx: NodeContext, interval: float) -> Worker:
+def refresh_worker(ctx: NodeContext, interval: float, record: WorkerLog | None = None) -> Worker:
     """Bring the analytical copy up to date every `interval` seconds (the first after one)."""
 
     def step() -> bool:
         refresh(ctx)
         return False
 
-    return Worker("analytics refresh", step, interval, start_after=interval)
+    return Worker(REFRESH, step, interval, start_after=interval, record=record)

@@ -185,6 +185,16 @@ class MessageRows:
             found.update({str(m): str(r) for m, r in self._conn.execute(query)})
         return found
 
+    def inbox_held(self, message_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """The receipt and the digest of what was received, for any of these message ids."""
+        c, ids, found = inbox.c, list(message_ids), {}
+        for start in range(0, len(ids), _IN_CHUNK):
+            query = select(c.message_id, c.receipt, c.digest).where(
+                c.message_id.in_(ids[start : start + _IN_CHUNK])
+            )
+            found.update({str(m): (str(r), str(d)) for m, r, d in self._conn.execute(query)})
+        return found
+
     def add_inbox_many(self, messages: Sequence[InboxMessage]) -> None:
         """Record messages; `DuplicateMessage` if another transaction recorded one first.
 

@@ -8,13 +8,29 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, case, func, insert, or_, select, type_coerce, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+    case,
+    func,
+    insert,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from karakoram.adapters.db.exchange_messages import MessageRows
 from karakoram.adapters.db.tables import (
     UTCDateTime,
     inbox,
+    metadata,
     outbox,
     partner_keys,
     partner_records,
@@ -30,6 +46,18 @@ from karakoram.services.records import (
 )
 
 _o = outbox.c
+
+#: refusals per hour, code and claimed sender: junk is counted here, only sampled into refusals
+refusal_counts = Table(
+    "refusal_counts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("hour", UTCDateTime, nullable=False),
+    Column("code", String(40), nullable=False),
+    Column("sender", String(100), nullable=False),
+    Column("count", Integer, nullable=False),
+    UniqueConstraint("hour", "code", "sender"),
+)
 
 
 def _partner(row: Any) -> Partner:
@@ -104,8 +132,24 @@ class SqlExchangeRepository(MessageRows):
             .order_by(c.id)
         )
         return [
-            PartnerKey(r.kid, r.jwk, r.valid_from, r.valid_to) for r in self._conn.execute(query)
+            PartnerKey(r.kid, r.jwk, r.valid_from, r.valid_to, r.revoked_at)
+            for r in self._conn.execute(query)
         ]
+
+    def revoke_key(self, administration: str, kid: str, at: datetime) -> bool:
+        """End the key at `at` for every delivery; False when there is no such key."""
+        c = partner_keys.c
+        partner = self._conn.execute(
+            select(partners.c.id).where(partners.c.administration == administration)
+        ).scalar()
+        if partner is None:
+            return False
+        done = self._conn.execute(
+            update(partner_keys)
+            .where(c.partner_id == partner, c.kid == kid)
+            .values(revoked_at=func.coalesce(c.revoked_at, type_coerce(at, UTCDateTime)))
+        )
+        return done.rowcount > 0
 
     def add_refusal(
         self, sender: str | None, code: str, detail: str, digest: str, size: int, at: datetime
@@ -124,6 +168,32 @@ class SqlExchangeRepository(MessageRows):
     def refusals(self, limit: int) -> list[dict[str, Any]]:
         query = select(refusals).order_by(refusals.c.id.desc()).limit(limit)
         return [dict(r._mapping) for r in self._conn.execute(query)]
+
+    def count_refusal(self, sender: str, code: str, hour: datetime) -> int:
+        """Add one to the refusals of `code` from `sender` in `hour`; the count after it."""
+        c = refusal_counts.c
+        dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
+        statement = (
+            dialect.insert(refusal_counts)
+            .values(hour=hour, code=code, sender=sender[:100], count=1)
+            .on_conflict_do_update(
+                index_elements=[c.hour, c.code, c.sender], set_={"count": c.count + 1}
+            )
+            .returning(c.count)
+        )
+        return int(self._conn.execute(statement).scalar_one())
+
+    def refusal_counts(self, since: datetime) -> list[tuple[str, str, int]]:
+        """Refusals since `since` (by the hour) per code and claimed sender, most first."""
+        c = refusal_counts.c
+        total = func.sum(c.count)
+        query = (
+            select(c.code, c.sender, total)
+            .where(c.hour >= since)
+            .group_by(c.code, c.sender)
+            .order_by(total.desc(), c.code, c.sender)
+        )
+        return [(str(code), str(sender), int(n)) for code, sender, n in self._conn.execute(query)]
 
     def add_partner_records(self, records: Sequence[PartnerRecord]) -> None:
         if not records:

@@ -1,4 +1,8 @@
-"""The relational schema. Migrations in `migrations/versions` create exactly this."""
+"""The relational schema. Migrations in `migrations/versions` create exactly this.
+
+This module is over 400 lines because it is the one declaration of every table of the node:
+the schema read at a glance, in one `MetaData` that the migrations are checked against.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -263,6 +268,8 @@ partner_keys = Table(
     Column("jwk", JSON, nullable=False),
     Column("valid_from", UTCDateTime, nullable=False),
     Column("valid_to", UTCDateTime),
+    #: revoked: refused for every delivery from then on, whatever the message's own date
+    Column("revoked_at", UTCDateTime),
     UniqueConstraint("partner_id", "kid"),
 )
 
@@ -342,4 +349,105 @@ arrivals = Table(
     Column("at", UTCDateTime, nullable=False),
     Column("recorded_by", String(100), nullable=False),
     UniqueConstraint("ucr", "office"),
+)
+
+#: the tamper-evident history: append-only (triggers refuse UPDATE and DELETE), each entry's
+#: canonical bytes hold its data and the previous entry's hash (services/audit.py)
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("canonical", LargeBinary, nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index(None, "subject", "seq"),
+)
+
+#: one row (id 1): the chain's last entry, locked by each append so that no two commits
+#: chain to the same predecessor
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+#: signed tree heads (size, head hash, time) this node made of its own chain
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("size", Integer, nullable=False),
+    Column("head", String(64), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("token", Text, nullable=False),
+)
+
+#: a principal's authorisation for another party to declare for it (issue 13, representation)
+mandates = Table(
+    "mandates",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("principal", String(35), nullable=False),
+    Column("representative", String(35), nullable=False, index=True),
+    Column("valid_from", UTCDateTime, nullable=False),
+    Column("valid_to", UTCDateTime),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+#: certified operators: the node's own (source "local") and partners' under mutual recognition
+aeo_register = Table(
+    "aeo_register",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("identifier", String(35), nullable=False, index=True),
+    Column("level", String(8), nullable=False),
+    Column("valid_from", UTCDateTime, nullable=False),
+    Column("valid_to", UTCDateTime),
+    Column("source", String(16), nullable=False),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+#: each assessed declaration's consignment fingerprint and the start of its draw window
+consignment_draws = Table(
+    "consignment_draws",
+    metadata,
+    Column("mrn", String(18), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("anchor", UTCDateTime, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Index(None, "fingerprint", "at"),
+)
+
+#: server-side web sessions; the cookie holds a random id, this table its HMAC (issue 14)
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    #: "password" or "key": how the session was signed in
+    Column("method", String(10), nullable=False),
+    #: the user's session stamp (password sessions) or key id (key sessions) at sign-in
+    Column("stamp", Integer, nullable=False),
+    Column("key_id", String(24)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Index(None, "user_id"),
+)
+
+#: failed sign-ins and key checks per account or client address ("account:NAME",
+#: "address:IP", "key:ID"), shared by every worker (issue 14)
+auth_attempts = Table(
+    "auth_attempts",
+    metadata,
+    Column("scope", String(200), primary_key=True),
+    Column("failures", Integer, nullable=False, default=0),
+    Column("last_failure_at", UTCDateTime),
+    Column("locked_until", UTCDateTime),
 )

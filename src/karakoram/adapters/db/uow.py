@@ -5,14 +5,27 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+from collections.abc import Callable
+from datetime import datetime
 from types import TracebackType
 from typing import Self
 
 from sqlalchemy import Connection, Engine
 
 from karakoram.adapters.db.arrivals_repo import SqlArrivalRepository
+from karakoram.adapters.db.audit_log import SqlAuditLog, utc_now
+from karakoram.adapters.db.audited import (
+    AuditedArrivals,
+    AuditedClearance,
+    AuditedDeclarations,
+    AuditedExchange,
+    AuditedPolicy,
+    AuditedUsers,
+)
+from karakoram.adapters.db.auth_repo import SqlAuthRepository
 from karakoram.adapters.db.clearance_repos import SqlClearanceRepository, SqlPolicyRepository
 from karakoram.adapters.db.exchange_repo import SqlExchangeRepository
+from karakoram.adapters.db.register_repo import SqlRegisterRepository
 from karakoram.adapters.db.repositories import (
     SqlDeclarationRepository,
     SqlNomenclatureRepository,
@@ -20,11 +33,14 @@ from karakoram.adapters.db.repositories import (
 )
 from karakoram.services.ports import (
     ArrivalRepository,
+    AuditRepository,
+    AuthRepository,
     ClearanceRepository,
     DeclarationRepository,
     ExchangeRepository,
     NomenclatureRepository,
     PolicyRepository,
+    RegisterRepository,
     UserRepository,
 )
 
@@ -60,30 +76,58 @@ class TurnLock:
 class SqlUnitOfWork:
     declarations: DeclarationRepository
     users: UserRepository
+    auth: AuthRepository
     nomenclature: NomenclatureRepository
     clearance: ClearanceRepository
     policy: PolicyRepository
     exchange: ExchangeRepository
     arrivals: ArrivalRepository
+    audit: AuditRepository
+    register: RegisterRepository
 
-    def __init__(self, engine: Engine, lock: TurnLock | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        lock: TurnLock | None = None,
+        *,
+        audit: bool = True,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
         self._engine = engine
         self._lock = lock
         self._conn: Connection | None = None
+        self._audited = audit
+        self._clock = clock
+        self._log: SqlAuditLog | None = None
 
     def __enter__(self) -> Self:
         if self._lock is not None:
             self._lock.acquire()
         self._conn = self._engine.connect()
         self._conn.begin()
-        self.declarations = SqlDeclarationRepository(self._conn)
-        self.users = SqlUserRepository(self._conn)
+        self.auth = SqlAuthRepository(self._conn)
         self.nomenclature = SqlNomenclatureRepository(self._conn)
-        self.clearance = SqlClearanceRepository(self._conn)
-        self.policy = SqlPolicyRepository(self._conn)
-        self.exchange = SqlExchangeRepository(self._conn)
-        self.arrivals = SqlArrivalRepository(self._conn)
+        self._log = self.audit = SqlAuditLog(self._conn, self._clock, enabled=self._audited)
+        if self._audited:
+            self._audited_repositories(self._conn, self._log)
+        else:
+            self.declarations = SqlDeclarationRepository(self._conn)
+            self.users = SqlUserRepository(self._conn)
+            self.clearance = SqlClearanceRepository(self._conn)
+            self.policy = SqlPolicyRepository(self._conn)
+            self.exchange = SqlExchangeRepository(self._conn)
+            self.arrivals = SqlArrivalRepository(self._conn)
+        self.register = SqlRegisterRepository(self._conn)
         return self
+
+    def _audited_repositories(self, conn: Connection, log: SqlAuditLog) -> None:
+        """Repositories whose writes record themselves in the audit log (adapters/db/audited)."""
+        self.declarations = AuditedDeclarations(conn, log)
+        self.users = AuditedUsers(conn, log)
+        self.clearance = AuditedClearance(conn, log)
+        self.policy = AuditedPolicy(conn, log)
+        self.exchange = AuditedExchange(conn, log)
+        self.arrivals = AuditedArrivals(conn, log)
 
     def __exit__(
         self,
@@ -101,21 +145,27 @@ class SqlUnitOfWork:
                 self._lock.release()
 
     def commit(self) -> None:
-        assert self._conn is not None
+        """Append what the audit log recorded, then commit it with the changes."""
+        assert self._conn is not None and self._log is not None
+        self._log.append_pending()
         self._conn.commit()
 
     def rollback(self) -> None:
         assert self._conn is not None
+        if self._log is not None:
+            self._log.discard()
         self._conn.rollback()
 
 
 class SqlUnitOfWorkFactory:
     """Units of work over one engine; on SQLite they take turns (see `TurnLock`)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, audit: bool = True) -> None:
+        """`audit=False` (benchmarks only, to measure the log's cost) appends no history."""
         self.engine = engine
+        self._audit = audit
         sqlite = engine.dialect.name == "sqlite"
         self._lock = TurnLock(engine.url.database) if sqlite else None
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, self._lock)
+        return SqlUnitOfWork(self.engine, self._lock, audit=self._audit)

@@ -95,6 +95,12 @@ def check_signature(
         raise Refused("unknown_key", f"{signer} has no key {kid!r} registered here.")
     if at < key.valid_from or (key.valid_to is not None and at > key.valid_to):
         raise Refused("key_not_valid", f"Key {kid} of {signer} was not valid at {at}.")
+    if "crit" in message.header:  # RFC 7515 4.1.11: we understand no extension
+        named = message.header["crit"]
+        raise Refused(
+            "unsupported_critical",
+            f"The header's crit names extensions this node does not implement: {str(named)[:100]}",
+        )
     parsed = message.parsed
     if not isinstance(parsed, jws.CompactSignature):  # decoded elsewhere: read it here
         parsed = jws.extract_compact(message.token.encode())

@@ -13,6 +13,17 @@ from karakoram.domain.errors import FieldError
 _REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/\-]{0,34}$")
 _MAX_TEXT = 512
 _COUNTRY = "an ISO 3166-1 alpha-2 country code"
+#: the schema's numbers: at most this many digits before the decimal point and after it
+MAX_INTEGER_DIGITS = 15
+MAX_FRACTION_DIGITS = 6
+#: how much of an offending value a message quotes
+_ECHO = 40
+
+
+def quoted(value: object) -> str:
+    """A value as an error message quotes it: its repr, cut to a short prefix."""
+    text = repr(value)
+    return text if len(text) <= _ECHO else f"{text[:_ECHO]}…"
 
 
 class FieldReader:
@@ -62,7 +73,7 @@ class FieldReader:
             self.fail(
                 "invalid_format",
                 f"{ptr}/{key}",
-                f"{key} must be 1-35 letters, digits or . _ / - (got {value!r}).",
+                f"{key} must be 1-35 letters, digits or . _ / - (got {quoted(value)}).",
             )
         return value
 
@@ -79,7 +90,7 @@ class FieldReader:
     ) -> str:
         value = self.text(data, key, ptr, required=required, max_len=16).upper()
         if value and value not in allowed:
-            self.fail(error, f"{ptr}/{key}", f"{value!r} is not {what}.")
+            self.fail(error, f"{ptr}/{key}", f"{quoted(value)} is not {what}.")
         return value
 
     def decimal(self, data: Mapping[str, Any], key: str, ptr: str) -> Decimal:
@@ -91,15 +102,36 @@ class FieldReader:
         if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
             self.fail("invalid_type", pointer, f"{key} must be a number.")
             return Decimal(0)
+        if isinstance(value, str) and len(value) > 64:
+            self.fail("invalid_format", pointer, f"{key} must be a number (got {quoted(value)}).")
+            return Decimal(0)
         try:
             number = Decimal(str(value))
         except InvalidOperation:
-            self.fail("invalid_format", pointer, f"{key} must be a number (got {value!r}).")
+            self.fail("invalid_format", pointer, f"{key} must be a number (got {quoted(value)}).")
             return Decimal(0)
+        return number if self._in_bounds(number, key, pointer) else Decimal(0)
+
+    def _in_bounds(self, number: Decimal, key: str, pointer: str) -> bool:
+        """Finite, and within the schema's digits (no float overflow reaches the duties)."""
         if not number.is_finite():
-            self.fail("invalid_format", pointer, f"{key} must be a finite number.")
-            return Decimal(0)
-        return number
+            self.fail("not_finite", pointer, f"{key} must be a finite number.")
+            return False
+        exponent = number.as_tuple().exponent
+        assert isinstance(exponent, int)
+        if number.adjusted() >= MAX_INTEGER_DIGITS:
+            self.fail(
+                "out_of_range", pointer, f"{key} has more than {MAX_INTEGER_DIGITS} integer digits."
+            )
+            return False
+        if exponent < -MAX_FRACTION_DIGITS and number != number.quantize(
+            Decimal(1).scaleb(-MAX_FRACTION_DIGITS)
+        ):
+            self.fail(
+                "too_precise", pointer, f"{key} has more than {MAX_FRACTION_DIGITS} decimals."
+            )
+            return False
+        return True
 
     def positive(self, data: Mapping[str, Any], key: str, ptr: str) -> Decimal:
         number = self.decimal(data, key, ptr)

@@ -7,8 +7,10 @@ with `item.` (`item.hs_code`). Nothing is read into memory beyond one declaratio
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import itertools
 import json
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
@@ -61,7 +63,51 @@ class ByteCounter(io.RawIOBase):
         return len(data)
 
 
+#: the longest line a JSON Lines or CSV file may have (a declaration of many items fits)
+MAX_LINE_BYTES = 1024 * 1024
+
+
+class BadLine(ValueError):
+    """A line of an uploaded file that cannot be read as text: its number and why."""
+
+    def __init__(self, number: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.number = number
+        self.code = code
+
+    def document(self) -> SourceDocument:
+        return SourceDocument(f"line {self.number}", errors=[FieldError(self.code, "", str(self))])
+
+
+def text_lines(stream: IO[bytes], limit: int = MAX_LINE_BYTES) -> Iterator[str]:
+    """The lines of a UTF-8 file, each read with a bounded buffer; raises `BadLine` at the
+    first line that is not UTF-8 or is longer than `limit` bytes."""
+    for number in itertools.count(1):
+        raw = stream.readline(limit + 1)
+        if not raw:
+            return
+        if len(raw) > limit:
+            raise BadLine(number, "line_too_long", f"Line {number} is longer than {limit:,} bytes.")
+        if number == 1 and raw.startswith(codecs.BOM_UTF8):
+            raw = raw[len(codecs.BOM_UTF8) :]
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise BadLine(
+                number,
+                "invalid_encoding",
+                f"Line {number} is not UTF-8 (byte {exc.start + 1} of the line).",
+            ) from None
+
+
 def read_jsonl(lines: Iterable[str]) -> Iterator[SourceDocument]:
+    try:
+        yield from _jsonl_documents(lines)
+    except BadLine as bad:
+        yield bad.document()
+
+
+def _jsonl_documents(lines: Iterable[str]) -> Iterator[SourceDocument]:
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -74,6 +120,11 @@ def read_jsonl(lines: Iterable[str]) -> Iterator[SourceDocument]:
                 errors=[
                     FieldError("invalid_json", "", f"Line {number} is not valid JSON: {exc.msg}.")
                 ],
+            )
+        except RecursionError:
+            yield SourceDocument(
+                location,
+                errors=[FieldError("invalid_json", "", f"Line {number} is nested too deeply.")],
             )
 
 
@@ -112,8 +163,38 @@ def _group_document(
     return SourceDocument(location, document, errors)
 
 
-def read_csv(text: IO[str]) -> Iterator[SourceDocument]:
-    reader = csv.DictReader(text)
+def read_csv(text: Iterable[str]) -> Iterator[SourceDocument]:
+    lines = _Counted(text)
+    reader = csv.DictReader(lines)
+    try:
+        yield from _csv_documents(reader)
+    except BadLine as bad:
+        yield bad.document()
+    except csv.Error as exc:
+        line = lines.count
+        yield SourceDocument(
+            f"line {line}",
+            errors=[FieldError("invalid_csv", "", f"Line {line} is not valid CSV: {exc}.")],
+        )
+
+
+class _Counted:
+    """Lines passed on with a count: the number of the line the CSV reader is at."""
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self._lines = iter(lines)
+        self.count = 0
+
+    def __iter__(self) -> _Counted:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.count += 1
+        return line
+
+
+def _csv_documents(reader: csv.DictReader[str]) -> Iterator[SourceDocument]:
     columns = list(reader.fieldnames or [])
     unknown = [c for c in columns if c not in CSV_HEADER_COLUMNS and c not in CSV_ITEM_COLUMNS]
     if unknown or "lrn" not in columns:
@@ -139,11 +220,10 @@ def read_csv(text: IO[str]) -> Iterator[SourceDocument]:
 
 def read_documents(stream: IO[bytes], fmt: str) -> Iterator[SourceDocument]:
     """Declarations from a binary stream of JSON Lines (`jsonl`) or CSV (`csv`)."""
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     if fmt == "csv":
-        return read_csv(text)
+        return read_csv(text_lines(stream))
     if fmt == "jsonl":
-        return read_jsonl(text)
+        return read_jsonl(text_lines(stream))
     raise ValueError(f"unknown format {fmt!r}; use jsonl or csv")
 
 

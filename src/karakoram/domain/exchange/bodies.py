@@ -21,6 +21,7 @@ class MessageType(StrEnum):
     CONTROL_RESULT = "control_result"
     IMPORT_CLEARANCE_RESULT = "import_clearance_result"
     ORIGIN_CERTIFICATE = "origin_certificate"
+    AEO_LIST = "aeo_list"
 
 
 OUTCOMES = frozenset({"accepted", "refused", "discrepancy"})
@@ -161,8 +162,31 @@ class OriginCertificate(_Body):
         return self.issued_at
 
 
+@dataclass(frozen=True, slots=True)
+class AeoList(_Body):
+    """The partner's AEO-certified operators (mutual recognition): identifier -> {"level",
+    "country", "valid_from", "valid_to" (optional)}; the whole list, replacing the last one."""
+
+    type: ClassVar[MessageType] = MessageType.AEO_LIST
+    operators: dict[str, Any]
+    issued_at: str
+
+    @property
+    def happened_at(self) -> str:
+        return self.issued_at
+
+    @property
+    def named_parties(self) -> tuple[str, ...]:
+        return ()
+
+
 Body = (
-    ExportPreArrival | ExitConfirmation | ControlResult | ImportClearanceResult | OriginCertificate
+    ExportPreArrival
+    | ExitConfirmation
+    | ControlResult
+    | ImportClearanceResult
+    | OriginCertificate
+    | AeoList
 )
 
 _CLASSES: dict[MessageType, type[Body]] = {
@@ -173,6 +197,7 @@ _CLASSES: dict[MessageType, type[Body]] = {
         ControlResult,
         ImportClearanceResult,
         OriginCertificate,
+        AeoList,
     )
 }
 
@@ -195,6 +220,7 @@ def _texts(value: Any) -> tuple[str, ...] | None:
 _READERS: dict[str, Callable[[Any], Any]] = {
     "declaration": _obj,
     "findings": _obj,
+    "operators": _obj,
     "reasons": _texts,
     "hs_codes": _texts,
     "parties": _texts,

@@ -1,7 +1,9 @@
 """Assess the risk of one declaration: rules, detectors, partner signals and random selection.
 
-The random draw is derived from the node's selection key and the MRN (HMAC-SHA256), so it is
-unpredictable to traders, reproducible for audit, and the same in a back-test as it was live.
+The random draw is derived from the node's selection key and the consignment's fingerprint with
+the start of its window (HMAC-SHA256; `services/selection.py`), so it is unpredictable to
+traders, cannot be re-rolled by lodging the same goods again, is reproducible for audit, and is
+the same in a back-test as it was live (the draw is stored with the assessment).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -28,9 +30,10 @@ from karakoram.domain.risk.rules import Selectivity
 _RANDOM_ORDER = (Channel.RED, Channel.YELLOW, Channel.BLUE)
 
 
-def selection_draw(key: bytes, mrn: str) -> float:
-    """A uniform number in [0, 1) fixed by the selection key and the MRN."""
-    digest = hmac.digest(key, mrn.encode(), hashlib.sha256)
+def selection_draw(key: bytes, message: str) -> float:
+    """A uniform number in [0, 1) fixed by the selection key and `message` (a consignment's
+    draw message, `declaration.fingerprint.draw_message`)."""
+    digest = hmac.digest(key, message.encode(), hashlib.sha256)
     return int.from_bytes(digest[:8], "big") / 2**64
 
 
@@ -126,6 +129,10 @@ class RiskInput:
     to_node_currency: Decimal
     draw: float
     partner_signals: Sequence[RiskSignal] = ()
+    #: facts the node knows besides the declaration (`cancelled_after_selection`)
+    known_facts: Mapping[str, Any] = field(default_factory=dict)
+    #: signals that always count, whatever the detector settings (a re-lodgement's floor)
+    floor_signals: Sequence[RiskSignal] = ()
 
 
 def assess_risk(
@@ -140,9 +147,10 @@ def assess_risk(
     Without `explain`, fired rules do not carry the values that made them fire (back-tests)."""
     rule_set, d = compiled.rule_set, given.declaration
     shared = declaration_facts(d, given.to_rule_currency)
+    shared.update(given.known_facts)
     items = item_facts(d, shared, given.to_rule_currency)
     fired = compiled.evaluate(shared, items, values=explain)
-    signals = _detector_signals(given, rule_set.detectors, history)
+    signals = [*_detector_signals(given, rule_set.detectors, history), *given.floor_signals]
     score = sum(f.score for f in fired) + sum(s.score for s in signals)
     rates = effective_rates(rule_set.selectivity, d)
     by_random = random_channel(rates, given.draw)

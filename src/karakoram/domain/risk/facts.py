@@ -102,6 +102,11 @@ FIELDS: dict[str, FieldSpec] = {
         "flag", False, "the trader responsible (exporter on EX, importer on IM) is an AEO"
     ),
     "partner_aeo": FieldSpec("flag", False, "the trader on the other side is an AEO"),
+    "cancelled_after_selection": FieldSpec(
+        "flag",
+        False,
+        "the same consignment was lodged before, selected for a non-green channel and cancelled",
+    ),
     "incoterm": FieldSpec("text", False, "Incoterms 2020 rule"),
     "office": FieldSpec("text", False, "office of lodgement"),
     "office_of_exit_entry": FieldSpec("text", False, "office of exit or entry"),
@@ -135,6 +140,7 @@ def declaration_facts(d: Assessable, to_rule_currency: Decimal) -> Facts:
         "importer": d.importer.identifier,
         "aeo": responsible.aeo,
         "partner_aeo": partner.aeo,
+        "cancelled_after_selection": False,
         "incoterm": d.incoterm,
         "office": d.office_of_lodgement,
         "office_of_exit_entry": d.office_of_exit_entry,

@@ -148,8 +148,23 @@ def parse_filter(text: str) -> tuple[str, str]:
     return name.strip(), value.strip()
 
 
+#: what a report may cover: years from ... to ..., and at most so many years at once
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+MAX_PERIOD_YEARS = 50
+
+
 def parse_period(text: str) -> Period:
-    """'2022', '2023-H1', '2023-Q2', '2023-03' or 'FROM..TO' (ISO dates) as a period."""
+    """'2022', '2023-H1', '2023-Q2', '2023-03' or 'FROM..TO' (ISO dates) as a period, within
+    the years and the length a report may cover."""
+    period = _parse_period(text[:40])
+    if not (period.start.year >= FIRST_YEAR and period.end.year <= LAST_YEAR):
+        raise ValueError(f"a period lies within the years {FIRST_YEAR} to {LAST_YEAR}")
+    if period.end.year - period.start.year >= MAX_PERIOD_YEARS:
+        raise ValueError(f"a period covers at most {MAX_PERIOD_YEARS} years")
+    return period
+
+
+def _parse_period(text: str) -> Period:
     text = text.strip().upper()
     try:
         if ".." in text:

@@ -10,10 +10,13 @@ from fastapi import FastAPI
 from karakoram.entrypoints.api import (
     admin,
     arrivals,
+    audit,
     clearance,
     declarations,
     exchange,
     policy,
+    ready,
+    register,
     stats,
     users,
 )
@@ -22,8 +25,20 @@ from karakoram.entrypoints.api.schemas import DeclarationIn
 
 def install_api(app: FastAPI) -> None:
     """Mount the API's routes and publish the declaration body they parse by hand."""
-    for routes in (declarations, clearance, policy, exchange, users, stats, arrivals, admin):
+    for routes in (
+        declarations,
+        clearance,
+        policy,
+        exchange,
+        users,
+        stats,
+        arrivals,
+        admin,
+        audit,
+        ready,
+    ):
         app.include_router(routes.router)
+    app.include_router(register.router)
     _publish_request_schema(app)
 
 

@@ -7,8 +7,10 @@ from datetime import datetime
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from karakoram.domain.access import Capability as Cap
 from karakoram.domain.access import Role, require_role
 from karakoram.domain.errors import NotFound
+from karakoram.entrypoints.api.guard import needs
 from karakoram.entrypoints.http.deps import NodeDep, PrincipalDep
 from karakoram.services.clock import SimulatedClock
 
@@ -31,7 +33,7 @@ def _simulated(node: NodeDep) -> SimulatedClock:
     return clock
 
 
-@router.get("/clock", response_model=ClockOut)
+@router.get("/clock", response_model=ClockOut, dependencies=[needs(Cap.ADMINISTER_NODE)])
 def read_clock(node: NodeDep, principal: PrincipalDep) -> ClockOut:
     """The time the node stamps events with, and whether it is simulated."""
     require_role(principal, Role.ADMINISTRATOR)
@@ -39,7 +41,7 @@ def read_clock(node: NodeDep, principal: PrincipalDep) -> ClockOut:
     return ClockOut(now=clock(), simulated=isinstance(clock, SimulatedClock))
 
 
-@router.put("/clock", response_model=ClockOut)
+@router.put("/clock", response_model=ClockOut, dependencies=[needs(Cap.ADMINISTER_NODE)])
 def move_clock(body: ClockIn, node: NodeDep, principal: PrincipalDep) -> ClockOut:
     """Move a simulated clock forward (a simulation placing traffic on its own dates);
     404 when the node runs on real time, 409 for a time earlier than the clock reads."""

@@ -7,6 +7,8 @@ from datetime import datetime
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
+from karakoram.domain.access import Capability as Cap
+from karakoram.entrypoints.api.guard import needs
 from karakoram.entrypoints.http.deps import NodeDep, PrincipalDep
 from karakoram.services.arrivals import record_arrival
 from karakoram.services.records import ArrivalRecord
@@ -32,7 +34,12 @@ class ArrivalOut(BaseModel):
         return cls(id=a.id, ucr=a.ucr, office=a.office, at=a.at, recorded_by=a.recorded_by)
 
 
-@router.post("/arrivals", response_model=ArrivalOut, status_code=201)
+@router.post(
+    "/arrivals",
+    response_model=ArrivalOut,
+    status_code=201,
+    dependencies=[needs(Cap.ACT_ON_DECLARATION)],
+)
 def arrive(
     body: ArrivalIn, response: Response, node: NodeDep, principal: PrincipalDep
 ) -> ArrivalOut:

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, Field
 
+from karakoram.domain.access import Capability as Cap
+from karakoram.domain.access import may
 from karakoram.domain.clearance import Action
+from karakoram.domain.declaration.model import plain_decimal
 from karakoram.domain.errors import NotFound
-from karakoram.entrypoints.api.schemas import ClearanceOut, DeclarationOut, QueueEntryOut
+from karakoram.entrypoints.api.guard import needs
+from karakoram.entrypoints.api.schemas import (
+    ClearanceOut,
+    DeclarationOut,
+    QueueEntryOut,
+)
 from karakoram.entrypoints.api.versions import expected_version, tagged
 from karakoram.entrypoints.http.deps import NodeDep, PrincipalDep
 from karakoram.services import clearance as officer
 from karakoram.services import queries
+from karakoram.services.records import AssessmentRecord
 
 router = APIRouter(tags=["clearance"])
 
@@ -52,13 +62,79 @@ class PaymentIn(BaseModel):
     kind: str = Field("payment", description="payment or guarantee.")
 
 
-@router.get("/declarations/{mrn}/clearance", response_model=ClearanceOut)
-def clearance(mrn: str, node: NodeDep, principal: PrincipalDep) -> ClearanceOut:
-    """The risk decision with every rule that fired, the duty breakdown, controls, payments."""
-    return ClearanceOut.of(queries.clearance_view(mrn, principal, node.ctx))
+class TraderAssessmentOut(BaseModel):
+    """An assessment as the trader sees it: the channel and what is owed and why, never the
+    risk internals (score, fired rules, rates, draw, rule-set version)."""
+
+    kind: str
+    channel: str
+    total_due: str
+    currency: str
+    tariff_version: int | None
+    rates_version: int | None
+    assessed_at: datetime
+    duties: dict[str, Any] = Field(description="Every component per item, its base and rate.")
+
+    @classmethod
+    def of(cls, a: AssessmentRecord) -> TraderAssessmentOut:
+        return cls(
+            kind=a.kind,
+            channel=a.channel,
+            total_due=plain_decimal(a.total_due),
+            currency=a.currency,
+            tariff_version=a.tariff_version,
+            rates_version=a.rates_version,
+            assessed_at=a.assessed_at,
+            duties=a.duties,
+        )
 
 
-@router.post("/declarations/{mrn}/actions/{action}", response_model=DeclarationOut)
+class TraderClearanceOut(BaseModel):
+    """The clearance of a declaration for its trader or broker: channel, what blocks release,
+    what is owed and why, the controls' results and the payments."""
+
+    mrn: str
+    status: str
+    channel: str | None
+    amount_due: str | None
+    currency: str | None
+    pending: str | None
+    blockers: list[str]
+    assessments: list[TraderAssessmentOut]
+    controls: list[dict[str, Any]]
+    payments: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, v: queries.ClearanceView) -> TraderClearanceOut:
+        full = ClearanceOut.of(v)
+        return cls(
+            **full.model_dump(exclude={"assessments"}),
+            assessments=[TraderAssessmentOut.of(a) for a in v.assessments],
+        )
+
+
+@router.get(
+    "/declarations/{mrn}/clearance",
+    response_model=ClearanceOut | TraderClearanceOut,
+    dependencies=[needs(Cap.READ_DECLARATIONS)],
+)
+def clearance(
+    mrn: str, node: NodeDep, principal: PrincipalDep
+) -> ClearanceOut | TraderClearanceOut:
+    """The risk decision with every rule that fired (for officers, supervisors and risk
+    analysts; others get the channel without the risk internals), the duty breakdown,
+    controls, payments."""
+    view = queries.clearance_view(mrn, principal, node.ctx)
+    if may(principal.role, Cap.READ_FIRED_RULES):
+        return ClearanceOut.of(view)
+    return TraderClearanceOut.of(view)
+
+
+@router.post(
+    "/declarations/{mrn}/actions/{action}",
+    response_model=DeclarationOut,
+    dependencies=[needs(Cap.ACT_ON_DECLARATION)],
+)
 def act(
     mrn: str,
     action: str,
@@ -78,7 +154,11 @@ def act(
     return tagged(response, DeclarationOut.of(record))
 
 
-@router.post("/declarations/{mrn}/channel", response_model=DeclarationOut)
+@router.post(
+    "/declarations/{mrn}/channel",
+    response_model=DeclarationOut,
+    dependencies=[needs(Cap.OVERRIDE_CHANNEL)],
+)
 def override(
     mrn: str, body: ChannelIn, response: Response, node: NodeDep, principal: PrincipalDep
 ) -> DeclarationOut:
@@ -87,7 +167,12 @@ def override(
     return tagged(response, DeclarationOut.of(record))
 
 
-@router.post("/declarations/{mrn}/payments", response_model=DeclarationOut, status_code=201)
+@router.post(
+    "/declarations/{mrn}/payments",
+    response_model=DeclarationOut,
+    status_code=201,
+    dependencies=[needs(Cap.ACT_ON_DECLARATION)],
+)
 def pay(
     mrn: str, body: PaymentIn, response: Response, node: NodeDep, principal: PrincipalDep
 ) -> DeclarationOut:
@@ -108,7 +193,10 @@ class CertificateIn(BaseModel):
 
 
 @router.post(
-    "/declarations/{mrn}/origin-certificates", response_model=DeclarationOut, status_code=201
+    "/declarations/{mrn}/origin-certificates",
+    response_model=DeclarationOut,
+    status_code=201,
+    dependencies=[needs(Cap.ACT_ON_DECLARATION)],
 )
 def certify(
     mrn: str, body: CertificateIn, response: Response, node: NodeDep, principal: PrincipalDep
@@ -118,7 +206,9 @@ def certify(
     return tagged(response, DeclarationOut.of(record))
 
 
-@router.get("/queue", response_model=list[QueueEntryOut])
+@router.get(
+    "/queue", response_model=list[QueueEntryOut], dependencies=[needs(Cap.ACT_ON_DECLARATION)]
+)
 def queue(
     node: NodeDep,
     principal: PrincipalDep,

@@ -12,8 +12,10 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from karakoram.domain.access import Capability as Cap
 from karakoram.domain.declaration.files import read_documents
 from karakoram.domain.errors import FieldError, ValidationFailed
+from karakoram.entrypoints.api.guard import needs
 from karakoram.entrypoints.api.schemas import (
     BulkOut,
     CancelIn,
@@ -26,7 +28,7 @@ from karakoram.entrypoints.api.versions import expected_version, tagged
 from karakoram.entrypoints.http.deps import NodeDep, PrincipalDep
 from karakoram.services import declarations as handlers
 from karakoram.services import queries
-from karakoram.services.bulk import import_declarations
+from karakoram.services.bulk import REFUSED, ImportResult, import_file
 from karakoram.services.records import DeclarationFilter
 
 router = APIRouter(prefix="/declarations", tags=["declarations"])
@@ -64,6 +66,7 @@ async def _json_body(request: Request) -> Any:
     response_model=DeclarationOut,
     status_code=201,
     openapi_extra=_DECLARATION_BODY,
+    dependencies=[needs(Cap.LODGE_DECLARATIONS)],
     responses={
         200: {"description": "The same LRN and content were lodged before."},
         409: {"description": "The LRN was used for different content."},
@@ -81,7 +84,7 @@ async def lodge(request: Request, node: NodeDep, principal: PrincipalDep) -> Res
     )
 
 
-@router.get("", response_model=PageOut)
+@router.get("", response_model=PageOut, dependencies=[needs(Cap.READ_DECLARATIONS)])
 def list_(
     node: NodeDep,
     principal: PrincipalDep,
@@ -102,9 +105,28 @@ def list_(
     )
 
 
-@router.post("/bulk", response_model=BulkOut, openapi_extra=_BULK_BODY)
-async def bulk(request: Request, node: NodeDep, principal: PrincipalDep) -> BulkOut:
-    """Lodge many declarations from CSV (one row per item) or JSON Lines (one per line)."""
+@router.post(
+    "/bulk",
+    response_model=BulkOut,
+    openapi_extra=_BULK_BODY,
+    dependencies=[needs(Cap.LODGE_DECLARATIONS)],
+    responses={422: {"description": "All or nothing: lines were refused, nothing stored."}},
+)
+async def bulk(
+    request: Request,
+    node: NodeDep,
+    principal: PrincipalDep,
+    partial: Annotated[
+        bool,
+        Query(
+            description="Store every good line and list the refused ones, instead of "
+            "storing the whole file or nothing."
+        ),
+    ] = False,
+) -> BulkOut:
+    """Lodge many declarations from CSV (one row per item) or JSON Lines (one per line): the
+    whole file or nothing (422 naming each refused line), or with `partial=true` every good
+    line, the answer listing every stored and every refused one."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip()
     fmt = {"text/csv": "csv", "application/x-ndjson": "jsonl", "application/jsonl": "jsonl"}.get(
         content_type
@@ -123,23 +145,40 @@ async def bulk(request: Request, node: NodeDep, principal: PrincipalDep) -> Bulk
         async for chunk in request.stream():
             spool.write(chunk)
         spool.seek(0)
-        results = await run_in_threadpool(
-            lambda: list(import_declarations(read_documents(spool, fmt), principal, node.ctx))
+        done = await run_in_threadpool(
+            lambda: import_file(read_documents(spool, fmt), principal, node.ctx, partial=partial)
         )
+    if not done.stored:
+        raise ValidationFailed(_refused_lines(done.results))
     summary = {o: 0 for o in ("created", "existing", "rejected", "conflict")}
-    for r in results:
+    for r in done.results:
         summary[r.outcome.value] += 1
-    return BulkOut(summary=summary, results=[ImportResultOut.of(r) for r in results])
+    return BulkOut(summary=summary, results=[ImportResultOut.of(r) for r in done.results])
 
 
-@router.get("/{mrn}", response_model=DeclarationOut)
+def _refused_lines(results: list[ImportResult]) -> list[FieldError]:
+    """Each refused line's errors, the pointer led by the document's index in the file."""
+    return [
+        FieldError(e.code, f"/{n}{e.pointer}", f"{r.location}: {e.message}")
+        for n, r in enumerate(results)
+        if r.outcome in REFUSED
+        for e in r.errors
+    ]
+
+
+@router.get("/{mrn}", response_model=DeclarationOut, dependencies=[needs(Cap.READ_DECLARATIONS)])
 def get(mrn: str, node: NodeDep, principal: PrincipalDep) -> Response:
     """One declaration with its full timeline."""
     record, events = queries.get_declaration(mrn, principal, node.ctx)
     return JSONResponse(declaration_json(record, events), headers={"ETag": f'"{record.version}"'})
 
 
-@router.put("/{mrn}", response_model=DeclarationOut, openapi_extra=_DECLARATION_BODY)
+@router.put(
+    "/{mrn}",
+    response_model=DeclarationOut,
+    openapi_extra=_DECLARATION_BODY,
+    dependencies=[needs(Cap.LODGE_DECLARATIONS)],
+)
 async def amend(
     mrn: str,
     request: Request,
@@ -156,7 +195,11 @@ async def amend(
     return tagged(response, DeclarationOut.of(record))
 
 
-@router.post("/{mrn}/cancel", response_model=DeclarationOut)
+@router.post(
+    "/{mrn}/cancel",
+    response_model=DeclarationOut,
+    dependencies=[needs(Cap.LODGE_DECLARATIONS)],
+)
 def cancel(
     mrn: str,
     body: CancelIn,

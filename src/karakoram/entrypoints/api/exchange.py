@@ -5,18 +5,41 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from karakoram.domain.access import Capability as Cap
 from karakoram.domain.exchange.envelope import MAX_MESSAGE_BYTES, Refused
+from karakoram.entrypoints.api.guard import needs
 from karakoram.entrypoints.http.deps import NodeDep, PrincipalDep
 from karakoram.services.exchange import overview, partners
-from karakoram.services.exchange.config import configured
+from karakoram.services.exchange.config import MAX_BATCH_BYTES_OUT, configured
 from karakoram.services.exchange.receive import receive, receive_many
 from karakoram.services.exchange.reconcile import held_since
 
 router = APIRouter(tags=["exchange"])
 JOSE = "application/jose"
+#: the most a batch may carry: messages, and bytes in all (the relay splits its batches so)
+MAX_BATCH_ITEMS = 200
+MAX_BATCH_BYTES = MAX_BATCH_BYTES_OUT
+#: a reconciliation query is a small signed JWS
+MAX_QUERY_BYTES = 16_384
+
+
+async def read_at_most(request: Request, limit: int, what: str) -> bytes:
+    """The body, read as it streams in and abandoned as soon as it passes `limit` bytes (a
+    declared Content-Length over it is refused before reading anything)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise Refused("too_large", f"The {what} is over {limit:,} bytes.")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise Refused("too_large", f"The {what} is over {limit:,} bytes.")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 @router.post(
@@ -30,9 +53,7 @@ JOSE = "application/jose"
 async def inbound(request: Request, node: NodeDep) -> Response:
     """A partner node delivers one signed message; the answer is a signed receipt."""
     config = configured(node.ctx.exchange)
-    raw = await request.body()
-    if len(raw) > MAX_MESSAGE_BYTES:
-        raise Refused("too_large", f"The message is over {MAX_MESSAGE_BYTES:,} bytes.")
+    raw = await read_at_most(request, MAX_MESSAGE_BYTES, "message")
     try:
         token = raw.decode("ascii").strip()
     except UnicodeDecodeError as exc:
@@ -54,24 +75,40 @@ async def inbound(request: Request, node: NodeDep) -> Response:
 async def held(request: Request, node: NodeDep) -> dict[str, list[str]]:
     """Reconciliation: the ids of a partner's messages this node holds since a time."""
     config = configured(node.ctx.exchange)
-    token = (await request.body()).decode("ascii", errors="replace").strip()
+    raw = await read_at_most(request, MAX_QUERY_BYTES, "reconciliation query")
+    token = raw.decode("ascii", errors="replace").strip()
     ids = await run_in_threadpool(held_since, token, config, node.ctx.uow, node.ctx.clock())
     return {"message_ids": ids}
 
 
 class BatchIn(BaseModel):
-    messages: list[str] = Field(max_length=500, description="Compact JWS messages.")
+    messages: list[str] = Field(
+        max_length=MAX_BATCH_ITEMS,
+        description=f"Compact JWS messages; at most {MAX_BATCH_BYTES:,} bytes in all.",
+    )
 
 
-@router.post("/exchange/batch")
-def inbound_batch(body: BatchIn, node: NodeDep) -> dict[str, list[dict[str, Any]]]:
+@router.post(
+    "/exchange/batch",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": BatchIn.model_json_schema()}},
+        }
+    },
+)
+async def inbound_batch(request: Request, node: NodeDep) -> dict[str, list[dict[str, Any]]]:
     """Several signed messages at once, applied in one transaction; each is checked and
     answered on its own (a receipt, or the reason it was refused)."""
     config = configured(node.ctx.exchange)
+    raw = await read_at_most(request, MAX_BATCH_BYTES, "batch")
+    try:
+        body = BatchIn.model_validate_json(raw)
+    except ValidationError as exc:
+        raise Refused("malformed", f"Not a batch of at most {MAX_BATCH_ITEMS} messages.") from exc
     fits = [i for i, token in enumerate(body.messages) if len(token) <= MAX_MESSAGE_BYTES]
-    outcomes = receive_many(
-        [body.messages[i].strip() for i in fits], config, node.ctx.uow, node.ctx.clock
-    )
+    tokens = [body.messages[i].strip() for i in fits]
+    outcomes = await run_in_threadpool(receive_many, tokens, config, node.ctx.uow, node.ctx.clock)
     results: list[dict[str, Any]] = [{"refused": "too_large"} for _ in body.messages]
     for i, outcome in zip(fits, outcomes, strict=True):
         if isinstance(outcome, Refused):
@@ -81,7 +118,7 @@ def inbound_batch(body: BatchIn, node: NodeDep) -> dict[str, list[dict[str, Any]
     return {"results": results}
 
 
-@router.get("/consignments/{ucr}/partner")
+@router.get("/consignments/{ucr}/partner", dependencies=[needs(Cap.READ_PARTNER_RECORDS)])
 def partner_view(ucr: str, node: NodeDep, principal: PrincipalDep) -> list[dict[str, Any]]:
     """What the partner administration told us about a consignment, oldest first."""
     return [
@@ -97,7 +134,7 @@ def partner_view(ucr: str, node: NodeDep, principal: PrincipalDep) -> list[dict[
     ]
 
 
-@router.get("/exchange/status")
+@router.get("/exchange/status", dependencies=[needs(Cap.WATCH_EXCHANGE)])
 def status(node: NodeDep, principal: PrincipalDep) -> dict[str, Any]:
     """Outbox counts, dead letters and the latest refusals."""
     found = partners.outbox_status(principal, node.ctx, dead=100, refusals=20)
@@ -117,7 +154,7 @@ def status(node: NodeDep, principal: PrincipalDep) -> dict[str, Any]:
     }
 
 
-@router.post("/exchange/replay")
+@router.post("/exchange/replay", dependencies=[needs(Cap.WATCH_EXCHANGE)])
 def replay(node: NodeDep, principal: PrincipalDep) -> dict[str, int]:
     """Put every dead letter back in the outbox."""
     return {"requeued": overview.replay(principal, node.ctx)}

@@ -6,11 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from karakoram.domain.access import Capability as Cap
+from karakoram.domain.access import require
 from karakoram.domain.errors import FieldError, NotFound, ValidationFailed
+from karakoram.entrypoints.api.guard import needs
 from karakoram.entrypoints.api.schemas import PolicyDocumentOut
 from karakoram.entrypoints.http.deps import NodeDep, PrincipalDep
 from karakoram.services.policy import backtest
@@ -41,6 +44,29 @@ def _kind(kind: str) -> Kind:
         raise NotFound(f"No policy kind {kind!r}; use rules, tariff or rates.") from exc
 
 
+def _per_kind(table: dict[Kind, Cap]) -> Any:
+    """A route dependency requiring, of the caller, the capability `table` gives the route's
+    `{kind}` (rule sets are confidential; tariffs and rates are not)."""
+
+    async def check(kind: str, principal: PrincipalDep) -> None:
+        require(principal, table[_kind(kind)])
+
+    check.capability_by_kind = {k.value: c for k, c in table.items()}  # type: ignore[attr-defined]
+    return Depends(check)
+
+
+_READ = _per_kind(
+    {Kind.RULES: Cap.READ_RULE_SETS, Kind.TARIFF: Cap.READ_TARIFFS, Kind.RATES: Cap.READ_TARIFFS}
+)
+_EDIT = _per_kind(
+    {Kind.RULES: Cap.EDIT_RULE_SETS, Kind.TARIFF: Cap.EDIT_TARIFFS, Kind.RATES: Cap.EDIT_TARIFFS}
+)
+#: checking a draft without storing it: risk analysts draft rule sets too
+_CHECK = _per_kind(
+    {Kind.RULES: Cap.READ_RULE_SETS, Kind.TARIFF: Cap.EDIT_TARIFFS, Kind.RATES: Cap.EDIT_TARIFFS}
+)
+
+
 async def _text(request: Request) -> str:
     raw = await request.body()
     try:
@@ -49,18 +75,24 @@ async def _text(request: Request) -> str:
         raise ValidationFailed([FieldError("invalid_format", "", "Send UTF-8 text.")]) from exc
 
 
-@router.get("/{kind}", response_model=list[PolicyDocumentOut])
+@router.get("/{kind}", response_model=list[PolicyDocumentOut], dependencies=[_READ])
 def list_(kind: str, node: NodeDep, principal: PrincipalDep) -> list[PolicyDocumentOut]:
     """Every version, with which one is active."""
     return [PolicyDocumentOut.of(d) for d in policy.list_documents(_kind(kind), node.ctx.uow)]
 
 
-@router.get("/{kind}/{version}", response_model=PolicyDocumentOut)
+@router.get("/{kind}/{version}", response_model=PolicyDocumentOut, dependencies=[_READ])
 def get(kind: str, version: int, node: NodeDep, principal: PrincipalDep) -> PolicyDocumentOut:
     return PolicyDocumentOut.of(policy.get_document(_kind(kind), version, node.ctx.uow), True)
 
 
-@router.post("/{kind}", response_model=PolicyDocumentOut, status_code=201, openapi_extra=_TEXT_BODY)
+@router.post(
+    "/{kind}",
+    response_model=PolicyDocumentOut,
+    status_code=201,
+    openapi_extra=_TEXT_BODY,
+    dependencies=[_EDIT],
+)
 async def submit(
     kind: str, request: Request, node: NodeDep, principal: PrincipalDep
 ) -> PolicyDocumentOut:
@@ -78,7 +110,7 @@ async def submit(
     return PolicyDocumentOut.of(doc)
 
 
-@router.post("/{kind}/validate", openapi_extra=_TEXT_BODY)
+@router.post("/{kind}/validate", openapi_extra=_TEXT_BODY, dependencies=[_CHECK])
 async def validate(
     kind: str, request: Request, node: NodeDep, principal: PrincipalDep
 ) -> dict[str, Any]:
@@ -88,7 +120,7 @@ async def validate(
     return {"valid": True, "name": node.ctx.policy.parsers.name_of(_kind(kind), parsed)}
 
 
-@router.post("/{kind}/{version}/activate", response_model=PolicyDocumentOut)
+@router.post("/{kind}/{version}/activate", response_model=PolicyDocumentOut, dependencies=[_EDIT])
 def activate(
     kind: str, version: int, body: ActivateIn, node: NodeDep, principal: PrincipalDep
 ) -> PolicyDocumentOut:
@@ -98,7 +130,7 @@ def activate(
     return PolicyDocumentOut.of(doc)
 
 
-@router.post("/{kind}/rollback", response_model=PolicyDocumentOut)
+@router.post("/{kind}/rollback", response_model=PolicyDocumentOut, dependencies=[_EDIT])
 def rollback(
     kind: str, body: ActivateIn, node: NodeDep, principal: PrincipalDep
 ) -> PolicyDocumentOut:
@@ -109,7 +141,7 @@ def rollback(
     return PolicyDocumentOut.of(doc)
 
 
-@router.post("/rules/{version}/backtest")
+@router.post("/rules/{version}/backtest", dependencies=[needs(Cap.BACKTEST)])
 def backtest_version(
     version: int,
     node: NodeDep,

@@ -14,6 +14,7 @@ from typing import Any, Literal, TypeVar
 from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
+from karakoram.domain.access import Capability as Cap
 from karakoram.domain.access import Principal, require_role
 from karakoram.domain.errors import FieldError, ValidationFailed
 from karakoram.domain.statistics.figures import Conversion, DateBasis, Scale, currency_code
@@ -25,6 +26,7 @@ from karakoram.domain.statistics.periods import (
     parse_period,
 )
 from karakoram.entrypoints import reports as out
+from karakoram.entrypoints.api.guard import needs
 from karakoram.entrypoints.http.deps import NodeDep, PrincipalDep
 from karakoram.services.statistics import reports
 from karakoram.services.statistics.refresh import refresh as refresh_copy
@@ -87,7 +89,7 @@ def _reader(principal: Principal) -> None:
     require_role(principal, *READERS)
 
 
-@router.post("/refresh")
+@router.post("/refresh", dependencies=[needs(Cap.READ_STATISTICS)])
 async def refresh(node: NodeDep, principal: PrincipalDep) -> dict[str, Any]:
     """Bring the analytical copy up to date now (only what changed since the last refresh)."""
     _reader(principal)
@@ -100,7 +102,7 @@ async def refresh(node: NodeDep, principal: PrincipalDep) -> dict[str, Any]:
     }
 
 
-@router.get("/bulletin", response_model=None)
+@router.get("/bulletin", response_model=None, dependencies=[needs(Cap.READ_STATISTICS)])
 async def bulletin(
     node: NodeDep,
     principal: PrincipalDep,
@@ -133,7 +135,7 @@ async def bulletin(
     return _respond(await run_in_threadpool(reports.bulletin, node.ctx, query), format)
 
 
-@router.get("/trs", response_model=None)
+@router.get("/trs", response_model=None, dependencies=[needs(Cap.READ_STATISTICS)])
 async def trs(
     node: NodeDep,
     principal: PrincipalDep,
@@ -150,7 +152,7 @@ async def trs(
     return _respond(report, format)
 
 
-@router.get("/mirror", response_model=None)
+@router.get("/mirror", response_model=None, dependencies=[needs(Cap.READ_STATISTICS)])
 async def mirror(
     node: NodeDep,
     principal: PrincipalDep,

@@ -6,7 +6,9 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from karakoram.domain.access import Capability as Cap
 from karakoram.domain.access import Role, require_role
+from karakoram.entrypoints.api.guard import needs
 from karakoram.entrypoints.api.schemas import NewUserOut, UserIn, UserOut
 from karakoram.entrypoints.http.deps import NodeDep, PrincipalDep
 from karakoram.services import users
@@ -14,13 +16,15 @@ from karakoram.services import users
 router = APIRouter(prefix="/users", tags=["users"])
 
 
-@router.get("", response_model=list[UserOut])
+@router.get("", response_model=list[UserOut], dependencies=[needs(Cap.ADMINISTER_USERS)])
 def list_users(node: NodeDep, principal: PrincipalDep) -> list[UserOut]:
     require_role(principal, Role.ADMINISTRATOR)
     return [UserOut.of(u) for u in users.list_users(node.ctx)]
 
 
-@router.post("", response_model=NewUserOut, status_code=201)
+@router.post(
+    "", response_model=NewUserOut, status_code=201, dependencies=[needs(Cap.ADMINISTER_USERS)]
+)
 def add_user(body: UserIn, node: NodeDep, principal: PrincipalDep) -> NewUserOut:
     """Create a user; the response carries its API key, which is never shown again."""
     require_role(principal, Role.ADMINISTRATOR)
@@ -32,7 +36,12 @@ class PasswordIn(BaseModel):
     password: str = Field(description="At least 12 characters, not containing the user name.")
 
 
-@router.put("/{name}/password", status_code=204, response_class=Response)
+@router.put(
+    "/{name}/password",
+    status_code=204,
+    response_class=Response,
+    dependencies=[needs(Cap.ADMINISTER_USERS)],
+)
 async def set_password(
     name: str, body: PasswordIn, node: NodeDep, principal: PrincipalDep
 ) -> Response:
@@ -43,7 +52,7 @@ async def set_password(
     return Response(status_code=204)
 
 
-@router.post("/{name}/revoke", response_model=UserOut)
+@router.post("/{name}/revoke", response_model=UserOut, dependencies=[needs(Cap.ADMINISTER_USERS)])
 def revoke_user(name: str, node: NodeDep, principal: PrincipalDep) -> UserOut:
     """Deactivate a user: its key and password stop working and its web sessions end."""
     require_role(principal, Role.ADMINISTRATOR)

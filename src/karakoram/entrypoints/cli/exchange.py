@@ -117,6 +117,44 @@ def partners_rotate(
     console.print(f"{administration}: key {kid} added; older keys expire in {overlap_hours} h.")
 
 
+@partners_app.command("revoke-key")
+def partners_revoke(administration: str, kid: str) -> None:
+    """End a partner's key at once (compromised): no delivery signed with it is accepted from
+    now on, whatever date its message gives itself. Register its new key with `rotate-key`."""
+    try:
+        at = partners.revoke_key(node().ctx, administration, kid)
+    except KarakoramError as exc:
+        raise fail(exc) from exc
+    console.print(f"{administration}: key {kid} revoked at {at:%Y-%m-%d %H:%M:%S} UTC.")
+
+
+@exchange_app.command("refusals")
+def exchange_refusals(
+    hours: Annotated[float, typer.Option(min=0, help="Count the refusals of the last hours.")] = 24,
+    limit: Annotated[int, typer.Option(min=1, help="How many recorded refusals to list.")] = 50,
+) -> None:
+    """Messages refused: counted by reason and claimed sender, then the latest recorded ones
+    (every refusal of an authenticated partner; of junk, a sample per hour and reason)."""
+    n = node()
+    since = n.ctx.clock() - timedelta(hours=hours)
+    found = partners.refusals(principal_of(n, None), n.ctx, since, limit)
+    counts = Table("reason", "claimed sender", "refused", title=f"Refusals in the last {hours:g} h")
+    for code, sender, count in found.counts:
+        counts.add_row(code, sender or "(not a partner)", f"{count:,}")
+    console.print(counts)
+    latest = Table("received", "reason", "claimed sender", "bytes", "detail", title="Latest")
+    for r in found.latest:
+        received = r["received_at"]
+        latest.add_row(
+            f"{received:%Y-%m-%d %H:%M:%S}",
+            str(r["code"]),
+            str(r["sender"] or ""),
+            f"{r['size']:,}",
+            str(r["detail"])[:120],
+        )
+    console.print(latest)
+
+
 @partners_app.command("reconcile")
 def partners_reconcile(
     administration: str,

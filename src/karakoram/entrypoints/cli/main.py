@@ -3,16 +3,21 @@ Every command has --help."""
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from karakoram.entrypoints.cli import (
+    audit,
     clearance,
     db,
     declarations,
     demo,
     exchange,
+    init,
     nomenclature,
     quickstart,
+    register,
     serve,
     stats,
     users,
@@ -26,17 +31,21 @@ app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="users")
 app.add_typer(declarations.app, name="declarations")
 app.add_typer(nomenclature.app, name="nomenclature")
+app.add_typer(audit.app, name="audit")
 clearance.register(app, declarations.app)
 exchange.register(app)
 demo.register(app)
 stats.register(app)
+register.register(app)
 app.command()(serve.serve)
 app.command("quickstart")(quickstart.quickstart)
+app.command("init")(init.init)
 
 
 @app.callback()
 def _main(config: ConfigOpt = None) -> None:
     """Run and administer one customs node."""
+    os.umask(0o077)  # the database, keys, config and analytical copy: the node's user's only
     state.config = config
 
 

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from karakoram.bootstrap import Node, bootstrap, migrate
-from karakoram.config import Settings, load_settings
+from karakoram.config import Settings, load_settings, private_dir, secrets_toml, write_private
 from karakoram.data import example, example_hs
 from karakoram.domain.access import Principal, Role
 from karakoram.domain.declaration.nomenclature_file import read_nomenclature
@@ -86,9 +86,15 @@ def quickstart(
     hs_file: Annotated[Path | None, typer.Option(help="HS nomenclature CSV to load.")] = None,
     serve: Annotated[bool, typer.Option(help="Keep serving after set-up.")] = True,
 ) -> None:
-    """Set up a node on SQLite with example users, print how to reach it, and serve it."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    settings = load_settings(database_url=f"sqlite:///{workdir / 'cn-urc.db'}", port=port)
+    """Set up a node on SQLite with example users, print how to reach it, and serve it. Its
+    secrets are generated on the first run into WORKDIR/node.toml (mode 0600, folder 0700)."""
+    private_dir(workdir)
+    config = workdir / "node.toml"
+    if not config.exists():
+        write_private(
+            config, "# written by `karakoram quickstart`; keep it secret\n" + secrets_toml()
+        )
+    settings = load_settings(config, database_url=f"sqlite:///{workdir / 'cn-urc.db'}", port=port)
     migrate(settings)
     node = bootstrap(settings)
     loaded = _nomenclature(node, hs_file)

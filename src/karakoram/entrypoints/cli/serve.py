@@ -7,9 +7,11 @@ import threading
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
 from karakoram.bootstrap import Node
-from karakoram.entrypoints.cli.support import err, node, state
+from karakoram.config import WeakSecrets
+from karakoram.entrypoints.cli.support import err, node, settings, state
 
 
 def serve(
@@ -22,7 +24,9 @@ def serve(
         ),
     ] = 1,
 ) -> None:
-    """Run the node's HTTP API (docs at /docs) and the exchange relay."""
+    """Run the node's HTTP API (docs at /docs) and the exchange relay. Refuses to start
+    without strong secrets (make them with `karakoram init DIR`)."""
+    _refuse_weak_secrets()
     n = node()
     if n.ctx.codes.nomenclature is None:
         err.print(
@@ -37,6 +41,15 @@ def serve(
         _run_api(n, host or n.settings.host, port or n.settings.port, workers)
     finally:
         stop.set()
+
+
+def _refuse_weak_secrets() -> None:
+    try:
+        settings().require_secrets()
+    except (ValidationError, WeakSecrets) as exc:
+        problems = [e["msg"] for e in exc.errors()] if isinstance(exc, ValidationError) else []
+        err.print(f"[red]The node will not start:[/red] {'; '.join(problems) or exc}")
+        raise typer.Exit(2) from exc
 
 
 def _run_api(n: Node, host: str, port: int, workers: int) -> None:

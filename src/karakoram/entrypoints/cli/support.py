@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from karakoram.bootstrap import Node, SchemaOutOfDate, bootstrap
-from karakoram.config import Settings, load_settings
+from karakoram.config import Settings, WeakSecrets, load_settings
 from karakoram.domain.access import Principal, Role
 from karakoram.domain.errors import KarakoramError
 
@@ -46,7 +46,7 @@ def node(peer_timeout: float = 10.0) -> Node:
     """The node the configuration describes; exits when its database needs migrating."""
     try:
         return bootstrap(settings(), peer_timeout=peer_timeout)
-    except SchemaOutOfDate as exc:
+    except (SchemaOutOfDate, WeakSecrets) as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
 

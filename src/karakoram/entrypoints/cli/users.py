@@ -90,3 +90,17 @@ def users_list() -> None:
             "set" if u.password_hash else "",
         )
     console.print(table)
+
+
+@app.command("unlock")
+def users_unlock(
+    name: Annotated[str | None, typer.Argument(help="The user whose account to unlock.")] = None,
+    address: Annotated[
+        str | None, typer.Option(help="A client address to unlock instead, or as well.")
+    ] = None,
+) -> None:
+    """Lift the lock that failed sign-ins put on an account (or a client address)."""
+    if not name and not address:
+        raise typer.BadParameter("Name a user, or give --address.")
+    lifted = user_service.unlock(name, address, node().ctx)
+    console.print(f"Unlocked ({lifted} record(s) of failed attempts cleared).")

@@ -11,8 +11,8 @@ from karakoram.bootstrap import Node
 from karakoram.domain.access import Principal
 
 
-# Both dependencies are async on purpose: FastAPI runs sync dependencies in the thread pool,
-# and two thread hops per request cost more than the work they do.
+# Async on purpose: FastAPI runs sync dependencies in the thread pool, and two thread hops per
+# request cost more than the work they do.
 async def get_node(request: Request) -> Node:
     node = request.app.state.node
     assert isinstance(node, Node)
@@ -23,14 +23,14 @@ NodeDep = Annotated[Node, Depends(get_node)]
 
 
 async def current_principal(request: Request, node: NodeDep) -> Principal:
+    """The caller of an API route, by its bearer key. The key and its revocation are checked
+    in the database on every request (no cache: a revocation works at once in every worker);
+    the query runs off the event loop."""
     header = request.headers.get("authorization", "")
     scheme, _, key = header.partition(" ")
     api_key = key.strip() if scheme.lower() == "bearer" else None
-    known = node.authenticator.remembered(api_key)
-    if known is not None:
-        return known
-    # argon2 and a query: off the event loop
-    return await run_in_threadpool(node.authenticator.authenticate, api_key)
+    address = request.client.host if request.client else None
+    return await run_in_threadpool(node.authenticator.authenticate, api_key, address)
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]

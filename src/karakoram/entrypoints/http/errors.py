@@ -7,16 +7,22 @@ same status: web/refusals.py).
 
 from __future__ import annotations
 
+import json
+import logging
 import re
+from html import escape
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
+from starlette.types import Scope
 
 from karakoram.domain.errors import (
     AuthenticationFailed,
     Conflict,
+    FieldError,
     KarakoramError,
     NotFound,
     PermissionDenied,
@@ -25,8 +31,18 @@ from karakoram.domain.errors import (
 from karakoram.domain.exchange.envelope import Refused
 
 PROBLEM_JSON = "application/problem+json"
+#: how much of an offending value an error detail may quote
+ECHO_CHARS = 40
 
-_REFUSAL_STATUS = {"too_large": 413, "malformed": 400, "schema": 422, "outside_clock_window": 422}
+log = logging.getLogger("karakoram.http")
+
+_REFUSAL_STATUS = {
+    "too_large": 413,
+    "malformed": 400,
+    "schema": 422,
+    "outside_clock_window": 422,
+    "conflict": 409,
+}
 
 _STATUS: list[tuple[type[KarakoramError], int]] = [
     (ValidationFailed, 422),
@@ -41,10 +57,16 @@ def _slug(cls: type) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "-", cls.__name__).lower()
 
 
-def _problem(
+def short(value: object, limit: int = ECHO_CHARS) -> str:
+    """At most `limit` characters of a value quoted back in an error detail."""
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}…"
+
+
+def _problem_body(
     status: int, title: str, detail: str, instance: str, type_: str, **extra: Any
-) -> JSONResponse:
-    body = {
+) -> dict[str, Any]:
+    return {
         "type": f"urn:karakoram:problem:{type_}",
         "title": title,
         "status": status,
@@ -52,6 +74,21 @@ def _problem(
         "instance": instance,
         **extra,
     }
+
+
+def _problem(
+    status: int,
+    title: str,
+    detail: str,
+    instance: str,
+    type_: str,
+    request: Request | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    error_id = getattr(request.state, "request_id", None) if request is not None else None
+    if error_id:
+        extra.setdefault("error_id", error_id)
+    body = _problem_body(status, title, detail, instance, type_, **extra)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
@@ -67,11 +104,11 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     extra: dict[str, Any] = {}
     if isinstance(exc, ValidationFailed):
         extra["errors"] = [e.as_dict() for e in exc.errors]
-    for attribute in ("mrn", "current", "action", "code", "blockers"):
+    for attribute in ("mrn", "current", "action", "code", "blockers", "party"):
         if hasattr(exc, attribute):
             extra[attribute] = getattr(exc, attribute)
     return _problem(
-        status_of(exc), exc.title, exc.detail, request.url.path, _slug(type(exc)), **extra
+        status_of(exc), exc.title, exc.detail, request.url.path, _slug(type(exc)), request, **extra
     )
 
 
@@ -85,7 +122,7 @@ async def _request_error(request: Request, exc: Exception) -> JSONResponse:
             {
                 "code": code,
                 "pointer": "/" + "/".join(location),
-                "message": str(error.get("msg", "invalid value")),
+                "message": short(str(error.get("msg", "invalid value")), 200),
             }
         )
     return _problem(
@@ -94,10 +131,165 @@ async def _request_error(request: Request, exc: Exception) -> JSONResponse:
         f"{len(errors)} problem(s) with the request.",
         request.url.path,
         "validation-failed",
+        request,
         errors=errors,
     )
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_media_type",
+}
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own refusals (no such route, method not allowed, a body that is not JSON):
+    problem+json for the API, the error page for the web UI."""
+    assert isinstance(exc, HTTPException)
+    status = exc.status_code
+    title = _TITLES.get(status, "Request refused")
+    detail = exc.detail if isinstance(exc.detail, str) else title
+    if _is_page(request.scope):
+        return _page(request, status, title, short(detail, 200))
+    response = _problem(
+        status,
+        title,
+        short(detail, 200),
+        request.url.path,
+        _HTTP_CODES.get(status, "http-error").replace("_", "-"),
+        request,
+        code=_HTTP_CODES.get(status, "http_error"),
+    )
+    for name, value in (exc.headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+async def _out_of_range(request: Request, exc: Exception) -> Response:
+    """A number too large for a date, a duration or the database: the request's fault."""
+    error = FieldError("out_of_range", "", "A number in the request is out of range.")
+    return await _domain_error(request, ValidationFailed([error]))
+
+
+async def _too_deep(request: Request, exc: Exception) -> Response:
+    """A body nested deeper than the parser's stack (JSON 10,000 deep): the request's fault."""
+    error = FieldError("too_deep", "", "The body is nested too deeply to be read.")
+    return await _domain_error(request, ValidationFailed([error]))
+
+
+_TITLES = {
+    400: "Bad request",
+    401: "Authentication required",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    413: "Request body too large",
+    415: "Unsupported media type",
+    422: "Validation failed",
+    500: "Internal error",
+}
+
+
+def _is_page(scope: Scope) -> bool:
+    path = str(scope.get("path", ""))
+    return path == "/ui" or path.startswith("/ui/")
+
+
+def _page(request: Request, status: int, title: str, detail: str) -> Response:
+    """The web UI's error page in the reader's language, or a bare page without the UI."""
+    pages = getattr(request.app.state, "web_pages", None)
+    if pages is None:
+        body, media_type = _bare_page(status, title, detail, request.state.request_id)
+        return Response(body, status_code=status, media_type=media_type)
+    failure = _Failure(title, detail)
+    return pages.render(  # type: ignore[no-any-return]
+        request,
+        pages.codec.load(request),
+        "error.html",
+        getattr(request.state, "viewer", None),
+        status_code=status,
+        failure=failure,
+        error_id=getattr(request.state, "request_id", None),
+    )
+
+
+class _Failure:
+    def __init__(self, title: str, detail: str) -> None:
+        self.title = title
+        self.detail = detail
+
+
+class EdgeRefusal(Exception):
+    """What the edge middleware answers by itself: before the app saw the request, or in its
+    place (a body past the limit, an exception nothing handled)."""
+
+    def __init__(self, status: int, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.code = code
+        self.detail = detail
+
+    @classmethod
+    def too_large(cls, limit: int) -> EdgeRefusal:
+        return cls(413, "too_large", f"The request body is over this route's {limit:,} bytes.")
+
+    @classmethod
+    def bad_length(cls) -> EdgeRefusal:
+        return cls(400, "bad_content_length", "Content-Length is not a byte count.")
+
+    @classmethod
+    def internal(cls) -> EdgeRefusal:
+        return cls(
+            500,
+            "internal_error",
+            "The node failed to answer this request; quote the error id to its operators.",
+        )
+
+
+def edge_answer(
+    scope: Scope, refusal: EdgeRefusal, request_id: str
+) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """Status, headers and body of the edge's own answer (see `EdgeRefusal`)."""
+    title = _TITLES.get(refusal.status, "Request refused")
+    if _is_page(scope):
+        body, content_type = _bare_page(refusal.status, title, refusal.detail, request_id)
+    else:
+        problem = _problem_body(
+            refusal.status,
+            title,
+            refusal.detail,
+            str(scope.get("path", "")),
+            refusal.code.replace("_", "-"),
+            code=refusal.code,
+            error_id=request_id,
+        )
+        body, content_type = json.dumps(problem).encode(), PROBLEM_JSON
+    headers = [
+        (b"content-type", content_type.encode()),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    if refusal.status in (413, 500):
+        headers.append((b"connection", b"close"))
+    return refusal.status, headers, body
+
+
+def _bare_page(status: int, title: str, detail: str, request_id: str) -> tuple[bytes, str]:
+    html = (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}'
+        f"</title></head><body><h1>{escape(title)}</h1><p>{escape(detail)}</p>"
+        f"<p>Error id: <code>{escape(request_id)}</code></p></body></html>"
+    )
+    return html.encode(), "text/html; charset=utf-8"
 
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(KarakoramError, _domain_error)
     app.add_exception_handler(RequestValidationError, _request_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(OverflowError, _out_of_range)
+    app.add_exception_handler(RecursionError, _too_deep)

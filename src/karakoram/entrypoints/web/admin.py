@@ -1,4 +1,5 @@
-"""The administrator's pages: the node's users, and setting (or resetting) a user's password."""
+"""The administrator's pages: the node's users, setting (or resetting) a user's password, and
+the verification of the tamper-evident history."""
 
 from __future__ import annotations
 
@@ -9,19 +10,23 @@ from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from karakoram.domain.access import Capability as Cap
 from karakoram.domain.access import Principal, Role, require_role
 from karakoram.domain.errors import FieldError, ValidationFailed
 from karakoram.entrypoints.http.deps import NodeDep
 from karakoram.entrypoints.web.deps import CsrfDep, PagesDep, SessionDep, ViewerDep
+from karakoram.entrypoints.web.guard import needs
 from karakoram.entrypoints.web.refusals import pages_router
 from karakoram.entrypoints.web.render import Pages, page_path
 from karakoram.entrypoints.web.session import WebSession
 from karakoram.services import users
+from karakoram.services.audit.verify import verify_audit
+from karakoram.services.sessions import renew_session
 
 router = pages_router("/ui/admin")
 
 
-@router.get("/users", name="ui-admin-users")
+@router.get("/users", dependencies=[needs(Cap.ADMINISTER_USERS)], name="ui-admin-users")
 def user_list(
     request: Request,
     node: NodeDep,
@@ -42,7 +47,20 @@ def user_list(
     )
 
 
-@router.get("/users/{user}/password", name="ui-admin-password-form")
+@router.get("/audit", dependencies=[needs(Cap.ADMINISTER_NODE)], name="ui-admin-audit")
+async def audit(
+    request: Request, node: NodeDep, pages: PagesDep, session: SessionDep, viewer: ViewerDep
+) -> Response:
+    """The audit chain recomputed now: how many entries verify, or the first broken link."""
+    report = await run_in_threadpool(verify_audit, node.ctx)
+    return pages.render(request, session, "admin/audit.html", viewer, report=report)
+
+
+@router.get(
+    "/users/{user}/password",
+    dependencies=[needs(Cap.ADMINISTER_USERS)],
+    name="ui-admin-password-form",
+)
 def password_form(
     user: str, request: Request, pages: PagesDep, session: SessionDep, viewer: ViewerDep
 ) -> Response:
@@ -50,7 +68,11 @@ def password_form(
     return _password_page(request, pages, session, viewer, user)
 
 
-@router.post("/users/{user}/password", dependencies=[CsrfDep], name="ui-admin-password")
+@router.post(
+    "/users/{user}/password",
+    dependencies=[needs(Cap.ADMINISTER_USERS), CsrfDep],
+    name="ui-admin-password",
+)
 async def set_password(
     user: str,
     request: Request,
@@ -73,9 +95,11 @@ async def set_password(
         return _password_page(request, pages, session, viewer, user, exc)
     target = page_path(request, "ui-admin-users") + "?" + _query(done=user)
     response = RedirectResponse(target, status_code=303)
-    if session.user_id == changed.id:
+    if viewer.user_id == changed.id:
         # administrators changing their own password stay signed in here, nowhere else
-        session.stamp = changed.session_stamp
+        session.session_id = await run_in_threadpool(
+            renew_session, node.ctx, session.session_id, changed
+        )
         pages.codec.save(response, request, session)
     return response
 

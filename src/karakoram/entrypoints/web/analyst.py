@@ -16,6 +16,7 @@ from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from karakoram.bootstrap import Node
+from karakoram.domain.access import Capability as Cap
 from karakoram.domain.access import Principal, require_role
 from karakoram.domain.errors import ValidationFailed
 from karakoram.domain.statistics.figures import SECTION_TITLES
@@ -25,6 +26,7 @@ from karakoram.entrypoints.http.deps import NodeDep
 from karakoram.entrypoints.web import analyst_forms as forms
 from karakoram.entrypoints.web import analyst_views as views
 from karakoram.entrypoints.web.deps import CsrfDep, PagesDep, SessionDep, ViewerDep
+from karakoram.entrypoints.web.guard import needs
 from karakoram.entrypoints.web.i18n import LABELS, language, translations
 from karakoram.entrypoints.web.refusals import pages_router
 from karakoram.entrypoints.web.render import Pages, page_path, ui_target
@@ -231,7 +233,7 @@ def _download(report: out.Report, fmt: Download, name: str, period: Period) -> R
 # --- the pages --------------------------------------------------------------------------------
 
 
-@router.get("/stats/bulletin", name="ui-stats-bulletin")
+@router.get("/stats/bulletin", dependencies=[needs(Cap.READ_STATISTICS)], name="ui-stats-bulletin")
 def bulletin(page: PageDep, form: BulletinFormDep) -> Response:
     report, problems = _bulletin(page.node, form)
     return page.render(
@@ -249,7 +251,11 @@ def bulletin(page: PageDep, form: BulletinFormDep) -> Response:
     )
 
 
-@router.get("/stats/bulletin.{fmt}", name="ui-stats-bulletin-file")
+@router.get(
+    "/stats/bulletin.{fmt}",
+    dependencies=[needs(Cap.READ_STATISTICS)],
+    name="ui-stats-bulletin-file",
+)
 def bulletin_file(fmt: Download, page: PageDep, form: BulletinFormDep) -> Response:
     report, _ = _bulletin(page.node, form)
     if report is None:
@@ -257,7 +263,7 @@ def bulletin_file(fmt: Download, page: PageDep, form: BulletinFormDep) -> Respon
     return _download(report, fmt, "bulletin", report.query.period)
 
 
-@router.get("/stats/trs", name="ui-stats-trs")
+@router.get("/stats/trs", dependencies=[needs(Cap.READ_STATISTICS)], name="ui-stats-trs")
 def trs(page: PageDep, form: TrsFormDep) -> Response:
     report, problems = _trs(page.node, form)
     words, label, _ = page.words()
@@ -278,7 +284,7 @@ def trs(page: PageDep, form: TrsFormDep) -> Response:
     )
 
 
-@router.get("/stats/trs.{fmt}", name="ui-stats-trs-file")
+@router.get("/stats/trs.{fmt}", dependencies=[needs(Cap.READ_STATISTICS)], name="ui-stats-trs-file")
 def trs_file(fmt: Download, page: PageDep, form: TrsFormDep) -> Response:
     report, _ = _trs(page.node, form)
     if report is None:
@@ -286,7 +292,7 @@ def trs_file(fmt: Download, page: PageDep, form: TrsFormDep) -> Response:
     return _download(report, fmt, "trs", report.query.period)
 
 
-@router.get("/stats/mirror", name="ui-stats-mirror")
+@router.get("/stats/mirror", dependencies=[needs(Cap.READ_STATISTICS)], name="ui-stats-mirror")
 def mirror(page: PageDep, form: MirrorFormDep) -> Response:
     report, problems = _mirror(page.node, form)
     return page.render(
@@ -300,7 +306,9 @@ def mirror(page: PageDep, form: MirrorFormDep) -> Response:
     )
 
 
-@router.get("/stats/mirror.{fmt}", name="ui-stats-mirror-file")
+@router.get(
+    "/stats/mirror.{fmt}", dependencies=[needs(Cap.READ_STATISTICS)], name="ui-stats-mirror-file"
+)
 def mirror_file(fmt: Download, page: PageDep, form: MirrorFormDep) -> Response:
     report, _ = _mirror(page.node, form)
     if report is None:
@@ -308,7 +316,9 @@ def mirror_file(fmt: Download, page: PageDep, form: MirrorFormDep) -> Response:
     return _download(report, fmt, "mirror", report.query.period)
 
 
-@router.post("/stats/refresh", dependencies=[CsrfDep], name="ui-stats-refresh")
+@router.post(
+    "/stats/refresh", dependencies=[needs(Cap.READ_STATISTICS), CsrfDep], name="ui-stats-refresh"
+)
 def refresh(page: PageDep, back: Annotated[str, Form()] = "") -> Response:
     """Bring the analytical copy up to date now, then show the same view again."""
     node = page.node

@@ -11,7 +11,7 @@ from karakoram.entrypoints.http.deps import NodeDep
 from karakoram.entrypoints.web.refusals import CsrfRefused, SignInRequired
 from karakoram.entrypoints.web.render import Pages
 from karakoram.entrypoints.web.session import WebSession
-from karakoram.services.users import password_session_principal, session_principal
+from karakoram.services.sessions import session_principal
 
 
 async def get_pages(request: Request) -> Pages:
@@ -30,12 +30,14 @@ async def get_session(request: Request, pages: PagesDep) -> WebSession:
 SessionDep = Annotated[WebSession, Depends(get_session)]
 
 
+def client_address(request: Request) -> str | None:
+    """The client's address, as the server saw it (behind a proxy: see uvicorn's
+    --forwarded-allow-ips)."""
+    return request.client.host if request.client else None
+
+
 def get_viewer(request: Request, node: NodeDep, session: SessionDep) -> Principal:
-    principal = None
-    if session.key_id:
-        principal = session_principal(session.key_id, node.ctx)
-    elif session.user_id is not None and session.stamp is not None:
-        principal = password_session_principal(session.user_id, session.stamp, node.ctx)
+    principal = session_principal(node.ctx, session.session_id)
     if principal is None:
         raise SignInRequired
     request.state.viewer = principal  # for the error page, should the page be refused

@@ -8,21 +8,28 @@ from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from karakoram.domain.access import Capability as Cap
 from karakoram.domain.access import Principal, require_role
 from karakoram.domain.errors import AuthenticationFailed, Conflict, ValidationFailed
 from karakoram.entrypoints.http.deps import NodeDep
 from karakoram.entrypoints.http.errors import status_of
-from karakoram.entrypoints.web.deps import CsrfDep, PagesDep, SessionDep, ViewerDep
+from karakoram.entrypoints.web.deps import (
+    CsrfDep,
+    PagesDep,
+    SessionDep,
+    ViewerDep,
+    client_address,
+)
+from karakoram.entrypoints.web.guard import needs
 from karakoram.entrypoints.web.i18n import LANGUAGES
 from karakoram.entrypoints.web.officer_forms import ActionForm, action_form
 from karakoram.entrypoints.web.refusals import FORM_ERRORS, pages_router
 from karakoram.entrypoints.web.render import page_path, ui_target
 from karakoram.entrypoints.web.session import WebSession
 from karakoram.services import clearance as officer
-from karakoram.services import queries
+from karakoram.services import queries, sessions
 from karakoram.services.context import NodeContext
 from karakoram.services.policy import rule_sets as supervision
-from karakoram.services.users import key_id_of
 
 router = pages_router("/ui")
 
@@ -52,30 +59,36 @@ async def sign_in(
     password: Annotated[str, Form()] = "",
 ) -> Response:
     """An API key, or a user name and the password an administrator set. A failure never
-    says which part was wrong; argon2 and the query run off the event loop either way."""
-    key = api_key.strip()
-    # a new session (and CSRF token) at sign-in, so a token planted before it is worthless
-    signed = WebSession(language=session.language)
+    says which part was wrong; argon2 and the query run off the event loop either way. A
+    success starts a server-side session (services/sessions.py)."""
+    key, address = api_key.strip(), client_address(request)
     try:
         if key:
-            await run_in_threadpool(node.authenticator.authenticate, key)
-            signed.key_id = key_id_of(key)
+            found = await run_in_threadpool(node.authenticator.check_key, key, address)
         else:
             found = await run_in_threadpool(
-                node.authenticator.sign_in_with_password, name, password
+                node.authenticator.sign_in_with_password, name, password, address
             )
-            signed.user_id, signed.stamp = found.principal.user_id, found.stamp
-    except AuthenticationFailed:
+    except AuthenticationFailed:  # locked or slowed (TooManyAttempts) reads the same
         return pages.render(
             request, session, "sign_in.html", status_code=401, failed=True, name=name.strip()
         )
+    method = sessions.KEY if key else sessions.PASSWORD
+    # a new cookie (and CSRF token) at sign-in, so a token planted before it is worthless
+    signed = WebSession(language=session.language)
+    signed.session_id = await run_in_threadpool(
+        sessions.start_session, node.ctx, found.user, method
+    )
+    await run_in_threadpool(sessions.end_session, node.ctx, session.session_id)
     response = _see_other(page_path(request, "ui-home"))
     pages.codec.save(response, request, signed)
     return response
 
 
 @router.post("/sign-out", dependencies=[CsrfDep], name="ui-sign-out")
-def sign_out(request: Request, pages: PagesDep) -> Response:
+def sign_out(request: Request, node: NodeDep, pages: PagesDep, session: SessionDep) -> Response:
+    """End the session on the server too: a copy of the cookie no longer works."""
+    sessions.end_session(node.ctx, session.session_id)
     response = _see_other(page_path(request, "ui-sign-in-form"))
     pages.codec.clear(response)
     return response
@@ -96,7 +109,7 @@ def choose_language(
     return response
 
 
-@router.get("/queue", name="ui-queue")
+@router.get("/queue", dependencies=[needs(Cap.ACT_ON_DECLARATION)], name="ui-queue")
 def queue(
     request: Request,
     node: NodeDep,
@@ -122,7 +135,9 @@ def queue(
     )
 
 
-@router.get("/declarations/{mrn}", name="ui-declaration")
+@router.get(
+    "/declarations/{mrn}", dependencies=[needs(Cap.ACT_ON_DECLARATION)], name="ui-declaration"
+)
 def declaration(
     mrn: str,
     request: Request,
@@ -134,7 +149,11 @@ def declaration(
     return _declaration_page(mrn, request, node, pages, session, viewer)
 
 
-@router.post("/declarations/{mrn}/actions", dependencies=[CsrfDep], name="ui-act")
+@router.post(
+    "/declarations/{mrn}/actions",
+    dependencies=[needs(Cap.ACT_ON_DECLARATION), CsrfDep],
+    name="ui-act",
+)
 def act(
     mrn: str,
     request: Request,

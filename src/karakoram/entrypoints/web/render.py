@@ -13,9 +13,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from karakoram.domain.access import Principal
+from karakoram.domain.access import Capability, Principal, may
 from karakoram.entrypoints.web.i18n import LABELS, LANGUAGES, language, translations
 from karakoram.entrypoints.web.session import SessionCodec, WebSession
+from karakoram.entrypoints.web.vendor import plotly_style_ids
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -30,6 +31,8 @@ def environment() -> Environment:
     )
     # placeholders; every render passes the reader's own gettext in its context
     env.install_null_translations()  # type: ignore[attr-defined]
+    # the charts' pages mark the styles plotly.js would otherwise write inline (see vendor.py)
+    env.globals["plotly_style_ids"] = plotly_style_ids
     return env
 
 
@@ -140,6 +143,8 @@ class Pages:
             languages=LANGUAGES,
             url_for=lambda name, **params: page_path(request, name, **params),
             viewer=viewer,
+            # what the viewer's role may do, from the one table (domain.access.PERMISSIONS)
+            can=lambda capability: viewer is not None and may(viewer.role, Capability(capability)),
             csrf=session.csrf,
             path=request.url.path,
             # where the language switch returns to: this page, with its filters

@@ -1,10 +1,10 @@
-"""The browser session: a signed (not encrypted) cookie that holds no secret.
+"""The browser's cookie: a CSRF token, the chosen language and the id of a server-side session.
 
-It keeps the public id of the key the user signed in with (never the key) -- or, after a
-password sign-in, the user's id and session stamp (never the password) -- a CSRF token and the
-chosen language. A new key, a new password or a revocation makes the stored id or stamp stale,
-which ends the session. The signature uses a key derived from `settings.secret_key`, so a node
-with a new secret ends every session.
+The cookie holds no user id, stamp or key: after sign-in it carries the random 128-bit id of a
+session whose record (services/sessions.py) says whose it is, so forging or replaying a cookie
+after sign-out opens nothing. The cookie is signed (itsdangerous) under a key derived from the
+node's `csrf_secret`, so the CSRF token in it cannot be planted; the session id is looked up
+by its HMAC under the separate session secret.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 COOKIE = "karakoram_session"
 COOKIE_PATH = "/ui"
+#: how long the browser keeps the cookie; the server-side session ends sooner (its timeouts)
 MAX_AGE_SECONDS = 12 * 3600
-_PURPOSE = b"karakoram web session v1"
+_PURPOSE = b"karakoram web cookie v2"
 
 
 @dataclass(slots=True)
@@ -29,34 +30,26 @@ class WebSession:
     """What the cookie carries."""
 
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(32))
-    key_id: str | None = None
     language: str | None = None
-    #: set by a password sign-in instead of `key_id`
-    user_id: int | None = None
-    stamp: int | None = None
+    #: the server-side session's id, once signed in
+    session_id: str | None = None
 
     def csrf_ok(self, submitted: str | None) -> bool:
         return bool(submitted) and hmac.compare_digest(self.csrf, submitted or "")
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "csrf": self.csrf,
-            "key_id": self.key_id,
-            "language": self.language,
-            "user_id": self.user_id,
-            "stamp": self.stamp,
-        }
+        return {"csrf": self.csrf, "language": self.language, "sid": self.session_id}
 
 
 class SessionCodec:
-    """Reads and writes the session cookie, signed and timed by itsdangerous."""
+    """Reads and writes the cookie, signed and timed by itsdangerous."""
 
-    def __init__(self, secret_key: str) -> None:
-        derived = hmac.new(secret_key.encode(), _PURPOSE, hashlib.sha256).digest()
-        self._serializer = URLSafeTimedSerializer(derived, salt="karakoram.web.session")
+    def __init__(self, csrf_secret: bytes) -> None:
+        derived = hmac.new(csrf_secret, _PURPOSE, hashlib.sha256).digest()
+        self._serializer = URLSafeTimedSerializer(derived, salt="karakoram.web.cookie")
 
     def load(self, request: Request) -> WebSession:
-        """The request's session, or a fresh anonymous one if absent, forged or expired."""
+        """The request's cookie, or a fresh anonymous one if absent, forged or expired."""
         raw = request.cookies.get(COOKIE)
         if not raw:
             return WebSession()
@@ -66,10 +59,13 @@ class SessionCodec:
             return WebSession()
         if not isinstance(data, dict) or not isinstance(data.get("csrf"), str):
             return WebSession()
-        user_id, stamp = data.get("user_id"), data.get("stamp")
-        if not (isinstance(user_id, int) and isinstance(stamp, int)):
-            user_id = stamp = None
-        return WebSession(data["csrf"], data.get("key_id"), data.get("language"), user_id, stamp)
+        sid = data.get("sid")
+        language = data.get("language")
+        return WebSession(
+            data["csrf"],
+            language if isinstance(language, str) else None,
+            sid if isinstance(sid, str) else None,
+        )
 
     def save(self, response: Response, request: Request, session: WebSession) -> None:
         response.set_cookie(

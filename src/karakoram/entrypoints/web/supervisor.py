@@ -8,11 +8,13 @@ from typing import Annotated, Any
 from fastapi import Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from karakoram.domain.access import Capability as Cap
 from karakoram.domain.access import Principal
 from karakoram.domain.errors import KarakoramError, NotFound, ValidationFailed
 from karakoram.entrypoints.http.deps import NodeDep
 from karakoram.entrypoints.http.errors import status_of
 from karakoram.entrypoints.web.deps import CsrfDep, PagesDep, SessionDep, ViewerDep
+from karakoram.entrypoints.web.guard import needs
 from karakoram.entrypoints.web.officer import declaration_context
 from karakoram.entrypoints.web.officer_forms import OverrideForm, override_form
 from karakoram.entrypoints.web.refusals import FORM_ERRORS, pages_router
@@ -79,7 +81,7 @@ PageDep = Annotated[_Page, Depends(_Page)]
 # ---- rule sets -------------------------------------------------------------------------------
 
 
-@router.get("/rules", name="ui-rules")
+@router.get("/rules", dependencies=[needs(Cap.READ_RULE_SETS)], name="ui-rules")
 def rules(page: PageDep) -> Response:
     return _rules_page(page)
 
@@ -89,7 +91,7 @@ def _rules_page(page: _Page, failure: KarakoramError | None = None) -> Response:
     return page.show("supervisor/rules.html", failure, sets=sets)
 
 
-@router.get("/rules/new", name="ui-rule-editor")
+@router.get("/rules/new", dependencies=[needs(Cap.READ_RULE_SETS)], name="ui-rule-editor")
 def editor(page: PageDep, start: Annotated[str, Query(alias="from")] = "") -> Response:
     """The editor, holding the text of version `from` (the active one by default)."""
     sets = supervision.rule_sets(page.viewer, page.ctx)
@@ -117,9 +119,10 @@ def _editor_page(
     )
 
 
-@router.post("/rules/new", dependencies=[CsrfDep], name="ui-rule-save")
+@router.post("/rules/new", dependencies=[needs(Cap.READ_RULE_SETS), CsrfDep], name="ui-rule-save")
 def save(page: PageDep, form: RuleSetFormDep) -> Response:
-    """Check the text, or store it as a new draft version; a refusal keeps the text."""
+    """Check the text (risk analysts too), or store it as a new draft version (editors of rule
+    sets only); a refusal keeps the text."""
     try:
         if form.intent != "save":
             checked = supervision.check_rule_set(form.text, page.viewer, page.ctx)
@@ -130,11 +133,12 @@ def save(page: PageDep, form: RuleSetFormDep) -> Response:
     return _see_other(page.url("ui-rule", version=doc.version))
 
 
-@router.post("/rules/backtest", dependencies=[CsrfDep], name="ui-rule-backtest-draft")
+@router.post(
+    "/rules/backtest", dependencies=[needs(Cap.BACKTEST), CsrfDep], name="ui-rule-backtest-draft"
+)
 def backtest_draft(page: PageDep, form: RuleSetFormDep) -> Response:
     """Back-test the editor's text without storing it."""
     try:
-        supervision.require_editor(page.viewer)
         first, last = form.period.days()
         result = supervision.backtest_rule_set(form.text, page.viewer, page.ctx, first, last)
     except ValidationFailed as exc:
@@ -142,7 +146,9 @@ def backtest_draft(page: PageDep, form: RuleSetFormDep) -> Response:
     return _backtest_page(page, result, form.period, draft=form.text)
 
 
-@router.post("/rules/rollback", dependencies=[CsrfDep], name="ui-rule-rollback")
+@router.post(
+    "/rules/rollback", dependencies=[needs(Cap.EDIT_RULE_SETS), CsrfDep], name="ui-rule-rollback"
+)
 def rollback(page: PageDep, form: ActivationFormDep) -> Response:
     try:
         supervision.roll_back_rule_set(form.seen_active(), page.viewer, page.ctx, form.reason)
@@ -151,7 +157,7 @@ def rollback(page: PageDep, form: ActivationFormDep) -> Response:
     return _see_other(page.url("ui-rules"))
 
 
-@router.get("/rules/{version:int}", name="ui-rule")
+@router.get("/rules/{version:int}", dependencies=[needs(Cap.READ_RULE_SETS)], name="ui-rule")
 def rule(version: int, page: PageDep) -> Response:
     return _rule_page(page, version)
 
@@ -175,7 +181,9 @@ def _rule_page(
     )
 
 
-@router.get("/rules/{version:int}/backtest", name="ui-rule-backtest")
+@router.get(
+    "/rules/{version:int}/backtest", dependencies=[needs(Cap.BACKTEST)], name="ui-rule-backtest"
+)
 def backtest_version(
     version: int,
     page: PageDep,
@@ -185,7 +193,6 @@ def backtest_version(
     """Back-test a stored version over a period (changes nothing, so a GET)."""
     period = Period(lodged_from, lodged_to)
     try:
-        supervision.require_editor(page.viewer)
         first, last = period.days()
         result = supervision.backtest_rule_set(version, page.viewer, page.ctx, first, last)
     except ValidationFailed as exc:
@@ -218,7 +225,11 @@ def _backtest_page(
     )
 
 
-@router.post("/rules/{version:int}/activate", dependencies=[CsrfDep], name="ui-rule-activate")
+@router.post(
+    "/rules/{version:int}/activate",
+    dependencies=[needs(Cap.EDIT_RULE_SETS), CsrfDep],
+    name="ui-rule-activate",
+)
 def activate(version: int, page: PageDep, form: ActivationFormDep) -> Response:
     """Activate a version, unless the active one changed since the page was shown."""
     try:
@@ -233,7 +244,11 @@ def activate(version: int, page: PageDep, form: ActivationFormDep) -> Response:
 # ---- channel override on the declaration page ------------------------------------------------
 
 
-@router.post("/declarations/{mrn}/channel", dependencies=[CsrfDep], name="ui-override")
+@router.post(
+    "/declarations/{mrn}/channel",
+    dependencies=[needs(Cap.OVERRIDE_CHANNEL), CsrfDep],
+    name="ui-override",
+)
 def override(
     mrn: str,
     page: PageDep,
@@ -258,7 +273,7 @@ def _declaration_page(
 # ---- the exchange ----------------------------------------------------------------------------
 
 
-@router.get("/exchange", name="ui-exchange")
+@router.get("/exchange", dependencies=[needs(Cap.WATCH_EXCHANGE)], name="ui-exchange")
 def exchange(page: PageDep, replayed: int | None = None) -> Response:
     return _exchange_page(page, replayed=replayed)
 
@@ -272,7 +287,9 @@ def _exchange_page(
     )
 
 
-@router.post("/exchange/replay", dependencies=[CsrfDep], name="ui-exchange-replay")
+@router.post(
+    "/exchange/replay", dependencies=[needs(Cap.WATCH_EXCHANGE), CsrfDep], name="ui-exchange-replay"
+)
 def replay(page: PageDep, message_id: Annotated[str, Form()] = "") -> Response:
     """Put one dead letter (or all) back in the outbox, as POST /exchange/replay does."""
     try:

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from karakoram.domain.access import Capability as Cap
 from karakoram.domain.access import Principal, Role, require_role
 from karakoram.domain.clearance import Status
 from karakoram.domain.declaration.codes import INCOTERMS, UNITS
@@ -19,6 +20,7 @@ from karakoram.domain.errors import Conflict, LrnConflict, PermissionDenied, Val
 from karakoram.entrypoints.http.deps import NodeDep
 from karakoram.entrypoints.http.errors import status_of
 from karakoram.entrypoints.web.deps import CsrfDep, PagesDep, SessionDep, ViewerDep
+from karakoram.entrypoints.web.guard import needs
 from karakoram.entrypoints.web.i18n import language
 from karakoram.entrypoints.web.refusals import FORM_ERRORS, pages_router
 from karakoram.entrypoints.web.render import page_path
@@ -54,7 +56,7 @@ def hs_codes(node: NodeDep, viewer: ViewerDep, q: str = "") -> JSONResponse:
     )
 
 
-@router.get("/lodge", name="ui-lodge-form")
+@router.get("/lodge", dependencies=[needs(Cap.LODGE_DECLARATIONS)], name="ui-lodge-form")
 def lodge_form(
     request: Request, node: NodeDep, pages: PagesDep, session: SessionDep, viewer: ViewerDep
 ) -> Response:
@@ -62,7 +64,7 @@ def lodge_form(
     return _lodge_page(request, node, pages, session, viewer, LodgeForm.blank(viewer.party))
 
 
-@router.post("/lodge", dependencies=[CsrfDep], name="ui-lodge")
+@router.post("/lodge", dependencies=[needs(Cap.LODGE_DECLARATIONS), CsrfDep], name="ui-lodge")
 async def lodge(
     request: Request, node: NodeDep, pages: PagesDep, session: SessionDep, viewer: ViewerDep
 ) -> Response:
@@ -120,7 +122,7 @@ def _lodge_page(
     )
 
 
-@router.get("/upload", name="ui-upload-form")
+@router.get("/upload", dependencies=[needs(Cap.LODGE_DECLARATIONS)], name="ui-upload-form")
 def upload_form(
     request: Request, pages: PagesDep, session: SessionDep, viewer: ViewerDep
 ) -> Response:
@@ -128,7 +130,7 @@ def upload_form(
     return _upload_page(request, pages, session, viewer)
 
 
-@router.post("/upload", dependencies=[CsrfDep], name="ui-upload")
+@router.post("/upload", dependencies=[needs(Cap.LODGE_DECLARATIONS), CsrfDep], name="ui-upload")
 async def upload(
     request: Request, node: NodeDep, pages: PagesDep, session: SessionDep, viewer: ViewerDep
 ) -> Response:
@@ -173,7 +175,9 @@ def _upload_page(
     )
 
 
-@router.get("/my-declarations", name="ui-my-declarations")
+@router.get(
+    "/my-declarations", dependencies=[needs(Cap.LODGE_DECLARATIONS)], name="ui-my-declarations"
+)
 def my_declarations(
     request: Request,
     node: NodeDep,
@@ -201,7 +205,9 @@ def my_declarations(
     )
 
 
-@router.get("/my-declarations/{mrn}", name="ui-my-declaration")
+@router.get(
+    "/my-declarations/{mrn}", dependencies=[needs(Cap.LODGE_DECLARATIONS)], name="ui-my-declaration"
+)
 def my_declaration(
     mrn: str,
     request: Request,
@@ -216,7 +222,11 @@ def my_declaration(
     return _declaration_page(mrn, request, node, pages, session, viewer, notice=notice)
 
 
-@router.post("/my-declarations/{mrn}/answer", dependencies=[CsrfDep], name="ui-answer-documents")
+@router.post(
+    "/my-declarations/{mrn}/answer",
+    dependencies=[needs(Cap.LODGE_DECLARATIONS), CsrfDep],
+    name="ui-answer-documents",
+)
 def answer_documents(
     mrn: str,
     request: Request,

@@ -11,6 +11,9 @@ from karakoram.domain.errors import Conflict
 from karakoram.domain.exchange.envelope import Window
 from karakoram.services.ports import MessageCrypto
 
+#: the most bytes of messages the relay puts in one batch request (the inbox refuses more)
+MAX_BATCH_BYTES_OUT = 8_000_000
+
 
 class DeliveryFailed(Exception):
     """The partner did not answer with a receipt (down, refused, timed out)."""

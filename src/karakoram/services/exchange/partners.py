@@ -1,9 +1,10 @@
-"""Partner and outbox use cases: register a partner, rotate its key, list partners, reconcile
-with one, the outbox's state and a message's evidence. The CLI, the API and the demo call
-these; replaying dead letters is `overview.replay`."""
+"""Partner and outbox use cases: register a partner, rotate or revoke its key, list partners,
+reconcile with one, the outbox's state, refusals and a message's evidence. The CLI, the API
+and the demo call these; replaying dead letters is `overview.replay`."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,6 +21,8 @@ from karakoram.services.exchange.overview import WATCHERS
 from karakoram.services.exchange.reconcile import reconciliation_query, resend_missing
 from karakoram.services.ports import PeerTransport
 from karakoram.services.records import OutboxMessage, Partner, PartnerKey, PartnerRecord
+
+log = logging.getLogger(__name__)
 
 #: how long before its registration a partner's first key is valid: messages it signed
 #: just before we registered it (clocks differ) still verify
@@ -77,6 +80,34 @@ def rotate_key(
         uow.exchange.end_keys(administration, now + overlap, keep=kid)
         uow.commit()
     return now + overlap
+
+
+def revoke_key(ctx: NodeContext, administration: str, kid: str) -> datetime:
+    """End a partner's key at once: from now on no delivery signed with it is accepted,
+    whatever date its message gives itself (when; the first revocation's time stands)."""
+    now = ctx.clock()
+    with ctx.uow() as uow:
+        if not uow.exchange.revoke_key(administration, kid, now):
+            raise NotFound(f"{administration} has no key {kid!r} here.")
+        revoked = next(k.revoked_at for k in uow.exchange.keys(administration) if k.kid == kid)
+        uow.commit()
+    log.warning("revoked key %s of %s at %s", kid, administration, revoked)
+    return revoked or now
+
+
+@dataclass(frozen=True, slots=True)
+class Refusals:
+    #: refusals per code and claimed sender ("" for senders that are not partners), most first
+    counts: list[tuple[str, str, int]]
+    #: the latest recorded refusals (every authenticated one, a sample of the rest)
+    latest: list[dict[str, Any]]
+
+
+def refusals(principal: Principal, ctx: NodeContext, since: datetime, limit: int) -> Refusals:
+    """What was refused since `since`: counted by reason and sender, and the latest recorded."""
+    require_role(principal, *WATCHERS)
+    with ctx.uow() as uow:
+        return Refusals(uow.exchange.refusal_counts(since), uow.exchange.refusals(limit))
 
 
 def partners_with_keys(ctx: NodeContext) -> list[tuple[Partner, list[PartnerKey]]]:

@@ -2,11 +2,15 @@
 
 Each token is decoded once at the edge (`MessageCrypto.decode`); the sender's key is found
 from that value, the envelope is parsed from its payload once, and the signature is checked
-against it. A refused message is recorded with its reason, and nothing of it is applied.
+against it. A refused message is counted and, when its sender was authenticated or as a
+sample of the rest, recorded with its reason; nothing of it is applied. A message id names one
+message: the same id again with the same bytes gets the first receipt (whatever its age), with
+other signed content it is refused as a conflict.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +32,8 @@ from karakoram.services.records import (
     PartnerRecord,
 )
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True, slots=True)
 class Received:
@@ -37,12 +43,18 @@ class Received:
 
 @dataclass(frozen=True, slots=True)
 class _Checked:
-    """One inbound token after the checks: its envelope, or why it was refused (and who
-    claimed to send it, when the token could be read at all)."""
+    """One inbound token after the checks: its envelope, the first receipt of a message held
+    already, or why it was refused (and who claimed to send it, when it could be read)."""
 
     token: str
-    outcome: Envelope | Refused
+    outcome: Envelope | Received | Refused
     claimed_sender: str | None = None
+
+
+#: refusals a sender cannot cause without its key: each is recorded and logged
+AUTHENTICATED = frozenset({"conflict", "wrong_recipient", "outside_clock_window", "not_shared"})
+#: refusals of anything else recorded in full per hour, code and claimed sender; then counted
+SAMPLE_PER_HOUR = 5
 
 
 #: tries of a batch that lost a race to a concurrent delivery of one of its messages
@@ -89,33 +101,51 @@ def _receive_batch(
     now = clock()
     with uow_factory() as uow:
         partners = _PartnerLookup(uow)
-        checked = [_check(token, config, partners, now) for token in tokens]
-        envelopes = [c.outcome for c in checked if isinstance(c.outcome, Envelope)]
-        held = uow.exchange.inbox_receipts([e.id for e in envelopes])
+        decoded = [_decode(token, config) for token in tokens]
+        ids = [d.payload.get("id") for d in decoded if isinstance(d, DecodedMessage)]
+        held = uow.exchange.inbox_held([i for i in ids if isinstance(i, str)])
         at = clock()  # as close to the commit as we can say it
         outcomes: list[Received | Refused] = []
         new_inbox: list[InboxMessage] = []
         new_records: list[PartnerRecord] = []
-        for item in checked:
+        for token, message in zip(tokens, decoded, strict=True):
+            digest = config.crypto.digest(token)
+            item = _check(token, message, digest, held, config, partners, now)
             if isinstance(item.outcome, Refused):
-                refused = item.outcome
-                digest = config.crypto.digest(item.token)
-                uow.exchange.add_refusal(
-                    item.claimed_sender, refused.code, refused.detail, digest, len(item.token), at
-                )
-                outcomes.append(refused)
-            elif item.outcome.id in held:
-                outcomes.append(Received(held[item.outcome.id], duplicate=True))
+                _record_refusal(uow, item, digest, partners, at)
+                outcomes.append(item.outcome)
+            elif isinstance(item.outcome, Received):
+                outcomes.append(item.outcome)
             else:
-                message = _inbox_message(item.token, item.outcome, config, at)
-                held[item.outcome.id] = message.receipt
-                new_inbox.append(message)
-                new_records.append(_partner_record(message, item.outcome))
-                outcomes.append(Received(message.receipt, duplicate=False))
+                inbound = _inbox_message(token, item.outcome, config, at)
+                held[item.outcome.id] = (inbound.receipt, inbound.digest)
+                new_inbox.append(inbound)
+                new_records.append(_partner_record(inbound, item.outcome))
+                outcomes.append(Received(inbound.receipt, duplicate=False))
         uow.exchange.add_inbox_many(new_inbox)
         uow.exchange.add_partner_records(new_records)
         uow.commit()
     return outcomes
+
+
+def _record_refusal(
+    uow: UnitOfWork, item: _Checked, digest: str, partners: _PartnerLookup, at: datetime
+) -> None:
+    """Count every refusal; record (and log) it in full when its sender was authenticated,
+    or while its hour, code and claimed sender have fewer than `SAMPLE_PER_HOUR`, so junk
+    costs one counter update instead of a row each. Senders that are not partners share
+    one count."""
+    refused = item.outcome
+    assert isinstance(refused, Refused)
+    claimed = item.claimed_sender
+    known = claimed is not None and partners(claimed)[0] is not None
+    hour = at.replace(minute=0, second=0, microsecond=0)
+    n = uow.exchange.count_refusal(claimed if known and claimed else "", refused.code, hour)
+    if refused.code in AUTHENTICATED or n <= SAMPLE_PER_HOUR:
+        uow.exchange.add_refusal(claimed, refused.code, refused.detail, digest, len(item.token), at)
+        log.warning(
+            "refused a message from %s: %s (%s)", claimed or "?", refused.code, refused.detail
+        )
 
 
 class _PartnerLookup:
@@ -133,33 +163,73 @@ class _PartnerLookup:
         return self._seen[sender]
 
 
-def _check(token: str, config: ExchangeConfig, partners: _PartnerLookup, now: datetime) -> _Checked:
-    """Decode `token` once, then run every check on that value."""
+def _decode(token: str, config: ExchangeConfig) -> DecodedMessage | Refused:
     try:
-        message = config.crypto.decode(token)
+        return config.crypto.decode(token)
     except Refused as refused:
-        return _Checked(token, refused)
+        return refused
+
+
+def _check(
+    token: str,
+    message: DecodedMessage | Refused,
+    digest: str,
+    held: dict[str, tuple[str, str]],
+    config: ExchangeConfig,
+    partners: _PartnerLookup,
+    now: datetime,
+) -> _Checked:
+    """Run every check on the value decoded once. A message held already, byte for byte, is
+    answered with its first receipt before any clock check: a sender retrying after weeks
+    gets it, and nothing is applied again."""
+    if isinstance(message, Refused):
+        return _Checked(token, message)
+    first = held.get(str(message.payload.get("id")))
+    if first is not None and first[1] == digest:
+        return _Checked(token, Received(first[0], duplicate=True))
     try:
-        return _Checked(token, _verified(message, config, partners, now))
+        return _Checked(token, _verified(message, first, config, partners, now))
     except Refused as refused:
         return _Checked(token, refused, message.sender[:100] or None)
 
 
 def _verified(
-    message: DecodedMessage, config: ExchangeConfig, partners: _PartnerLookup, now: datetime
+    message: DecodedMessage,
+    held: tuple[str, str] | None,
+    config: ExchangeConfig,
+    partners: _PartnerLookup,
+    now: datetime,
 ) -> Envelope:
     """The envelope of a message that passes every check, in the order of the refusal codes
-    a partner sees: unknown sender, schema, key and signature, addressing, agreement."""
+    a partner sees: unknown sender, schema, key and signature, conflict with a message held
+    under the same id, addressing, agreement."""
     sender = message.sender
     partner, keys = partners(sender)
     if partner is None:
         raise Refused("unknown_sender", f"{sender or 'The sender'} is not a registered partner.")
     envelope = parse_envelope(message.payload)
+    check_not_revoked(message.kid, keys, sender, now)
     config.crypto.verify(message, keys, sender, envelope.created_at)
+    if held is not None:
+        raise Refused(
+            "conflict",
+            f"Message {envelope.id} was received before with other content "
+            f"(digest {held[1][:16]}...): an id names one message.",
+        )
     check_addressing(envelope, config.me, now, config.window)
     if envelope.type.value not in partner.message_types:
         raise Refused("not_shared", f"{envelope.type.value} is not shared with {sender}.")
     return envelope
+
+
+def check_not_revoked(kid: str | None, keys: list[PartnerKey], signer: str, now: datetime) -> None:
+    """`Refused` when `kid` of `signer` was revoked: from then on nothing signed with it is
+    accepted, whatever date the message gives itself."""
+    key = next((k for k in keys if k.kid == kid), None)
+    if key is not None and key.revoked_at is not None and key.revoked_at <= now:
+        raise Refused(
+            "key_revoked", f"Key {kid} of {signer} was revoked at {key.revoked_at.isoformat()}."
+        )
 
 
 def _inbox_message(

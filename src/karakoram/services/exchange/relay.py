@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from karakoram.domain.exchange.envelope import Refused
-from karakoram.services.exchange.config import DeliveryFailed, ExchangeConfig
+from karakoram.services.exchange.config import (
+    MAX_BATCH_BYTES_OUT,
+    DeliveryFailed,
+    ExchangeConfig,
+)
+from karakoram.services.exchange.receive import check_not_revoked
 from karakoram.services.ports import PeerTransport, UnitOfWork, UnitOfWorkFactory
 from karakoram.services.records import OutboxMessage, PartnerKey
 
@@ -74,8 +79,7 @@ def _deliver_all(
     outcomes: dict[str, tuple[str | None, str | None]] = {}
     for recipient in {m.recipient for m in due}:
         mine = [m for m in due if m.recipient == recipient]
-        for start in range(0, len(mine), config.batch_size):
-            chunk = mine[start : start + config.batch_size]
+        for chunk in _batches(mine, config.batch_size, MAX_BATCH_BYTES_OUT // 2):
             try:
                 receipts = transport.deliver_many(bases[recipient], [m.token for m in chunk])
             except DeliveryFailed as exc:
@@ -86,6 +90,20 @@ def _deliver_all(
                     message, receipt, keys[recipient], config, clock
                 )
     return [outcomes[m.message_id] for m in due]
+
+
+def _batches(messages: list[OutboxMessage], size: int, max_bytes: int) -> list[list[OutboxMessage]]:
+    """Batches of at most `size` messages and about `max_bytes` (a message over it alone)."""
+    found: list[list[OutboxMessage]] = []
+    current: list[OutboxMessage] = []
+    weight = 0
+    for message in messages:
+        if current and (len(current) >= size or weight + len(message.token) > max_bytes):
+            found.append(current)
+            current, weight = [], 0
+        current.append(message)
+        weight += len(message.token)
+    return [*found, current] if current else found
 
 
 def _checked(
@@ -128,6 +146,7 @@ def _check_receipt(
     now: datetime,
 ) -> None:
     decoded = config.crypto.decode(receipt)
+    check_not_revoked(decoded.kid, keys, message.recipient, now)
     config.crypto.verify(decoded, keys, message.recipient, now)
     body = decoded.payload
     if body.get("message_id") != message.message_id:

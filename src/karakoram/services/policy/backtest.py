@@ -17,7 +17,7 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from karakoram.domain.access import Principal, Role, require_role
+from karakoram.domain.access import Capability, Principal, Role, require
 from karakoram.domain.declaration.model import DeclarationRecord
 from karakoram.domain.errors import Conflict, ValidationFailed
 from karakoram.domain.risk.channels import Channel
@@ -157,7 +157,7 @@ def backtest(
     looked up at once, and assesses each page after its unit of work has ended (on SQLite other
     work takes its turn meanwhile); with `processes`, in several processes at once. Gives
     exactly what `backtest_records` gives."""
-    require_role(principal, Role.SUPERVISOR, Role.ANALYST)
+    require(principal, Capability.BACKTEST)
     report = _report(rule_set, label, lodged_from, lodged_to)
     flt = DeclarationFilter(lodged_from=lodged_from, lodged_to=lodged_to)
     span = None
@@ -353,7 +353,7 @@ def backtest_records(
 ) -> BacktestReport:
     """The straightforward back-test: whole declarations through `find`, history looked up per
     declaration. The reference `backtest` must agree with (tests), and the benchmark's baseline."""
-    require_role(principal, Role.SUPERVISOR, Role.ANALYST)
+    require(principal, Capability.BACKTEST)
     compiled = CompiledRuleSet(rule_set)
     report = _report(rule_set, label, lodged_from, lodged_to)
     flt = DeclarationFilter(lodged_from=lodged_from, lodged_to=lodged_to)

@@ -16,7 +16,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from karakoram.domain.access import Principal, Role, require_role
+from karakoram.domain.access import Capability, Principal, Role, require_role, roles_with
 from karakoram.domain.duties.exchange_rates import ExchangeRates
 from karakoram.domain.duties.rates_file import parse_rates_csv
 from karakoram.domain.duties.schedule import TariffSchedule
@@ -37,9 +37,9 @@ class Kind(StrEnum):
 
 #: who may change each kind of document
 EDITORS: dict[Kind, tuple[Role, ...]] = {
-    Kind.RULES: (Role.SUPERVISOR,),
-    Kind.TARIFF: (Role.ADMINISTRATOR, Role.SUPERVISOR),
-    Kind.RATES: (Role.ADMINISTRATOR, Role.SUPERVISOR),
+    Kind.RULES: roles_with(Capability.EDIT_RULE_SETS),
+    Kind.TARIFF: roles_with(Capability.EDIT_TARIFFS),
+    Kind.RATES: roles_with(Capability.EDIT_TARIFFS),
 }
 
 

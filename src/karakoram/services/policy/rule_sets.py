@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from karakoram.domain.access import Principal, Role, require_role
+from karakoram.domain.access import Capability, Principal, may, require
 from karakoram.domain.clearance import Action, Status, next_status
 from karakoram.domain.declaration.model import DeclarationRecord
 from karakoram.domain.errors import Conflict, FieldError, InvalidTransition, ValidationFailed
@@ -51,11 +51,11 @@ class RuleSets:
 
 def require_editor(principal: Principal) -> None:
     """Refuse anyone who may not change rule sets (before reading what they submitted)."""
-    require_role(principal, *policy.EDITORS[Kind.RULES])
+    require(principal, Capability.EDIT_RULE_SETS)
 
 
 def rule_sets(principal: Principal, ctx: NodeContext) -> RuleSets:
-    require_role(principal, *policy.EDITORS[Kind.RULES])
+    require(principal, Capability.READ_RULE_SETS)
     with ctx.uow() as uow:
         documents = uow.policy.all(Kind.RULES.value)
         history = uow.policy.activation_history(Kind.RULES.value)
@@ -68,13 +68,13 @@ def rule_sets(principal: Principal, ctx: NodeContext) -> RuleSets:
 
 
 def rule_set(version: int, principal: Principal, ctx: NodeContext) -> PolicyDocument:
-    require_role(principal, *policy.EDITORS[Kind.RULES])
+    require(principal, Capability.READ_RULE_SETS)
     return policy.get_document(Kind.RULES, version, ctx.uow)
 
 
 def check_rule_set(text: str, principal: Principal, ctx: NodeContext) -> RuleSet:
     """Parse a rule-set text without storing it; ValidationFailed lists every problem."""
-    require_role(principal, *policy.EDITORS[Kind.RULES])
+    require(principal, Capability.READ_RULE_SETS)
     parsed = policy.validate_document(Kind.RULES, text, ctx.policy)
     assert isinstance(parsed, RuleSet)
     return parsed
@@ -82,6 +82,7 @@ def check_rule_set(text: str, principal: Principal, ctx: NodeContext) -> RuleSet
 
 def save_rule_set(text: str, principal: Principal, ctx: NodeContext) -> PolicyDocument:
     """Store a valid text as a new draft version."""
+    require(principal, Capability.EDIT_RULE_SETS)
     return policy.submit_document(Kind.RULES, text, principal, ctx.policy, ctx.uow, ctx.clock)
 
 
@@ -100,7 +101,7 @@ def activate_rule_set(
     reason: str | None = None,
 ) -> PolicyDocument:
     """Activate `version`, unless the active version is no longer the one the page showed."""
-    require_role(principal, *policy.EDITORS[Kind.RULES])
+    require(principal, Capability.EDIT_RULE_SETS)
     _still_active(seen_active, ctx)
     return policy.activate_document(
         Kind.RULES, version, principal, ctx.policy, ctx.uow, ctx.clock, reason or None
@@ -111,7 +112,7 @@ def roll_back_rule_set(
     seen_active: int | None, principal: Principal, ctx: NodeContext, reason: str | None = None
 ) -> PolicyDocument:
     """Activate again the previous version, unless the page showed another active one."""
-    require_role(principal, *policy.EDITORS[Kind.RULES])
+    require(principal, Capability.EDIT_RULE_SETS)
     _still_active(seen_active, ctx)
     return policy.rollback_document(
         Kind.RULES, principal, ctx.policy, ctx.uow, ctx.clock, reason or None
@@ -147,7 +148,7 @@ def backtest_rule_set(
 ) -> Backtest:
     """Back-test a draft text or a stored version over declarations lodged from `first_day`
     through `last_day` (both included, UTC); changes nothing."""
-    require_role(principal, *policy.EDITORS[Kind.RULES])
+    require(principal, Capability.BACKTEST)
     if first_day and last_day and last_day < first_day:
         raise ValidationFailed(
             [FieldError("invalid_range", "/lodged_to", "The last day is before the first day.")]
@@ -184,7 +185,7 @@ def _midnight(day: date | None) -> datetime | None:
 def override_channels(principal: Principal, record: DeclarationRecord) -> list[str]:
     """The channels a supervisor may set on this declaration now; none for other roles, or
     in a state where the channel can no longer change."""
-    if principal.role is not Role.SUPERVISOR:
+    if not may(principal.role, Capability.OVERRIDE_CHANNEL):
         return []
     try:
         next_status(Status(record.status), Action.OVERRIDE_CHANNEL)

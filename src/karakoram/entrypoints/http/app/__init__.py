@@ -7,11 +7,14 @@ itself it would make the three packages import one another.
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 import karakoram
 from karakoram.bootstrap import Node
 from karakoram.entrypoints.api import install_api
+from karakoram.entrypoints.http import logs
+from karakoram.entrypoints.http.bounds import RouteFacts, route_bounds
+from karakoram.entrypoints.http.edge import BodyLimits, install_edge
 from karakoram.entrypoints.http.errors import install_error_handlers
 from karakoram.entrypoints.web import install_web
 
@@ -24,8 +27,13 @@ def create_app(node: Node) -> FastAPI:
             f"{node.settings.name}: goods declarations, clearance and exchange. "
             "Authenticate with `Authorization: Bearer <API key>`."
         ),
+        dependencies=[Depends(route_bounds)],
     )
     app.state.node = node
+    app.state.route_facts = RouteFacts()
+    logs.install()
+    settings = node.settings
+    install_edge(app, BodyLimits(settings.body_limit, settings.body_limits))
     install_error_handlers(app)
     install_api(app)
     install_web(app, node)

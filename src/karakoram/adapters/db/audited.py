@@ -1,0 +1,202 @@
+"""The one hook of the audit log: the repositories' write methods, each recording what it
+wrote (who, what, to which subject) in the unit of work's audit log, appended by its commit.
+Services, and so the CLI, the API and the web UI, need do nothing to be audited.
+
+Changes with no actor of their own (user and key administration, partner set-up) are recorded
+as the node's operator's: the commands that make them check that an administrator asked."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from karakoram.adapters.db.arrivals_repo import SqlArrivalRepository
+from karakoram.adapters.db.audit_log import SqlAuditLog
+from karakoram.adapters.db.clearance_repos import SqlClearanceRepository, SqlPolicyRepository
+from karakoram.adapters.db.exchange_repo import SqlExchangeRepository
+from karakoram.adapters.db.repositories import SqlDeclarationRepository, SqlUserRepository
+from karakoram.domain.clearance import DeclarationEvent
+from karakoram.domain.declaration.model import DeclarationRecord
+from karakoram.services.records import (
+    ArrivalRecord,
+    AssessmentRecord,
+    ControlRecord,
+    Partner,
+    PartnerKey,
+    PaymentRecord,
+    PolicyDocument,
+    UserRecord,
+)
+
+OPERATOR = "node operator"
+
+
+def _time(at: datetime | None) -> str | None:
+    return None if at is None else at.isoformat()
+
+
+class AuditedDeclarations(SqlDeclarationRepository):
+    def __init__(self, conn: Connection, audit: SqlAuditLog) -> None:
+        super().__init__(conn)
+        self._audit = audit
+        #: digests of declarations written in this unit of work, for their events' entries
+        self._digests: dict[str, str] = {}
+
+    def add(self, records: Sequence[DeclarationRecord]) -> None:
+        super().add(records)
+        for r in records:
+            self._digests[r.mrn] = r.digest
+            data = {"lrn": r.declaration.lrn, "digest": r.digest, "at": _time(r.lodged_at)}
+            self._audit.record("declaration.lodged", r.mrn, r.owner, data)
+
+    def update(self, record: DeclarationRecord, expected_version: int) -> None:
+        super().update(record, expected_version)
+        self._digests[record.mrn] = record.digest
+
+    def add_events(self, events: Iterable[tuple[str, DeclarationEvent]]) -> None:
+        pending = list(events)
+        super().add_events(pending)
+        for mrn, e in pending:
+            data: dict[str, Any] = {"from": e.from_state, "to": e.to_state, "at": _time(e.at)}
+            if e.reason is not None:
+                data["reason"] = e.reason
+            if e.action != "lodge" and mrn in self._digests:
+                data["digest"] = self._digests[mrn]
+            self._audit.record(f"declaration.{e.action}", mrn, e.actor, data)
+
+
+class AuditedClearance(SqlClearanceRepository):
+    def __init__(self, conn: Connection, audit: SqlAuditLog) -> None:
+        super().__init__(conn)
+        self._audit = audit
+
+    def add_assessments(self, pairs: Sequence[tuple[DeclarationRecord, AssessmentRecord]]) -> None:
+        super().add_assessments(pairs)
+        for r, a in pairs:
+            data = {
+                "channel": a.channel,
+                "score": a.score,
+                "draw": repr(a.draw),
+                "due": f"{a.total_due} {a.currency}",
+                "versions": [a.rule_set_version, a.tariff_version, a.rates_version],
+                "reason": a.reason,
+                "at": _time(a.assessed_at),
+            }
+            self._audit.record(f"declaration.{a.kind}", r.mrn, a.actor, data)
+
+    def add_control(self, mrn: str, c: ControlRecord) -> None:
+        super().add_control(mrn, c)
+        data = {"control": c.kind, "result": c.result, "findings": c.findings, "at": _time(c.at)}
+        self._audit.record("declaration.control", mrn, c.officer, data)
+
+    def add_payment(self, mrn: str, p: PaymentRecord) -> bool:
+        stored = super().add_payment(mrn, p)
+        if stored:
+            data = {
+                "reference": p.reference,
+                "payment": p.kind,
+                "amount": f"{p.amount} {p.currency}",
+                "at": _time(p.at),
+            }
+            self._audit.record("declaration.payment", mrn, p.recorded_by, data)
+        return stored
+
+
+class AuditedPolicy(SqlPolicyRepository):
+    def __init__(self, conn: Connection, audit: SqlAuditLog) -> None:
+        super().__init__(conn)
+        self._audit = audit
+
+    def add(self, kind: str, name: str, source: str, actor: str, at: datetime) -> PolicyDocument:
+        document = super().add(kind, name, source, actor, at)
+        digest = hashlib.sha256(source.encode()).hexdigest()
+        data = {"name": name, "source_sha256": digest, "at": _time(at)}
+        self._audit.record("policy.added", f"{kind}/{document.version}", actor, data)
+        return document
+
+    def activate(
+        self, kind: str, version: int, actor: str, reason: str | None, at: datetime
+    ) -> None:
+        super().activate(kind, version, actor, reason, at)
+        data = {"reason": reason, "at": _time(at)}
+        self._audit.record("policy.activated", f"{kind}/{version}", actor, data)
+
+
+class AuditedUsers(SqlUserRepository):
+    def __init__(self, conn: Connection, audit: SqlAuditLog) -> None:
+        super().__init__(conn)
+        self._audit = audit
+
+    def _record(self, kind: str, user_id: int, data: dict[str, Any]) -> None:
+        user = self.by_id(user_id)
+        subject = user.name if user is not None else f"#{user_id}"
+        self._audit.record(kind, subject, OPERATOR, data)
+
+    def add(
+        self,
+        name: str,
+        role: str,
+        party: str | None,
+        key_id: str,
+        key_hash: str,
+        created_at: datetime,
+    ) -> UserRecord:
+        user = super().add(name, role, party, key_id, key_hash, created_at)
+        data = {"role": role, "party": party, "key_id": key_id, "at": _time(created_at)}
+        self._audit.record("user.added", name, OPERATOR, data)
+        return user
+
+    def set_key(self, user_id: int, key_id: str, key_hash: str) -> None:
+        super().set_key(user_id, key_id, key_hash)
+        self._record("user.key_issued", user_id, {"key_id": key_id})
+
+    def set_password(self, user_id: int, password_hash: str) -> None:
+        super().set_password(user_id, password_hash)
+        self._record("user.password_set", user_id, {})
+
+    def deactivate(self, user_id: int) -> None:
+        super().deactivate(user_id)
+        self._record("user.revoked", user_id, {})
+
+
+class AuditedExchange(SqlExchangeRepository):
+    def __init__(self, conn: Connection, audit: SqlAuditLog) -> None:
+        super().__init__(conn)
+        self._audit = audit
+
+    def add_partner(self, partner: Partner, at: datetime) -> None:
+        super().add_partner(partner, at)
+        data = {
+            "name": partner.name,
+            "country": partner.country,
+            "base_url": partner.base_url,
+            "message_types": list(partner.message_types),
+        }
+        self._audit.record("partner.added", partner.administration, OPERATOR, data)
+
+    def add_key(self, administration: str, key: PartnerKey) -> None:
+        super().add_key(administration, key)
+        data = {"kid": key.kid, "from": _time(key.valid_from), "to": _time(key.valid_to)}
+        self._audit.record("partner.key_added", administration, OPERATOR, data)
+
+    def end_keys(self, administration: str, valid_to: datetime, keep: str) -> None:
+        super().end_keys(administration, valid_to, keep)
+        data = {"to": _time(valid_to), "kept": keep}
+        self._audit.record("partner.keys_ended", administration, OPERATOR, data)
+
+
+class AuditedArrivals(SqlArrivalRepository):
+    def __init__(self, conn: Connection, audit: SqlAuditLog) -> None:
+        super().__init__(conn)
+        self._audit = audit
+
+    def add(self, arrival: ArrivalRecord) -> ArrivalRecord | None:
+        stored = super().add(arrival)
+        if stored is not None:
+            data = {"office": arrival.office, "at": _time(arrival.at)}
+            self._audit.record("arrival.recorded", arrival.ucr, arrival.recorded_by, data)
+        return stored

@@ -1,0 +1,52 @@
+"""`karakoram audit`: verify the tamper-evident history, sign a checkpoint of it."""
+
+from __future__ import annotations
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from karakoram.domain.errors import KarakoramError
+from karakoram.entrypoints.cli.support import console, err, fail, node
+from karakoram.services.audit.checkpoints import make_checkpoint
+from karakoram.services.audit.verify import AuditReport, verify_audit
+
+app = typer.Typer(help="The tamper-evident history (audit log).", no_args_is_help=True)
+
+
+@app.command("verify")
+def audit_verify() -> None:
+    """Recompute the hash chain from the stored bytes, compare the head and every signed
+    checkpoint; name the first broken link and exit 1 when there is one."""
+    n = node()
+    with Progress(
+        TextColumn("verifying"), BarColumn(), MofNCompleteColumn(), console=err, transient=True
+    ) as bar:
+        task = bar.add_task("verify", total=None)
+        report = verify_audit(
+            n.ctx, lambda done, total: bar.update(task, completed=done, total=total)
+        )
+    _print(report)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _print(report: AuditReport) -> None:
+    if report.broken is None:
+        console.print(f"[green]ok[/green]: {report.entries:,} entries chain to the head")
+    else:
+        b = report.broken
+        console.print(f"[red]broken at entry {b.seq}[/red]: {b.problem}", highlight=False)
+        console.print(f"{report.entries:,} entries verified before it (head: {report.head:,})")
+    console.print(f"local checkpoints checked: {report.checkpoints}")
+    console.print(f"partner copy: {report.partner}")
+
+
+@app.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign the chain's head (size, hash, time) with the node's exchange key and keep it."""
+    n = node()
+    try:
+        c = make_checkpoint(n.ctx)
+    except KarakoramError as exc:
+        raise fail(exc) from exc
+    console.print(f"checkpoint: {c.size:,} entries, head {c.head}, signed at {c.at.isoformat()}")

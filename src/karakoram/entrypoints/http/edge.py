@@ -1,0 +1,196 @@
+"""The HTTP edge: a pure ASGI middleware around the whole app, first to see every request.
+
+For each request it
+- takes a sane `X-Request-ID` (or makes one), binds it for the logs and echoes it;
+- counts the body's bytes while they stream in, against the route's limit (`body_limits`),
+  and answers 413 as soon as it is passed, or at once when `Content-Length` says it will be;
+- adds the browser headers (CSP, frame-ancestors, nosniff, Referrer-Policy, HSTS over https);
+- answers an exception nothing else handled with a 500 (problem+json, or an HTML page under
+  /ui) carrying the request id, and logs it with its traceback;
+- logs one line per request.
+
+It runs outside the routing, so nothing it refuses has touched a route, a dependency or a role
+check. Refusals are built by `errors.edge_problem`, the one place answers are shaped.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from karakoram.entrypoints.http.errors import EdgeRefusal, edge_answer
+from karakoram.entrypoints.http.logs import bind_request_id, request_id_from, unbind_request_id
+
+log = logging.getLogger("karakoram.http")
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+BROWSER_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+)
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+
+
+class BodyLimits:
+    """The byte limit of a request body by path: the longest configured prefix wins."""
+
+    def __init__(self, default: int, by_prefix: Mapping[str, int]) -> None:
+        self.default = default
+        self.by_prefix = sorted(by_prefix.items(), key=lambda item: -len(item[0]))
+
+    def of(self, path: str) -> int:
+        return next((n for p, n in self.by_prefix if path.startswith(p)), self.default)
+
+
+class Edge:
+    """The middleware (see the module's docstring)."""
+
+    def __init__(self, app: ASGIApp, limits: BodyLimits) -> None:
+        self.app = app
+        self.limits = limits
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = _headers(scope)
+        request_id = request_id_from(headers.get("x-request-id"))
+        scope.setdefault("state", {})["request_id"] = request_id
+        token = bind_request_id(request_id)
+        started = time.perf_counter()
+        exchange = _Exchange(scope, send, request_id)
+        try:
+            await self._serve(scope, headers, receive, exchange)
+        finally:
+            log.info(
+                "request",
+                extra={
+                    "request_id": request_id,
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": exchange.status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
+            unbind_request_id(token)
+
+    async def _serve(
+        self, scope: Scope, headers: dict[str, str], receive: Receive, exchange: _Exchange
+    ) -> None:
+        limit = self.limits.of(scope["path"])
+        try:
+            _check_announced(headers, limit)
+        except EdgeRefusal as refusal:
+            await exchange.answer(refusal)
+            return
+        counter = _Counter(receive, limit)
+        exchange.counter = counter
+        try:
+            await self.app(scope, counter.receive, exchange.send_app)
+        except Exception as exc:
+            if counter.over:
+                await exchange.answer(counter.refusal())
+                return
+            log.error(
+                "unhandled exception", exc_info=exc, extra={"request_id": exchange.request_id}
+            )
+            await exchange.answer(EdgeRefusal.internal())
+            return
+        if counter.over:
+            await exchange.answer(counter.refusal())
+
+
+def _check_announced(headers: dict[str, str], limit: int) -> None:
+    """A body that says it will be too large is refused before a byte of it is read."""
+    length = headers.get("content-length")
+    if length is not None and (not length.isdigit() or len(length) > 18):
+        raise EdgeRefusal.bad_length()
+    if length is not None and int(length) > limit:
+        raise EdgeRefusal.too_large(limit)
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+
+
+class _Counter:
+    """Counts a body's bytes as the app receives them; past the limit, the app is told the
+    client went away (so nothing more is read or parsed) and the edge answers 413."""
+
+    def __init__(self, receive: Receive, limit: int) -> None:
+        self._receive = receive
+        self.limit = limit
+        self.received = 0
+        self.over = False
+
+    async def receive(self) -> Message:
+        if self.over:
+            return {"type": "http.disconnect"}
+        message = await self._receive()
+        if message["type"] == "http.request":
+            self.received += len(message.get("body", b""))
+            if self.received > self.limit:
+                self.over = True
+                return {"type": "http.disconnect"}
+        return message
+
+    def refusal(self) -> EdgeRefusal:
+        return EdgeRefusal.too_large(self.limit)
+
+
+class _Exchange:
+    """The response side: adds the edge's headers, and lets the edge answer instead of the
+    app when the app has not started its response."""
+
+    def __init__(self, scope: Scope, send: Send, request_id: str) -> None:
+        self.scope = scope
+        self._send = send
+        self.request_id = request_id
+        self.started = False
+        self.status = 0
+        self.silenced = False
+        self.counter: _Counter | None = None
+        self._extra = [*BROWSER_HEADERS, (b"x-request-id", request_id.encode())]
+        if scope.get("scheme") == "https":
+            self._extra.append(HSTS)
+
+    async def send_app(self, message: Message) -> None:
+        if self.silenced or (self.counter is not None and self.counter.over):
+            return  # past the body limit: whatever the app says, the edge answers 413
+        await self._send_out(message)
+
+    async def _send_out(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.started = True
+            self.status = int(message["status"])
+            names = {name.lower() for name, _ in message.get("headers", [])}
+            extra = [(k, v) for k, v in self._extra if k not in names]
+            message = {**message, "headers": [*message.get("headers", []), *extra]}
+        await self._send(message)
+
+    async def answer(self, refusal: EdgeRefusal) -> None:
+        """Send the edge's own answer, unless the app's response has begun (then the
+        connection is all that can be cut, which the server does)."""
+        if self.started:
+            self.silenced = True
+            return
+        self.silenced = True
+        status, headers, body = edge_answer(self.scope, refusal, self.request_id)
+        await self._send_out({"type": "http.response.start", "status": status, "headers": headers})
+        await self._send_out({"type": "http.response.body", "body": body})
+
+
+def install_edge(app: Any, limits: BodyLimits) -> None:
+    """Put the edge around `app` (a FastAPI or Starlette app): the last middleware added is
+    the outermost one."""
+    app.add_middleware(Edge, limits=limits)

@@ -1,0 +1,149 @@
+"""The AEO register: operators certified by this administration (and by partners under mutual
+recognition). Risk reads AEO status from here as of the lodgement; a declaration's own `aeo`
+flag is ignored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from karakoram.domain.access import Capability, Principal, Role, require_role, roles_with
+from karakoram.domain.declaration.model import Declaration, Party
+from karakoram.domain.errors import FieldError, NotFound, ValidationFailed
+from karakoram.domain.exchange.bodies import AeoList
+from karakoram.domain.representation import AEO_LEVELS, LOCAL, AeoEntry, certified
+from karakoram.domain.risk.facts import parties
+from karakoram.services.context import NodeContext
+from karakoram.services.mandates import _identifier, _period
+from karakoram.services.ports import UnitOfWork
+
+READERS = tuple(roles_with(Capability.READ_AEO_REGISTER))
+
+
+@dataclass(frozen=True, slots=True)
+class Registered:
+    entry: AeoEntry
+    created: bool
+
+
+def register_aeo(
+    identifier: str,
+    level: str,
+    valid_from: datetime | None,
+    valid_to: datetime | None,
+    actor: Principal,
+    ctx: NodeContext,
+) -> Registered:
+    """Record a certification by this administration; the same entry again answers the one
+    recorded and changes nothing."""
+    require_role(actor, Role.SUPERVISOR)
+    ident = _identifier(identifier, "/identifier")
+    level = (level or "").strip().upper()
+    if level not in AEO_LEVELS:
+        raise ValidationFailed(
+            [FieldError("invalid_level", "/level", f"One of {', '.join(AEO_LEVELS)}.")]
+        )
+    now = ctx.clock()
+    start = valid_from or now
+    _period(start, valid_to)
+    with ctx.uow() as uow:
+        for e in uow.register.aeo_entries([ident]):
+            same = (e.level, e.valid_from, e.valid_to, e.source) == (level, start, valid_to, LOCAL)
+            if same:
+                return Registered(e, created=False)
+        added = uow.register.add_aeo(
+            AeoEntry(ident, level, start, valid_to, LOCAL, actor.name, now)
+        )
+        uow.commit()
+        return Registered(added, created=True)
+
+
+def end_aeo(entry_id: int, actor: Principal, ctx: NodeContext) -> AeoEntry:
+    """End a certification now (one already ended keeps its end)."""
+    require_role(actor, Role.SUPERVISOR)
+    now = ctx.clock()
+    with ctx.uow() as uow:
+        found = next((e for e in uow.register.aeo_entries() if e.id == entry_id), None)
+        if found is None or found.source != LOCAL:
+            raise NotFound(f"No certification {entry_id} of this administration.")
+        if found.valid_to is not None and found.valid_to <= now:
+            return found
+        ended = uow.register.end_aeo(entry_id, max(now, found.valid_from))
+        assert ended is not None
+        uow.commit()
+        return ended
+
+
+def list_register(actor: Principal, ctx: NodeContext) -> list[AeoEntry]:
+    require_role(actor, *READERS)
+    with ctx.uow() as uow:
+        return uow.register.aeo_entries()
+
+
+def with_register_aeo(uow: UnitOfWork, d: Declaration, at: datetime) -> Declaration:
+    """`d` with every party's `aeo` taken from the register at `at`: the responsible trader
+    by this administration's certifications only, the trader on the other side also by the
+    partners' lists received under mutual recognition (only operators an agreement covers
+    are ever entered; the rule set's `mutual_recognition` still decides whether it counts)."""
+    responsible, other = parties(d)
+    ids = {d.declarant.identifier, responsible.identifier, other.identifier}
+    entries = uow.register.aeo_entries(ids)
+    own = certified(entries, at, [LOCAL])
+    mutual = {e.identifier for e in entries if e.in_force(at)}
+
+    def marked(p: Party, held: set[str]) -> Party:
+        return p if p.aeo == (p.identifier in held) else replace(p, aeo=p.identifier in held)
+
+    other_held = mutual
+    return replace(
+        d,
+        declarant=marked(d.declarant, own),
+        exporter=marked(d.exporter, own if d.exporter is responsible else other_held),
+        importer=marked(d.importer, own if d.importer is responsible else other_held),
+    )
+
+
+#: the levels a mutual recognition agreement covers (security: AEOS, and full AEOF)
+RECOGNISED_LEVELS = frozenset({"AEOS", "AEOF"})
+
+
+def apply_partner_list(
+    uow: UnitOfWork,
+    sender: str,
+    sender_country: str,
+    body: AeoList,
+    recognised: frozenset[str],
+    at: datetime,
+) -> int:
+    """Replace `sender`'s entries in the register with the operators of its list that the
+    agreement covers: only when this node recognises `sender_country` (the active rule set's
+    `mutual_recognition`), and only operators established there at a recognised level.
+    How many entries now stand for the sender."""
+    if sender_country not in recognised:
+        return 0
+    uow.register.end_aeo_source(sender, at)
+    applied = 0
+    for identifier, raw in sorted(body.operators.items()):
+        entry = _covered(identifier, raw, sender, sender_country, at)
+        if entry is not None:
+            uow.register.add_aeo(entry)
+            applied += 1
+    return applied
+
+
+def _covered(
+    identifier: str, raw: object, sender: str, country: str, at: datetime
+) -> AeoEntry | None:
+    if not isinstance(raw, dict) or not identifier or len(identifier) > 35:
+        return None
+    level = raw.get("level")
+    if raw.get("country") != country or level not in RECOGNISED_LEVELS:
+        return None
+    try:
+        start = datetime.fromisoformat(str(raw.get("valid_from")))
+        end = datetime.fromisoformat(raw["valid_to"]) if raw.get("valid_to") else None
+    except (TypeError, ValueError):
+        return None
+    if start.tzinfo is None or (end is not None and (end.tzinfo is None or end <= start)):
+        return None
+    return AeoEntry(identifier, str(level), start, end, sender[:16], f"partner {sender}", at)
