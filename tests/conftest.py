@@ -94,9 +94,11 @@ def engine(empty_engine: Engine) -> Engine:
 
 
 @pytest.fixture
-def node(engine: Engine) -> Iterator[Node]:
-    built = bootstrap(
-        load_settings(database_url=str(engine.url)), engine=engine, hasher=fast_hasher()
+def node(engine: Engine, tmp_path: Path) -> Iterator[Node]:
+    # the analytical copy in the test's own folder: on PostgreSQL the default is shared
+    settings = load_settings(
+        database_url=str(engine.url), analytics_dir=str(tmp_path / "analytics")
     )
+    built = bootstrap(settings, engine=engine, hasher=fast_hasher())
     replace_nomenclature("example", read_nomenclature(EXAMPLE_HS), built.ctx)
     yield built

@@ -95,6 +95,7 @@ def make_node(tmp_path: Path, name: str, engine=None):
         "signing_key_path": key_path,
         "signing_key_id": f"{name}-2026",
         "database_url": f"sqlite:///{tmp_path / name / 'node.db'}",
+        "analytics_dir": str(tmp_path / name / "analytics"),
     }
     if not cn:
         overrides["offices"] = [{"code": "PKSST", "name": "Sost dry port"}]

@@ -23,7 +23,6 @@ from karakoram.services.exchange.receive import SAMPLE_PER_HOUR, receive_many
 from tests.conftest import _postgres_engine
 from tests.integration.test_exchange import _pair, count, envelope, send
 
-NOW = datetime.now(UTC)
 BOSS = Principal(0, "test", Role.SUPERVISOR)
 
 
@@ -36,24 +35,32 @@ def pair(tmp_path, empty_engine):
         yield from _pair(tmp_path, empty_engine, other)
 
 
+@pytest.fixture
+def now():
+    """The time of the test itself: a clock read at import would drift out of the window
+    while earlier files run."""
+    return datetime.now(UTC)
+
+
 def receive(pk, tokens, at):
     return receive_many(tokens, pk.ctx.exchange, pk.ctx.uow, lambda: at)
 
 
-def test_a_known_message_gets_its_first_receipt_whatever_its_age(pair):
+def test_a_known_message_gets_its_first_receipt_whatever_its_age(pair, now):
     _cn, pk, _apps, cn_key = pair
     token = Signer(cn_key, "CN-URC-2026").sign(envelope())
-    (first,) = receive(pk, [token], NOW)
-    (again,) = receive(pk, [token], NOW + timedelta(days=45))  # far outside the clock window
+    (first,) = receive(pk, [token], now)
+    assert not isinstance(first, Refused), first
+    (again,) = receive(pk, [token], now + timedelta(days=45))  # far outside the clock window
     assert not isinstance(again, Refused), again
     assert (again.receipt, again.duplicate) == (first.receipt, True)
     assert count(pk, inbox) == 1 and count(pk, refusals) == 0
 
 
-def test_the_same_id_with_other_signed_content_is_a_conflict_recorded(pair):
+def test_the_same_id_with_other_signed_content_is_a_conflict_recorded(pair, now):
     _cn, pk, apps, cn_key = pair
     signer = Signer(cn_key, "CN-URC-2026")
-    receive(pk, [signer.sign(envelope())], NOW)
+    receive(pk, [signer.sign(envelope())], now)
     other = signer.sign(envelope(references={"ucr": "U-OTHER"}))
     answer = send(apps, other)
     assert answer.status_code == 409
@@ -76,21 +83,21 @@ def _sign_with_crit(key, payload: dict) -> str:
     return f"{signing_input}.{b64(signature)}"
 
 
-def test_an_unknown_crit_extension_has_its_own_refusal_code(pair):
+def test_an_unknown_crit_extension_has_its_own_refusal_code(pair, now):
     _cn, pk, _apps, cn_key = pair
-    (outcome,) = receive(pk, [_sign_with_crit(cn_key, envelope())], NOW)
+    (outcome,) = receive(pk, [_sign_with_crit(cn_key, envelope())], now)
     assert isinstance(outcome, Refused) and outcome.code == "unsupported_critical"
     assert count(pk, inbox) == 0
 
 
-def test_junk_is_counted_and_only_sampled_into_refusals(pair):
+def test_junk_is_counted_and_only_sampled_into_refusals(pair, now):
     _cn, pk, _apps, _ = pair
     junk = [f"not.a-jws-{k}" for k in range(60)]
     forged = [Signer(new_key("CN-URC-2026"), "CN-URC-2026").sign(envelope()) for _ in range(10)]
-    outcomes = receive(pk, junk + forged, NOW)
+    outcomes = receive(pk, junk + forged, now)
     assert [o.code for o in outcomes] == ["malformed"] * 60 + ["bad_signature"] * 10
     assert count(pk, refusals) == 2 * SAMPLE_PER_HOUR  # a sample of each reason, not 70 rows
-    found = partners.refusals(BOSS, pk.ctx, NOW - timedelta(hours=1), 100)
+    found = partners.refusals(BOSS, pk.ctx, now - timedelta(hours=1), 100)
     assert found.counts == [("malformed", "", 60), ("bad_signature", "CN-URC", 10)]
     with pk.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(refusal_counts)).scalar_one() == 2
