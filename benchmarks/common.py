@@ -20,12 +20,18 @@ from typing import Any
 from karakoram.adapters.db.engine import build_engine
 from karakoram.adapters.db.migrate import upgrade
 from karakoram.bootstrap import Node, bootstrap
-from karakoram.config import load_settings
+from karakoram.config import generate_secrets, load_settings
 from karakoram.domain.access import Principal, Role
 from karakoram.domain.declaration.codes import UNITS
 from karakoram.domain.declaration.nomenclature_file import HsRow, read_nomenclature
 from karakoram.services.nomenclature import replace_nomenclature
 from karakoram.services.users import add_user
+
+#: a node refuses to start without strong secrets: each benchmark run makes its own, in the
+#: environment, so that the child processes and servers it starts share them
+SECRETS = {f"KARAKORAM_{name.upper()}": value for name, value in generate_secrets().items()}
+for _name, _value in SECRETS.items():
+    os.environ.setdefault(_name, _value)
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_HS = ROOT.parent / "shared" / "data" / "hs2022" / "harmonized-system.csv"

@@ -259,6 +259,7 @@ def server(database_url: str, log: Path) -> Iterator[Server]:
     """`karakoram serve` on a free loopback port, once /health answers; stopped afterwards."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KARAKORAM_")}
     env["KARAKORAM_DATABASE_URL"] = database_url
+    env.update({k: os.environ[k] for k in common.SECRETS})
     port = free_port()
     with log.open("wb") as out:
         process = subprocess.Popen(
