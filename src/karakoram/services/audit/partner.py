@@ -21,6 +21,7 @@ from karakoram.domain.exchange.envelope import Refused
 from karakoram.services.audit.chain import BrokenLink, ChainCheck
 from karakoram.services.context import NodeContext
 from karakoram.services.exchange.config import DeliveryFailed, ExchangeConfig
+from karakoram.services.exchange.receive import check_not_revoked
 from karakoram.services.ports import PeerTransport, UnitOfWorkFactory
 
 QUERY_KIND = "audit_checkpoints"
@@ -49,7 +50,9 @@ def held_checkpoints(
     with uow_factory() as uow:
         if uow.exchange.partner(sender) is None:
             raise Refused("unknown_sender", f"{sender or 'The sender'} is not a partner.")
-        config.crypto.verify(message, uow.exchange.keys(sender), sender, now)
+        keys = uow.exchange.keys(sender)
+        check_not_revoked(message.kid, keys, sender, now)
+        config.crypto.verify(message, keys, sender, now)
         query = message.payload
         if query.get("recipient") != config.me or query.get("kind") != QUERY_KIND:
             raise Refused("wrong_recipient", "Not a question about checkpoints for this node.")
@@ -113,7 +116,8 @@ def ask_partners(ctx: NodeContext, peer: PeerTransport | None) -> list[Answer]:
         try:
             tokens = peer.checkpoints(p.base_url, query)
         except DeliveryFailed as exc:
-            answers.append(Answer(p.administration, None, reason=f"it did not answer ({exc})"))
+            reason = f"its copies could not be had ({exc})"
+            answers.append(Answer(p.administration, None, reason=reason))
             continue
         copies, foreign = own_copies(config, tokens)
         answers.append(Answer(p.administration, copies, foreign))
