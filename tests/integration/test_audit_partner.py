@@ -7,6 +7,7 @@ node's own key is caught; a partner away is "not checked", never "ok"."""
 from __future__ import annotations
 
 import contextlib
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -16,7 +17,7 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
 
-from karakoram.adapters.db.tables import audit_checkpoints, inbox, partner_checkpoints
+from karakoram.adapters.db.tables import audit_checkpoints, inbox, partner_checkpoints, refusals
 from karakoram.adapters.exchange.peer import HttpPeer
 from karakoram.adapters.exchange.signing import Signer, new_key
 from karakoram.bootstrap import Node
@@ -299,6 +300,9 @@ def test_a_forged_checkpoint_message_is_refused_and_kept_nowhere(pair, case):
     assert answer.headers["content-type"] == "application/problem+json"
     assert answer.json()["code"] == "bad_checkpoint"
     assert _witnessed(pk) == [] and count(pk, inbox) == 0
+    with pk.engine.connect() as conn:  # the sender was authenticated: its refusal is on record
+        (recorded,) = conn.execute(select(refusals.c.sender, refusals.c.code)).all()
+    assert tuple(recorded) == ("CN-URC", "bad_checkpoint")
 
 
 def _ask(apps: AppTransport, token: str) -> httpx.Response:
@@ -343,3 +347,31 @@ def test_the_periodic_worker_checkpoints_a_grown_chain_and_sends_it(pair):
     assert _witnessed(pk) == [("CN-URC", size, _heads(cn.engine)[size])]
     cn.settings.audit_checkpoint_minutes = 0
     assert CHECKPOINT not in [w.name for w in cn.workers()]
+
+
+def test_the_application_role_cannot_rewrite_the_partners_copies_even_without_the_trigger(pair):
+    cn, pk, apps, _ = pair
+    if pk.engine.dialect.name != "postgresql":
+        pytest.skip("database roles are PostgreSQL's")
+    _record(cn, 2)
+    _checkpoint_and_deliver(cn, apps)
+    role = f"karakoram_test_{uuid.uuid4().hex[:10]}"
+    with pk.engine.begin() as conn:
+        conn.execute(text("DROP TRIGGER partner_checkpoints_no_change ON partner_checkpoints"))
+        conn.execute(text(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER IN ROLE karakoram_app'))
+    try:
+        with pk.engine.connect() as conn:
+            conn.execute(text(f'SET ROLE "{role}"'))
+            assert conn.execute(text("SELECT count(*) FROM partner_checkpoints")).scalar() == 1
+            for statement in (
+                "UPDATE partner_checkpoints SET head = 'x'",
+                "DELETE FROM partner_checkpoints",
+            ):
+                with pytest.raises(DBAPIError, match="permission denied"), conn.begin_nested():
+                    conn.execute(text(statement))
+            conn.rollback()
+    finally:
+        with pk.engine.begin() as conn:
+            conn.execute(text(f'DROP OWNED BY "{role}"'))
+            conn.execute(text(f'DROP ROLE "{role}"'))
+    assert len(_witnessed(pk)) == 1
