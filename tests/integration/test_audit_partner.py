@@ -256,11 +256,11 @@ def test_the_api_the_cli_and_the_admin_page_show_the_partner_line(pair, tmp_path
     size = made.json()["size"]
     relay_until_done(cn, apps)
     answer = client.get("/audit/verify", headers={"Authorization": f"Bearer {supervisor}"})
-    assert answer.json()["partner"] == "PK-GB: 1 checkpoint agree"
+    assert answer.json()["partner"] == "PK-GB: 1 checkpoint agrees"
     assert answer.json()["partner_agrees"] is True
     sign_in(client, {"Authorization": f"Bearer {admin}"})
     page = client.get("/ui/admin/audit")
-    assert 'data-partner="agree"' in page.text and "PK-GB: 1 checkpoint agree" in page.text
+    assert 'data-partner="agree"' in page.text and "PK-GB: 1 checkpoint agrees" in page.text
     _rewrite_from_genesis(cn)
     with cn.engine.begin() as conn:
         conn.execute(text("DELETE FROM audit_checkpoints"))
@@ -375,3 +375,34 @@ def test_the_application_role_cannot_rewrite_the_partners_copies_even_without_th
             conn.execute(text(f'DROP OWNED BY "{role}"'))
             conn.execute(text(f'DROP ROLE "{role}"'))
     assert len(_witnessed(pk)) == 1
+
+
+class Answering:
+    """A partner client whose partner answers the checkpoint question with `tokens`."""
+
+    def __init__(self, tokens: list[str]) -> None:
+        self.tokens = tokens
+
+    def checkpoints(self, base_url: str, query: str) -> list[str]:
+        return self.tokens
+
+
+def test_copies_that_are_not_this_nodes_own_signature_cannot_frame_it(pair):
+    cn, pk, apps, _ = pair
+    _record(cn, 2)
+    size = _checkpoint_and_deliver(cn, apps)
+    with cn.ctx.uow() as uow:
+        (ours,) = [c.token for c in uow.audit.checkpoints()]
+    claim = {
+        "type": "audit_checkpoint",
+        "administration": "CN-URC",
+        "size": size,
+        "head": "f" * 64,  # a head our chain never had, signed by the partner itself
+        "at": datetime.now(UTC).isoformat(),
+    }
+    framed = pk.ctx.exchange.crypto.sign(claim)
+    report = verify_audit(cn.ctx, None, Answering([ours, framed, "not a token"]))  # type: ignore[arg-type]
+    assert report.ok and report.partner_agrees is True
+    assert report.partner == (
+        "PK-GB: 1 checkpoint agrees (2 not signed by this node's current key, not compared)"
+    )

@@ -125,30 +125,27 @@ def ask_partners(ctx: NodeContext, peer: PeerTransport | None) -> list[Answer]:
 
 
 def own_copies(config: ExchangeConfig, tokens: Iterable[str]) -> tuple[list[Copy], int]:
-    """The tokens that are this node's own signature over a checkpoint of its chain (Ed25519
-    is deterministic: signing the payload again gives the same token), and how many are not."""
-    copies: list[Copy] = []
-    foreign = 0
-    for token in tokens:
-        try:
-            payload = config.crypto.decode(token).payload
-        except Refused:
-            foreign += 1
-            continue
-        size, head = payload.get("size"), payload.get("head")
-        ours = (
-            payload.get("type") == "audit_checkpoint"
-            and payload.get("administration") == config.me
-            and type(size) is int
-            and isinstance(head, str)
-            and config.crypto.sign(payload) == token
-        )
-        if not ours:
-            foreign += 1
-            continue
-        assert isinstance(size, int) and isinstance(head, str)
-        copies.append(Copy(size, head, str(payload.get("at"))))
-    return copies, foreign
+    """The tokens that are this node's own signature over a checkpoint of its chain, and how
+    many are not (another's, or signed with an earlier key of ours)."""
+    found = [_own_copy(config, token) for token in tokens]
+    copies = [c for c in found if c is not None]
+    return copies, len(found) - len(copies)
+
+
+def _own_copy(config: ExchangeConfig, token: str) -> Copy | None:
+    """Ed25519 is deterministic: a token is ours when signing its payload again gives it."""
+    try:
+        payload = config.crypto.decode(token).payload
+    except Refused:
+        return None
+    size, head = payload.get("size"), payload.get("head")
+    if type(size) is not int or not isinstance(head, str):
+        return None
+    if payload.get("type") != "audit_checkpoint" or payload.get("administration") != config.me:
+        return None
+    if config.crypto.sign(payload) != token:
+        return None
+    return Copy(size, head, str(payload.get("at")))
 
 
 def wanted_sizes(answers: Sequence[Answer]) -> list[int]:
@@ -196,7 +193,9 @@ def judge(answers: Sequence[Answer], check: ChainCheck, local: BrokenLink | None
 def _agreement(a: Answer) -> str:
     assert a.copies is not None
     n = len(a.copies)
-    line = f"{a.partner}: {n} checkpoint{'s' if n != 1 else ''} agree"
+    line = (
+        f"{a.partner}: {n} checkpoint agrees" if n == 1 else f"{a.partner}: {n} checkpoints agree"
+    )
     if a.foreign:
         line += f" ({a.foreign} not signed by this node's current key, not compared)"
     return line
