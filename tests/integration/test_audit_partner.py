@@ -180,11 +180,14 @@ def test_the_partner_unreachable_is_not_checked_and_the_cli_does_not_claim_succe
         f'signing_key_path = "{s.signing_key_path}"\nsigning_key_id = "{s.signing_key_id}"\n'
         f'analytics_dir = "{tmp_path / "cli-analytics"}"\n'
     )
-    # the partner's URL (http://pk-gb) does not resolve outside this process: a real failure
+    # the command's own partner client, over a real socket: nothing listens on port 9
+    with cn.engine.begin() as conn:
+        conn.execute(text("UPDATE partners SET base_url = 'http://127.0.0.1:9'"))
     result = CliRunner().invoke(cli, ["--config", str(config), "audit", "verify"])
     assert result.exit_code == 2, result.output
     assert f"ok: {size} entries chain to the head" in result.output
     assert "partner copy: not checked: PK-GB:" in result.output
+    assert "the partner has not confirmed it" in result.output
 
 
 def test_a_refusing_partner_is_not_checked(pair):

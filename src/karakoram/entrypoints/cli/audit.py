@@ -31,6 +31,7 @@ def audit_verify() -> None:
     if not report.ok:
         raise typer.Exit(1)
     if report.partner_agrees is False:
+        err.print("the chain verifies here, but the partner has not confirmed it (exit status 2)")
         raise typer.Exit(2)
 
 
