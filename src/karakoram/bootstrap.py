@@ -45,7 +45,13 @@ from karakoram.services.exchange.config import ExchangeConfig
 from karakoram.services.policy.documents import Parsers, PolicyCache
 from karakoram.services.ports import PeerTransport, SecretHasher, UnitOfWorkFactory
 from karakoram.services.security import Limits, SecurityConfig, real_now
-from karakoram.services.workers import Worker, WorkerLog, refresh_worker, relay_worker
+from karakoram.services.workers import (
+    Worker,
+    WorkerLog,
+    checkpoint_worker,
+    refresh_worker,
+    relay_worker,
+)
 
 
 class SchemaOutOfDate(RuntimeError):
@@ -75,11 +81,15 @@ class Node:
 
     def workers(self) -> list[Worker]:
         """What `serve` runs beside the API: the exchange relay (once the node has a signing
-        key) and the refresh of the analytical copy (unless its interval is 0)."""
+        key), the refresh of the analytical copy (unless its interval is 0) and the periodic
+        audit checkpoint sent to the partners (with a signing key, unless its interval is 0)."""
         found = [self.relay_worker()] if self.ctx.exchange is not None else []
         if self.settings.stats_refresh_interval > 0:
             interval = self.settings.stats_refresh_interval
             found.append(refresh_worker(self.ctx, interval, self.worker_log))
+        minutes = self.settings.audit_checkpoint_minutes
+        if self.ctx.exchange is not None and minutes > 0:
+            found.append(checkpoint_worker(self.ctx, minutes, self.worker_log))
         return found
 
     def worker_limits(self) -> dict[str, float]:

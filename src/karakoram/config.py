@@ -171,6 +171,12 @@ class Settings(BaseSettings):
     stats_refresh_interval: float = Field(
         60.0, description="Seconds between refreshes of the analytical copy by `serve`; 0: off."
     )
+    audit_checkpoint_minutes: float = Field(
+        60.0,
+        description="Minutes between signed checkpoints of the audit chain that `serve` makes "
+        "and sends to the partners (when the chain has grown); 0: off.",
+        ge=0,
+    )
     stats_date_basis: Literal["release", "lodgement"] = Field(
         "release", description="Which date a declaration counts on in trade statistics."
     )

@@ -34,6 +34,7 @@ from karakoram.services.records import (
     DuplicateLrn,
     OutboxMessage,
     Partner,
+    PartnerCheckpoint,
     PartnerKey,
     PolicyDocument,
     QueueEntry,
@@ -64,6 +65,7 @@ class FakeStore:
         self.commits = 0
         self.audit: list[ChainedEntry] = []
         self.checkpoints: list[Checkpoint] = []
+        self.partner_checkpoints: list[PartnerCheckpoint] = []
         self.mandates: list[Mandate] = []
         self.aeo: list[AeoEntry] = []
         self.draws: dict[str, ConsignmentDraw] = {}
@@ -378,6 +380,19 @@ class FakeAuditLog:
 
     def checkpoints(self) -> list[Checkpoint]:
         return list(self._w.store.checkpoints)
+
+    def add_partner_checkpoints(self, checkpoints: Sequence[PartnerCheckpoint]) -> None:
+        held = self._w.store.partner_checkpoints
+        for c in checkpoints:
+            if not any(
+                (h.administration, h.size, h.head) == (c.administration, c.size, c.head)
+                for h in held
+            ):
+                held.append(c)
+
+    def partner_checkpoints(self, administration: str) -> list[PartnerCheckpoint]:
+        held = self._w.store.partner_checkpoints
+        return sorted((c for c in held if c.administration == administration), key=lambda c: c.size)
 
 
 class FakeRegister:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from karakoram.domain.exchange.bodies import (
+    AuditCheckpoint,
     Body,
     ControlResult,
     ExitConfirmation,
@@ -33,6 +34,7 @@ EXAMPLES: list[Body] = [
     ImportClearanceResult("refused", ("prohibited goods",), AT, ("CN-EXP", "PK-IMP")),
     ImportClearanceResult("accepted", ("",), AT, ("CN-EXP", "PK-IMP"), DECLARATION, AT),
     OriginCertificate("CN-COO-1", "CPFTA", "CN", ("847130", "854442"), AT),
+    AuditCheckpoint(12, "a" * 64, AT, "header.payload.signature"),
 ]
 
 
@@ -97,3 +99,11 @@ def test_message_types_default_to_all_and_refuse_unknown_names():
     assert message_types(["exit_confirmation"]) == (MessageType.EXIT_CONFIRMATION,)
     with pytest.raises(UnknownMessageType):
         message_types(["gossip"])
+
+
+@pytest.mark.parametrize("size", ["12", -1, 1.5, True, None])
+def test_an_audit_checkpoint_needs_a_whole_non_negative_size(size):
+    body = {"size": size, "head": "a" * 64, "at": AT, "token": "t"}
+    with pytest.raises(MalformedBody) as caught:
+        parse_body(MessageType.AUDIT_CHECKPOINT, body)
+    assert caught.value.fields == ("size",)

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         InboxMessage,
         OutboxMessage,
         Partner,
+        PartnerCheckpoint,
         PartnerKey,
         PartnerRecord,
         PartnerTraffic,
@@ -185,6 +186,14 @@ class AuditRepository(Protocol):
 
     def add_checkpoint(self, checkpoint: Checkpoint) -> None: ...
     def checkpoints(self) -> list[Checkpoint]: ...
+    def add_partner_checkpoints(self, checkpoints: Sequence[PartnerCheckpoint]) -> None:
+        """Keep partners' checkpoints; one already held (administration, size, head) is
+        left as it is. Rows are never updated or deleted."""
+        ...
+
+    def partner_checkpoints(self, administration: str) -> list[PartnerCheckpoint]:
+        """The checkpoints held of `administration`'s chain, by size."""
+        ...
 
 
 class RegisterRepository(Protocol):
@@ -360,6 +369,10 @@ class PeerTransport(Protocol):
 
     def held(self, base_url: str, query: str) -> list[str]:
         """Ids of our messages the partner holds, for a signed reconciliation query."""
+        ...
+
+    def checkpoints(self, base_url: str, query: str) -> list[str]:
+        """The tokens of our audit checkpoints the partner holds, for a signed query."""
         ...
 
 

@@ -219,3 +219,16 @@ class PartnerTraffic:
     oldest_pending_at: datetime | None = None
     #: when the last try of the latest dead letter was due (about when it was given up)
     last_dead_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerCheckpoint:
+    """A partner's signed checkpoint of its own audit chain (size, head hash, time, and its
+    JWS over them), kept as a witness: the partner later asks for these to check its history."""
+
+    administration: str
+    size: int
+    head: str
+    at: datetime
+    token: str
+    received_at: datetime

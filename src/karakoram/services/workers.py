@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
+from karakoram.services.audit.checkpoints import periodic_checkpoint
 from karakoram.services.context import NodeContext
 from karakoram.services.exchange.relay import relay_once
 from karakoram.services.ports import PeerTransport
@@ -170,3 +171,20 @@ def refresh_worker(ctx: NodeContext, interval: float, record: WorkerLog | None =
         return False
 
     return Worker(REFRESH, step, interval, start_after=interval, record=record)
+
+
+CHECKPOINT = "audit checkpoint"
+
+
+def checkpoint_worker(ctx: NodeContext, minutes: float, record: WorkerLog | None = None) -> Worker:
+    """Every `minutes` (the first after one interval), sign the audit chain's head and send it
+    to the partners, when the chain has grown since the last checkpoint."""
+    if ctx.exchange is None:
+        raise ValueError("The node has no signing key: it cannot sign checkpoints.")
+
+    def step() -> bool:
+        periodic_checkpoint(ctx)
+        return False
+
+    interval = minutes * 60.0
+    return Worker(CHECKPOINT, step, interval, start_after=interval, record=record)

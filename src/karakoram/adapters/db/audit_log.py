@@ -10,10 +10,17 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
-from karakoram.adapters.db.tables import audit_checkpoints, audit_head, audit_log
+from karakoram.adapters.db.tables import (
+    audit_checkpoints,
+    audit_head,
+    audit_log,
+    partner_checkpoints,
+)
 from karakoram.services.audit.chain import AuditEntry, StoredRow, chain
 from karakoram.services.audit.checkpoints import Checkpoint
+from karakoram.services.records import PartnerCheckpoint
 
 _l = audit_log.c
 # the entry's time as `services.audit.chain.time_text` writes it into the hashed bytes
@@ -118,3 +125,32 @@ class SqlAuditLog:
         c = audit_checkpoints.c
         query = select(c.size, c.head, c.at, c.token).order_by(c.id)
         return [Checkpoint(*row) for row in self._conn.execute(query)]
+
+    def add_partner_checkpoints(self, checkpoints: Sequence[PartnerCheckpoint]) -> None:
+        if not checkpoints:
+            return
+        dialect: Any = postgresql if self._conn.dialect.name == "postgresql" else sqlite
+        rows = [
+            {
+                "administration": c.administration,
+                "size": c.size,
+                "head": c.head,
+                "at": c.at,
+                "token": c.token,
+                "received_at": c.received_at,
+            }
+            for c in checkpoints
+        ]
+        statement = dialect.insert(partner_checkpoints).on_conflict_do_nothing(
+            index_elements=["administration", "size", "head"]
+        )
+        self._conn.execute(statement, rows)
+
+    def partner_checkpoints(self, administration: str) -> list[PartnerCheckpoint]:
+        c = partner_checkpoints.c
+        query = (
+            select(c.administration, c.size, c.head, c.at, c.token, c.received_at)
+            .where(c.administration == administration)
+            .order_by(c.size, c.id)
+        )
+        return [PartnerCheckpoint(*row) for row in self._conn.execute(query)]

@@ -451,3 +451,18 @@ auth_attempts = Table(
     Column("last_failure_at", UTCDateTime),
     Column("locked_until", UTCDateTime),
 )
+
+#: partners' signed checkpoints of their own audit chains, kept as witnesses (issue 13):
+#: append-only, like the audit log (triggers refuse UPDATE and DELETE)
+partner_checkpoints = Table(
+    "partner_checkpoints",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("administration", String(20), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("head", String(64), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("token", Text, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    UniqueConstraint("administration", "size", "head"),
+)

@@ -59,5 +59,34 @@ class HttpPeer:
         ids = response.json()["message_ids"]
         return [str(i) for i in ids]
 
+    def checkpoints(self, base_url: str, query: str) -> list[str]:
+        """The tokens of our audit checkpoints the partner holds, for a signed question."""
+        try:
+            response = self._client.post(
+                f"{base_url.rstrip('/')}/exchange/checkpoints",
+                content=query.encode(),
+                headers={"Content-Type": JOSE},
+            )
+        except httpx.HTTPError as exc:
+            raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
+        if response.status_code != 200:
+            raise DeliveryFailed(f"HTTP {response.status_code}: {_problem(response)}")
+        try:
+            tokens = response.json()["checkpoints"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise DeliveryFailed("The partner's answer is not a list of checkpoints.") from exc
+        if not isinstance(tokens, list):
+            raise DeliveryFailed("The partner's answer is not a list of checkpoints.")
+        return [str(t) for t in tokens]
+
     def close(self) -> None:
         self._client.close()
+
+
+def _problem(response: httpx.Response) -> str:
+    """A refusal's code and detail (problem+json), else the start of the answer."""
+    try:
+        body = response.json()
+        return f"{body['code']}: {body['detail']}"[:300]
+    except (ValueError, KeyError, TypeError):
+        return response.text[:300]

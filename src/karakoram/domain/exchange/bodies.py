@@ -22,6 +22,7 @@ class MessageType(StrEnum):
     IMPORT_CLEARANCE_RESULT = "import_clearance_result"
     ORIGIN_CERTIFICATE = "origin_certificate"
     AEO_LIST = "aeo_list"
+    AUDIT_CHECKPOINT = "audit_checkpoint"
 
 
 OUTCOMES = frozenset({"accepted", "refused", "discrepancy"})
@@ -180,6 +181,26 @@ class AeoList(_Body):
         return ()
 
 
+@dataclass(frozen=True, slots=True)
+class AuditCheckpoint(_Body):
+    """A signed checkpoint of the sender's audit chain (size, head hash, time) and the
+    sender's own JWS over them (`token`), kept by the receiver as a witness of that history."""
+
+    type: ClassVar[MessageType] = MessageType.AUDIT_CHECKPOINT
+    size: int
+    head: str
+    at: str
+    token: str
+
+    @property
+    def happened_at(self) -> str:
+        return self.at
+
+    @property
+    def named_parties(self) -> tuple[str, ...]:
+        return ()
+
+
 Body = (
     ExportPreArrival
     | ExitConfirmation
@@ -187,6 +208,7 @@ Body = (
     | ImportClearanceResult
     | OriginCertificate
     | AeoList
+    | AuditCheckpoint
 )
 
 _CLASSES: dict[MessageType, type[Body]] = {
@@ -198,6 +220,7 @@ _CLASSES: dict[MessageType, type[Body]] = {
         ImportClearanceResult,
         OriginCertificate,
         AeoList,
+        AuditCheckpoint,
     )
 }
 
@@ -216,6 +239,10 @@ def _texts(value: Any) -> tuple[str, ...] | None:
     return None
 
 
+def _count(value: Any) -> int | None:
+    return value if type(value) is int and value >= 0 else None
+
+
 #: how each field's JSON value is read: None when it has the wrong type
 _READERS: dict[str, Callable[[Any], Any]] = {
     "declaration": _obj,
@@ -224,6 +251,7 @@ _READERS: dict[str, Callable[[Any], Any]] = {
     "reasons": _texts,
     "hs_codes": _texts,
     "parties": _texts,
+    "size": _count,
 }
 
 

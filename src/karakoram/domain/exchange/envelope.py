@@ -16,6 +16,7 @@ inbound message passes before it may change anything. Refusal codes (stable):
 | `outside_clock_window` | created too long before (a replay) or after (a skewed clock) now |
 | `schema` | the envelope or body does not have the fields its type requires |
 | `not_shared` | the partner agreement does not cover this message type |
+| `bad_checkpoint` | an audit checkpoint whose token is not the sender's own signature over it |
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from karakoram.domain.access import Capability as Cap
 from karakoram.domain.exchange.envelope import MAX_MESSAGE_BYTES, Refused
 from karakoram.entrypoints.api.guard import needs
 from karakoram.entrypoints.http.deps import NodeDep, PrincipalDep
+from karakoram.services.audit.partner import held_checkpoints
 from karakoram.services.exchange import overview, partners
 from karakoram.services.exchange.config import MAX_BATCH_BYTES_OUT, configured
 from karakoram.services.exchange.receive import receive, receive_many
@@ -79,6 +80,22 @@ async def held(request: Request, node: NodeDep) -> dict[str, list[str]]:
     token = raw.decode("ascii", errors="replace").strip()
     ids = await run_in_threadpool(held_since, token, config, node.ctx.uow, node.ctx.clock())
     return {"message_ids": ids}
+
+
+@router.post(
+    "/exchange/checkpoints",
+    openapi_extra={
+        "requestBody": {"required": True, "content": {JOSE: {"schema": {"type": "string"}}}}
+    },
+)
+async def checkpoints(request: Request, node: NodeDep) -> dict[str, list[str]]:
+    """A partner asks, in a JWS signed with its key, for the checkpoints of its audit chain
+    this node holds (it compares them with its chain); each partner gets its own only."""
+    config = configured(node.ctx.exchange)
+    raw = await read_at_most(request, MAX_QUERY_BYTES, "checkpoint question")
+    token = raw.decode("ascii", errors="replace").strip()
+    held = await run_in_threadpool(held_checkpoints, token, config, node.ctx.uow, node.ctx.clock())
+    return {"checkpoints": held}
 
 
 class BatchIn(BaseModel):

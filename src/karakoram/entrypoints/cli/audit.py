@@ -7,7 +7,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from karakoram.domain.errors import KarakoramError
 from karakoram.entrypoints.cli.support import console, err, fail, node
-from karakoram.services.audit.checkpoints import make_checkpoint
+from karakoram.services.audit.checkpoints import checkpoint_and_send
 from karakoram.services.audit.verify import AuditReport, verify_audit
 
 app = typer.Typer(help="The tamper-evident history (audit log).", no_args_is_help=True)
@@ -15,19 +15,24 @@ app = typer.Typer(help="The tamper-evident history (audit log).", no_args_is_hel
 
 @app.command("verify")
 def audit_verify() -> None:
-    """Recompute the hash chain from the stored bytes, compare the head and every signed
-    checkpoint; name the first broken link and exit 1 when there is one."""
+    """Recompute the hash chain from the stored bytes, compare the head, every local signed
+    checkpoint and the partners' copies of them (asked over the exchange); name the first
+    broken link and exit 1 when there is one, 2 when the chain verifies here but a partner
+    could not confirm it (unreachable or refusing)."""
     n = node()
     with Progress(
         TextColumn("verifying"), BarColumn(), MofNCompleteColumn(), console=err, transient=True
     ) as bar:
         task = bar.add_task("verify", total=None)
         report = verify_audit(
-            n.ctx, lambda done, total: bar.update(task, completed=done, total=total)
+            n.ctx, lambda done, total: bar.update(task, completed=done, total=total), n.peer
         )
     _print(report)
     if not report.ok:
         raise typer.Exit(1)
+    if report.partner_agrees is False:
+        err.print("the chain verifies here, but the partner has not confirmed it (exit status 2)")
+        raise typer.Exit(2)
 
 
 def _print(report: AuditReport) -> None:
@@ -43,10 +48,16 @@ def _print(report: AuditReport) -> None:
 
 @app.command("checkpoint")
 def audit_checkpoint() -> None:
-    """Sign the chain's head (size, hash, time) with the node's exchange key and keep it."""
+    """Sign the chain's head (size, hash, time) with the node's exchange key, keep it, and
+    queue it to every partner that shares audit checkpoints (the relay delivers it)."""
     n = node()
     try:
-        c = make_checkpoint(n.ctx)
+        sent = checkpoint_and_send(n.ctx)
     except KarakoramError as exc:
         raise fail(exc) from exc
+    c = sent.checkpoint
     console.print(f"checkpoint: {c.size:,} entries, head {c.head}, signed at {c.at.isoformat()}")
+    if sent.partners:
+        console.print("queued for " + ", ".join(sent.partners) + " (the relay delivers it)")
+    else:
+        console.print("no partner shares audit checkpoints: kept here only")

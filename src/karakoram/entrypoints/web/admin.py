@@ -51,8 +51,9 @@ def user_list(
 async def audit(
     request: Request, node: NodeDep, pages: PagesDep, session: SessionDep, viewer: ViewerDep
 ) -> Response:
-    """The audit chain recomputed now: how many entries verify, or the first broken link."""
-    report = await run_in_threadpool(verify_audit, node.ctx)
+    """The audit chain recomputed now: how many entries verify, or the first broken link, and
+    what the partners' copies of our checkpoints say."""
+    report = await run_in_threadpool(verify_audit, node.ctx, None, node.peer)
     return pages.render(request, session, "admin/audit.html", viewer, report=report)
 
 

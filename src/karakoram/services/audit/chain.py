@@ -117,6 +117,8 @@ class ChainCheck:
         self.hash = GENESIS
         #: hashes of the entries at these sizes (checkpoints to compare), once passed
         self.at_size: dict[int, str] = dict.fromkeys(wanted, "")
+        if 0 in self.at_size:  # the empty chain's head
+            self.at_size[0] = GENESIS
 
     def feed(self, rows: Iterable[StoredRow]) -> BrokenLink | None:
         seq, previous, sha256, at_size = self.seq, self.hash, hashlib.sha256, self.at_size

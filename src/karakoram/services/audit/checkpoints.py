@@ -8,8 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from karakoram.domain.errors import KarakoramError
+from karakoram.domain.exchange.bodies import AuditCheckpoint
 from karakoram.services.context import NodeContext
 from karakoram.services.exchange.config import ExchangeConfig, configured
+from karakoram.services.exchange.emit import emit_to_partners
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +53,22 @@ def signature_problem(checkpoint: Checkpoint, exchange: ExchangeConfig | None) -
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class Sent:
+    checkpoint: Checkpoint
+    #: the partners it was queued for (those whose agreement shares audit checkpoints)
+    partners: list[str]
+
+
 def make_checkpoint(ctx: NodeContext) -> Checkpoint:
     """Sign the chain's current head and keep the signature (on demand, or periodically)."""
+    return checkpoint_and_send(ctx).checkpoint
+
+
+def checkpoint_and_send(ctx: NodeContext) -> Sent:
+    """Sign the chain's head, keep the signature and, in the same transaction, queue it to
+    every partner that shares `audit_checkpoint` messages: each keeps a witness copy that
+    `audit verify` later asks for."""
     exchange = configured(ctx.exchange)
     with ctx.uow() as uow:
         size, head = uow.audit.head()
@@ -60,5 +76,18 @@ def make_checkpoint(ctx: NodeContext) -> Checkpoint:
         token = exchange.crypto.sign(_payload(exchange.me, size, head, at))
         checkpoint = Checkpoint(size, head, at, token)
         uow.audit.add_checkpoint(checkpoint)
+        body = AuditCheckpoint(size, head, at.isoformat(), token)
+        partners = emit_to_partners(uow, exchange, at, body)
         uow.commit()
-    return checkpoint
+    return Sent(checkpoint, partners)
+
+
+def periodic_checkpoint(ctx: NodeContext) -> Sent | None:
+    """The periodic worker's step: a checkpoint sent when the chain has grown since the last
+    one (None when it has not: a quiet node does not pile up identical checkpoints)."""
+    with ctx.uow() as uow:
+        size, _ = uow.audit.head()
+        made = uow.audit.checkpoints()
+    if size == 0 or (made and made[-1].size >= size):
+        return None
+    return checkpoint_and_send(ctx)

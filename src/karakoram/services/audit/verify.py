@@ -1,5 +1,6 @@
-"""`audit verify`: recompute the chain from the stored canonical bytes, compare the head row
-and every local checkpoint, and name the first broken link."""
+"""`audit verify`: recompute the chain from the stored canonical bytes, compare the head row,
+every local checkpoint and the partners' copies of our checkpoints (services/audit/partner.py),
+and name the first broken link."""
 
 from __future__ import annotations
 
@@ -9,10 +10,15 @@ from typing import Any
 
 from karakoram.services.audit.chain import BrokenLink, ChainCheck
 from karakoram.services.audit.checkpoints import Checkpoint, signature_problem
+from karakoram.services.audit.partner import PartnerVerdict, ask_partners, judge, wanted_sizes
 from karakoram.services.context import NodeContext
+from karakoram.services.ports import PeerTransport
 
 PAGE = 20_000
 NOT_CHECKED = "not checked"
+NO_EXCHANGE = PartnerVerdict(
+    f"{NOT_CHECKED}: this node has no signing key, it takes no part in the exchange", None, None
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +32,9 @@ class AuditReport:
     checkpoints: int
     #: what the partner's copies of our checkpoints said; never "ok" unless it answered
     partner: str = NOT_CHECKED
+    #: True when every partner asked answered and its copies agree; False when one could not
+    #: be asked, refused, or disagrees; None when no partner shares audit checkpoints
+    partner_agrees: bool | None = None
 
     @property
     def ok(self) -> bool:
@@ -44,13 +53,18 @@ class AuditReport:
 
 
 def verify_audit(
-    ctx: NodeContext, progress: Callable[[int, int], None] | None = None
+    ctx: NodeContext,
+    progress: Callable[[int, int], None] | None = None,
+    peer: PeerTransport | None = None,
 ) -> AuditReport:
-    """Check the whole chain in one snapshot; `progress(done, total)` after each page."""
+    """Check the whole chain in one snapshot; `progress(done, total)` after each page. With
+    `peer`, the partners are asked first for their copies of our checkpoints, which the chain
+    must then agree with too."""
+    answers = ask_partners(ctx, peer)
     with ctx.uow() as uow:
         head_seq, head_hash = uow.audit.head()
         checkpoints = uow.audit.checkpoints()
-        check = ChainCheck(c.size for c in checkpoints)
+        check = ChainCheck([c.size for c in checkpoints] + wanted_sizes(answers))
         broken: BrokenLink | None = None
         while broken is None:
             rows = uow.audit.entries(check.seq, PAGE)
@@ -61,11 +75,16 @@ def verify_audit(
                 progress(check.seq, head_seq)
     if broken is None:
         broken = _head_problem(check, head_seq, head_hash)
+    entries = check.seq if broken is None else broken.seq - 1
+    broken = broken or _checkpoint_problem(ctx, check, checkpoints)
+    verdict = judge(answers, check, broken) if ctx.exchange is not None else NO_EXCHANGE
     return AuditReport(
-        check.seq if broken is None else broken.seq - 1,
+        entries,
         head_seq,
-        broken or _checkpoint_problem(ctx, check, checkpoints),
+        broken or verdict.broken,
         len(checkpoints),
+        verdict.line,
+        verdict.agrees,
     )
 
 

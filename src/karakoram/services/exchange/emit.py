@@ -128,3 +128,33 @@ def publish(
     for record, event in changes:
         for kind, body in messages_for(record, event, uow):
             emit(uow, config, event.at, record, kind, body)
+
+
+def emit_to_partners(
+    uow: UnitOfWork, config: ExchangeConfig, now: datetime, body: Body
+) -> list[str]:
+    """Queue a signed message about no consignment (an audit checkpoint) to every partner
+    whose agreement shares its type, in the caller's transaction; the partners named."""
+    sent: list[str] = []
+    for partner in uow.exchange.partners():
+        if body.type.value not in partner.message_types:
+            continue
+        envelope = Envelope(
+            config.new_id(), body.type, config.me, partner.administration, now, {}, body
+        )
+        token = config.crypto.sign(envelope.as_dict())
+        uow.exchange.enqueue(
+            OutboxMessage(
+                envelope.id,
+                partner.administration,
+                body.type.value,
+                "",
+                token,
+                "pending",
+                0,
+                now,
+                now,
+            )
+        )
+        sent.append(partner.administration)
+    return sent

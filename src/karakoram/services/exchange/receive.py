@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from karakoram.domain.exchange.bodies import AuditCheckpoint
 from karakoram.domain.exchange.envelope import (
     DecodedMessage,
     Envelope,
@@ -22,12 +23,14 @@ from karakoram.domain.exchange.envelope import (
     check_addressing,
     parse_envelope,
 )
+from karakoram.services.exchange.checkpoints import check_checkpoint, witnessed
 from karakoram.services.exchange.config import ExchangeConfig
 from karakoram.services.ports import UnitOfWork, UnitOfWorkFactory
 from karakoram.services.records import (
     DuplicateMessage,
     InboxMessage,
     Partner,
+    PartnerCheckpoint,
     PartnerKey,
     PartnerRecord,
 )
@@ -52,7 +55,9 @@ class _Checked:
 
 
 #: refusals a sender cannot cause without its key: each is recorded and logged
-AUTHENTICATED = frozenset({"conflict", "wrong_recipient", "outside_clock_window", "not_shared"})
+AUTHENTICATED = frozenset(
+    {"conflict", "wrong_recipient", "outside_clock_window", "not_shared", "bad_checkpoint"}
+)
 #: refusals of anything else recorded in full per hour, code and claimed sender; then counted
 SAMPLE_PER_HOUR = 5
 
@@ -108,6 +113,7 @@ def _receive_batch(
         outcomes: list[Received | Refused] = []
         new_inbox: list[InboxMessage] = []
         new_records: list[PartnerRecord] = []
+        new_checkpoints: list[PartnerCheckpoint] = []
         for token, message in zip(tokens, decoded, strict=True):
             digest = config.crypto.digest(token)
             item = _check(token, message, digest, held, config, partners, now)
@@ -120,10 +126,15 @@ def _receive_batch(
                 inbound = _inbox_message(token, item.outcome, config, at)
                 held[item.outcome.id] = (inbound.receipt, inbound.digest)
                 new_inbox.append(inbound)
-                new_records.append(_partner_record(inbound, item.outcome))
+                body = item.outcome.body
+                if isinstance(body, AuditCheckpoint):  # a witness of the partner's history
+                    new_checkpoints.append(witnessed(item.outcome, body, at))
+                else:
+                    new_records.append(_partner_record(inbound, item.outcome))
                 outcomes.append(Received(inbound.receipt, duplicate=False))
         uow.exchange.add_inbox_many(new_inbox)
         uow.exchange.add_partner_records(new_records)
+        uow.audit.add_partner_checkpoints(new_checkpoints)
         uow.commit()
     return outcomes
 
@@ -219,6 +230,8 @@ def _verified(
     check_addressing(envelope, config.me, now, config.window)
     if envelope.type.value not in partner.message_types:
         raise Refused("not_shared", f"{envelope.type.value} is not shared with {sender}.")
+    if isinstance(envelope.body, AuditCheckpoint):
+        check_checkpoint(envelope, envelope.body, keys, config)
     return envelope
 
 
