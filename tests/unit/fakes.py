@@ -379,6 +379,9 @@ class FakeAuditLog:
     def checkpoints(self) -> list[Checkpoint]:
         return list(self._w.store.checkpoints)
 
+    def of_subject(self, subject: str) -> list[tuple[int, bytes, str]]:
+        return [(e.seq, e.canonical, e.hash) for e in self._w.store.audit if e.subject == subject]
+
 
 class FakeRegister:
     """Mandates, the AEO register and consignment draws."""

@@ -185,6 +185,9 @@ class AuditRepository(Protocol):
 
     def add_checkpoint(self, checkpoint: Checkpoint) -> None: ...
     def checkpoints(self) -> list[Checkpoint]: ...
+    def of_subject(self, subject: str) -> list[tuple[int, bytes, str]]:
+        """The entries of one subject in chain order: seq, canonical bytes, hash."""
+        ...
 
 
 class RegisterRepository(Protocol):

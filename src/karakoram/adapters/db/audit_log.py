@@ -118,3 +118,9 @@ class SqlAuditLog:
         c = audit_checkpoints.c
         query = select(c.size, c.head, c.at, c.token).order_by(c.id)
         return [Checkpoint(*row) for row in self._conn.execute(query)]
+
+    def of_subject(self, subject: str) -> list[tuple[int, bytes, str]]:
+        """The entries of one subject in chain order: seq, canonical bytes, hash (one query
+        along the (subject, seq) index; services/audit/timeline.py)."""
+        query = select(_l.seq, _l.canonical, _l.hash).where(_l.subject == subject).order_by(_l.seq)
+        return [(int(r.seq), bytes(r.canonical), str(r.hash)) for r in self._conn.execute(query)]

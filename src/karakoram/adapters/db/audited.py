@@ -21,6 +21,7 @@ from karakoram.adapters.db.exchange_repo import SqlExchangeRepository
 from karakoram.adapters.db.repositories import SqlDeclarationRepository, SqlUserRepository
 from karakoram.domain.clearance import DeclarationEvent
 from karakoram.domain.declaration.model import DeclarationRecord
+from karakoram.services.audit.timeline import event_data
 from karakoram.services.records import (
     ArrivalRecord,
     AssessmentRecord,
@@ -61,9 +62,8 @@ class AuditedDeclarations(SqlDeclarationRepository):
         pending = list(events)
         super().add_events(pending)
         for mrn, e in pending:
-            data: dict[str, Any] = {"from": e.from_state, "to": e.to_state, "at": _time(e.at)}
-            if e.reason is not None:
-                data["reason"] = e.reason
+            # the same form the timeline is checked with (services/audit/timeline.py)
+            data = event_data(e)
             if e.action != "lodge" and mrn in self._digests:
                 data["digest"] = self._digests[mrn]
             self._audit.record(f"declaration.{e.action}", mrn, e.actor, data)
