@@ -189,6 +189,11 @@ class AuditRepository(Protocol):
         """The entries of one subject in chain order: seq, canonical bytes, hash."""
         ...
 
+    def with_prefix(self, prefix: str) -> list[tuple[int, str, bytes, str]]:
+        """The entries whose subject starts with `prefix`, in chain order: seq, subject,
+        canonical bytes, hash."""
+        ...
+
 
 class RegisterRepository(Protocol):
     """Mandates, the AEO register and consignment draws (issue 13)."""

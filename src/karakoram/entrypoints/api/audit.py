@@ -14,7 +14,7 @@ from karakoram.domain.access import Role, require_role
 from karakoram.entrypoints.api.guard import needs
 from karakoram.entrypoints.http.deps import NodeDep, PrincipalDep
 from karakoram.services.audit.checkpoints import make_checkpoint
-from karakoram.services.audit.verify import verify_audit
+from karakoram.services.audit.register import verify_with_records
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -44,7 +44,7 @@ class CheckpointOut(BaseModel):
 async def verify(node: NodeDep, principal: PrincipalDep) -> dict[str, Any]:
     """Recompute the hash chain from the stored bytes; `broken` names the first bad entry."""
     require_role(principal, Role.ADMINISTRATOR, Role.SUPERVISOR)
-    report = await run_in_threadpool(verify_audit, node.ctx)
+    report = await run_in_threadpool(verify_with_records, node.ctx)
     return report.as_dict()
 
 

@@ -8,7 +8,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from karakoram.domain.errors import KarakoramError
 from karakoram.entrypoints.cli.support import console, err, fail, node
 from karakoram.services.audit.checkpoints import make_checkpoint
-from karakoram.services.audit.verify import AuditReport, verify_audit
+from karakoram.services.audit.register import verify_with_records
+from karakoram.services.audit.verify import AuditReport
 
 app = typer.Typer(help="The tamper-evident history (audit log).", no_args_is_help=True)
 
@@ -22,7 +23,7 @@ def audit_verify() -> None:
         TextColumn("verifying"), BarColumn(), MofNCompleteColumn(), console=err, transient=True
     ) as bar:
         task = bar.add_task("verify", total=None)
-        report = verify_audit(
+        report = verify_with_records(
             n.ctx, lambda done, total: bar.update(task, completed=done, total=total)
         )
     _print(report)
