@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
@@ -13,6 +13,8 @@ from karakoram.domain.access import Capability as Cap
 from karakoram.domain.access import Role, require_role
 from karakoram.entrypoints.api.guard import needs
 from karakoram.entrypoints.http.deps import NodeDep, PrincipalDep
+from karakoram.entrypoints.http.errors import refusal_tally
+from karakoram.services.audit import refusals
 from karakoram.services.audit.checkpoints import make_checkpoint
 from karakoram.services.audit.register import verify_with_records
 
@@ -59,3 +61,27 @@ def checkpoint(node: NodeDep, principal: PrincipalDep) -> CheckpointOut:
     require_role(principal, Role.ADMINISTRATOR, Role.SUPERVISOR)
     c = make_checkpoint(node.ctx)
     return CheckpointOut(size=c.size, head=c.head, at=c.at.isoformat(), token=c.token)
+
+
+class RefusalOut(BaseModel):
+    #: the audit entry that holds the count
+    seq: int
+    user: str
+    code: str
+    #: the minute's start, UTC
+    minute: str
+    count: int
+
+
+@router.get("/refusals", response_model=list[RefusalOut], dependencies=[needs(Cap.VERIFY_AUDIT)])
+async def refusal_counts(
+    request: Request, node: NodeDep, principal: PrincipalDep, user: str | None = None
+) -> list[RefusalOut]:
+    """Refusals met by signed-in users (403, 404, 409, 422 ...), counted per user, problem
+    code and minute, oldest first; the minutes that are over are written first."""
+    await run_in_threadpool(refusals.flush, node.ctx, refusal_tally(request.app))
+    listed = await run_in_threadpool(refusals.list_refusals, node.ctx, principal, user)
+    return [
+        RefusalOut(seq=r.seq, user=r.user, code=r.code, minute=r.minute, count=r.count)
+        for r in listed
+    ]

@@ -6,8 +6,9 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from karakoram.domain.errors import KarakoramError
-from karakoram.entrypoints.cli.support import console, err, fail, node
+from karakoram.entrypoints.cli.support import console, err, fail, node, principal_of
 from karakoram.services.audit.checkpoints import make_checkpoint
+from karakoram.services.audit.refusals import list_refusals
 from karakoram.services.audit.register import verify_with_records
 from karakoram.services.audit.verify import AuditReport
 
@@ -51,3 +52,18 @@ def audit_checkpoint() -> None:
     except KarakoramError as exc:
         raise fail(exc) from exc
     console.print(f"checkpoint: {c.size:,} entries, head {c.head}, signed at {c.at.isoformat()}")
+
+
+@app.command("refusals")
+def audit_refusals(
+    user: str | None = typer.Option(None, help="Only this user's refusals."),
+) -> None:
+    """Refusals met by signed-in users, counted per user, problem code and minute (as the
+    API's workers wrote them: a minute is written once it is over)."""
+    n = node()
+    listed = list_refusals(n.ctx, principal_of(n, None), user)
+    for r in listed:
+        console.print(
+            f"{r.minute}  {r.user}  {r.code}  {r.count}  (entry {r.seq})", highlight=False
+        )
+    console.print(f"{len(listed)} record(s)")
