@@ -121,8 +121,8 @@ def test_every_kind_of_history_verifies_untouched(client, keys, node, history): 
     doc = goods(declaration(lrn="AMEND"), "854442")  # yellow: amendable until released
     amended = lodge(client, keys, doc)["mrn"]
     doc["incoterm"] = "FCA"
-    stale_safe = keys.trader | {"If-Match": '"1"'}
-    put = client.put(f"/declarations/{amended}", json=doc, headers=stale_safe)
+    if_match = keys.trader | {"If-Match": '"1"'}
+    put = client.put(f"/declarations/{amended}", json=doc, headers=if_match)
     assert put.status_code == 200, put.json()
     cancel = {"reason": "duplicate"}
     cancelled = client.post(f"/declarations/{amended}/cancel", json=cancel, headers=keys.trader)
