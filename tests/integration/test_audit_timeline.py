@@ -133,3 +133,18 @@ def test_every_kind_of_history_verifies_untouched(client, keys, node, history): 
         body = _read(client, keys, mrn)
         assert body["timeline_verified"] is True, (mrn, body["audit_problems"])
         assert all(e["verified"] for e in body["timeline"])
+
+
+def test_the_traders_page_marks_a_forged_event_without_risk_reasons(client, keys, node, released):
+    sign_in(client, keys.trader)
+    page = client.get(f"/ui/my-declarations/{released}")
+    assert page.status_code == 200 and 'data-timeline-verified="true"' in page.text
+    _run(node, DELETE_EVENT, action="assess", mrn=released)
+    _run(node, FORGE_ACTOR, action="release", mrn=released)
+    page = client.get(f"/ui/my-declarations/{released}")
+    assert 'data-timeline-verified="false"' in page.text
+    assert 'data-event-verified="false"' in page.text
+    assert 'data-recorded-actor="officer"' in page.text
+    officer = _read(client, keys, released)
+    [assessed] = [e for e in officer["audit_recorded"] if e["action"] == "assess"]
+    assert assessed["reason"] and assessed["reason"] not in page.text

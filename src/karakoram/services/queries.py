@@ -50,8 +50,8 @@ def get_declaration(
 
 @dataclass(frozen=True, slots=True)
 class CheckedDeclaration:
-    """A declaration and its timeline as `get_declaration` serves them, with the timeline
-    checked against the audit chain (`check.events` is the timeline before redaction)."""
+    """A declaration and its timeline as `get_declaration` serves them (redacted for callers
+    who may not read fired rules), with the timeline checked against the audit chain."""
 
     record: DeclarationRecord
     events: list[DeclarationEvent]
@@ -67,10 +67,9 @@ def get_checked_declaration(mrn: str, principal: Principal, ctx: NodeContext) ->
         check = check_timeline(record, events, uow.audit.of_subject(mrn))
     if may(principal.role, Capability.READ_FIRED_RULES):
         return CheckedDeclaration(record, events, check)
+    shown = redact_timeline(events)
     recorded = redact_timeline(check.recorded_only)
-    return CheckedDeclaration(
-        record, redact_timeline(events), replace(check, recorded_only=recorded)
-    )
+    return CheckedDeclaration(record, shown, replace(check, events=shown, recorded_only=recorded))
 
 
 #: events whose reasons name the risk rules that fired or a supervisor's grounds
