@@ -394,6 +394,13 @@ class FakeAuditLog:
         held = self._w.store.partner_checkpoints
         return sorted((c for c in held if c.administration == administration), key=lambda c: c.size)
 
+    def of_subject(self, subject: str) -> list[tuple[int, bytes, str]]:
+        return [(e.seq, e.canonical, e.hash) for e in self._w.store.audit if e.subject == subject]
+
+    def with_prefix(self, prefix: str) -> list[tuple[int, str, bytes, str]]:
+        chosen = [e for e in self._w.store.audit if e.subject.startswith(prefix)]
+        return [(e.seq, e.subject, e.canonical, e.hash) for e in chosen]
+
 
 class FakeRegister:
     """Mandates, the AEO register and consignment draws."""

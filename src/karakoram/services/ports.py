@@ -193,6 +193,14 @@ class AuditRepository(Protocol):
 
     def partner_checkpoints(self, administration: str) -> list[PartnerCheckpoint]:
         """The checkpoints held of `administration`'s chain, by size."""
+
+    def of_subject(self, subject: str) -> list[tuple[int, bytes, str]]:
+        """The entries of one subject in chain order: seq, canonical bytes, hash."""
+        ...
+
+    def with_prefix(self, prefix: str) -> list[tuple[int, str, bytes, str]]:
+        """The entries whose subject starts with `prefix`, in chain order: seq, subject,
+        canonical bytes, hash."""
         ...
 
 

@@ -16,6 +16,7 @@ from karakoram.domain.clearance import (
 from karakoram.domain.declaration.model import DeclarationRecord
 from karakoram.domain.errors import FieldError, PermissionDenied, ValidationFailed
 from karakoram.services.assessment import why_pending
+from karakoram.services.audit.timeline import CheckedTimeline, check_timeline
 from karakoram.services.clearance import release_state
 from karakoram.services.context import NodeContext
 from karakoram.services.exchange.partner_view import PartnerSide, partner_side
@@ -45,6 +46,30 @@ def get_declaration(
     if may(principal.role, Capability.READ_FIRED_RULES):
         return record, events
     return record, redact_timeline(events)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedDeclaration:
+    """A declaration and its timeline as `get_declaration` serves them (redacted for callers
+    who may not read fired rules), with the timeline checked against the audit chain."""
+
+    record: DeclarationRecord
+    events: list[DeclarationEvent]
+    check: CheckedTimeline
+
+
+def get_checked_declaration(mrn: str, principal: Principal, ctx: NodeContext) -> CheckedDeclaration:
+    """`get_declaration`, each event compared with the audit entry that recorded it (one more
+    indexed query): a row altered or deleted in the database is not served as history."""
+    with ctx.uow() as uow:
+        record = ensure_visible(principal, uow.declarations.get(mrn), mrn)
+        events = uow.declarations.events(mrn)
+        check = check_timeline(record, events, uow.audit.of_subject(mrn))
+    if may(principal.role, Capability.READ_FIRED_RULES):
+        return CheckedDeclaration(record, events, check)
+    shown = redact_timeline(events)
+    recorded = redact_timeline(check.recorded_only)
+    return CheckedDeclaration(record, shown, replace(check, events=shown, recorded_only=recorded))
 
 
 #: events whose reasons name the risk rules that fired or a supervisor's grounds

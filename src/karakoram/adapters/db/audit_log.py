@@ -154,3 +154,21 @@ class SqlAuditLog:
             .order_by(c.size, c.id)
         )
         return [PartnerCheckpoint(*row) for row in self._conn.execute(query)]
+
+    def of_subject(self, subject: str) -> list[tuple[int, bytes, str]]:
+        """The entries of one subject in chain order: seq, canonical bytes, hash (one query
+        along the (subject, seq) index; services/audit/timeline.py)."""
+        query = select(_l.seq, _l.canonical, _l.hash).where(_l.subject == subject).order_by(_l.seq)
+        return [(int(r.seq), bytes(r.canonical), str(r.hash)) for r in self._conn.execute(query)]
+
+    def with_prefix(self, prefix: str) -> list[tuple[int, str, bytes, str]]:
+        """The entries whose subject starts with `prefix`, in chain order: seq, subject,
+        canonical bytes, hash (a range along the (subject, seq) index; the registers' check)."""
+        after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        query = (
+            select(_l.seq, _l.subject, _l.canonical, _l.hash)
+            .where(_l.subject >= prefix, _l.subject < after)
+            .order_by(_l.seq)
+        )
+        rows = self._conn.execute(query)
+        return [(int(r.seq), str(r.subject), bytes(r.canonical), str(r.hash)) for r in rows]

@@ -18,9 +18,13 @@ from karakoram.adapters.db.arrivals_repo import SqlArrivalRepository
 from karakoram.adapters.db.audit_log import SqlAuditLog
 from karakoram.adapters.db.clearance_repos import SqlClearanceRepository, SqlPolicyRepository
 from karakoram.adapters.db.exchange_repo import SqlExchangeRepository
+from karakoram.adapters.db.register_repo import SqlRegisterRepository
 from karakoram.adapters.db.repositories import SqlDeclarationRepository, SqlUserRepository
 from karakoram.domain.clearance import DeclarationEvent
 from karakoram.domain.declaration.model import DeclarationRecord
+from karakoram.domain.representation import AeoEntry, Mandate
+from karakoram.services.audit.register import AEO, MANDATE, aeo_state, mandate_state, subject, utc
+from karakoram.services.audit.timeline import event_data
 from karakoram.services.records import (
     ArrivalRecord,
     AssessmentRecord,
@@ -61,9 +65,8 @@ class AuditedDeclarations(SqlDeclarationRepository):
         pending = list(events)
         super().add_events(pending)
         for mrn, e in pending:
-            data: dict[str, Any] = {"from": e.from_state, "to": e.to_state, "at": _time(e.at)}
-            if e.reason is not None:
-                data["reason"] = e.reason
+            # the same form the timeline is checked with (services/audit/timeline.py)
+            data = event_data(e)
             if e.action != "lodge" and mrn in self._digests:
                 data["digest"] = self._digests[mrn]
             self._audit.record(f"declaration.{e.action}", mrn, e.actor, data)
@@ -200,3 +203,51 @@ class AuditedArrivals(SqlArrivalRepository):
             data = {"office": arrival.office, "at": _time(arrival.at)}
             self._audit.record("arrival.recorded", arrival.ucr, arrival.recorded_by, data)
         return stored
+
+
+class AuditedRegister(SqlRegisterRepository):
+    """Mandates and AEO certifications, added and ended, each row its own subject
+    (`mandate/<id>`, `aeo/<id>`: services/audit/register.py replays them against the rows).
+    Ends are recorded as the operator's: the repository is not told who ended them (the
+    services check that a supervisor or keeper asked)."""
+
+    def __init__(self, conn: Connection, audit: SqlAuditLog) -> None:
+        super().__init__(conn)
+        self._audit = audit
+
+    def add_mandate(self, mandate: Mandate) -> Mandate:
+        added = super().add_mandate(mandate)
+        name = subject(MANDATE, added.id)
+        self._audit.record("mandate.added", name, added.recorded_by, mandate_state(added))
+        return added
+
+    def end_mandate(self, mandate_id: int, valid_to: datetime) -> Mandate | None:
+        ended = super().end_mandate(mandate_id, valid_to)
+        if ended is not None:
+            data = {"to": utc(ended.valid_to)}
+            self._audit.record("mandate.ended", subject(MANDATE, mandate_id), OPERATOR, data)
+        return ended
+
+    def add_aeo(self, entry: AeoEntry) -> AeoEntry:
+        added = super().add_aeo(entry)
+        self._audit.record("aeo.added", subject(AEO, added.id), added.recorded_by, aeo_state(added))
+        return added
+
+    def end_aeo(self, entry_id: int, valid_to: datetime) -> AeoEntry | None:
+        ended = super().end_aeo(entry_id, valid_to)
+        if ended is not None:
+            self._audit.record("aeo.ended", subject(AEO, entry_id), OPERATOR, {"to": utc(valid_to)})
+        return ended
+
+    def end_aeo_source(self, source: str, valid_to: datetime) -> int:
+        """Each certification the source's new list ends is recorded on its own subject."""
+        ending = [
+            e.id
+            for e in self.aeo_entries()
+            if e.source == source and (e.valid_to is None or e.valid_to > valid_to)
+        ]
+        ended = super().end_aeo_source(source, valid_to)
+        for entry_id in ending:
+            data = {"to": utc(valid_to)}
+            self._audit.record("aeo.ended", subject(AEO, entry_id), source, data)
+        return ended

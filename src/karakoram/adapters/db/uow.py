@@ -20,6 +20,7 @@ from karakoram.adapters.db.audited import (
     AuditedDeclarations,
     AuditedExchange,
     AuditedPolicy,
+    AuditedRegister,
     AuditedUsers,
 )
 from karakoram.adapters.db.auth_repo import SqlAuthRepository
@@ -117,7 +118,7 @@ class SqlUnitOfWork:
             self.policy = SqlPolicyRepository(self._conn)
             self.exchange = SqlExchangeRepository(self._conn)
             self.arrivals = SqlArrivalRepository(self._conn)
-        self.register = SqlRegisterRepository(self._conn)
+            self.register = SqlRegisterRepository(self._conn)
         return self
 
     def _audited_repositories(self, conn: Connection, log: SqlAuditLog) -> None:
@@ -128,6 +129,7 @@ class SqlUnitOfWork:
         self.policy = AuditedPolicy(conn, log)
         self.exchange = AuditedExchange(conn, log)
         self.arrivals = AuditedArrivals(conn, log)
+        self.register = AuditedRegister(conn, log)
 
     def __exit__(
         self,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
@@ -13,8 +13,10 @@ from karakoram.domain.access import Capability as Cap
 from karakoram.domain.access import Role, require_role
 from karakoram.entrypoints.api.guard import needs
 from karakoram.entrypoints.http.deps import NodeDep, PrincipalDep
+from karakoram.entrypoints.http.errors import refusal_tally
+from karakoram.services.audit import refusals
 from karakoram.services.audit.checkpoints import checkpoint_and_send
-from karakoram.services.audit.verify import verify_audit
+from karakoram.services.audit.register import verify_with_records
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -49,7 +51,7 @@ async def verify(node: NodeDep, principal: PrincipalDep) -> dict[str, Any]:
     our checkpoints; `broken` names the first bad entry, `partner` what the partners said
     (`partner_agrees`: true only when every one answered and agreed, null without partners)."""
     require_role(principal, Role.ADMINISTRATOR, Role.SUPERVISOR)
-    report = await run_in_threadpool(verify_audit, node.ctx, None, node.peer)
+    report = await run_in_threadpool(verify_with_records, node.ctx, None, node.peer)
     return {**report.as_dict(), "partner_agrees": report.partner_agrees}
 
 
@@ -68,3 +70,27 @@ def checkpoint(node: NodeDep, principal: PrincipalDep) -> CheckpointOut:
     return CheckpointOut(
         size=c.size, head=c.head, at=c.at.isoformat(), token=c.token, sent_to=sent.partners
     )
+
+
+class RefusalOut(BaseModel):
+    #: the audit entry that holds the count
+    seq: int
+    user: str
+    code: str
+    #: the minute's start, UTC
+    minute: str
+    count: int
+
+
+@router.get("/refusals", response_model=list[RefusalOut], dependencies=[needs(Cap.VERIFY_AUDIT)])
+async def refusal_counts(
+    request: Request, node: NodeDep, principal: PrincipalDep, user: str | None = None
+) -> list[RefusalOut]:
+    """Refusals met by signed-in users (403, 404, 409, 422 ...), counted per user, problem
+    code and minute, oldest first; the minutes that are over are written first."""
+    await run_in_threadpool(refusals.flush, node.ctx, refusal_tally(request.app))
+    listed = await run_in_threadpool(refusals.list_refusals, node.ctx, principal, user)
+    return [
+        RefusalOut(seq=r.seq, user=r.user, code=r.code, minute=r.minute, count=r.count)
+        for r in listed
+    ]

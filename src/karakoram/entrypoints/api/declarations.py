@@ -20,6 +20,7 @@ from karakoram.entrypoints.api.schemas import (
     BulkOut,
     CancelIn,
     DeclarationOut,
+    EventOut,
     ImportResultOut,
     PageOut,
     declaration_json,
@@ -166,11 +167,45 @@ def _refused_lines(results: list[ImportResult]) -> list[FieldError]:
     ]
 
 
-@router.get("/{mrn}", response_model=DeclarationOut, dependencies=[needs(Cap.READ_DECLARATIONS)])
+class CheckedEventOut(EventOut):
+    #: false when no audit entry recorded this row as it stands (altered in the database)
+    verified: bool
+
+
+class CheckedDeclarationOut(DeclarationOut):
+    """A declaration with its timeline checked against the audit chain."""
+
+    timeline: list[CheckedEventOut] | None = None  # type: ignore[assignment]
+    #: every event, the status, the channel and the digest match the audit record
+    timeline_verified: bool
+    #: events the audit record holds that no row matches: deleted, or the chain's version of
+    #: an altered row
+    audit_recorded: list[EventOut]
+    #: why the timeline does not verify, one sentence each
+    audit_problems: list[str]
+
+
+def checked_json(checked: queries.CheckedDeclaration) -> dict[str, Any]:
+    """What `CheckedDeclarationOut` serialises to, built directly like `declaration_json`."""
+    check = checked.check
+    body = declaration_json(checked.record, checked.events)
+    for event, ok in zip(body["timeline"], check.verified, strict=True):
+        event["verified"] = ok
+    body["timeline_verified"] = check.ok
+    body["audit_recorded"] = declaration_json(checked.record, check.recorded_only)["timeline"]
+    body["audit_problems"] = check.problems
+    return body
+
+
+@router.get(
+    "/{mrn}", response_model=CheckedDeclarationOut, dependencies=[needs(Cap.READ_DECLARATIONS)]
+)
 def get(mrn: str, node: NodeDep, principal: PrincipalDep) -> Response:
-    """One declaration with its full timeline."""
-    record, events = queries.get_declaration(mrn, principal, node.ctx)
-    return JSONResponse(declaration_json(record, events), headers={"ETag": f'"{record.version}"'})
+    """One declaration with its full timeline, each event checked against the audit record
+    (`verified`; `timeline_verified`, `audit_recorded` and `audit_problems` for the whole)."""
+    checked = queries.get_checked_declaration(mrn, principal, node.ctx)
+    version = checked.record.version
+    return JSONResponse(checked_json(checked), headers={"ETag": f'"{version}"'})
 
 
 @router.put(

@@ -6,9 +6,11 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from karakoram.domain.errors import KarakoramError
-from karakoram.entrypoints.cli.support import console, err, fail, node
+from karakoram.entrypoints.cli.support import console, err, fail, node, principal_of
 from karakoram.services.audit.checkpoints import checkpoint_and_send
-from karakoram.services.audit.verify import AuditReport, verify_audit
+from karakoram.services.audit.refusals import list_refusals
+from karakoram.services.audit.register import verify_with_records
+from karakoram.services.audit.verify import AuditReport
 
 app = typer.Typer(help="The tamper-evident history (audit log).", no_args_is_help=True)
 
@@ -24,7 +26,7 @@ def audit_verify() -> None:
         TextColumn("verifying"), BarColumn(), MofNCompleteColumn(), console=err, transient=True
     ) as bar:
         task = bar.add_task("verify", total=None)
-        report = verify_audit(
+        report = verify_with_records(
             n.ctx, lambda done, total: bar.update(task, completed=done, total=total), n.peer
         )
     _print(report)
@@ -61,3 +63,18 @@ def audit_checkpoint() -> None:
         console.print("queued for " + ", ".join(sent.partners) + " (the relay delivers it)")
     else:
         console.print("no partner shares audit checkpoints: kept here only")
+
+
+@app.command("refusals")
+def audit_refusals(
+    user: str | None = typer.Option(None, help="Only this user's refusals."),
+) -> None:
+    """Refusals met by signed-in users, counted per user, problem code and minute (as the
+    API's workers wrote them: a minute is written once it is over)."""
+    n = node()
+    listed = list_refusals(n.ctx, principal_of(n, None), user)
+    for r in listed:
+        console.print(
+            f"{r.minute}  {r.user}  {r.code}  {r.count}  (entry {r.seq})", highlight=False
+        )
+    console.print(f"{len(listed)} record(s)")

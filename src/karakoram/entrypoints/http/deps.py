@@ -30,7 +30,9 @@ async def current_principal(request: Request, node: NodeDep) -> Principal:
     scheme, _, key = header.partition(" ")
     api_key = key.strip() if scheme.lower() == "bearer" else None
     address = request.client.host if request.client else None
-    return await run_in_threadpool(node.authenticator.authenticate, api_key, address)
+    principal = await run_in_threadpool(node.authenticator.authenticate, api_key, address)
+    request.state.principal = principal  # the error mapper counts this caller's refusals
+    return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]

@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.types import Scope
 
@@ -29,6 +30,8 @@ from karakoram.domain.errors import (
     ValidationFailed,
 )
 from karakoram.domain.exchange.envelope import Refused
+from karakoram.services.audit.refusals import RefusalTally
+from karakoram.services.audit.refusals import flush as flush_refusals
 
 PROBLEM_JSON = "application/problem+json"
 #: how much of an offending value an error detail may quote
@@ -107,6 +110,7 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     for attribute in ("mrn", "current", "action", "code", "blockers", "party"):
         if hasattr(exc, attribute):
             extra[attribute] = getattr(exc, attribute)
+    await count_refusal(request, status_of(exc), problem_code(exc))
     return _problem(
         status_of(exc), exc.title, exc.detail, request.url.path, _slug(type(exc)), request, **extra
     )
@@ -125,6 +129,7 @@ async def _request_error(request: Request, exc: Exception) -> JSONResponse:
                 "message": short(str(error.get("msg", "invalid value")), 200),
             }
         )
+    await count_refusal(request, 422, "validation-failed")
     return _problem(
         422,
         ValidationFailed.title,
@@ -285,6 +290,42 @@ def _bare_page(status: int, title: str, detail: str, request_id: str) -> tuple[b
         f"<p>Error id: <code>{escape(request_id)}</code></p></body></html>"
     )
     return html.encode(), "text/html; charset=utf-8"
+
+
+def problem_code(exc: KarakoramError) -> str:
+    """The stable code a refusal is counted under: the error's own `code`, else its kind."""
+    code = getattr(exc, "code", None)
+    return code if isinstance(code, str) else _slug(type(exc))
+
+
+#: statuses of the refusals counted into the audit log when the caller was authenticated
+_COUNTED = frozenset({400, 403, 404, 409, 413, 415, 422})
+
+
+def refusal_tally(app: Any) -> RefusalTally:
+    """This app's counts of refusals not yet written (services/audit/refusals.py)."""
+    tally = getattr(app.state, "refusal_tally", None)
+    if tally is None:
+        tally = app.state.refusal_tally = RefusalTally(app.state.node.ctx.clock)
+    assert isinstance(tally, RefusalTally)
+    return tally
+
+
+async def count_refusal(request: Request, status: int, code: str) -> None:
+    """The aggregated refusal record: count a refusal of an authenticated caller (API key or
+    web session) under its user, problem code and minute; when earlier minutes are over,
+    write their counts to the audit log (one entry per user, code and minute). A refusal of
+    an unauthenticated request is not counted."""
+    state = request.state
+    who = getattr(state, "principal", None) or getattr(state, "viewer", None)
+    if who is None or status not in _COUNTED or not hasattr(request.app.state, "node"):
+        return
+    tally = refusal_tally(request.app)
+    if tally.count(who.name, code):
+        try:
+            await run_in_threadpool(flush_refusals, request.app.state.node.ctx, tally)
+        except Exception:  # the counts stay in the tally for the next try
+            log.exception("refusal counts not written to the audit log")
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -20,7 +20,7 @@ from karakoram.entrypoints.web.refusals import pages_router
 from karakoram.entrypoints.web.render import Pages, page_path
 from karakoram.entrypoints.web.session import WebSession
 from karakoram.services import users
-from karakoram.services.audit.verify import verify_audit
+from karakoram.services.audit.register import verify_with_records
 from karakoram.services.sessions import renew_session
 
 router = pages_router("/ui/admin")
@@ -53,7 +53,7 @@ async def audit(
 ) -> Response:
     """The audit chain recomputed now: how many entries verify, or the first broken link, and
     what the partners' copies of our checkpoints say."""
-    report = await run_in_threadpool(verify_audit, node.ctx, None, node.peer)
+    report = await run_in_threadpool(verify_with_records, node.ctx, None, node.peer)
     return pages.render(request, session, "admin/audit.html", viewer, report=report)
 
 

@@ -183,7 +183,8 @@ def declaration_context(mrn: str, viewer: Principal, ctx: NodeContext) -> dict[s
     supervisors only; a trader follows their own under /ui/my-declarations) and what the
     viewer may do with it. Raises the service's refusal."""
     require_role(viewer, *officer.OFFICERS)
-    record, events = queries.get_declaration(mrn, viewer, ctx)
+    checked = queries.get_checked_declaration(mrn, viewer, ctx)
+    record, events = checked.record, checked.events
     return {
         "record": record,
         "d": record.declaration,
@@ -194,6 +195,8 @@ def declaration_context(mrn: str, viewer: Principal, ctx: NodeContext) -> dict[s
         "overrides": supervision.override_channels(viewer, record),
         # the partner's side and one timeline of both administrations
         "partner": queries.partner_view(record, events, viewer, ctx),
+        # the timeline against the audit chain: a forged or deleted row is shown as such
+        "audit": checked.check,
     }
 
 

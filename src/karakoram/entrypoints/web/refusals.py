@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse,
 from fastapi.routing import APIRoute
 
 from karakoram.domain.errors import Conflict, KarakoramError, ValidationFailed
-from karakoram.entrypoints.http.errors import status_of
+from karakoram.entrypoints.http.errors import count_refusal, problem_code, status_of
 from karakoram.entrypoints.web.render import Pages, page_path
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
@@ -67,6 +67,8 @@ class PageRoute(APIRoute):
             try:
                 return await handler(request)
             except (KarakoramError, SignInRequired, CsrfRefused) as exc:
+                if isinstance(exc, KarakoramError):  # counted when the viewer signed in
+                    await count_refusal(request, status_of(exc), problem_code(exc))
                 return refusal(request, exc)
 
         return page

@@ -256,7 +256,8 @@ def _declaration_page(
     notice: str | None = None,
 ) -> Response:
     require_role(viewer, Role.TRADER)
-    record, timeline = queries.get_declaration(mrn, viewer, node.ctx)
+    checked = queries.get_checked_declaration(mrn, viewer, node.ctx)
+    record, timeline = checked.record, checked.events
     view = queries.clearance_view(mrn, viewer, node.ctx)
     context: dict[str, Any] = {
         "record": record,
@@ -268,6 +269,8 @@ def _declaration_page(
         "failure": failure,
         "typed": typed,
         "notice": notice,
+        # the timeline against the audit chain (its risk reasons redacted as above)
+        "audit": checked.check,
     }
     status_code = status_of(failure) if failure else 200
     return pages.render(
