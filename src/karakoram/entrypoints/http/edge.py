@@ -5,8 +5,8 @@ For each request it
 - counts the body's bytes while they stream in, against the route's limit (`body_limits`),
   and answers 413 as soon as it is passed, or at once when `Content-Length` says it will be;
 - adds the browser headers (CSP, frame-ancestors, nosniff, Referrer-Policy, HSTS over https);
-- answers an exception nothing else handled with a 500 (problem+json, or an HTML page under
-  /ui) carrying the request id, and logs it with its traceback;
+- answers an exception nothing else handled with a 500 (problem+json, or the UI's error page
+  for a browser) carrying the request id, and logs it with its traceback;
 - logs one line per request.
 
 It runs outside the routing, so nothing it refuses has touched a route, a dependency or a role
@@ -22,7 +22,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from karakoram.entrypoints.http.errors import EdgeRefusal, edge_answer
+from karakoram.entrypoints.http.errors import EdgeRefusal, edge_response
 from karakoram.entrypoints.http.logs import bind_request_id, request_id_from, unbind_request_id
 
 log = logging.getLogger("karakoram.http")
@@ -185,9 +185,13 @@ class _Exchange:
             self.silenced = True
             return
         self.silenced = True
-        status, headers, body = edge_answer(self.scope, refusal, self.request_id)
-        await self._send_out({"type": "http.response.start", "status": status, "headers": headers})
-        await self._send_out({"type": "http.response.body", "body": body})
+        response = edge_response(self.scope, refusal, self.request_id)
+        await response(self.scope, _nothing_more, self._send_out)
+
+
+async def _nothing_more() -> Message:
+    """The receive of the edge's own answer, which reads nothing of the request."""
+    return {"type": "http.disconnect"}
 
 
 def install_edge(app: Any, limits: BodyLimits) -> None:
