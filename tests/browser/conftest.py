@@ -4,6 +4,8 @@ The browser is the system one (`/usr/bin/chromium`, or KARAKORAM_CHROMIUM): Play
 downloads its own. Without it these tests are skipped and say why; `.ci/run` installs it.
 Each test may save screenshots with `shot(page, name)`; they are kept under
 `artefacts/screenshots/` (or KARAKORAM_ARTEFACTS) after the run.
+Every page listens for `securitypolicyviolation`: a test whose pages broke the Content Security
+Policy (an inline style or script, a foreign source) fails after it ran, naming each violation.
 """
 
 from __future__ import annotations
@@ -105,13 +107,35 @@ def live(tmp_path: Path) -> Iterator[Live]:
     engine.dispose()
 
 
+#: every document reports each CSP violation to the test (see `csp_violations`)
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__karakoramCsp({
+    page: document.location.pathname, directive: e.violatedDirective,
+    blocked: e.blockedURI, source: e.sourceFile, line: e.lineNumber, sample: e.sample,
+  });
+}, true);
+"""
+
+
 @pytest.fixture
-def page(browser: Browser, live: Live) -> Iterator[Page]:
+def csp_violations() -> list[dict[str, object]]:
+    """The CSP violations the test's pages reported; the `page` fixture fails on any left."""
+    return []
+
+
+@pytest.fixture
+def page(browser: Browser, live: Live, csp_violations: list[dict[str, object]]) -> Iterator[Page]:
     context = browser.new_context(base_url=live.url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
+    context.expose_binding("__karakoramCsp", lambda _source, found: csp_violations.append(found))
+    context.add_init_script(CSP_LISTENER)
     tab = context.new_page()
     yield tab
+    if not tab.is_closed():
+        tab.evaluate("0")  # a round trip, so a report still in flight has arrived
     context.close()
+    assert not csp_violations, f"the page broke its Content Security Policy: {csp_violations}"
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ database (`auth_attempts`), so every worker shares them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -24,10 +25,13 @@ from karakoram.services.security import Limits, SecurityConfig, security_event
 
 
 class TooManyAttempts(AuthenticationFailed):
-    """Too many failed attempts from this account, address or key: wait before the next one."""
+    """Too many failed attempts from this account, address or key: wait before the next one.
+
+    `retry_after` is whole seconds, rounded up, so that a client which waits that long (the
+    HTTP answer's `Retry-After`) is never refused again for the same wait."""
 
     def __init__(self, retry_after: float) -> None:
-        self.retry_after = max(1, round(retry_after))
+        self.retry_after = max(1, math.ceil(retry_after))
         super().__init__(
             f"Too many failed attempts; try again in {self.retry_after} seconds, or ask an "
             "administrator."

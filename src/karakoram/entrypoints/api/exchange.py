@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import timedelta
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
@@ -25,6 +26,8 @@ MAX_BATCH_ITEMS = 200
 MAX_BATCH_BYTES = MAX_BATCH_BYTES_OUT
 #: a reconciliation query is a small signed JWS
 MAX_QUERY_BYTES = 16_384
+#: the longest period the refusals' counts may cover (a leap year, in hours)
+REFUSAL_HOURS = 8784
 
 
 async def read_at_most(request: Request, limit: int, what: str) -> bytes:
@@ -175,3 +178,32 @@ def status(node: NodeDep, principal: PrincipalDep) -> dict[str, Any]:
 def replay(node: NodeDep, principal: PrincipalDep) -> dict[str, int]:
     """Put every dead letter back in the outbox."""
     return {"requeued": overview.replay(principal, node.ctx)}
+
+
+@router.get("/exchange/refusals", dependencies=[needs(Cap.WATCH_EXCHANGE)])
+def refusals(
+    node: NodeDep,
+    principal: PrincipalDep,
+    hours: Annotated[int, Query(ge=1, le=REFUSAL_HOURS)] = 24,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> dict[str, Any]:
+    """Partner messages refused in the last `hours`: counted by reason (`code`) and claimed
+    sender ("" when not a registered partner), most first; then the latest `limit` recorded
+    (every refusal of a partner, a sample per hour and reason of junk)."""
+    since = node.ctx.clock() - timedelta(hours=hours)
+    found = partners.refusals(principal, node.ctx, since, limit)
+    return {
+        "since": since.isoformat(),
+        "counts": [{"code": c, "sender": s, "count": n} for c, s, n in found.counts],
+        "latest": [
+            {
+                "received_at": r["received_at"].isoformat(),
+                "code": r["code"],
+                "sender": r["sender"],
+                "size": r["size"],
+                "digest": r["digest"],
+                "detail": r["detail"],
+            }
+            for r in found.latest
+        ],
+    }

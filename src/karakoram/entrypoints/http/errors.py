@@ -1,8 +1,11 @@
 """The one mapper from the domain's error tree to HTTP.
 
 `status_of` gives each error its status, for the API and the web UI alike; the API's answer is
-RFC 9457 problem+json, built here and only here (the web UI renders its error page with the
-same status: web/refusals.py).
+RFC 9457 problem+json, built here and only here, always with a stable `code`. A browser (a path
+under /ui, or `Accept: text/html` anywhere) gets the web UI's error page instead, in the
+reader's language (`web/refusals.py` renders it: the web UI hands its renderer over as
+`app.state.error_page`, so http/ never imports web/). A throttled attempt answers 429 with
+`Retry-After`.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from karakoram.domain.errors import (
 from karakoram.domain.exchange.envelope import Refused
 from karakoram.services.audit.refusals import RefusalTally
 from karakoram.services.audit.refusals import flush as flush_refusals
+from karakoram.services.throttle import TooManyAttempts
 
 PROBLEM_JSON = "application/problem+json"
 #: how much of an offending value an error detail may quote
@@ -48,6 +52,7 @@ _REFUSAL_STATUS = {
 }
 
 _STATUS: list[tuple[type[KarakoramError], int]] = [
+    (TooManyAttempts, 429),  # before AuthenticationFailed, which it is
     (ValidationFailed, 422),
     (NotFound, 404),
     (Conflict, 409),
@@ -91,8 +96,11 @@ def _problem(
     error_id = getattr(request.state, "request_id", None) if request is not None else None
     if error_id:
         extra.setdefault("error_id", error_id)
+    extra.setdefault("code", type_.replace("-", "_"))
     body = _problem_body(status, title, detail, instance, type_, **extra)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    if extra.get("retry_after"):
+        headers["Retry-After"] = str(extra["retry_after"])
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -102,12 +110,15 @@ def status_of(exc: KarakoramError) -> int:
     return next((code for cls, code in _STATUS if isinstance(exc, cls)), 400)
 
 
-async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+async def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, KarakoramError)
+    retry_after = getattr(exc, "retry_after", None)
+    if _is_page(request.scope):
+        return _page(request, status_of(exc), exc.detail, retry_after)
     extra: dict[str, Any] = {}
     if isinstance(exc, ValidationFailed):
         extra["errors"] = [e.as_dict() for e in exc.errors]
-    for attribute in ("mrn", "current", "action", "code", "blockers", "party"):
+    for attribute in ("mrn", "current", "action", "code", "blockers", "party", "retry_after"):
         if hasattr(exc, attribute):
             extra[attribute] = getattr(exc, attribute)
     await count_refusal(request, status_of(exc), problem_code(exc))
@@ -116,8 +127,10 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _request_error(request: Request, exc: Exception) -> JSONResponse:
+async def _request_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
+    if _is_page(request.scope):
+        return _page(request, 422, None)
     errors = []
     for error in exc.errors():
         location = [str(part) for part in error.get("loc", ())]
@@ -160,7 +173,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     title = _TITLES.get(status, "Request refused")
     detail = exc.detail if isinstance(exc.detail, str) else title
     if _is_page(request.scope):
-        return _page(request, status, title, short(detail, 200))
+        return _page(request, status, None)
     response = _problem(
         status,
         title,
@@ -196,37 +209,32 @@ _TITLES = {
     413: "Request body too large",
     415: "Unsupported media type",
     422: "Validation failed",
+    429: "Too many attempts",
     500: "Internal error",
 }
 
 
 def _is_page(scope: Scope) -> bool:
+    """A browser's request: a page of the UI, or anywhere with HTML first in `Accept`."""
     path = str(scope.get("path", ""))
-    return path == "/ui" or path.startswith("/ui/")
+    if path == "/ui" or path.startswith("/ui/"):
+        return True
+    accept = next((v for k, v in scope.get("headers", ()) if k.lower() == b"accept"), b"")
+    kinds = [part.split(b";")[0].strip().lower() for part in accept.split(b",")]
+    return bool(kinds) and kinds[0] in (b"text/html", b"application/xhtml+xml")
 
 
-def _page(request: Request, status: int, title: str, detail: str) -> Response:
+def _page(
+    request: Request, status: int, detail: str | None, retry_after: int | None = None
+) -> Response:
     """The web UI's error page in the reader's language, or a bare page without the UI."""
-    pages = getattr(request.app.state, "web_pages", None)
-    if pages is None:
-        body, media_type = _bare_page(status, title, detail, request.state.request_id)
-        return Response(body, status_code=status, media_type=media_type)
-    failure = _Failure(title, detail)
-    return pages.render(  # type: ignore[no-any-return]
-        request,
-        pages.codec.load(request),
-        "error.html",
-        getattr(request.state, "viewer", None),
-        status_code=status,
-        failure=failure,
-        error_id=getattr(request.state, "request_id", None),
-    )
-
-
-class _Failure:
-    def __init__(self, title: str, detail: str) -> None:
-        self.title = title
-        self.detail = detail
+    render = getattr(request.app.state, "error_page", None)
+    if render is not None:
+        return render(request, status, detail, retry_after)  # type: ignore[no-any-return]
+    title = _TITLES.get(status, "Request refused")
+    body, media_type = _bare_page(status, title, detail or title, request.state.request_id)
+    headers = {"Retry-After": str(retry_after)} if retry_after else None
+    return Response(body, status_code=status, media_type=media_type, headers=headers)
 
 
 class EdgeRefusal(Exception):
@@ -256,13 +264,15 @@ class EdgeRefusal(Exception):
         )
 
 
-def edge_answer(
-    scope: Scope, refusal: EdgeRefusal, request_id: str
-) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    """Status, headers and body of the edge's own answer (see `EdgeRefusal`)."""
+def edge_response(scope: Scope, refusal: EdgeRefusal, request_id: str) -> Response:
+    """The edge's own answer (see `EdgeRefusal`): problem+json, or the error page."""
     title = _TITLES.get(refusal.status, "Request refused")
+    response: Response | None = None
     if _is_page(scope):
-        body, content_type = _bare_page(refusal.status, title, refusal.detail, request_id)
+        response = _edge_page(scope, refusal)
+        if response is None:
+            body, content_type = _bare_page(refusal.status, title, refusal.detail, request_id)
+            response = Response(body, refusal.status, media_type=content_type)
     else:
         problem = _problem_body(
             refusal.status,
@@ -273,14 +283,24 @@ def edge_answer(
             code=refusal.code,
             error_id=request_id,
         )
-        body, content_type = json.dumps(problem).encode(), PROBLEM_JSON
-    headers = [
-        (b"content-type", content_type.encode()),
-        (b"content-length", str(len(body)).encode()),
-    ]
+        response = Response(json.dumps(problem).encode(), refusal.status, media_type=PROBLEM_JSON)
     if refusal.status in (413, 500):
-        headers.append((b"connection", b"close"))
-    return refusal.status, headers, body
+        response.headers["Connection"] = "close"
+    return response
+
+
+def _edge_page(scope: Scope, refusal: EdgeRefusal) -> Response | None:
+    """The UI's error page for an answer the edge gives, when the app has a UI and the page
+    renders (a failure here must not hide the first one: then the bare page)."""
+    app = scope.get("app")
+    render = getattr(getattr(app, "state", None), "error_page", None)
+    if render is None:
+        return None
+    try:
+        return render(Request(scope), refusal.status, None)  # type: ignore[no-any-return]
+    except Exception:
+        log.exception("the error page failed to render")
+        return None
 
 
 def _bare_page(status: int, title: str, detail: str, request_id: str) -> tuple[bytes, str]:
@@ -293,9 +313,10 @@ def _bare_page(status: int, title: str, detail: str, request_id: str) -> tuple[b
 
 
 def problem_code(exc: KarakoramError) -> str:
-    """The stable code a refusal is counted under: the error's own `code`, else its kind."""
+    """The stable code a refusal is counted under: the error's own `code`, else its kind (as
+    the problem body names it)."""
     code = getattr(exc, "code", None)
-    return code if isinstance(code, str) else _slug(type(exc))
+    return code if isinstance(code, str) else _slug(type(exc)).replace("-", "_")
 
 
 #: statuses of the refusals counted into the audit log when the caller was authenticated

@@ -10,6 +10,8 @@ from fastapi.staticfiles import StaticFiles
 
 from karakoram.bootstrap import Node
 from karakoram.entrypoints.web import admin, analyst, officer, register_pages, supervisor, trader
+from karakoram.entrypoints.web.exchange_refusals import router as exchange_refusals_router
+from karakoram.entrypoints.web.refusals import error_page
 from karakoram.entrypoints.web.render import Pages
 from karakoram.entrypoints.web.session import SessionCodec
 from karakoram.entrypoints.web.vendor import PLOTLY_JS, plotly_css
@@ -20,9 +22,12 @@ STATIC = Path(__file__).parent / "static"
 def install_web(app: FastAPI, node: Node) -> None:
     """Mount the pages and their styles (each page answers its refusals: see refusals.py)."""
     app.state.web_pages = Pages(SessionCodec(node.settings.secret("csrf_secret")))
+    # what the HTTP layer answers a browser by itself, in the reader's language (http/errors.py)
+    app.state.error_page = error_page
     for pages in (officer.router, trader.router, supervisor.router, analyst.router, admin.router):
         app.include_router(pages)
     app.include_router(register_pages.router)
+    app.include_router(exchange_refusals_router)
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="ui-static")
 
     @app.get("/ui/vendor/plotly.min.js", include_in_schema=False, name="ui-plotly")

@@ -30,6 +30,7 @@ from karakoram.services import clearance as officer
 from karakoram.services import queries, sessions
 from karakoram.services.context import NodeContext
 from karakoram.services.policy import rule_sets as supervision
+from karakoram.services.throttle import TooManyAttempts
 
 router = pages_router("/ui")
 
@@ -69,7 +70,9 @@ async def sign_in(
             found = await run_in_threadpool(
                 node.authenticator.sign_in_with_password, name, password, address
             )
-    except AuthenticationFailed:  # locked or slowed (TooManyAttempts) reads the same
+    except TooManyAttempts:
+        raise  # slowed or locked: the error page, 429 with Retry-After (web/refusals.py)
+    except AuthenticationFailed:
         return pages.render(
             request, session, "sign_in.html", status_code=401, failed=True, name=name.strip()
         )

@@ -4,6 +4,12 @@ A domain error a page does not show beside its own form becomes the error page, 
 `entrypoints.http.errors` gives it for the API too; no session sends the reader to sign in; a
 form without this session's CSRF token is refused with 403. A page that re-shows a refused
 form (what was typed, each field's error beside it) catches just the errors it shows there.
+
+`error_page` is the one error page, for these refusals and for what the HTTP layer answers a
+browser by itself (no such page, wrong method, a body too large or of the wrong type, a
+throttled sign-in, a failure): a heading and a sentence per status in the reader's language
+(the cookie's choice, else the browser's `Accept-Language`), the request id to quote, and
+whatever the refusal says of the thing concerned.
 """
 
 from __future__ import annotations
@@ -17,7 +23,9 @@ from fastapi.routing import APIRoute
 
 from karakoram.domain.errors import Conflict, KarakoramError, ValidationFailed
 from karakoram.entrypoints.http.errors import count_refusal, problem_code, status_of
+from karakoram.entrypoints.web.i18n import N_
 from karakoram.entrypoints.web.render import Pages, page_path
+from karakoram.entrypoints.web.session import WebSession
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
@@ -43,18 +51,84 @@ def refusal(request: Request, exc: KarakoramError | SignInRequired | CsrfRefused
         return RedirectResponse(page_path(request, "ui-sign-in-form"), status_code=303)
     if isinstance(exc, CsrfRefused):
         return PlainTextResponse(STALE_FORM, status_code=403)
+    return error_page(request, status_of(exc), exc.detail, getattr(exc, "retry_after", None))
+
+
+#: each status's heading and sentence on the error page
+HEADINGS = {
+    400: (N_("Bad request"), N_("The request could not be read; nothing was changed.")),
+    401: (N_("Sign-in required"), N_("Sign in to see this page.")),
+    403: (N_("Not allowed"), N_("Your role may not see this page or do this.")),
+    404: (N_("Page not found"), N_("There is no such page here, or it is not yours to see.")),
+    405: (N_("Method not allowed"), N_("This address does not accept this kind of request.")),
+    409: (N_("Conflict"), N_("The request contradicts what is stored; reload and retry.")),
+    413: (
+        N_("Request too large"),
+        N_("What was sent is larger than this address accepts; nothing was stored."),
+    ),
+    415: (
+        N_("Unsupported media type"),
+        N_("What was sent is not in a format this address reads; nothing was stored."),
+    ),
+    422: (N_("Invalid request"), N_("Some of the request is not valid; nothing was stored.")),
+    429: (N_("Too many attempts"), N_("Too many failed attempts: wait before the next one.")),
+    500: (
+        N_("Internal error"),
+        N_("The node failed to answer this request. Quote the error id to its operators."),
+    ),
+}
+
+
+def error_page(
+    request: Request, status: int, detail: str | None, retry_after: int | None = None
+) -> Response:
+    """The error page of `status` in the reader's language. It changes nothing, not even the
+    cookie's language: a language taken from `Accept-Language` holds for this page only."""
     pages = request.app.state.web_pages
     assert isinstance(pages, Pages)
-    # the viewer, when the refusal came after the sign-in was checked (deps.get_viewer)
-    viewer = getattr(request.state, "viewer", None)
-    return pages.render(
+    session = pages.codec.load(request)
+    shown = WebSession(session.csrf, session.language or _accepted(request), session.session_id)
+    heading, explanation = HEADINGS.get(status, HEADINGS[400])
+    response = pages.render(
         request,
-        pages.codec.load(request),
+        shown,
         "error.html",
-        viewer,
-        status_code=status_of(exc),
-        failure=exc,
+        # the viewer, when the refusal came after the sign-in was checked (deps.get_viewer)
+        getattr(request.state, "viewer", None),
+        status_code=status,
+        status=status,
+        heading=heading,
+        explanation=explanation,
+        detail=detail,
+        retry_after=retry_after,
+        error_id=getattr(request.state, "request_id", None),
     )
+    del response.headers["set-cookie"]
+    pages.codec.save(response, request, session)
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def _accepted(request: Request) -> str | None:
+    """The first language of the UI the browser asks for (`Accept-Language`), by weight."""
+    wanted: list[tuple[float, int, str]] = []
+    for i, part in enumerate(request.headers.get("accept-language", "").split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        try:
+            weight = float(params.strip()[2:]) if params.strip().startswith("q=") else 1.0
+        except ValueError:
+            continue
+        wanted.append((-weight, i, tag.strip().lower()))
+    for weight, _, tag in sorted(wanted):
+        code = _UI_LANGUAGE.get(tag.split("-")[0])
+        if weight < 0 and code is not None and not tag.startswith(("zh-hant", "zh-tw", "zh-hk")):
+            return code
+    return None
+
+
+#: a browser's primary language subtag → the UI's catalogue (traditional Chinese is not offered)
+_UI_LANGUAGE = {"en": "en", "zh": "zh_Hans", "ur": "ur"}
 
 
 class PageRoute(APIRoute):
