@@ -32,6 +32,7 @@ OPEN = {
     ("POST", "/exchange/messages"): "authenticated by the partner's signature, not a role",
     ("POST", "/exchange/held"): "authenticated by the partner's signature, not a role",
     ("POST", "/exchange/batch"): "authenticated by the partner's signature, not a role",
+    ("POST", "/exchange/checkpoints"): "authenticated by the partner's signed request, not a role",
     ("GET", "/ui"): "the home page shows each role its own doors",
     ("GET", "/ui/sign-in"): "signing in",
     ("POST", "/ui/sign-in"): "signing in",

@@ -97,7 +97,7 @@ def test_each_user_and_problem_code_is_counted_apart(client, keys, clocked, cloc
     counted = sorted((r["user"], r["code"], r["count"]) for r in records)
     assert counted == [
         ("kashgar", "missing_capability", 1),
-        ("kashgar", "validation-failed", 3),
+        ("kashgar", "validation_failed", 3),
         ("tianshan", "missing_capability", 1),
     ]
     assert [r["user"] for r in _listed(client, keys, 1, user="tianshan")] == ["tianshan"]
