@@ -4,15 +4,16 @@ flag is ignored."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from karakoram.domain.access import Capability, Principal, Role, require_role, roles_with
-from karakoram.domain.declaration.model import Declaration, Party
+from karakoram.domain.declaration.model import Declaration, DeclarationType, Party
 from karakoram.domain.errors import FieldError, NotFound, ValidationFailed
 from karakoram.domain.exchange.bodies import AeoList
-from karakoram.domain.representation import AEO_LEVELS, LOCAL, AeoEntry, certified
-from karakoram.domain.risk.facts import parties
+from karakoram.domain.representation import AEO_LEVELS, LOCAL, AeoEntry
+from karakoram.domain.risk.facts import Assessable, RiskSubject, parties
 from karakoram.services.context import NodeContext
 from karakoram.services.mandates import _identifier, _period
 from karakoram.services.ports import UnitOfWork
@@ -81,26 +82,59 @@ def list_register(actor: Principal, ctx: NodeContext) -> list[AeoEntry]:
 
 
 def with_register_aeo(uow: UnitOfWork, d: Declaration, at: datetime) -> Declaration:
-    """`d` with every party's `aeo` taken from the register at `at`: the responsible trader
-    by this administration's certifications only, the trader on the other side also by the
-    partners' lists received under mutual recognition (only operators an agreement covers
-    are ever entered; the rule set's `mutual_recognition` still decides whether it counts)."""
+    """`d` with every party's `aeo` taken from the register at `at` (see `AeoStatus`)."""
     responsible, other = parties(d)
     ids = {d.declarant.identifier, responsible.identifier, other.identifier}
-    entries = uow.register.aeo_entries(ids)
-    own = certified(entries, at, [LOCAL])
-    mutual = {e.identifier for e in entries if e.in_force(at)}
+    return AeoStatus(uow.register.aeo_entries(ids)).mark(d, at)
 
-    def marked(p: Party, held: set[str]) -> Party:
-        return p if p.aeo == (p.identifier in held) else replace(p, aeo=p.identifier in held)
 
-    other_held = mutual
-    return replace(
-        d,
-        declarant=marked(d.declarant, own),
-        exporter=marked(d.exporter, own if d.exporter is responsible else other_held),
-        importer=marked(d.importer, own if d.importer is responsible else other_held),
-    )
+class AeoStatus:
+    """The register's answer to "was this party an AEO then?", the same for live risk and the
+    back-test: the declarant and the responsible trader by this administration's
+    certifications only, the trader on the other side also by the partners' lists received
+    under mutual recognition (only operators an agreement covers are ever entered; the rule
+    set's `mutual_recognition` still decides whether it counts). A declaration's own `aeo`
+    flag counts for nothing."""
+
+    def __init__(self, entries: Iterable[AeoEntry]) -> None:
+        self._entries: dict[str, list[AeoEntry]] = {}
+        for e in entries:
+            self._entries.setdefault(e.identifier, []).append(e)
+        self._marked: dict[tuple[Party, bool], Party] = {}
+
+    def held(self, identifier: str, at: datetime, own_only: bool) -> bool:
+        """Whether `identifier` was certified at `at` (by this administration, if `own_only`)."""
+        found = self._entries.get(identifier)
+        if not found:
+            return False
+        return any(e.in_force(at) and (e.source == LOCAL or not own_only) for e in found)
+
+    def mark(self, d: Declaration, at: datetime) -> Declaration:
+        changes = self._changes(d, at)
+        return replace(d, **changes) if changes else d  # type: ignore[arg-type]
+
+    def mark_subject(self, s: RiskSubject, at: datetime) -> RiskSubject:
+        changes = self._changes(s, at)
+        return s._replace(**changes) if changes else s  # type: ignore[arg-type]
+
+    def _changes(self, d: Assessable, at: datetime) -> dict[str, Party]:
+        responsible = "exporter" if d.type is DeclarationType.EXPORT else "importer"
+        out: dict[str, Party] = {}
+        for name, p in (
+            ("declarant", d.declarant),
+            ("exporter", d.exporter),
+            ("importer", d.importer),
+        ):
+            held = self.held(p.identifier, at, own_only=name in ("declarant", responsible))
+            if p.aeo != held:
+                out[name] = self._party(p, held)
+        return out
+
+    def _party(self, p: Party, held: bool) -> Party:
+        marked = self._marked.get((p, held))
+        if marked is None:
+            marked = self._marked[p, held] = replace(p, aeo=held)
+        return marked
 
 
 #: the levels a mutual recognition agreement covers (security: AEOS, and full AEOF)

@@ -214,6 +214,17 @@ class RegisterRepository(Protocol):
         """Draws of `fingerprint` recorded at or after `since`, oldest first."""
         ...
 
+    def draws_of(self, mrns: Collection[str]) -> dict[str, ConsignmentDraw]:
+        """The stored draws of these declarations, by MRN (one never assessed has none)."""
+        ...
+
+    def cancelled_selections(
+        self, since: datetime, until: datetime
+    ) -> list[tuple[ConsignmentDraw, str, datetime]]:
+        """Draws recorded in [since, until] of declarations now cancelled after a non-green
+        selection, each with that channel and when it was cancelled, oldest first."""
+        ...
+
 
 class UnitOfWork(Protocol):
     declarations: DeclarationRepository
