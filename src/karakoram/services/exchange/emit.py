@@ -26,7 +26,7 @@ from karakoram.domain.exchange.bodies import (
 from karakoram.domain.exchange.envelope import Envelope
 from karakoram.services.exchange.config import ExchangeConfig
 from karakoram.services.ports import UnitOfWork
-from karakoram.services.records import OutboxMessage
+from karakoram.services.records import OutboxMessage, Partner
 
 #: what an import's state change tells the exporting side
 _IMPORT_OUTCOMES = {
@@ -128,3 +128,25 @@ def publish(
     for record, event in changes:
         for kind, body in messages_for(record, event, uow):
             emit(uow, config, event.at, record, kind, body)
+
+
+def emit_to(
+    uow: UnitOfWork, config: ExchangeConfig, now: datetime, partner: Partner, body: Body
+) -> OutboxMessage:
+    """Queue a signed message to `partner` that concerns no one declaration (an AEO list)."""
+    envelope = Envelope(
+        config.new_id(), body.type, config.me, partner.administration, now, {}, body
+    )
+    message = OutboxMessage(
+        envelope.id,
+        partner.administration,
+        body.type.value,
+        envelope.ucr,
+        config.crypto.sign(envelope.as_dict()),
+        "pending",
+        0,
+        now,
+        now,
+    )
+    uow.exchange.enqueue(message)
+    return message
