@@ -113,12 +113,15 @@ class PastSelections:
         d = self.drawn.get(mrn)
         if d is None:
             return self.undrawn[mrn]
+        draw = selection_draw(self.key, draw_message(d.fingerprint, d.anchor))
+        cancelled = self.cancelled.get(d.fingerprint)
+        if cancelled is None:  # nearly always: no need to look further
+            return Selection(draw, d, {"cancelled_after_selection": False})
         floors = tuple(  # what was cancelled when live selection drew
             floor_signal(e.mrn, channel)
-            for e, channel, cancelled_at in self.cancelled.get(d.fingerprint, ())
+            for e, channel, cancelled_at in cancelled
             if e.mrn != mrn and d.at - self.window <= e.at and cancelled_at <= d.at
         )
-        draw = selection_draw(self.key, draw_message(d.fingerprint, d.anchor))
         return Selection(draw, d, {"cancelled_after_selection": bool(floors)}, floors)
 
 

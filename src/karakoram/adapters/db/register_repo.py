@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from karakoram.adapters.db.risk_reader import read_draws
 from karakoram.adapters.db.tables import aeo_register, consignment_draws, declarations, mandates
 from karakoram.domain.clearance import Status
 from karakoram.domain.declaration.fingerprint import ConsignmentDraw
@@ -121,12 +122,7 @@ class SqlRegisterRepository:
         return [ConsignmentDraw(r.mrn, r.fingerprint, r.anchor, r.at) for r in rows]
 
     def draws_of(self, mrns: Collection[str]) -> dict[str, ConsignmentDraw]:
-        if not mrns:
-            return {}
-        rows = self._conn.execute(
-            select(_d.mrn, _d.fingerprint, _d.anchor, _d.at).where(_d.mrn.in_(list(mrns)))
-        )
-        return {r.mrn: ConsignmentDraw(r.mrn, r.fingerprint, r.anchor, r.at) for r in rows}
+        return read_draws(self._conn, mrns)
 
     def cancelled_selections(
         self, since: datetime, until: datetime
