@@ -144,7 +144,8 @@ def test_a_new_list_replaces_the_last_and_an_older_one_changes_nothing(pair):
     send(apps, signed_list(cn_key, {TRADER: certified()}, now - timedelta(minutes=2), 1))
     send(apps, signed_list(cn_key, {OTHER_TRADER: certified()}, now - timedelta(minutes=1), 2))
     assert in_force(pk) == [(OTHER_TRADER, "AEOS")]
-    late = send(apps, signed_list(cn_key, {TRADER: certified()}, now - timedelta(minutes=3), 3))
+    earlier = (now - timedelta(minutes=3)).replace(tzinfo=None)  # and written without a zone
+    late = send(apps, signed_list(cn_key, {TRADER: certified()}, earlier, 3))
     assert late.status_code == 200  # receipted, kept, and not applied over the newer list
     assert in_force(pk) == [(OTHER_TRADER, "AEOS")]
 

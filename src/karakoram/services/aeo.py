@@ -215,10 +215,12 @@ def received_partner_list(
 
 
 def _instant(text: object) -> datetime:
+    """A list's `issued_at`, comparable whatever the sender wrote (unreadable: the earliest)."""
     try:
-        return datetime.fromisoformat(str(text))
+        found = datetime.fromisoformat(str(text))
     except ValueError:
         return datetime.min.replace(tzinfo=UTC)
+    return found if found.tzinfo else found.replace(tzinfo=UTC)
 
 
 class NoListTaker(Conflict):
