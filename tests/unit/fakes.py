@@ -460,6 +460,20 @@ class FakeRegister:
         ]
         return sorted(found, key=lambda d: (d.at, d.mrn))
 
+    def draws_of(self, mrns: Iterable[str]) -> dict[str, ConsignmentDraw]:
+        return {m: self._w.draw_rows[m] for m in mrns if m in self._w.draw_rows}
+
+    def cancelled_selections(
+        self, since: datetime, until: datetime
+    ) -> list[tuple[ConsignmentDraw, str, datetime]]:
+        out = []
+        for d in sorted(self._w.draw_rows.values(), key=lambda d: (d.at, d.mrn)):
+            record = self._w.declarations.get(d.mrn)
+            selected = record is not None and record.channel not in (None, "green")
+            if since <= d.at <= until and selected and record.status == "cancelled":
+                out.append((d, record.channel, record.updated_at))
+        return out
+
 
 class FakeUnitOfWork:
     """Works on private copies of the store; `commit` publishes them, anything else drops them."""

@@ -145,3 +145,34 @@ def test_a_new_partner_list_replaces_the_last(ctx, clock):
         aeo.apply_partner_list(uow, "PK-GB", "PK", partner_list(), frozenset({"PK"}), clock())
         export = parsed(declaration("M-2"), ctx)
         assert not with_register_aeo(uow, export, clock()).importer.aeo
+
+
+def test_the_list_sent_names_our_operators_in_force_or_to_come_once_each(clock):
+    from karakoram.domain.representation import LOCAL, AeoEntry
+
+    now = clock()
+    day = timedelta(days=1)
+    entries = [
+        AeoEntry("ENDED", "AEOF", now - 9 * day, now - day, LOCAL, "s", now),
+        AeoEntry("NOW", "AEOS", now - 9 * day, None, LOCAL, "s", now),
+        AeoEntry("NOW", "AEOF", now + 9 * day, None, LOCAL, "s", now),  # the next one
+        AeoEntry("LATER", "AEOC", now + day, now + 9 * day, LOCAL, "s", now),
+        AeoEntry("THEIRS", "AEOF", now - day, None, "partner PK-GB", "s", now),
+    ]
+    body = aeo.own_list(entries, "CN", now)
+    assert sorted(body.operators) == ["LATER", "NOW"]
+    assert body.operators["NOW"] == {
+        "level": "AEOS",
+        "country": "CN",
+        "valid_from": (now - 9 * day).isoformat(),
+        "valid_to": None,
+    }
+    assert body.operators["LATER"]["valid_to"] == (now + 9 * day).isoformat()
+
+
+def test_a_partner_list_is_recorded_as_the_partners(ctx, clock):
+    body = partner_list(**{PK_OPERATOR: certification()})
+    with ctx.uow() as uow:
+        aeo.apply_partner_list(uow, "PK-GB", "PK", body, frozenset({"PK"}), clock())
+        (entry,) = uow.register.aeo_entries()
+    assert entry.source == "partner PK-GB"

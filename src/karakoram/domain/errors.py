@@ -19,8 +19,9 @@ KarakoramError                      [detail]
 │   │                               (services/clearance.py)
 │   ├── StalePage                   the active rule set changed since the page was drawn
 │   │                               [seen, active] (services/policy/rule_sets.py)
-│   └── ClockMovedBack              a simulated clock asked to go back [reads, requested]
-│                                   (services/clock.py)
+│   ├── ClockMovedBack              a simulated clock asked to go back [reads, requested]
+│   │                               (services/clock.py)
+│   └── NoListTaker                 no partner takes AEO lists [code] (services/aeo.py)
 ├── PermissionDenied                authenticated, but the role may not do this (403)
 │   └── NotRepresented              the caller may not act for the party it names
 │                                   [code, party] (domain/representation.py)

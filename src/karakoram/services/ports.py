@@ -4,6 +4,9 @@ Storage (the unit of work and its repositories), secret hashing, the analytical 
 signing and the partner transport. Adapters satisfy them structurally; tests use the fakes in
 tests/unit/fakes.py. Types named here come from the service modules that own them, imported for
 type checking only, so that those modules may import their ports from here.
+
+This file is over 400 lines because it is the one page where every port is read side by side:
+Protocols of one-line signatures, which split across files would hide what an adapter must do.
 """
 
 from __future__ import annotations
@@ -229,6 +232,17 @@ class RegisterRepository(Protocol):
 
     def draws(self, fingerprint: str, since: datetime) -> list[ConsignmentDraw]:
         """Draws of `fingerprint` recorded at or after `since`, oldest first."""
+        ...
+
+    def draws_of(self, mrns: Collection[str]) -> dict[str, ConsignmentDraw]:
+        """The stored draws of these declarations, by MRN (one never assessed has none)."""
+        ...
+
+    def cancelled_selections(
+        self, since: datetime, until: datetime
+    ) -> list[tuple[ConsignmentDraw, str, datetime]]:
+        """Draws recorded in [since, until] of declarations now cancelled after a non-green
+        selection, each with that channel and when it was cancelled, oldest first."""
         ...
 
 

@@ -10,9 +10,10 @@ selection and lodged again within the window gets at least the channel it had, a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from karakoram.domain.clearance import Status
 from karakoram.domain.declaration.fingerprint import ConsignmentDraw, draw_message, fingerprint
@@ -20,6 +21,7 @@ from karakoram.domain.declaration.model import Declaration
 from karakoram.domain.risk.channels import Channel
 from karakoram.domain.risk.detectors import RiskSignal
 from karakoram.domain.risk.engine import selection_draw
+from karakoram.services.aeo import AeoStatus
 from karakoram.services.ports import UnitOfWork
 
 SOURCE = "re-lodgement"
@@ -56,16 +58,94 @@ def _floors(uow: UnitOfWork, earlier: list[ConsignmentDraw]) -> list[RiskSignal]
         if before is None or before.status != Status.CANCELLED.value or not before.channel:
             continue
         channel = Channel(before.channel)
-        if channel is Channel.GREEN:
-            continue
-        out.append(
-            RiskSignal(
-                SOURCE,
-                f"the same consignment was lodged as {e.mrn}, selected {channel.value} "
-                "and cancelled: at least that channel again",
-                0,
-                channel,
-                values={"mrn": e.mrn, "channel": channel.value},
-            )
-        )
+        if channel is not Channel.GREEN:
+            out.append(floor_signal(e.mrn, channel))
     return out
+
+
+def floor_signal(mrn: str, channel: Channel) -> RiskSignal:
+    """The floor a cancelled selection puts under the same consignment lodged again."""
+    return RiskSignal(
+        SOURCE,
+        f"the same consignment was lodged as {mrn}, selected {channel.value} "
+        "and cancelled: at least that channel again",
+        0,
+        channel,
+        values={"mrn": mrn, "channel": channel.value},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PastSelections:
+    """What live selection drew for a page of stored declarations, for a back-test: each
+    one's own stored draw (fingerprint and window), floored by the cancelled non-green
+    selections of the same consignment recorded before it within the window; a declaration
+    never assessed gets the draw it would get if assessed when it was lodged."""
+
+    key: bytes
+    window: timedelta
+    drawn: dict[str, ConsignmentDraw]
+    #: cancelled non-green selections by fingerprint, with when they were cancelled
+    cancelled: dict[str, list[tuple[ConsignmentDraw, Channel, datetime]]]
+    #: declarations with no stored draw: the selection they would get
+    undrawn: dict[str, Selection]
+
+    @classmethod
+    def read(
+        cls, uow: UnitOfWork, key: bytes, window: timedelta, page: Sequence[tuple[str, datetime]]
+    ) -> PastSelections:
+        """For (MRN, lodgement time) pairs, in the caller's unit of work."""
+        drawn = uow.register.draws_of([mrn for mrn, _ in page])
+        cancelled: dict[str, list[tuple[ConsignmentDraw, Channel, datetime]]] = {}
+        if drawn:
+            times = [d.at for d in drawn.values()]
+            found = uow.register.cancelled_selections(min(times) - window, max(times))
+            for d, channel, at in found:
+                cancelled.setdefault(d.fingerprint, []).append((d, Channel(channel), at))
+        undrawn = {}
+        for mrn, lodged_at in page:
+            record = None if mrn in drawn else uow.declarations.get(mrn)
+            if record is not None:
+                undrawn[mrn] = select(uow, key, window, mrn, record.declaration, lodged_at)
+        return cls(key, window, drawn, cancelled, undrawn)
+
+    def of(self, mrn: str) -> Selection:
+        d = self.drawn.get(mrn)
+        if d is None:
+            return self.undrawn[mrn]
+        draw = selection_draw(self.key, draw_message(d.fingerprint, d.anchor))
+        cancelled = self.cancelled.get(d.fingerprint)
+        if cancelled is None:  # nearly always: no need to look further
+            return Selection(draw, d, {"cancelled_after_selection": False})
+        floors = tuple(  # what was cancelled when live selection drew
+            floor_signal(e.mrn, channel)
+            for e, channel, cancelled_at in cancelled
+            if e.mrn != mrn and d.at - self.window <= e.at and cancelled_at <= d.at
+        )
+        return Selection(draw, d, {"cancelled_after_selection": bool(floors)}, floors)
+
+
+class Lodged(Protocol):
+    """A stored declaration as far as the back-test's live facts go."""
+
+    @property
+    def mrn(self) -> str: ...
+    @property
+    def lodged_at(self) -> datetime: ...
+
+
+@dataclass(frozen=True, slots=True)
+class LiveFacts:
+    """What live selection knew of a page of stored declarations besides themselves, for a
+    back-test: the draw each had (with its re-lodgement floor) and the AEO register."""
+
+    selections: PastSelections
+    register: AeoStatus
+
+    @classmethod
+    def read(
+        cls, uow: UnitOfWork, key: bytes, window: timedelta, page: Sequence[Lodged]
+    ) -> LiveFacts:
+        """In the caller's unit of work."""
+        selections = PastSelections.read(uow, key, window, [(d.mrn, d.lodged_at) for d in page])
+        return cls(selections, AeoStatus(uow.register.aeo_entries()))

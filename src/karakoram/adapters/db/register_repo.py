@@ -8,9 +8,12 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from karakoram.adapters.db.tables import aeo_register, consignment_draws, mandates
+from karakoram.adapters.db.risk_reader import read_draws
+from karakoram.adapters.db.tables import aeo_register, consignment_draws, declarations, mandates
+from karakoram.domain.clearance import Status
 from karakoram.domain.declaration.fingerprint import ConsignmentDraw
 from karakoram.domain.representation import AeoEntry, Mandate
+from karakoram.domain.risk.channels import Channel
 
 _m = mandates.c
 _a = aeo_register.c
@@ -117,3 +120,26 @@ class SqlRegisterRepository:
             .order_by(_d.at, _d.mrn)
         )
         return [ConsignmentDraw(r.mrn, r.fingerprint, r.anchor, r.at) for r in rows]
+
+    def draws_of(self, mrns: Collection[str]) -> dict[str, ConsignmentDraw]:
+        return read_draws(self._conn, mrns)
+
+    def cancelled_selections(
+        self, since: datetime, until: datetime
+    ) -> list[tuple[ConsignmentDraw, str, datetime]]:
+        decl = declarations.c
+        rows = self._conn.execute(
+            select(_d.mrn, _d.fingerprint, _d.anchor, _d.at, decl.channel, decl.updated_at)
+            .join(declarations, decl.mrn == _d.mrn)
+            .where(
+                _d.at.between(since, until),
+                decl.status == Status.CANCELLED.value,
+                decl.channel.is_not(None),
+                decl.channel != Channel.GREEN.value,
+            )
+            .order_by(_d.at, _d.mrn)
+        )
+        return [
+            (ConsignmentDraw(r.mrn, r.fingerprint, r.anchor, r.at), r.channel, r.updated_at)
+            for r in rows
+        ]

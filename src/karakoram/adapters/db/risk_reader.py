@@ -9,13 +9,15 @@ the driver's own cursor, which spares a Core row per item; PostgreSQL keeps Core
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select
 
-from karakoram.adapters.db.tables import declarations, goods_items
+from karakoram.adapters.db.tables import consignment_draws, declarations, goods_items
+from karakoram.domain.declaration.fingerprint import ConsignmentDraw
 from karakoram.domain.declaration.model import DeclarationType, Money, Party
 from karakoram.domain.risk.facts import RiskItem, RiskSubject
 from karakoram.services.records import StoredSubject
@@ -110,3 +112,28 @@ def _subject(
         items,
     )
     return StoredSubject(row.id, row.mrn, row.lodged_at, row.channel, subject)
+
+
+_c = consignment_draws.c
+_DRAWS = select(_c.mrn, _c.fingerprint, _c.anchor, _c.at).where(
+    _c.mrn.in_(bindparam("mrns", expanding=True))
+)
+
+
+def read_draws(conn: Connection, mrns: Collection[str]) -> dict[str, ConsignmentDraw]:
+    """The stored draws of `mrns`, by MRN. A back-test reads one per declaration: on SQLite
+    through the driver's cursor, its UTC text parsed by `datetime.fromisoformat`, which spares
+    a Core row and two type conversions a declaration."""
+    if not mrns:
+        return {}
+    if conn.dialect.name != "sqlite":
+        rows = conn.execute(_DRAWS, {"mrns": list(mrns)})
+        return {r.mrn: ConsignmentDraw(r.mrn, r.fingerprint, r.anchor, r.at) for r in rows}
+    marks = ",".join("?" * len(mrns))  # placeholders only: every value is bound
+    sql = f"SELECT mrn, fingerprint, anchor, at FROM consignment_draws WHERE mrn IN ({marks})"  # noqa: S608
+    found = conn.connection.driver_connection.execute(sql, list(mrns))  # type: ignore[union-attr]
+    return {mrn: ConsignmentDraw(mrn, fp, _utc(anchor), _utc(at)) for mrn, fp, anchor, at in found}
+
+
+def _utc(stored: str) -> datetime:
+    return datetime.fromisoformat(stored).replace(tzinfo=UTC)

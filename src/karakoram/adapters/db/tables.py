@@ -409,7 +409,7 @@ aeo_register = Table(
     Column("level", String(8), nullable=False),
     Column("valid_from", UTCDateTime, nullable=False),
     Column("valid_to", UTCDateTime),
-    Column("source", String(16), nullable=False),
+    Column("source", String(32), nullable=False),  # "local" or "partner <administration>"
     Column("recorded_by", String(100), nullable=False),
     Column("recorded_at", UTCDateTime, nullable=False),
 )

@@ -59,7 +59,7 @@ class AeoOut(BaseModel):
     level: str
     valid_from: datetime
     valid_to: datetime | None
-    source: str = Field(description="'local', or the partner administration that certified it.")
+    source: str = Field(description="'local', or 'partner <administration>' for a partner's list.")
     recorded_by: str
     recorded_at: datetime
 
@@ -138,3 +138,22 @@ def list_aeo(node: NodeDep, principal: PrincipalDep) -> list[AeoOut]:
 def end_aeo(entry_id: int, node: NodeDep, principal: PrincipalDep) -> AeoOut:
     """End a certification now."""
     return AeoOut.of(aeo.end_aeo(entry_id, principal, node.ctx))
+
+
+class AeoListSent(BaseModel):
+    partners: list[str] = Field(description="The partner administrations the list is queued to.")
+    operators: int = Field(description="How many operators the list names.")
+
+
+@router.post(
+    "/aeo-register/send",
+    response_model=AeoListSent,
+    status_code=202,
+    dependencies=[needs(Cap.KEEP_AEO_REGISTER)],
+)
+def send_aeo_list(node: NodeDep, principal: PrincipalDep) -> AeoListSent:
+    """Queue this administration's register, signed, to every partner that takes AEO lists
+    (mutual recognition); the relay delivers it (202). A change to the register queues one
+    by itself; this sends it again (after a partner is added, say)."""
+    sent = aeo.send_aeo_list(principal, node.ctx)
+    return AeoListSent(partners=[m.recipient for m in sent.messages], operators=sent.operators)

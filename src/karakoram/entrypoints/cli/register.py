@@ -126,6 +126,16 @@ def aeo_list(as_user: AsOpt = None) -> None:
     console.print(table)
 
 
+@aeo_app.command("send")
+def aeo_send(as_user: AsOpt = None) -> None:
+    """Send this administration's register to the partners that take AEO lists (mutual
+    recognition): queued signed, the relay delivers it."""
+    n = node()
+    sent = _run(lambda: aeo.send_aeo_list(principal_of(n, as_user), n.ctx))
+    to = ", ".join(m.recipient for m in sent.messages)
+    console.print(f"AEO list of {sent.operators} operator(s) queued to {to}.")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(mandates_app, name="mandates")
     app.add_typer(aeo_app, name="aeo")

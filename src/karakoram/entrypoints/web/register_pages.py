@@ -42,6 +42,7 @@ def _show(
     session: SessionDep,
     viewer: Principal,
     failure: KarakoramError | None = None,
+    sent: str | None = None,
 ) -> Response:
     require_role(viewer, Role.SUPERVISOR, Role.ADMINISTRATOR)
     return pages.render(
@@ -55,14 +56,20 @@ def _show(
         mandates=mandates.list_mandates(viewer, node.ctx),
         keeps_register=viewer.role is Role.SUPERVISOR,
         now=node.ctx.clock(),
+        sent=sent,
     )
 
 
 @router.get("/register", dependencies=[needs(Cap.KEEP_MANDATES)], name="ui-register")
 def register_page(
-    request: Request, node: NodeDep, pages: PagesDep, session: SessionDep, viewer: ViewerDep
+    request: Request,
+    node: NodeDep,
+    pages: PagesDep,
+    session: SessionDep,
+    viewer: ViewerDep,
+    sent: str | None = None,
 ) -> Response:
-    return _show(request, node, pages, session, viewer)
+    return _show(request, node, pages, session, viewer, sent=sent)
 
 
 @router.post(
@@ -111,3 +118,20 @@ def add_mandate(
     except FORM_ERRORS as exc:
         return _show(request, node, pages, session, viewer, exc)
     return RedirectResponse(page_path(request, "ui-register"), status_code=303)
+
+
+@router.post(
+    "/register/aeo/send",
+    dependencies=[CsrfDep, needs(Cap.KEEP_AEO_REGISTER)],
+    name="ui-register-send-aeo",
+)
+def send_aeo_list(
+    request: Request, node: NodeDep, pages: PagesDep, session: SessionDep, viewer: ViewerDep
+) -> Response:
+    """Queue the register to the partners that take AEO lists (mutual recognition)."""
+    try:
+        done = aeo.send_aeo_list(viewer, node.ctx)
+    except FORM_ERRORS as exc:
+        return _show(request, node, pages, session, viewer, exc)
+    to = ",".join(m.recipient for m in done.messages)
+    return RedirectResponse(f"{page_path(request, 'ui-register')}?sent={to}", status_code=303)

@@ -26,7 +26,7 @@ from karakoram.domain.exchange.bodies import (
 from karakoram.domain.exchange.envelope import Envelope
 from karakoram.services.exchange.config import ExchangeConfig
 from karakoram.services.ports import UnitOfWork
-from karakoram.services.records import OutboxMessage
+from karakoram.services.records import OutboxMessage, Partner
 
 #: what an import's state change tells the exporting side
 _IMPORT_OUTCOMES = {
@@ -137,24 +137,29 @@ def emit_to_partners(
     whose agreement shares its type, in the caller's transaction; the partners named."""
     sent: list[str] = []
     for partner in uow.exchange.partners():
-        if body.type.value not in partner.message_types:
-            continue
-        envelope = Envelope(
-            config.new_id(), body.type, config.me, partner.administration, now, {}, body
-        )
-        token = config.crypto.sign(envelope.as_dict())
-        uow.exchange.enqueue(
-            OutboxMessage(
-                envelope.id,
-                partner.administration,
-                body.type.value,
-                "",
-                token,
-                "pending",
-                0,
-                now,
-                now,
-            )
-        )
-        sent.append(partner.administration)
+        if body.type.value in partner.message_types:
+            emit_to(uow, config, now, partner, body)
+            sent.append(partner.administration)
     return sent
+
+
+def emit_to(
+    uow: UnitOfWork, config: ExchangeConfig, now: datetime, partner: Partner, body: Body
+) -> OutboxMessage:
+    """Queue a signed message to `partner` that concerns no one declaration (an AEO list)."""
+    envelope = Envelope(
+        config.new_id(), body.type, config.me, partner.administration, now, {}, body
+    )
+    message = OutboxMessage(
+        envelope.id,
+        partner.administration,
+        body.type.value,
+        envelope.ucr,
+        config.crypto.sign(envelope.as_dict()),
+        "pending",
+        0,
+        now,
+        now,
+    )
+    uow.exchange.enqueue(message)
+    return message

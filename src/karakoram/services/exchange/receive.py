@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from karakoram.domain.exchange.bodies import AuditCheckpoint
+from karakoram.domain.exchange.bodies import AeoList, AuditCheckpoint
 from karakoram.domain.exchange.envelope import (
     DecodedMessage,
     Envelope,
@@ -23,6 +23,7 @@ from karakoram.domain.exchange.envelope import (
     check_addressing,
     parse_envelope,
 )
+from karakoram.services.aeo import received_partner_list
 from karakoram.services.exchange.checkpoints import check_checkpoint, witnessed
 from karakoram.services.exchange.config import ExchangeConfig
 from karakoram.services.ports import UnitOfWork, UnitOfWorkFactory
@@ -131,6 +132,7 @@ def _receive_batch(
                     new_checkpoints.append(witnessed(item.outcome, body, at))
                 else:
                     new_records.append(_partner_record(inbound, item.outcome))
+                    _apply(uow, item.outcome, partners, at)
                 outcomes.append(Received(inbound.receipt, duplicate=False))
         uow.exchange.add_inbox_many(new_inbox)
         uow.exchange.add_partner_records(new_records)
@@ -268,6 +270,15 @@ def _inbox_message(
         envelope.created_at,
         at,
     )
+
+
+def _apply(uow: UnitOfWork, envelope: Envelope, partners: _PartnerLookup, at: datetime) -> None:
+    """What a message changes besides the partner's record of it: an AEO list replaces the
+    sender's operators in the register (within the agreement)."""
+    if isinstance(envelope.body, AeoList):
+        partner, _ = partners(envelope.sender)
+        assert partner is not None, "applied only after the sender was verified"
+        received_partner_list(uow, envelope.sender, partner.country, envelope.body, at)
 
 
 def _partner_record(message: InboxMessage, envelope: Envelope) -> PartnerRecord:

@@ -22,12 +22,13 @@ from karakoram.domain.declaration.model import DeclarationRecord
 from karakoram.domain.errors import Conflict, ValidationFailed
 from karakoram.domain.risk.channels import Channel
 from karakoram.domain.risk.compiled import CompiledRuleSet
-from karakoram.domain.risk.engine import RiskDecision, RiskInput, assess_risk, selection_draw
+from karakoram.domain.risk.engine import RiskDecision, RiskInput, assess_risk
 from karakoram.domain.risk.rules import RuleSet
 from karakoram.services.context import NodeContext
 from karakoram.services.history import PageHistory, StoredHistory
 from karakoram.services.policy.documents import ActivePolicy, Kind, get_document, validate_document
 from karakoram.services.records import DeclarationFilter, StoredSubject
+from karakoram.services.selection import LiveFacts
 
 #: declarations read per unit of work by the back-test
 PAGE = 5000
@@ -225,10 +226,11 @@ def _next_page(
             uow.clearance,
             ctx.unit_values,
         )
+        live = LiveFacts.read(uow, ctx.selection_key, ctx.draw_window, page)
     if not page:
         return 0, after
     rates = _Conversions(policy, compiled.rule_set.currency)
-    _assess_page(page, compiled, rates, history, ctx, report)
+    _assess_page(page, compiled, rates, history, live, report)
     return len(page), page[-1].id
 
 
@@ -318,17 +320,19 @@ def _assess_page(
     compiled: CompiledRuleSet,
     rates: _Conversions,
     history: PageHistory,
-    ctx: NodeContext,
+    live: LiveFacts,
     report: BacktestReport,
 ) -> None:
-    key = ctx.selection_key
     for row in page:
-        d = row.subject
-        found = rates.get(d.invoice.currency, row.lodged_at.date())
+        found = rates.get(row.subject.invoice.currency, row.lodged_at.date())
         if found is None:
             report.skipped += 1
             continue
-        given = RiskInput(row.mrn, d, found[1], found[0], selection_draw(key, row.mrn))
+        d = live.register.mark_subject(row.subject, row.lodged_at)
+        chosen = live.selections.of(row.mrn)
+        given = RiskInput(
+            row.mrn, d, found[1], found[0], chosen.draw, (), chosen.facts, chosen.signals
+        )
         report.add(assess_risk(given, compiled, 0, history, explain=False), row.channel)
 
 
@@ -363,8 +367,9 @@ def backtest_records(
             policy = ctx.policy.current(uow)
             page = uow.declarations.find(flt, _STAFF, after, RECORDS_PAGE)
             history = StoredHistory(uow.clearance, ctx.unit_values)
+            live = LiveFacts.read(uow, ctx.selection_key, ctx.draw_window, page)
             for record in page:
-                _one(record, compiled, policy, history, ctx, report)
+                _one(record, compiled, policy, history, live, report)
         if len(page) < RECORDS_PAGE:
             return report
         after = page[-1].id
@@ -375,20 +380,21 @@ def _one(
     compiled: CompiledRuleSet,
     policy: ActivePolicy,
     history: StoredHistory,
-    ctx: NodeContext,
+    live: LiveFacts,
     report: BacktestReport,
 ) -> None:
     if policy.rates is None:
         raise Conflict("Load and activate an exchange-rate table before back-testing.")
     day = record.lodged_at.date()
-    d = record.declaration
+    d = live.register.mark(record.declaration, record.lodged_at)
     try:
         to_node, _ = policy.rates.rate(d.invoice.currency, day)
         to_rule = to_node / policy.rates.rate(compiled.rule_set.currency, day)[0]
     except ValidationFailed:
         report.skipped += 1
         return
+    chosen = live.selections.of(record.mrn)
     given = RiskInput(
-        record.mrn, d, to_rule, to_node, selection_draw(ctx.selection_key, record.mrn)
+        record.mrn, d, to_rule, to_node, chosen.draw, (), chosen.facts, chosen.signals
     )
     report.add(assess_risk(given, compiled, 0, history), record.channel)
