@@ -45,7 +45,13 @@ from karakoram.services.exchange.config import ExchangeConfig
 from karakoram.services.policy.documents import Parsers, PolicyCache
 from karakoram.services.ports import PeerTransport, SecretHasher, UnitOfWorkFactory
 from karakoram.services.security import Limits, SecurityConfig, real_now
-from karakoram.services.workers import Worker, WorkerLog, refresh_worker, relay_worker
+from karakoram.services.workers import (
+    Worker,
+    WorkerLog,
+    refresh_worker,
+    relay_worker,
+    upload_worker,
+)
 
 
 class SchemaOutOfDate(RuntimeError):
@@ -80,7 +86,14 @@ class Node:
         if self.settings.stats_refresh_interval > 0:
             interval = self.settings.stats_refresh_interval
             found.append(refresh_worker(self.ctx, interval, self.worker_log))
+        if self.settings.upload_job_interval > 0:
+            found.append(self.upload_worker())
         return found
+
+    def upload_worker(self) -> Worker:
+        """The worker that imports large uploads stored as jobs."""
+        s = self.settings
+        return upload_worker(self.ctx, s.upload_job_interval, s.upload_job_lease, self.worker_log)
 
     def worker_limits(self) -> dict[str, float]:
         """Each expected worker's name and the seconds within which it must succeed."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import islice
@@ -32,6 +32,7 @@ from karakoram.services.declarations import (
     store_new_records,
     validate_for,
 )
+from karakoram.services.ports import UnitOfWork
 from karakoram.services.records import AssessmentRecord, DuplicateLrn, StoredLrn
 
 log = logging.getLogger(__name__)
@@ -219,9 +220,12 @@ def _store_batch(
     principal: Principal,
     ctx: NodeContext,
     atomic: bool = False,
+    within: Callable[[UnitOfWork, list[ImportResult]], None] | None = None,
 ) -> bool:
     """Assess and store the valid documents in one transaction; `atomic`: only when no line
-    of the batch is refused (whether it was stored)."""
+    of the batch is refused (whether it was stored). `within` is given every line's result
+    just before the commit, to record it in the same transaction (an upload job's progress);
+    what it raises rolls the batch back."""
     assert principal.party is not None
     lodged: list[tuple[DeclarationRecord, AssessmentRecord | None, list[DeclarationEvent]]] = []
     with ctx.uow() as uow:
@@ -253,6 +257,8 @@ def _store_batch(
         if atomic and any(r is not None and r.outcome in REFUSED for r in results):
             return False  # rolled back: nothing of the file is stored
         store_new_records(uow, ctx, lodged)
+        if within is not None:
+            within(uow, [r for r in results if r is not None])
         uow.commit()
     return True
 

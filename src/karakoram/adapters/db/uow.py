@@ -31,6 +31,7 @@ from karakoram.adapters.db.repositories import (
     SqlNomenclatureRepository,
     SqlUserRepository,
 )
+from karakoram.adapters.db.upload_jobs import SqlUploadJobRepository
 from karakoram.services.ports import (
     ArrivalRepository,
     AuditRepository,
@@ -41,6 +42,7 @@ from karakoram.services.ports import (
     NomenclatureRepository,
     PolicyRepository,
     RegisterRepository,
+    UploadJobRepository,
     UserRepository,
 )
 
@@ -84,6 +86,7 @@ class SqlUnitOfWork:
     arrivals: ArrivalRepository
     audit: AuditRepository
     register: RegisterRepository
+    uploads: UploadJobRepository
 
     def __init__(
         self,
@@ -118,6 +121,7 @@ class SqlUnitOfWork:
             self.exchange = SqlExchangeRepository(self._conn)
             self.arrivals = SqlArrivalRepository(self._conn)
         self.register = SqlRegisterRepository(self._conn)
+        self.uploads = SqlUploadJobRepository(self._conn)
         return self
 
     def _audited_repositories(self, conn: Connection, log: SqlAuditLog) -> None:
