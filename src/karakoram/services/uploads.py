@@ -35,12 +35,12 @@ from karakoram.services.bulk import (
     REFUSED,
     ImportResult,
     Outcome,
-    _batched,
-    _readable,
-    _refuse_invalid,
-    _store_batch,
-    _store_one_by_one,
+    batched,
     check_batch,
+    readable,
+    refuse_invalid,
+    store_batch,
+    store_one_by_one,
 )
 from karakoram.services.context import NodeContext
 from karakoram.services.ports import UnitOfWork
@@ -76,7 +76,7 @@ def submit_upload(
     line is reported in the job's result, as in the synchronous answer."""
     require_role(principal, Role.TRADER)
     total, whole_file = 0, []
-    for doc in _readable(read_documents(io.BytesIO(data), fmt)):
+    for doc in readable(read_documents(io.BytesIO(data), fmt)):
         total += 1
         whole_file += [e for e in doc.errors if e.pointer.startswith("/columns")]
     if whole_file:  # a CSV whose columns are wrong: no line of it can be read
@@ -173,7 +173,7 @@ class _JobRun:
         principal = Principal(job.user_id, job.user_name, Role(job.role), job.party)
         with self.ctx.uow() as uow:
             data = uow.uploads.content(job.id)
-        documents = _readable(read_documents(io.BytesIO(data), job.format))
+        documents = readable(read_documents(io.BytesIO(data), job.format))
         if job.partial:
             self._partial(documents, principal)
         else:
@@ -203,18 +203,18 @@ class _JobRun:
 
     def _partial(self, documents: Iterator[SourceDocument], principal: Principal) -> None:
         start = self.job.lines_done  # taken up again: the batches stored before are skipped
-        for batch in _batched(islice(documents, start, None), PROGRESS_EVERY):
+        for batch in batched(islice(documents, start, None), PROGRESS_EVERY):
             checked = check_batch(principal, batch, self.ctx)
             results: list[ImportResult | None] = [None] * len(batch)
-            valid = _refuse_invalid(batch, checked, results)
+            valid = refuse_invalid(batch, checked, results)
 
             def record(uow: UnitOfWork, done: list[ImportResult], at: int = start) -> None:
                 self._record(uow, at, done)
 
             try:
-                _store_batch(batch, valid, results, principal, self.ctx, within=record)
+                store_batch(batch, valid, results, principal, self.ctx, within=record)
             except DuplicateLrn:  # a concurrent lodgement: line by line, then the record
-                _store_one_by_one(batch, valid, results, principal, self.ctx)
+                store_one_by_one(batch, valid, results, principal, self.ctx)
                 with self.ctx.uow() as uow:
                     record(uow, [r for r in results if r is not None])
                     uow.commit()
@@ -224,7 +224,7 @@ class _JobRun:
     def _atomic(self, documents: Iterator[SourceDocument], principal: Principal) -> None:
         batch: tuple[SourceDocument, ...] = ()
         checked: list[Any] = []
-        for step in _batched(documents, PROGRESS_EVERY):
+        for step in batched(documents, PROGRESS_EVERY):
             batch += step
             checked += check_batch(principal, step, self.ctx)
             with self.ctx.uow() as uow:
@@ -234,7 +234,7 @@ class _JobRun:
                     raise LostJob(self.job.id)
                 uow.commit()
         results: list[ImportResult | None] = [None] * len(batch)
-        valid = _refuse_invalid(batch, checked, results)
+        valid = refuse_invalid(batch, checked, results)
 
         def finish(uow: UnitOfWork, done: list[ImportResult]) -> None:
             self._record(uow, 0, done)
@@ -242,7 +242,7 @@ class _JobRun:
 
         for _ in range(2):  # a concurrent lodgement of one of its LRNs: look again, once
             try:
-                if _store_batch(batch, valid, results, principal, self.ctx, True, finish):
+                if store_batch(batch, valid, results, principal, self.ctx, True, finish):
                     return
                 break
             except DuplicateLrn:
