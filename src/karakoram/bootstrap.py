@@ -51,6 +51,7 @@ from karakoram.services.workers import (
     checkpoint_worker,
     refresh_worker,
     relay_worker,
+    upload_worker,
 )
 
 
@@ -90,7 +91,14 @@ class Node:
         minutes = self.settings.audit_checkpoint_minutes
         if self.ctx.exchange is not None and minutes > 0:
             found.append(checkpoint_worker(self.ctx, minutes, self.worker_log))
+        if self.settings.upload_job_interval > 0:
+            found.append(self.upload_worker())
         return found
+
+    def upload_worker(self) -> Worker:
+        """The worker that imports large uploads stored as jobs."""
+        s = self.settings
+        return upload_worker(self.ctx, s.upload_job_interval, s.upload_job_lease, self.worker_log)
 
     def worker_limits(self) -> dict[str, float]:
         """Each expected worker's name and the seconds within which it must succeed."""

@@ -211,6 +211,24 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address `serve` listens on.")
     port: int = Field(8000, description="Port `serve` listens on.")
+    upload_job_lines: int = Field(
+        1000,
+        ge=0,
+        description="Uploads of more lines than this are stored and imported in the background "
+        "(202 and a job to follow); smaller ones are imported within the request.",
+    )
+    upload_job_lease: float = Field(
+        60.0,
+        gt=0,
+        description="Seconds an upload job stays with the worker that took it without a sign of "
+        "progress; after that (a node stopped mid-job) a worker takes it up again.",
+    )
+    upload_job_interval: float = Field(
+        1.0,
+        ge=0,
+        description="Seconds between looks for queued upload jobs by `serve`; 0: no upload "
+        "worker in this node (its jobs wait for one that has it).",
+    )
 
     def secret_problems(self, *, require: bool = True) -> list[str]:
         """Each secret that is missing (when `require`), a placeholder, short or of low entropy."""

@@ -202,6 +202,7 @@ def expand(route: Route, world: World) -> list[tuple[str, Capability | None]]:
             .replace("{fmt}", "csv")
             .replace("{mandate_id}", "999999")
             .replace("{entry_id}", "999999")
+            .replace("{job_id}", "no-such-job")
         )
         assert "{" not in path, path
         cap = kinds[kind] if kinds else route.guard

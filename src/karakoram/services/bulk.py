@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import islice
@@ -32,6 +32,7 @@ from karakoram.services.declarations import (
     store_new_records,
     validate_for,
 )
+from karakoram.services.ports import UnitOfWork
 from karakoram.services.records import AssessmentRecord, DuplicateLrn, StoredLrn
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ class ImportResult:
     errors: list[FieldError] = field(default_factory=list)
 
 
-def _batched(items: Iterable[SourceDocument], size: int) -> Iterator[tuple[SourceDocument, ...]]:
+def batched(items: Iterable[SourceDocument], size: int) -> Iterator[tuple[SourceDocument, ...]]:
     iterator = iter(items)
     while batch := tuple(islice(iterator, size)):
         yield batch
@@ -68,7 +69,7 @@ def import_declarations(
     """Lodge every document, yielding one result per document in file order (partial: each
     batch is stored on its own)."""
     require_role(principal, Role.TRADER)
-    for batch in _batched(documents, batch_size):
+    for batch in batched(documents, batch_size):
         checked = check_batch(principal, batch, ctx)
         yield from _import_batch(batch, checked, principal, ctx)
 
@@ -98,14 +99,14 @@ def import_file(
     one listed. An unexpected error stores nothing more and is reported, never half-done."""
     require_role(principal, Role.TRADER)
     if partial:
-        return FileImport(_import_partial(_readable(documents), principal, ctx, batch_size), True)
-    batch = tuple(_readable(documents))
+        return FileImport(_import_partial(readable(documents), principal, ctx, batch_size), True)
+    batch = tuple(readable(documents))
     checked = check_batch(principal, batch, ctx)
     results: list[ImportResult | None] = [None] * len(batch)
-    valid = _refuse_invalid(batch, checked, results)
+    valid = refuse_invalid(batch, checked, results)
     for _ in range(2):  # a concurrent lodgement of one of its LRNs: look again, once
         try:
-            stored = _store_batch(batch, valid, results, principal, ctx, atomic=True)
+            stored = store_batch(batch, valid, results, principal, ctx, atomic=True)
             break
         except DuplicateLrn:
             continue
@@ -120,7 +121,7 @@ def _import_partial(
     results: list[ImportResult] = []
     batch: tuple[SourceDocument, ...] = ()
     try:
-        for batch in _batched(documents, batch_size):
+        for batch in batched(documents, batch_size):
             results += _import_batch(batch, check_batch(principal, batch, ctx), principal, ctx)
             batch = ()
     except Exception as exc:  # the batch rolled back; earlier ones stand, reported as stored
@@ -141,7 +142,7 @@ def _import_partial(
     return results
 
 
-def _readable(documents: Iterable[SourceDocument]) -> Iterator[SourceDocument]:
+def readable(documents: Iterable[SourceDocument]) -> Iterator[SourceDocument]:
     """The documents; a file that cannot be read on (bad encoding, broken CSV) is a
     `ValidationFailed` saying after which document, not an unexpected error."""
     iterator, n = iter(documents), 0
@@ -191,15 +192,15 @@ def _import_batch(
     ctx: NodeContext,
 ) -> list[ImportResult]:
     results: list[ImportResult | None] = [None] * len(batch)
-    valid = _refuse_invalid(batch, checked, results)
+    valid = refuse_invalid(batch, checked, results)
     try:
-        _store_batch(batch, valid, results, principal, ctx)
+        store_batch(batch, valid, results, principal, ctx)
     except DuplicateLrn:
-        _store_one_by_one(batch, valid, results, principal, ctx)
+        store_one_by_one(batch, valid, results, principal, ctx)
     return [r for r in results if r is not None]
 
 
-def _refuse_invalid(
+def refuse_invalid(
     batch: tuple[SourceDocument, ...], checked: list[Checked], results: list[ImportResult | None]
 ) -> list[tuple[int, Declaration, str]]:
     """Record the refusals of invalid documents; the valid ones, with their index."""
@@ -212,16 +213,19 @@ def _refuse_invalid(
     return valid
 
 
-def _store_batch(
+def store_batch(
     batch: tuple[SourceDocument, ...],
     valid: list[tuple[int, Declaration, str]],
     results: list[ImportResult | None],
     principal: Principal,
     ctx: NodeContext,
     atomic: bool = False,
+    within: Callable[[UnitOfWork, list[ImportResult]], None] | None = None,
 ) -> bool:
     """Assess and store the valid documents in one transaction; `atomic`: only when no line
-    of the batch is refused (whether it was stored)."""
+    of the batch is refused (whether it was stored). `within` is given every line's result
+    just before the commit, to record it in the same transaction (an upload job's progress);
+    what it raises rolls the batch back."""
     assert principal.party is not None
     lodged: list[tuple[DeclarationRecord, AssessmentRecord | None, list[DeclarationEvent]]] = []
     with ctx.uow() as uow:
@@ -253,6 +257,8 @@ def _store_batch(
         if atomic and any(r is not None and r.outcome in REFUSED for r in results):
             return False  # rolled back: nothing of the file is stored
         store_new_records(uow, ctx, lodged)
+        if within is not None:
+            within(uow, [r for r in results if r is not None])
         uow.commit()
     return True
 
@@ -270,7 +276,7 @@ def _resubmission(location: str, lrn: str, seen: StoredLrn, digest: str) -> Impo
     )
 
 
-def _store_one_by_one(
+def store_one_by_one(
     batch: tuple[SourceDocument, ...],
     valid: list[tuple[int, Declaration, str]],
     results: list[ImportResult | None],

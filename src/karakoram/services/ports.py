@@ -50,6 +50,7 @@ if TYPE_CHECKING:
         QueueEntry,
         StoredLrn,
         StoredSubject,
+        UploadJob,
         UserRecord,
     )
     from karakoram.services.statistics.analytical_copy import Changes, Watermarks
@@ -257,6 +258,7 @@ class UnitOfWork(Protocol):
     arrivals: ArrivalRepository
     audit: AuditRepository
     register: RegisterRepository
+    uploads: UploadJobRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -402,3 +404,27 @@ class SignalSource(Protocol):
     """Feeds outside evidence (the partner's mirror data, its control results) into risk."""
 
     def signals(self, declaration: Declaration) -> Sequence[RiskSignal]: ...
+
+
+class UploadJobRepository(Protocol):
+    """Upload jobs (issue 14). Every change after `add` names the worker's `attempt` and
+    changes nothing (returns False) once another worker has taken the job."""
+
+    def add(self, job: UploadJob, content: bytes) -> None: ...
+    def get(self, job_id: str) -> UploadJob | None: ...
+    def content(self, job_id: str) -> bytes: ...
+    def claim(self, now: datetime, lease_until: datetime) -> UploadJob | None: ...
+    def progress(self, job_id: str, attempt: int, done: int, lease_until: datetime) -> bool: ...
+    def record(
+        self,
+        job_id: str,
+        attempt: int,
+        start: int,
+        lines: Sequence[Mapping[str, Any]],
+        lease_until: datetime,
+    ) -> bool: ...
+    def finish(
+        self, job_id: str, attempt: int, status: str, at: datetime, error: str | None = None
+    ) -> bool: ...
+    def release(self, job_id: str, attempt: int) -> None: ...
+    def lines(self, job_id: str) -> list[dict[str, Any]]: ...

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from karakoram.domain.risk.facts import RiskSubject
@@ -232,3 +233,36 @@ class PartnerCheckpoint:
     at: datetime
     token: str
     received_at: datetime
+
+
+class JobStatus(StrEnum):
+    """Where an upload job is: waiting for a worker, being imported, or finished."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class UploadJob:
+    """A large upload imported in the background (issue 14); the file's bytes stay in the
+    store, read on their own (`UploadJobRepository.content`)."""
+
+    id: str
+    user_id: int
+    user_name: str
+    role: str
+    party: str | None
+    format: str
+    partial: bool
+    status: JobStatus
+    lines_total: int
+    lines_done: int = 0
+    #: raised each time a worker takes the job; a worker whose attempt is no longer the job's
+    #: changes nothing more
+    attempt: int = 0
+    lease_until: datetime | None = None
+    error: str | None = None
+    created_at: datetime | None = None
+    finished_at: datetime | None = None

@@ -27,6 +27,7 @@ from karakoram.services.context import NodeContext
 from karakoram.services.exchange.relay import relay_once
 from karakoram.services.ports import PeerTransport
 from karakoram.services.statistics.refresh import refresh
+from karakoram.services.uploads import run_next_upload
 
 log = logging.getLogger(__name__)
 
@@ -188,3 +189,18 @@ def checkpoint_worker(ctx: NodeContext, minutes: float, record: WorkerLog | None
 
     interval = minutes * 60.0
     return Worker(CHECKPOINT, step, interval, start_after=interval, record=record)
+
+
+UPLOADS = "upload jobs"
+
+
+def upload_worker(
+    ctx: NodeContext, interval: float, lease: float, record: WorkerLog | None = None
+) -> Worker:
+    """Import queued upload jobs, and take up again those a stopped node left running once
+    their `lease` (seconds) has run out; straight on while there are jobs."""
+
+    def step() -> bool:
+        return run_next_upload(ctx, lease)
+
+    return Worker(UPLOADS, step, interval, record=record)

@@ -466,3 +466,41 @@ partner_checkpoints = Table(
     Column("received_at", UTCDateTime, nullable=False),
     UniqueConstraint("administration", "size", "head"),
 )
+
+#: large uploads imported in the background (issue 14): the file is stored first, then a
+#: worker imports it; `attempt` fences a worker whose lease ran out
+upload_jobs = Table(
+    "upload_jobs",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("user_id", Integer, nullable=False),
+    Column("user_name", String(100), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("party", String(64)),
+    Column("format", String(8), nullable=False),
+    Column("partial", Boolean, nullable=False),
+    #: queued, running, done or failed
+    Column("status", String(10), nullable=False),
+    Column("lines_total", Integer, nullable=False),
+    Column("lines_done", Integer, nullable=False, default=0),
+    Column("attempt", Integer, nullable=False, default=0),
+    Column("lease_until", UTCDateTime),
+    Column("content", LargeBinary, nullable=False),
+    #: why the job failed, when it did
+    Column("error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    Index(None, "status", "created_at"),
+    Index(None, "user_id"),
+)
+
+#: each imported document's outcome, written in the transaction that stored its batch
+upload_job_results = Table(
+    "upload_job_results",
+    metadata,
+    Column(
+        "job_id", String(36), ForeignKey("upload_jobs.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("position", Integer, primary_key=True),
+    Column("result", JSON, nullable=False),
+)

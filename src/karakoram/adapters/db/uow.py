@@ -32,6 +32,7 @@ from karakoram.adapters.db.repositories import (
     SqlNomenclatureRepository,
     SqlUserRepository,
 )
+from karakoram.adapters.db.upload_jobs import SqlUploadJobRepository
 from karakoram.services.ports import (
     ArrivalRepository,
     AuditRepository,
@@ -42,6 +43,7 @@ from karakoram.services.ports import (
     NomenclatureRepository,
     PolicyRepository,
     RegisterRepository,
+    UploadJobRepository,
     UserRepository,
 )
 
@@ -85,6 +87,7 @@ class SqlUnitOfWork:
     arrivals: ArrivalRepository
     audit: AuditRepository
     register: RegisterRepository
+    uploads: UploadJobRepository
 
     def __init__(
         self,
@@ -119,6 +122,7 @@ class SqlUnitOfWork:
             self.exchange = SqlExchangeRepository(self._conn)
             self.arrivals = SqlArrivalRepository(self._conn)
             self.register = SqlRegisterRepository(self._conn)
+        self.uploads = SqlUploadJobRepository(self._conn)
         return self
 
     def _audited_repositories(self, conn: Connection, log: SqlAuditLog) -> None:

@@ -16,12 +16,12 @@ from karakoram.domain.access import Capability as Cap
 from karakoram.domain.declaration.files import read_documents
 from karakoram.domain.errors import FieldError, ValidationFailed
 from karakoram.entrypoints.api.guard import needs
+from karakoram.entrypoints.api.job_schemas import UploadJobOut, bulk_report
 from karakoram.entrypoints.api.schemas import (
     BulkOut,
     CancelIn,
     DeclarationOut,
     EventOut,
-    ImportResultOut,
     PageOut,
     declaration_json,
 )
@@ -31,6 +31,7 @@ from karakoram.services import declarations as handlers
 from karakoram.services import queries
 from karakoram.services.bulk import REFUSED, ImportResult, import_file
 from karakoram.services.records import DeclarationFilter
+from karakoram.services.uploads import UploadView, get_upload, submit_upload
 
 router = APIRouter(prefix="/declarations", tags=["declarations"])
 
@@ -111,7 +112,14 @@ def list_(
     response_model=BulkOut,
     openapi_extra=_BULK_BODY,
     dependencies=[needs(Cap.LODGE_DECLARATIONS)],
-    responses={422: {"description": "All or nothing: lines were refused, nothing stored."}},
+    responses={
+        202: {
+            "description": "A large file (over `upload_job_lines` lines) was stored as a job: "
+            "follow its Location.",
+            "model": UploadJobOut,
+        },
+        422: {"description": "All or nothing: lines were refused, nothing stored."},
+    },
 )
 async def bulk(
     request: Request,
@@ -124,10 +132,12 @@ async def bulk(
             "storing the whole file or nothing."
         ),
     ] = False,
-) -> BulkOut:
+) -> BulkOut | JSONResponse:
     """Lodge many declarations from CSV (one row per item) or JSON Lines (one per line): the
     whole file or nothing (422 naming each refused line), or with `partial=true` every good
-    line, the answer listing every stored and every refused one."""
+    line, the answer listing every stored and every refused one. A file of more than
+    `upload_job_lines` lines is stored and imported in the background: 202, and the job at
+    its Location."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip()
     fmt = {"text/csv": "csv", "application/x-ndjson": "jsonl", "application/jsonl": "jsonl"}.get(
         content_type
@@ -143,18 +153,39 @@ async def bulk(
             ]
         )
     with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as spool:
+        lines, last = 0, b""
         async for chunk in request.stream():
             spool.write(chunk)
+            lines, last = lines + chunk.count(b"\n"), chunk[-1:] or last
         spool.seek(0)
+        if lines + (last not in (b"", b"\n")) > node.settings.upload_job_lines:
+            return await _submit_job(spool.read(), fmt, partial, node, principal)
         done = await run_in_threadpool(
             lambda: import_file(read_documents(spool, fmt), principal, node.ctx, partial=partial)
         )
     if not done.stored:
         raise ValidationFailed(_refused_lines(done.results))
-    summary = {o: 0 for o in ("created", "existing", "rejected", "conflict")}
-    for r in done.results:
-        summary[r.outcome.value] += 1
-    return BulkOut(summary=summary, results=[ImportResultOut.of(r) for r in done.results])
+    return bulk_report(done.results)
+
+
+async def _submit_job(
+    data: bytes, fmt: str, partial: bool, node: NodeDep, principal: PrincipalDep
+) -> JSONResponse:
+    job = await run_in_threadpool(submit_upload, data, fmt, partial, principal, node.ctx)
+    body = UploadJobOut.of(UploadView(job, None))
+    location = f"/declarations/uploads/{job.id}"
+    return JSONResponse(body.model_dump(mode="json"), 202, headers={"Location": location})
+
+
+@router.get(
+    "/uploads/{job_id}",
+    response_model=UploadJobOut,
+    dependencies=[needs(Cap.READ_DECLARATIONS)],
+)
+def upload_job(job_id: str, node: NodeDep, principal: PrincipalDep) -> UploadJobOut:
+    """A large upload's job: status, lines done of the total and, once finished, the result.
+    Only for the user who sent it (and supervisors); anyone else gets 404."""
+    return UploadJobOut.of(get_upload(job_id, principal, node.ctx))
 
 
 def _refused_lines(results: list[ImportResult]) -> list[FieldError]:

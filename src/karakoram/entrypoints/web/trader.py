@@ -35,7 +35,8 @@ from karakoram.entrypoints.web.trader_forms import (
 from karakoram.services import queries, trader
 from karakoram.services.bulk import ImportResult, Outcome, import_declarations
 from karakoram.services.declarations import lodge_declaration
-from karakoram.services.records import DeclarationFilter
+from karakoram.services.records import DeclarationFilter, JobStatus, UploadJob
+from karakoram.services.uploads import count_lines, get_upload, submit_upload
 
 router = pages_router("/ui")
 
@@ -143,6 +144,14 @@ async def upload(
         fmt = format_of(file.filename)
     except ValueError:
         return _upload_page(request, pages, session, viewer, problem="format", name=file.filename)
+    data = await file.read()
+    if count_lines(data) > node.settings.upload_job_lines:  # large: a job, followed on its page
+        try:
+            job = await run_in_threadpool(submit_upload, data, fmt, True, viewer, node.ctx)
+        except ValidationFailed:
+            return _upload_page(request, pages, session, viewer, problem="file", name=file.filename)
+        return _see_other(str(request.url_for("ui-upload-job", job_id=job.id)))
+    await file.seek(0)
     try:
         results = await run_in_threadpool(
             lambda: list(import_declarations(read_documents(file.file, fmt), viewer, node.ctx))
@@ -150,6 +159,36 @@ async def upload(
     except UnicodeDecodeError:
         return _upload_page(request, pages, session, viewer, problem="encoding", name=file.filename)
     return _upload_page(request, pages, session, viewer, results=results, name=file.filename)
+
+
+@router.get("/upload/{job_id}", dependencies=[needs(Cap.LODGE_DECLARATIONS)], name="ui-upload-job")
+def upload_job(
+    job_id: str,
+    request: Request,
+    node: NodeDep,
+    pages: PagesDep,
+    session: SessionDep,
+    viewer: ViewerDep,
+) -> Response:
+    """A large upload's job: a progress bar while it runs (trader.js polls the status and
+    reloads; without script, a link to reload), then the results."""
+    view = get_upload(job_id, viewer, node.ctx)
+    results = view.results if view.job.status is JobStatus.DONE else None
+    return _upload_page(request, pages, session, viewer, results, job=view.job)
+
+
+@router.get(
+    "/upload/{job_id}/status",
+    dependencies=[needs(Cap.LODGE_DECLARATIONS)],
+    name="ui-upload-job-status",
+    response_class=JSONResponse,
+)
+def upload_job_status(job_id: str, node: NodeDep, viewer: ViewerDep) -> JSONResponse:
+    """What the progress bar shows: status and lines done of the total."""
+    job = get_upload(job_id, viewer, node.ctx).job
+    return JSONResponse(
+        {"status": job.status.value, "done": job.lines_done, "total": job.lines_total}
+    )
 
 
 def _upload_page(
@@ -160,6 +199,7 @@ def _upload_page(
     results: list[ImportResult] | None = None,
     problem: str | None = None,
     name: str = "",
+    job: UploadJob | None = None,
 ) -> Response:
     summary = Counter(r.outcome.value for r in results or [])
     return pages.render(
@@ -172,6 +212,7 @@ def _upload_page(
         summary={o.value: summary[o.value] for o in Outcome},
         problem=problem,
         name=name,
+        job=job,
     )
 
 
