@@ -464,10 +464,12 @@ class FakeRegister:
         return {m: self._w.draw_rows[m] for m in mrns if m in self._w.draw_rows}
 
     def cancelled_selections(
-        self, since: datetime, until: datetime
+        self, since: datetime, until: datetime, fingerprint: str | None = None
     ) -> list[tuple[ConsignmentDraw, str, datetime]]:
         out = []
         for d in sorted(self._w.draw_rows.values(), key=lambda d: (d.at, d.mrn)):
+            if fingerprint is not None and d.fingerprint != fingerprint:
+                continue
             record = self._w.declarations.get(d.mrn)
             selected = record is not None and record.channel not in (None, "green")
             if since <= d.at <= until and selected and record.status == "cancelled":

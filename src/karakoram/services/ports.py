@@ -240,10 +240,11 @@ class RegisterRepository(Protocol):
         ...
 
     def cancelled_selections(
-        self, since: datetime, until: datetime
+        self, since: datetime, until: datetime, fingerprint: str | None = None
     ) -> list[tuple[ConsignmentDraw, str, datetime]]:
-        """Draws recorded in [since, until] of declarations now cancelled after a non-green
-        selection, each with that channel and when it was cancelled, oldest first."""
+        """Draws recorded in [since, until] (of `fingerprint` only, when given) of declarations
+        now cancelled after a non-green selection, each with that channel and when it was
+        cancelled, oldest first."""
         ...
 
 

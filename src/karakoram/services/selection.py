@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from karakoram.domain.clearance import Status
 from karakoram.domain.declaration.fingerprint import ConsignmentDraw, draw_message, fingerprint
 from karakoram.domain.declaration.model import Declaration
 from karakoram.domain.risk.channels import Channel
@@ -46,21 +45,10 @@ def select(
     anchors = [e.anchor for e in earlier if e.anchor >= now - window]
     anchor = min(anchors, default=now)
     record = ConsignmentDraw(mrn, fp, anchor, now)
-    signals = tuple(_floors(uow, earlier))
+    cancelled = uow.register.cancelled_selections(now - window, now, fp)
+    signals = tuple(floor_signal(e.mrn, Channel(c)) for e, c, _ in cancelled if e.mrn != mrn)
     facts = {"cancelled_after_selection": bool(signals)}
     return Selection(selection_draw(key, draw_message(fp, anchor)), record, facts, signals)
-
-
-def _floors(uow: UnitOfWork, earlier: list[ConsignmentDraw]) -> list[RiskSignal]:
-    out = []
-    for e in earlier:
-        before = uow.declarations.get(e.mrn)
-        if before is None or before.status != Status.CANCELLED.value or not before.channel:
-            continue
-        channel = Channel(before.channel)
-        if channel is not Channel.GREEN:
-            out.append(floor_signal(e.mrn, channel))
-    return out
 
 
 def floor_signal(mrn: str, channel: Channel) -> RiskSignal:

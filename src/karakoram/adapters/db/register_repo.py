@@ -125,10 +125,10 @@ class SqlRegisterRepository:
         return read_draws(self._conn, mrns)
 
     def cancelled_selections(
-        self, since: datetime, until: datetime
+        self, since: datetime, until: datetime, fingerprint: str | None = None
     ) -> list[tuple[ConsignmentDraw, str, datetime]]:
         decl = declarations.c
-        rows = self._conn.execute(
+        query = (
             select(_d.mrn, _d.fingerprint, _d.anchor, _d.at, decl.channel, decl.updated_at)
             .join(declarations, decl.mrn == _d.mrn)
             .where(
@@ -139,6 +139,9 @@ class SqlRegisterRepository:
             )
             .order_by(_d.at, _d.mrn)
         )
+        if fingerprint is not None:
+            query = query.where(_d.fingerprint == fingerprint)
+        rows = self._conn.execute(query)
         return [
             (ConsignmentDraw(r.mrn, r.fingerprint, r.anchor, r.at), r.channel, r.updated_at)
             for r in rows
