@@ -56,7 +56,10 @@ class Live:
 expect.set_options(timeout=15_000)
 
 
-@pytest.fixture(scope="session")
+#: one browser for this package, closed when its tests are done: Playwright's sync API keeps an
+#: event loop running in the main thread while it is open, and every later `asyncio.run` (the
+#: e2e and integration tests') would fail on it
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.skip(
