@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import httpx
 
 from karakoram.services.exchange.config import DeliveryFailed
+from karakoram.services.exchange.delivery import DELIVERY_HEADER
 
 JOSE = "application/jose"
 
@@ -16,12 +17,12 @@ class HttpPeer:
     def __init__(self, transport: httpx.BaseTransport | None = None, timeout: float = 10.0) -> None:
         self._client = httpx.Client(transport=transport, timeout=timeout)
 
-    def deliver(self, base_url: str, token: str) -> str:
+    def deliver(self, base_url: str, token: str, delivery: str) -> str:
         try:
             response = self._client.post(
                 f"{base_url.rstrip('/')}/exchange/messages",
                 content=token.encode(),
-                headers={"Content-Type": JOSE},
+                headers={"Content-Type": JOSE, DELIVERY_HEADER: delivery},
             )
         except httpx.HTTPError as exc:
             raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
@@ -29,11 +30,13 @@ class HttpPeer:
             raise DeliveryFailed(f"HTTP {response.status_code}: {response.text[:300]}")
         return response.text
 
-    def deliver_many(self, base_url: str, tokens: Sequence[str]) -> list[str | None]:
-        """Several messages in one request; a receipt (or None when refused) for each."""
+    def deliver_many(self, base_url: str, tokens: Sequence[str], delivery: str) -> list[str | None]:
+        """Several messages in one request, with the relay's signed proof of this attempt; a
+        receipt (or None when refused) for each."""
         try:
             response = self._client.post(
-                f"{base_url.rstrip('/')}/exchange/batch", json={"messages": list(tokens)}
+                f"{base_url.rstrip('/')}/exchange/batch",
+                json={"delivery": delivery, "messages": list(tokens)},
             )
         except httpx.HTTPError as exc:
             raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc

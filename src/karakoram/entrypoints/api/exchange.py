@@ -14,6 +14,7 @@ from karakoram.entrypoints.api.guard import needs
 from karakoram.entrypoints.http.deps import NodeDep, PrincipalDep
 from karakoram.services.exchange import overview, partners
 from karakoram.services.exchange.config import MAX_BATCH_BYTES_OUT, configured
+from karakoram.services.exchange.delivery import DELIVERY_HEADER
 from karakoram.services.exchange.receive import receive, receive_many
 from karakoram.services.exchange.reconcile import held_since
 
@@ -51,14 +52,19 @@ async def read_at_most(request: Request, limit: int, what: str) -> bytes:
     responses={200: {"content": {JOSE: {}}, "description": "The signed receipt."}},
 )
 async def inbound(request: Request, node: NodeDep) -> Response:
-    """A partner node delivers one signed message; the answer is a signed receipt."""
+    """A partner node delivers one signed message; the answer is a signed receipt. The
+    sending relay's signed proof of this attempt travels in the `X-Karakoram-Delivery`
+    header."""
     config = configured(node.ctx.exchange)
     raw = await read_at_most(request, MAX_MESSAGE_BYTES, "message")
     try:
         token = raw.decode("ascii").strip()
     except UnicodeDecodeError as exc:
         raise Refused("malformed", "A compact JWS is ASCII.") from exc
-    received = await run_in_threadpool(receive, token, config, node.ctx.uow, node.ctx.clock())
+    delivery = request.headers.get(DELIVERY_HEADER)
+    received = await run_in_threadpool(
+        receive, token, delivery, config, node.ctx.uow, node.ctx.clock()
+    )
     return Response(
         received.receipt,
         media_type=JOSE,
@@ -82,6 +88,11 @@ async def held(request: Request, node: NodeDep) -> dict[str, list[str]]:
 
 
 class BatchIn(BaseModel):
+    delivery: str | None = Field(
+        None,
+        max_length=MAX_MESSAGE_BYTES,
+        description="The sending relay's signed proof of this attempt (compact JWS).",
+    )
     messages: list[str] = Field(
         max_length=MAX_BATCH_ITEMS,
         description=f"Compact JWS messages; at most {MAX_BATCH_BYTES:,} bytes in all.",
@@ -108,7 +119,10 @@ async def inbound_batch(request: Request, node: NodeDep) -> dict[str, list[dict[
         raise Refused("malformed", f"Not a batch of at most {MAX_BATCH_ITEMS} messages.") from exc
     fits = [i for i, token in enumerate(body.messages) if len(token) <= MAX_MESSAGE_BYTES]
     tokens = [body.messages[i].strip() for i in fits]
-    outcomes = await run_in_threadpool(receive_many, tokens, config, node.ctx.uow, node.ctx.clock)
+    delivery = body.delivery or request.headers.get(DELIVERY_HEADER)
+    outcomes = await run_in_threadpool(
+        receive_many, tokens, delivery, config, node.ctx.uow, node.ctx.clock
+    )
     results: list[dict[str, Any]] = [{"refused": "too_large"} for _ in body.messages]
     for i, outcome in zip(fits, outcomes, strict=True):
         if isinstance(outcome, Refused):
