@@ -14,7 +14,7 @@ from karakoram.domain.access import Principal, Role, require_role
 from karakoram.domain.errors import Conflict, NotFound
 from karakoram.domain.exchange.bodies import message_types
 from karakoram.domain.exchange.envelope import DecodedMessage, Refused
-from karakoram.domain.exchange.keys import public_jwk
+from karakoram.domain.exchange.keys import partner_url, public_jwk
 from karakoram.services.context import NodeContext
 from karakoram.services.exchange.config import ExchangeConfig, configured
 from karakoram.services.exchange.overview import WATCHERS
@@ -46,15 +46,17 @@ class NewPartner:
 
 
 def register_partner(ctx: NodeContext, new: NewPartner) -> Partner:
-    """Register a partner with its first key; `Conflict` if it is already a partner."""
+    """Register a partner with its first key; `Conflict` if it is already a partner,
+    `NotAPartnerUrl` for a plain-http URL outside loopback."""
     jwk = public_jwk(new.jwk)
+    base_url = partner_url(new.base_url)
     types = message_types(new.message_types)
     now = ctx.clock()
     partner = Partner(
         new.administration,
         new.name or new.administration,
         new.country.upper(),
-        new.base_url,
+        base_url,
         tuple(t.value for t in types),
     )
     with ctx.uow() as uow:
