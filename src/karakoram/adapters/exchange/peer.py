@@ -1,9 +1,14 @@
 """The partner client: HTTP delivery of signed messages, over an injectable httpx transport
-(tests run two nodes in one process through `httpx.ASGITransport`, or drop and duplicate)."""
+(tests run two nodes in one process through `httpx.ASGITransport`, or drop and duplicate).
+
+Over https it checks the partner's server certificate (against `ca_bundle` when given, else
+the system's) and, for partners that ask for mutual TLS, presents `client_cert`."""
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Sequence
+from pathlib import Path
 
 import httpx
 
@@ -14,8 +19,20 @@ JOSE = "application/jose"
 
 
 class HttpPeer:
-    def __init__(self, transport: httpx.BaseTransport | None = None, timeout: float = 10.0) -> None:
-        self._client = httpx.Client(transport=transport, timeout=timeout)
+    def __init__(
+        self,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 10.0,
+        *,
+        client_cert: tuple[Path, Path] | None = None,
+        ca_bundle: Path | None = None,
+    ) -> None:
+        verify: ssl.SSLContext | bool = True
+        if client_cert is not None or ca_bundle is not None:
+            verify = ssl.create_default_context(cafile=str(ca_bundle) if ca_bundle else None)
+            if client_cert is not None:
+                verify.load_cert_chain(str(client_cert[0]), str(client_cert[1]))
+        self._client = httpx.Client(transport=transport, timeout=timeout, verify=verify)
 
     def deliver(self, base_url: str, token: str, delivery: str) -> str:
         try:

@@ -7,6 +7,7 @@ import base64
 import binascii
 import ipaddress
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -80,3 +81,30 @@ def _loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+@dataclass(frozen=True, slots=True)
+class ClientIdentity:
+    """Who a verified TLS client certificate names: its subject (RFC 4514) and SHA-256."""
+
+    subject: str
+    fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClientBinding:
+    """The client certificate a partner must present (subject, fingerprint, or both)."""
+
+    subject: str | None = None
+    fingerprint: str | None = None
+
+    def matches(self, client: ClientIdentity) -> bool:
+        if self.subject is not None and self.subject != client.subject:
+            return False
+        if self.fingerprint is not None and _hex(self.fingerprint) != _hex(client.fingerprint):
+            return False
+        return self.subject is not None or self.fingerprint is not None
+
+
+def _hex(fingerprint: str) -> str:
+    return fingerprint.replace(":", "").strip().lower()

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from karakoram.domain.access import Capability as Cap
 from karakoram.domain.exchange.envelope import MAX_MESSAGE_BYTES, Refused
 from karakoram.entrypoints.api.guard import needs
+from karakoram.entrypoints.http.client_cert import client_identity
 from karakoram.entrypoints.http.deps import NodeDep, PrincipalDep
 from karakoram.services.exchange import overview, partners
 from karakoram.services.exchange.config import MAX_BATCH_BYTES_OUT, configured
@@ -19,6 +20,8 @@ from karakoram.services.exchange.receive import receive, receive_many
 from karakoram.services.exchange.reconcile import held_since
 
 router = APIRouter(tags=["exchange"])
+#: what partners call: the public API serves it, and the partner listener serves only it
+partner_router = APIRouter(tags=["exchange"])
 JOSE = "application/jose"
 #: the most a batch may carry: messages, and bytes in all (the relay splits its batches so)
 MAX_BATCH_ITEMS = 200
@@ -43,7 +46,7 @@ async def read_at_most(request: Request, limit: int, what: str) -> bytes:
     return b"".join(chunks)
 
 
-@router.post(
+@partner_router.post(
     "/exchange/messages",
     response_class=Response,
     openapi_extra={
@@ -62,8 +65,9 @@ async def inbound(request: Request, node: NodeDep) -> Response:
     except UnicodeDecodeError as exc:
         raise Refused("malformed", "A compact JWS is ASCII.") from exc
     delivery = request.headers.get(DELIVERY_HEADER)
+    client = client_identity(request, node.settings.partner_proxies)
     received = await run_in_threadpool(
-        receive, token, delivery, config, node.ctx.uow, node.ctx.clock()
+        receive, token, delivery, config, node.ctx.uow, node.ctx.clock(), client
     )
     return Response(
         received.receipt,
@@ -72,7 +76,7 @@ async def inbound(request: Request, node: NodeDep) -> Response:
     )
 
 
-@router.post(
+@partner_router.post(
     "/exchange/held",
     openapi_extra={
         "requestBody": {"required": True, "content": {JOSE: {"schema": {"type": "string"}}}}
@@ -99,7 +103,7 @@ class BatchIn(BaseModel):
     )
 
 
-@router.post(
+@partner_router.post(
     "/exchange/batch",
     openapi_extra={
         "requestBody": {
@@ -120,8 +124,9 @@ async def inbound_batch(request: Request, node: NodeDep) -> dict[str, list[dict[
     fits = [i for i, token in enumerate(body.messages) if len(token) <= MAX_MESSAGE_BYTES]
     tokens = [body.messages[i].strip() for i in fits]
     delivery = body.delivery or request.headers.get(DELIVERY_HEADER)
+    client = client_identity(request, node.settings.partner_proxies)
     outcomes = await run_in_threadpool(
-        receive_many, tokens, delivery, config, node.ctx.uow, node.ctx.clock
+        receive_many, tokens, delivery, config, node.ctx.uow, node.ctx.clock, client
     )
     results: list[dict[str, Any]] = [{"refused": "too_large"} for _ in body.messages]
     for i, outcome in zip(fits, outcomes, strict=True):
@@ -172,3 +177,6 @@ def status(node: NodeDep, principal: PrincipalDep) -> dict[str, Any]:
 def replay(node: NodeDep, principal: PrincipalDep) -> dict[str, int]:
     """Put every dead letter back in the outbox."""
     return {"requeued": overview.replay(principal, node.ctx)}
+
+
+router.include_router(partner_router)

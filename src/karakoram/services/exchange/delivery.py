@@ -19,6 +19,7 @@ from karakoram.domain.exchange.envelope import (
     check_delivery,
     parse_delivery,
 )
+from karakoram.domain.exchange.keys import ClientIdentity
 from karakoram.services.exchange.config import ExchangeConfig
 from karakoram.services.records import Partner, PartnerKey
 
@@ -74,6 +75,26 @@ def verified_delivery(
         raise
     check_delivery(delivery, config.me, now, config.delivery_skew)
     return delivery
+
+
+def check_client(delivery: Delivery, client: ClientIdentity | None, config: ExchangeConfig) -> None:
+    """When the node binds partners to TLS client certificates, `Refused` unless `client` is
+    the one bound to the delivery's (verified) sender."""
+    if not config.client_bindings:
+        return
+    if client is None:
+        raise Refused(
+            "client_certificate_required",
+            "This node takes deliveries only over mutual TLS: send them to its partner "
+            "listener with your client certificate.",
+        )
+    binding = config.client_bindings.get(delivery.sender)
+    if binding is None or not binding.matches(client):
+        raise Refused(
+            "client_certificate_mismatch",
+            f"The client certificate ({client.subject[:120]}) is not the one {delivery.sender} "
+            "is bound to here.",
+        )
 
 
 def check_in_delivery(delivery: Delivery, sender: str, digest: str) -> None:

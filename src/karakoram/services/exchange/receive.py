@@ -28,8 +28,9 @@ from karakoram.domain.exchange.envelope import (
     check_addressing,
     parse_envelope,
 )
+from karakoram.domain.exchange.keys import ClientIdentity
 from karakoram.services.exchange.config import ExchangeConfig
-from karakoram.services.exchange.delivery import check_in_delivery, verified_delivery
+from karakoram.services.exchange.delivery import check_client, check_in_delivery, verified_delivery
 from karakoram.services.ports import UnitOfWork, UnitOfWorkFactory
 from karakoram.services.records import (
     DuplicateMessage,
@@ -74,9 +75,10 @@ def receive(
     config: ExchangeConfig,
     uow_factory: UnitOfWorkFactory,
     now: datetime,
+    client: ClientIdentity | None = None,
 ) -> Received:
     """Verify, record and apply one inbound message; the same message again is a no-op."""
-    (outcome,) = receive_many([token], delivery, config, uow_factory, lambda: now)
+    (outcome,) = receive_many([token], delivery, config, uow_factory, lambda: now, client)
     if isinstance(outcome, Refused):
         raise outcome
     return outcome
@@ -88,6 +90,7 @@ def receive_many(
     config: ExchangeConfig,
     uow_factory: UnitOfWorkFactory,
     clock: Callable[[], datetime],
+    client: ClientIdentity | None = None,
 ) -> list[Received | Refused]:
     """Verify, record and apply a batch in one transaction, answering each message on its own.
 
@@ -98,18 +101,21 @@ def receive_many(
     winner's rows as held, so nothing is applied twice.
 
     `delivery` is the sending relay's signed proof of this attempt; when it does not hold
-    (`delivery_*` codes) the whole request is refused, recorded, and nothing applied."""
+    (`delivery_*` codes) the whole request is refused, recorded, and nothing applied; so is
+    one whose TLS `client` certificate is not the one bound to the sender, when the node
+    binds partners to certificates (`client_certificate_*`)."""
+    proof = (delivery, client)
     for _ in range(_BATCH_TRIES - 1):
         try:
-            return _receive_batch(tokens, delivery, config, uow_factory, clock)
+            return _receive_batch(tokens, proof, config, uow_factory, clock)
         except DuplicateMessage:
             continue
-    return _receive_batch(tokens, delivery, config, uow_factory, clock)
+    return _receive_batch(tokens, proof, config, uow_factory, clock)
 
 
 def _receive_batch(
     tokens: Sequence[str],
-    delivery: str | None,
+    given: tuple[str | None, ClientIdentity | None],
     config: ExchangeConfig,
     uow_factory: UnitOfWorkFactory,
     clock: Callable[[], datetime],
@@ -117,7 +123,7 @@ def _receive_batch(
     now = clock()
     with uow_factory() as uow:
         partners = _PartnerLookup(uow)
-        proof = _proven(uow, delivery, config, partners, now)
+        proof = _proven(uow, given, config, partners, now)
         decoded = [_decode(token, config) for token in tokens]
         ids = [d.payload.get("id") for d in decoded if isinstance(d, DecodedMessage)]
         held = uow.exchange.inbox_held([i for i in ids if isinstance(i, str)])
@@ -182,14 +188,18 @@ class _PartnerLookup:
 
 def _proven(
     uow: UnitOfWork,
-    delivery: str | None,
+    given: tuple[str | None, ClientIdentity | None],
     config: ExchangeConfig,
     partners: _PartnerLookup,
     now: datetime,
 ) -> Delivery:
-    """The request's delivery proof, or `Refused` raised after recording why (committed)."""
+    """The request's delivery proof, from the client bound to its sender; or `Refused`,
+    raised after recording why (committed)."""
+    delivery, client = given
     try:
-        return verified_delivery(delivery, config, partners, now)
+        proven = verified_delivery(delivery, config, partners, now)
+        check_client(proven, client, config)
+        return proven
     except Refused as refused:
         token = delivery or ""
         decoded = _decode(token, config)
