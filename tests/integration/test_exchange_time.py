@@ -185,3 +185,31 @@ def test_a_delivery_for_another_node_is_refused(pair):
     answer = send(apps, token, proof(cn_key, [token], recipient="AF-KBL"))
     assert (answer.status_code, answer.json()["code"]) == (403, "wrong_recipient")
     assert count(pk, inbox) == 0
+
+
+def test_revoking_our_own_key_ends_it_at_the_partner_at_once(pair):
+    cn, pk, apps, cn_key = pair
+    retired = new_key("CN-URC-2025")  # an older key of ours, still valid at PK-GB
+    with pk.ctx.uow() as uow:
+        old = PartnerKey(
+            "CN-URC-2025", public_jwk(retired), datetime.now(UTC) - timedelta(days=400), None
+        )
+        uow.exchange.add_key("CN-URC", old)
+        uow.commit()
+    stolen = Signer(retired, "CN-URC-2025").sign(envelope())
+    assert partners.revoke_own_key(cn.ctx, "CN-URC-2025") == ["PK-GB"]
+    relay_until_done(cn, apps)  # the signed key_revoked message, delivered and receipted
+    with pk.ctx.uow() as uow:
+        (ended,) = [k for k in uow.exchange.keys("CN-URC") if k.kid == "CN-URC-2025"]
+    assert ended.revoked_at is not None and ended.revoked_at <= datetime.now(UTC)
+    answer = send(apps, stolen, proof(cn_key, [stolen]))  # even inside a valid delivery
+    assert (answer.status_code, answer.json()["code"]) == (403, "key_revoked")
+    assert count(pk, inbox) == 1  # the revocation message alone
+
+
+def test_a_revocation_of_a_key_the_partner_does_not_hold_changes_nothing(pair):
+    cn, pk, apps, _ = pair
+    partners.revoke_own_key(cn.ctx, "CN-URC-1999")  # no such key at PK-GB: nothing ends
+    relay_until_done(cn, apps)
+    with pk.ctx.uow() as uow:
+        assert [k.revoked_at for k in uow.exchange.keys("CN-URC")] == [None]

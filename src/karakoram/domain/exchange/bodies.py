@@ -22,6 +22,7 @@ class MessageType(StrEnum):
     IMPORT_CLEARANCE_RESULT = "import_clearance_result"
     ORIGIN_CERTIFICATE = "origin_certificate"
     AEO_LIST = "aeo_list"
+    KEY_REVOKED = "key_revoked"
 
 
 OUTCOMES = frozenset({"accepted", "refused", "discrepancy"})
@@ -180,6 +181,26 @@ class AeoList(_Body):
         return ()
 
 
+@dataclass(frozen=True, slots=True)
+class KeyRevoked(_Body):
+    """The sender ended one of its own signing keys: the receiver ends it at once."""
+
+    type: ClassVar[MessageType] = MessageType.KEY_REVOKED
+    kid: str
+    revoked_at: str
+
+    @property
+    def happened_at(self) -> str:
+        return self.revoked_at
+
+    @property
+    def named_parties(self) -> tuple[str, ...]:
+        return ()
+
+
+#: types every partner receives whatever its agreement shares: they keep the exchange safe
+ALWAYS_SHARED = frozenset({MessageType.KEY_REVOKED})
+
 Body = (
     ExportPreArrival
     | ExitConfirmation
@@ -187,6 +208,7 @@ Body = (
     | ImportClearanceResult
     | OriginCertificate
     | AeoList
+    | KeyRevoked
 )
 
 _CLASSES: dict[MessageType, type[Body]] = {
@@ -198,6 +220,7 @@ _CLASSES: dict[MessageType, type[Body]] = {
         ImportClearanceResult,
         OriginCertificate,
         AeoList,
+        KeyRevoked,
     )
 }
 

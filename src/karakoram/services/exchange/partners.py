@@ -12,8 +12,8 @@ from typing import Any
 
 from karakoram.domain.access import Principal, Role, require_role
 from karakoram.domain.errors import Conflict, NotFound
-from karakoram.domain.exchange.bodies import message_types
-from karakoram.domain.exchange.envelope import DecodedMessage, Refused
+from karakoram.domain.exchange.bodies import KeyRevoked, message_types
+from karakoram.domain.exchange.envelope import DecodedMessage, Envelope, Refused
 from karakoram.domain.exchange.keys import partner_url, public_jwk
 from karakoram.services.context import NodeContext
 from karakoram.services.exchange.config import ExchangeConfig, configured
@@ -82,6 +82,29 @@ def rotate_key(
         uow.exchange.end_keys(administration, now + overlap, keep=kid)
         uow.commit()
     return now + overlap
+
+
+def revoke_own_key(ctx: NodeContext, kid: str) -> list[str]:
+    """End one of this node's own keys at every partner: a signed `key_revoked` message to
+    each, queued in one transaction (the partners to which it goes). Signed with the node's
+    current key; when that is the one revoked, the partner accepts this message and refuses
+    everything after it, so switch the node to a new key (and rotate it at the partners)."""
+    config = configured(ctx.exchange)
+    now = ctx.clock()
+    body = KeyRevoked(kid, now.isoformat())
+    with ctx.uow() as uow:
+        sent = [p.administration for p in uow.exchange.partners()]
+        for partner in sent:
+            envelope = Envelope(config.new_id(), body.type, config.me, partner, now, {}, body)
+            token = config.crypto.sign(envelope.as_dict())
+            uow.exchange.enqueue(
+                OutboxMessage(
+                    envelope.id, partner, body.type.value, "", token, "pending", 0, now, now
+                )
+            )
+        uow.commit()
+    log.warning("revoked our key %s; told %s", kid, ", ".join(sent) or "no partner")
+    return sent
 
 
 def revoke_key(ctx: NodeContext, administration: str, kid: str) -> datetime:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from karakoram.domain.exchange.bodies import ALWAYS_SHARED, KeyRevoked
 from karakoram.domain.exchange.envelope import (
     DecodedMessage,
     Delivery,
@@ -144,6 +145,7 @@ def _receive_batch(
                 held[item.outcome.id] = (inbound.receipt, inbound.digest)
                 new_inbox.append(inbound)
                 new_records.append(_partner_record(inbound, item.outcome))
+                _apply_key_revocation(uow, item.outcome, at)
                 outcomes.append(Received(inbound.receipt, duplicate=False))
         uow.exchange.add_inbox_many(new_inbox)
         uow.exchange.add_partner_records(new_records)
@@ -269,9 +271,22 @@ def _verified(
             f"(digest {held[1][:16]}...): an id names one message.",
         )
     check_addressing(envelope, config.me)
-    if envelope.type.value not in partner.message_types:
+    if envelope.type not in ALWAYS_SHARED and envelope.type.value not in partner.message_types:
         raise Refused("not_shared", f"{envelope.type.value} is not shared with {sender}.")
     return envelope
+
+
+def _apply_key_revocation(uow: UnitOfWork, envelope: Envelope, at: datetime) -> None:
+    """A partner ended one of its own keys: end it here at once (an earlier revocation's time
+    stands; a time in the future is now)."""
+    if not isinstance(envelope.body, KeyRevoked):
+        return
+    try:
+        when = min(datetime.fromisoformat(envelope.body.revoked_at), at)
+    except (TypeError, ValueError):  # no zone, or not a time: at once
+        when = at
+    if uow.exchange.revoke_key(envelope.sender, envelope.body.kid, when):
+        log.warning("%s revoked its key %s at %s", envelope.sender, envelope.body.kid, when)
 
 
 def check_not_revoked(kid: str | None, keys: list[PartnerKey], signer: str, now: datetime) -> None:
