@@ -15,6 +15,7 @@ import json
 import socket
 import ssl
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -240,6 +241,9 @@ def test_behind_a_proxy_the_verified_certificate_is_believed_from_the_proxy_only
         pk.settings.partner_proxies = ["testclient"]
         answer = client.post("/exchange/messages", content=token, headers=header)
         assert answer.status_code == 200, answer.text
+        header["Client-Cert"] = quote(pem[pem.index("-----BEGIN CERTIFICATE") :])  # nginx's form
+        answer = client.post("/exchange/messages", content=token, headers=header)
+        assert answer.status_code == 200 and answer.headers["X-Duplicate"] == "true"
         header["Client-Cert"] = f":{base64.b64encode(b'not a certificate').decode()}:"
         answer = client.post("/exchange/messages", content=token, headers=header)
         assert (answer.status_code, answer.json()["code"]) == (400, "malformed")

@@ -4,7 +4,8 @@ On the partner listener (`serve` with `partner_listener`), uvicorn has verified 
 certificate against `client_ca` during the handshake; `ClientCertProtocol` hands its DER
 bytes to the app in the ASGI scope (the `tls` extension's `client_cert`), since uvicorn does
 not. Where a reverse proxy terminates TLS instead, it passes the verified certificate in the
-RFC 9440 `Client-Cert` header, believed only from an address in `partner_proxies`.
+RFC 9440 `Client-Cert` header (`:base64 of the DER:`, or the URL-encoded PEM that nginx's
+`$ssl_client_escaped_cert` gives), believed only from an address in `partner_proxies`.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ import asyncio
 import base64
 import binascii
 import hashlib
+import ssl
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import unquote
 
 from cryptography import x509
 from fastapi import Request
@@ -61,6 +64,13 @@ def client_identity(request: Request, proxies: Sequence[str]) -> ClientIdentity 
     if header is None or request.client is None or request.client.host not in proxies:
         return None  # a Client-Cert header from anyone else proves nothing
     try:
-        return identity(base64.b64decode(header.strip().strip(":"), validate=True))
+        return identity(_der(header.strip()))
     except (binascii.Error, ValueError) as exc:
         raise Refused("malformed", f"The proxy's {CLIENT_CERT_HEADER} header: {exc}") from exc
+
+
+def _der(header: str) -> bytes:
+    """The DER bytes of a `Client-Cert` value: RFC 9440's byte sequence, or URL-encoded PEM."""
+    if header.startswith(":"):
+        return base64.b64decode(header.strip(":"), validate=True)
+    return ssl.PEM_cert_to_DER_cert(unquote(header))
