@@ -38,6 +38,7 @@ from karakoram.adapters.hashing import Argon2Hasher
 from karakoram.config import Settings, private_dir
 from karakoram.domain.declaration.codes import CodeLists, HsNomenclature
 from karakoram.domain.declaration.validation import NodeRules
+from karakoram.domain.exchange.keys import ClientBinding
 from karakoram.services.authentication import Authenticator
 from karakoram.services.clock import SimulatedClock
 from karakoram.services.context import NodeContext
@@ -181,6 +182,20 @@ def exchange_config(settings: Settings) -> ExchangeConfig | None:
         crypto,
         lambda: str(uuid6.uuid7()),
         max_attempts=settings.relay_max_attempts,
+        client_bindings={
+            name: ClientBinding(c.subject, c.fingerprint)
+            for name, c in settings.partner_clients.items()
+        },
+    )
+
+
+def partner_client(settings: Settings, timeout: float) -> HttpPeer:
+    """The partner client, presenting the node's client certificate when it has one."""
+    cert, key = settings.partner_client_cert, settings.partner_client_key
+    return HttpPeer(
+        timeout=timeout,
+        client_cert=(cert, key) if cert is not None and key is not None else None,
+        ca_bundle=settings.partner_ca_bundle,
     )
 
 
@@ -272,6 +287,6 @@ def bootstrap(
         Authenticator(ctx, hasher),
         ctx.analytics,
         ctx.analytics_source,
-        peer or HttpPeer(timeout=peer_timeout),
+        peer or partner_client(settings, peer_timeout),
         SqlWorkerLog(engine),
     )

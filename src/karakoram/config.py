@@ -4,6 +4,9 @@ Defaults run the China-side node of the reference case on SQLite in development 
 secret has a default in any environment: `karakoram init` (and quickstart, and the demo) write
 generated ones; a weak secret is refused when the settings load, a missing one when a node is
 built (production refuses it at load already).
+
+This file is over 400 lines because it is the one page where every setting is read with
+its description, its default and its bounds: the reference `karakoram init` writes from.
 """
 
 from __future__ import annotations
@@ -55,6 +58,35 @@ class Crossing(BaseModel):
     name: str = Field(description="Name shown to users.")
     office: str = Field(description="This side's office at the crossing.")
     daily_capacity: int = Field(50, description="Trucks the crossing handles per open day.")
+
+
+class PartnerClient(BaseModel):
+    """How a partner's client certificate is recognised (one of the two, or both)."""
+
+    subject: str | None = Field(
+        None, description="The certificate's subject as RFC 4514 text, e.g. CN=pk-gb,O=PK Customs."
+    )
+    fingerprint: str | None = Field(
+        None, description="SHA-256 of the certificate (DER), hex; colons and case are ignored."
+    )
+
+    @model_validator(mode="after")
+    def _names_something(self) -> Self:
+        if not self.subject and not self.fingerprint:
+            raise ValueError("a partner client needs a subject or a fingerprint")
+        return self
+
+
+class PartnerListener(BaseModel):
+    """The partner-facing listener: the /exchange routes only, over mutual TLS."""
+
+    host: str = Field("127.0.0.1", description="Address the partner listener binds (0.0.0.0: all).")
+    port: int = Field(description="Its port, apart from the public API's.")
+    certfile: Path = Field(description="This node's server certificate chain (PEM).")
+    keyfile: Path = Field(description="Its private key (PEM).")
+    client_ca: Path = Field(
+        description="CA bundle (PEM) that issued partners' client certificates."
+    )
 
 
 MIB = 1024 * 1024
@@ -228,6 +260,32 @@ class Settings(BaseSettings):
         ge=0,
         description="Seconds between looks for queued upload jobs by `serve`; 0: no upload "
         "worker in this node (its jobs wait for one that has it).",
+    )
+    partner_listener: PartnerListener | None = Field(
+        None,
+        description="Mutual TLS for partners: `serve` also starts a listener of its own for the "
+        "exchange routes, which requires a client certificate from `partner_clients`.",
+    )
+    partner_clients: dict[str, PartnerClient] = Field(
+        default_factory=dict,
+        description="Per partner administration, the client certificate it must present. When "
+        "set, every inbound delivery must come with the sender's certificate (on the partner "
+        "listener, or from a proxy in `partner_proxies`).",
+    )
+    partner_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses of reverse proxies that terminate partners' TLS and pass the "
+        "verified client certificate in the RFC 9440 Client-Cert header; from nowhere else is "
+        "that header believed.",
+    )
+    partner_client_cert: Path | None = Field(
+        None, description="The client certificate (PEM) the relay presents to partners."
+    )
+    partner_client_key: Path | None = Field(None, description="Its private key (PEM).")
+    partner_ca_bundle: Path | None = Field(
+        None,
+        description="CA bundle (PEM) that partners' server certificates are checked "
+        "against; default: the system's.",
     )
 
     def secret_problems(self, *, require: bool = True) -> list[str]:

@@ -7,8 +7,10 @@ relay and `karakoram serve`, and injures `POST /exchange/batch` at seeded rates:
   the receiver half the body, so it reads a torn request);
 - the connection dropped after the receiver committed, its answer never reaching the relay;
 - the whole request sent to the receiver twice;
-- messages repeated inside a batch, the batch shuffled, some messages held back and slipped
-  into a later batch (late, out of order, and again after the relay retried them);
+- messages repeated inside a batch, the batch shuffled, some messages held back and delivered
+  later (late, out of order, and again after the relay retried them), each in a request of its
+  own with the delivery proof of the batch it was held from: a network delays requests, it
+  does not move a message from one signed delivery into another;
 - receipts lost or corrupted on the way back.
 
 Every answer the receiver gives is read before it is injured, so `counts` also says how many
@@ -61,7 +63,8 @@ class FaultyLink:
         self.hold_answers = threading.Event()
         self.holding = threading.Event()
         self.release = threading.Event()
-        self._held_back: list[str] = []
+        #: messages held back, each with the delivery proof of the request it came in
+        self._held_back: list[tuple[str, str | None]] = []
         self._ready = threading.Event()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run, name="faulty-link", daemon=True)
@@ -118,7 +121,9 @@ class FaultyLink:
     ) -> bytes | None:
         if (method, path) != ("POST", BATCH):
             return await self._pass_through(method, path, headers, body)
-        tokens: list[str] = json.loads(body)["messages"]
+        request = json.loads(body)
+        tokens: list[str] = request["messages"]
+        delivery: str | None = request.get("delivery")
         self.counts["batch requests"] += 1
         chance = self.rng.random
         if chance() < self.rates.drop_before:
@@ -126,12 +131,14 @@ class FaultyLink:
             if self.counts["dropped before the receiver"] % 2:
                 await self._torn_request(path, body)
             return None
-        sent = self._injure(tokens)
+        sent, late = self._injure(tokens, delivery)
         try:
-            results = await self._post(sent)
+            for proof, group in late.items():  # delivered late, as the requests they came in
+                await self._post(group, proof)
+            results = await self._post(sent, delivery)
             if chance() < self.rates.resend:
                 self.counts["requests sent twice"] += 1
-                results = await self._post(sent)
+                results = await self._post(sent, delivery)
         except httpx.TransportError:
             self.counts["partner unreachable"] += 1
             return None
@@ -147,18 +154,23 @@ class FaultyLink:
             await asyncio.to_thread(self.release.wait, 60)
         return _http(200, json.dumps({"results": answers}).encode())
 
-    def _injure(self, tokens: list[str]) -> list[str]:
-        """What the receiver gets: some held back, late ones slipped in, repeats, shuffled."""
+    def _injure(
+        self, tokens: list[str], delivery: str | None
+    ) -> tuple[list[str], dict[str | None, list[str]]]:
+        """What the receiver gets: some held back, repeats, shuffled; and the late ones held
+        back before, by the delivery proof they came with."""
         chance, sent = self.rng.random, list(tokens)
+        late: dict[str | None, list[str]] = {}
         if len(sent) > 1 and chance() < self.rates.hold_back:
             withheld = set(self.rng.sample(sent, self.rng.randint(1, max(1, len(sent) // 5))))
             sent = [t for t in sent if t not in withheld]
-            self._held_back.extend(withheld)
+            self._held_back.extend((t, delivery) for t in sorted(withheld))
             self.counts["messages held back"] += len(withheld)
         if self._held_back and chance() < self.rates.hold_back:
-            late, self._held_back = self._held_back[:100], self._held_back[100:]
-            sent.extend(late)
-            self.counts["messages slipped into a later batch"] += len(late)
+            now_late, self._held_back = self._held_back[:100], self._held_back[100:]
+            for token, proof in now_late:
+                late.setdefault(proof, []).append(token)
+            self.counts["messages slipped into a later batch"] += len(now_late)
         if chance() < self.rates.duplicate:
             again = self.rng.sample(sent, min(len(sent), 1 + len(sent) // 10))
             sent.extend(again)
@@ -166,7 +178,7 @@ class FaultyLink:
         if chance() < self.rates.shuffle:
             self.rng.shuffle(sent)
             self.counts["batches reordered"] += 1
-        return sent
+        return sent, late
 
     def _answers(
         self, tokens: list[str], sent: list[str], results: list[dict[str, Any]]
@@ -189,8 +201,9 @@ class FaultyLink:
                     self.counts["receipts corrupted"] += 1
         return answers
 
-    async def _post(self, tokens: list[str]) -> list[dict[str, Any]]:
-        response = await self._client.post(self.upstream + BATCH, json={"messages": tokens})
+    async def _post(self, tokens: list[str], delivery: str | None) -> list[dict[str, Any]]:
+        body = {"messages": tokens, "delivery": delivery}
+        response = await self._client.post(self.upstream + BATCH, json=body)
         if response.status_code != 200:
             raise _NotOk(response.status_code, response.content)
         results: list[dict[str, Any]] = response.json()["results"]

@@ -30,7 +30,15 @@ from karakoram.services.users import add_user
 from karakoram.services.workers import CHECKPOINT
 from tests.conftest import _postgres_engine
 from tests.integration.test_audit import TRIGGERS
-from tests.integration.test_exchange import AppTransport, _pair, count, envelope, relay_until_done
+from tests.integration.test_exchange import (
+    AppTransport,
+    _pair,
+    count,
+    envelope,
+    proof,
+    relay_until_done,
+    send,
+)
 from tests.integration.test_web import sign_in
 
 
@@ -294,11 +302,8 @@ def _forged_checkpoint(cn_key, case: str) -> str:
 @pytest.mark.parametrize("case", ["other_key", "other_numbers", "other_administration"])
 def test_a_forged_checkpoint_message_is_refused_and_kept_nowhere(pair, case):
     _cn, pk, apps, cn_key = pair
-    answer = apps.apps["pk-gb"].post(
-        "/exchange/messages",
-        content=_forged_checkpoint(cn_key, case).encode(),
-        headers={"Content-Type": "application/jose"},
-    )
+    forged = _forged_checkpoint(cn_key, case)
+    answer = send(apps, forged, proof(cn_key, [forged]))  # a genuine delivery of a forgery
     assert answer.status_code == 403
     assert answer.headers["content-type"] == "application/problem+json"
     assert answer.json()["code"] == "bad_checkpoint"

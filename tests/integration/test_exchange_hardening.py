@@ -21,7 +21,7 @@ from karakoram.entrypoints.http.app import create_app
 from karakoram.services.exchange import partners
 from karakoram.services.exchange.receive import SAMPLE_PER_HOUR, receive_many
 from tests.conftest import _postgres_engine
-from tests.integration.test_exchange import _pair, count, envelope, send
+from tests.integration.test_exchange import _pair, count, envelope, proof, send
 
 BOSS = Principal(0, "test", Role.SUPERVISOR)
 
@@ -42,16 +42,17 @@ def now():
     return datetime.now(UTC)
 
 
-def receive(pk, tokens, at):
-    return receive_many(tokens, pk.ctx.exchange, pk.ctx.uow, lambda: at)
+def receive(pk, tokens, at, key):
+    """`tokens` delivered at `at`, with CN-URC's relay's proof signed by `key` at that time."""
+    return receive_many(tokens, proof(key, tokens, at), pk.ctx.exchange, pk.ctx.uow, lambda: at)
 
 
 def test_a_known_message_gets_its_first_receipt_whatever_its_age(pair, now):
     _cn, pk, _apps, cn_key = pair
     token = Signer(cn_key, "CN-URC-2026").sign(envelope())
-    (first,) = receive(pk, [token], now)
+    (first,) = receive(pk, [token], now, cn_key)
     assert not isinstance(first, Refused), first
-    (again,) = receive(pk, [token], now + timedelta(days=45))  # far outside the clock window
+    (again,) = receive(pk, [token], now + timedelta(days=45), cn_key)  # delivered anew, later
     assert not isinstance(again, Refused), again
     assert (again.receipt, again.duplicate) == (first.receipt, True)
     assert count(pk, inbox) == 1 and count(pk, refusals) == 0
@@ -60,9 +61,9 @@ def test_a_known_message_gets_its_first_receipt_whatever_its_age(pair, now):
 def test_the_same_id_with_other_signed_content_is_a_conflict_recorded(pair, now):
     _cn, pk, apps, cn_key = pair
     signer = Signer(cn_key, "CN-URC-2026")
-    receive(pk, [signer.sign(envelope())], now)
+    receive(pk, [signer.sign(envelope())], now, cn_key)
     other = signer.sign(envelope(references={"ucr": "U-OTHER"}))
-    answer = send(apps, other)
+    answer = send(apps, other, proof(cn_key, [other]))
     assert answer.status_code == 409
     assert answer.json()["code"] == "conflict"
     with pk.engine.connect() as conn:
@@ -85,16 +86,16 @@ def _sign_with_crit(key, payload: dict) -> str:
 
 def test_an_unknown_crit_extension_has_its_own_refusal_code(pair, now):
     _cn, pk, _apps, cn_key = pair
-    (outcome,) = receive(pk, [_sign_with_crit(cn_key, envelope())], now)
+    (outcome,) = receive(pk, [_sign_with_crit(cn_key, envelope())], now, cn_key)
     assert isinstance(outcome, Refused) and outcome.code == "unsupported_critical"
     assert count(pk, inbox) == 0
 
 
 def test_junk_is_counted_and_only_sampled_into_refusals(pair, now):
-    _cn, pk, _apps, _ = pair
+    _cn, pk, _apps, cn_key = pair
     junk = [f"not.a-jws-{k}" for k in range(60)]
     forged = [Signer(new_key("CN-URC-2026"), "CN-URC-2026").sign(envelope()) for _ in range(10)]
-    outcomes = receive(pk, junk + forged, now)
+    outcomes = receive(pk, junk + forged, now, cn_key)
     assert [o.code for o in outcomes] == ["malformed"] * 60 + ["bad_signature"] * 10
     assert count(pk, refusals) == 2 * SAMPLE_PER_HOUR  # a sample of each reason, not 70 rows
     found = partners.refusals(BOSS, pk.ctx, now - timedelta(hours=1), 100)
@@ -108,8 +109,11 @@ def test_a_revoked_key_refuses_even_a_back_dated_message_at_once(pair):
     signer = Signer(cn_key, "CN-URC-2026")
     revoked = partners.revoke_key(pk.ctx, "CN-URC", "CN-URC-2026")
     back_dated = envelope(created_at=(revoked - timedelta(days=2)).isoformat())
-    (outcome,) = receive(pk, [signer.sign(back_dated)], revoked + timedelta(seconds=1))
-    assert isinstance(outcome, Refused) and outcome.code == "key_revoked"
+    # the same key signs the delivery: the whole request is refused (a message signed with a
+    # revoked key under a valid delivery key: test_exchange_time.py)
+    with pytest.raises(Refused) as refused:
+        receive(pk, [signer.sign(back_dated)], revoked + timedelta(seconds=1), cn_key)
+    assert refused.value.code == "delivery_key_not_valid"
     assert count(pk, inbox) == 0
     with pytest.raises(Exception, match="no key"):
         partners.revoke_key(pk.ctx, "CN-URC", "no-such-key")
@@ -168,9 +172,12 @@ def test_the_inbox_stops_reading_at_its_limit(pair, path, limit):
 
 
 def test_a_batch_is_bounded_in_items(pair):
-    _cn, _pk, apps, _ = pair
+    _cn, _pk, apps, cn_key = pair
     client = apps.apps["pk-gb"]
     answer = client.post("/exchange/batch", json={"messages": ["x"] * 201})
     assert answer.status_code == 400 and answer.json()["code"] == "malformed"
-    answer = client.post("/exchange/batch", json={"messages": ["not.a-jws"] * 3})
+    junk = ["not.a-jws"] * 3
+    answer = client.post(
+        "/exchange/batch", json={"messages": junk, "delivery": proof(cn_key, junk)}
+    )
     assert [r["refused"] for r in answer.json()["results"]] == ["malformed"] * 3

@@ -26,6 +26,7 @@ from tests.integration.test_exchange import (
     _pair,
     make_node,
     pk_import,
+    proof,
     relay_until_done,
     send,
     signals_of,
@@ -116,6 +117,11 @@ def test_a_register_change_sends_the_list_and_the_partner_applies_it(pair):
     assert in_force(pk) == []
 
 
+def _delivered(apps, cn_key, token):
+    """`token` sent as the partner's relay would: with its signed delivery proof."""
+    return send(apps, token, proof(cn_key, [token]))
+
+
 def test_only_operators_the_agreement_covers_are_applied(pair):
     _cn, pk, apps, cn_key = pair
     recognise(pk, "CN")
@@ -124,7 +130,7 @@ def test_only_operators_the_agreement_covers_are_applied(pair):
         OTHER_TRADER: certified(level="AEOC"),  # customs simplifications: not recognised
         "AF-NTN-1": certified(country="AF"),  # established outside the sender's country
     }
-    answer = send(apps, signed_list(cn_key, operators, datetime.now(UTC)))
+    answer = _delivered(apps, cn_key, signed_list(cn_key, operators, datetime.now(UTC)))
     assert answer.status_code == 200, answer.text
     assert in_force(pk) == [(TRADER, "AEOS")]
 
@@ -132,7 +138,7 @@ def test_only_operators_the_agreement_covers_are_applied(pair):
 def test_a_node_that_does_not_recognise_the_sender_applies_nothing(pair):
     _cn, pk, apps, cn_key = pair
     recognise(pk, "AF")
-    answer = send(apps, signed_list(cn_key, {TRADER: certified()}, datetime.now(UTC)))
+    answer = _delivered(apps, cn_key, signed_list(cn_key, {TRADER: certified()}, datetime.now(UTC)))
     assert answer.status_code == 200, answer.text
     assert partner_entries(pk) == []
 
@@ -141,11 +147,17 @@ def test_a_new_list_replaces_the_last_and_an_older_one_changes_nothing(pair):
     _cn, pk, apps, cn_key = pair
     recognise(pk, "CN")
     now = datetime.now(UTC)
-    send(apps, signed_list(cn_key, {TRADER: certified()}, now - timedelta(minutes=2), 1))
-    send(apps, signed_list(cn_key, {OTHER_TRADER: certified()}, now - timedelta(minutes=1), 2))
+    _delivered(
+        apps, cn_key, signed_list(cn_key, {TRADER: certified()}, now - timedelta(minutes=2), 1)
+    )
+    _delivered(
+        apps,
+        cn_key,
+        signed_list(cn_key, {OTHER_TRADER: certified()}, now - timedelta(minutes=1), 2),
+    )
     assert in_force(pk) == [(OTHER_TRADER, "AEOS")]
     earlier = (now - timedelta(minutes=3)).replace(tzinfo=None)  # and written without a zone
-    late = send(apps, signed_list(cn_key, {TRADER: certified()}, earlier, 3))
+    late = _delivered(apps, cn_key, signed_list(cn_key, {TRADER: certified()}, earlier, 3))
     assert late.status_code == 200  # receipted, kept, and not applied over the newer list
     assert in_force(pk) == [(OTHER_TRADER, "AEOS")]
 

@@ -143,7 +143,12 @@ def test_ready_shows_the_oldest_pending_message_and_each_partners_reachability(
         assert partner["partner"] == "PK-GB" and partner["reachable"] is False
         assert partner["pending"] == partner["failing"] == 1
         assert found.oldest_pending_at is not None
-        relay_once(cn.ctx.exchange, HttpPeer(apps), cn.ctx.uow, lambda: now + timedelta(1))
+        # the retry is made due by releasing it, not by moving the sender's clock a day on:
+        # the partner refuses a delivery whose signed sent_at is a day off its own clock
+        with cn.ctx.uow() as uow:
+            uow.exchange.wake("PK-GB", now)
+            uow.commit()
+        relay_once(cn.ctx.exchange, HttpPeer(apps), cn.ctx.uow, lambda: now)
         found = readiness(cn.ctx, cn.worker_log, limits, datetime.now(UTC))
         assert found.partners[0]["reachable"] is True and found.oldest_pending_at is None
         pair.close()

@@ -12,7 +12,7 @@ import pytest
 from karakoram.domain.access import Principal, Role
 from karakoram.domain.errors import Conflict, NotFound, PermissionDenied
 from karakoram.domain.exchange.bodies import MessageType, UnknownMessageType
-from karakoram.domain.exchange.keys import NotAPublicKey
+from karakoram.domain.exchange.keys import NotAPartnerUrl, NotAPublicKey
 from karakoram.services.exchange import overview, partners
 from karakoram.services.exchange.config import ExchangeConfig
 from karakoram.services.exchange.partners import NewPartner
@@ -25,7 +25,12 @@ SUPERVISOR = Principal(0, "sup", Role.SUPERVISOR)
 
 
 def pk(**changes: Any) -> NewPartner:
-    fields = {"administration": "PK-GB", "country": "pk", "base_url": "http://pk", "kid": "PK-GB-1"}
+    fields = {
+        "administration": "PK-GB",
+        "country": "pk",
+        "base_url": "https://pk.example",
+        "kid": "PK-GB-1",
+    }
     return NewPartner(**(fields | {"jwk": JWK} | changes))
 
 
@@ -58,6 +63,27 @@ def test_a_private_key_or_another_kind_of_key_is_not_registered(ctx):
         partners.register_partner(ctx, pk(jwk={"kty": "RSA", "n": "x", "e": "AQAB"}))
     with pytest.raises(UnknownMessageType):
         partners.register_partner(ctx, pk(message_types=["gossip"]))
+    assert partners.partners_with_keys(ctx) == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://pk.example", "https://10.0.0.7:8443", "http://127.0.0.1:8001", "http://127.8.0.1",
+     "http://[::1]:8001", "http://localhost:9000/"],
+)  # fmt: skip
+def test_a_partner_is_reached_over_https_or_on_loopback(ctx, url):
+    assert partners.register_partner(ctx, pk(base_url=url)).base_url == url
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://pk.example", "http://10.0.0.7:8001", "http://[2001:db8::1]/", "http://localhost.evil.example",
+     "ftp://pk.example", "https://", "pk.example"],
+)  # fmt: skip
+def test_a_plain_http_partner_off_loopback_is_refused_clearly(ctx, url):
+    with pytest.raises(NotAPartnerUrl) as refused:
+        partners.register_partner(ctx, pk(base_url=url))
+    assert "https" in str(refused.value)
     assert partners.partners_with_keys(ctx) == []
 
 
@@ -108,7 +134,10 @@ def test_reconciliation_queues_again_what_the_partner_does_not_hold(ctx):
     done = partners.reconcile(ctx, peer, "PK-GB", since)
     assert (done.held, done.requeued) == (2, ["m-2"])
     [(url, query)] = peer.asked
-    assert url == "http://pk" and (query["kind"], query["recipient"]) == ("reconcile", "PK-GB")
+    assert url == "https://pk.example" and (query["kind"], query["recipient"]) == (
+        "reconcile",
+        "PK-GB",
+    )
     counts = partners.outbox_status(SUPERVISOR, ctx).counts
     assert counts == {"delivered": 2, "pending": 1}
 

@@ -34,6 +34,8 @@ KarakoramError                      [detail]
 │                                   (domain/exchange/bodies.py)
 ├── NotAPublicKey                   a partner key that is not an Ed25519 public JWK (400)
 │                                   (domain/exchange/keys.py)
+├── NotAPartnerUrl                  a partner URL in plain http off loopback (400)
+│                                   (domain/exchange/keys.py)
 └── Refused                         a partner's message is not accepted; nothing applied
                                     [code] (domain/exchange/envelope.py; 400/413/422 by
                                     code, else 403)

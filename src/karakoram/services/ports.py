@@ -386,10 +386,11 @@ class PeerTransport(Protocol):
     """How this node reaches a partner's exchange endpoints; raises `DeliveryFailed`
     (services.exchange.config) when the partner does not answer as it should."""
 
-    def deliver(self, base_url: str, token: str) -> str: ...
+    def deliver(self, base_url: str, token: str, delivery: str) -> str: ...
 
-    def deliver_many(self, base_url: str, tokens: Sequence[str]) -> list[str | None]:
-        """A receipt per message, or None for each one the partner did not receipt."""
+    def deliver_many(self, base_url: str, tokens: Sequence[str], delivery: str) -> list[str | None]:
+        """A receipt per message, or None for each one the partner did not receipt;
+        `delivery` is the relay's signed proof of this attempt (services.exchange.delivery)."""
         ...
 
     def held(self, base_url: str, query: str) -> list[str]:

@@ -1,27 +1,45 @@
 """The partner client: HTTP delivery of signed messages, over an injectable httpx transport
-(tests run two nodes in one process through `httpx.ASGITransport`, or drop and duplicate)."""
+(tests run two nodes in one process through `httpx.ASGITransport`, or drop and duplicate).
+
+Over https it checks the partner's server certificate (against `ca_bundle` when given, else
+the system's) and, for partners that ask for mutual TLS, presents `client_cert`."""
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Sequence
+from pathlib import Path
 
 import httpx
 
 from karakoram.services.exchange.config import DeliveryFailed
+from karakoram.services.exchange.delivery import DELIVERY_HEADER
 
 JOSE = "application/jose"
 
 
 class HttpPeer:
-    def __init__(self, transport: httpx.BaseTransport | None = None, timeout: float = 10.0) -> None:
-        self._client = httpx.Client(transport=transport, timeout=timeout)
+    def __init__(
+        self,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 10.0,
+        *,
+        client_cert: tuple[Path, Path] | None = None,
+        ca_bundle: Path | None = None,
+    ) -> None:
+        verify: ssl.SSLContext | bool = True
+        if client_cert is not None or ca_bundle is not None:
+            verify = ssl.create_default_context(cafile=str(ca_bundle) if ca_bundle else None)
+            if client_cert is not None:
+                verify.load_cert_chain(str(client_cert[0]), str(client_cert[1]))
+        self._client = httpx.Client(transport=transport, timeout=timeout, verify=verify)
 
-    def deliver(self, base_url: str, token: str) -> str:
+    def deliver(self, base_url: str, token: str, delivery: str) -> str:
         try:
             response = self._client.post(
                 f"{base_url.rstrip('/')}/exchange/messages",
                 content=token.encode(),
-                headers={"Content-Type": JOSE},
+                headers={"Content-Type": JOSE, DELIVERY_HEADER: delivery},
             )
         except httpx.HTTPError as exc:
             raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
@@ -29,11 +47,13 @@ class HttpPeer:
             raise DeliveryFailed(f"HTTP {response.status_code}: {response.text[:300]}")
         return response.text
 
-    def deliver_many(self, base_url: str, tokens: Sequence[str]) -> list[str | None]:
-        """Several messages in one request; a receipt (or None when refused) for each."""
+    def deliver_many(self, base_url: str, tokens: Sequence[str], delivery: str) -> list[str | None]:
+        """Several messages in one request, with the relay's signed proof of this attempt; a
+        receipt (or None when refused) for each."""
         try:
             response = self._client.post(
-                f"{base_url.rstrip('/')}/exchange/batch", json={"messages": list(tokens)}
+                f"{base_url.rstrip('/')}/exchange/batch",
+                json={"delivery": delivery, "messages": list(tokens)},
             )
         except httpx.HTTPError as exc:
             raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc

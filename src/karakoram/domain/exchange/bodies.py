@@ -23,6 +23,7 @@ class MessageType(StrEnum):
     ORIGIN_CERTIFICATE = "origin_certificate"
     AEO_LIST = "aeo_list"
     AUDIT_CHECKPOINT = "audit_checkpoint"
+    KEY_REVOKED = "key_revoked"
 
 
 OUTCOMES = frozenset({"accepted", "refused", "discrepancy"})
@@ -196,10 +197,26 @@ class AuditCheckpoint(_Body):
     def happened_at(self) -> str:
         return self.at
 
+
+@dataclass(frozen=True, slots=True)
+class KeyRevoked(_Body):
+    """The sender ended one of its own signing keys: the receiver ends it at once."""
+
+    type: ClassVar[MessageType] = MessageType.KEY_REVOKED
+    kid: str
+    revoked_at: str
+
+    @property
+    def happened_at(self) -> str:
+        return self.revoked_at
+
     @property
     def named_parties(self) -> tuple[str, ...]:
         return ()
 
+
+#: types every partner receives whatever its agreement shares: they keep the exchange safe
+ALWAYS_SHARED = frozenset({MessageType.KEY_REVOKED})
 
 Body = (
     ExportPreArrival
@@ -209,6 +226,7 @@ Body = (
     | OriginCertificate
     | AeoList
     | AuditCheckpoint
+    | KeyRevoked
 )
 
 _CLASSES: dict[MessageType, type[Body]] = {
@@ -221,6 +239,7 @@ _CLASSES: dict[MessageType, type[Body]] = {
         OriginCertificate,
         AeoList,
         AuditCheckpoint,
+        KeyRevoked,
     )
 }
 

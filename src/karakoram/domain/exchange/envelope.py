@@ -2,7 +2,15 @@
 decoded once, the size limit.
 
 Signing and transport live in adapters; here is what a message *is*, and the checks every
-inbound message passes before it may change anything. Refusal codes (stable):
+inbound message passes before it may change anything.
+
+Time: a message's signed `created_at` is signed once by its author and never windowed (a
+message held back by an outage stays valid; its key must have been valid then and not be
+revoked now). Each delivery attempt instead carries a `Delivery`, signed by the sending relay:
+who sends to whom, `sent_at`, and the digests of the messages it carries. The receiver accepts
+a delivery only when `sent_at` is within `DELIVERY_SKEW` of its own clock and the key that
+signed it was valid (and not revoked) at `sent_at`; a captured delivery replayed later is
+stale. Refusal codes (stable):
 
 | code | meaning |
 |---|---|
@@ -11,9 +19,14 @@ inbound message passes before it may change anything. Refusal codes (stable):
 | `unknown_sender` | the sender is not a registered partner |
 | `unknown_key` | no key with this id for the sender |
 | `key_not_valid` | the key was not valid when the message was created |
+| `key_revoked` | the key was revoked: nothing signed with it is accepted any more |
 | `bad_signature` | the signature does not verify |
 | `wrong_recipient` | the message is addressed to another administration |
-| `outside_clock_window` | created too long before (a replay) or after (a skewed clock) now |
+| `delivery_missing` | the request carries no signed delivery proof |
+| `delivery_malformed` | the delivery proof lacks a field or has one of the wrong type |
+| `delivery_stale` | the delivery's `sent_at` is more than `DELIVERY_SKEW` from this node's clock |
+| `delivery_key_not_valid` | the delivery's key was not valid, or was revoked, at `sent_at` |
+| `not_in_delivery` | the message is not among the delivery's digests, or another sent it |
 | `schema` | the envelope or body does not have the fields its type requires |
 | `not_shared` | the partner agreement does not cover this message type |
 | `bad_checkpoint` | an audit checkpoint whose token is not the sender's own signature over it |
@@ -95,12 +108,60 @@ class DecodedMessage:
         return str(self.payload.get("sender", ""))
 
 
-@dataclass(frozen=True, slots=True)
-class Window:
-    """How old (replay) or how far ahead (skew) a message's creation time may be."""
+#: how far a delivery's `sent_at` may be from the receiver's clock, either way
+DELIVERY_SKEW = timedelta(minutes=5)
 
-    past: timedelta = timedelta(days=30)
-    future: timedelta = timedelta(minutes=5)
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One delivery attempt as the sending relay signed it (not the messages' authorship)."""
+
+    sender: str
+    recipient: str
+    sent_at: datetime
+    #: the digests (SHA-256 of the exact JWS) of the messages the attempt carries
+    digests: frozenset[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": "delivery",
+            "sender": self.sender,
+            "recipient": self.recipient,
+            "sent_at": self.sent_at.isoformat(),
+            "digests": sorted(self.digests),
+        }
+
+
+def parse_delivery(data: Mapping[str, Any]) -> Delivery:
+    """A delivery from its signed payload; `Refused('delivery_malformed')` says what is wrong."""
+    if data.get("kind") != "delivery":
+        raise Refused("delivery_malformed", "That token is not a delivery proof.")
+    sender, recipient, digests = data.get("sender"), data.get("recipient"), data.get("digests")
+    if not isinstance(sender, str) or not isinstance(recipient, str):
+        raise Refused("delivery_malformed", "The delivery must name its sender and recipient.")
+    if not isinstance(digests, list) or not all(isinstance(d, str) for d in digests):
+        raise Refused("delivery_malformed", "The delivery's digests must be a list of strings.")
+    try:
+        sent_at = datetime.fromisoformat(str(data.get("sent_at")))
+    except ValueError as exc:
+        raise Refused("delivery_malformed", f"Bad sent_at: {exc}.") from exc
+    if sent_at.tzinfo is None:
+        raise Refused("delivery_malformed", "sent_at must carry a time zone.")
+    return Delivery(sender, recipient, sent_at, frozenset(digests))
+
+
+def check_delivery(delivery: Delivery, me: str, now: datetime, skew: timedelta) -> None:
+    """`Refused` unless the delivery is for this node and was sent within `skew` of `now`."""
+    if delivery.recipient != me:
+        raise Refused(
+            "wrong_recipient", f"The delivery is for {delivery.recipient}, this node is {me}."
+        )
+    if abs(delivery.sent_at - now) > skew:
+        raise Refused(
+            "delivery_stale",
+            f"Sent at {delivery.sent_at.isoformat()}, more than {skew} from this node's clock "
+            f"({now.isoformat()}): a replay, or one of the two clocks is wrong.",
+        )
 
 
 def parse_envelope(data: Any) -> Envelope:
@@ -143,20 +204,9 @@ def parse_envelope(data: Any) -> Envelope:
     )
 
 
-def check_addressing(envelope: Envelope, me: str, now: datetime, window: Window) -> None:
+def check_addressing(envelope: Envelope, me: str) -> None:
+    """The message is for this node. Its `created_at` is not windowed: the delivery is."""
     if envelope.recipient != me:
         raise Refused(
             "wrong_recipient", f"The message is for {envelope.recipient}, this node is {me}."
-        )
-    if envelope.created_at < now - window.past:
-        raise Refused(
-            "outside_clock_window",
-            f"Created {envelope.created_at.isoformat()}, before the window of "
-            f"{window.past} (a replay?).",
-        )
-    if envelope.created_at > now + window.future:
-        raise Refused(
-            "outside_clock_window",
-            f"Created {envelope.created_at.isoformat()}, in the future beyond "
-            f"{window.future}: check the sender's clock.",
         )

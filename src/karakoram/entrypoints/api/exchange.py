@@ -12,14 +12,18 @@ from starlette.concurrency import run_in_threadpool
 from karakoram.domain.access import Capability as Cap
 from karakoram.domain.exchange.envelope import MAX_MESSAGE_BYTES, Refused
 from karakoram.entrypoints.api.guard import needs
+from karakoram.entrypoints.http.client_cert import client_identity
 from karakoram.entrypoints.http.deps import NodeDep, PrincipalDep
 from karakoram.services.audit.partner import held_checkpoints
 from karakoram.services.exchange import overview, partners
 from karakoram.services.exchange.config import MAX_BATCH_BYTES_OUT, configured
+from karakoram.services.exchange.delivery import DELIVERY_HEADER
 from karakoram.services.exchange.receive import receive, receive_many
 from karakoram.services.exchange.reconcile import held_since
 
 router = APIRouter(tags=["exchange"])
+#: what partners call: the public API serves it, and the partner listener serves only it
+partner_router = APIRouter(tags=["exchange"])
 JOSE = "application/jose"
 #: the most a batch may carry: messages, and bytes in all (the relay splits its batches so)
 MAX_BATCH_ITEMS = 200
@@ -46,7 +50,7 @@ async def read_at_most(request: Request, limit: int, what: str) -> bytes:
     return b"".join(chunks)
 
 
-@router.post(
+@partner_router.post(
     "/exchange/messages",
     response_class=Response,
     openapi_extra={
@@ -55,14 +59,20 @@ async def read_at_most(request: Request, limit: int, what: str) -> bytes:
     responses={200: {"content": {JOSE: {}}, "description": "The signed receipt."}},
 )
 async def inbound(request: Request, node: NodeDep) -> Response:
-    """A partner node delivers one signed message; the answer is a signed receipt."""
+    """A partner node delivers one signed message; the answer is a signed receipt. The
+    sending relay's signed proof of this attempt travels in the `X-Karakoram-Delivery`
+    header."""
     config = configured(node.ctx.exchange)
     raw = await read_at_most(request, MAX_MESSAGE_BYTES, "message")
     try:
         token = raw.decode("ascii").strip()
     except UnicodeDecodeError as exc:
         raise Refused("malformed", "A compact JWS is ASCII.") from exc
-    received = await run_in_threadpool(receive, token, config, node.ctx.uow, node.ctx.clock())
+    delivery = request.headers.get(DELIVERY_HEADER)
+    client = client_identity(request, node.settings.partner_proxies)
+    received = await run_in_threadpool(
+        receive, token, delivery, config, node.ctx.uow, node.ctx.clock(), client
+    )
     return Response(
         received.receipt,
         media_type=JOSE,
@@ -70,7 +80,7 @@ async def inbound(request: Request, node: NodeDep) -> Response:
     )
 
 
-@router.post(
+@partner_router.post(
     "/exchange/held",
     openapi_extra={
         "requestBody": {"required": True, "content": {JOSE: {"schema": {"type": "string"}}}}
@@ -102,13 +112,18 @@ async def checkpoints(request: Request, node: NodeDep) -> dict[str, list[str]]:
 
 
 class BatchIn(BaseModel):
+    delivery: str | None = Field(
+        None,
+        max_length=MAX_MESSAGE_BYTES,
+        description="The sending relay's signed proof of this attempt (compact JWS).",
+    )
     messages: list[str] = Field(
         max_length=MAX_BATCH_ITEMS,
         description=f"Compact JWS messages; at most {MAX_BATCH_BYTES:,} bytes in all.",
     )
 
 
-@router.post(
+@partner_router.post(
     "/exchange/batch",
     openapi_extra={
         "requestBody": {
@@ -128,7 +143,11 @@ async def inbound_batch(request: Request, node: NodeDep) -> dict[str, list[dict[
         raise Refused("malformed", f"Not a batch of at most {MAX_BATCH_ITEMS} messages.") from exc
     fits = [i for i, token in enumerate(body.messages) if len(token) <= MAX_MESSAGE_BYTES]
     tokens = [body.messages[i].strip() for i in fits]
-    outcomes = await run_in_threadpool(receive_many, tokens, config, node.ctx.uow, node.ctx.clock)
+    delivery = body.delivery or request.headers.get(DELIVERY_HEADER)
+    client = client_identity(request, node.settings.partner_proxies)
+    outcomes = await run_in_threadpool(
+        receive_many, tokens, delivery, config, node.ctx.uow, node.ctx.clock, client
+    )
     results: list[dict[str, Any]] = [{"refused": "too_large"} for _ in body.messages]
     for i, outcome in zip(fits, outcomes, strict=True):
         if isinstance(outcome, Refused):
@@ -207,3 +226,6 @@ def refusals(
             for r in found.latest
         ],
     }
+
+
+router.include_router(partner_router)

@@ -55,6 +55,25 @@ def keys_new(
     console.print(f'Configure: signing_key_path = "{out}", signing_key_id = "{kid}"')
 
 
+@keys_app.command("revoke")
+def keys_revoke(kid: str) -> None:
+    """End one of this node's own keys (compromised or retired) at every partner: each is sent
+    a signed key_revoked message and refuses that key from the moment it arrives."""
+    n = node()
+    _config(n)  # refuses a node without a signing key, saying how to make one
+    try:
+        told = partners.revoke_own_key(n.ctx, kid)
+    except KarakoramError as exc:
+        raise fail(exc) from exc
+    console.print(f"Key {kid} revoked; queued for {', '.join(told) or 'no partner'}.")
+    if kid == n.settings.signing_key_id:
+        err.print(
+            f"[yellow]{kid} is this node's current key: partners will refuse what it signs "
+            "after this message. Make a new key (`keys new`), configure it, and give partners "
+            "its public key (`partners rotate-key` on their side).[/yellow]"
+        )
+
+
 def _jwk(path: Path) -> Any:
     """The JSON in a partner's key file (the service checks it is a public key)."""
     return json.loads(path.read_text())

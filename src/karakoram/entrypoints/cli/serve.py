@@ -37,10 +37,48 @@ def serve(
     # the relay delivers the outbox and statistics read a copy kept fresh, while the API serves
     for worker in n.workers():
         worker.start(stop)
+    if n.settings.partner_listener is not None:
+        _start_partner_listener(n, stop)
     try:
         _run_api(n, host or n.settings.host, port or n.settings.port, workers)
     finally:
         stop.set()
+
+
+def _start_partner_listener(n: Node, stop: threading.Event) -> None:
+    """The exchange routes on a port of their own, over mutual TLS: the handshake refuses a
+    client without a certificate from `client_ca`, the routes one not bound to its sender."""
+    import ssl
+
+    import uvicorn
+
+    from karakoram.entrypoints.http.app.partner import create_partner_app
+    from karakoram.entrypoints.http.client_cert import ClientCertProtocol
+
+    tls = n.settings.partner_listener
+    assert tls is not None
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_partner_app(n),
+            host=tls.host,
+            port=tls.port,
+            log_level="warning",
+            http=ClientCertProtocol,
+            ssl_certfile=tls.certfile,
+            ssl_keyfile=tls.keyfile,
+            ssl_ca_certs=str(tls.client_ca),
+            ssl_cert_reqs=ssl.CERT_REQUIRED,
+        )
+    )
+
+    def end_with_the_node() -> None:
+        stop.wait()
+        server.should_exit = True
+
+    # off the main thread, uvicorn leaves the signals to the public API's server
+    threading.Thread(target=server.run, name="partner-listener", daemon=True).start()
+    threading.Thread(target=end_with_the_node, daemon=True).start()
+    err.print(f"Partner listener (mutual TLS) on https://{tls.host}:{tls.port}")
 
 
 def _refuse_weak_secrets() -> None:

@@ -49,6 +49,7 @@ _REFUSAL_STATUS = {
     "schema": 422,
     "outside_clock_window": 422,
     "conflict": 409,
+    "delivery_malformed": 400,
 }
 
 _STATUS: list[tuple[type[KarakoramError], int]] = [

@@ -68,7 +68,7 @@ def _check_fresh(query: dict[str, Any], config: ExchangeConfig, now: datetime) -
         raise Refused("schema", "created_at is not an ISO 8601 time.") from exc
     if created.tzinfo is None:
         raise Refused("schema", "created_at must carry a time zone.")
-    slack = config.window.future
+    slack = config.delivery_skew
     if not now - slack <= created <= now + slack:
         raise Refused(
             "outside_clock_window",

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from karakoram.domain.errors import Conflict
-from karakoram.domain.exchange.envelope import Window
+from karakoram.domain.exchange.envelope import DELIVERY_SKEW
+from karakoram.domain.exchange.keys import ClientBinding
 from karakoram.services.ports import MessageCrypto
 
 #: the most bytes of messages the relay puts in one batch request (the inbox refuses more)
@@ -24,7 +25,8 @@ class ExchangeConfig:
     me: str
     crypto: MessageCrypto
     new_id: Callable[[], str]
-    window: Window = field(default_factory=Window)
+    #: how far a delivery's signed `sent_at` may be from this node's clock, either way
+    delivery_skew: timedelta = DELIVERY_SKEW
     max_attempts: int = 12
     #: messages sent to one partner in one request
     batch_size: int = 100
@@ -35,6 +37,8 @@ class ExchangeConfig:
     #: are soon sent again
     lease: timedelta = timedelta(minutes=2)
     rng: random.Random = field(default_factory=random.Random)
+    #: per partner, the TLS client certificate its deliveries must come with; empty: none asked
+    client_bindings: dict[str, ClientBinding] = field(default_factory=dict)
 
     def retry_delay(self, attempts: int) -> timedelta:
         """Exponential backoff with equal jitter: half fixed, half random."""

@@ -12,11 +12,12 @@ from typing import Any
 
 from karakoram.domain.access import Principal, Role, require_role
 from karakoram.domain.errors import Conflict, NotFound
-from karakoram.domain.exchange.bodies import message_types
+from karakoram.domain.exchange.bodies import KeyRevoked, message_types
 from karakoram.domain.exchange.envelope import DecodedMessage, Refused
-from karakoram.domain.exchange.keys import public_jwk
+from karakoram.domain.exchange.keys import partner_url, public_jwk
 from karakoram.services.context import NodeContext
 from karakoram.services.exchange.config import ExchangeConfig, configured
+from karakoram.services.exchange.emit import emit_to
 from karakoram.services.exchange.overview import WATCHERS
 from karakoram.services.exchange.reconcile import reconciliation_query, resend_missing
 from karakoram.services.ports import PeerTransport
@@ -46,15 +47,17 @@ class NewPartner:
 
 
 def register_partner(ctx: NodeContext, new: NewPartner) -> Partner:
-    """Register a partner with its first key; `Conflict` if it is already a partner."""
+    """Register a partner with its first key; `Conflict` if it is already a partner,
+    `NotAPartnerUrl` for a plain-http URL outside loopback."""
     jwk = public_jwk(new.jwk)
+    base_url = partner_url(new.base_url)
     types = message_types(new.message_types)
     now = ctx.clock()
     partner = Partner(
         new.administration,
         new.name or new.administration,
         new.country.upper(),
-        new.base_url,
+        base_url,
         tuple(t.value for t in types),
     )
     with ctx.uow() as uow:
@@ -80,6 +83,24 @@ def rotate_key(
         uow.exchange.end_keys(administration, now + overlap, keep=kid)
         uow.commit()
     return now + overlap
+
+
+def revoke_own_key(ctx: NodeContext, kid: str) -> list[str]:
+    """End one of this node's own keys at every partner: a signed `key_revoked` message to
+    each, queued in one transaction (the partners to which it goes). Signed with the node's
+    current key; when that is the one revoked, the partner accepts this message and refuses
+    everything after it, so switch the node to a new key (and rotate it at the partners)."""
+    config = configured(ctx.exchange)
+    now = ctx.clock()
+    body = KeyRevoked(kid, now.isoformat())
+    with ctx.uow() as uow:
+        partners = uow.exchange.partners()
+        for partner in partners:  # whatever each agreement shares: it keeps the exchange safe
+            emit_to(uow, config, now, partner, body)
+        uow.commit()
+    sent = [p.administration for p in partners]
+    log.warning("revoked our key %s; told %s", kid, ", ".join(sent) or "no partner")
+    return sent
 
 
 def revoke_key(ctx: NodeContext, administration: str, kid: str) -> datetime:

@@ -6,6 +6,11 @@ against it. A refused message is counted and, when its sender was authenticated 
 sample of the rest, recorded with its reason; nothing of it is applied. A message id names one
 message: the same id again with the same bytes gets the first receipt (whatever its age), with
 other signed content it is refused as a conflict.
+
+Every request carries the sending relay's signed delivery proof (`delivery.py`), checked
+before any message in it: a stale or unproven request is refused whole (and recorded). A
+message's own `created_at` is never windowed; its key must have been valid then and not be
+revoked now.
 """
 
 from __future__ import annotations
@@ -15,17 +20,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from karakoram.domain.exchange.bodies import AeoList, AuditCheckpoint
+from karakoram.domain.exchange.bodies import ALWAYS_SHARED, AeoList, AuditCheckpoint, KeyRevoked
 from karakoram.domain.exchange.envelope import (
     DecodedMessage,
+    Delivery,
     Envelope,
     Refused,
     check_addressing,
     parse_envelope,
 )
+from karakoram.domain.exchange.keys import ClientIdentity
 from karakoram.services.aeo import received_partner_list
 from karakoram.services.exchange.checkpoints import check_checkpoint, witnessed
 from karakoram.services.exchange.config import ExchangeConfig
+from karakoram.services.exchange.delivery import check_client, check_in_delivery, verified_delivery
 from karakoram.services.ports import UnitOfWork, UnitOfWorkFactory
 from karakoram.services.records import (
     DuplicateMessage,
@@ -57,7 +65,7 @@ class _Checked:
 
 #: refusals a sender cannot cause without its key: each is recorded and logged
 AUTHENTICATED = frozenset(
-    {"conflict", "wrong_recipient", "outside_clock_window", "not_shared", "bad_checkpoint"}
+    {"conflict", "wrong_recipient", "delivery_stale", "not_shared", "bad_checkpoint"}
 )
 #: refusals of anything else recorded in full per hour, code and claimed sender; then counted
 SAMPLE_PER_HOUR = 5
@@ -68,10 +76,15 @@ _BATCH_TRIES = 3
 
 
 def receive(
-    token: str, config: ExchangeConfig, uow_factory: UnitOfWorkFactory, now: datetime
+    token: str,
+    delivery: str | None,
+    config: ExchangeConfig,
+    uow_factory: UnitOfWorkFactory,
+    now: datetime,
+    client: ClientIdentity | None = None,
 ) -> Received:
     """Verify, record and apply one inbound message; the same message again is a no-op."""
-    (outcome,) = receive_many([token], config, uow_factory, lambda: now)
+    (outcome,) = receive_many([token], delivery, config, uow_factory, lambda: now, client)
     if isinstance(outcome, Refused):
         raise outcome
     return outcome
@@ -79,9 +92,11 @@ def receive(
 
 def receive_many(
     tokens: Sequence[str],
+    delivery: str | None,
     config: ExchangeConfig,
     uow_factory: UnitOfWorkFactory,
     clock: Callable[[], datetime],
+    client: ClientIdentity | None = None,
 ) -> list[Received | Refused]:
     """Verify, record and apply a batch in one transaction, answering each message on its own.
 
@@ -89,17 +104,24 @@ def receive_many(
     message already held (or twice in the batch) gets the first receipt and changes nothing.
     When a concurrent delivery records one of the ids first (`DuplicateMessage`, PostgreSQL
     with several workers), the whole batch is rolled back and tried again: the retry sees the
-    winner's rows as held, so nothing is applied twice."""
+    winner's rows as held, so nothing is applied twice.
+
+    `delivery` is the sending relay's signed proof of this attempt; when it does not hold
+    (`delivery_*` codes) the whole request is refused, recorded, and nothing applied; so is
+    one whose TLS `client` certificate is not the one bound to the sender, when the node
+    binds partners to certificates (`client_certificate_*`)."""
+    proof = (delivery, client)
     for _ in range(_BATCH_TRIES - 1):
         try:
-            return _receive_batch(tokens, config, uow_factory, clock)
+            return _receive_batch(tokens, proof, config, uow_factory, clock)
         except DuplicateMessage:
             continue
-    return _receive_batch(tokens, config, uow_factory, clock)
+    return _receive_batch(tokens, proof, config, uow_factory, clock)
 
 
 def _receive_batch(
     tokens: Sequence[str],
+    given: tuple[str | None, ClientIdentity | None],
     config: ExchangeConfig,
     uow_factory: UnitOfWorkFactory,
     clock: Callable[[], datetime],
@@ -107,6 +129,7 @@ def _receive_batch(
     now = clock()
     with uow_factory() as uow:
         partners = _PartnerLookup(uow)
+        proof = _proven(uow, given, config, partners, now)
         decoded = [_decode(token, config) for token in tokens]
         ids = [d.payload.get("id") for d in decoded if isinstance(d, DecodedMessage)]
         held = uow.exchange.inbox_held([i for i in ids if isinstance(i, str)])
@@ -117,7 +140,7 @@ def _receive_batch(
         new_checkpoints: list[PartnerCheckpoint] = []
         for token, message in zip(tokens, decoded, strict=True):
             digest = config.crypto.digest(token)
-            item = _check(token, message, digest, held, config, partners, now)
+            item = _check(token, message, digest, held, proof, (config, partners, now))
             if isinstance(item.outcome, Refused):
                 _record_refusal(uow, item, digest, partners, at)
                 outcomes.append(item.outcome)
@@ -133,6 +156,7 @@ def _receive_batch(
                 else:
                     new_records.append(_partner_record(inbound, item.outcome))
                     _apply(uow, item.outcome, partners, at)
+                    _apply_key_revocation(uow, item.outcome, at)
                 outcomes.append(Received(inbound.receipt, duplicate=False))
         uow.exchange.add_inbox_many(new_inbox)
         uow.exchange.add_partner_records(new_records)
@@ -176,6 +200,31 @@ class _PartnerLookup:
         return self._seen[sender]
 
 
+def _proven(
+    uow: UnitOfWork,
+    given: tuple[str | None, ClientIdentity | None],
+    config: ExchangeConfig,
+    partners: _PartnerLookup,
+    now: datetime,
+) -> Delivery:
+    """The request's delivery proof, from the client bound to its sender; or `Refused`,
+    raised after recording why (committed)."""
+    delivery, client = given
+    try:
+        proven = verified_delivery(delivery, config, partners, now)
+        check_client(proven, client, config)
+        return proven
+    except Refused as refused:
+        token = delivery or ""
+        decoded = _decode(token, config)
+        claimed = decoded.sender[:100] or None if isinstance(decoded, DecodedMessage) else None
+        _record_refusal(
+            uow, _Checked(token, refused, claimed), config.crypto.digest(token), partners, now
+        )
+        uow.commit()
+        raise
+
+
 def _decode(token: str, config: ExchangeConfig) -> DecodedMessage | Refused:
     try:
         return config.crypto.decode(token)
@@ -188,15 +237,19 @@ def _check(
     message: DecodedMessage | Refused,
     digest: str,
     held: dict[str, tuple[str, str]],
-    config: ExchangeConfig,
-    partners: _PartnerLookup,
-    now: datetime,
+    proof: Delivery,
+    given: tuple[ExchangeConfig, _PartnerLookup, datetime],
 ) -> _Checked:
-    """Run every check on the value decoded once. A message held already, byte for byte, is
-    answered with its first receipt before any clock check: a sender retrying after weeks
-    gets it, and nothing is applied again."""
+    """Run every check on the value decoded once. A message the delivery lists that is held
+    already, byte for byte, is answered with its first receipt before any key check: a sender
+    retrying after weeks gets it, and nothing is applied again."""
+    config, partners, now = given
     if isinstance(message, Refused):
         return _Checked(token, message)
+    try:
+        check_in_delivery(proof, message.sender, digest)
+    except Refused as refused:
+        return _Checked(token, refused, message.sender[:100] or None)
     first = held.get(str(message.payload.get("id")))
     if first is not None and first[1] == digest:
         return _Checked(token, Received(first[0], duplicate=True))
@@ -229,12 +282,25 @@ def _verified(
             f"Message {envelope.id} was received before with other content "
             f"(digest {held[1][:16]}...): an id names one message.",
         )
-    check_addressing(envelope, config.me, now, config.window)
-    if envelope.type.value not in partner.message_types:
+    check_addressing(envelope, config.me)
+    if envelope.type not in ALWAYS_SHARED and envelope.type.value not in partner.message_types:
         raise Refused("not_shared", f"{envelope.type.value} is not shared with {sender}.")
     if isinstance(envelope.body, AuditCheckpoint):
         check_checkpoint(envelope, envelope.body, keys, config)
     return envelope
+
+
+def _apply_key_revocation(uow: UnitOfWork, envelope: Envelope, at: datetime) -> None:
+    """A partner ended one of its own keys: end it here at once (an earlier revocation's time
+    stands; a time in the future is now)."""
+    if not isinstance(envelope.body, KeyRevoked):
+        return
+    try:
+        when = min(datetime.fromisoformat(envelope.body.revoked_at), at)
+    except (TypeError, ValueError):  # no zone, or not a time: at once
+        when = at
+    if uow.exchange.revoke_key(envelope.sender, envelope.body.kid, when):
+        log.warning("%s revoked its key %s at %s", envelope.sender, envelope.body.kid, when)
 
 
 def check_not_revoked(kid: str | None, keys: list[PartnerKey], signer: str, now: datetime) -> None:

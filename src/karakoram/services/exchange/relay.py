@@ -1,8 +1,10 @@
 """Delivery: the relay sends what is due, with backoff, and trusts only signed receipts.
 
 A message is marked delivered only with the partner's valid signed receipt naming it and the
-digest of what was sent; anything else is a failure, retried with exponential backoff and
-jitter until the message is given up as a dead letter.
+digest of what was sent; each attempt carries the relay's signed delivery proof (who, to whom,
+`sent_at`, the messages' digests: `delivery.py`), signed afresh on every retry, so a message
+held back by an outage is still accepted when it goes through. Anything else is a failure,
+retried with exponential backoff and jitter until the message is given up as a dead letter.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from karakoram.services.exchange.config import (
     DeliveryFailed,
     ExchangeConfig,
 )
+from karakoram.services.exchange.delivery import sign_delivery
 from karakoram.services.exchange.receive import check_not_revoked
 from karakoram.services.ports import PeerTransport, UnitOfWork, UnitOfWorkFactory
 from karakoram.services.records import OutboxMessage, PartnerKey
@@ -80,8 +83,10 @@ def _deliver_all(
     for recipient in {m.recipient for m in due}:
         mine = [m for m in due if m.recipient == recipient]
         for chunk in _batches(mine, config.batch_size, MAX_BATCH_BYTES_OUT // 2):
+            tokens = [m.token for m in chunk]
+            proof = sign_delivery(config, recipient, tokens, clock())
             try:
-                receipts = transport.deliver_many(bases[recipient], [m.token for m in chunk])
+                receipts = transport.deliver_many(bases[recipient], tokens, proof)
             except DeliveryFailed as exc:
                 outcomes.update({m.message_id: (None, f"DeliveryFailed: {exc}") for m in chunk})
                 continue
