@@ -181,7 +181,7 @@ class Pair:
     def relay(self):
         from tests.e2e.test_exchange_faults import Relay
 
-        relay = Relay(self.sender, "relay", "--batch", "250", "--limit", "500")
+        relay = Relay(self.sender, "relay", "--batch", "200", "--limit", "500")
         relay.start()
         return relay
 

@@ -251,7 +251,10 @@ def relay(
         float, typer.Option(help="Seconds before the first retry; doubles with each try.")
     ] = 1.0,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for a partner's answer.")] = 10.0,
-    batch: Annotated[int, typer.Option(min=1, max=500, help="Messages per request.")] = 100,
+    batch: Annotated[
+        int,
+        typer.Option(min=1, max=200, help="Messages per request (a partner takes at most 200)."),
+    ] = 100,
     limit: Annotated[int, typer.Option(min=1, help="Messages claimed per pass.")] = 200,
 ) -> None:
     """Deliver the outbox to partners (serve runs this in the background too)."""
