@@ -15,7 +15,7 @@ from karakoram.services.users import add_user
 from tests.builders import TRADER
 from tests.integration import test_exchange_hardening as hardening
 from tests.integration import test_security_auth as auth
-from tests.integration.test_exchange import envelope, send
+from tests.integration.test_exchange import envelope, proof, send
 from tests.integration.test_web import csrf_of, sign_in
 
 # fixtures of other files: two nodes that exchange, a clock the authentication reads
@@ -176,13 +176,15 @@ def test_api_clients_keep_problem_json_with_a_code(app_client, keys, status, cod
 
 @pytest.fixture
 def refused(pair):
-    """PK-GB has refused 7 pieces of junk and 3 forgeries claiming to be from CN-URC."""
-    _cn, pk, apps, _key = pair
+    """PK-GB has refused 7 pieces of junk sent by anyone (no delivery proof) and 3 forgeries
+    claiming to be from CN-URC, delivered by CN-URC's own relay."""
+    _cn, pk, apps, key = pair
     for n in range(7):
-        assert send(apps, f"junk-{n}").status_code == 400
+        assert send(apps, f"junk-{n}").status_code == 403
     forger = Signer(new_key("CN-URC-2026"), "CN-URC-2026")
     for _ in range(3):
-        assert send(apps, forger.sign(envelope())).status_code == 403
+        forged = forger.sign(envelope())
+        assert send(apps, forged, proof(key, [forged])).status_code == 403
     return pk, apps.apps["pk-gb"]
 
 
@@ -197,7 +199,7 @@ def test_the_api_counts_refusals_by_reason_and_sender_for_supervisors_only(refus
     assert found.status_code == 200, found.text
     body = found.json()
     assert body["counts"] == [
-        {"code": "malformed", "sender": "", "count": 7},
+        {"code": "delivery_missing", "sender": "", "count": 7},
         {"code": "bad_signature", "sender": "CN-URC", "count": 3},
     ]
     assert len(body["latest"]) == 5 and body["latest"][0]["code"] == "bad_signature"
@@ -221,10 +223,10 @@ def test_the_supervisor_s_page_shows_counts_per_reason_and_sender(refused):
         r'<tr data-code="([a-z_]+)" data-sender="([A-Z-]*)">.*?<td class="count">(\d+)</td>',
         page.text,
     )
-    assert rows == [("malformed", "", "7"), ("bad_signature", "CN-URC", "3")]
+    assert rows == [("delivery_missing", "", "7"), ("bad_signature", "CN-URC", "3")]
     assert "10 messages refused in this period." in page.text
     latest = re.findall(r'<td dir="ltr" class="code">([a-z_]+)</td>', page.text)
-    assert latest == ["bad_signature"] * 3 + ["malformed"] * 5  # every forgery, a sample of junk
+    assert latest == ["bad_signature"] * 3 + ["delivery_missing"] * 5  # every forgery, some junk
     assert 'href="/ui/exchange/refusals"' in app.get("/ui/exchange").text
 
 
