@@ -76,14 +76,19 @@ def measure_verify(n: int, workdir: Path) -> tuple[float, float]:
     return n / verify_seconds, n / raw_seconds
 
 
-def _child(audit: bool, workdir: Path, n: int, jsonl: Path, turn: int) -> float:
-    db = workdir / f"import-{audit}-{turn}.db"
+def _child(
+    audit: bool, workdir: Path, n: int, jsonl: Path, turn: int, env: dict[str, str] | None = None
+) -> float:
+    """Declarations per second of one import of `jsonl` into a fresh node, in a child process
+    (with `env`, under that environment: benchmarks/costs.py's variants)."""
+    name = f"{audit}-{turn}-{(env or {}).get('BENCH_VARIANT', '')}"
+    db = workdir / f"import-{name}.db"
     node, _ = common.prepare_node(f"sqlite:///{db}", [bulk_import.TRADER])
     node.close()
-    spec = workdir / f"import-{audit}-{turn}.json"
+    spec = workdir / f"import-{name}.json"
     spec.write_text(json.dumps({"audit": audit, "n": n, "db": str(db), "jsonl": str(jsonl)}))
     done = subprocess.run(
-        [sys.executable, __file__, "--worker", str(spec)], capture_output=True, text=True
+        [sys.executable, __file__, "--worker", str(spec)], capture_output=True, text=True, env=env
     )
     if done.returncode != 0:
         raise RuntimeError(f"import failed:\n{done.stderr[-4000:]}")

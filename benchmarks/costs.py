@@ -19,10 +19,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -57,23 +54,8 @@ def variant(name: str) -> Iterator[dict[str, str]]:
 
 def bulk_rate(name: str, workdir: Path, n: int, jsonl: Path, turn: int) -> float:
     """Declarations per second of one import in a child process running `name`."""
-    db = workdir / f"import-{name}-{turn}.db"
-    node, _ = common.prepare_node(f"sqlite:///{db}", [bulk_import.TRADER])
-    node.close()
-    spec = workdir / f"import-{name}-{turn}.json"
-    spec.write_text(
-        json.dumps({"audit": name != "audit-off", "n": n, "db": str(db), "jsonl": str(jsonl)})
-    )
     with variant(name) as env:
-        done = subprocess.run(
-            [sys.executable, audit.__file__, "--worker", str(spec)],
-            capture_output=True,
-            text=True,
-            env=env,
-        )
-    if done.returncode != 0:
-        raise RuntimeError(f"import ({name}) failed:\n{done.stderr[-4000:]}")
-    return float(done.stdout.strip().splitlines()[-1])
+        return audit._child(name != "audit-off", workdir, n, jsonl, turn, env)
 
 
 def http_load(name: str, duration: float, console: Console) -> http_lodge.Load:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import islice
+from typing import Any
 
 from karakoram.domain.access import Principal, Role, require_role
 from karakoram.domain.clearance import DeclarationEvent
@@ -52,6 +53,16 @@ class ImportResult:
     outcome: Outcome
     mrn: str | None = None
     errors: list[FieldError] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The plain form a report line or a stored job result holds."""
+        return {
+            "location": self.location,
+            "lrn": self.lrn,
+            "outcome": self.outcome.value,
+            "mrn": self.mrn,
+            "errors": [e.as_dict() for e in self.errors],
+        }
 
 
 def batched(items: Iterable[SourceDocument], size: int) -> Iterator[tuple[SourceDocument, ...]]:

@@ -120,16 +120,6 @@ def get_upload(job_id: str, principal: Principal, ctx: NodeContext) -> UploadVie
     return UploadView(job, None if lines is None else [result_of(d) for d in lines])
 
 
-def result_dict(r: ImportResult) -> dict[str, Any]:
-    return {
-        "location": r.location,
-        "lrn": r.lrn,
-        "outcome": r.outcome.value,
-        "mrn": r.mrn,
-        "errors": [e.as_dict() for e in r.errors],
-    }
-
-
 def result_of(d: Mapping[str, Any]) -> ImportResult:
     errors = [FieldError(e["code"], e["pointer"], e["message"]) for e in d["errors"]]
     return ImportResult(d["location"], d["lrn"], Outcome(d["outcome"]), d["mrn"], errors)
@@ -183,7 +173,7 @@ class _JobRun:
         return self.now() + timedelta(seconds=self.lease)
 
     def _record(self, uow: UnitOfWork, start: int, results: list[ImportResult]) -> None:
-        lines = [result_dict(r) for r in results]
+        lines = [r.as_dict() for r in results]
         if not uow.uploads.record(self.job.id, self.job.attempt, start, lines, self._lease_until()):
             raise LostJob(self.job.id)
 

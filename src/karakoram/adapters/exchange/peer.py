@@ -64,16 +64,20 @@ class HttpPeer:
             raise DeliveryFailed("The partner answered for another number of messages.")
         return [a.get("receipt") if isinstance(a, dict) else None for a in answers]
 
-    def held(self, base_url: str, query: str) -> list[str]:
-        """Ids of our messages the partner holds, for a signed reconciliation query."""
+    def _ask(self, base_url: str, path: str, query: str) -> httpx.Response:
+        """POST a signed question to the partner; `DeliveryFailed` when it cannot be asked."""
         try:
-            response = self._client.post(
-                f"{base_url.rstrip('/')}/exchange/held",
+            return self._client.post(
+                f"{base_url.rstrip('/')}{path}",
                 content=query.encode(),
                 headers={"Content-Type": JOSE},
             )
         except httpx.HTTPError as exc:
             raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
+
+    def held(self, base_url: str, query: str) -> list[str]:
+        """Ids of our messages the partner holds, for a signed reconciliation query."""
+        response = self._ask(base_url, "/exchange/held", query)
         if response.status_code != 200:
             raise DeliveryFailed(f"HTTP {response.status_code}: {response.text[:300]}")
         ids = response.json()["message_ids"]
@@ -81,14 +85,7 @@ class HttpPeer:
 
     def checkpoints(self, base_url: str, query: str) -> list[str]:
         """The tokens of our audit checkpoints the partner holds, for a signed question."""
-        try:
-            response = self._client.post(
-                f"{base_url.rstrip('/')}/exchange/checkpoints",
-                content=query.encode(),
-                headers={"Content-Type": JOSE},
-            )
-        except httpx.HTTPError as exc:
-            raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
+        response = self._ask(base_url, "/exchange/checkpoints", query)
         if response.status_code != 200:
             raise DeliveryFailed(f"HTTP {response.status_code}: {_problem(response)}")
         try:

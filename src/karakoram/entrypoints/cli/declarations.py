@@ -46,7 +46,7 @@ def declarations_import(
                 if result.outcome in (Outcome.REJECTED, Outcome.CONFLICT) and len(rejected) < 20:
                     rejected.append(result)
                 if out is not None:
-                    out.write(json.dumps(_result_dict(result)) + "\n")
+                    out.write(json.dumps(result.as_dict()) + "\n")
                 progress.update(task, completed=counter.count)
         except KarakoramError as exc:
             raise fail(exc) from exc
@@ -68,16 +68,6 @@ def _progress() -> Progress:
 
 def _open_report(path: Path | None) -> AbstractContextManager[TextIO | None]:
     return path.open("w", encoding="utf-8") if path else nullcontext()
-
-
-def _result_dict(r: ImportResult) -> dict[str, object]:
-    return {
-        "location": r.location,
-        "lrn": r.lrn,
-        "outcome": r.outcome.value,
-        "mrn": r.mrn,
-        "errors": [e.as_dict() for e in r.errors],
-    }
 
 
 def _print_summary(counts: Counter[str], rejected: list[ImportResult]) -> None:

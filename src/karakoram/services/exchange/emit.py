@@ -61,28 +61,8 @@ def emit(
     )
     if partner is None:
         return None
-    envelope = Envelope(
-        config.new_id(),
-        kind,
-        config.me,
-        partner.administration,
-        now,
-        {"ucr": record.declaration.ucr, "mrn": record.mrn},
-        body,
-    )
-    message = OutboxMessage(
-        envelope.id,
-        partner.administration,
-        kind.value,
-        record.declaration.ucr,
-        config.crypto.sign(envelope.as_dict()),
-        "pending",
-        0,
-        now,
-        now,
-    )
-    uow.exchange.enqueue(message)
-    return message
+    references = {"ucr": record.declaration.ucr, "mrn": record.mrn}
+    return emit_to(uow, config, now, partner, body, references)
 
 
 def messages_for(
@@ -144,11 +124,17 @@ def emit_to_partners(
 
 
 def emit_to(
-    uow: UnitOfWork, config: ExchangeConfig, now: datetime, partner: Partner, body: Body
+    uow: UnitOfWork,
+    config: ExchangeConfig,
+    now: datetime,
+    partner: Partner,
+    body: Body,
+    references: dict[str, str] | None = None,
 ) -> OutboxMessage:
-    """Queue a signed message to `partner` that concerns no one declaration (an AEO list)."""
+    """Queue a signed message to `partner`: about a declaration (`references`: its UCR and
+    MRN), or about no one declaration (an AEO list, a checkpoint, a key revocation)."""
     envelope = Envelope(
-        config.new_id(), body.type, config.me, partner.administration, now, {}, body
+        config.new_id(), body.type, config.me, partner.administration, now, references or {}, body
     )
     message = OutboxMessage(
         envelope.id,
