@@ -6,10 +6,11 @@ commits), so that two commits never chain to the same predecessor."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from karakoram.adapters.db.tables import (
@@ -33,6 +34,36 @@ _ENTRIES_PG = (
     _ENTRIES.format(at="""to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')""")
     + " WHERE seq > %s ORDER BY seq LIMIT %s"
 )
+
+
+@dataclass(frozen=True)
+class _Appends:
+    """The append's statements in one driver's parameter style."""
+
+    head: str
+    append: str
+    move: str
+
+
+#: on PostgreSQL, where several API workers write at once, the head row is locked until commit;
+#: SQLite's writer lock (and `TurnLock`) already serialise commits
+_PG = _Appends(
+    "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
+    "INSERT INTO audit_log (seq, at, actor, kind, subject, canonical, hash)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+    "UPDATE audit_head SET seq = %s, hash = %s WHERE id = 1",
+)
+_SQLITE = _Appends(
+    "SELECT seq, hash FROM audit_head WHERE id = 1",
+    "INSERT INTO audit_log (seq, at, actor, kind, subject, canonical, hash)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+    "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1",
+)
+
+
+def _sqlite_time(at: datetime) -> str:
+    """`at` as SQLAlchemy's DateTime stores it in SQLite (what `UTCDateTime` reads back)."""
+    return at.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
 def utc_now() -> datetime:
@@ -65,34 +96,43 @@ class SqlAuditLog:
             entry.data["changes"].append(change)
 
     def append_pending(self) -> None:
-        """Chain what was recorded after the head and append it (called by commit)."""
+        """Chain what was recorded after the head and append it (called by commit). Three
+        statements straight to the driver, prepared once per connection by it: inside the
+        writer's turn every microsecond counts against the node's lodgement rate
+        (benchmarks/costs.py measures the log's cost)."""
         if not self._pending:
             return
-        head = audit_head.c
-        seq, last = self._conn.execute(
-            select(head.seq, head.hash).where(head.id == 1).with_for_update()
-        ).one()
-        chained = chain(self._pending, seq, last, self._clock())
-        self._conn.execute(
-            insert(audit_log),
-            [
-                {
-                    "seq": e.seq,
-                    "at": e.at,
-                    "actor": e.actor,
-                    "kind": e.kind,
-                    "subject": e.subject,
-                    "canonical": e.canonical,
-                    "hash": e.hash,
-                }
-                for e in chained
-            ],
-        )
-        end = chained[-1]
-        self._conn.execute(
-            update(audit_head).where(head.id == 1).values(seq=end.seq, hash=end.hash)
-        )
+        postgres = self._conn.dialect.name == "postgresql"
+        sql = _PG if postgres else _SQLITE
+        cursor = self._cursor()
+        try:
+            cursor.execute(sql.head)
+            seq, last = cursor.fetchone()
+            chained = chain(self._pending, seq, last, self._clock())
+            cursor.executemany(
+                sql.append,
+                [
+                    (
+                        e.seq,
+                        e.at if postgres else _sqlite_time(e.at),
+                        e.actor,
+                        e.kind,
+                        e.subject,
+                        e.canonical,
+                        e.hash,
+                    )
+                    for e in chained
+                ],
+            )
+            end = chained[-1]
+            cursor.execute(sql.move, (end.seq, end.hash))
+        finally:
+            cursor.close()
         self.discard()
+
+    def _cursor(self) -> Any:
+        """A cursor of the driver's connection, inside this unit of work's transaction."""
+        return self._conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
 
     def discard(self) -> None:
         self._pending = []
@@ -107,7 +147,7 @@ class SqlAuditLog:
         """Straight from the driver, times written as text by the database: verification
         runs near hashing speed only without a Python conversion per row."""
         postgres = self._conn.dialect.name == "postgresql"
-        cursor = self._conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        cursor = self._cursor()
         try:
             cursor.execute(_ENTRIES_PG if postgres else _ENTRIES_SQLITE, (after, limit))
             rows = cast(list[StoredRow], cursor.fetchall())
