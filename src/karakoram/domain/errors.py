@@ -103,8 +103,8 @@ class LrnConflict(Conflict):
 class InvalidTransition(Conflict):
     title = "Action not allowed in the current state"
 
-    def __init__(self, action: str, current: str) -> None:
-        super().__init__(f"Cannot {action} a declaration that is {current}.")
+    def __init__(self, action: str, current: str, what: str = "a declaration") -> None:
+        super().__init__(f"Cannot {action} {what} that is {current}.")
         self.action = action
         self.current = current
 
