@@ -45,7 +45,7 @@ OPEN = {
 
 #: Pairs that must NEVER be allowed, whatever the table says: (roles, method, path pattern).
 #: Written by hand from the issue (confidential selectivity), not derived from PERMISSIONS.
-OUTSIDERS = (Role.TRADER, Role.PARTNER)
+OUTSIDERS = (Role.TRADER, Role.PARTNER, Role.CARRIER)
 NEVER: list[tuple[tuple[Role, ...], str, str]] = [
     # rule sets, watch lists, validation, back-tests
     ((*OUTSIDERS, Role.OFFICER, Role.ANALYST, Role.ADMINISTRATOR), "GET", r"/policy/rules"),
@@ -65,6 +65,9 @@ NEVER: list[tuple[tuple[Role, ...], str, str]] = [
     (OUTSIDERS, "GET", r"/consignments/[^/]+/partner"),
     (OUTSIDERS, "GET|POST", r"/(ui/)?exchange/(status|replay)|/ui/exchange"),
     (OUTSIDERS, "GET|POST", r"/(ui/)?stats/.*"),
+    # carriers' cargo reports: lodged by carriers only
+    ((Role.TRADER, Role.PARTNER, Role.OFFICER, Role.ANALYST, Role.ADMINISTRATOR), "POST",
+     r"/cargo-reports"),
     # the audit trail
     ((*OUTSIDERS, Role.OFFICER, Role.ANALYST, Role.RISK_ANALYST), "GET|POST", r"/audit/.*"),
     # administration
@@ -167,7 +170,7 @@ def world(node: Node) -> Iterator[World]:
         role: add_user(
             f"matrix-{role.value}",
             role.value,
-            TRADER if role is Role.TRADER else None,
+            {Role.TRADER: TRADER, Role.CARRIER: "CN-HAUL-0001"}.get(role),
             node.ctx,
             node.hasher,
         ).api_key
@@ -203,6 +206,7 @@ def expand(route: Route, world: World) -> list[tuple[str, Capability | None]]:
             .replace("{mandate_id}", "999999")
             .replace("{entry_id}", "999999")
             .replace("{job_id}", "no-such-job")
+            .replace("{report_id}", "999999")
         )
         assert "{" not in path, path
         cap = kinds[kind] if kinds else route.guard

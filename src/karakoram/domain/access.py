@@ -27,6 +27,8 @@ class Role(StrEnum):
     RISK_ANALYST = "risk_analyst"
     ADMINISTRATOR = "administrator"
     PARTNER = "partner"
+    #: a haulier: lodges the cargo reports of its trucks, sees nothing of declarations
+    CARRIER = "carrier"
 
 
 #: Roles of the node's own staff who may read every declaration of the node.
@@ -58,6 +60,8 @@ class Capability(StrEnum):
     KEEP_MANDATES = "keep_mandates"
     READ_AEO_REGISTER = "read_aeo_register"
     KEEP_AEO_REGISTER = "keep_aeo_register"
+    LODGE_CARGO_REPORTS = "lodge_cargo_reports"
+    READ_CARGO_REPORTS = "read_cargo_reports"
 
 
 _R = Role
@@ -87,6 +91,9 @@ PERMISSIONS: dict[Capability, frozenset[Role]] = {
     Capability.KEEP_MANDATES: frozenset({_R.SUPERVISOR, _R.ADMINISTRATOR}),
     Capability.READ_AEO_REGISTER: frozenset({_R.OFFICER, _R.SUPERVISOR, _R.ADMINISTRATOR}),
     Capability.KEEP_AEO_REGISTER: frozenset({_R.SUPERVISOR}),
+    Capability.LODGE_CARGO_REPORTS: frozenset({_R.CARRIER}),
+    #: a carrier its own trucks' reports only (services/gate/cargo_reports.py)
+    Capability.READ_CARGO_REPORTS: frozenset({_R.CARRIER, _R.OFFICER, _R.SUPERVISOR}),
 }
 
 

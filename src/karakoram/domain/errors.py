@@ -21,7 +21,9 @@ KarakoramError                      [detail]
 │   │                               [seen, active] (services/policy/rule_sets.py)
 │   ├── ClockMovedBack              a simulated clock asked to go back [reads, requested]
 │   │                               (services/clock.py)
-│   └── NoListTaker                 no partner takes AEO lists [code] (services/aeo.py)
+│   ├── NoListTaker                 no partner takes AEO lists [code] (services/aeo.py)
+│   └── ReferenceConflict           a carrier's reference, different content [code]
+│                                   (services/gate/cargo_reports.py)
 ├── PermissionDenied                authenticated, but the role may not do this (403)
 │   └── NotRepresented              the caller may not act for the party it names
 │                                   [code, party] (domain/representation.py)

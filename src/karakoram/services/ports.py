@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from karakoram.services.audit.chain import StoredRow
     from karakoram.services.audit.checkpoints import Checkpoint
     from karakoram.services.auth_records import AttemptRecord, SessionRecord
+    from karakoram.services.gate.records import CargoReportRecord
     from karakoram.services.records import (
         ArrivalRecord,
         AssessmentRecord,
@@ -248,6 +249,20 @@ class RegisterRepository(Protocol):
         ...
 
 
+class CargoRepository(Protocol):
+    """Cargo reports (services/gate)."""
+
+    def add(self, record: CargoReportRecord) -> CargoReportRecord | None:
+        """Store a new report; None when the carrier's reference exists already."""
+        ...
+
+    def get(self, report_id: int) -> CargoReportRecord | None: ...
+    def by_reference(self, carrier: str, reference: str) -> CargoReportRecord | None: ...
+    def carrying(self, ucr: str) -> list[CargoReportRecord]:
+        """The reports that list consignment `ucr`, oldest first."""
+        ...
+
+
 class UnitOfWork(Protocol):
     declarations: DeclarationRepository
     users: UserRepository
@@ -260,6 +275,7 @@ class UnitOfWork(Protocol):
     audit: AuditRepository
     register: RegisterRepository
     uploads: UploadJobRepository
+    cargo: CargoRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

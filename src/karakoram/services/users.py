@@ -52,9 +52,9 @@ def add_user(
                 f"{role!r} is not a role; use one of " + ", ".join(r.value for r in Role),
             )
         )
-    if role == Role.TRADER.value and not party:
+    if role in (Role.TRADER.value, Role.CARRIER.value) and not party:
         errors.append(
-            FieldError("required", "/party", "A trader needs the trader identifier it acts for.")
+            FieldError("required", "/party", f"A {role} needs the identifier it acts for.")
         )
     if not name.strip():
         errors.append(FieldError("required", "/name", "A user needs a name."))

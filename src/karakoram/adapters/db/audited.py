@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 
 from karakoram.adapters.db.arrivals_repo import SqlArrivalRepository
 from karakoram.adapters.db.audit_log import SqlAuditLog
+from karakoram.adapters.db.cargo_repo import SqlCargoRepository
 from karakoram.adapters.db.clearance_repos import SqlClearanceRepository, SqlPolicyRepository
 from karakoram.adapters.db.exchange_repo import SqlExchangeRepository
 from karakoram.adapters.db.register_repo import SqlRegisterRepository
@@ -25,6 +26,7 @@ from karakoram.domain.declaration.model import DeclarationRecord
 from karakoram.domain.representation import AeoEntry, Mandate
 from karakoram.services.audit.register import AEO, MANDATE, aeo_state, mandate_state, subject, utc
 from karakoram.services.audit.timeline import event_data
+from karakoram.services.gate.records import CargoReportRecord
 from karakoram.services.records import (
     ArrivalRecord,
     AssessmentRecord,
@@ -251,3 +253,22 @@ class AuditedRegister(SqlRegisterRepository):
             data = {"to": utc(valid_to)}
             self._audit.record("aeo.ended", subject(AEO, entry_id), source, data)
         return ended
+
+
+class AuditedCargo(SqlCargoRepository):
+    def __init__(self, conn: Connection, audit: SqlAuditLog) -> None:
+        super().__init__(conn)
+        self._audit = audit
+
+    def add(self, record: CargoReportRecord) -> CargoReportRecord | None:
+        stored = super().add(record)
+        if stored is not None:
+            data = {
+                "id": stored.id,
+                "digest": stored.digest,
+                "status": stored.status.value,
+                "at": _time(stored.lodged_at),
+            }
+            subject = f"cargo/{stored.carrier}/{stored.report.reference}"
+            self._audit.record("cargo.lodged", subject, stored.lodged_by, data)
+        return stored

@@ -504,3 +504,39 @@ upload_job_results = Table(
     Column("position", Integer, primary_key=True),
     Column("result", JSON, nullable=False),
 )
+
+#: a truck's cargo report (manifest), lodged by its carrier (docs/gate.md); `document` is the
+#: report's canonical form, `registration` its vehicle's plate as the write-off compares it
+cargo_reports = Table(
+    "cargo_reports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("carrier", String(35), nullable=False),
+    Column("reference", String(35), nullable=False),
+    Column("direction", String(8), nullable=False),
+    Column("crossing", String(16), nullable=False),
+    Column("registration", String(35), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("document", JSON, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("lodged_by", String(100), nullable=False),
+    Column("lodged_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("carrier", "reference"),
+    Index(None, "registration"),
+    Index(None, "status", "id"),
+)
+
+#: the consignments on each report, to find a truck by a UCR it carries
+cargo_consignments = Table(
+    "cargo_consignments",
+    metadata,
+    Column(
+        "report_id", Integer, ForeignKey("cargo_reports.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("ucr", String(35), primary_key=True),
+    Column("packages", Integer, nullable=False),
+    Column("gross_mass", String(40), nullable=False),
+    Index(None, "ucr"),
+)

@@ -16,6 +16,7 @@ from karakoram.adapters.db.arrivals_repo import SqlArrivalRepository
 from karakoram.adapters.db.audit_log import SqlAuditLog, utc_now
 from karakoram.adapters.db.audited import (
     AuditedArrivals,
+    AuditedCargo,
     AuditedClearance,
     AuditedDeclarations,
     AuditedExchange,
@@ -24,6 +25,7 @@ from karakoram.adapters.db.audited import (
     AuditedUsers,
 )
 from karakoram.adapters.db.auth_repo import SqlAuthRepository
+from karakoram.adapters.db.cargo_repo import SqlCargoRepository
 from karakoram.adapters.db.clearance_repos import SqlClearanceRepository, SqlPolicyRepository
 from karakoram.adapters.db.exchange_repo import SqlExchangeRepository
 from karakoram.adapters.db.register_repo import SqlRegisterRepository
@@ -37,6 +39,7 @@ from karakoram.services.ports import (
     ArrivalRepository,
     AuditRepository,
     AuthRepository,
+    CargoRepository,
     ClearanceRepository,
     DeclarationRepository,
     ExchangeRepository,
@@ -88,6 +91,7 @@ class SqlUnitOfWork:
     audit: AuditRepository
     register: RegisterRepository
     uploads: UploadJobRepository
+    cargo: CargoRepository
 
     def __init__(
         self,
@@ -122,6 +126,7 @@ class SqlUnitOfWork:
             self.exchange = SqlExchangeRepository(self._conn)
             self.arrivals = SqlArrivalRepository(self._conn)
             self.register = SqlRegisterRepository(self._conn)
+            self.cargo = SqlCargoRepository(self._conn)
         self.uploads = SqlUploadJobRepository(self._conn)
         return self
 
@@ -134,6 +139,7 @@ class SqlUnitOfWork:
         self.exchange = AuditedExchange(conn, log)
         self.arrivals = AuditedArrivals(conn, log)
         self.register = AuditedRegister(conn, log)
+        self.cargo = AuditedCargo(conn, log)
 
     def __exit__(
         self,

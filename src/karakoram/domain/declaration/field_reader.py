@@ -134,8 +134,11 @@ class FieldReader:
         return True
 
     def positive(self, data: Mapping[str, Any], key: str, ptr: str) -> Decimal:
+        """A number above zero; one error per field (a value that is no number is not also
+        said to be zero or less)."""
+        before = len(self.errors)
         number = self.decimal(data, key, ptr)
-        if key in data and data[key] not in (None, "") and number <= 0:
+        if len(self.errors) == before and number <= 0:
             self.fail("not_positive", f"{ptr}/{key}", f"{key} must be greater than zero.")
         return number
 

@@ -6,6 +6,8 @@ each with a code and a JSON pointer (`FieldReader`)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -13,6 +15,7 @@ from typing import Any
 
 from karakoram.domain.declaration.codes import CodeLists
 from karakoram.domain.declaration.field_reader import FieldReader
+from karakoram.domain.declaration.model import plain_decimal
 from karakoram.domain.errors import ValidationFailed
 from karakoram.domain.gate.truck import Direction
 
@@ -199,3 +202,58 @@ def _list(
         r.fail("too_many", f"/{key}", f"{key} lists at most {limit} entries.")
         return value[:limit]
     return value
+
+
+def report_to_dict(report: CargoReport) -> dict[str, Any]:
+    """The canonical form of a report (stored, hashed, sent to the partner)."""
+
+    def person(p: Person) -> dict[str, str]:
+        return {"name": p.name, "passport_number": p.passport_number, "nationality": p.nationality}
+
+    def vehicle(v: Vehicle) -> dict[str, str]:
+        return {"registration": v.registration, "nationality": v.nationality}
+
+    return {
+        "reference": report.reference,
+        "direction": report.direction.value,
+        "crossing": report.crossing,
+        "vehicle": vehicle(report.vehicle),
+        "trailer": None if report.trailer is None else vehicle(report.trailer),
+        "driver": person(report.driver),
+        "crew": [person(p) for p in report.crew[1:]],
+        "seals": list(report.seals),
+        "consignments": [
+            {"ucr": c.ucr, "packages": c.packages, "gross_mass": plain_decimal(c.gross_mass)}
+            for c in report.consignments
+        ],
+    }
+
+
+def report_from_dict(data: Mapping[str, Any]) -> CargoReport:
+    """A stored report back (its form was validated when it was lodged)."""
+
+    def person(p: Mapping[str, str]) -> Person:
+        return Person(p["name"], p["passport_number"], p["nationality"])
+
+    def vehicle(v: Mapping[str, str]) -> Vehicle:
+        return Vehicle(v["registration"], v["nationality"])
+
+    return CargoReport(
+        data["reference"],
+        Direction(data["direction"]),
+        data["crossing"],
+        vehicle(data["vehicle"]),
+        None if data["trailer"] is None else vehicle(data["trailer"]),
+        (person(data["driver"]), *(person(p) for p in data["crew"])),
+        tuple(data["seals"]),
+        tuple(
+            Consignment(c["ucr"], int(c["packages"]), Decimal(c["gross_mass"]))
+            for c in data["consignments"]
+        ),
+    )
+
+
+def report_digest(report: CargoReport) -> str:
+    """SHA-256 of the canonical form: resubmitting the same report is recognised as such."""
+    text = json.dumps(report_to_dict(report), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -53,7 +53,7 @@ _BULK_BODY = {
 _SPOOL_BYTES = 8 * 1024 * 1024
 
 
-async def _json_body(request: Request) -> Any:
+async def json_body(request: Request) -> Any:
     raw = await request.body()
     try:
         return json.loads(raw, parse_float=Decimal)
@@ -76,7 +76,7 @@ async def _json_body(request: Request) -> Any:
 )
 async def lodge(request: Request, node: NodeDep, principal: PrincipalDep) -> Response:
     """Lodge a declaration. Resubmitting the same body returns the original (200)."""
-    data = await _json_body(request)
+    data = await json_body(request)
     lodged = await run_in_threadpool(handlers.lodge_declaration, data, principal, node.ctx)
     record = lodged.record
     return JSONResponse(
@@ -254,7 +254,7 @@ async def amend(
     if_match: Annotated[str | None, Header()] = None,
 ) -> DeclarationOut:
     """Amend a declaration not yet released; send If-Match to refuse stale edits."""
-    data = await _json_body(request)
+    data = await json_body(request)
     record = await run_in_threadpool(
         handlers.amend_declaration, mrn, data, principal, node.ctx, expected_version(if_match)
     )

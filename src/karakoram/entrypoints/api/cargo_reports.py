@@ -1,0 +1,128 @@
+"""Carriers lodge their trucks' cargo reports; officers read them (docs/gate.md)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from karakoram.domain.access import Capability as Cap
+from karakoram.domain.gate.cargo_report import report_to_dict
+from karakoram.entrypoints.api.declarations import json_body
+from karakoram.entrypoints.api.guard import needs
+from karakoram.entrypoints.http.deps import NodeDep, PrincipalDep
+from karakoram.services.gate.cargo_reports import get_cargo_report, lodge_cargo_report
+from karakoram.services.gate.records import CargoReportRecord
+
+router = APIRouter(tags=["gate"])
+
+_TEXT = {"type": "string", "maxLength": 35}
+_VEHICLE = {
+    "type": "object",
+    "required": ["registration", "nationality"],
+    "properties": {"registration": _TEXT, "nationality": {"type": "string", "example": "CN"}},
+}
+_PERSON = {
+    "type": "object",
+    "required": ["name", "passport_number", "nationality"],
+    "properties": {
+        "name": {"type": "string", "maxLength": 200},
+        "passport_number": _TEXT,
+        "nationality": {"type": "string", "example": "PK"},
+    },
+}
+_REQUIRED = ["reference", "direction", "crossing", "vehicle", "driver", "consignments"]
+#: the body as the domain reads it (domain/gate/cargo_report.py), for the OpenAPI document
+_REPORT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": _REQUIRED,
+                    "properties": {
+                        "reference": _TEXT,
+                        "direction": {"type": "string", "enum": ["inbound", "outbound"]},
+                        "crossing": {"type": "string", "example": "KHUNJERAB"},
+                        "vehicle": _VEHICLE,
+                        "trailer": _VEHICLE,
+                        "driver": _PERSON,
+                        "crew": {"type": "array", "items": _PERSON, "maxItems": 7},
+                        "seals": {"type": "array", "items": _TEXT, "maxItems": 50},
+                        "consignments": {
+                            "type": "array",
+                            "minItems": 1,
+                            "maxItems": 200,
+                            "items": {
+                                "type": "object",
+                                "required": ["ucr", "packages", "gross_mass"],
+                                "properties": {
+                                    "ucr": _TEXT,
+                                    "packages": {"type": "integer", "minimum": 1},
+                                    "gross_mass": {"type": "string", "example": "1200.5"},
+                                },
+                            },
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+class CargoReportOut(BaseModel):
+    id: int | None
+    carrier: str
+    status: str = Field(description="reported, arrived, presented, cleared, exited, cancelled")
+    version: int
+    lodged_at: datetime
+    report: dict[str, Any] = Field(description="The report in its canonical form.")
+
+    @classmethod
+    def of(cls, r: CargoReportRecord) -> CargoReportOut:
+        return cls(
+            id=r.id,
+            carrier=r.carrier,
+            status=r.status.value,
+            version=r.version,
+            lodged_at=r.lodged_at,
+            report=report_to_dict(r.report),
+        )
+
+
+@router.post(
+    "/cargo-reports",
+    response_model=CargoReportOut,
+    status_code=201,
+    openapi_extra=_REPORT_BODY,
+    dependencies=[needs(Cap.LODGE_CARGO_REPORTS)],
+    responses={
+        200: {"description": "The same reference and content were lodged before."},
+        409: {"description": "The reference was used for a different report."},
+    },
+)
+async def lodge(
+    request: Request, response: Response, node: NodeDep, principal: PrincipalDep
+) -> CargoReportOut:
+    """Lodge a truck's cargo report before it leaves (201): vehicle, trailer, driver, crew,
+    seals and consignments. The same report again answers the stored one (200); the same
+    reference with other content is refused (409). Every problem is listed at once (422)."""
+    data = await json_body(request)
+    record, new = await run_in_threadpool(lodge_cargo_report, data, principal, node.ctx)
+    response.status_code = 201 if new else 200
+    return CargoReportOut.of(record)
+
+
+@router.get(
+    "/cargo-reports/{report_id}",
+    response_model=CargoReportOut,
+    dependencies=[needs(Cap.READ_CARGO_REPORTS)],
+)
+def read(report_id: int, node: NodeDep, principal: PrincipalDep) -> CargoReportOut:
+    """One cargo report: a carrier its own; officers and supervisors any."""
+    return CargoReportOut.of(get_cargo_report(report_id, principal, node.ctx))
