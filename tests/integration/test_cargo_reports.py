@@ -7,9 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, select
 
-from karakoram.adapters.db.tables import audit_log, cargo_consignments, cargo_reports
+from karakoram.adapters.db.tables import arrivals, audit_log, cargo_consignments, cargo_reports
 from karakoram.services.audit.verify import verify_audit
 from karakoram.services.users import add_user
+from tests.builders import declaration, import_declaration
 from tests.unit.test_gate import report
 
 CARRIER = "CN-HAUL-0001"
@@ -118,3 +119,81 @@ def test_a_lodged_report_is_in_the_audit_chain(client, node):
     ]
     assert made["id"] is not None
     assert verify_audit(node.ctx).ok
+
+
+def inbound_report(**overrides):
+    return report(
+        vehicle={"registration": "XJ-A1234", "nationality": "CN"},
+        consignments=[
+            {"ucr": "UCR-IM-1", "packages": 2, "gross_mass": "500"},
+            {"ucr": "UCR-LOOSE", "packages": 1, "gross_mass": "20"},
+        ],
+        **overrides,
+    )
+
+
+def test_a_truck_arrives_then_its_goods_are_presented_and_written_off(client, keys, node):
+    lodged = client.post("/declarations", json=import_declaration("IM-1"), headers=keys.importer)
+    assert lodged.status_code == 201, lodged.text
+    mrn = lodged.json()["mrn"]
+    made = client.post("/cargo-reports", json=inbound_report(), headers=carrier_key(node)).json()
+    base = f"/cargo-reports/{made['id']}"
+    early = client.post(f"{base}/presentation", headers=keys.officer)
+    assert early.status_code == 409 and "reported" in early.json()["detail"]
+    arrived = client.post(f"{base}/arrival", json={}, headers=keys.officer)
+    assert arrived.status_code == 200, arrived.text
+    assert (arrived.json()["status"], arrived.json()["version"]) == ("arrived", 2)
+    with node.engine.connect() as conn:
+        stamped = conn.execute(select(arrivals.c.ucr, arrivals.c.office)).all()
+    assert sorted(tuple(r) for r in stamped) == [("UCR-IM-1", "CNKJB"), ("UCR-LOOSE", "CNKJB")]
+    assert client.post(f"{base}/arrival", json={}, headers=keys.officer).status_code == 409
+    presented = client.post(f"{base}/presentation", headers=keys.officer)
+    assert presented.status_code == 200, presented.text
+    assert presented.json()["report"]["status"] == "presented"
+    found = [(d["kind"], d["ucr"], d["mrn"]) for d in presented.json()["discrepancies"]]
+    assert found == [("mass", "UCR-IM-1", mrn), ("undeclared", "UCR-LOOSE", None)]
+    listed = client.get(f"{base}/discrepancies", headers=keys.officer)
+    assert listed.json() == presented.json()["discrepancies"]
+    assert listed.json()[0]["detail"] == "500 kg on the truck, 60 kg declared"
+    assert client.get(f"{base}/discrepancies", headers=carrier_key(node, "c2")).status_code == 403
+    with node.engine.connect() as conn:
+        changes = conn.execute(
+            select(audit_log.c.kind, audit_log.c.actor).where(audit_log.c.kind.like("cargo.%"))
+        ).all()
+    assert [tuple(c) for c in changes] == [
+        ("cargo.lodged", "haulier"),
+        ("cargo.status", "officer"),
+        ("cargo.status", "officer"),
+    ]
+    assert verify_audit(node.ctx).ok
+
+
+def test_an_outbound_truck_never_arrives_and_a_matching_one_has_no_discrepancy(client, keys, node):
+    lodged = client.post("/declarations", json=declaration("EX-9"), headers=keys.trader)
+    assert lodged.status_code == 201, lodged.text
+    outbound = report(
+        direction="outbound",
+        vehicle={"registration": "XJ-A1234", "nationality": "CN"},
+        consignments=[{"ucr": "UCR-EX-9", "packages": 3, "gross_mass": "61"}],
+    )
+    made = client.post("/cargo-reports", json=outbound, headers=carrier_key(node)).json()
+    base = f"/cargo-reports/{made['id']}"
+    refused = client.post(f"{base}/arrival", json={}, headers=keys.officer)
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == "Cannot arrive an outbound truck that is reported."
+    presented = client.post(f"{base}/presentation", headers=keys.officer)
+    assert presented.status_code == 200
+    assert presented.json()["discrepancies"] == []
+    assert client.post(f"{base}/presentation", headers=keys.officer).status_code == 409
+
+
+def test_arrival_at_an_unknown_office_or_of_a_missing_report_changes_nothing(client, keys, node):
+    made = client.post("/cargo-reports", json=inbound_report(), headers=carrier_key(node)).json()
+    wrong = client.post(
+        f"/cargo-reports/{made['id']}/arrival", json={"office": "XXX"}, headers=keys.officer
+    )
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["code"] == "unknown_office"
+    missing = client.post("/cargo-reports/424242/arrival", json={}, headers=keys.officer)
+    assert missing.status_code == 404
+    read = client.get(f"/cargo-reports/{made['id']}", headers=keys.officer).json()
+    assert (read["status"], read["version"]) == ("reported", 1)

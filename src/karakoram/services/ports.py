@@ -25,6 +25,7 @@ from karakoram.domain.declaration.model import (
     DeclarationRecord,
 )
 from karakoram.domain.exchange.envelope import DecodedMessage
+from karakoram.domain.gate.discrepancies import Declared, Discrepancy
 from karakoram.domain.representation import AeoEntry, Mandate
 from karakoram.domain.risk.detectors import RiskSignal
 from karakoram.domain.statistics.periods import Period
@@ -261,6 +262,21 @@ class CargoRepository(Protocol):
     def carrying(self, ucr: str) -> list[CargoReportRecord]:
         """The reports that list consignment `ucr`, oldest first."""
         ...
+
+    def update_status(
+        self, record: CargoReportRecord, expected_version: int, by: str
+    ) -> CargoReportRecord:
+        """Store the new state unless the report changed since `expected_version`."""
+        ...
+
+    def declared(self, ucrs: Sequence[str], type_: str) -> list[Declared]:
+        """The declarations of type `type_` covering `ucrs`, as the write-off compares them."""
+        ...
+
+    def set_discrepancies(
+        self, record: CargoReportRecord, found: Sequence[Discrepancy], by: str
+    ) -> None: ...
+    def discrepancies(self, report_id: int) -> list[Discrepancy]: ...
 
 
 class UnitOfWork(Protocol):

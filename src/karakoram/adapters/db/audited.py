@@ -23,6 +23,7 @@ from karakoram.adapters.db.register_repo import SqlRegisterRepository
 from karakoram.adapters.db.repositories import SqlDeclarationRepository, SqlUserRepository
 from karakoram.domain.clearance import DeclarationEvent
 from karakoram.domain.declaration.model import DeclarationRecord
+from karakoram.domain.gate.discrepancies import Discrepancy
 from karakoram.domain.representation import AeoEntry, Mandate
 from karakoram.services.audit.register import AEO, MANDATE, aeo_state, mandate_state, subject, utc
 from karakoram.services.audit.timeline import event_data
@@ -269,6 +270,28 @@ class AuditedCargo(SqlCargoRepository):
                 "status": stored.status.value,
                 "at": _time(stored.lodged_at),
             }
-            subject = f"cargo/{stored.carrier}/{stored.report.reference}"
-            self._audit.record("cargo.lodged", subject, stored.lodged_by, data)
+            self._audit.record("cargo.lodged", _cargo_subject(stored), stored.lodged_by, data)
         return stored
+
+    def update_status(
+        self, record: CargoReportRecord, expected_version: int, by: str
+    ) -> CargoReportRecord:
+        changed = super().update_status(record, expected_version, by)
+        data = {
+            "to": changed.status.value,
+            "version": changed.version,
+            "at": _time(record.updated_at),
+        }
+        self._audit.record("cargo.status", _cargo_subject(changed), by, data)
+        return changed
+
+    def set_discrepancies(
+        self, record: CargoReportRecord, found: Sequence[Discrepancy], by: str
+    ) -> None:
+        super().set_discrepancies(record, found, by)
+        data = {"found": [[d.kind.value, d.ucr, d.mrn] for d in found]}
+        self._audit.record("cargo.write_off", _cargo_subject(record), by, data)
+
+
+def _cargo_subject(record: CargoReportRecord) -> str:
+    return f"cargo/{record.carrier}/{record.report.reference}"

@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from karakoram.adapters.db.tables import cargo_consignments, cargo_reports
+from karakoram.adapters.db.tables import (
+    cargo_consignments,
+    cargo_discrepancies,
+    cargo_reports,
+    declarations,
+    goods_items,
+)
 from karakoram.domain.declaration.model import plain_decimal
+from karakoram.domain.errors import Conflict
 from karakoram.domain.gate.cargo_report import report_from_dict, report_to_dict
+from karakoram.domain.gate.discrepancies import Declared, Discrepancy, DiscrepancyKind
 from karakoram.domain.gate.truck import TruckStatus
 from karakoram.services.gate.records import CargoReportRecord
 
 _r = cargo_reports.c
 _c = cargo_consignments.c
+_x = cargo_discrepancies.c
+_d = declarations.c
+_g = goods_items.c
 _COLUMNS = (
     _r.id,
     _r.carrier,
@@ -113,3 +127,75 @@ class SqlCargoRepository:
             .order_by(_r.id)
         )
         return [_record(row) for row in self._conn.execute(query)]
+
+    def update_status(
+        self, record: CargoReportRecord, expected_version: int, by: str
+    ) -> CargoReportRecord:
+        """Store the report's new state if nobody changed it since `expected_version` (`by`:
+        who moved it, for the audit log)."""
+        assert record.id is not None
+        changed = replace(record, version=expected_version + 1)
+        done = self._conn.execute(
+            update(cargo_reports)
+            .where(_r.id == record.id, _r.version == expected_version)
+            .values(
+                status=record.status.value, version=changed.version, updated_at=record.updated_at
+            )
+        )
+        if done.rowcount != 1:
+            raise Conflict(f"Cargo report {record.id} changed meanwhile; reload it and try again.")
+        return changed
+
+    def declared(self, ucrs: Sequence[str], type_: str) -> list[Declared]:
+        """The declarations of type `type_` (IM or EX) covering `ucrs`, not cancelled, as the
+        write-off compares them: the gross mass of their items summed."""
+        if not ucrs:
+            return []
+        query = (
+            select(_d.id, _d.mrn, _d.ucr, _d.header, _g.gross_mass)
+            .join(goods_items, _g.declaration_id == _d.id)
+            .where(_d.ucr.in_(list(ucrs)), _d.type == type_, _d.status != "cancelled")
+            .order_by(_d.id, _g.seq)
+        )
+        found: dict[int, Declared] = {}
+        for row in self._conn.execute(query):
+            known = found.get(row.id)
+            mass = Decimal(row.gross_mass)
+            if known is None:
+                registration = str(row.header.get("transport", {}).get("registration", ""))
+                found[row.id] = Declared(row.ucr, row.mrn, mass, registration)
+            else:
+                found[row.id] = replace(known, gross_mass=known.gross_mass + mass)
+        return list(found.values())
+
+    def set_discrepancies(
+        self, record: CargoReportRecord, found: Sequence[Discrepancy], by: str
+    ) -> None:
+        """Replace what the last write-off of the report found."""
+        assert record.id is not None
+        report_id = record.id
+        self._conn.execute(delete(cargo_discrepancies).where(_x.report_id == report_id))
+        if found:
+            rows = [
+                {
+                    "report_id": report_id,
+                    "seq": n,
+                    "kind": d.kind.value,
+                    "ucr": d.ucr,
+                    "mrn": d.mrn,
+                    "detail": d.detail,
+                }
+                for n, d in enumerate(found, start=1)
+            ]
+            self._conn.execute(insert(cargo_discrepancies), rows)
+
+    def discrepancies(self, report_id: int) -> list[Discrepancy]:
+        query = (
+            select(_x.kind, _x.ucr, _x.mrn, _x.detail)
+            .where(_x.report_id == report_id)
+            .order_by(_x.seq)
+        )
+        return [
+            Discrepancy(DiscrepancyKind(r.kind), r.ucr, r.mrn, r.detail)
+            for r in self._conn.execute(query)
+        ]

@@ -540,3 +540,17 @@ cargo_consignments = Table(
     Column("gross_mass", String(40), nullable=False),
     Index(None, "ucr"),
 )
+
+#: what the write-off at presentation found (domain/gate/discrepancies.py), in its order
+cargo_discrepancies = Table(
+    "cargo_discrepancies",
+    metadata,
+    Column(
+        "report_id", Integer, ForeignKey("cargo_reports.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("seq", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("ucr", String(35), nullable=False),
+    Column("mrn", String(18)),
+    Column("detail", Text, nullable=False),
+)

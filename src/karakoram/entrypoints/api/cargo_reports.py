@@ -11,10 +11,12 @@ from starlette.concurrency import run_in_threadpool
 
 from karakoram.domain.access import Capability as Cap
 from karakoram.domain.gate.cargo_report import report_to_dict
+from karakoram.domain.gate.discrepancies import Discrepancy
 from karakoram.entrypoints.api.declarations import json_body
 from karakoram.entrypoints.api.guard import needs
 from karakoram.entrypoints.http.deps import NodeDep, PrincipalDep
 from karakoram.services.gate.cargo_reports import get_cargo_report, lodge_cargo_report
+from karakoram.services.gate.presentation import arrive_truck, discrepancies, present_truck
 from karakoram.services.gate.records import CargoReportRecord
 
 router = APIRouter(tags=["gate"])
@@ -126,3 +128,66 @@ async def lodge(
 def read(report_id: int, node: NodeDep, principal: PrincipalDep) -> CargoReportOut:
     """One cargo report: a carrier its own; officers and supervisors any."""
     return CargoReportOut.of(get_cargo_report(report_id, principal, node.ctx))
+
+
+class ArrivalIn(BaseModel):
+    office: str | None = Field(None, description="Border office; default: the crossing's.")
+
+
+class DiscrepancyOut(BaseModel):
+    kind: str = Field(description="undeclared, not_on_truck, packages or mass")
+    ucr: str
+    mrn: str | None
+    detail: str
+
+    @classmethod
+    def of(cls, d: Discrepancy) -> DiscrepancyOut:
+        return cls(kind=d.kind.value, ucr=d.ucr, mrn=d.mrn, detail=d.detail)
+
+
+class PresentationOut(BaseModel):
+    report: CargoReportOut
+    discrepancies: list[DiscrepancyOut]
+
+
+@router.post(
+    "/cargo-reports/{report_id}/arrival",
+    response_model=CargoReportOut,
+    dependencies=[needs(Cap.ACT_ON_DECLARATION)],
+)
+def arrive(
+    report_id: int, node: NodeDep, principal: PrincipalDep, body: ArrivalIn | None = None
+) -> CargoReportOut:
+    """An inbound truck is at the post: the report becomes `arrived` and each consignment on
+    it has its arrival recorded (the clearance-time clock starts). 409 when the truck is not
+    `reported` or is outbound."""
+    s = node.settings
+    default_office = s.crossings[0].office if s.crossings else s.offices[0].code
+    office = body.office if body else None
+    return CargoReportOut.of(arrive_truck(report_id, office or default_office, principal, node.ctx))
+
+
+@router.post(
+    "/cargo-reports/{report_id}/presentation",
+    response_model=PresentationOut,
+    dependencies=[needs(Cap.ACT_ON_DECLARATION)],
+)
+def present(report_id: int, node: NodeDep, principal: PrincipalDep) -> PresentationOut:
+    """The truck's goods are presented and written off against the declarations covering its
+    consignments; the answer lists what does not match (docs/gate.md)."""
+    record, found = present_truck(report_id, principal, node.ctx)
+    return PresentationOut(
+        report=CargoReportOut.of(record), discrepancies=[DiscrepancyOut.of(d) for d in found]
+    )
+
+
+@router.get(
+    "/cargo-reports/{report_id}/discrepancies",
+    response_model=list[DiscrepancyOut],
+    dependencies=[needs(Cap.ACT_ON_DECLARATION)],
+)
+def read_discrepancies(
+    report_id: int, node: NodeDep, principal: PrincipalDep
+) -> list[DiscrepancyOut]:
+    """What the write-off at presentation found, for an officer to resolve."""
+    return [DiscrepancyOut.of(d) for d in discrepancies(report_id, principal, node.ctx)]

@@ -52,9 +52,26 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("report_id", "ucr", name=op.f("pk_cargo_consignments")),
     )
     op.create_index(op.f("ix_cargo_consignments_ucr"), "cargo_consignments", ["ucr"])
+    op.create_table(
+        "cargo_discrepancies",
+        sa.Column("report_id", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("ucr", sa.String(length=35), nullable=False),
+        sa.Column("mrn", sa.String(length=18), nullable=True),
+        sa.Column("detail", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["report_id"],
+            ["cargo_reports.id"],
+            name=op.f("fk_cargo_discrepancies_report_id_cargo_reports"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("report_id", "seq", name=op.f("pk_cargo_discrepancies")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("cargo_discrepancies")
     op.drop_index(op.f("ix_cargo_consignments_ucr"), table_name="cargo_consignments")
     op.drop_table("cargo_consignments")
     op.drop_index(op.f("ix_cargo_reports_status_id"), table_name="cargo_reports")
