@@ -36,6 +36,12 @@ class DeclarationFilter:
     hs_prefix: str | None = None
     lodged_from: datetime | None = None
     lodged_to: datetime | None = None
+    #: exact references (an officer's search); `vehicle` compared as `plate_key` compares
+    mrn: str | None = None
+    ucr: str | None = None
+    lrn: str | None = None
+    vehicle: str | None = None
+    channel: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

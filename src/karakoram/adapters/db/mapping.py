@@ -19,6 +19,7 @@ from karakoram.domain.declaration.model import (
     header_to_dict,
     item_to_dict,
     plain_decimal,
+    plate_key,
 )
 
 
@@ -37,6 +38,7 @@ def record_row(r: DeclarationRecord) -> dict[str, Any]:
         "exporter_id": d.exporter.identifier,
         "importer_id": d.importer.identifier,
         "ucr": d.ucr,
+        "vehicle": plate_key(d.transport.registration),
         "office_of_lodgement": d.office_of_lodgement,
         "invoice_currency": d.invoice.currency,
         "invoice_amount": plain_decimal(d.invoice.amount),

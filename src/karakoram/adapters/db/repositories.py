@@ -32,7 +32,7 @@ from karakoram.adapters.db.tables import (
 )
 from karakoram.domain.access import STAFF, Principal
 from karakoram.domain.clearance import DeclarationEvent
-from karakoram.domain.declaration.model import DeclarationRecord
+from karakoram.domain.declaration.model import DeclarationRecord, plate_key
 from karakoram.domain.errors import StaleVersion
 from karakoram.services.records import (
     DeclarationFilter,
@@ -224,6 +224,14 @@ def _conditions(flt: DeclarationFilter, after: int | None) -> list[ColumnElement
         found.append(d.lodged_at >= flt.lodged_from)
     if flt.lodged_to is not None:
         found.append(d.lodged_at < flt.lodged_to)
+    exact = [
+        (d.mrn, flt.mrn),
+        (d.ucr, flt.ucr),
+        (d.lrn, flt.lrn),
+        (d.channel, flt.channel),
+        (d.vehicle, plate_key(flt.vehicle) if flt.vehicle is not None else None),
+    ]
+    found.extend(column == value for column, value in exact if value is not None)
     if after is not None:
         found.append(d.id > after)
     if flt.hs_prefix is not None:

@@ -91,6 +91,9 @@ declarations = Table(
     Column("exporter_id", String(35), nullable=False),
     Column("importer_id", String(35), nullable=False),
     Column("ucr", String(35), nullable=False),
+    #: the truck's registration as `plate_key` writes it, for the officer's search and the
+    #: gate's write-off (NULL only on rows older than migration 0023's backfill)
+    Column("vehicle", String(35)),
     Column("office_of_lodgement", String(16), nullable=False),
     Column("invoice_currency", String(3), nullable=False),
     Column("invoice_amount", String(40), nullable=False),
@@ -112,6 +115,8 @@ declarations = Table(
     Index(None, "declarant_id", "id"),
     Index(None, "ucr"),
     Index(None, "status", "channel"),
+    Index(None, "vehicle"),
+    Index(None, "lrn"),
 )
 
 goods_items = Table(

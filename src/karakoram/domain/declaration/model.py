@@ -109,6 +109,12 @@ class DeclarationRecord:
     unit_values: tuple[float, ...] = ()
 
 
+def plate_key(registration: str) -> str:
+    """A vehicle registration as plates are compared and searched: letters and digits only,
+    upper case (`新Q-A1234`, `新q a1234` and `新QA1234` are one truck)."""
+    return "".join(ch for ch in registration.upper() if ch.isalnum())
+
+
 def plain_decimal(value: Decimal) -> str:
     """A decimal as a plain string without exponent or trailing zeros: 10.50 -> '10.5'."""
     return format(value.normalize(), "f")

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
+from karakoram.domain.declaration.model import plate_key
 from karakoram.domain.gate.cargo_report import CargoReport, Consignment
 
 
@@ -68,10 +69,10 @@ def find_discrepancies(
     tolerance = tolerance or MassTolerance()
     by_ucr: dict[str, Declared] = {}
     naming_truck: list[Declared] = []
-    registrations = {_plate(r) for r in report.registrations()}
+    registrations = {plate_key(r) for r in report.registrations()}
     for d in declared:
         by_ucr.setdefault(d.ucr, d)
-        if _plate(d.registration) in registrations:
+        if plate_key(d.registration) in registrations:
             naming_truck.append(d)
     found: list[Discrepancy] = []
     for c in report.consignments:
@@ -123,8 +124,3 @@ def _compare(c: Consignment, d: Declared, tolerance: MassTolerance) -> list[Disc
             )
         )
     return found
-
-
-def _plate(registration: str) -> str:
-    """A registration as plates are compared: no spaces or dashes, upper case."""
-    return "".join(ch for ch in registration.upper() if ch.isalnum())

@@ -96,11 +96,23 @@ def list_(
     hs_prefix: Annotated[str | None, Query(pattern=r"^\d{1,10}$")] = None,
     lodged_from: datetime | None = None,
     lodged_to: datetime | None = None,
+    mrn: Annotated[str | None, Query(max_length=18)] = None,
+    ucr: Annotated[str | None, Query(max_length=35)] = None,
+    lrn: Annotated[str | None, Query(max_length=35)] = None,
+    vehicle: Annotated[
+        str | None,
+        Query(max_length=35, description="A registration; spaces, dashes and case ignored."),
+    ] = None,
+    channel: Annotated[str | None, Query(pattern="^(green|blue|yellow|red)$")] = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Response:
-    """Declarations you may see, oldest first; follow `next_cursor` for more."""
-    flt = DeclarationFilter(status, type, trader, hs_prefix, lodged_from, lodged_to)
+    """Declarations you may see, oldest first; follow `next_cursor` for more. Every filter
+    narrows the list (an officer's search: by MRN, UCR, LRN, trader, vehicle, HS code prefix,
+    lodgement dates, status, channel)."""
+    flt = DeclarationFilter(
+        status, type, trader, hs_prefix, lodged_from, lodged_to, mrn, ucr, lrn, vehicle, channel
+    )
     page = queries.list_declarations(flt, principal, node.ctx, cursor, limit)
     return JSONResponse(
         {"items": [declaration_json(r) for r in page.items], "next_cursor": page.next_cursor}

@@ -9,7 +9,15 @@ from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from karakoram.bootstrap import Node
-from karakoram.entrypoints.web import admin, analyst, officer, register_pages, supervisor, trader
+from karakoram.entrypoints.web import (
+    admin,
+    analyst,
+    officer,
+    register_pages,
+    search,
+    supervisor,
+    trader,
+)
 from karakoram.entrypoints.web.exchange_refusals import router as exchange_refusals_router
 from karakoram.entrypoints.web.refusals import error_page
 from karakoram.entrypoints.web.render import Pages
@@ -27,6 +35,7 @@ def install_web(app: FastAPI, node: Node) -> None:
     for pages in (officer.router, trader.router, supervisor.router, analyst.router, admin.router):
         app.include_router(pages)
     app.include_router(register_pages.router)
+    app.include_router(search.router)
     app.include_router(exchange_refusals_router)
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="ui-static")
 

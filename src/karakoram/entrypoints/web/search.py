@@ -1,0 +1,85 @@
+"""The officer's search: any declaration by its references, trader, vehicle, goods, dates,
+status or channel (the same filters as GET /declarations)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from karakoram.domain.access import Capability as Cap
+from karakoram.domain.clearance import Status
+from karakoram.domain.risk.channels import Channel
+from karakoram.entrypoints.http.deps import NodeDep
+from karakoram.entrypoints.web.deps import PagesDep, SessionDep, ViewerDep
+from karakoram.entrypoints.web.guard import needs
+from karakoram.entrypoints.web.refusals import pages_router
+from karakoram.services import queries
+from karakoram.services.records import DeclarationFilter
+
+router = pages_router("/ui")
+
+PAGE_SIZE = 25
+TEXT_FIELDS = ("mrn", "ucr", "lrn", "trader", "vehicle", "hs_prefix")
+STATUSES = tuple(s.value for s in Status)
+CHANNELS = tuple(c.value for c in Channel)
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+@router.get("/search", dependencies=[needs(Cap.ACT_ON_DECLARATION)], name="ui-search")
+def search(
+    request: Request,
+    node: NodeDep,
+    pages: PagesDep,
+    session: SessionDep,
+    viewer: ViewerDep,
+    cursor: str = "",
+) -> Response:
+    """Search when at least one field is filled; an empty form shows the form alone."""
+    asked = {k: request.query_params.get(k, "").strip()[:35] for k in TEXT_FIELDS}
+    asked |= {k: request.query_params.get(k, "").strip()[:10] for k in ("lodged_from", "lodged_to")}
+    status = request.query_params.get("status", "")
+    channel = request.query_params.get("channel", "")
+    asked["status"] = status if status in STATUSES else ""
+    asked["channel"] = channel if channel in CHANNELS else ""
+    start, end = _day(asked["lodged_from"]), _day(asked["lodged_to"])
+    bad_dates = [k for k, d in (("lodged_from", start), ("lodged_to", end)) if asked[k] and not d]
+    if asked["hs_prefix"] and not asked["hs_prefix"].isdigit():
+        bad_dates.append("hs_prefix")
+    page = None
+    if any(asked.values()) and not bad_dates:
+        flt = DeclarationFilter(
+            status=asked["status"] or None,
+            trader=asked["trader"] or None,
+            hs_prefix=asked["hs_prefix"] or None,
+            lodged_from=datetime.combine(start, time(), UTC) if start else None,
+            lodged_to=datetime.combine(end + timedelta(days=1), time(), UTC) if end else None,
+            mrn=asked["mrn"] or None,
+            ucr=asked["ucr"] or None,
+            lrn=asked["lrn"] or None,
+            vehicle=asked["vehicle"] or None,
+            channel=asked["channel"] or None,
+        )
+        page = queries.list_declarations(flt, viewer, node.ctx, cursor or None, PAGE_SIZE)
+    query = urlencode({k: v for k, v in asked.items() if v})
+    return pages.render(
+        request,
+        session,
+        "search.html",
+        viewer,
+        asked=asked,
+        invalid=bad_dates,
+        page=page,
+        query=query,
+        statuses=STATUSES,
+        channels=CHANNELS,
+        first_page=not cursor,
+    )
