@@ -136,6 +136,10 @@ def test_a_truck_arrives_then_its_goods_are_presented_and_written_off(client, ke
     lodged = client.post("/declarations", json=import_declaration("IM-1"), headers=keys.importer)
     assert lodged.status_code == 201, lodged.text
     mrn = lodged.json()["mrn"]
+    # another import names the same truck (its plate typed otherwise) but is not on it
+    missing = import_declaration("IM-2")
+    missing["transport"] = {"registration": "xj a1234", "nationality": "CN"}
+    elsewhere = client.post("/declarations", json=missing, headers=keys.importer).json()["mrn"]
     made = client.post("/cargo-reports", json=inbound_report(), headers=carrier_key(node)).json()
     base = f"/cargo-reports/{made['id']}"
     early = client.post(f"{base}/presentation", headers=keys.officer)
@@ -151,7 +155,11 @@ def test_a_truck_arrives_then_its_goods_are_presented_and_written_off(client, ke
     assert presented.status_code == 200, presented.text
     assert presented.json()["report"]["status"] == "presented"
     found = [(d["kind"], d["ucr"], d["mrn"]) for d in presented.json()["discrepancies"]]
-    assert found == [("mass", "UCR-IM-1", mrn), ("undeclared", "UCR-LOOSE", None)]
+    assert found == [
+        ("mass", "UCR-IM-1", mrn),
+        ("undeclared", "UCR-LOOSE", None),
+        ("not_on_truck", "UCR-IM-2", elsewhere),
+    ]
     listed = client.get(f"{base}/discrepancies", headers=keys.officer)
     assert listed.json() == presented.json()["discrepancies"]
     assert listed.json()[0]["detail"] == "500 kg on the truck, 60 kg declared"

@@ -269,8 +269,9 @@ class CargoRepository(Protocol):
         """Store the new state unless the report changed since `expected_version`."""
         ...
 
-    def declared(self, ucrs: Sequence[str], type_: str) -> list[Declared]:
-        """The declarations of type `type_` covering `ucrs`, as the write-off compares them."""
+    def declared(self, ucrs: Sequence[str], plates: Sequence[str], type_: str) -> list[Declared]:
+        """The declarations of type `type_` covering `ucrs` or, still open, naming one of the
+        truck's `plates`: as the write-off compares them."""
         ...
 
     def set_discrepancies(

@@ -17,6 +17,7 @@ from karakoram.adapters.db.tables import (
     declarations,
     goods_items,
 )
+from karakoram.domain.clearance import OPEN_STATES, Status
 from karakoram.domain.declaration.model import plain_decimal
 from karakoram.domain.errors import Conflict
 from karakoram.domain.gate.cargo_report import report_from_dict, report_to_dict
@@ -29,6 +30,8 @@ _c = cargo_consignments.c
 _x = cargo_discrepancies.c
 _d = declarations.c
 _g = goods_items.c
+#: a declaration naming a truck is expected on it while it is still being worked on
+_STILL_OPEN = frozenset(s.value for s in (*OPEN_STATES, Status.HELD))
 _COLUMNS = (
     _r.id,
     _r.carrier,
@@ -146,15 +149,16 @@ class SqlCargoRepository:
             raise Conflict(f"Cargo report {record.id} changed meanwhile; reload it and try again.")
         return changed
 
-    def declared(self, ucrs: Sequence[str], type_: str) -> list[Declared]:
-        """The declarations of type `type_` (IM or EX) covering `ucrs`, not cancelled, as the
-        write-off compares them: the gross mass of their items summed."""
-        if not ucrs:
-            return []
+    def declared(self, ucrs: Sequence[str], plates: Sequence[str], type_: str) -> list[Declared]:
+        """The declarations of type `type_` (IM or EX) that cover `ucrs`, not cancelled, and
+        those still open that name one of `plates` (the truck's registrations as `plate_key`
+        writes them), as the write-off compares them: their items' gross mass summed."""
+        covering = _d.ucr.in_(list(ucrs)) & (_d.status != "cancelled")
+        naming = _d.vehicle.in_(list(plates)) & _d.status.in_(sorted(_STILL_OPEN))
         query = (
             select(_d.id, _d.mrn, _d.ucr, _d.header, _g.gross_mass)
             .join(goods_items, _g.declaration_id == _d.id)
-            .where(_d.ucr.in_(list(ucrs)), _d.type == type_, _d.status != "cancelled")
+            .where(_d.type == type_, covering | naming)
             .order_by(_d.id, _g.seq)
         )
         found: dict[int, Declared] = {}

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from karakoram.domain.access import Capability, Principal, require
-from karakoram.domain.declaration.model import DeclarationType
+from karakoram.domain.declaration.model import DeclarationType, plate_key
 from karakoram.domain.errors import FieldError, NotFound, ValidationFailed
 from karakoram.domain.gate.discrepancies import Discrepancy, find_discrepancies
 from karakoram.domain.gate.truck import Direction, TruckAction, next_truck_status
@@ -66,7 +66,9 @@ def present_truck(
         report = record.report
         inbound = report.direction is Direction.INBOUND
         kind = DeclarationType.IMPORT if inbound else DeclarationType.EXPORT
-        declared = uow.cargo.declared([c.ucr for c in report.consignments], kind.value)
+        ucrs = [c.ucr for c in report.consignments]
+        plates = [plate_key(r) for r in report.registrations()]
+        declared = uow.cargo.declared(ucrs, plates, kind.value)
         found = find_discrepancies(report, declared)
         uow.cargo.set_discrepancies(record, found, principal.name)
         uow.commit()
