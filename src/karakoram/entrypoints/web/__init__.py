@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from karakoram.bootstrap import Node
 from karakoram.entrypoints.web import (
     admin,
+    admin_users,
     analyst,
     officer,
     register_pages,
@@ -36,6 +37,7 @@ def install_web(app: FastAPI, node: Node) -> None:
         app.include_router(pages)
     app.include_router(register_pages.router)
     app.include_router(search.router)
+    app.include_router(admin_users.router)
     app.include_router(exchange_refusals_router)
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="ui-static")
 

@@ -34,6 +34,7 @@ def user_list(
     session: SessionDep,
     viewer: ViewerDep,
     done: str = "",
+    revoked: str = "",
 ) -> Response:
     require_role(viewer, Role.ADMINISTRATOR)
     return pages.render(
@@ -43,6 +44,7 @@ def user_list(
         viewer,
         people=users.list_users(node.ctx),
         done=done,
+        revoked=revoked,
         min_length=users.PASSWORD_MIN_LENGTH,
     )
 

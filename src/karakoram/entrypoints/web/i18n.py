@@ -105,4 +105,6 @@ LABELS = {
     "analyst": N_("analyst"),
     "administrator": N_("administrator"),
     "partner": N_("partner"),
+    "risk_analyst": N_("risk analyst"),
+    "carrier": N_("carrier"),
 }
