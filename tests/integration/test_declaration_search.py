@@ -61,6 +61,7 @@ def test_the_migration_fills_the_vehicle_of_declarations_stored_before_it(client
     with node.engine.begin() as conn:
         conn.execute(text("DROP INDEX ix_declarations_vehicle"))
         conn.execute(text("DROP INDEX ix_declarations_lrn"))
+        conn.execute(text("DROP INDEX ix_audit_log_actor_seq"))
         conn.execute(text("ALTER TABLE declarations DROP COLUMN vehicle"))
         conn.execute(text("UPDATE alembic_version SET version_num = '0022'"))
     upgrade(node.engine)

@@ -200,6 +200,12 @@ class AuditRepository(Protocol):
     def partner_checkpoints(self, administration: str) -> list[PartnerCheckpoint]:
         """The checkpoints held of `administration`'s chain, by size."""
 
+    def trail(
+        self, subject: str | None, actor: str | None, before: int | None, limit: int
+    ) -> Sequence[StoredRow]:
+        """Entries of a subject and/or an actor, newest first, below seq `before`."""
+        ...
+
     def of_subject(self, subject: str) -> list[tuple[int, bytes, str]]:
         """The entries of one subject in chain order: seq, canonical bytes, hash."""
         ...

@@ -19,7 +19,7 @@ from karakoram.adapters.db.tables import (
     audit_log,
     partner_checkpoints,
 )
-from karakoram.services.audit.chain import AuditEntry, StoredRow, chain
+from karakoram.services.audit.chain import AuditEntry, StoredRow, chain, time_text
 from karakoram.services.audit.checkpoints import Checkpoint
 from karakoram.services.records import PartnerCheckpoint
 
@@ -212,3 +212,24 @@ class SqlAuditLog:
         )
         rows = self._conn.execute(query)
         return [(int(r.seq), str(r.subject), bytes(r.canonical), str(r.hash)) for r in rows]
+
+    def trail(
+        self, subject: str | None, actor: str | None, before: int | None, limit: int
+    ) -> list[StoredRow]:
+        """Entries of one subject and/or one actor, newest first, below `before` (a page of
+        the trail an officer's supervisor reads: along the (subject, seq) and (actor, seq)
+        indexes)."""
+        query = select(
+            _l.seq, _l.at, _l.actor, _l.kind, _l.subject, _l.canonical, _l.hash
+        ).order_by(_l.seq.desc())
+        if subject is not None:
+            query = query.where(_l.subject == subject)
+        if actor is not None:
+            query = query.where(_l.actor == actor)
+        if before is not None:
+            query = query.where(_l.seq < before)
+        rows = self._conn.execute(query.limit(limit))
+        return [
+            (int(r.seq), time_text(r.at), r.actor, r.kind, r.subject, bytes(r.canonical), r.hash)
+            for r in rows
+        ]

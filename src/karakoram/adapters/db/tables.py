@@ -369,6 +369,8 @@ audit_log = Table(
     Column("canonical", LargeBinary, nullable=False),
     Column("hash", String(64), nullable=False),
     Index(None, "subject", "seq"),
+    #: one user's trail (migration 0023)
+    Index(None, "actor", "seq"),
 )
 
 #: one row (id 1): the chain's last entry, locked by each append so that no two commits

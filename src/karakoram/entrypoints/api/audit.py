@@ -3,9 +3,10 @@ supervisors)."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import asdict
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
@@ -17,6 +18,7 @@ from karakoram.entrypoints.http.errors import refusal_tally
 from karakoram.services.audit import refusals
 from karakoram.services.audit.checkpoints import checkpoint_and_send
 from karakoram.services.audit.register import verify_with_records
+from karakoram.services.audit.trail import audit_trail
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -94,3 +96,38 @@ async def refusal_counts(
         RefusalOut(seq=r.seq, user=r.user, code=r.code, minute=r.minute, count=r.count)
         for r in listed
     ]
+
+
+class TrailEntryOut(BaseModel):
+    seq: int
+    at: str
+    actor: str
+    kind: str
+    subject: str
+    changes: list[dict[str, Any]]
+    intact: bool
+
+
+class TrailOut(BaseModel):
+    entries: list[TrailEntryOut]
+    next_before: int | None
+
+
+@router.get("/trail", response_model=TrailOut, dependencies=[needs(Cap.VERIFY_AUDIT)])
+def trail(
+    node: NodeDep,
+    principal: PrincipalDep,
+    subject: Annotated[str | None, Query(max_length=200)] = None,
+    actor: Annotated[str | None, Query(max_length=100)] = None,
+    before: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> TrailOut:
+    """The audit trail of an object (`subject`: an MRN, `user/NAME`, `cargo/CARRIER/REF`...)
+    or of an actor (a user's name; a lodgement is recorded as its declarant party's
+    identifier), newest first; `intact` says the entry's stored bytes still hash
+    to its recorded hash. Follow `next_before` for older entries."""
+    found = audit_trail(principal, node.ctx, subject, actor, before, limit)
+    return TrailOut(
+        entries=[TrailEntryOut(**asdict(e)) for e in found.entries],
+        next_before=found.next_before,
+    )

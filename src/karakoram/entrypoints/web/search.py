@@ -1,5 +1,6 @@
 """The officer's search: any declaration by its references, trader, vehicle, goods, dates,
-status or channel (the same filters as GET /declarations)."""
+status or channel (the same filters as GET /declarations); and the supervisor's audit trail
+of an object or a user (GET /audit/trail)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from karakoram.entrypoints.web.deps import PagesDep, SessionDep, ViewerDep
 from karakoram.entrypoints.web.guard import needs
 from karakoram.entrypoints.web.refusals import pages_router
 from karakoram.services import queries
+from karakoram.services.audit.trail import audit_trail
 from karakoram.services.records import DeclarationFilter
 
 router = pages_router("/ui")
@@ -82,4 +84,31 @@ def search(
         statuses=STATUSES,
         channels=CHANNELS,
         first_page=not cursor,
+    )
+
+
+@router.get("/trail", dependencies=[needs(Cap.VERIFY_AUDIT)], name="ui-trail")
+def trail(
+    request: Request,
+    node: NodeDep,
+    pages: PagesDep,
+    session: SessionDep,
+    viewer: ViewerDep,
+    subject: str = "",
+    actor: str = "",
+    before: int | None = None,
+) -> Response:
+    """The audit trail of an object or a user, newest first (supervisors, administrators)."""
+    asked = {"subject": subject.strip()[:200], "actor": actor.strip()[:100]}
+    found = None
+    if any(asked.values()):
+        found = audit_trail(viewer, node.ctx, asked["subject"], asked["actor"], before, PAGE_SIZE)
+    return pages.render(
+        request,
+        session,
+        "trail.html",
+        viewer,
+        asked=asked,
+        trail=found,
+        query=urlencode({k: v for k, v in asked.items() if v}),
     )

@@ -1,4 +1,5 @@
 """declaration search: the truck's registration as a column, indexes for an officer's search
+and for one user's audit trail
 
 `vehicle` holds the registration as `domain.declaration.model.plate_key` writes it (letters
 and digits, upper case); existing rows are filled from their stored header, in batches.
@@ -56,9 +57,11 @@ def upgrade() -> None:
         last = rows[-1].id
     op.create_index(op.f("ix_declarations_vehicle"), "declarations", ["vehicle"])
     op.create_index(op.f("ix_declarations_lrn"), "declarations", ["lrn"])
+    op.create_index(op.f("ix_audit_log_actor_seq"), "audit_log", ["actor", "seq"])
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_audit_log_actor_seq"), table_name="audit_log")
     op.drop_index(op.f("ix_declarations_lrn"), table_name="declarations")
     op.drop_index(op.f("ix_declarations_vehicle"), table_name="declarations")
     op.drop_column("declarations", "vehicle")
