@@ -66,3 +66,18 @@ def test_the_migration_fills_the_vehicle_of_declarations_stored_before_it(client
         conn.execute(text("UPDATE alembic_version SET version_num = '0022'"))
     upgrade(node.engine)
     assert _found(client, keys.officer, vehicle="XJD42") == ["S-4"]
+
+
+def test_newest_first_pages_backwards_without_gaps_or_repeats(client, keys):
+    for n in range(5):
+        _lodge(client, keys, f"N-{n}", "XJ-N1")
+    seen, cursor = [], None
+    while True:
+        params = {"order": "newest", "limit": 2} | ({"cursor": cursor} if cursor else {})
+        page = client.get("/declarations", params=params, headers=keys.trader).json()
+        seen += [d["declaration"]["lrn"] for d in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == ["N-4", "N-3", "N-2", "N-1", "N-0"]
+    assert _found(client, keys.officer, vehicle="XJN1", order="newest")[0] == "N-4"

@@ -240,7 +240,9 @@ def test_my_declarations_pages_through_the_traders_own(client, keys):
     following = re.search(r'href="(/ui/my-declarations\?cursor=[^"]+)"', first.text).group(1)
     second = client.get(following.replace("&amp;", "&"))
     assert second.text.count('href="/ui/my-declarations/') == 2
-    assert "P-26" in second.text and "Next page" not in second.text
+    # newest first: the last lodged leads the first page, the first lodged end the last
+    assert first.text.index("P-26") < first.text.index("P-25")
+    assert "P-1<" in second.text and "P-0<" in second.text and "Next page" not in second.text
     filtered = client.get("/ui/my-declarations?status=released")
     assert filtered.text.count('href="/ui/my-declarations/') == 0
 

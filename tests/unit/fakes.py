@@ -118,7 +118,7 @@ class FakeDeclarations:
     def find(
         self, flt: DeclarationFilter, viewer: Principal, after: int | None, limit: int
     ) -> list[DeclarationRecord]:
-        rows = sorted(self._w.decl.values(), key=lambda r: r.id or 0)
+        rows = sorted(self._w.decl.values(), key=lambda r: r.id or 0, reverse=flt.newest_first)
         if viewer.role not in STAFF:
             rows = [
                 r
@@ -128,7 +128,8 @@ class FakeDeclarations:
         if flt.status:
             rows = [r for r in rows if r.status == flt.status]
         if after is not None:
-            rows = [r for r in rows if (r.id or 0) > after]
+            newer = flt.newest_first
+            rows = [r for r in rows if ((r.id or 0) < after if newer else (r.id or 0) > after)]
         return rows[:limit]
 
 

@@ -112,7 +112,8 @@ def list_declarations(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page:
-    """Declarations the caller may see, oldest first, one page at a time."""
+    """Declarations the caller may see, oldest first (or newest first when the filter says
+    so), one page at a time."""
     if principal.role is Role.PARTNER:
         raise PermissionDenied("Partner nodes use the exchange, not the declaration list.")
     if not 1 <= limit <= MAX_PAGE:

@@ -42,6 +42,8 @@ class DeclarationFilter:
     lrn: str | None = None
     vehicle: str | None = None
     channel: str | None = None
+    #: newest first (a page then continues below the cursor) instead of oldest first
+    newest_first: bool = False
 
 
 @dataclass(frozen=True, slots=True)

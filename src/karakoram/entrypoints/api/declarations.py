@@ -104,14 +104,27 @@ def list_(
         Query(max_length=35, description="A registration; spaces, dashes and case ignored."),
     ] = None,
     channel: Annotated[str | None, Query(pattern="^(green|blue|yellow|red)$")] = None,
+    order: Annotated[str, Query(pattern="^(oldest|newest)$")] = "oldest",
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Response:
-    """Declarations you may see, oldest first; follow `next_cursor` for more. Every filter
+    """Declarations you may see, oldest first (`order=newest`: newest first); follow
+    `next_cursor` for more (a cursor belongs to its order). Every filter
     narrows the list (an officer's search: by MRN, UCR, LRN, trader, vehicle, HS code prefix,
     lodgement dates, status, channel)."""
     flt = DeclarationFilter(
-        status, type, trader, hs_prefix, lodged_from, lodged_to, mrn, ucr, lrn, vehicle, channel
+        status,
+        type,
+        trader,
+        hs_prefix,
+        lodged_from,
+        lodged_to,
+        mrn,
+        ucr,
+        lrn,
+        vehicle,
+        channel,
+        newest_first=order == "newest",
     )
     page = queries.list_declarations(flt, principal, node.ctx, cursor, limit)
     return JSONResponse(

@@ -228,11 +228,15 @@ def my_declarations(
     status: str = "",
     cursor: str = "",
 ) -> Response:
-    """The declarations the trader lodged or is party to, oldest first, a page at a time."""
+    """The declarations the trader lodged or is party to, newest first, a page at a time."""
     chosen = status if status in STATUSES else ""
     require_role(viewer, Role.TRADER)
     page = queries.list_declarations(
-        DeclarationFilter(status=chosen or None), viewer, node.ctx, cursor or None, PAGE_SIZE
+        DeclarationFilter(status=chosen or None, newest_first=True),
+        viewer,
+        node.ctx,
+        cursor or None,
+        PAGE_SIZE,
     )
     return pages.render(
         request,
