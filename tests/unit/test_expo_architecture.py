@@ -51,3 +51,18 @@ def test_the_node_reaches_the_expo_only_through_its_cli_group():
     }
     assert reaching == {"karakoram.entrypoints.cli.main"}
     assert expo_init
+
+
+def test_every_expo_setting_is_documented():
+    from karakoram.expo.config import ExpoSettings
+
+    assert [n for n, f in ExpoSettings.model_fields.items() if not f.description] == []
+
+
+def test_the_expo_refuses_to_start_without_a_strong_secret():
+    import pytest
+
+    from karakoram.expo.config import ExpoSettings, WeakExpoSecret
+
+    with pytest.raises(WeakExpoSecret):
+        ExpoSettings(secret_key="short").key_secret()  # type: ignore[arg-type]

@@ -81,11 +81,15 @@ class MarketInputs:
         for p in sorted(self.preferences, key=lambda p: -len(p.hs_prefix)):
             self._pref.setdefault((p.origin, p.destination), []).append(p)
         self._trend = {(t.origin, t.destination, t.chapter): t for t in self.trends}
+        self._found: dict[tuple[str, str, str], Preference | None] = {}
 
     def preference(self, origin: str, destination: str, hs6: str) -> Preference | None:
         """The margin of the longest HS prefix covering `hs6` on this route."""
-        found = self._pref.get((origin, destination), ())
-        return next((p for p in found if hs6.startswith(p.hs_prefix)), None)
+        key = (origin, destination, hs6)
+        if key not in self._found:
+            candidates = self._pref.get((origin, destination), ())
+            self._found[key] = next((p for p in candidates if hs6.startswith(p.hs_prefix)), None)
+        return self._found[key]
 
     def trend(self, origin: str, destination: str, chapter: str) -> ChapterTrend | None:
         return self._trend.get((origin, destination, chapter))
@@ -103,10 +107,8 @@ class Score:
     offer: OfferFacts
     seek: SeekFacts
     components: tuple[Component, ...]
-
-    @property
-    def total(self) -> float:
-        return round(sum(c.points for c in self.components), 2)
+    #: the sum of the components' points, to two decimals
+    total: float
 
     @property
     def reasons(self) -> list[str]:
@@ -120,7 +122,9 @@ def dotted(hs: str) -> str:
 
 def hs_overlap(a: str, b: str) -> int:
     """How many leading digits (6, 4, 2 or 0) two subheadings share, by HS level."""
-    return next((n for n in (6, 4, 2) if a[:n] == b[:n]), 0)
+    if a[:2] != b[:2]:
+        return 0
+    return 6 if a == b else 4 if a[:4] == b[:4] else 2
 
 
 def hs_component(a: str, b: str) -> Component | None:
@@ -181,4 +185,5 @@ def score_pair(o: OfferFacts, s: SeekFacts, inputs: MarketInputs) -> Score | Non
         trend_component(o, s, inputs),
         aeo_component(o, s),
     ]
-    return Score(o, s, tuple(p for p in parts if p is not None))
+    found = tuple(p for p in parts if p is not None)
+    return Score(o, s, found, round(sum(c.points for c in found), 2))
