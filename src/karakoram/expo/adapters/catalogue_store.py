@@ -14,11 +14,12 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, delete, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from karakoram.expo.adapters import tables as t
 from karakoram.expo.domain.catalogue import Listing, Side
 from karakoram.expo.domain.matching import ChapterTrend, OfferFacts, Preference, Score, SeekFacts
-from karakoram.expo.services.records import Response, Suggestion
+from karakoram.expo.services.records import DuplicateRef, Response, Suggestion
 
 TRIGRAM = 3
 
@@ -49,7 +50,16 @@ class CatalogueStore:
         return None if r is None else _listing(r)
 
     def add_listing(self, listing: Listing, search_text: str) -> Listing:
-        new_id = self.conn.execute(
+        try:
+            with self.conn.begin_nested():
+                new_id = self._insert_listing(listing, search_text)
+        except IntegrityError as exc:
+            raise DuplicateRef(listing.ref) from exc
+        found = self.conn.execute(select(t.listings).where(t.listings.c.id == new_id)).one()
+        return _listing(found)
+
+    def _insert_listing(self, listing: Listing, search_text: str) -> int:
+        new_id: int = self.conn.execute(
             insert(t.listings)
             .values(
                 participant_id=listing.participant_id, side=listing.side.value, ref=listing.ref,
@@ -66,8 +76,7 @@ class CatalogueStore:
                 text("INSERT INTO listings_fts (rowid, search_text) VALUES (:id, :text)"),
                 {"id": new_id, "text": search_text},
             )
-        found = self.conn.execute(select(t.listings).where(t.listings.c.id == new_id)).one()
-        return _listing(found)
+        return new_id
 
     def search(
         self, query: str | None, hs_prefix: str | None, side: Side | None, limit: int

@@ -10,11 +10,17 @@ from types import TracebackType
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from karakoram.domain.attestation import Attestation
 from karakoram.expo.adapters import tables as t
 from karakoram.expo.adapters.catalogue_store import CatalogueStore
-from karakoram.expo.services.records import ExpoPartner, Participant, PartnerKey
+from karakoram.expo.services.records import (
+    DuplicateParticipant,
+    ExpoPartner,
+    Participant,
+    PartnerKey,
+)
 
 
 def utc(value: datetime | None) -> datetime | None:
@@ -125,11 +131,15 @@ class SqlExpoUnitOfWork(CatalogueStore):
         }
         held = self.participant(a.issuer, a.trader_id)
         if held is None:
-            self.conn.execute(
-                insert(t.participants).values(
-                    issuer=a.issuer, trader_id=a.trader_id, registered_at=at, **values
-                )
-            )
+            try:
+                with self.conn.begin_nested():
+                    self.conn.execute(
+                        insert(t.participants).values(
+                            issuer=a.issuer, trader_id=a.trader_id, registered_at=at, **values
+                        )
+                    )
+            except IntegrityError as exc:
+                raise DuplicateParticipant(a.trader_id) from exc
         else:
             where = t.participants.c.id == held.id
             self.conn.execute(update(t.participants).where(where).values(**values))

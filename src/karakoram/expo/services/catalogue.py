@@ -14,7 +14,7 @@ from karakoram.domain.declaration.nomenclature_file import HsRow
 from karakoram.domain.errors import Conflict, FieldError, ValidationFailed
 from karakoram.expo.domain.catalogue import CatalogueCodes, Listing, Side, hs_digits, parse_listing
 from karakoram.expo.services.context import ExpoContext
-from karakoram.expo.services.records import Participant
+from karakoram.expo.services.records import DuplicateRef, Participant
 
 MAX_RESULTS = 200
 
@@ -47,18 +47,22 @@ def add_listing(raw: dict[str, Any], participant: Participant, ctx: ExpoContext)
     listing = replace(parse_listing(raw, ctx.codes), participant_id=participant.id)
     with ctx.uow() as uow:
         held = uow.listing_by_ref(participant.id, listing.ref)
-        if held is not None:
-            if not held.same_content(listing):
-                raise RefReused(
-                    f"Your listing {listing.ref!r} exists with other content; use a new ref."
+        if held is None:
+            hs_text = uow.subheadings().get(listing.hs_code, "")
+            try:
+                added = uow.add_listing(
+                    replace(listing, created_at=ctx.clock()), listing.search_text(hs_text)
                 )
-            return Added(held, created=False)
-        hs_text = uow.subheadings().get(listing.hs_code, "")
-        added = uow.add_listing(
-            replace(listing, created_at=ctx.clock()), listing.search_text(hs_text)
-        )
-        uow.commit()
-    return Added(added, created=True)
+                uow.commit()
+                return Added(added, created=True)
+            except DuplicateRef:  # a concurrent request with the same ref won
+                held = uow.listing_by_ref(participant.id, listing.ref)
+        assert held is not None
+        if not held.same_content(listing):
+            raise RefReused(
+                f"Your listing {listing.ref!r} exists with other content; use a new ref."
+            )
+        return Added(held, created=False)
 
 
 def search(

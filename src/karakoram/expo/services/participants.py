@@ -18,7 +18,12 @@ from karakoram.domain.attestation import AttestationRefused, check_time, parse_c
 from karakoram.domain.errors import AuthenticationFailed, FieldError, ValidationFailed
 from karakoram.domain.exchange.keys import public_jwk
 from karakoram.expo.services.context import ExpoContext
-from karakoram.expo.services.records import ExpoPartner, Participant, PartnerKey
+from karakoram.expo.services.records import (
+    DuplicateParticipant,
+    ExpoPartner,
+    Participant,
+    PartnerKey,
+)
 
 
 def add_partner(
@@ -78,7 +83,11 @@ def register_participant(token: str, ctx: ExpoContext) -> Registered:
         check_time(attestation, now)
         known = uow.participant(attestation.issuer, attestation.trader_id)
         api_key = ctx.new_key()
-        saved = uow.save_participant(attestation, key_hash(api_key, ctx), now)
+        try:
+            saved = uow.save_participant(attestation, key_hash(api_key, ctx), now)
+        except DuplicateParticipant:  # a concurrent registration won: renew it instead
+            known = uow.participant(attestation.issuer, attestation.trader_id)
+            saved = uow.save_participant(attestation, key_hash(api_key, ctx), now)
         uow.commit()
     return Registered(saved, api_key, created=known is None)
 

@@ -8,6 +8,14 @@ from enum import StrEnum
 from typing import Any
 
 
+class DuplicateRef(Exception):
+    """The store already holds this participant's listing ref (a concurrent request won)."""
+
+
+class DuplicateParticipant(Exception):
+    """The store already holds this trader of this node (a concurrent registration won)."""
+
+
 @dataclass(frozen=True, slots=True)
 class PartnerKey:
     """A customs node's public key, by which the expo verifies its attestations."""
