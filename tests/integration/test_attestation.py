@@ -55,7 +55,7 @@ def test_a_trader_gets_an_attestation_the_expo_accepts(node, client, keys, tmp_p
 def test_only_a_trader_asks_and_only_for_itself(node, client, keys):
     _signing(node)
     refused = client.post("/attestations", json={}, headers=keys.officer)
-    assert refused.status_code == 403 and refused.json()["code"] == "not_a_trader"
+    assert refused.status_code == 403 and refused.json()["code"] == "missing_capability"
     too_long = client.post("/attestations", json={"days": 5000}, headers=keys.trader)
     assert too_long.status_code == 422 and too_long.json()["errors"][0]["pointer"] == "/days"
     assert client.post("/attestations", json={}).status_code == 401

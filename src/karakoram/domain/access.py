@@ -58,6 +58,8 @@ class Capability(StrEnum):
     KEEP_MANDATES = "keep_mandates"
     READ_AEO_REGISTER = "read_aeo_register"
     KEEP_AEO_REGISTER = "keep_aeo_register"
+    #: a trader's own attestation for the expo (services/attestation.py)
+    REQUEST_ATTESTATION = "request_attestation"
 
 
 _R = Role
@@ -87,6 +89,7 @@ PERMISSIONS: dict[Capability, frozenset[Role]] = {
     Capability.KEEP_MANDATES: frozenset({_R.SUPERVISOR, _R.ADMINISTRATOR}),
     Capability.READ_AEO_REGISTER: frozenset({_R.OFFICER, _R.SUPERVISOR, _R.ADMINISTRATOR}),
     Capability.KEEP_AEO_REGISTER: frozenset({_R.SUPERVISOR}),
+    Capability.REQUEST_ATTESTATION: frozenset({_R.TRADER}),
 }
 
 

@@ -7,8 +7,9 @@ from datetime import datetime
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from karakoram.domain.access import Role
+from karakoram.domain.access import Capability
 from karakoram.domain.errors import PermissionDenied
+from karakoram.entrypoints.api.guard import needs
 from karakoram.entrypoints.http.deps import NodeDep, PrincipalDep
 from karakoram.services.attestation import DEFAULT_DAYS, issue_attestation
 
@@ -31,12 +32,17 @@ class AttestationOut(BaseModel):
     expires_at: datetime
 
 
-@router.post("/attestations", response_model=AttestationOut, status_code=201)
+@router.post(
+    "/attestations",
+    response_model=AttestationOut,
+    status_code=201,
+    dependencies=[needs(Capability.REQUEST_ATTESTATION)],
+)
 def attest(body: AttestationIn, node: NodeDep, principal: PrincipalDep) -> AttestationOut:
     """An attestation of the signed-in trader (its id, name, country and AEO status from the
     register), to register with the expo."""
-    if principal.role is not Role.TRADER or not principal.party:
-        raise PermissionDenied("Only a trader asks for its attestation.", code="not_a_trader")
+    if not principal.party:
+        raise PermissionDenied("This trader account names no trader.", code="not_a_trader")
     issued = issue_attestation(principal.party, principal, node.ctx, body.days)
     a = issued.attestation
     return AttestationOut(
