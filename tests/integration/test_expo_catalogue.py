@@ -214,3 +214,18 @@ def test_a_registration_that_lost_a_race_renews_the_winner(expo, client, people,
     again = client.post("/participants", json={"attestation": PK.attest("PK-4411", "Sost")})
     assert again.status_code == 200, again.text
     assert again.json()["participant"]["name"] == "Sost"
+
+
+def test_a_participant_whose_attestation_expired_is_no_longer_matched(expo, client, people):
+    from datetime import timedelta
+
+    from karakoram.expo.services.participants import register_participant
+    from tests.expo_support import NOW
+
+    short = CN.attest("CN-SHORT", "Brief Co", expires_at=NOW + timedelta(hours=1))
+    key = {"Authorization": f"Bearer {register_participant(short, expo.ctx).api_key}"}
+    assert client.post("/listings", json=PHONE | {"ref": "p2"}, headers=key).status_code == 201
+    assert run_matching(expo.ctx) == 2
+    expo.ctx.clock = lambda: NOW + timedelta(hours=2)
+    assert run_matching(expo.ctx) == 1
+    assert client.get("/suggestions", headers=key).json()["code"] == "attestation_expired"

@@ -99,25 +99,26 @@ class CatalogueStore:
 
     # matching
 
-    def _facts(self, side: Side) -> Any:
+    def _facts(self, side: Side, at: datetime) -> Any:
+        """Listings of one side whose participants' attestations are valid at `at`."""
         p, lc = t.participants.c, t.listings.c
         return self.conn.execute(
             select(lc.id, lc.participant_id, lc.hs_code, lc.origin, p.country, p.aeo)
             .join(t.participants, p.id == lc.participant_id)
-            .where(lc.side == side.value)
+            .where((lc.side == side.value) & (p.expires_at > at))
             .order_by(lc.id)
         )
 
-    def offers(self) -> list[OfferFacts]:
+    def offers(self, at: datetime) -> list[OfferFacts]:
         return [
             OfferFacts(r.id, r.participant_id, r.hs_code, r.origin, r.aeo)
-            for r in self._facts(Side.OFFER)
+            for r in self._facts(Side.OFFER, at)
         ]
 
-    def seeks(self) -> list[SeekFacts]:
+    def seeks(self, at: datetime) -> list[SeekFacts]:
         return [
             SeekFacts(r.id, r.participant_id, r.hs_code, r.country, r.origin, r.aeo)
-            for r in self._facts(Side.SEEK)
+            for r in self._facts(Side.SEEK, at)
         ]
 
     def set_preference(self, p: Preference) -> None:

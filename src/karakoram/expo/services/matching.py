@@ -18,10 +18,12 @@ def market_inputs(ctx: ExpoContext) -> MarketInputs:
 
 def run_matching(ctx: ExpoContext) -> int:
     """Score every offer against every seek sharing its HS chapter and store the best pair of
-    each couple; answers already given are kept. How many suggestions stand."""
+    each couple; answers already given are kept. Participants whose attestation has expired
+    are left out until they register again. How many suggestions stand."""
     inputs = market_inputs(ctx)
+    now = ctx.clock()
     with ctx.uow() as uow:
-        offers, seeks = uow.offers(), uow.seeks()
+        offers, seeks = uow.offers(now), uow.seeks(now)
     scores = best_pairs(offers, seeks, inputs)
     with ctx.uow() as uow:
         count = uow.save_suggestions(scores, ctx.clock())
