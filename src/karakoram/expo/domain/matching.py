@@ -82,6 +82,8 @@ class MarketInputs:
             self._pref.setdefault((p.origin, p.destination), []).append(p)
         self._trend = {(t.origin, t.destination, t.chapter): t for t in self.trends}
         self._found: dict[tuple[str, str, str], Preference | None] = {}
+        #: components already built, by what they depend on (`score_pair`)
+        self.memo: dict[tuple[str | None, ...], tuple[Component, ...]] = {}
 
     def preference(self, origin: str, destination: str, hs6: str) -> Preference | None:
         """The margin of the longest HS prefix covering `hs6` on this route."""
@@ -164,26 +166,37 @@ def trend_component(o: OfferFacts, s: SeekFacts, inputs: MarketInputs) -> Compon
     return Component("trend", round(trend_points(t.growth_pct), 2), reason)
 
 
+_AEO = {
+    (True, True): Component("aeo", AEO_BOTH, "AEO on both sides"),
+    (True, False): Component("aeo", AEO_ONE, "exhibitor is an AEO"),
+    (False, True): Component("aeo", AEO_ONE, "buyer is an AEO"),
+}
+
+
 def aeo_component(o: OfferFacts, s: SeekFacts) -> Component | None:
-    if o.aeo and s.aeo:
-        return Component("aeo", AEO_BOTH, "AEO on both sides")
-    if o.aeo or s.aeo:
-        return Component("aeo", AEO_ONE, f"{'exhibitor' if o.aeo else 'buyer'} is an AEO")
-    return None
+    return _AEO.get((o.aeo, s.aeo))
 
 
 def score_pair(o: OfferFacts, s: SeekFacts, inputs: MarketInputs) -> Score | None:
     """The score of one offer and one seek with its reasons; None when they share no chapter
     or belong to the same participant."""
-    hs = hs_component(o.hs6, s.hs6)
-    if hs is None or o.participant_id == s.participant_id:
+    level = hs_overlap(o.hs6, s.hs6)
+    if not level or o.participant_id == s.participant_id:
         return None
-    parts = [
-        hs,
-        *route_components(o, s, inputs),
-        preference_component(o, s, inputs),
-        trend_component(o, s, inputs),
-        aeo_component(o, s),
-    ]
-    found = tuple(p for p in parts if p is not None)
-    return Score(o, s, found, round(sum(c.points for c in found), 2))
+    # each component depends on a few fields only: each combination is built once per
+    # `inputs` (matching scores a couple of hundred thousand pairs)
+    memo = inputs.memo
+    hs_key = ("hs", o.hs6[:level])
+    if hs_key not in memo:
+        memo[hs_key] = (hs_component(o.hs6, s.hs6),)  # type: ignore[assignment]
+    (hs,) = memo[hs_key]
+    route_key = ("route", o.origin, s.country, s.wanted_origin)
+    if route_key not in memo:
+        memo[route_key] = tuple(route_components(o, s, inputs))
+    market_key = ("market", o.origin, s.country, o.hs6)
+    if market_key not in memo:
+        found = (preference_component(o, s, inputs), trend_component(o, s, inputs))
+        memo[market_key] = tuple(c for c in found if c is not None)
+    aeo = aeo_component(o, s)
+    parts = (hs, *memo[route_key], *memo[market_key], *((aeo,) if aeo else ()))
+    return Score(o, s, parts, round(sum(c.points for c in parts), 2))
