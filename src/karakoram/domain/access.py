@@ -62,6 +62,8 @@ class Capability(StrEnum):
     KEEP_AEO_REGISTER = "keep_aeo_register"
     LODGE_CARGO_REPORTS = "lodge_cargo_reports"
     READ_CARGO_REPORTS = "read_cargo_reports"
+    #: a trader's own attestation for the expo (services/attestation.py)
+    REQUEST_ATTESTATION = "request_attestation"
 
 
 _R = Role
@@ -94,6 +96,7 @@ PERMISSIONS: dict[Capability, frozenset[Role]] = {
     Capability.LODGE_CARGO_REPORTS: frozenset({_R.CARRIER}),
     #: a carrier its own trucks' reports only (services/gate/cargo_reports.py)
     Capability.READ_CARGO_REPORTS: frozenset({_R.CARRIER, _R.OFFICER, _R.SUPERVISOR}),
+    Capability.REQUEST_ATTESTATION: frozenset({_R.TRADER}),
 }
 
 

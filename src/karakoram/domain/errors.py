@@ -22,11 +22,15 @@ KarakoramError                      [detail]
 │   ├── ClockMovedBack              a simulated clock asked to go back [reads, requested]
 │   │                               (services/clock.py)
 │   ├── NoListTaker                 no partner takes AEO lists [code] (services/aeo.py)
-│   └── ReferenceConflict           a carrier's reference, different content [code]
-│                                   (services/gate/cargo_reports.py)
+│   ├── ReferenceConflict           a carrier's reference, different content [code]
+│   │                               (services/gate/cargo_reports.py)
+│   └── RefReused                   an expo listing's ref names other content [code]
+│                                   (expo/services/catalogue.py)
 ├── PermissionDenied                authenticated, but the role may not do this (403)
-│   └── NotRepresented              the caller may not act for the party it names
-│                                   [code, party] (domain/representation.py)
+│   ├── NotRepresented              the caller may not act for the party it names
+│   │                               [code, party] (domain/representation.py)
+│   └── AttestationRefused          a trader's attestation proves nothing to the expo
+│                                   [code] (domain/attestation.py)
 ├── AuthenticationFailed            no key, or a key that is unknown or revoked (401)
 │   └── TooManyAttempts             failed attempts slowed or locked [retry_after]
 │                                   (services/throttle.py)

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from karakoram.entrypoints.api import (
     admin,
     arrivals,
+    attestation,
     audit,
     cargo_reports,
     clearance,
@@ -38,6 +39,7 @@ def install_api(app: FastAPI) -> None:
         admin,
         audit,
         ready,
+        attestation,
     ):
         app.include_router(routes.router)
     app.include_router(register.router)

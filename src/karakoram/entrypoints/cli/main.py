@@ -8,6 +8,7 @@ import os
 import typer
 
 from karakoram.entrypoints.cli import (
+    attest,
     audit,
     clearance,
     db,
@@ -23,6 +24,7 @@ from karakoram.entrypoints.cli import (
     users,
 )
 from karakoram.entrypoints.cli.support import ConfigOpt, state
+from karakoram.expo.entrypoints import cli as expo_cli
 
 app = typer.Typer(
     help="Karakoram customs node.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -40,6 +42,8 @@ register.register(app)
 app.command()(serve.serve)
 app.command("quickstart")(quickstart.quickstart)
 app.command("init")(init.init)
+app.command("attest")(attest.attest)
+app.add_typer(expo_cli.app, name="expo")
 
 
 @app.callback()

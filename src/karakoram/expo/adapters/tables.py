@@ -1,0 +1,125 @@
+"""The expo's tables (SQLAlchemy Core); its own database, never the node's."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+TS = DateTime(timezone=True)
+
+partners = Table(
+    "partners",
+    metadata,
+    Column("administration", String(35), primary_key=True),
+    Column("country", String(2), nullable=False),
+    Column("name", String(200), nullable=False),
+)
+
+partner_keys = Table(
+    "partner_keys",
+    metadata,
+    Column("administration", ForeignKey("partners.administration"), primary_key=True),
+    Column("kid", String(100), primary_key=True),
+    Column("jwk", JSON, nullable=False),
+    Column("valid_from", TS, nullable=False),
+    Column("valid_to", TS),
+)
+
+participants = Table(
+    "participants",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("issuer", String(35), nullable=False),
+    Column("trader_id", String(35), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("country", String(2), nullable=False),
+    Column("aeo", Boolean, nullable=False),
+    Column("aeo_level", String(8)),
+    Column("attested_at", TS, nullable=False),
+    Column("expires_at", TS, nullable=False),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("registered_at", TS, nullable=False),
+    UniqueConstraint("issuer", "trader_id", name="uq_participant_trader"),
+)
+
+hs_codes = Table(
+    "hs_codes",
+    metadata,
+    Column("code", String(6), primary_key=True),
+    Column("description", Text, nullable=False),
+    Column("level", Integer, nullable=False),
+)
+
+listings = Table(
+    "listings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("participant_id", ForeignKey("participants.id"), nullable=False),
+    Column("side", String(5), nullable=False),
+    Column("ref", String(64), nullable=False),
+    Column("hs_code", String(6), nullable=False),
+    Column("titles", JSON, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("origin", String(2)),
+    Column("quantity", Numeric(24, 6), nullable=False),
+    Column("unit", String(3), nullable=False),
+    Column("price", Numeric(24, 6)),
+    Column("currency", String(3)),
+    Column("certificates", JSON, nullable=False),
+    #: every title, the description and the HS text, case folded: what search reads
+    Column("search_text", Text, nullable=False),
+    Column("created_at", TS, nullable=False),
+    UniqueConstraint("participant_id", "ref", name="uq_listing_ref"),
+    Index("ix_listings_hs", "hs_code"),
+)
+
+preferences = Table(
+    "preferences",
+    metadata,
+    Column("origin", String(2), primary_key=True),
+    Column("destination", String(2), primary_key=True),
+    Column("hs_prefix", String(6), primary_key=True),
+    Column("points", Float, nullable=False),
+    Column("agreement", String(40), nullable=False),
+)
+
+chapter_trends = Table(
+    "chapter_trends",
+    metadata,
+    Column("origin", String(2), primary_key=True),
+    Column("destination", String(2), primary_key=True),
+    Column("chapter", String(2), primary_key=True),
+    Column("growth_pct", Float, nullable=False),
+)
+
+suggestions = Table(
+    "suggestions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("exhibitor_id", ForeignKey("participants.id"), nullable=False),
+    Column("buyer_id", ForeignKey("participants.id"), nullable=False),
+    Column("offer_id", ForeignKey("listings.id"), nullable=False),
+    Column("seek_id", ForeignKey("listings.id"), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("reasons", JSON, nullable=False),
+    Column("exhibitor_response", String(20), nullable=False),
+    Column("buyer_response", String(20), nullable=False),
+    Column("computed_at", TS, nullable=False),
+    UniqueConstraint("exhibitor_id", "buyer_id", name="uq_suggestion_couple"),
+    Index("ix_suggestions_buyer", "buyer_id"),
+)

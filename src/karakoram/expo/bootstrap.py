@@ -1,0 +1,85 @@
+"""The expo's composition root: builds its engine, unit of work, JWS verifier and code lists,
+and migrates its database. Entrypoints reach adapters only through here; tests call
+`bootstrap_expo` with their own engine and clock."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine
+
+from karakoram.adapters.db.engine import build_engine
+from karakoram.bootstrap import iso_code_lists, private_sqlite_file, utc_now
+from karakoram.domain.declaration.nomenclature_file import read_nomenclature
+from karakoram.expo.adapters.crypto import JwsAttestationCrypto
+from karakoram.expo.adapters.migrate import current_revision, head_revision, upgrade
+from karakoram.expo.adapters.store import SqlExpoUnitOfWork
+from karakoram.expo.config import ExpoSettings
+from karakoram.expo.domain.catalogue import CatalogueCodes
+from karakoram.expo.services.catalogue import load_nomenclature
+from karakoram.expo.services.context import ExpoContext
+
+
+class ExpoSchemaOutOfDate(RuntimeError):
+    """The expo's database is missing or behind its migrations."""
+
+
+@dataclass
+class Expo:
+    settings: ExpoSettings
+    engine: Engine
+    ctx: ExpoContext
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def migrate_expo(settings: ExpoSettings) -> str | None:
+    """Create or migrate the expo's database; the revision it is now at."""
+    private_sqlite_file(settings.database_url)
+    engine = build_engine(settings.database_url)
+    try:
+        upgrade(engine)
+        return current_revision(engine)
+    finally:
+        engine.dispose()
+
+
+def new_api_key() -> str:
+    return "kx_" + secrets.token_urlsafe(32)
+
+
+def bootstrap_expo(
+    settings: ExpoSettings,
+    *,
+    engine: Engine | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> Expo:
+    """Build the expo from settings; its database must be at the latest schema."""
+    engine = engine or build_engine(settings.database_url)
+    if current_revision(engine) != head_revision():
+        raise ExpoSchemaOutOfDate(
+            f"The expo database {engine.url.render_as_string(hide_password=True)} is not at "
+            f"{head_revision()}: run `karakoram expo db upgrade`."
+        )
+    countries, currencies = iso_code_lists()
+
+    def uow() -> SqlExpoUnitOfWork:
+        return SqlExpoUnitOfWork(engine)
+
+    with uow() as work:
+        subheadings = frozenset(work.subheadings())
+    ctx = ExpoContext(
+        uow,
+        clock,
+        JwsAttestationCrypto(),
+        settings.key_secret(),
+        CatalogueCodes(subheadings, countries, currencies),
+        new_api_key,
+    )
+    if not subheadings and settings.nomenclature_path is not None:
+        load_nomenclature(read_nomenclature(settings.nomenclature_path), ctx)
+    return Expo(settings, engine, ctx)

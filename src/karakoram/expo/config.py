@@ -1,0 +1,40 @@
+"""The expo's settings (pydantic-settings), from `KARAKORAM_EXPO_*` environment variables.
+
+Every setting is documented; the secret has no default and the expo refuses to start without
+it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class WeakExpoSecret(RuntimeError):
+    """The expo has no secret key, or a short one."""
+
+
+class ExpoSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KARAKORAM_EXPO_", extra="forbid")
+
+    database_url: str = Field(
+        "sqlite:///expo.db", description="The expo's own database: SQLite or PostgreSQL."
+    )
+    secret_key: SecretStr | None = Field(
+        None, description="Key participants' API keys are hashed with (32+ characters)."
+    )
+    nomenclature_path: Path | None = Field(
+        None, description="HS 2022 CSV loaded at start when the database holds none."
+    )
+    host: str = Field("127.0.0.1", description="Address `karakoram expo serve` listens on.")
+    port: int = Field(8100, description="Port `karakoram expo serve` listens on.")
+
+    def key_secret(self) -> bytes:
+        value = self.secret_key.get_secret_value() if self.secret_key else ""
+        if len(value) < 32:
+            raise WeakExpoSecret(
+                "Set KARAKORAM_EXPO_SECRET_KEY to a random value of 32 characters or more "
+                "(python -c 'import secrets; print(secrets.token_urlsafe(32))')."
+            )
+        return value.encode()

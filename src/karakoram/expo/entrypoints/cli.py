@@ -1,0 +1,136 @@
+"""`karakoram expo ...`: run and administer the expo (settings from KARAKORAM_EXPO_*)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from karakoram.domain.declaration.nomenclature_file import read_nomenclature
+from karakoram.domain.errors import KarakoramError
+from karakoram.expo.bootstrap import Expo, ExpoSchemaOutOfDate, bootstrap_expo, migrate_expo
+from karakoram.expo.config import ExpoSettings, WeakExpoSecret
+from karakoram.expo.domain.matching import ChapterTrend, Preference
+from karakoram.expo.services import catalogue, matching, participants
+
+app = typer.Typer(help="The expo: verified traders, catalogue, matchmaking.", no_args_is_help=True)
+db_app = typer.Typer(help="The expo's own database.", no_args_is_help=True)
+partners_app = typer.Typer(help="Customs nodes whose attestations count.", no_args_is_help=True)
+inputs_app = typer.Typer(help="Market inputs of the score.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(partners_app, name="partners")
+app.add_typer(inputs_app, name="inputs")
+console = Console()
+err = Console(stderr=True)
+
+
+def _expo() -> Expo:
+    try:
+        return bootstrap_expo(ExpoSettings())
+    except (ExpoSchemaOutOfDate, WeakExpoSecret) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+
+
+def _fail(exc: KarakoramError) -> typer.Exit:
+    err.print(f"[red]{exc.title}:[/red] {exc.detail}")
+    for e in getattr(exc, "errors", []):
+        err.print(f"  {e.pointer}  {e.code}  {e.message}")
+    return typer.Exit(1)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create the expo's database or migrate it to the latest schema."""
+    console.print(f"Expo database at {migrate_expo(ExpoSettings())}.")
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address; default from settings.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port; default from settings.")] = None,
+) -> None:
+    """Serve the expo's API (OpenAPI at /docs)."""
+    import uvicorn
+
+    from karakoram.expo.entrypoints.api import create_expo_app
+
+    expo = _expo()
+    host, port = host or expo.settings.host, port or expo.settings.port
+    console.print(f"Expo on http://{host}:{port}/ (API docs at /docs)")
+    uvicorn.run(create_expo_app(expo.ctx), host=host, port=port, log_level="warning")
+
+
+@partners_app.command("add")
+def partners_add(
+    administration: str,
+    key: Annotated[Path, typer.Option(exists=True, help="The node's public key (JWK file).")],
+    kid: Annotated[str, typer.Option(help="The node's key id.")],
+    country: Annotated[str, typer.Option(help="The node's country (ISO 3166 alpha-2).")],
+    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+) -> None:
+    """Trust ADMINISTRATION's attestations signed with this key."""
+    expo = _expo()
+    try:
+        jwk = json.loads(key.read_text())
+        participants.add_partner(administration, country, name, kid, jwk, expo.ctx)
+    except KarakoramError as exc:
+        raise _fail(exc) from exc
+    finally:
+        expo.close()
+    console.print(f"{administration} trusted with key {kid}.")
+
+
+@app.command("nomenclature")
+def nomenclature(file: Annotated[Path, typer.Argument(help="HS 2022 CSV.")]) -> None:
+    """Load the HS nomenclature listings are checked against."""
+    expo = _expo()
+    try:
+        count = catalogue.load_nomenclature(read_nomenclature(file), expo.ctx)
+    except (KarakoramError, FileNotFoundError) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    finally:
+        expo.close()
+    console.print(f"Loaded {count} subheadings from {file}.")
+
+
+@app.command("match")
+def match() -> None:
+    """Compute the suggestions (answers already given are kept)."""
+    expo = _expo()
+    try:
+        console.print(f"{matching.run_matching(expo.ctx)} suggestions.")
+    finally:
+        expo.close()
+
+
+@inputs_app.command("preference")
+def preference(
+    origin: str, destination: str, hs_prefix: str, points: float, agreement: str
+) -> None:
+    """Store the margin MFN − preferential (points) on a route and HS prefix."""
+    expo = _expo()
+    try:
+        p = Preference(origin.upper(), destination.upper(), hs_prefix, points, agreement)
+        matching.set_preference(p, expo.ctx)
+    except KarakoramError as exc:
+        raise _fail(exc) from exc
+    finally:
+        expo.close()
+
+
+@inputs_app.command("trend")
+def trend(origin: str, destination: str, chapter: str, growth_pct: float) -> None:
+    """Store a chapter's year-on-year trade growth (%) on a route."""
+    expo = _expo()
+    try:
+        t = ChapterTrend(origin.upper(), destination.upper(), chapter, growth_pct)
+        matching.set_trend(t, expo.ctx)
+    except KarakoramError as exc:
+        raise _fail(exc) from exc
+    finally:
+        expo.close()

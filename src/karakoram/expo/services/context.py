@@ -1,0 +1,23 @@
+"""What every expo use case needs, built once by the expo's composition root."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from karakoram.expo.domain.catalogue import CatalogueCodes
+from karakoram.expo.services.ports import AttestationCrypto, ExpoUnitOfWorkFactory
+
+
+@dataclass(slots=True)
+class ExpoContext:
+    uow: ExpoUnitOfWorkFactory
+    clock: Callable[[], datetime]
+    crypto: AttestationCrypto
+    #: the key participants' API keys are hashed with (HMAC-SHA256), never stored itself
+    key_secret: bytes
+    #: HS subheadings (refreshed when a nomenclature is loaded), countries, currencies
+    codes: CatalogueCodes
+    #: a new random API key
+    new_key: Callable[[], str]

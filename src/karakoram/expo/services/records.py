@@ -1,0 +1,72 @@
+"""What the expo stores, as the services read it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class DuplicateRef(Exception):
+    """The store already holds this participant's listing ref (a concurrent request won)."""
+
+
+class DuplicateParticipant(Exception):
+    """The store already holds this trader of this node (a concurrent registration won)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerKey:
+    """A customs node's public key, by which the expo verifies its attestations."""
+
+    kid: str
+    jwk: dict[str, Any]
+    valid_from: datetime
+    valid_to: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ExpoPartner:
+    administration: str
+    country: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    """A trader verified by its node's attestation (a visitor without one is no participant)."""
+
+    id: int
+    issuer: str
+    trader_id: str
+    name: str
+    country: str
+    aeo: bool
+    aeo_level: str | None
+    attested_at: datetime
+    expires_at: datetime
+    registered_at: datetime
+
+
+class Response(StrEnum):
+    """A participant's answer to a suggestion."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    MEETING_REQUESTED = "meeting_requested"
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    id: int
+    exhibitor_id: int
+    buyer_id: int
+    offer_id: int
+    seek_id: int
+    score: float
+    reasons: list[str]
+    exhibitor_response: Response
+    buyer_response: Response
+    computed_at: datetime

@@ -1,0 +1,52 @@
+"""`karakoram expo` administration commands, in process (Typer's runner) on SQLite: the
+database, the nomenclature, a trusted node, market inputs and a matching run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from karakoram.entrypoints.cli.main import app
+from tests.conftest import EXAMPLE_HS
+from tests.expo_support import CN, SECRET
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("KARAKORAM_EXPO_DATABASE_URL", f"sqlite:///{tmp_path / 'expo.db'}")
+    monkeypatch.setenv("KARAKORAM_EXPO_SECRET_KEY", SECRET)
+    (tmp_path / "cn.public.json").write_text(json.dumps(CN.jwk))
+    return tmp_path
+
+
+def _ok(*args: str) -> str:
+    done = CliRunner().invoke(app, ["expo", *args])
+    assert done.exit_code == 0, done.output
+    return done.output
+
+
+def test_an_administrator_sets_the_expo_up_from_the_command_line(env: Path) -> None:
+    assert "0001_expo" in _ok("db", "upgrade")
+    assert "subheadings" in _ok("nomenclature", str(EXAMPLE_HS))
+    key = ["--key", str(env / "cn.public.json"), "--kid", "cn-1", "--country", "CN"]
+    assert "CN-URC trusted" in _ok("partners", "add", "CN-URC", *key)
+    _ok("inputs", "preference", "CN", "PK", "8517", "8", "CPFTA")
+    _ok("inputs", "trend", "cn", "pk", "85", "40")
+    assert "0 suggestions" in _ok("match")
+    bad = CliRunner().invoke(app, ["expo", "inputs", "trend", "CN", "XX", "8", "4"])
+    assert bad.exit_code == 1
+    assert "unknown_country" in bad.output and "/chapter" in bad.output
+
+
+def test_the_expo_refuses_to_start_on_an_old_schema_or_without_a_secret(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stale = CliRunner().invoke(app, ["expo", "match"])
+    assert stale.exit_code == 2 and "expo db upgrade" in stale.output
+    _ok("db", "upgrade")
+    monkeypatch.setenv("KARAKORAM_EXPO_SECRET_KEY", "short")
+    weak = CliRunner().invoke(app, ["expo", "match"])
+    assert weak.exit_code == 2 and "KARAKORAM_EXPO_SECRET_KEY" in weak.output
