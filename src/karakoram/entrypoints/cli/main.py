@@ -9,6 +9,7 @@ import typer
 
 from karakoram.entrypoints.cli import (
     audit,
+    backup,
     clearance,
     db,
     declarations,
@@ -40,6 +41,8 @@ register.register(app)
 app.command()(serve.serve)
 app.command("quickstart")(quickstart.quickstart)
 app.command("init")(init.init)
+app.command("backup")(backup.backup)
+app.command("restore")(backup.restore)
 
 
 @app.callback()
