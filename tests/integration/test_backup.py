@@ -189,6 +189,21 @@ def test_a_restore_refuses_a_database_that_exists_unless_forced(node, tmp_path):
         backup_of(node, tmp_path / "two.backup")
         restore_database(target, tmp_path / "two.backup", force=True)
         assert table_digests(target) == table_digests(node.engine)
+        # and the application role may still only add to the audit log, not rewrite it
+        assert app_rights(target) == app_rights(node.engine)
+        assert ("audit_log", "UPDATE") not in app_rights(target)
+
+
+def app_rights(engine: Engine) -> set[tuple[str, str]]:
+    """What the role `karakoram_app` may do to each table (PostgreSQL; none on SQLite)."""
+    if engine.dialect.name != "postgresql":
+        return set()
+    query = text(
+        "SELECT table_name, privilege_type FROM information_schema.role_table_grants"
+        " WHERE grantee = 'karakoram_app' AND table_schema = current_schema()"
+    )
+    with engine.connect() as conn:
+        return {(str(t), str(p)) for t, p in conn.execute(query)}
 
 
 def test_a_backup_of_the_wrong_kind_is_refused_before_anything_changes(node, tmp_path):

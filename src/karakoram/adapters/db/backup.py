@@ -19,6 +19,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,15 @@ _APP_ROLE = """DO $$ BEGIN
     END IF;
 EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
 END $$"""
+
+
+#: the append-only tables' narrower rights (migrations 0007 and 0011). A restore with --clean
+#: recreates tables under the schema's default privileges (every right), and the dump's grants
+#: only add to those: so they are taken away again after every restore
+_AUDIT_RIGHTS = [
+    "REVOKE UPDATE, DELETE, TRUNCATE ON audit_log, partner_checkpoints FROM karakoram_app",
+    "REVOKE DELETE, TRUNCATE ON audit_head, audit_checkpoints FROM karakoram_app",
+]
 
 
 class BackupFailed(RuntimeError):
@@ -209,7 +219,27 @@ def _pg_restore(engine: Engine, src: Path, *, force: bool) -> None:
     url, env = _libpq(engine)
     with engine.begin() as conn:
         conn.execute(text(_APP_ROLE))
+        existing = set(conn.execute(text("SELECT nspname FROM pg_namespace")).scalars())
+    listing = subprocess.run(  # noqa: S603 (no shell: the tool on PATH and the backup's path)
+        [tool, "--list", str(src)], env=env, capture_output=True, text=True, check=False
+    )
+    if listing.returncode != 0:
+        raise BackupFailed(f"{src} cannot be read: {listing.stderr.strip()}")
+    # a schema that exists already (`public` always does) is restored into, not created
+    keep = [line for line in listing.stdout.splitlines() if not _creates(line, existing)]
     command = [tool, "--exit-on-error", "--single-transaction", "--no-owner", "--no-password"]
     if force:
         command += ["--clean", "--if-exists"]
-    _run([*command, f"--dbname={url}", str(src)], env)
+    with tempfile.TemporaryDirectory() as scratch:
+        items = Path(scratch) / "items"
+        items.write_text("\n".join(keep) + "\n")
+        _run([*command, f"--use-list={items}", f"--dbname={url}", str(src)], env)
+    with engine.begin() as conn:
+        for statement in _AUDIT_RIGHTS:
+            conn.execute(text(statement))
+
+
+def _creates(line: str, schemas: set[str]) -> bool:
+    """Whether a pg_restore list line creates one of `schemas` (`ID; OID OID SCHEMA - name`)."""
+    parts = line.split()
+    return len(parts) >= 6 and parts[3:5] == ["SCHEMA", "-"] and parts[5] in schemas
