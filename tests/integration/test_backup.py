@@ -176,6 +176,25 @@ def test_a_backup_taken_while_declarations_are_lodged_restores_as_of_one_commit(
         )
 
 
+def test_a_backup_neither_waits_for_nor_holds_a_transaction_still_open(node, tmp_path):
+    """A writer mid-transaction while the backup runs (on SQLite too, whose backup is too quick
+    to fall between the writer thread's commits): the copy is made at once, without it."""
+    handlers.lodge_declaration(declaration("T-1"), TRADER_CN, node.ctx)
+    with node.engine.connect() as writer:
+        writer.begin()
+        writer.execute(text("INSERT INTO worker_runs (name, last_error) VALUES ('held', 'x')"))
+        backup_of(node, tmp_path / "node.backup")  # on SQLite, WAL: a reader beside the writer
+        writer.commit()
+    with fresh_target(node.engine, tmp_path) as target:
+        restore_database(target, tmp_path / "node.backup")
+        with target.connect() as conn:
+            names = conn.execute(text("SELECT name FROM worker_runs")).scalars().all()
+            lodged = conn.execute(text("SELECT count(*) FROM declarations")).scalar_one()
+    assert "held" not in names and lodged == 1
+    with node.engine.connect() as conn:
+        assert conn.execute(text("SELECT name FROM worker_runs")).scalars().all() == ["held"]
+
+
 def test_a_restore_refuses_a_database_that_exists_unless_forced(node, tmp_path):
     handlers.lodge_declaration(declaration("R-1"), TRADER_CN, node.ctx)
     backup_of(node, tmp_path / "one.backup")
