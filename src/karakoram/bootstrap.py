@@ -21,6 +21,9 @@ from sqlalchemy import Engine
 
 from karakoram.adapters.analytics.source import SqlAnalyticsSource
 from karakoram.adapters.analytics.store import ParquetAnalyticsStore
+from karakoram.adapters.db.backup import BackupFailed as BackupFailed  # for the CLI
+from karakoram.adapters.db.backup import BackupFile, backup_database, restore_database
+from karakoram.adapters.db.backup import DatabaseExists as DatabaseExists  # for the CLI
 from karakoram.adapters.db.engine import build_engine
 from karakoram.adapters.db.migrate import current_revision, head_revision, upgrade
 from karakoram.adapters.db.uow import SqlUnitOfWorkFactory
@@ -225,6 +228,34 @@ def migrate(settings: Settings) -> Schema:
         return Schema(engine.url.render_as_string(hide_password=True), current_revision(engine))
     finally:
         engine.dispose()
+
+
+def backup(settings: Settings, dest: Path) -> BackupFile:
+    """A consistent copy of the node's database at `dest`, while the node serves and writes
+    (`BackupFailed` when it cannot be made)."""
+    engine = build_engine(settings.database_url)
+    try:
+        return backup_database(engine, dest)
+    finally:
+        engine.dispose()
+
+
+def restore(settings: Settings, src: Path, *, force: bool = False) -> tuple[BackupFile, Schema]:
+    """Restore the backup `src` into the node's (stopped) database and say which schema it
+    is at; `DatabaseExists` when there is one already, unless `force`."""
+    private_sqlite_file(settings.database_url)
+    engine = build_engine(settings.database_url)
+    try:
+        restored = restore_database(engine, src, force=force)
+        name = engine.url.render_as_string(hide_password=True)
+        return restored, Schema(name, current_revision(engine))
+    finally:
+        engine.dispose()
+
+
+def code_schema() -> str | None:
+    """The schema revision this code needs."""
+    return head_revision()
 
 
 def open_context(settings: Settings) -> NodeContext:

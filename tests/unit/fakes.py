@@ -335,6 +335,14 @@ class FakeExchange:
         rows = self._w.outbox_rows.values()
         return [m.message_id for m in rows if m.recipient == recipient and m.created_at >= since]
 
+    def sent_or_delivered_since(self, recipient: str, since: datetime) -> list[str]:
+        return [
+            m.message_id
+            for m in self._w.outbox_rows.values()
+            if m.recipient == recipient
+            and (m.created_at >= since or (m.delivered_at is not None and m.delivered_at >= since))
+        ]
+
     def requeue(self, message_ids: Sequence[str] | None, now: datetime) -> int:
         rows = self._w.outbox_rows
         chosen = [

@@ -17,6 +17,7 @@ from karakoram.domain.exchange.bodies import (
     MalformedBody,
     MessageType,
     OriginCertificate,
+    ReconcileRequest,
     UnknownMessageType,
     message_types,
     parse_body,
@@ -35,6 +36,7 @@ EXAMPLES: list[Body] = [
     ImportClearanceResult("accepted", ("",), AT, ("CN-EXP", "PK-IMP"), DECLARATION, AT),
     OriginCertificate("CN-COO-1", "CPFTA", "CN", ("847130", "854442"), AT),
     AuditCheckpoint(12, "a" * 64, AT, "header.payload.signature"),
+    ReconcileRequest(AT, AT),
 ]
 
 
@@ -52,6 +54,13 @@ def test_the_wire_keys_are_the_field_names_and_absent_options_are_left_out():
         "at": AT,
         "parties": ["A", "B"],
     }
+
+
+@pytest.mark.parametrize("since", ["yesterday", "2026-05-04T08:00:00", 20260504])
+def test_a_reconcile_request_needs_a_time_with_its_zone(since):
+    with pytest.raises(MalformedBody) as caught:
+        parse_body(MessageType.RECONCILE_REQUEST, {"since": since, "asked_at": AT})
+    assert caught.value.fields == ("since",)
 
 
 def test_a_body_missing_a_field_names_it():

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from karakoram.adapters.db.tables import inbox, outbox
@@ -170,6 +170,12 @@ class MessageRows:
             .order_by(_o.id)
         )
         return list(self._conn.execute(query).scalars())
+
+    def sent_or_delivered_since(self, recipient: str, since: datetime) -> list[str]:
+        """Messages to `recipient` created, or delivered, at or after `since`."""
+        recent = or_(_o.created_at >= since, _o.delivered_at >= since)
+        query = select(_o.message_id).where(_o.recipient == recipient, recent)
+        return list(self._conn.execute(query.order_by(_o.id)).scalars())
 
     def inbox_message(self, message_id: str) -> InboxMessage | None:
         row = self._conn.execute(select(inbox).where(inbox.c.message_id == message_id)).first()

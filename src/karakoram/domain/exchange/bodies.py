@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -24,6 +25,7 @@ class MessageType(StrEnum):
     AEO_LIST = "aeo_list"
     AUDIT_CHECKPOINT = "audit_checkpoint"
     KEY_REVOKED = "key_revoked"
+    RECONCILE_REQUEST = "reconcile_request"
 
 
 OUTCOMES = frozenset({"accepted", "refused", "discrepancy"})
@@ -215,8 +217,26 @@ class KeyRevoked(_Body):
         return ()
 
 
+@dataclass(frozen=True, slots=True)
+class ReconcileRequest(_Body):
+    """The sender's database was restored from a backup: the receiver sends again every
+    message to it created or delivered since `since` (the inbox keeps each only once)."""
+
+    type: ClassVar[MessageType] = MessageType.RECONCILE_REQUEST
+    since: str
+    asked_at: str
+
+    @property
+    def happened_at(self) -> str:
+        return self.asked_at
+
+    @property
+    def named_parties(self) -> tuple[str, ...]:
+        return ()
+
+
 #: types every partner receives whatever its agreement shares: they keep the exchange safe
-ALWAYS_SHARED = frozenset({MessageType.KEY_REVOKED})
+ALWAYS_SHARED = frozenset({MessageType.KEY_REVOKED, MessageType.RECONCILE_REQUEST})
 
 Body = (
     ExportPreArrival
@@ -227,6 +247,7 @@ Body = (
     | AeoList
     | AuditCheckpoint
     | KeyRevoked
+    | ReconcileRequest
 )
 
 _CLASSES: dict[MessageType, type[Body]] = {
@@ -240,6 +261,7 @@ _CLASSES: dict[MessageType, type[Body]] = {
         AeoList,
         AuditCheckpoint,
         KeyRevoked,
+        ReconcileRequest,
     )
 }
 
@@ -258,6 +280,15 @@ def _texts(value: Any) -> tuple[str, ...] | None:
     return None
 
 
+def _time(value: Any) -> str | None:
+    """An ISO 8601 time with its zone, as text."""
+    try:
+        zoned = isinstance(value, str) and datetime.fromisoformat(value).tzinfo is not None
+    except ValueError:
+        return None
+    return value if zoned else None
+
+
 def _count(value: Any) -> int | None:
     return value if type(value) is int and value >= 0 else None
 
@@ -271,6 +302,7 @@ _READERS: dict[str, Callable[[Any], Any]] = {
     "hs_codes": _texts,
     "parties": _texts,
     "size": _count,
+    "since": _time,
 }
 
 

@@ -29,7 +29,7 @@ def audit_verify() -> None:
         report = verify_with_records(
             n.ctx, lambda done, total: bar.update(task, completed=done, total=total), n.peer
         )
-    _print(report)
+    print_report(report)
     if not report.ok:
         raise typer.Exit(1)
     if report.partner_agrees is False:
@@ -37,7 +37,7 @@ def audit_verify() -> None:
         raise typer.Exit(2)
 
 
-def _print(report: AuditReport) -> None:
+def print_report(report: AuditReport) -> None:
     if report.broken is None:
         console.print(f"[green]ok[/green]: {report.entries:,} entries chain to the head")
     else:

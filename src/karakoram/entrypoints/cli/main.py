@@ -10,6 +10,7 @@ import typer
 from karakoram.entrypoints.cli import (
     attest,
     audit,
+    backup,
     clearance,
     db,
     declarations,
@@ -44,6 +45,8 @@ app.command("quickstart")(quickstart.quickstart)
 app.command("init")(init.init)
 app.command("attest")(attest.attest)
 app.add_typer(expo_cli.app, name="expo")
+app.command("backup")(backup.backup)
+app.command("restore")(backup.restore)
 
 
 @app.callback()

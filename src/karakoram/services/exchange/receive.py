@@ -20,7 +20,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from karakoram.domain.exchange.bodies import ALWAYS_SHARED, AeoList, AuditCheckpoint, KeyRevoked
+from karakoram.domain.exchange.bodies import (
+    ALWAYS_SHARED,
+    AeoList,
+    AuditCheckpoint,
+    KeyRevoked,
+    ReconcileRequest,
+)
 from karakoram.domain.exchange.envelope import (
     DecodedMessage,
     Delivery,
@@ -153,6 +159,8 @@ def _receive_batch(
                 body = item.outcome.body
                 if isinstance(body, AuditCheckpoint):  # a witness of the partner's history
                     new_checkpoints.append(witnessed(item.outcome, body, at))
+                elif isinstance(body, ReconcileRequest):
+                    _resend_after_restore(uow, item.outcome.sender, body, at)
                 else:
                     new_records.append(_partner_record(inbound, item.outcome))
                     _apply(uow, item.outcome, partners, at)
@@ -301,6 +309,17 @@ def _apply_key_revocation(uow: UnitOfWork, envelope: Envelope, at: datetime) -> 
         when = at
     if uow.exchange.revoke_key(envelope.sender, envelope.body.kid, when):
         log.warning("%s revoked its key %s at %s", envelope.sender, envelope.body.kid, when)
+
+
+def _resend_after_restore(
+    uow: UnitOfWork, sender: str, body: ReconcileRequest, at: datetime
+) -> None:
+    """The sender was restored from a backup: what we sent it since then may be lost there.
+    Everything to it created or delivered since goes again; its inbox keeps each once."""
+    since = datetime.fromisoformat(body.since)
+    again = uow.exchange.sent_or_delivered_since(sender, since)
+    uow.exchange.requeue(again, at)
+    log.warning("%s was restored: %d messages since %s queued again", sender, len(again), since)
 
 
 def check_not_revoked(kid: str | None, keys: list[PartnerKey], signer: str, now: datetime) -> None:
