@@ -6,20 +6,17 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from typer.testing import CliRunner, Result
 
-from karakoram.bootstrap import Node, bootstrap
+from karakoram.bootstrap import bootstrap
 from karakoram.config import load_settings
-from karakoram.entrypoints.cli import support
-from karakoram.entrypoints.cli.main import app
 from karakoram.entrypoints.http.app import create_app
 from karakoram.services.clock import SimulatedClock
 from karakoram.services.users import add_user
 from tests.builders import TRADER, declaration
+from tests.cli_runner import config_for, run_cli
 from tests.conftest import fast_hasher
 from tests.integration.test_clearance import EXAMPLES, RULES, goods, load
 
@@ -27,33 +24,6 @@ from tests.integration.test_clearance import EXAMPLES, RULES, goods, load
 START = datetime(2024, 11, 1, 8, 0, tzinfo=UTC)
 MOVED = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 RATES = "date,currency,rate\n2026-05-31,USD,7.2\n2026-05-31,PKR,0.0256\n"
-
-
-def url_of(engine) -> str:
-    """The engine's database as a configuration names it (on PostgreSQL, the test's schema)."""
-    url = engine.url.render_as_string(hide_password=False)
-    if engine.dialect.name != "postgresql":
-        return url
-    with engine.connect() as conn:
-        schema = conn.exec_driver_sql("SHOW search_path").scalar_one().split(",")[0].strip()
-    return f"{url}?options=-csearch_path%3D{schema}"
-
-
-def run_cli(monkeypatch: pytest.MonkeyPatch, *args: str) -> Result:
-    """The CLI in this process; the nodes it builds are closed afterwards (a process would
-    end, and its connections with it)."""
-    built: list[Node] = []
-
-    def keep(*a: Any, **kw: Any) -> Node:
-        built.append(bootstrap(*a, **kw))
-        return built[-1]
-
-    monkeypatch.setattr(support, "bootstrap", keep)
-    try:
-        return CliRunner().invoke(app, list(args))
-    finally:
-        for n in built:
-            n.close()
 
 
 def simulated_node(engine):
@@ -119,11 +89,8 @@ def test_the_cli_queue_waits_by_the_nodes_clock(engine, tmp_path, monkeypatch):
             "/declarations", json=goods(declaration("Q-CLOCK"), "740311"), headers=keys.trader
         )
         assert lodged.status_code == 201 and lodged.json()["channel"] == "red"
-    config = tmp_path / "node.toml"
-    config.write_text(
-        f'database_url = "{url_of(engine)}"\nsimulated_clock = true\n'
-        f'simulated_clock_start = "{START.isoformat()}"\n'
-    )
+    clock = f'simulated_clock = true\nsimulated_clock_start = "{START.isoformat()}"\n'
+    config = config_for(engine, tmp_path, clock)
     shown = run_cli(monkeypatch, "--config", str(config), "queue")
     assert shown.exit_code == 0, shown.output
     [waiting] = re.findall(r"(-?\d+h\d\d) +│\n", shown.output)
