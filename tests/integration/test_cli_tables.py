@@ -9,7 +9,7 @@ import pytest
 
 from karakoram.domain.access import Principal, Role
 from karakoram.services.mandates import list_mandates
-from tests.builders import TRADER, declaration
+from tests.builders import TRADER, declaration, import_declaration
 from tests.cli_runner import config_for, run_cli
 from tests.integration.test_clearance import EXAMPLES, RATES, RULES, goods, load, lodge
 
@@ -54,3 +54,21 @@ def test_times_on_the_command_line_without_a_zone_are_utc(node, tmp_path, monkey
     [mandate] = list_mandates(Principal(0, "test", Role.SUPERVISOR), node.ctx)
     assert mandate.valid_from == datetime(2026, 1, 1, tzinfo=UTC)
     assert mandate.valid_to == datetime(2026, 12, 31, 16, tzinfo=UTC)
+
+
+def test_the_duty_table_prints_money_in_minor_units_with_grouping(
+    node, client, keys, routed, tmp_path, monkeypatch
+):
+    doc = import_declaration("IM-MONEY")
+    for item in doc["items"]:
+        item["value"] = "23671.875"  # x 7.2 = 170437.5 CNY of customs value
+    doc["invoice"]["amount"] = "47343.75"
+    mrn = lodge(client, keys, doc, keys.importer)["mrn"]
+    config = str(config_for(node.engine, tmp_path))
+    shown = run_cli(monkeypatch, "--config", config, "declarations", "show", mrn, "--as", "officer")
+    assert shown.exit_code == 0, shown.output
+    lines = [line for line in shown.output.splitlines() if "│ VAT" in line]
+    # the base 170,437.50, VAT 13% of it 22,156.88 (not "170437.5" and "22156.875")
+    assert [line.split("│")[3].strip() for line in lines] == ["170,437.50"] * 2, shown.output
+    assert [line.split("│")[-2].strip() for line in lines] == ["22,156.88"] * 2, shown.output
+    assert "Total owed: 44,313.76 CNY" in shown.output

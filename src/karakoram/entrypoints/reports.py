@@ -17,6 +17,7 @@ from rich.table import Table
 
 from karakoram.domain.statistics.figures import SECTION_TITLES, format_amount, format_growth
 from karakoram.domain.statistics.stages import MEASURED
+from karakoram.entrypoints.terminal import money
 from karakoram.services.statistics.shapes import Bulletin, MirrorReport, TrsReport
 
 
@@ -212,22 +213,22 @@ def mirror_tables(report: MirrorReport) -> list[Table]:
                 label if n == 0 else "",
                 g.key,
                 f"{g.consignments:,}",
-                f"{g.ours:,.0f}",
-                f"{g.theirs:,.0f}",
+                money(g.ours, cur),
+                money(g.theirs, cur),
                 format_growth(g.share),
             )
         summary.add_section()
     flagged = Table(title=f"Consignments to follow up ({len(report.flagged)})")
     for name in ("UCR", "MRN here", "Partner MRN", "Trader", "Here", "Partner", "Why"):
-        flagged.add_column(name)
+        flagged.add_column(name, justify="right" if name in ("Here", "Partner") else "left")
     for c in report.flagged:
         flagged.add_row(
             c.ucr,
             c.mrn,
             c.partner_mrn,
             c.trader,
-            f"{c.ours:,.0f}",
-            f"{c.theirs:,.0f}",
+            money(c.ours, cur),
+            money(c.theirs, cur),
             "; ".join(c.reasons(report.query.threshold)),
         )
     tables.append(flagged)

@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from karakoram.domain.access import Role
 from karakoram.domain.errors import KarakoramError
 from karakoram.entrypoints.cli.backtest import backtest_command
 from karakoram.entrypoints.cli.support import AsOpt, console, err, fail, node, principal_of
+from karakoram.entrypoints.terminal import money
 from karakoram.services import clearance as officer
 from karakoram.services import queries
 from karakoram.services.policy import documents as policy
@@ -166,26 +167,27 @@ def _print_assessment(risk: dict[str, Any], duties: dict[str, Any]) -> None:
     lines = Table(
         "item",
         "component",
-        "base",
+        Column("base", justify="right"),
         "rate",
         "agreement",
-        "amount",
+        Column("amount", justify="right"),
         title=f"Duties and taxes ({duties['currency']})",
     )
+    currency = duties["currency"]
     for line in duties["lines"]:
         lines.add_row(
             str(line["item"] + 1),
             line["code"],
-            line["base"],
+            money(line["base"], currency),
             line["rate"],
             line.get("agreement") or "",
-            line["amount"],
+            money(line["amount"], currency),
         )
     if duties["lines"]:
         console.print(lines)
     for note in duties.get("notes", []):
         console.print(f"  [italic]{note}[/italic]")
-    console.print(f"Total owed: [bold]{duties['total']} {duties['currency']}[/bold]")
+    console.print(f"Total owed: [bold]{money(duties['total'], currency)} {currency}[/bold]")
 
 
 def _queue(
