@@ -61,7 +61,7 @@ class SimulatedClock:
             self._offset = reads + max(now - then, timedelta(0)) - now
         else:
             self._offset = (start - now) if start is not None else timedelta(0)
-            self._save(now)
+            self._save(now, self._offset)
 
     def __call__(self) -> datetime:
         return self._real() + self._offset
@@ -77,10 +77,11 @@ class SimulatedClock:
             if when < now:
                 raise ClockMovedBack(now, when)
             real = self._real()
-            self._offset = when.astimezone(UTC) - real
-            self._save(real)
+            offset = when.astimezone(UTC) - real
+            self._save(real, offset)  # stored first: a move that could not be kept is refused
+            self._offset = offset
             return self()
 
-    def _save(self, real: datetime) -> None:
+    def _save(self, real: datetime, offset: timedelta) -> None:
         if self._store is not None:
-            self._store.save(real + self._offset, real)
+            self._store.save(real + offset, real)
