@@ -76,13 +76,6 @@ def test_the_trs_table_fits_110_columns_without_cutting_a_value(node_dir):
     assert printed.count("│ All ") == 2  # split in two, each part with its rows
 
 
-def test_a_bulletin_without_a_breakdown_prints_one_total_row(node_dir):
-    year = str(datetime.now(UTC).year)
-    printed = run(node_dir, "stats", "bulletin", "--period", year, "--no-refresh").stdout
-    rows = [line for line in printed.splitlines() if line.startswith("│")]
-    assert len(rows) == 1 and rows[0].split("│")[1].strip() == "Total"
-
-
 def test_a_bad_period_is_explained(node_dir):
     done = subprocess.run(
         [sys.executable, "-m", "karakoram", "stats", "bulletin", "--period", "2023-H3"],

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from babel.numbers import get_currency_precision
 from rich.table import Table
+from rich.text import Text
 
 from karakoram.domain.statistics.stages import MEASURED
 from karakoram.services.statistics.shapes import TrsReport
@@ -58,10 +59,11 @@ def fitted_tables(
     title: str,
     caption: str,
     section_before: int | None = None,
-) -> list[Table]:
+) -> list[Table | Text]:
     """`keys` then `columns` as one table, or, when that is wider than `width`, as several
     tables side by side in the reader's mind: each repeats the key columns and takes as many
-    further columns as fit. Nothing is cut: a column that cannot fit even alone folds."""
+    further columns as fit, and the caption follows them. Nothing is cut: a column that cannot
+    fit even alone folds."""
     groups: list[list[Column]] = [[]]
     room = None if width is None else width - 1 - sum(k.width for k in keys)
     used = 0
@@ -71,11 +73,11 @@ def fitted_tables(
             used = 0
         groups[-1].append(column)
         used += column.width
-    tables = []
+    tables: list[Table | Text] = []
     for n, group in enumerate(groups):
         table = Table(
             title=title if n == 0 else None,
-            caption=caption if n == len(groups) - 1 else None,
+            caption=caption if len(groups) == 1 else None,
             caption_justify="left",
         )
         for c in [*keys, *group]:
@@ -85,6 +87,8 @@ def fitted_tables(
                 table.add_section()
             table.add_row(*(c.cells[r] for c in [*keys, *group]))
         tables.append(table)
+    if len(groups) > 1:  # below the parts, as wide as the terminal rather than the last part
+        tables.append(Text(caption, style="italic"))
     return tables
 
 
@@ -99,7 +103,7 @@ _SHORT = {
 }
 
 
-def trs_tables(report: TrsReport, width: int | None = None) -> list[Table]:
+def trs_tables(report: TrsReport, width: int | None = None) -> list[Table | Text]:
     """The time release study as one table, or as several that fit `width` columns."""
     rows = [*report.rows, report.overall]
     by = report.query.by
