@@ -24,6 +24,7 @@ from karakoram.adapters.analytics.store import ParquetAnalyticsStore
 from karakoram.adapters.db.backup import BackupFailed as BackupFailed  # for the CLI
 from karakoram.adapters.db.backup import BackupFile, backup_database, restore_database
 from karakoram.adapters.db.backup import DatabaseExists as DatabaseExists  # for the CLI
+from karakoram.adapters.db.clock_store import SqlClockStore
 from karakoram.adapters.db.engine import build_engine
 from karakoram.adapters.db.migrate import current_revision, head_revision, upgrade
 from karakoram.adapters.db.uow import SqlUnitOfWorkFactory
@@ -283,7 +284,7 @@ def bootstrap(
     ensure_schema(engine)
     settings.require_secrets()
     if settings.simulated_clock and clock is utc_now:
-        clock = SimulatedClock(settings.simulated_clock_start)
+        clock = SimulatedClock(settings.simulated_clock_start, store=SqlClockStore(engine))
     uow = SqlUnitOfWorkFactory(engine)
     countries, currencies = iso_code_lists()
     rules = NodeRules(

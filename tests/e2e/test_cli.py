@@ -21,11 +21,11 @@ TRADER = "91650100MA77XY1234"
 
 
 def run(
-    workdir: Path, *args: str, check: bool = True, db: str = "node.db"
+    workdir: Path, *args: str, check: bool = True, db: str = "node.db", columns: int = 200
 ) -> subprocess.CompletedProcess[str]:
     env = os.environ | {
         "KARAKORAM_DATABASE_URL": f"sqlite:///{workdir / db}",
-        "COLUMNS": "200",
+        "COLUMNS": str(columns),
         "NO_COLOR": "1",
     }
     done = subprocess.run(

@@ -64,6 +64,18 @@ def test_tables_charts_and_spreadsheets(node_dir):
     assert csv_text.splitlines()[0].startswith("declarations,released,open")
 
 
+def test_the_trs_table_fits_110_columns_without_cutting_a_value(node_dir):
+    year = str(datetime.now(UTC).year)
+    done = run_cli(node_dir, "stats", "trs", "--period", year, "--by", "channel",
+                   "--no-refresh", db="cn-urc.db", columns=110)  # fmt: skip
+    printed = done.stdout
+    assert max(len(line) for line in printed.splitlines()) <= 110
+    assert "…" not in printed
+    for header in ("Pre-lodged", "→accept", "→release", "Total median", "p95"):
+        assert header in printed, header
+    assert printed.count("│ All ") == 2  # split in two, each part with its rows
+
+
 def test_a_bad_period_is_explained(node_dir):
     done = subprocess.run(
         [sys.executable, "-m", "karakoram", "stats", "bulletin", "--period", "2023-H3"],

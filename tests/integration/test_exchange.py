@@ -469,6 +469,44 @@ channel = "red"
     assert later.channel == "yellow"  # partner control score 50 >= yellow threshold 25
 
 
+def test_one_partner_finding_counts_once_however_many_messages_tell_it(pair):
+    """The partner inspected a consignment of this trader and found a discrepancy, then held
+    it: its control result and its clearance result tell the same finding."""
+    from karakoram.domain.exchange.bodies import ControlResult, ImportClearanceResult
+    from karakoram.services.records import PartnerRecord
+
+    _, pk, _, _ = pair
+    activate_pk_policy(pk)
+    at = datetime.now(UTC) - timedelta(days=1)
+    parties = ("PK-NTN-9", PK_IMPORTER)
+    when = at.isoformat()
+    told = [
+        ControlResult("physical", "discrepancy", {"quantity_matches": False}, when, parties),
+        ImportClearanceResult("discrepancy", ("two pallets short",), when, parties),
+        ControlResult("physical", "discrepancy", {"notes": "again"}, when, parties),
+    ]
+    records = [
+        PartnerRecord(
+            "UCR-F-1", "CN-URC", b.type.value, f"cn-m-{n}", "CN-F1", b.as_dict(), at, parties
+        )
+        for n, b in enumerate(told)
+    ]
+    with pk.ctx.uow() as uow:
+        uow.exchange.add_partner_records(records)
+        uow.commit()
+    later = handlers.lodge_declaration(pk_import("F-2"), PK_TRADER, pk.ctx).record
+    view, _ = signals_of(pk, later.mrn)
+    risk = view.assessments[-1].risk
+    found = [s for s in risk["signals"] if s["source"] == "partner_control"]
+    assert [s["values"] for s in found] == [{"ucr": "UCR-F-1", "result": "discrepancy"}]
+    assert risk["score"] == 50 + 10  # the finding once, and no pre-arrival data for F-2
+    from karakoram.services import queries
+
+    record, events = queries.get_declaration(later.mrn, OFFICER, pk.ctx)
+    side = queries.partner_view(record, events, OFFICER, pk.ctx)
+    assert [(r.ucr, result) for r, result in side.elsewhere] == [("UCR-F-1", "discrepancy")]
+
+
 def test_preferences_need_the_partners_origin_certificate(pair):
     from karakoram.services import clearance as officer_service
 

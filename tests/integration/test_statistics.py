@@ -105,6 +105,18 @@ def test_the_published_bulletin_figures_come_out_to_the_last_digit(published):
     assert "2,920.0" in printed and "838.6" in printed and "+248.2%" in printed
 
 
+def test_a_bulletin_without_a_breakdown_is_one_row_labelled_total(published):
+    b = reports.bulletin_from(published, USD_AT_6_5, BulletinQuery(parse_period("2022")))
+    console = Console(file=io.StringIO(), width=200)
+    console.print(out.bulletin_table(b))
+    rows = [line for line in console.file.getvalue().splitlines() if "2,920.0" in line]
+    assert len(rows) == 1 and rows[0].split("│")[1].strip() == "Total"
+    assert [line.split(",")[0] for line in out.to_csv(b).splitlines()] == [
+        "value_CNY",
+        "2920000000.00",
+    ]
+
+
 def test_the_same_bulletin_in_usd_at_a_given_rate(published):
     b = reports.bulletin_from(
         published, USD_AT_6_5, BulletinQuery(parse_period("2022"), currency="USD")

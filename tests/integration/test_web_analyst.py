@@ -168,6 +168,15 @@ def test_the_bulletin_page_shows_the_services_figures_and_charts(client, node, a
     assert "/ui/vendor/plotly.min.js" in page.text and "cdn" not in page.text.lower()
 
 
+def test_a_bulletin_without_a_breakdown_shows_the_total_once(client, analyst):
+    view = {"period": "2023", "by": "", "currency": "USD", "scale": "one"}
+    page = client.get(BULLETIN, params=view)
+    assert body_rows(page.text) == []
+    [total] = body_rows(page.text, "tfoot")
+    assert total["raw"][-1] == "3"  # the three exports of 2023
+    assert re.search(r'<th scope="row" colspan="1">\s*Total', page.text)
+
+
 def test_the_downloads_hold_the_same_rows_as_the_table(client, node, analyst):
     header, rows = out.flat_rows(service_bulletin(node))
     page = client.get(BULLETIN, params=VIEW)

@@ -17,6 +17,7 @@ from rich.table import Table
 
 from karakoram.domain.statistics.figures import SECTION_TITLES, format_amount, format_growth
 from karakoram.domain.statistics.stages import MEASURED
+from karakoram.entrypoints.terminal import money
 from karakoram.services.statistics.shapes import Bulletin, MirrorReport, TrsReport
 
 
@@ -30,14 +31,6 @@ class Format(StrEnum):
 Report = Bulletin | TrsReport | MirrorReport
 
 
-def hours(seconds: float | None) -> str:
-    """Seconds as h:mm, as TRS reports show them."""
-    if seconds is None:
-        return "-"
-    minutes = round(seconds / 60)
-    return f"{minutes // 60}:{minutes % 60:02d}"
-
-
 # --- flat rows (CSV, XLSX) --------------------------------------------------------------------
 
 
@@ -47,7 +40,9 @@ def flat_rows(report: Report) -> tuple[list[str], list[list[Any]]]:
         names = [d.value for d in report.query.dims]
         header = [*names, f"value_{report.query.currency}", "base_value", "growth_percent",
                   "net_mass_kg", "items", "declarations"]  # fmt: skip
-        rows = [[*(r.keys[n] for n in names), *_bulletin_values(r.as_dict())] for r in report.rows]
+        # without a breakdown the one row is the total: written once
+        rows = [[*(r.keys[n] for n in names), *_bulletin_values(r.as_dict())]
+                for r in (report.rows if names else [])]  # fmt: skip
         rows.append(["TOTAL", *[""] * (len(names) - 1)] if names else [])
         rows[-1].extend(_bulletin_values(report.total.as_dict()))
         return header, rows
@@ -153,18 +148,22 @@ def bulletin_table(b: Bulletin) -> Table:
     )
     for d in q.dims:
         table.add_column(d.value.capitalize(), no_wrap=True)
+    if not q.dims:  # without a breakdown the one row is the total: say so, and print it once
+        table.add_column("")
     table.add_column(f"Value ({q.currency} {q.scale.value})", justify="right")
     table.add_column(f"Base ({b.comparison.base.start.year})", justify="right")
     table.add_column("Growth", justify="right")
     table.add_column("Declarations", justify="right")
-    for r in b.rows:
+    for r in b.rows if q.dims else []:
         table.add_row(*_bulletin_cells(b, r.keys, r.value, r.base_value, r.growth,
                                        r.declarations))  # fmt: skip
     t = b.total
-    table.add_section()
+    if q.dims:
+        table.add_section()
     keys = {d.value: ("Total" if n == 0 else "") for n, d in enumerate(q.dims)}
-    table.add_row(*_bulletin_cells(b, keys, t.value, t.base_value, t.growth, t.declarations),
-                  style="bold")  # fmt: skip
+    label = [] if q.dims else ["Total"]
+    table.add_row(*label, *_bulletin_cells(b, keys, t.value, t.base_value, t.growth,
+                                           t.declarations), style="bold")  # fmt: skip
     return table
 
 
@@ -193,51 +192,6 @@ def _bulletin_cells(
     ]
 
 
-_SHORT = {
-    "lodgement": "lodge",
-    "acceptance": "accept",
-    "assessment": "assess",
-    "control": "control",
-    "payment": "pay",
-    "release": "release",
-    "exit": "exit",
-}
-
-
-def trs_table(report: TrsReport) -> Table:
-    table = Table(
-        title=f"Time release study {report.query.period} (h:mm; stages: median time to reach "
-        "each from the one before)",
-        caption="; ".join(report.notes),
-        caption_justify="left",
-    )
-    for g in report.query.by:
-        table.add_column(g.replace("_", " ").capitalize(), no_wrap=True, min_width=8)
-    for name in ("Decl.", "Open", "Pre-lodged"):
-        table.add_column(name, justify="right")
-    stages = [s.value for s in MEASURED]
-    for s in stages:
-        table.add_column(f"→{_SHORT[s]}", justify="right")
-    for name in ("Total median", "mean", "p90", "p95"):
-        table.add_column(name, justify="right", style="bold" if name == "Total median" else None)
-    for row in [*report.rows, report.overall]:
-        if row is report.overall:
-            table.add_section()
-        keys = [row.keys.get(g, "All" if n == 0 else "") for n, g in enumerate(report.query.by)]
-        table.add_row(
-            *keys,
-            f"{row.declarations:,}",
-            f"{row.open:,}",
-            f"{row.pre_lodged:,}",
-            *(hours(row.stages[s].median) for s in stages),
-            hours(row.total.median),
-            hours(row.total.mean),
-            hours(row.total.p90),
-            hours(row.total.p95),
-        )
-    return table
-
-
 def mirror_tables(report: MirrorReport) -> list[Table]:
     cur = report.query.currency
     summary = Table(
@@ -259,22 +213,22 @@ def mirror_tables(report: MirrorReport) -> list[Table]:
                 label if n == 0 else "",
                 g.key,
                 f"{g.consignments:,}",
-                f"{g.ours:,.0f}",
-                f"{g.theirs:,.0f}",
+                money(g.ours, cur),
+                money(g.theirs, cur),
                 format_growth(g.share),
             )
         summary.add_section()
     flagged = Table(title=f"Consignments to follow up ({len(report.flagged)})")
     for name in ("UCR", "MRN here", "Partner MRN", "Trader", "Here", "Partner", "Why"):
-        flagged.add_column(name)
+        flagged.add_column(name, justify="right" if name in ("Here", "Partner") else "left")
     for c in report.flagged:
         flagged.add_row(
             c.ucr,
             c.mrn,
             c.partner_mrn,
             c.trader,
-            f"{c.ours:,.0f}",
-            f"{c.theirs:,.0f}",
+            money(c.ours, cur),
+            money(c.theirs, cur),
             "; ".join(c.reasons(report.query.threshold)),
         )
     tables.append(flagged)

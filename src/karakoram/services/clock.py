@@ -1,10 +1,15 @@
-"""A clock a simulation moves forward: real time plus an offset (development and demos only)."""
+"""A clock a simulation moves forward: real time plus an offset (development and demos only).
+
+The clock is kept in the node's database (`ClockStore`), so that a node restarted after a crash,
+and every command run against the same database, reads the time the node's clock reads instead
+of the configured start."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from karakoram.domain.errors import Conflict, FieldError, ValidationFailed
 
@@ -24,16 +29,39 @@ class ClockMovedBack(Conflict):
         self.requested = requested
 
 
+class ClockStore(Protocol):
+    """Where a simulated clock keeps its reading: the simulated time, and the real time at
+    which the clock read it (the clock flows on from there with real time)."""
+
+    def load(self) -> tuple[datetime, datetime] | None: ...
+    def save(self, reads: datetime, real: datetime) -> None: ...
+
+
 class SimulatedClock:
     """Reads as real time plus an offset, so time still flows between moves; `move_to` sets
-    it later (never earlier: events and messages already stamped must stay in order)."""
+    it later (never earlier: events and messages already stamped must stay in order).
+
+    With a `store`, a clock resumes where the stored one reads now (never earlier than the
+    stored reading, whatever the real clock did meanwhile), and each move is stored; a clock
+    with nothing stored starts at `start` and stores that."""
 
     def __init__(
-        self, start: datetime | None = None, real: Callable[[], datetime] = _real_now
+        self,
+        start: datetime | None = None,
+        real: Callable[[], datetime] = _real_now,
+        store: ClockStore | None = None,
     ) -> None:
         self._real = real
         self._lock = threading.Lock()
-        self._offset = (start - real()) if start is not None else real() - real()
+        self._store = store
+        now = real()
+        saved = store.load() if store is not None else None
+        if saved is not None:
+            reads, then = saved
+            self._offset = reads + max(now - then, timedelta(0)) - now
+        else:
+            self._offset = (start - now) if start is not None else timedelta(0)
+            self._save(now, self._offset)
 
     def __call__(self) -> datetime:
         return self._real() + self._offset
@@ -48,5 +76,12 @@ class SimulatedClock:
             now = self()
             if when < now:
                 raise ClockMovedBack(now, when)
-            self._offset = when.astimezone(UTC) - self._real()
+            real = self._real()
+            offset = when.astimezone(UTC) - real
+            self._save(real, offset)  # stored first: a move that could not be kept is refused
+            self._offset = offset
             return self()
+
+    def _save(self, real: datetime, offset: timedelta) -> None:
+        if self._store is not None:
+            self._store.save(real + offset, real)

@@ -1,35 +1,23 @@
 """CLI for clearance: rule sets, tariffs and rates; the queue; showing and acting on a
-declaration; back-tests."""
+declaration. Back-tests are in backtest.py."""
 
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import datetime
-from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.table import Table
+from rich.table import Column, Table
 
-from karakoram.bootstrap import open_context
 from karakoram.domain.access import Role
 from karakoram.domain.errors import KarakoramError
+from karakoram.entrypoints.cli.backtest import backtest_command
 from karakoram.entrypoints.cli.support import AsOpt, console, err, fail, node, principal_of
+from karakoram.entrypoints.terminal import money
 from karakoram.services import clearance as officer
 from karakoram.services import queries
 from karakoram.services.policy import documents as policy
-from karakoram.services.policy.backtest import (
-    CHANNEL_ORDER,
-    BacktestReport,
-    Processes,
-    backtest,
-    backtest_version,
-)
 from karakoram.services.policy.documents import Kind
 
 FileArg = Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Document file.")]
@@ -139,89 +127,6 @@ def _add_changing(app: typer.Typer, kind: Kind, what: str, activate_default: boo
         console.print(f"Rolled back: {what.lower()} version {doc.version} is active again.")
 
 
-def _backtest(
-    file: Annotated[
-        Path | None,
-        typer.Argument(help="A rule file (a draft not yet loaded).", exists=True, dir_okay=False),
-    ] = None,
-    version: Annotated[int | None, typer.Option(help="A stored rule-set version.")] = None,
-    lodged_from: Annotated[datetime | None, typer.Option("--from", help="From (UTC).")] = None,
-    lodged_to: Annotated[datetime | None, typer.Option("--to", help="Until (UTC).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    processes: Annotated[
-        int,
-        typer.Option(
-            min=1,
-            help="Processes to assess in (default: one per CPU); a small back-test stays in one.",
-        ),
-    ] = os.cpu_count() or 1,
-) -> None:
-    """What a rule set would have decided over past declarations; nothing is changed."""
-    n = node()
-    if (file is None) == (version is None):
-        err.print("[red]Give a rule FILE or --version N (one of them).[/red]")
-        raise typer.Exit(2)
-    in_processes = Processes(processes, partial(open_context, n.settings))
-    who = principal_of(n, None)
-    try:
-        with _backtest_progress() as advance:
-            if file is not None:
-                rule_set = policy.validate_document(Kind.RULES, file.read_text(), n.ctx.policy)
-                report = backtest(
-                    rule_set, str(file), who, n.ctx, lodged_from, lodged_to, advance, in_processes
-                )
-            else:
-                report = backtest_version(
-                    version or 0, who, n.ctx, lodged_from, lodged_to, advance, in_processes
-                )
-    except KarakoramError as exc:
-        raise fail(exc) from exc
-    if as_json:
-        console.print_json(json.dumps(report.as_dict()))
-        return
-    _print_backtest(report)
-
-
-@contextmanager
-def _backtest_progress() -> Iterator[Callable[[int], None]]:
-    """A progress bar while a back-test runs; yields what advances it by a number assessed."""
-    with Progress(
-        TextColumn("Back-testing"), BarColumn(), MofNCompleteColumn(), console=err, transient=True
-    ) as bar:
-        task = bar.add_task("backtest", total=None)
-        yield lambda k: bar.advance(task, k)
-
-
-def _print_backtest(report: BacktestReport) -> None:
-    total = report.total or 1
-    # a heading of its own, never wrapped: a long path must not split the count from its words
-    console.print(f"Back-test of {report.rule_set}: {report.total:,} declarations", soft_wrap=True)
-    table = Table(
-        "channel",
-        "declarations",
-        "share",
-        "decided at the time",
-        "expected from random selection",
-    )
-    for c in CHANNEL_ORDER:
-        table.add_row(
-            c,
-            f"{report.channels[c]:,}",
-            f"{report.channels[c] / total:.1%}",
-            f"{report.actual[c]:,}",
-            f"{report.expected_random.get(c, 0) / total:.1%}",
-        )
-    console.print(table)
-    rules = Table("rule", "description", "fired", "decisive", title="Rules")
-    for rule, stats in sorted(report.rules.items(), key=lambda kv: -kv[1].fired):
-        rules.add_row(rule, stats.description, f"{stats.fired:,}", f"{stats.decisive:,}")
-    console.print(rules)
-    console.print(
-        f"{report.changed:,} declarations would change channel; "
-        f"{report.skipped:,} skipped (no exchange rate for their date)."
-    )
-
-
 def _show(mrn: str, as_user: AsOpt = None) -> None:
     """A declaration's clearance: channel and why, duties and how, controls, timeline."""
     n = node()
@@ -262,26 +167,27 @@ def _print_assessment(risk: dict[str, Any], duties: dict[str, Any]) -> None:
     lines = Table(
         "item",
         "component",
-        "base",
+        Column("base", justify="right"),
         "rate",
         "agreement",
-        "amount",
+        Column("amount", justify="right"),
         title=f"Duties and taxes ({duties['currency']})",
     )
+    currency = duties["currency"]
     for line in duties["lines"]:
         lines.add_row(
             str(line["item"] + 1),
             line["code"],
-            line["base"],
+            money(line["base"], currency),
             line["rate"],
             line.get("agreement") or "",
-            line["amount"],
+            money(line["amount"], currency),
         )
     if duties["lines"]:
         console.print(lines)
     for note in duties.get("notes", []):
         console.print(f"  [italic]{note}[/italic]")
-    console.print(f"Total owed: [bold]{duties['total']} {duties['currency']}[/bold]")
+    console.print(f"Total owed: [bold]{money(duties['total'], currency)} {currency}[/bold]")
 
 
 def _queue(
@@ -379,7 +285,7 @@ def _override(
 
 def register(app: typer.Typer, declarations: typer.Typer) -> None:
     rules = _policy_app(Kind.RULES, "Risk rule set", activate_default=False)
-    rules.command("backtest")(_backtest)
+    rules.command("backtest")(backtest_command)
     app.add_typer(rules, name="rules")
     app.add_typer(_policy_app(Kind.TARIFF, "Tariff schedule", True), name="tariff")
     app.add_typer(_policy_app(Kind.RATES, "Exchange-rate table", True), name="rates")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,7 +13,7 @@ from rich.table import Table
 
 from karakoram.bootstrap import Node, make_signing_key
 from karakoram.domain.errors import KarakoramError
-from karakoram.entrypoints.cli.support import console, err, fail, node, principal_of
+from karakoram.entrypoints.cli.support import TIME, console, err, fail, node, principal_of
 from karakoram.services.exchange import overview, partners
 from karakoram.services.exchange import relay as exchange
 from karakoram.services.exchange.config import DeliveryFailed, ExchangeConfig
@@ -177,12 +177,11 @@ def exchange_refusals(
 @partners_app.command("reconcile")
 def partners_reconcile(
     administration: str,
-    since: Annotated[datetime, typer.Option(help="From when (UTC) to compare.")],
+    since: Annotated[datetime, typer.Option(help="From when (UTC) to compare.", **TIME)],
 ) -> None:
     """Ask the partner which of our messages it holds since a time, and resend the others."""
     n = node()
     _config(n)
-    since = since if since.tzinfo else since.replace(tzinfo=UTC)
     try:
         done = partners.reconcile(n.ctx, n.peer, administration, since)
     except KarakoramError as exc:

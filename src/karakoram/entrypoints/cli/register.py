@@ -10,17 +10,19 @@ import typer
 from rich.table import Table
 
 from karakoram.domain.errors import KarakoramError
-from karakoram.entrypoints.cli.support import AsOpt, console, fail, node, principal_of
+from karakoram.entrypoints.cli.support import TIME, AsOpt, console, fail, node, principal_of
 from karakoram.services import aeo, mandates
 
 mandates_app = typer.Typer(help="Mandates: who may declare for whom.", no_args_is_help=True)
 aeo_app = typer.Typer(help="The register of AEO-certified operators.", no_args_is_help=True)
 
 FromOpt = Annotated[
-    datetime | None, typer.Option("--from", help="Start, ISO 8601 with zone; default now.")
+    datetime | None,
+    typer.Option("--from", help="Start (UTC unless a zone is given); default now.", **TIME),
 ]
 ToOpt = Annotated[
-    datetime | None, typer.Option("--to", help="End (exclusive), ISO 8601 with zone; default open.")
+    datetime | None,
+    typer.Option("--to", help="End, excluded (UTC unless a zone is given); default open.", **TIME),
 ]
 T = TypeVar("T")
 

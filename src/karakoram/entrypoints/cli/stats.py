@@ -22,6 +22,7 @@ from karakoram.domain.statistics.periods import (
 )
 from karakoram.entrypoints import reports as out
 from karakoram.entrypoints.cli.support import console, err, fail, node
+from karakoram.entrypoints.terminal import trs_tables
 from karakoram.services.statistics import refresh as refreshing
 from karakoram.services.statistics import reports, shapes
 
@@ -104,7 +105,7 @@ def _emit(report: out.Report, fmt: out.Format, output: Path | None, chart: Path 
         tables = (
             [out.bulletin_table(report)]
             if isinstance(report, shapes.Bulletin)
-            else [out.trs_table(report)]
+            else trs_tables(report, console.width)
             if isinstance(report, shapes.TrsReport)
             else out.mirror_tables(report)
         )

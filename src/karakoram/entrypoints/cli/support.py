@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import getpass
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -29,6 +30,29 @@ AsOpt = Annotated[
         "as supervisor.",
     ),
 ]
+
+
+def utc_day(text: str) -> date:
+    """A day given on the command line: YYYY-MM-DD, a UTC day."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise typer.BadParameter(f"{text!r} is not a day: give YYYY-MM-DD (UTC).") from exc
+
+
+def utc_time(text: str) -> datetime:
+    """A time given on the command line: ISO 8601; a day is its start, and a time without a
+    zone is UTC."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise typer.BadParameter(f"{text!r} is not a time: give YYYY-MM-DD[THH:MM[Z]].") from exc
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+#: the options of a day option and of a time option: the command line speaks UTC
+DAY: dict[str, Any] = {"parser": utc_day, "metavar": "YYYY-MM-DD"}
+TIME: dict[str, Any] = {"parser": utc_time, "metavar": "YYYY-MM-DD[THH:MM[Z]]"}
 
 
 class State:

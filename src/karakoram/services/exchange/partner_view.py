@@ -123,15 +123,17 @@ def _partner_controls(uow: UnitOfWork, d: Declaration, settings: Detectors) -> l
 
 
 def _bad_results_elsewhere(uow: UnitOfWork, d: Declaration) -> list[tuple[PartnerRecord, str]]:
-    """Up to three of the partner's latest bad results on other consignments of the exporter
-    or the importer, with the result."""
+    """Up to three of the partner's latest bad findings on other consignments of the exporter
+    or the importer, with the result. A finding is what one partner found on one consignment:
+    told again (a control result, then the clearance result of the hold that followed it; a
+    second control with the same result), it is listed and scored once, by its latest message."""
     ids = {d.exporter.identifier, d.importer.identifier}
-    found = []
+    found: dict[tuple[str, str, str], tuple[PartnerRecord, str]] = {}
     for record, body in _read(uow.exchange.partner_records_of(ids, limit=50)):
         result = body.verdict
         if result in _BAD_RESULTS and record.ucr != d.ucr:
-            found.append((record, str(result)))
-    return found[:3]
+            found.setdefault((record.sender, record.ucr, str(result)), (record, str(result)))
+    return list(found.values())[:3]
 
 
 def check_preferences(uow: UnitOfWork, d: Declaration) -> tuple[Declaration, list[str]]:

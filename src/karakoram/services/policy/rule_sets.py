@@ -149,12 +149,7 @@ def backtest_rule_set(
     """Back-test a draft text or a stored version over declarations lodged from `first_day`
     through `last_day` (both included, UTC); changes nothing."""
     require(principal, Capability.BACKTEST)
-    if first_day and last_day and last_day < first_day:
-        raise ValidationFailed(
-            [FieldError("invalid_range", "/lodged_to", "The last day is before the first day.")]
-        )
-    lodged_from = _midnight(first_day)
-    lodged_to = _midnight(last_day + timedelta(days=1)) if last_day else None
+    lodged_from, lodged_to = lodgement_bounds(first_day, last_day)
     if isinstance(source, int):
         report = backtest_version(source, principal, ctx, lodged_from, lodged_to)
     else:
@@ -176,6 +171,18 @@ def shares(report: BacktestReport) -> list[ChannelShare]:
         )
         for c in CHANNELS
     ]
+
+
+def lodgement_bounds(
+    first_day: date | None, last_day: date | None
+) -> tuple[datetime | None, datetime | None]:
+    """The UTC times from `first_day`'s start to the end of `last_day` (both days included;
+    either open when None), as a back-test selects declarations by lodgement."""
+    if first_day and last_day and last_day < first_day:
+        raise ValidationFailed(
+            [FieldError("invalid_range", "/lodged_to", "The last day is before the first day.")]
+        )
+    return _midnight(first_day), _midnight(last_day + timedelta(days=1)) if last_day else None
 
 
 def _midnight(day: date | None) -> datetime | None:
