@@ -133,7 +133,10 @@ class Settings(BaseSettings):
     country: str = Field("CN", description="ISO 3166-1 alpha-2 country of the node.")
     currency: str = Field("CNY", description="ISO 4217 currency duties are assessed and paid in.")
     database_url: str = Field(
-        "sqlite:///karakoram.db", description="SQLAlchemy URL; sqlite:///FILE or postgresql://..."
+        "sqlite:///karakoram.db",
+        description="SQLAlchemy URL; sqlite:///FILE or postgresql://... The CLI refuses to run "
+        "on this default (it never creates a database in the current directory unless told): "
+        "set it in node.toml (`karakoram init DIR` does) or in KARAKORAM_DATABASE_URL.",
     )
     secret_key: SecretStr | None = Field(
         None,
@@ -170,7 +173,9 @@ class Settings(BaseSettings):
         60, description="How long a client address stays locked.", gt=0
     )
     nomenclature_path: Path | None = Field(
-        None, description="HS nomenclature CSV loaded by `karakoram nomenclature load`."
+        None,
+        description="HS nomenclature CSV loaded by `karakoram nomenclature load`; none: the "
+        "HS 2022 nomenclature the package ships.",
     )
     offices: list[Office] = Field(
         default_factory=_default_offices, description="Offices of this administration."
