@@ -1,12 +1,14 @@
 """The exit codes of the `karakoram` command, and the one place that turns an error into a
 message on stderr and one of them: no user error ends in a traceback (`--debug` shows it).
+The README's "Exit codes" table lists the same (a unit test compares them).
 
 | code | meaning |
 |---|---|
 | 0 | done |
 | 1 | refused: the node refused what was asked (invalid input, a state that forbids it) |
 | 2 | usage: wrong options or arguments, an unknown user in --as |
-| 3 | configuration: none given, a file missing, bad TOML, an unknown or invalid setting |
+| 3 | configuration: no database configured, a file missing, bad TOML, an unknown or invalid |
+|   | setting, missing or weak secrets |
 | 4 | database unreachable |
 | 5 | database schema out of date: run `karakoram db upgrade` |
 | 70 | internal error (a bug): run again with --debug and report the traceback |
