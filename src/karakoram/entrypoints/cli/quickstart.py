@@ -88,7 +88,12 @@ def quickstart(
         Path, typer.Option(help="The node directory (made as `karakoram init` makes one).")
     ] = Path(".karakoram"),
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
-    hs_file: Annotated[Path | None, typer.Option(help="HS nomenclature CSV to load.")] = None,
+    hs_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="HS nomenclature CSV to load (as edition HS 2022) instead of the shipped one."
+        ),
+    ] = None,
     serve: Annotated[bool, typer.Option(help="Keep serving after set-up.")] = True,
 ) -> None:
     """Set up a node on SQLite with the HS 2022 nomenclature, example policy and users, print
@@ -97,6 +102,7 @@ def quickstart(
     config = workdir / "node.toml"
     if not config.exists():
         create_node_directory(workdir, port=port, written_by="karakoram quickstart")
+    load_settings(config)  # a node.toml that is not TOML or not valid is refused, saying why
     # the directory's own database: never one this shell's KARAKORAM_DATABASE_URL names
     pinned = tomllib.loads(config.read_text()).get("database_url")
     if pinned is None:  # an older quickstart's directory
