@@ -41,7 +41,7 @@ def explain(exc: Exception, config: Path | None) -> tuple[ExitCode, str]:
     match exc:
         case ConfigError() | WeakSecrets():
             return ExitCode.CONFIGURATION, str(exc)
-        case ValidationError() if exc.title == "Settings":
+        case ValidationError() if exc.title.endswith("Settings"):  # the node's, the expo's
             return ExitCode.CONFIGURATION, settings_problems(exc, config)
         case DatabaseUnreachable():
             return ExitCode.DATABASE_UNREACHABLE, f"{exc}. Check database_url and the server."
