@@ -21,14 +21,14 @@ from karakoram.adapters.db.migrate import upgrade
 from karakoram.adapters.hashing import Argon2Hasher
 from karakoram.bootstrap import Node, bootstrap
 from karakoram.config import SECRET_SETTINGS, generate_secrets, load_settings
+from karakoram.data import EXAMPLE_EDITION, example_hs, hs2022
 from karakoram.domain.declaration.nomenclature_file import read_nomenclature
 from karakoram.services.nomenclature import replace_nomenclature
 
 PG_URL_VARIABLE = "KARAKORAM_TEST_DATABASE_URL"
-EXAMPLE_HS = Path(__file__).parent.parent / "src" / "karakoram" / "data" / "example_hs.csv"
-REAL_HS = (
-    Path(__file__).parent.parent.parent / "shared" / "data" / "hs2022" / ("harmonized-system.csv")
-)
+#: the small extract most tests load, and the full HS 2022 nomenclature the package ships
+EXAMPLE_HS = example_hs()
+REAL_HS = hs2022()
 
 
 #: generated once per test run: no secret has a default, so every node a test builds (in this
@@ -100,5 +100,5 @@ def node(engine: Engine, tmp_path: Path) -> Iterator[Node]:
         database_url=str(engine.url), analytics_dir=str(tmp_path / "analytics")
     )
     built = bootstrap(settings, engine=engine, hasher=fast_hasher())
-    replace_nomenclature("example", read_nomenclature(EXAMPLE_HS), built.ctx)
+    replace_nomenclature(EXAMPLE_EDITION, read_nomenclature(EXAMPLE_HS), built.ctx)
     yield built

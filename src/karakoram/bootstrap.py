@@ -18,6 +18,7 @@ from typing import Any
 import pycountry
 import uuid6
 from sqlalchemy import Engine
+from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, OperationalError
 
 from karakoram.adapters.analytics.source import SqlAnalyticsSource
 from karakoram.adapters.analytics.store import ParquetAnalyticsStore
@@ -39,7 +40,7 @@ from karakoram.adapters.exchange.signing import (
     save_private_key,
 )
 from karakoram.adapters.hashing import Argon2Hasher
-from karakoram.config import Settings, private_dir
+from karakoram.config import ConfigError, Settings, private_dir
 from karakoram.domain.declaration.codes import CodeLists, HsNomenclature
 from karakoram.domain.declaration.validation import NodeRules
 from karakoram.domain.exchange.keys import ClientBinding
@@ -62,6 +63,11 @@ from karakoram.services.workers import (
 
 class SchemaOutOfDate(RuntimeError):
     """The database is missing or behind the code's migrations."""
+
+
+class DatabaseUnreachable(RuntimeError):
+    """The node's database does not answer: a server that is down or refuses us, a wrong
+    address, a SQLite file that cannot be opened."""
 
 
 @dataclass
@@ -137,9 +143,10 @@ def iso_code_lists() -> tuple[frozenset[str], frozenset[str]]:
 def load_nomenclature(uow: UnitOfWorkFactory) -> HsNomenclature | None:
     with uow() as work:
         subheadings = work.nomenclature.subheadings()
+        edition = work.nomenclature.edition()
     if not subheadings:
         return None
-    return HsNomenclature("HS", frozenset(subheadings), subheadings)
+    return HsNomenclature(edition or "HS", frozenset(subheadings), subheadings)
 
 
 def selection_key(secret: bytes) -> bytes:
@@ -211,8 +218,27 @@ def make_signing_key(kid: str, private_path: Path) -> dict[str, Any]:
     return public_jwk(key)
 
 
+def open_engine(database_url: str) -> Engine:
+    """The engine of `database_url`; `ConfigError` when it is not a URL of a known database."""
+    try:
+        return build_engine(database_url)
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        raise ConfigError(f"database_url {database_url!r} is not a database URL: {exc}") from exc
+
+
+def reachable(engine: Engine) -> Engine:
+    """`engine`, once it has answered; `DatabaseUnreachable` says which database did not."""
+    try:
+        with engine.connect():
+            return engine
+    except (OperationalError, InterfaceError) as exc:
+        where = engine.url.render_as_string(hide_password=True)
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        raise DatabaseUnreachable(f"The database {where} does not answer: {reason}") from exc
+
+
 def ensure_schema(engine: Engine) -> None:
-    current, head = current_revision(engine), head_revision()
+    current, head = current_revision(reachable(engine)), head_revision()
     if current != head:
         raise SchemaOutOfDate(
             f"The database {engine.url.render_as_string(hide_password=True)} is at schema "
@@ -222,10 +248,13 @@ def ensure_schema(engine: Engine) -> None:
 
 def migrate(settings: Settings) -> Schema:
     """Create the node's schema, or migrate it to the latest version."""
-    private_sqlite_file(settings.database_url)
-    engine = build_engine(settings.database_url)
     try:
-        upgrade(engine)
+        private_sqlite_file(settings.database_url)
+    except OSError as exc:
+        raise DatabaseUnreachable(f"The database file cannot be created: {exc}") from exc
+    engine = open_engine(settings.database_url)
+    try:
+        upgrade(reachable(engine))
         return Schema(engine.url.render_as_string(hide_password=True), current_revision(engine))
     finally:
         engine.dispose()
@@ -280,7 +309,7 @@ def bootstrap(
     settings must hold strong secrets (`WeakSecrets` otherwise). `peer_timeout` is how long the
     partner client waits for an answer (unless `peer` is given); `security_clock` is the real
     time that session timeouts and locks are measured in (tests move it)."""
-    engine = engine or build_engine(settings.database_url)
+    engine = engine or open_engine(settings.database_url)
     ensure_schema(engine)
     settings.require_secrets()
     if settings.simulated_clock and clock is utc_now:

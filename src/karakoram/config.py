@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import os
 import secrets
+import tomllib
 from collections import Counter
 from contextvars import ContextVar
 from datetime import datetime
@@ -132,7 +133,10 @@ class Settings(BaseSettings):
     country: str = Field("CN", description="ISO 3166-1 alpha-2 country of the node.")
     currency: str = Field("CNY", description="ISO 4217 currency duties are assessed and paid in.")
     database_url: str = Field(
-        "sqlite:///karakoram.db", description="SQLAlchemy URL; sqlite:///FILE or postgresql://..."
+        "sqlite:///karakoram.db",
+        description="SQLAlchemy URL; sqlite:///FILE or postgresql://... The CLI refuses to run "
+        "on this default (it never creates a database in the current directory unless told): "
+        "set it in node.toml (`karakoram init DIR` does) or in KARAKORAM_DATABASE_URL.",
     )
     secret_key: SecretStr | None = Field(
         None,
@@ -169,7 +173,9 @@ class Settings(BaseSettings):
         60, description="How long a client address stays locked.", gt=0
     )
     nomenclature_path: Path | None = Field(
-        None, description="HS nomenclature CSV loaded by `karakoram nomenclature load`."
+        None,
+        description="HS nomenclature CSV loaded by `karakoram nomenclature load`; none: the "
+        "HS 2022 nomenclature the package ships.",
     )
     offices: list[Office] = Field(
         default_factory=_default_offices, description="Offices of this administration."
@@ -351,6 +357,15 @@ class Settings(BaseSettings):
         return init_settings, env_settings, toml
 
 
+class ConfigError(ValueError):
+    """The node's configuration cannot be read: no file where one was named, not TOML, no
+    database configured, a database URL that names no database."""
+
+
+class ConfigFileMissing(ConfigError, FileNotFoundError):
+    """The configuration file named (--config, KARAKORAM_CONFIG) does not exist."""
+
+
 class WeakSecrets(ValueError):
     """A node's secrets are missing, placeholders, short or of low entropy."""
 
@@ -402,9 +417,14 @@ def write_private(path: Path, text: str) -> Path:
 def load_settings(config_file: Path | None = None, **overrides: object) -> Settings:
     """Settings from `config_file` (if any), the environment, then explicit overrides."""
     if config_file is not None and not config_file.is_file():
-        raise FileNotFoundError(f"No configuration file at {config_file}")
+        raise ConfigFileMissing(
+            f"No configuration file at {config_file}: make a node directory with "
+            "`karakoram init DIR`, then pass --config DIR/node.toml."
+        )
     token = _config_file.set(config_file)
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{config_file} is not valid TOML: {exc}") from exc
     finally:
         _config_file.reset(token)

@@ -27,6 +27,7 @@ from karakoram.adapters.db.engine import build_engine
 from karakoram.adapters.db.migrate import upgrade
 from karakoram.bootstrap import Node, bootstrap
 from karakoram.config import load_settings
+from karakoram.data import EXAMPLE_EDITION
 from karakoram.domain.declaration.nomenclature_file import read_nomenclature
 from karakoram.entrypoints.http.app import create_app
 from karakoram.services.nomenclature import replace_nomenclature
@@ -103,7 +104,7 @@ def live(tmp_path: Path) -> Iterator[Live]:
         engine=engine,
         hasher=fast_hasher(),
     )
-    replace_nomenclature("example", read_nomenclature(EXAMPLE_HS), node.ctx)
+    replace_nomenclature(EXAMPLE_EDITION, read_nomenclature(EXAMPLE_HS), node.ctx)
     keys = Keys(node)
     for url in _serve(node):
         yield Live(url, node, keys)

@@ -70,7 +70,7 @@ def test_serve_refuses_missing_default_short_or_repetitive_secrets(
     if secret is not None:
         env["KARAKORAM_SECRET_KEY"] = secret
     done = karakoram("serve", "--port", "1", env=env, cwd=tmp_path)
-    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.returncode == 3, done.stdout + done.stderr
     assert says in done.stderr and "karakoram init" in done.stderr
 
 
@@ -79,5 +79,5 @@ def test_quickstart_generates_its_secrets_into_a_private_folder(tmp_path, no_sec
     assert done.returncode == 0, done.stderr
     nodes = tmp_path / "nodes"
     assert mode(nodes) == 0o700
-    assert mode(nodes / "node.toml") == 0o600 and mode(nodes / "cn-urc.db") == 0o600
+    assert mode(nodes / "node.toml") == 0o600 and mode(nodes / "node.db") == 0o600
     load_settings(nodes / "node.toml").require_secrets()

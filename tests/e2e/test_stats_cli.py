@@ -19,8 +19,8 @@ EXAMPLES = example("")
 
 
 def run(workdir: Path, *args: str, ok: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess[str]:
-    """The CLI on quickstart's database (cn-urc.db), answering one of the `ok` exit codes."""
-    done = run_cli(workdir, *args, check=False, db="cn-urc.db")
+    """The CLI on quickstart's database (node.db), answering one of the `ok` exit codes."""
+    done = run_cli(workdir, *args, check=False, db="node.db")
     assert done.returncode in ok, f"karakoram {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
     return done
 
@@ -39,7 +39,7 @@ def test_the_bulletin_counts_every_released_declaration(node_dir):
     done = run(node_dir, "stats", "bulletin", "--period", year, "--by", "direction",
                "--format", "json")  # fmt: skip
     bulletin = json.loads(done.stdout)
-    with sqlite3.connect(node_dir / "cn-urc.db") as db:
+    with sqlite3.connect(node_dir / "node.db") as db:
         (released,) = db.execute(
             "SELECT count(*) FROM declarations WHERE status IN ('released', 'exited')"
         ).fetchone()
@@ -80,7 +80,7 @@ def test_a_bad_period_is_explained(node_dir):
     done = subprocess.run(
         [sys.executable, "-m", "karakoram", "stats", "bulletin", "--period", "2023-H3"],
         cwd=node_dir,
-        env=os.environ | {"KARAKORAM_DATABASE_URL": f"sqlite:///{node_dir / 'cn-urc.db'}"},
+        env=os.environ | {"KARAKORAM_DATABASE_URL": f"sqlite:///{node_dir / 'node.db'}"},
         capture_output=True,
         text=True,
         timeout=60,

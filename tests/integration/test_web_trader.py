@@ -127,7 +127,7 @@ def test_field_errors_are_shown_beside_their_fields_and_what_was_typed_is_kept(c
     assert refused.status_code == 422
     page = refused.text
     hs_error = re.search(r'id="e-items-1-hs_code">([^<]*)<', page).group(1)
-    assert "999999 is not a subheading" in hs_error
+    assert "999999 is not an HS 2022 example extract subheading" in hs_error
     assert "name is required" in re.search(r'id="e-driver-name">([^<]*)<', page).group(1)
     assert 'name="items.1.hs_code" value="999999"' in page
     assert 'name="items.1.description" value="Mystery goods"' in page

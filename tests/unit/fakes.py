@@ -172,10 +172,14 @@ class FakeNomenclature:
 
     def replace(self, edition: str, rows: Iterable[tuple[str, str, int, str]]) -> int:
         self._w.hs_rows = {c: d for c, d, _, _ in rows}
+        self._w.hs_edition = edition
         return len(self._w.hs_rows)
 
     def subheadings(self) -> dict[str, str]:
         return {c: d for c, d in self._w.hs_rows.items() if len(c) == 6}
+
+    def edition(self) -> str | None:
+        return getattr(self._w, "hs_edition", None)
 
 
 class FakeClearance:

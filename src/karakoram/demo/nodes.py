@@ -20,17 +20,16 @@ from pathlib import Path
 
 import httpx
 
-from karakoram.bootstrap import bootstrap, make_signing_key, migrate
-from karakoram.config import load_settings, secrets_toml, write_private
+from karakoram.bootstrap import bootstrap
+from karakoram.config import load_settings
 from karakoram.data import example
 from karakoram.demo.model import Trader
 from karakoram.domain.access import Principal, Role
-from karakoram.domain.declaration.nomenclature_file import read_nomenclature
+from karakoram.node_directory import create_node_directory, load_hs2022
 from karakoram.services import users as user_service
 from karakoram.services.aeo import register_aeo
 from karakoram.services.exchange import partners
 from karakoram.services.exchange.partners import NewPartner
-from karakoram.services.nomenclature import replace_nomenclature
 from karakoram.services.policy import documents as policy
 from karakoram.services.policy.documents import Kind
 
@@ -122,38 +121,37 @@ class DemoNode:
         self.clock_start = clock_start
         self.process: subprocess.Popen[bytes] | None = None
 
-    def write_config(self) -> None:
+    def settings_toml(self) -> str:
+        """What a demo node's node.toml holds beyond what every new node directory has."""
         s = self.spec
-        write_private(
-            self.config,
-            f'administration = "{s.administration}"\nname = "{s.name}"\n'
-            f'country = "{s.country}"\ncurrency = "{s.currency}"\n'
-            f'database_url = "sqlite:///{self.dir / "node.db"}"\nport = {self.port}\n'
-            f'signing_key_path = "{self.dir / "signing.pem"}"\n'
-            f'signing_key_id = "{s.administration}-DEMO"\n'
+        return (
+            f'name = "{s.name}"\ncountry = "{s.country}"\ncurrency = "{s.currency}"\n'
             "relay_interval = 0.05\nrelay_max_attempts = 100000\n"
             "stats_refresh_interval = 0\n"
             "# a demo node: its clock is moved by the simulator (never in production)\n"
             f'simulated_clock = true\nsimulated_clock_start = "{self.clock_start.isoformat()}"\n'
-            + secrets_toml()  # generated for each demo node, like `karakoram init`
-            + f'[[offices]]\ncode = "{s.border_office[0]}"\nname = "{s.border_office[1]}"\n'
+            f'[[offices]]\ncode = "{s.border_office[0]}"\nname = "{s.border_office[1]}"\n'
             f'[[offices]]\ncode = "{s.inland_office[0]}"\nname = "{s.inland_office[1]}"\n'
             f'[[crossings]]\ncode = "KHUNJERAB"\nname = "Khunjerab Pass"\n'
-            f'office = "{s.border_office[0]}"\n',
+            f'office = "{s.border_office[0]}"\n'
         )
 
-    def set_up(
-        self, hs_file: Path, traders: list[Trader], partner: NodeSpec, partner_url: str
-    ) -> dict[str, str]:
-        """Database, key, nomenclature, policy, users and the partner; returns the API keys."""
-        self.write_config()
-        public = make_signing_key(f"{self.spec.administration}-DEMO", self.dir / "signing.pem")
-        (self.dir / "signing.public.json").write_text(json.dumps(public))
-        settings = load_settings(self.config)
-        migrate(settings)
-        node = bootstrap(settings)
+    def set_up(self, traders: list[Trader], partner: NodeSpec, partner_url: str) -> dict[str, str]:
+        """The node directory (as `karakoram init` makes it, with the HS 2022 nomenclature),
+        then policy, users and the partner; returns the API keys."""
+        create_node_directory(
+            self.dir,
+            self.spec.administration,
+            self.port,
+            key_id=f"{self.spec.administration}-DEMO",
+            extra=self.settings_toml(),
+            written_by="karakoram demo",
+            force=True,
+            nomenclature=False,  # loaded below, through the one node this set-up builds
+        )
+        node = bootstrap(load_settings(self.config))
         try:
-            replace_nomenclature(hs_file.name, read_nomenclature(hs_file), node.ctx)
+            load_hs2022(node)
             operator = Principal(0, "demo set-up", Role.SUPERVISOR)
             ctx = node.ctx
             for kind, name in (
@@ -201,7 +199,9 @@ class DemoNode:
             node.close()
 
     def start(self) -> None:
-        env = os.environ | {"KARAKORAM_CONFIG": str(self.config)}
+        # the node's own database, never one this shell's KARAKORAM_DATABASE_URL names
+        env = {k: v for k, v in os.environ.items() if k != "KARAKORAM_DATABASE_URL"}
+        env["KARAKORAM_CONFIG"] = str(self.config)
         with (self.dir / "serve.log").open("ab") as log:  # the child keeps its own copy
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "karakoram", "serve"],

@@ -26,7 +26,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from karakoram.data import example, example_hs
+from karakoram.data import example, hs2022
 from karakoram.demo import nodes as demo_nodes
 from karakoram.demo.client import Side
 from karakoram.demo.engine import Engine
@@ -36,7 +36,6 @@ from karakoram.demo.model import Calendar, Consignment, Period, make_traders, pl
 from karakoram.demo.report import print_summary
 
 console = Console()
-REAL_HS = Path("../shared/data/hs2022/harmonized-system.csv")
 
 
 class DemoRefused(RuntimeError):
@@ -75,11 +74,6 @@ class Options:
         return [(down + timedelta(hours=10), down + timedelta(hours=10 + 24 * self.outage))]
 
 
-def hs_file() -> Path:
-    """The full HS 2022 nomenclature beside a checkout, else the example extract."""
-    return REAL_HS if REAL_HS.is_file() else example_hs()
-
-
 def demo(opts: Options, workdir: Path, port: int, serve: bool) -> None:
     """Start both nodes, play the traffic, print the report; with `serve`, keep both nodes
     serving until interrupted."""
@@ -114,7 +108,7 @@ def simulate(opts: Options, workdir: Path) -> None:
         )
         for name, s in state["sides"].items()
     }
-    catalogue = Catalogue.load(hs_file())
+    catalogue = Catalogue.load(hs2022())
     engine = run_simulation(opts, sides, [], catalogue, seed_traders=state["seed"])
     report(opts, engine, {})
 
@@ -175,7 +169,7 @@ def start_demo(opts: Options, workdir: Path, port: int) -> DemoRun:
         "CN": _side(cn, keys["CN"], opts.officers),
         "PK": _side(pk, keys["PK"], opts.officers),
     }
-    run.catalogue = Catalogue.load(hs_file())
+    run.catalogue = Catalogue.load(hs2022())
     run.roles = {name: demo_nodes.role_users(traders[name]) for name in ("CN", "PK")}
     _write_state(workdir, run.sides, seed, run.roles)
     return run
@@ -184,12 +178,11 @@ def start_demo(opts: Options, workdir: Path, port: int) -> DemoRun:
 def _set_up(
     cn: demo_nodes.DemoNode, pk: demo_nodes.DemoNode, links: dict[str, Link], traders: Any
 ) -> dict[str, dict[str, str]]:
-    """Both nodes' databases, keys, policy, users and partners, then both started; the API
-    keys of each side's users."""
-    hs = hs_file()
+    """Both nodes' directories (databases, keys, HS 2022), policy, users and partners, then
+    both started; the API keys of each side's users."""
     keys = {
-        "CN": cn.set_up(hs, traders["CN"], demo_nodes.PK, links["CN"].url),
-        "PK": pk.set_up(hs, traders["PK"], demo_nodes.CN, links["PK"].url),
+        "CN": cn.set_up(traders["CN"], demo_nodes.PK, links["CN"].url),
+        "PK": pk.set_up(traders["PK"], demo_nodes.CN, links["PK"].url),
     }
     cn.add_partner(pk, links["CN"].url)
     pk.add_partner(cn, links["PK"].url)

@@ -167,6 +167,9 @@ class AuthRepository(Protocol):
 class NomenclatureRepository(Protocol):
     def replace(self, edition: str, rows: Iterable[tuple[str, str, int, str]]) -> int: ...
     def subheadings(self) -> dict[str, str]: ...
+    def edition(self) -> str | None:
+        """The edition the stored nomenclature was loaded as (None when there is none)."""
+        ...
 
 
 class ArrivalRepository(Protocol):

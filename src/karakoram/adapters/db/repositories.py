@@ -331,3 +331,7 @@ class SqlNomenclatureRepository:
             hs_nomenclature.c.level == 6
         )
         return {code: text for code, text in self._conn.execute(query)}
+
+    def edition(self) -> str | None:
+        query = select(hs_nomenclature.c.edition).limit(1)
+        return self._conn.execute(query).scalar_one_or_none()

@@ -37,6 +37,11 @@ INCOTERMS: frozenset[str] = frozenset(
 class Nomenclature(Protocol):
     """What validation needs to know of a Harmonized System nomenclature."""
 
+    @property
+    def edition(self) -> str:
+        """Its name in refusals, e.g. `HS 2022`."""
+        ...
+
     def is_subheading(self, code: str) -> bool: ...
 
 

@@ -96,6 +96,6 @@ def _hs_code(r: FieldReader, raw: Mapping[str, Any], ptr: str, codes: CodeLists)
         r.fail(
             "unknown_hs_code",
             f"{ptr}/hs_code",
-            f"{code[:6]} is not a subheading of the HS nomenclature this node uses.",
+            f"{code[:6]} is not an {codes.nomenclature.edition} subheading.",
         )
     return code

@@ -10,6 +10,9 @@ from pathlib import Path
 from karakoram.domain.errors import FieldError, ValidationFailed
 
 REQUIRED_COLUMNS = ("section", "hscode", "description", "parent", "level")
+#: the data package's section of trade-statistics aggregates, not HS codes: the grand total
+#: and "commodities not specified according to kind" (99, 9999, 999999)
+AGGREGATES = "TOTAL"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +49,7 @@ def _rows(path: Path) -> Iterator[HsRow]:
             )
         for line, raw in enumerate(reader, start=2):
             code, level = raw["hscode"].strip(), raw["level"].strip()
-            if code == "TOTAL":  # the data package's grand-total row, not a code
+            if raw["section"].strip() == AGGREGATES:
                 continue
             if not code.isdigit() or not level.isdigit():
                 raise ValidationFailed(

@@ -10,6 +10,7 @@ import typer
 
 from karakoram.demo import run
 from karakoram.demo.run import DemoRefused, Options
+from karakoram.entrypoints.cli.support import ExitCode, err
 
 SeedOpt = Annotated[int, typer.Option(help="Seed of the random traffic (same seed, same plan).")]
 DaysOpt = Annotated[int, typer.Option(min=1, help="Simulated days in each year.")]
@@ -74,8 +75,8 @@ def demo(
     try:
         run.demo(opts, workdir, port, serve)
     except DemoRefused as exc:
-        run.console.print(f"[red]{exc}")
-        raise typer.Exit(2) from exc
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(ExitCode.REFUSED) from exc
 
 
 def simulate(
@@ -98,5 +99,5 @@ def simulate(
     try:
         run.simulate(opts, workdir)
     except DemoRefused as exc:
-        run.console.print(f"[red]{exc}")
-        raise typer.Exit(2) from exc
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(ExitCode.REFUSED) from exc

@@ -13,7 +13,15 @@ from rich.table import Table
 
 from karakoram.bootstrap import Node, make_signing_key
 from karakoram.domain.errors import KarakoramError
-from karakoram.entrypoints.cli.support import TIME, console, err, fail, node, principal_of
+from karakoram.entrypoints.cli.support import (
+    TIME,
+    ExitCode,
+    console,
+    err,
+    fail,
+    node,
+    principal_of,
+)
 from karakoram.services.exchange import overview, partners
 from karakoram.services.exchange import relay as exchange
 from karakoram.services.exchange.config import DeliveryFailed, ExchangeConfig
@@ -35,7 +43,7 @@ def _config(n: Node) -> ExchangeConfig:
             "[red]No signing key configured: run `karakoram keys new` and set "
             "signing_key_path and signing_key_id.[/red]"
         )
-        raise typer.Exit(2)
+        raise typer.Exit(ExitCode.CONFIGURATION)
     return n.ctx.exchange
 
 
@@ -47,7 +55,7 @@ def keys_new(
     """Make an Ed25519 key pair; print the public key to give the partner."""
     if out.exists():
         err.print(f"[red]{out} exists; choose another file (keys are never overwritten).[/red]")
-        raise typer.Exit(2)
+        raise typer.Exit(ExitCode.REFUSED)
     public_jwk = make_signing_key(kid, out)
     public = out.with_suffix(".public.json")
     public.write_text(json.dumps(public_jwk, indent=2) + "\n")

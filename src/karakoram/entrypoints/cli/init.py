@@ -1,34 +1,16 @@
-"""`karakoram init DIR`: a new node directory with generated secrets and a signing key.
-
-Everything in it is readable by the node's user only: the folder is 0700, and node.toml (which
-holds the secrets), the signing key, the database and the analytical copy are created 0600.
-"""
+"""`karakoram init DIR`: a new node directory with generated secrets and a signing key (made
+by `karakoram.node_directory`, as quickstart's and the demo's nodes are)."""
 
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from karakoram.bootstrap import make_signing_key, migrate
-from karakoram.config import load_settings, private_dir, secrets_toml, write_private
-from karakoram.entrypoints.cli.support import console, err
-
-
-def node_toml(directory: Path, administration: str, key_id: str, port: int) -> str:
-    """The node.toml of a new node directory, with freshly generated secrets."""
-    return (
-        f"# written by `karakoram init`; keep this file secret (mode 0600)\n"
-        f'administration = "{administration}"\n'
-        f'database_url = "sqlite:///{directory / "node.db"}"\n'
-        f'analytics_dir = "{directory / "analytics"}"\n'
-        f'signing_key_path = "{directory / "signing.pem"}"\n'
-        f'signing_key_id = "{key_id}"\n'
-        f"port = {port}\n" + secrets_toml()
-    )
+from karakoram.entrypoints.cli.support import ExitCode, console, err
+from karakoram.node_directory import NodeDirectoryExists, create_node_directory
 
 
 def init(
@@ -38,30 +20,27 @@ def init(
     force: Annotated[
         bool, typer.Option(help="Replace an existing node.toml (its secrets end every session).")
     ] = False,
+    nomenclature: Annotated[
+        bool, typer.Option(help="Load the HS 2022 nomenclature the package ships.")
+    ] = True,
 ) -> None:
     """Create a node directory: node.toml with generated secrets, a signing key and the
     database, all readable by you only. Then run `karakoram -c DIR/node.toml serve`."""
     os.umask(0o077)  # whatever this process creates is the node's user's alone
-    directory = directory.resolve()
-    config = directory / "node.toml"
-    if config.exists() and not force:
-        err.print(f"[red]{config} exists;[/red] use --force to replace it and its secrets.")
-        raise typer.Exit(1)
-    private_dir(directory)
-    key_id = f"{administration}-{datetime.now(UTC):%Y%m%d}"
-    write_private(config, node_toml(directory, administration, key_id, port))
-    public = make_signing_key(key_id, directory / "signing.pem")
-    write_private(directory / "signing.public.json", _json(public))
-    schema = migrate(load_settings(config))
+    try:
+        made = create_node_directory(
+            directory, administration, port, force=force, nomenclature=nomenclature
+        )
+    except NodeDirectoryExists as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(ExitCode.REFUSED) from exc
+    loaded = made.nomenclature.get("subheadings")
     console.print(
-        f"Node directory {directory} (mode 0700): node.toml with generated secrets, signing key "
-        f"{key_id}, database at schema {schema.revision}.\n"
-        f"Next: karakoram -c {config} users add admin --role administrator\n"
-        f"      karakoram -c {config} serve"
+        f"Node directory {made.path} (mode 0700): node.toml with generated secrets, signing key "
+        f"{made.key_id}, database at schema {made.schema.revision}"
+        + (f", HS 2022 nomenclature ({loaded:,} subheadings).\n" if loaded else ".\n")
+        + f"Next: karakoram -c {made.config} users add admin --role administrator\n"
+        f"      karakoram -c {made.config} serve",
+        soft_wrap=True,
+        highlight=False,
     )
-
-
-def _json(value: object) -> str:
-    import json
-
-    return json.dumps(value, indent=2)

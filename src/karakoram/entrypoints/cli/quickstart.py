@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 from typing import Annotated
 
@@ -10,18 +11,18 @@ from rich.console import Console
 from rich.table import Table
 
 from karakoram.bootstrap import Node, bootstrap, migrate
-from karakoram.config import Settings, load_settings, private_dir, secrets_toml, write_private
-from karakoram.data import example, example_hs
+from karakoram.config import ConfigError, Settings, load_settings
+from karakoram.data import HS2022, example
 from karakoram.domain.access import Principal, Role
+from karakoram.domain.declaration.codes import HsNomenclature
 from karakoram.domain.declaration.nomenclature_file import read_nomenclature
+from karakoram.node_directory import create_node_directory, load_hs2022
 from karakoram.services import users as user_service
 from karakoram.services.nomenclature import replace_nomenclature
 from karakoram.services.policy import documents as policy
 from karakoram.services.policy.documents import Kind
 
 console = Console()
-
-REAL_HS = Path("../shared/data/hs2022/harmonized-system.csv")
 
 #: (name, role, trader identifier) of the example users; keys are re-issued on every run.
 EXAMPLE_USERS = [
@@ -41,11 +42,15 @@ EXAMPLE_POLICY = [
 
 
 def _nomenclature(node: Node, hs_file: Path | None) -> str:
-    path = hs_file or (REAL_HS if REAL_HS.is_file() else example_hs())
-    if node.ctx.codes.nomenclature is not None and hs_file is None:
-        return "already loaded"
-    counts = replace_nomenclature(path.name, read_nomenclature(path), node.ctx)
-    return f"{path} ({counts.get('subheadings', 0):,} subheadings)"
+    """Load `hs_file`, or the shipped HS 2022 where the node has none; say what is in force."""
+    if hs_file is not None:
+        replace_nomenclature(HS2022, read_nomenclature(hs_file), node.ctx)
+    elif node.ctx.codes.nomenclature is None:
+        load_hs2022(node)
+    in_force = node.ctx.codes.nomenclature
+    if not isinstance(in_force, HsNomenclature):
+        return "none"
+    return f"{in_force.edition} ({len(in_force.subheadings):,} subheadings)"
 
 
 def _policy(node: Node) -> list[str]:
@@ -79,23 +84,31 @@ def _keys(node: Node) -> list[tuple[str, str, str, str]]:
 
 
 def quickstart(
-    workdir: Annotated[Path, typer.Option(help="Where the node keeps its database.")] = Path(
-        ".karakoram"
-    ),
+    workdir: Annotated[
+        Path, typer.Option(help="The node directory (made as `karakoram init` makes one).")
+    ] = Path(".karakoram"),
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
-    hs_file: Annotated[Path | None, typer.Option(help="HS nomenclature CSV to load.")] = None,
+    hs_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="HS nomenclature CSV to load (as edition HS 2022) instead of the shipped one."
+        ),
+    ] = None,
     serve: Annotated[bool, typer.Option(help="Keep serving after set-up.")] = True,
 ) -> None:
-    """Set up a node on SQLite with example users, print how to reach it, and serve it. Its
-    secrets are generated on the first run into WORKDIR/node.toml (mode 0600, folder 0700)."""
-    private_dir(workdir)
+    """Set up a node on SQLite with the HS 2022 nomenclature, example policy and users, print
+    how to reach it, and serve it. The first run makes WORKDIR as `karakoram init` does (secrets
+    generated into WORKDIR/node.toml, mode 0600, folder 0700); later runs reuse it."""
     config = workdir / "node.toml"
     if not config.exists():
-        write_private(
-            config, "# written by `karakoram quickstart`; keep it secret\n" + secrets_toml()
-        )
-    settings = load_settings(config, database_url=f"sqlite:///{workdir / 'cn-urc.db'}", port=port)
-    migrate(settings)
+        create_node_directory(workdir, port=port, written_by="karakoram quickstart")
+    load_settings(config)  # a node.toml that is not TOML or not valid is refused, saying why
+    # the directory's own database: never one this shell's KARAKORAM_DATABASE_URL names
+    pinned = tomllib.loads(config.read_text()).get("database_url")
+    if pinned is None:  # an older quickstart's directory
+        raise ConfigError(f"{config} names no database: remove {workdir} and run quickstart again.")
+    settings = load_settings(config, port=port, database_url=pinned)
+    migrate(settings)  # a directory from an earlier version: its schema brought up to date
     node = bootstrap(settings)
     loaded = _nomenclature(node, hs_file)
     in_force = _policy(node)
@@ -105,7 +118,10 @@ def quickstart(
 
         from karakoram.entrypoints.http.app import create_app
 
-        console.print("\nServing; stop with Ctrl-C.")
+        base = f"http://{settings.host}:{settings.port}"
+        console.print(
+            f"\nServing {base}/ — web UI {base}/ui/sign-in; stop with Ctrl-C.", highlight=False
+        )
         uvicorn.run(create_app(node), host=settings.host, port=settings.port, log_level="warning")
     node.close()
 
@@ -119,7 +135,7 @@ def _print_access(
     console.print(
         f"Database     {settings.database_url}\nNomenclature {loaded}\n"
         f"Policy       {'; '.join(in_force)}\n"
-        f"API          {base}\nAPI docs     {base}/docs\n"
+        f"API          {base}\nAPI docs     {base}/docs\nWeb UI       {base}/ui/sign-in\n"
     )
     table = Table("user", "role", "trader id", title="Example users")
     for name, role, party, _ in keys:

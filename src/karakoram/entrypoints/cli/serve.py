@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from karakoram.bootstrap import Node
 from karakoram.config import WeakSecrets
-from karakoram.entrypoints.cli.support import err, node, settings, state
+from karakoram.entrypoints.cli.support import ExitCode, err, node, settings, state
 
 
 def serve(
@@ -87,7 +87,7 @@ def _refuse_weak_secrets() -> None:
     except (ValidationError, WeakSecrets) as exc:
         problems = [e["msg"] for e in exc.errors()] if isinstance(exc, ValidationError) else []
         err.print(f"[red]The node will not start:[/red] {'; '.join(problems) or exc}")
-        raise typer.Exit(2) from exc
+        raise typer.Exit(ExitCode.CONFIGURATION) from exc
 
 
 def _run_api(n: Node, host: str, port: int, workers: int) -> None:

@@ -10,10 +10,13 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from karakoram.bootstrap import Node, SchemaOutOfDate, bootstrap
-from karakoram.config import Settings, WeakSecrets, load_settings
+from karakoram.bootstrap import Node, bootstrap
+from karakoram.config import ConfigError, Settings, load_settings
 from karakoram.domain.access import Principal, Role
 from karakoram.domain.errors import KarakoramError
+from karakoram.entrypoints.cli.exits import ExitCode
+
+__all__ = ["ExitCode", "console", "err", "fail", "node", "principal_of", "settings", "state"]
 
 console = Console()
 err = Console(stderr=True)
@@ -57,22 +60,31 @@ TIME: dict[str, Any] = {"parser": utc_time, "metavar": "YYYY-MM-DD[THH:MM[Z]]"}
 
 class State:
     config: Path | None = None
+    debug: bool = False
 
 
 state = State()
 
+NO_DATABASE = (
+    "No node database configured{where}: run `karakoram init DIR` to make a node directory, "
+    "then pass --config DIR/node.toml (or set KARAKORAM_CONFIG), or set KARAKORAM_DATABASE_URL."
+)
+
 
 def settings() -> Settings:
-    return load_settings(state.config)
+    """The node's settings; `ConfigError` when they name no database (a command never
+    creates one in the current directory unless told to)."""
+    loaded = load_settings(state.config)
+    if "database_url" not in loaded.model_fields_set:
+        where = f" ({state.config} sets no database_url)" if state.config else ""
+        raise ConfigError(NO_DATABASE.format(where=where))
+    return loaded
 
 
 def node(peer_timeout: float = 10.0) -> Node:
-    """The node the configuration describes; exits when its database needs migrating."""
-    try:
-        return bootstrap(settings(), peer_timeout=peer_timeout)
-    except (SchemaOutOfDate, WeakSecrets) as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
+    """The node the configuration describes (its errors end the command with their exit code,
+    see exits.py)."""
+    return bootstrap(settings(), peer_timeout=peer_timeout)
 
 
 def fail(exc: KarakoramError) -> typer.Exit:
@@ -81,7 +93,7 @@ def fail(exc: KarakoramError) -> typer.Exit:
         err.print(f"  {error.pointer or '/'}  [bold]{error.code}[/bold]  {error.message}")
     for blocker in getattr(exc, "blockers", []):
         err.print(f"  - {blocker}")
-    return typer.Exit(1)
+    return typer.Exit(ExitCode.REFUSED)
 
 
 def principal_of(n: Node, name: str | None, default_role: Role = Role.SUPERVISOR) -> Principal:
@@ -92,5 +104,5 @@ def principal_of(n: Node, name: str | None, default_role: Role = Role.SUPERVISOR
         user = uow.users.by_name(name)
     if user is None:
         err.print(f"[red]No user {name!r}; create one with `karakoram users add`.[/red]")
-        raise typer.Exit(2)
+        raise typer.Exit(ExitCode.USAGE)
     return Principal(user.id, user.name, Role(user.role), user.party)
