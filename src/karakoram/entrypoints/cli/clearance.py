@@ -19,6 +19,7 @@ from rich.table import Table
 from karakoram.bootstrap import open_context
 from karakoram.domain.access import Role
 from karakoram.domain.errors import KarakoramError
+from karakoram.entrypoints.cli import refdata
 from karakoram.entrypoints.cli.support import AsOpt, console, err, fail, node, principal_of
 from karakoram.services import clearance as officer
 from karakoram.services import queries
@@ -382,7 +383,10 @@ def register(app: typer.Typer, declarations: typer.Typer) -> None:
     rules.command("backtest")(_backtest)
     app.add_typer(rules, name="rules")
     app.add_typer(_policy_app(Kind.TARIFF, "Tariff schedule", True), name="tariff")
-    app.add_typer(_policy_app(Kind.RATES, "Exchange-rate table", True), name="rates")
+    rates = _policy_app(Kind.RATES, "Exchange-rate table", True)
+    rates.command("import")(refdata.import_)
+    app.add_typer(rates, name="rates")
+    refdata.register(app)
     app.command("queue")(_queue)
     declarations.command("show")(_show)
     declarations.command("act")(_act)

@@ -105,6 +105,8 @@ class PolicyCache:
         self._policy = ActivePolicy()
         self._checked = 0.0
         self.recheck = 2.0
+        #: run after a version is activated (bootstrap: assess the declarations that waited)
+        self.on_activation: Callable[[], object] | None = None
 
     def forget(self) -> None:
         """Re-read the active versions on the next use (after an activation here)."""
@@ -191,9 +193,11 @@ def activate_document(
         work.policy.activate(kind.value, version, principal.name, reason, clock())
         work.commit()
         cache.forget()
-        return PolicyDocument(
-            doc.kind, doc.version, doc.name, doc.source, "active", doc.created_by, doc.created_at
-        )
+    if cache.on_activation is not None:
+        cache.on_activation()
+    return PolicyDocument(
+        doc.kind, doc.version, doc.name, doc.source, "active", doc.created_by, doc.created_at
+    )
 
 
 def install_document(
