@@ -86,8 +86,7 @@ def parse_sdmx_rates(
         quote = _quote(p, row, lines[index + 1][0], f"/rows/{index}", currencies)
         if quote is not None:
             quotes.append(quote)
-    p.raise_if_any()
-    table = _in_base(p, quotes, base_currency)
+    table = _in_base(p, quotes, base_currency)  # the good rows' problems, listed too
     p.raise_if_any()
     rates = {c: tuple(sorted(by_day.items())) for c, by_day in table.items()}
     return ExchangeRates(base_currency, rates, max_age_days)
@@ -105,8 +104,12 @@ def _quote(
     for column in REQUIRED:
         if not row.get(column):
             p.fail("required", f"{ptr}/{column}", f"Line {line}: {column} is empty.")
+    checked = len(p.errors)
     currency = currency_code(p, row.get("CURRENCY", ""), f"{ptr}/CURRENCY", currencies)
     denom = currency_code(p, row.get("CURRENCY_DENOM", ""), f"{ptr}/CURRENCY_DENOM", currencies)
+    p.errors[checked:] = [
+        FieldError(e.code, e.pointer, f"Line {line}: {e.message}") for e in p.errors[checked:]
+    ]
     if currency and currency == denom:
         p.fail("same_currency", f"{ptr}/CURRENCY_DENOM", f"Line {line}: {currency} against itself.")
     day = _period(p, row, line, ptr)
@@ -143,8 +146,8 @@ def _check_series(p: Problems, row: dict[str, str], line: int, ptr: str) -> None
 
 def _period(p: Problems, row: dict[str, str], line: int, ptr: str) -> date | None:
     text, freq = row.get("TIME_PERIOD", ""), row.get("FREQ", "").upper()
-    if not text:
-        return None
+    if not text or freq not in ("", "D", "M"):
+        return None  # an unsupported frequency is reported once, by _check_series
     try:
         if _DAY.match(text) and freq in ("", "D"):
             return date.fromisoformat(text)
