@@ -20,7 +20,7 @@ from karakoram.entrypoints.cli import refdata
 from karakoram.entrypoints.cli.main import app
 from karakoram.entrypoints.http.app import create_app
 from karakoram.services.nomenclature import replace_nomenclature
-from tests.builders import declaration
+from tests.builders import bend, declaration
 from tests.conftest import EXAMPLE_HS, fast_hasher
 from tests.integration.conftest import Keys
 from tests.integration.test_clearance import EXAMPLES, RULES, load
@@ -208,3 +208,27 @@ def test_the_cli_reports_the_status_and_imports_a_csv_file_once(setup, tmp_path,
     assert sorted(rate_versions(client, keys)) == [1, 2]
     status = runner.invoke(app, ["policy", "status"])
     assert "PKR" in status.output and "rates_ending" in status.output  # PKR was not imported
+
+
+def test_an_invoice_in_a_currency_whose_rates_ran_out_waits_instead_of_being_refused(setup):
+    client, keys = setup
+    policy(client, keys)
+    usd = import_rates(client, keys, "date,currency,rate\n2028-01-19,USD,7.2\n", "csv")
+    assert usd.status_code == 201, usd.json()
+    move_clock(client, keys, "2028-01-20T08:00:00Z")
+    doc = bend(declaration(), "/invoice/currency", "PKR")
+    lodged = client.post("/declarations", json=doc, headers=keys.trader)
+    assert (lodged.status_code, lodged.json()["status"]) == (201, "accepted")
+    mrn = lodged.json()["mrn"]
+    mine = client.get(f"/declarations/{mrn}/clearance", headers=keys.trader).json()
+    waiting = mine["waiting_for"]
+    assert (waiting["code"], waiting["currency"], waiting["on"]) == (
+        "exchange_rate",
+        "PKR",
+        "2028-01-20",
+    )
+
+    pkr = import_rates(client, keys, "date,currency,rate\n2028-01-19,PKR,0.0251\n", "csv")
+    assert pkr.status_code == 201, pkr.json()
+    assessed = client.get(f"/declarations/{mrn}/clearance", headers=keys.trader).json()
+    assert assessed["status"] in ("assessed", "released") and assessed["waiting_for"] is None
