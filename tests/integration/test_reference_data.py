@@ -232,3 +232,15 @@ def test_an_invoice_in_a_currency_whose_rates_ran_out_waits_instead_of_being_ref
     assert pkr.status_code == 201, pkr.json()
     assessed = client.get(f"/declarations/{mrn}/clearance", headers=keys.trader).json()
     assert assessed["status"] in ("assessed", "released") and assessed["waiting_for"] is None
+
+
+def test_declarations_lodged_before_any_policy_are_assessed_when_it_is_activated(setup):
+    client, keys = setup
+    lodged = client.post("/declarations", json=declaration(), headers=keys.trader).json()
+    mine = client.get(f"/declarations/{lodged['mrn']}/clearance", headers=keys.trader).json()
+    assert mine["waiting_for"]["code"] == "policy_missing"
+    assert mine["pending"].startswith("Waiting for customs to put its tariff and risk rules")
+    policy(client, keys)  # rates, tariff, then the rule set: the last activation assesses it
+    after = client.get(f"/declarations/{lodged['mrn']}", headers=keys.trader).json()
+    assert after["status"] in ("assessed", "released")
+    assert [e["action"] for e in after["timeline"]][:3] == ["lodge", "accept", "assess"]
