@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,7 @@ from karakoram.services.exchange.config import ExchangeConfig
 from karakoram.services.policy.documents import Parsers, PolicyCache
 from karakoram.services.ports import PeerTransport, SecretHasher, UnitOfWorkFactory
 from karakoram.services.security import Limits, SecurityConfig, real_now
+from karakoram.services.waiting import assess_waiting
 from karakoram.services.workers import (
     Worker,
     WorkerLog,
@@ -334,6 +336,7 @@ def bootstrap(
         selection_key=selection_key(settings.secret("selection_secret")),
         policy=PolicyCache(Parsers(currencies, settings.currency)),
     )
+    ctx.policy.on_activation = partial(assess_waiting, ctx)
     ctx.exchange = exchange_config(settings)
     ctx.draw_window = timedelta(days=settings.draw_window_days)
     ctx.security = security_config(settings, security_clock)

@@ -158,6 +158,8 @@ def _bucket(draw: float, rates: dict[str, float]) -> str:
 
 
 def test_a_self_claimed_aeo_changes_nothing_and_a_registered_one_does(node):
+    # P-0 stays never assessed: the activation below must not assess what waited
+    node.ctx.policy.on_activation = None
     before_policy = handlers.lodge_declaration(declaration("P-0"), ME, node.ctx).record
     assert before_policy.channel is None  # never assessed: no stored draw
     version = activate(node, NON_AEO_RED)

@@ -8,7 +8,7 @@ plan is the caller's job, in the same transaction as the lodgement or amendment.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from karakoram.domain.clearance import (
@@ -42,15 +42,57 @@ class AssessmentPlan:
     events: list[DeclarationEvent]
 
 
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """Why an accepted declaration is not assessed: `code` is `policy_missing` or
+    `exchange_rate` (then `currency` names the rate it waits for, on `on`)."""
+
+    code: str
+    #: for officers (may name the rule set, which traders never see)
+    reason: str
+    currency: str | None = None
+    on: date | None = None
+
+    def for_trader(self) -> str:
+        """The same in words for the trader, without the controls' internals."""
+        if self.code == "exchange_rate":
+            return (
+                f"Waiting for a current {self.currency} exchange rate: customs has not "
+                f"published one usable on {self.on}, and the declaration cannot be assessed "
+                "without it. Nothing is needed from you."
+            )
+        return (
+            "Waiting for customs to put its tariff and risk rules in force; the declaration "
+            "cannot be assessed before. Nothing is needed from you."
+        )
+
+
 def why_pending(policy: ActivePolicy, ctx: NodeContext) -> str | None:
     """Why declarations cannot be assessed now, or None when they can."""
+    waiting = waiting_for(policy, ctx.clock().date())
+    return waiting.reason if waiting else None
+
+
+def waiting_for(
+    policy: ActivePolicy, today: date, record: DeclarationRecord | None = None
+) -> Waiting | None:
+    """Why declarations (or `record`) cannot be assessed `today`, or None when they can. A
+    declaration whose invoice currency the rate table publishes, but not currently, waits too
+    (a currency the table never had is the trader's error, refused at lodgement)."""
     missing = policy.missing()
     if missing:
-        return "no active " + ", ".join(missing) + ": a supervisor must activate one"
+        why = "no active " + ", ".join(missing) + ": a supervisor must activate one"
+        return Waiting("policy_missing", why)
     assert policy.rules is not None and policy.rates is not None
     currency = policy.rules.rule_set.currency
-    if not policy.rates.has_rate(currency, ctx.clock().date()):
-        return f"no current {currency} exchange rate for the rule set"
+    if not policy.rates.has_rate(currency, today):
+        why = f"no current {currency} exchange rate for the rule set"
+        return Waiting("exchange_rate", why, currency, today)
+    if record is None:
+        return None
+    invoiced = record.declaration.invoice.currency
+    if invoiced in policy.rates.rates and not policy.rates.has_rate(invoiced, today):
+        return Waiting("exchange_rate", f"no current {invoiced} exchange rate", invoiced, today)
     return None
 
 
@@ -187,13 +229,14 @@ class Assessor:
         self._uow = uow
         self.policy = ctx.policy.current(uow)
         self.pending = why_pending(self.policy, ctx)
+        self._today = ctx.clock().date()
         self.history = StoredHistory(uow.clearance, ctx.unit_values)
 
     def assess(
         self, record: DeclarationRecord, covered: Decimal = Decimal(0)
     ) -> tuple[DeclarationRecord, AssessmentRecord | None, list[DeclarationEvent]]:
         """Assess when the policy allows; otherwise the record stays accepted, unchanged."""
-        if self.pending is not None:
+        if self.pending is not None or waiting_for(self.policy, self._today, record):
             return record, None, []
         plan = plan_assessment(record, self.policy, self._ctx, self.history, self._uow, covered)
         return plan.record, plan.assessment, plan.events

@@ -15,7 +15,7 @@ from karakoram.domain.clearance import (
 )
 from karakoram.domain.declaration.model import DeclarationRecord
 from karakoram.domain.errors import FieldError, PermissionDenied, ValidationFailed
-from karakoram.services.assessment import why_pending
+from karakoram.services.assessment import Waiting, waiting_for
 from karakoram.services.audit.timeline import CheckedTimeline, check_timeline
 from karakoram.services.clearance import release_state
 from karakoram.services.context import NodeContext
@@ -139,13 +139,19 @@ class ClearanceView:
     payments: list[PaymentRecord]
     blockers: list[str]
     pending: str | None
+    #: why an accepted declaration is not assessed (None once it is, or when nothing is missing)
+    waiting: Waiting | None = None
 
 
 def clearance_view(mrn: str, principal: Principal, ctx: NodeContext) -> ClearanceView:
     """The assessments (risk decision and duties), controls, payments and what blocks release."""
     with ctx.uow() as uow:
         record = ensure_visible(principal, uow.declarations.get(mrn), mrn)
-        pending = why_pending(ctx.policy.current(uow), ctx) if record.status == "accepted" else None
+        waiting = (
+            waiting_for(ctx.policy.current(uow), ctx.clock().date(), record)
+            if record.status == "accepted"
+            else None
+        )
         blockers = (
             release_blockers(release_state(uow, record))
             if record.channel and record.status in AWAITING_OFFICER
@@ -160,7 +166,8 @@ def clearance_view(mrn: str, principal: Principal, ctx: NodeContext) -> Clearanc
             uow.clearance.controls(mrn),
             uow.clearance.payments(mrn),
             blockers,
-            pending,
+            waiting.reason if waiting else None,
+            waiting,
         )
 
 

@@ -1,5 +1,7 @@
 """Readiness: can this node do its work now? The database answers, every background worker
-has succeeded recently, and what waits in the outbox for which partner.
+has succeeded recently, and what waits in the outbox for which partner; and, as warnings that
+do not make the node unready, reference data (rates, tariff, rules) that does not cover the
+coming days.
 
 `/health` is the cheap liveness check; this is what a load balancer or an operator asks before
 sending traffic, and what says that a relay has been failing for minutes.
@@ -14,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from karakoram.services.context import NodeContext
+from karakoram.services.policy.reference import HORIZON_DAYS, ReferenceStatus, status_of
 from karakoram.services.workers import WorkerLog, WorkerRun, wall_clock
 
 log = logging.getLogger(__name__)
@@ -26,6 +29,8 @@ class Readiness:
     workers: list[dict[str, Any]] = field(default_factory=list)
     oldest_pending_at: datetime | None = None
     partners: list[dict[str, Any]] = field(default_factory=list)
+    #: the reference data in force against the node's clock: warnings, never "not ready"
+    reference: ReferenceStatus | None = None
 
 
 def readiness(
@@ -41,6 +46,7 @@ def readiness(
         with ctx.uow() as uow:
             traffic = uow.exchange.traffic()
             known = {p.administration for p in uow.exchange.partners()}
+            policy = ctx.policy.current(uow)
         runs = {r.name: r for r in worker_log.runs()}
     except Exception as exc:  # the answer to "is the database there" is this answer
         log.warning("readiness: the database does not answer", exc_info=True)
@@ -63,7 +69,8 @@ def readiness(
     ]
     oldest = min((t.oldest_pending_at for t in traffic if t.oldest_pending_at), default=None)
     ok = all(w["ok"] for w in workers)
-    return Readiness(ok, "ok", workers, oldest, partners)
+    reference = status_of(policy, ctx.clock().date(), HORIZON_DAYS)
+    return Readiness(ok, "ok", workers, oldest, partners, reference)
 
 
 def _worker(

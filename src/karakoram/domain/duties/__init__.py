@@ -5,6 +5,9 @@
 - `assessment`: the assessment of a declaration under a schedule, line by line
 - `tariff_file`, `rates_file`: read the files an administration publishes (TOML, CSV);
   `file_problems` collects what those readers find wrong
+- `sdmx_rates`: read exchange rates from an SDMX-CSV download (the ECB's EXR, for one);
+  `rates_merge` adds imported rates to the table in force and writes the CSV back
+- `coverage`: whether a rate table gives each currency a usable rate on the coming days
 
 Error codes (`FieldError.code`); they are stable, clients may branch on them:
 
@@ -30,6 +33,11 @@ Error codes (`FieldError.code`); they are stable, clients may branch on them:
 | `base_currency` | `/rows/4/currency` | a rate for the base currency (always 1) |
 | `not_positive` | `/rows/4/rate` | an exchange rate of zero or less |
 | `duplicate_rate` | `/rows/4/date` | two rates for one currency on one date |
+| `unsupported_frequency` | `/rows/4/FREQ` | SDMX: a frequency other than daily (D) or monthly (M) |
+| `unsupported_series` | `/rows/4/EXR_TYPE` | SDMX: not a spot rate (SP00) |
+| `unsupported_action` | `/rows/4/ACTION` | SDMX-CSV 2.0: a row that deletes (D) |
+| `same_currency` | `/rows/4/CURRENCY_DENOM` | SDMX: a currency quoted against itself |
+| `no_cross_rate` | `/rows/4/CURRENCY_DENOM` | SDMX: no same-day quote to cross with |
 | `missing_exchange_rate` | `/invoice/currency` | no rate on or before the date, or too old |
 | `no_tariff_line` | `/items/2/hs_code` | no line matches and there is no default line |
 | `unit_mismatch` | `/items/2/unit` | a per-unit rate in another unit than declared |

@@ -18,6 +18,7 @@ from karakoram.entrypoints.api.schemas import (
     ClearanceOut,
     DeclarationOut,
     QueueEntryOut,
+    WaitingOut,
 )
 from karakoram.entrypoints.api.versions import expected_version, tagged
 from karakoram.entrypoints.http.deps import NodeDep, PrincipalDep
@@ -98,7 +99,8 @@ class TraderClearanceOut(BaseModel):
     channel: str | None
     amount_due: str | None
     currency: str | None
-    pending: str | None
+    pending: str | None = Field(description="Why it is not assessed yet, in words.")
+    waiting_for: WaitingOut | None = None
     blockers: list[str]
     assessments: list[TraderAssessmentOut]
     controls: list[dict[str, Any]]
@@ -107,8 +109,11 @@ class TraderClearanceOut(BaseModel):
     @classmethod
     def of(cls, v: queries.ClearanceView) -> TraderClearanceOut:
         full = ClearanceOut.of(v)
+        waiting = WaitingOut.of(v.waiting, trader=True)
         return cls(
-            **full.model_dump(exclude={"assessments"}),
+            **full.model_dump(exclude={"assessments", "pending", "waiting_for"}),
+            pending=waiting.message if waiting else None,
+            waiting_for=waiting,
             assessments=[TraderAssessmentOut.of(a) for a in v.assessments],
         )
 

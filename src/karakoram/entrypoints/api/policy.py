@@ -4,9 +4,10 @@ and back-test rule sets over history."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -16,9 +17,10 @@ from karakoram.domain.errors import FieldError, NotFound, ValidationFailed
 from karakoram.entrypoints.api.guard import needs
 from karakoram.entrypoints.api.schemas import PolicyDocumentOut
 from karakoram.entrypoints.http.deps import NodeDep, PrincipalDep
-from karakoram.services.policy import backtest
+from karakoram.services.policy import backtest, rates_import, reference
 from karakoram.services.policy import documents as policy
 from karakoram.services.policy.documents import Kind
+from karakoram.services.policy.rates_import import RatesFormat
 
 router = APIRouter(prefix="/policy", tags=["policy"])
 _TEXT_BODY = {
@@ -73,6 +75,50 @@ async def _text(request: Request) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ValidationFailed([FieldError("invalid_format", "", "Send UTF-8 text.")]) from exc
+
+
+@router.get("/status", dependencies=[needs(Cap.READ_TARIFFS)])
+def status(node: NodeDep, principal: PrincipalDep) -> dict[str, Any]:
+    """Which versions are in force and whether they cover today and the next 7 days by the
+    node's clock (the same warnings as `GET /ready`), with each currency's coverage."""
+    found = reference.reference_status(node.ctx)
+    return found.as_dict() | {
+        "versions": found.versions,
+        "rates": [
+            {
+                "currency": c.currency,
+                "state": c.state.value,
+                "latest": c.latest,
+                "usable_until": c.usable_until,
+                "first_gap": c.first_gap,
+            }
+            for c in found.rates
+        ],
+    }
+
+
+@router.post(
+    "/rates/import",
+    openapi_extra=_TEXT_BODY,
+    dependencies=[needs(Cap.EDIT_TARIFFS)],
+    responses={201: {"description": "A new version with the file's rates is active."}},
+)
+async def import_rates(
+    request: Request,
+    node: NodeDep,
+    principal: PrincipalDep,
+    fmt: Annotated[RatesFormat, Query(alias="format")] = RatesFormat.CSV,
+    source: str = "",
+    reason: str | None = None,
+) -> JSONResponse:
+    """Add the rates of a downloaded file (`format=sdmx`: SDMX-CSV; `csv`: date,currency,rate)
+    to the table in force, as a new active version (201); a file that brings nothing new
+    (the same file again) stores nothing (200). Every error is listed, with its line."""
+    text = await _text(request)
+    done = await run_in_threadpool(
+        rates_import.import_rates, text, fmt, principal, node.ctx, source, reason
+    )
+    return JSONResponse(done.as_dict(), status_code=201 if done.created else 200)
 
 
 @router.get("/{kind}", response_model=list[PolicyDocumentOut], dependencies=[_READ])

@@ -26,7 +26,9 @@ router = APIRouter(tags=["system"])
 async def ready(node: NodeDep) -> JSONResponse:
     """The database, each background worker's last success, the oldest message waiting in
     the outbox and whether each partner took its last deliveries. Unauthenticated, so it
-    names no error text: `karakoram exchange status` and the log have those."""
+    names no error text: `karakoram exchange status` and the log have those. `warnings` (and
+    `reference_data`, with a code per warning) name reference data in force that does not cover
+    today and the next 7 days by the node's clock; they leave the answer 200."""
     if node.worker_log is None:
         raise RuntimeError("The node was built without a worker log.")
     found = await run_in_threadpool(
@@ -40,5 +42,7 @@ async def ready(node: NodeDep) -> JSONResponse:
         if found.oldest_pending_at
         else None,
         "partners": found.partners,
+        "warnings": [w.message for w in found.reference.warnings] if found.reference else [],
+        "reference_data": found.reference.as_dict() if found.reference else None,
     }
     return JSONResponse(body, status_code=200 if found.ready else 503)

@@ -7,7 +7,7 @@ a test keeps the two in step.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from karakoram.domain.clearance import DeclarationEvent
 from karakoram.domain.declaration.model import DeclarationRecord, declaration_to_dict, plain_decimal
+from karakoram.services.assessment import Waiting
 from karakoram.services.bulk import ImportResult
 from karakoram.services.queries import ClearanceView
 from karakoram.services.records import (
@@ -274,6 +275,26 @@ class AssessmentOut(BaseModel):
         )
 
 
+class WaitingOut(BaseModel):
+    """Why an accepted declaration is not assessed yet."""
+
+    code: str = Field(description="exchange_rate or policy_missing.")
+    currency: str | None = Field(description="The currency whose rate it waits for.")
+    on: date | None = Field(description="The day the rate is needed for.")
+    message: str
+
+    @classmethod
+    def of(cls, w: Waiting | None, trader: bool = False) -> WaitingOut | None:
+        if w is None:
+            return None
+        return cls(
+            code=w.code,
+            currency=w.currency,
+            on=w.on,
+            message=w.for_trader() if trader else w.reason,
+        )
+
+
 class ClearanceOut(BaseModel):
     mrn: str
     status: str
@@ -281,6 +302,9 @@ class ClearanceOut(BaseModel):
     amount_due: str | None
     currency: str | None
     pending: str | None = Field(description="Why the declaration is not assessed yet, if so.")
+    waiting_for: WaitingOut | None = Field(
+        None, description="The same, with a stable code and the currency it waits for."
+    )
     blockers: list[str] = Field(description="What still prevents release.")
     assessments: list[AssessmentOut]
     controls: list[dict[str, Any]]
@@ -296,6 +320,7 @@ class ClearanceOut(BaseModel):
             amount_due=None if r.amount_due is None else plain_decimal(r.amount_due),
             currency=r.due_currency,
             pending=v.pending,
+            waiting_for=WaitingOut.of(v.waiting),
             blockers=v.blockers,
             assessments=[AssessmentOut.of(a) for a in v.assessments],
             controls=[

@@ -12,6 +12,7 @@ from rich.table import Column, Table
 
 from karakoram.domain.access import Role
 from karakoram.domain.errors import KarakoramError
+from karakoram.entrypoints.cli import refdata
 from karakoram.entrypoints.cli.backtest import backtest_command
 from karakoram.entrypoints.cli.support import AsOpt, console, err, fail, node, principal_of
 from karakoram.entrypoints.terminal import money
@@ -288,7 +289,10 @@ def register(app: typer.Typer, declarations: typer.Typer) -> None:
     rules.command("backtest")(backtest_command)
     app.add_typer(rules, name="rules")
     app.add_typer(_policy_app(Kind.TARIFF, "Tariff schedule", True), name="tariff")
-    app.add_typer(_policy_app(Kind.RATES, "Exchange-rate table", True), name="rates")
+    rates = _policy_app(Kind.RATES, "Exchange-rate table", True)
+    rates.command("import")(refdata.import_)
+    app.add_typer(rates, name="rates")
+    refdata.register(app)
     app.command("queue")(_queue)
     declarations.command("show")(_show)
     declarations.command("act")(_act)

@@ -24,13 +24,16 @@ from karakoram.entrypoints.web.refusals import error_page
 from karakoram.entrypoints.web.render import Pages
 from karakoram.entrypoints.web.session import SessionCodec
 from karakoram.entrypoints.web.vendor import PLOTLY_JS, plotly_css
+from karakoram.services.policy.reference import reference_status
 
 STATIC = Path(__file__).parent / "static"
 
 
 def install_web(app: FastAPI, node: Node) -> None:
     """Mount the pages and their styles (each page answers its refusals: see refusals.py)."""
-    app.state.web_pages = Pages(SessionCodec(node.settings.secret("csrf_secret")))
+    app.state.web_pages = Pages(
+        SessionCodec(node.settings.secret("csrf_secret")), lambda: reference_status(node.ctx)
+    )
     # what the HTTP layer answers a browser by itself, in the reader's language (http/errors.py)
     app.state.error_page = error_page
     for pages in (officer.router, trader.router, supervisor.router, analyst.router, admin.router):

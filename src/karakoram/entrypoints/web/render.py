@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_datetime, format_timedelta
+from babel.dates import format_date, format_datetime, format_timedelta
 from babel.numbers import format_currency, format_decimal
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from karakoram.domain.access import Capability, Principal, may
+from karakoram.domain.access import Capability, Principal, Role, may
 from karakoram.entrypoints.web.i18n import LABELS, LANGUAGES, language, translations
 from karakoram.entrypoints.web.session import SessionCodec, WebSession
 from karakoram.entrypoints.web.vendor import plotly_style_ids
+from karakoram.services.policy.reference import ReferenceStatus
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -94,6 +96,9 @@ class Formatter:
     def when(self, value: datetime | None) -> str:
         return "" if value is None else format_datetime(value, "medium", locale=self.locale)
 
+    def day(self, value: date | None) -> str:
+        return "" if value is None else format_date(value, "medium", locale=self.locale)
+
     def age(self, value: timedelta) -> str:
         return format_timedelta(value, threshold=1.5, locale=self.locale)
 
@@ -115,9 +120,13 @@ class Formatter:
 class Pages:
     """Renders templates and keeps the session cookie current on every page."""
 
-    def __init__(self, codec: SessionCodec) -> None:
+    def __init__(
+        self, codec: SessionCodec, reference: Callable[[], ReferenceStatus] | None = None
+    ) -> None:
         self.codec = codec
         self.env = environment()
+        #: the reference data's coverage, for the officers' and supervisors' banner
+        self.reference = reference
 
     def render(
         self,
@@ -149,11 +158,21 @@ class Pages:
             path=request.url.path,
             # where the language switch returns to: this page, with its filters
             here=_here(request),
+            reference=self._reference(viewer),
             **context,
         )
         response = HTMLResponse(html, status_code=status_code)
         self.codec.save(response, request, session)
         return response
+
+    def _reference(self, viewer: Principal | None) -> ReferenceStatus | None:
+        if self.reference is None or viewer is None or viewer.role not in BANNER_ROLES:
+            return None
+        return self.reference()
+
+
+#: who sees the banner when reference data does not cover the coming days
+BANNER_ROLES = frozenset({Role.OFFICER, Role.SUPERVISOR})
 
 
 def _here(request: Request) -> str:

@@ -8,6 +8,7 @@ activated (checked with one small query per unit of work, so several workers sta
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -27,6 +28,8 @@ from karakoram.domain.risk.rule_file import parse_rule_set
 from karakoram.domain.risk.rules import RuleSet
 from karakoram.services.ports import UnitOfWork, UnitOfWorkFactory
 from karakoram.services.records import PolicyDocument
+
+log = logging.getLogger(__name__)
 
 
 class Kind(StrEnum):
@@ -105,6 +108,8 @@ class PolicyCache:
         self._policy = ActivePolicy()
         self._checked = 0.0
         self.recheck = 2.0
+        #: run after a version is activated (bootstrap: assess the declarations that waited)
+        self.on_activation: Callable[[], object] | None = None
 
     def forget(self) -> None:
         """Re-read the active versions on the next use (after an activation here)."""
@@ -191,9 +196,14 @@ def activate_document(
         work.policy.activate(kind.value, version, principal.name, reason, clock())
         work.commit()
         cache.forget()
-        return PolicyDocument(
-            doc.kind, doc.version, doc.name, doc.source, "active", doc.created_by, doc.created_at
-        )
+    if cache.on_activation is not None:
+        try:
+            cache.on_activation()
+        except Exception:  # the activation stands; what waited is assessed on the next one
+            log.exception("assessing the declarations that waited failed after an activation")
+    return PolicyDocument(
+        doc.kind, doc.version, doc.name, doc.source, "active", doc.created_by, doc.created_at
+    )
 
 
 def install_document(
