@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from sqlalchemy import inspect
 
-from karakoram.adapters.db.migrate import upgrade
+from karakoram.adapters.db.migrate import downgrade, upgrade
 from tests.builders import declaration
 from tests.integration.test_clearance import policy  # noqa: F401  (a fixture)
 
@@ -58,12 +58,9 @@ def test_bad_search_parameters_are_refused_clearly(client, keys):
 
 def test_the_migration_fills_the_vehicle_of_declarations_stored_before_it(client, keys, node):
     _lodge(client, keys, "S-4", "xj-d 42")
-    with node.engine.begin() as conn:
-        conn.execute(text("DROP INDEX ix_declarations_vehicle"))
-        conn.execute(text("DROP INDEX ix_declarations_lrn"))
-        conn.execute(text("DROP INDEX ix_audit_log_actor_seq"))
-        conn.execute(text("ALTER TABLE declarations DROP COLUMN vehicle"))
-        conn.execute(text("UPDATE alembic_version SET version_num = '0022'"))
+    downgrade(node.engine, "0022")  # the declarations table as it was before 0023
+    with node.engine.connect() as conn:
+        assert "vehicle" not in {c["name"] for c in inspect(conn).get_columns("declarations")}
     upgrade(node.engine)
     assert _found(client, keys.officer, vehicle="XJD42") == ["S-4"]
 
