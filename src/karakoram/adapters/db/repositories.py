@@ -50,6 +50,8 @@ class SqlDeclarationRepository:
         self._conn = conn
         #: ids of declarations this unit of work has seen, so events need no lookup
         self._ids: dict[str, int] = {}
+        #: (MRN, when) of each release recorded in this unit of work, for the clearance metrics
+        self.released: list[tuple[str, datetime]] = []
 
     def _load(self, query: Select[Any]) -> list[DeclarationRecord]:
         rows = self._conn.execute(query).all()
@@ -141,6 +143,7 @@ class SqlDeclarationRepository:
         pending = list(events)
         if not pending:
             return
+        self.released.extend((mrn, e.at) for mrn, e in pending if e.to_state == "released")
         ids = self._ids
         unknown = {mrn for mrn, _ in pending if mrn not in ids}
         if unknown:
