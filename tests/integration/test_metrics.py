@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
+import yaml
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -157,3 +160,51 @@ def test_a_node_without_rates_reports_no_expiry(node: Node) -> None:
     samples = scrape(node)
     assert not [k for k in samples if k[0] == "karakoram_reference_data_days_left"]
     assert value(samples, "karakoram_database_up") == 1
+
+
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+#: a series name in a PromQL expression
+SERIES = re.compile(r"\bkarakoram_[a-z0-9_]+")
+SUFFIXES = {
+    "counter": ("_total", "_created"),
+    "histogram": ("_bucket", "_count", "_sum", "_created"),
+    "info": ("_info",),
+    "gauge": ("",),
+}
+
+
+def exported_series(node: Node) -> set[str]:
+    """Every series name the node's /metrics can hold, from its families' names and types."""
+    with TestClient(create_metrics_app(node)) as metrics:
+        text = metrics.get("/metrics").text
+    return {
+        family.name + suffix
+        for family in text_string_to_metric_families(text)
+        for suffix in SUFFIXES[family.type]
+    }
+
+
+def test_every_alert_and_dashboard_panel_reads_metrics_the_node_exports(node: Node) -> None:
+    """promtool is out of reach here: the rules are read back and each expression's series
+    checked against what a scrape describes."""
+    exported = exported_series(node)
+    rules = yaml.safe_load((DEPLOY / "prometheus" / "alerts.yml").read_text())
+    alerts = [rule for group in rules["groups"] for rule in group["rules"]]
+    names = {rule["alert"] for rule in alerts}
+    wanted = {"PartnerDown", "OutboxOld", "WorkerNotRunning", "ReferenceDataExpiring"}
+    assert {f"Karakoram{name}" for name in wanted} <= names
+    dashboard = json.loads((DEPLOY / "grafana" / "karakoram-node.json").read_text())
+    exprs = [(rule["alert"], rule["expr"]) for rule in alerts] + [
+        (panel["title"], target["expr"])
+        for panel in dashboard["panels"]
+        for target in panel["targets"]
+    ]
+    for where, expr in exprs:
+        series = set(SERIES.findall(expr))
+        assert series, (where, expr)
+        assert series <= exported, (where, series - exported)
+    for rule in alerts:
+        assert {"summary", "description"} <= rule["annotations"].keys(), rule["alert"]
+    scrape_config = yaml.safe_load((DEPLOY / "prometheus" / "prometheus.yml").read_text())
+    assert scrape_config["rule_files"] == ["alerts.yml"]
+    assert scrape_config["scrape_configs"][0]["metrics_path"] == "/metrics"
