@@ -49,6 +49,9 @@ from karakoram.services.ports import (
     UserRepository,
 )
 
+#: MRNs read back in one query
+_CHUNK = 500
+
 
 class TurnLock:
     """Units of work on one SQLite file take turns: a thread lock inside the process and an
@@ -169,19 +172,24 @@ class SqlUnitOfWork:
 
     def _cleared(self) -> list[tuple[str, float]]:
         """Channel and seconds from lodgement to release of each declaration released in
-        this unit of work (one indexed query, only when something was released)."""
+        this unit of work: from the records it wrote, else read (by MRN, in chunks)."""
         if self._observe is None or self._declarations is None:
             return []
-        released = dict(self._declarations.released)
-        self._declarations.released.clear()
-        if not released:
-            return []
+        repo = self._declarations
+        released, facts = dict(repo.released), dict(repo.written)
+        repo.released.clear()
+        missing = [mrn for mrn in released if mrn not in facts]
         d = declarations_table.c
-        query = select(d.mrn, d.channel, d.lodged_at).where(d.mrn.in_(released))
         assert self._conn is not None
+        for start in range(0, len(missing), _CHUNK):
+            query = select(d.mrn, d.channel, d.lodged_at).where(
+                d.mrn.in_(missing[start : start + _CHUNK])
+            )
+            facts.update({mrn: (channel, at) for mrn, channel, at in self._conn.execute(query)})
         return [
-            (channel or "none", max(0.0, (released[mrn] - lodged_at).total_seconds()))
-            for mrn, channel, lodged_at in self._conn.execute(query)
+            (facts[mrn][0] or "none", max(0.0, (at - facts[mrn][1]).total_seconds()))
+            for mrn, at in released.items()
+            if mrn in facts
         ]
 
     def rollback(self) -> None:
