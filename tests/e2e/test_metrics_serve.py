@@ -115,7 +115,10 @@ def test_a_scrape_sums_both_workers_and_the_public_port_has_no_metrics(served: S
             answers = list(pool.map(lambda _: httpx.get(f"{served.api}/health"), range(16)))
             assert all(a.status_code == 200 for a in answers)
             sent += len(answers)
-    per_process = health_requests_per_process(directory)
+    # a request is counted just after its answer is sent: wait (bounded) for the last counts
+    while sum((per_process := health_requests_per_process(directory)).values()) < sent:
+        assert time.monotonic() < deadline, per_process
+        time.sleep(0.05)  # polling another process's files, bounded by the deadline
     samples = parse(httpx.get(f"{served.metrics}/metrics").text)
     assert value(samples, "karakoram_http_requests_total", **ok) == sent
     assert sum(per_process.values()) == sent and min(per_process.values()) > 0
