@@ -128,10 +128,10 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def share_metrics_across_processes(directory: Path) -> None:
+def share_metrics_across_processes(directory: Path | None) -> None:
     """Keep the metrics of this process and of the API processes it starts in `directory`
-    (empty, private), so a scrape sums them: `serve --workers N` calls it before building the
-    node."""
+    (empty, private), so a scrape sums them, or (None) in memory: `serve` calls it before
+    building the node."""
     share_across_processes(directory)
 
 

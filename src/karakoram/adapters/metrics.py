@@ -42,11 +42,15 @@ CLEARANCE_BUCKETS = (
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
-def share_across_processes(directory: Path) -> None:
+def share_across_processes(directory: Path | None) -> None:
     """Make this process and those it starts keep their metrics in `directory` (empty, private
-    to the node), so that a scrape sums every `serve` worker. Call it before any metric is made:
-    prometheus-client chooses where values live when it is imported, so it is told again."""
-    os.environ[MULTIPROCESS_ENV] = str(directory)
+    to the node), so that a scrape sums every `serve` worker; None: in this process's memory,
+    whatever the environment says. Call it before any metric is made: prometheus-client
+    chooses where values live when it is imported, so it is told again."""
+    if directory is None:
+        os.environ.pop(MULTIPROCESS_ENV, None)
+    else:
+        os.environ[MULTIPROCESS_ENV] = str(directory)
     values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
 
 

@@ -38,10 +38,12 @@ def serve(
         if metrics_port is not None and metrics_port == (port or settings().port):
             err.print("[red]The metrics port must not be the public API's port.[/red]")
             raise typer.Exit(2)
+        shared = None
         if metrics_port is not None and workers > 1:
             # every API process writes its counts here; the metrics listener sums them
-            directory = cleanup.enter_context(tempfile.TemporaryDirectory(prefix="karakoram-m"))
-            share_metrics_across_processes(Path(directory))
+            made = tempfile.TemporaryDirectory(prefix="karakoram-metrics-")
+            shared = Path(cleanup.enter_context(made))
+        share_metrics_across_processes(shared)  # never a directory inherited from elsewhere
         _serve(host, port, workers)
 
 
