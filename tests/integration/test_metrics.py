@@ -118,6 +118,16 @@ def test_the_public_port_has_no_metrics(client: TestClient, keys: Keys, path: st
         assert "karakoram_" not in response.text
 
 
+def test_labels_stay_bounded_whatever_the_client_sends(node: Node, client: TestClient) -> None:
+    for k in range(3):
+        client.request(f"BREW{k}", f"/declarations/{k}")
+        client.get(f"/no/such/{k}")
+    counted = [dict(labels) for name, labels in scrape(node) if name.startswith("karakoram_http_")]
+    routes, methods = {c["route"] for c in counted}, {c["method"] for c in counted}
+    assert "/no/such/0" not in routes and "unmatched" in routes
+    assert methods <= {"GET", "OTHER"} and "OTHER" in methods
+
+
 def test_the_metrics_listener_serves_nothing_else(node: Node) -> None:
     with TestClient(create_metrics_app(node)) as metrics:
         assert metrics.get("/declarations").status_code == 404

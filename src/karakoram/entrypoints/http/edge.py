@@ -115,7 +115,7 @@ class Edge:
                 },
             )
             if self.observe is not None:
-                self.observe(scope["method"], route, exchange.status, seconds)
+                self.observe(_method(scope), route, exchange.status, seconds)
             unbind_request_id(token)
 
     async def _serve(
@@ -153,6 +153,15 @@ def route_template(scope: Scope) -> str:
     label never holds an MRN; `unmatched` when no route did (a 404, a refusal at the edge)."""
     path = getattr(scope.get("route"), "path", None)
     return path if isinstance(path, str) and path else "unmatched"
+
+
+#: methods a metric names; any other (a client may send any token) is counted as OTHER
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def _method(scope: Scope) -> str:
+    method = str(scope["method"])
+    return method if method in METHODS else "OTHER"
 
 
 def _user(scope: Scope) -> str | None:
