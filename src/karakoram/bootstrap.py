@@ -11,7 +11,7 @@ import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ import uuid6
 from sqlalchemy import Engine
 from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, OperationalError
 
+import karakoram
 from karakoram.adapters.analytics.source import SqlAnalyticsSource
 from karakoram.adapters.analytics.store import ParquetAnalyticsStore
 from karakoram.adapters.db.backup import BackupFailed as BackupFailed  # for the CLI
@@ -28,6 +29,7 @@ from karakoram.adapters.db.backup import BackupFile, backup_database, restore_da
 from karakoram.adapters.db.backup import DatabaseExists as DatabaseExists  # for the CLI
 from karakoram.adapters.db.clock_store import SqlClockStore
 from karakoram.adapters.db.engine import build_engine
+from karakoram.adapters.db.gauges import DatabaseGauges, GaugeSources
 from karakoram.adapters.db.migrate import current_revision, head_revision, upgrade
 from karakoram.adapters.db.uow import SqlUnitOfWorkFactory
 from karakoram.adapters.db.worker_runs import SqlWorkerLog
@@ -41,6 +43,7 @@ from karakoram.adapters.exchange.signing import (
     save_private_key,
 )
 from karakoram.adapters.hashing import Argon2Hasher
+from karakoram.adapters.metrics import NodeMetrics, share_across_processes
 from karakoram.config import ConfigError, Settings, private_dir
 from karakoram.domain.declaration.codes import CodeLists, HsNomenclature
 from karakoram.domain.declaration.validation import NodeRules
@@ -88,6 +91,8 @@ class Node:
     peer: PeerTransport
     #: where the workers record their runs, read by `/ready`
     worker_log: WorkerLog | None = None
+    #: what this process counts, and the text a scrape of `/metrics` gets
+    metrics: NodeMetrics = field(default_factory=NodeMetrics)
     started_at: datetime = field(default_factory=lambda: utc_now())
 
     def close(self) -> None:
@@ -135,6 +140,33 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def share_metrics_across_processes(directory: Path | None) -> None:
+    """Keep the metrics of this process and of the API processes it starts in `directory`
+    (empty, private), so a scrape sums them, or (None) in memory: `serve` calls it before
+    building the node."""
+    share_across_processes(directory)
+
+
+def watch(node: Node) -> None:
+    """Have the node's metrics read the database's gauges when scraped."""
+    ctx = node.ctx
+
+    def rates_usable_until() -> date | None:
+        with ctx.uow() as work:
+            rates = ctx.policy.current(work).rates
+        return rates.usable_until() if rates is not None else None
+
+    sources = GaugeSources(
+        clock=ctx.clock,
+        wall_clock=real_now,
+        worker_limits=node.worker_limits,
+        started_at=node.started_at,
+        rates_usable_until=rates_usable_until,
+        version=karakoram.__version__,
+    )
+    node.metrics.scrape_also(DatabaseGauges(node.engine, sources))
+
+
 def iso_code_lists() -> tuple[frozenset[str], frozenset[str]]:
     """ISO 3166-1 alpha-2 countries and ISO 4217 currencies from pycountry."""
     countries = frozenset(c.alpha_2 for c in pycountry.countries)
@@ -149,6 +181,17 @@ def load_nomenclature(uow: UnitOfWorkFactory) -> HsNomenclature | None:
     if not subheadings:
         return None
     return HsNomenclature(edition or "HS", frozenset(subheadings), subheadings)
+
+
+def node_rules(settings: Settings) -> NodeRules:
+    """What a declaration is checked against besides the code lists."""
+    return NodeRules(
+        country=settings.country,
+        offices=frozenset(o.code for o in settings.offices),
+        crossings=frozenset(c.code for c in settings.crossings),
+        invoice_tolerance_ratio=settings.invoice_tolerance_ratio,
+        invoice_tolerance_absolute=settings.invoice_tolerance_absolute,
+    )
 
 
 def selection_key(secret: bytes) -> bytes:
@@ -316,15 +359,10 @@ def bootstrap(
     settings.require_secrets()
     if settings.simulated_clock and clock is utc_now:
         clock = SimulatedClock(settings.simulated_clock_start, store=SqlClockStore(engine))
-    uow = SqlUnitOfWorkFactory(engine)
+    metrics = NodeMetrics()
+    uow = SqlUnitOfWorkFactory(engine, observe=metrics)
     countries, currencies = iso_code_lists()
-    rules = NodeRules(
-        country=settings.country,
-        offices=frozenset(o.code for o in settings.offices),
-        crossings=frozenset(c.code for c in settings.crossings),
-        invoice_tolerance_ratio=settings.invoice_tolerance_ratio,
-        invoice_tolerance_absolute=settings.invoice_tolerance_absolute,
-    )
+    rules = node_rules(settings)
     codes = CodeLists(countries, currencies, load_nomenclature(uow))
     ctx = NodeContext(
         settings.administration,
@@ -342,8 +380,9 @@ def bootstrap(
     ctx.security = security_config(settings, security_clock)
     ctx.analytics = ParquetAnalyticsStore(settings.analytics_path())
     ctx.analytics_source = SqlAnalyticsSource(engine)
+    ctx.observe = metrics
     hasher = hasher or Argon2Hasher()
-    return Node(
+    node = Node(
         settings,
         engine,
         ctx,
@@ -353,4 +392,7 @@ def bootstrap(
         ctx.analytics_source,
         peer or partner_client(settings, peer_timeout),
         SqlWorkerLog(engine),
+        metrics,
     )
+    watch(node)
+    return node

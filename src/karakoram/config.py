@@ -249,6 +249,19 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address `serve` listens on.")
     port: int = Field(8000, description="Port `serve` listens on.")
+    metrics_port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description="Port of the metrics listener `serve` starts beside the API (`GET /metrics`, "
+        "Prometheus text format); unset: none. Never the public API's port: queues per office "
+        "and partners' backlogs are not for traders.",
+    )
+    metrics_host: str = Field(
+        "127.0.0.1",
+        description="Address the metrics listener listens on: the loopback unless Prometheus "
+        "scrapes from another machine (then a private interface, never a public one).",
+    )
     upload_job_lines: int = Field(
         1000,
         ge=0,
@@ -334,6 +347,12 @@ class Settings(BaseSettings):
     def _real_time_in_production(self) -> Self:
         if self.environment == "production" and self.simulated_clock:
             raise ValueError("simulated_clock is for demos and simulations, not production.")
+        return self
+
+    @model_validator(mode="after")
+    def _metrics_apart(self) -> Self:
+        if self.metrics_port is not None and self.metrics_port == self.port:
+            raise ValueError("metrics_port must not be the public API's port.")
         return self
 
     @model_validator(mode="after")

@@ -10,6 +10,7 @@ from karakoram.domain.declaration.codes import CodeLists
 from karakoram.domain.declaration.validation import NodeRules
 from karakoram.services.exchange.config import ExchangeConfig
 from karakoram.services.history import UnitValueCache
+from karakoram.services.observe import NoObservations, Observations
 from karakoram.services.policy.documents import Parsers, PolicyCache
 from karakoram.services.ports import (
     AnalyticsSource,
@@ -43,3 +44,5 @@ class NodeContext:
     analytics_source: AnalyticsSource | None = None
     #: authentication's keys and limits (built by bootstrap from the node's secrets)
     security: SecurityConfig | None = None
+    #: where handlers and workers report what they did, for the node's metrics
+    observe: Observations = field(default_factory=NoObservations)

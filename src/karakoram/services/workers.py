@@ -159,6 +159,8 @@ def relay_worker(
 
     def step() -> bool:
         stats = relay_once(config, peer, ctx.uow, ctx.clock, limit=limit)
+        for (partner, outcome), count in stats.by_partner.items():
+            ctx.observe.relayed(partner, outcome, count)
         return stats.delivered + stats.retried + stats.dead > 0
 
     return Worker(RELAY, step, interval, record=record)

@@ -50,6 +50,10 @@ class SqlDeclarationRepository:
         self._conn = conn
         #: ids of declarations this unit of work has seen, so events need no lookup
         self._ids: dict[str, int] = {}
+        #: (MRN, when) of each release recorded in this unit of work, for the clearance metrics
+        self.released: list[tuple[str, datetime]] = []
+        #: channel and lodgement time of the declarations written here, by MRN (the same)
+        self.written: dict[str, tuple[str | None, datetime]] = {}
 
     def _load(self, query: Select[Any]) -> list[DeclarationRecord]:
         rows = self._conn.execute(query).all()
@@ -100,6 +104,7 @@ class SqlDeclarationRepository:
         for record, new_id in zip(records, ids, strict=True):
             record.id = new_id
             self._ids[record.mrn] = new_id
+            self.written[record.mrn] = (record.channel, record.lodged_at)
             rows.extend(item_rows(new_id, record))
         self._conn.execute(insert(goods_items), rows)
 
@@ -134,6 +139,7 @@ class SqlDeclarationRepository:
             select(declarations.c.id).where(declarations.c.mrn == record.mrn)
         ).scalar_one()
         record.id = decl_id
+        self.written[record.mrn] = (record.channel, record.lodged_at)
         self._conn.execute(delete(goods_items).where(goods_items.c.declaration_id == decl_id))
         self._conn.execute(insert(goods_items), item_rows(decl_id, record))
 
@@ -141,6 +147,7 @@ class SqlDeclarationRepository:
         pending = list(events)
         if not pending:
             return
+        self.released.extend((mrn, e.at) for mrn, e in pending if e.to_state == "released")
         ids = self._ids
         unknown = {mrn for mrn, _ in pending if mrn not in ids}
         if unknown:

@@ -10,7 +10,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, select
 
 from karakoram.adapters.db.arrivals_repo import SqlArrivalRepository
 from karakoram.adapters.db.audit_log import SqlAuditLog, utc_now
@@ -34,7 +34,9 @@ from karakoram.adapters.db.repositories import (
     SqlNomenclatureRepository,
     SqlUserRepository,
 )
+from karakoram.adapters.db.tables import declarations as declarations_table
 from karakoram.adapters.db.upload_jobs import SqlUploadJobRepository
+from karakoram.services.observe import Observations
 from karakoram.services.ports import (
     ArrivalRepository,
     AuditRepository,
@@ -49,6 +51,9 @@ from karakoram.services.ports import (
     UploadJobRepository,
     UserRepository,
 )
+
+#: MRNs read back in one query
+_CHUNK = 500
 
 
 class TurnLock:
@@ -100,13 +105,16 @@ class SqlUnitOfWork:
         *,
         audit: bool = True,
         clock: Callable[[], datetime] = utc_now,
+        observe: Observations | None = None,
     ) -> None:
         self._engine = engine
+        self._observe = observe
         self._lock = lock
         self._conn: Connection | None = None
         self._audited = audit
         self._clock = clock
         self._log: SqlAuditLog | None = None
+        self._declarations: SqlDeclarationRepository | None = None
 
     def __enter__(self) -> Self:
         if self._lock is not None:
@@ -128,6 +136,8 @@ class SqlUnitOfWork:
             self.register = SqlRegisterRepository(self._conn)
             self.cargo = SqlCargoRepository(self._conn)
         self.uploads = SqlUploadJobRepository(self._conn)
+        assert isinstance(self.declarations, SqlDeclarationRepository)
+        self._declarations = self.declarations
         return self
 
     def _audited_repositories(self, conn: Connection, log: SqlAuditLog) -> None:
@@ -160,7 +170,33 @@ class SqlUnitOfWork:
         """Append what the audit log recorded, then commit it with the changes."""
         assert self._conn is not None and self._log is not None
         self._log.append_pending()
+        cleared = self._cleared()
         self._conn.commit()
+        if self._observe is not None:
+            for channel, seconds in cleared:
+                self._observe.cleared(channel, seconds)
+
+    def _cleared(self) -> list[tuple[str, float]]:
+        """Channel and seconds from lodgement to release of each declaration released in
+        this unit of work: from the records it wrote, else read (by MRN, in chunks)."""
+        if self._observe is None or self._declarations is None:
+            return []
+        repo = self._declarations
+        released, facts = dict(repo.released), dict(repo.written)
+        repo.released.clear()
+        missing = [mrn for mrn in released if mrn not in facts]
+        d = declarations_table.c
+        assert self._conn is not None
+        for start in range(0, len(missing), _CHUNK):
+            query = select(d.mrn, d.channel, d.lodged_at).where(
+                d.mrn.in_(missing[start : start + _CHUNK])
+            )
+            facts.update({mrn: (channel, at) for mrn, channel, at in self._conn.execute(query)})
+        return [
+            (facts[mrn][0] or "none", max(0.0, (at - facts[mrn][1]).total_seconds()))
+            for mrn, at in released.items()
+            if mrn in facts
+        ]
 
     def rollback(self) -> None:
         assert self._conn is not None
@@ -172,12 +208,16 @@ class SqlUnitOfWork:
 class SqlUnitOfWorkFactory:
     """Units of work over one engine; on SQLite they take turns (see `TurnLock`)."""
 
-    def __init__(self, engine: Engine, *, audit: bool = True) -> None:
-        """`audit=False` (benchmarks only, to measure the log's cost) appends no history."""
+    def __init__(
+        self, engine: Engine, *, audit: bool = True, observe: Observations | None = None
+    ) -> None:
+        """`audit=False` (benchmarks only, to measure the log's cost) appends no history;
+        `observe` is told how long each released declaration took."""
         self.engine = engine
         self._audit = audit
+        self.observe = observe
         sqlite = engine.dialect.name == "sqlite"
         self._lock = TurnLock(engine.url.database) if sqlite else None
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, self._lock, audit=self._audit)
+        return SqlUnitOfWork(self.engine, self._lock, audit=self._audit, observe=self.observe)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from karakoram.domain.errors import FieldError, ValidationFailed
@@ -37,6 +37,12 @@ class ExchangeRates:
                 f"rates older than {self.max_age_days} days are not used."
             )
         return value, day
+
+    def usable_until(self) -> date | None:
+        """The last day on which every currency of the table still has a usable rate (its
+        latest rate plus `max_age_days`); None for a table without rates."""
+        ends = [entries[-1][0] for entries in self.rates.values() if entries]
+        return min(ends) + timedelta(days=self.max_age_days) if ends else None
 
     def has_rate(self, currency: str, on: date) -> bool:
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -71,7 +72,13 @@ async def inbound(request: Request, node: NodeDep) -> Response:
     delivery = request.headers.get(DELIVERY_HEADER)
     client = client_identity(request, node.settings.partner_proxies)
     received = await run_in_threadpool(
-        receive, token, delivery, config, node.ctx.uow, node.ctx.clock(), client
+        partial(receive, observe=node.ctx.observe),
+        token,
+        delivery,
+        config,
+        node.ctx.uow,
+        node.ctx.clock(),
+        client,
     )
     return Response(
         received.receipt,
@@ -146,8 +153,16 @@ async def inbound_batch(request: Request, node: NodeDep) -> dict[str, list[dict[
     delivery = body.delivery or request.headers.get(DELIVERY_HEADER)
     client = client_identity(request, node.settings.partner_proxies)
     outcomes = await run_in_threadpool(
-        receive_many, tokens, delivery, config, node.ctx.uow, node.ctx.clock, client
+        partial(receive_many, observe=node.ctx.observe),
+        tokens,
+        delivery,
+        config,
+        node.ctx.uow,
+        node.ctx.clock,
+        client,
     )
+    if len(fits) < len(body.messages):
+        node.ctx.observe.received("refused", "too_large", len(body.messages) - len(fits))
     results: list[dict[str, Any]] = [{"refused": "too_large"} for _ in body.messages]
     for i, outcome in zip(fits, outcomes, strict=True):
         if isinstance(outcome, Refused):

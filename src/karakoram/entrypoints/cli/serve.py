@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 import threading
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
 
-from karakoram.bootstrap import Node
+from karakoram.bootstrap import Node, share_metrics_across_processes
 from karakoram.config import WeakSecrets
 from karakoram.entrypoints.cli.support import ExitCode, err, node, settings, state
+
+if TYPE_CHECKING:
+    import uvicorn
 
 
 def serve(
@@ -27,6 +33,21 @@ def serve(
     """Run the node's HTTP API (docs at /docs) and the exchange relay. Refuses to start
     without strong secrets (make them with `karakoram init DIR`)."""
     _refuse_weak_secrets()
+    with contextlib.ExitStack() as cleanup:
+        metrics_port = settings().metrics_port
+        if metrics_port is not None and metrics_port == (port or settings().port):
+            err.print("[red]The metrics port must not be the public API's port.[/red]")
+            raise typer.Exit(2)
+        shared = None
+        if metrics_port is not None and workers > 1:
+            # every API process writes its counts here; the metrics listener sums them
+            made = tempfile.TemporaryDirectory(prefix="karakoram-metrics-")
+            shared = Path(cleanup.enter_context(made))
+        share_metrics_across_processes(shared)  # never a directory inherited from elsewhere
+        _serve(host, port, workers)
+
+
+def _serve(host: str | None, port: int | None, workers: int) -> None:
     n = node()
     if n.ctx.codes.nomenclature is None:
         err.print(
@@ -39,6 +60,8 @@ def serve(
         worker.start(stop)
     if n.settings.partner_listener is not None:
         _start_partner_listener(n, stop)
+    if n.settings.metrics_port is not None:
+        _start_metrics_listener(n, stop)
     try:
         _run_api(n, host or n.settings.host, port or n.settings.port, workers)
     finally:
@@ -71,14 +94,34 @@ def _start_partner_listener(n: Node, stop: threading.Event) -> None:
         )
     )
 
+    _run_beside(server, stop, "partner-listener")
+    err.print(f"Partner listener (mutual TLS) on https://{tls.host}:{tls.port}")
+
+
+def _start_metrics_listener(n: Node, stop: threading.Event) -> None:
+    """`GET /metrics` on a port of its own (loopback by default), never on the public one; it
+    sums every API process's counts when there are several."""
+    import uvicorn
+
+    from karakoram.entrypoints.http.app.metrics import create_metrics_app
+
+    host, port = n.settings.metrics_host, n.settings.metrics_port
+    assert port is not None
+    config = uvicorn.Config(create_metrics_app(n), host=host, port=port, log_level="warning")
+    _run_beside(uvicorn.Server(config), stop, "metrics-listener")
+    err.print(f"Metrics on http://{host}:{port}/metrics")
+
+
+def _run_beside(server: uvicorn.Server, stop: threading.Event, name: str) -> None:
+    """Run a uvicorn server in a thread until the node stops (off the main thread, uvicorn
+    leaves the signals to the public API's server)."""
+
     def end_with_the_node() -> None:
         stop.wait()
         server.should_exit = True
 
-    # off the main thread, uvicorn leaves the signals to the public API's server
-    threading.Thread(target=server.run, name="partner-listener", daemon=True).start()
+    threading.Thread(target=server.run, name=name, daemon=True).start()
     threading.Thread(target=end_with_the_node, daemon=True).start()
-    err.print(f"Partner listener (mutual TLS) on https://{tls.host}:{tls.port}")
 
 
 def _refuse_weak_secrets() -> None:

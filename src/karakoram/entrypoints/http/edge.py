@@ -17,7 +17,8 @@ For each request it
 - adds the browser headers (CSP, frame-ancestors, nosniff, Referrer-Policy, HSTS over https);
 - answers an exception nothing else handled with a 500 (problem+json, or the UI's error page
   for a browser) carrying the request id, and logs it with its traceback;
-- logs one line per request.
+- logs one access line per request (method, route template, path, status, duration, request
+  id, the user when signed in) and hands the same facts to the node's metrics (`observe`).
 
 It runs outside the routing, so nothing it refuses has touched a route, a dependency or a role
 check. Refusals are built by `errors.edge_problem`, the one place answers are shaped.
@@ -56,6 +57,9 @@ LINGER_SECONDS = 0.5
 LARGE_BODY_BYTES = 256 * 1024
 LARGE_BODIES = 8
 
+#: what the edge tells of each request: method, route template, status, seconds
+Observe = Callable[[str, str, int, float], None]
+
 
 class BodyLimits:
     """The byte limit of a request body by path: the longest configured prefix wins."""
@@ -71,9 +75,10 @@ class BodyLimits:
 class Edge:
     """The middleware (see the module's docstring)."""
 
-    def __init__(self, app: ASGIApp, limits: BodyLimits) -> None:
+    def __init__(self, app: ASGIApp, limits: BodyLimits, observe: Observe | None = None) -> None:
         self.app = app
         self.limits = limits
+        self.observe = observe
         self._large: anyio.Semaphore | None = None
 
     def large_bodies(self) -> anyio.Semaphore:
@@ -95,16 +100,22 @@ class Edge:
         try:
             await self._serve(scope, headers, receive, exchange)
         finally:
+            seconds = time.perf_counter() - started
+            route = route_template(scope)
             log.info(
                 "request",
                 extra={
                     "request_id": request_id,
                     "method": scope["method"],
+                    "route": route,
                     "path": scope["path"],
                     "status": exchange.status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "duration_ms": round(seconds * 1000, 2),
+                    "user": _user(scope),
                 },
             )
+            if self.observe is not None:
+                self.observe(_method(scope), route, exchange.status, seconds)
             unbind_request_id(token)
 
     async def _serve(
@@ -135,6 +146,30 @@ class Edge:
             counter.release()
         if counter.over:
             await exchange.answer(counter.refusal())
+
+
+def route_template(scope: Scope) -> str:
+    """The template of the route that served the request (`/declarations/{mrn}`), so that a
+    label never holds an MRN; `unmatched` when no route did (a 404, a refusal at the edge)."""
+    path = getattr(scope.get("route"), "path", None)
+    return path if isinstance(path, str) and path else "unmatched"
+
+
+#: methods a metric names; any other (a client may send any token) is counted as OTHER
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def _method(scope: Scope) -> str:
+    method = str(scope["method"])
+    return method if method in METHODS else "OTHER"
+
+
+def _user(scope: Scope) -> str | None:
+    """The signed-in caller's name (an API key's user, or the web UI's viewer), if any."""
+    state = scope.get("state") or {}
+    principal = state.get("principal") or state.get("viewer")
+    name = getattr(principal, "name", None)
+    return name if isinstance(name, str) else None
 
 
 def _check_announced(headers: dict[str, str], limit: int) -> None:
@@ -247,7 +282,7 @@ class _Exchange:
         await self._send_out({"type": "http.response.body", "body": b""})
 
 
-def install_edge(app: Any, limits: BodyLimits) -> None:
+def install_edge(app: Any, limits: BodyLimits, observe: Observe | None = None) -> None:
     """Put the edge around `app` (a FastAPI or Starlette app): the last middleware added is
-    the outermost one."""
-    app.add_middleware(Edge, limits=limits)
+    the outermost one. `observe(method, route, status, seconds)` is told of each request."""
+    app.add_middleware(Edge, limits=limits, observe=observe)

@@ -40,6 +40,7 @@ from karakoram.services.aeo import received_partner_list
 from karakoram.services.exchange.checkpoints import check_checkpoint, witnessed
 from karakoram.services.exchange.config import ExchangeConfig
 from karakoram.services.exchange.delivery import check_client, check_in_delivery, verified_delivery
+from karakoram.services.observe import NoObservations, Observations
 from karakoram.services.ports import UnitOfWork, UnitOfWorkFactory
 from karakoram.services.records import (
     DuplicateMessage,
@@ -88,9 +89,12 @@ def receive(
     uow_factory: UnitOfWorkFactory,
     now: datetime,
     client: ClientIdentity | None = None,
+    observe: Observations | None = None,
 ) -> Received:
     """Verify, record and apply one inbound message; the same message again is a no-op."""
-    (outcome,) = receive_many([token], delivery, config, uow_factory, lambda: now, client)
+    (outcome,) = receive_many(
+        [token], delivery, config, uow_factory, lambda: now, client, observe=observe
+    )
     if isinstance(outcome, Refused):
         raise outcome
     return outcome
@@ -103,6 +107,7 @@ def receive_many(
     uow_factory: UnitOfWorkFactory,
     clock: Callable[[], datetime],
     client: ClientIdentity | None = None,
+    observe: Observations | None = None,
 ) -> list[Received | Refused]:
     """Verify, record and apply a batch in one transaction, answering each message on its own.
 
@@ -115,8 +120,29 @@ def receive_many(
     `delivery` is the sending relay's signed proof of this attempt; when it does not hold
     (`delivery_*` codes) the whole request is refused, recorded, and nothing applied; so is
     one whose TLS `client` certificate is not the one bound to the sender, when the node
-    binds partners to certificates (`client_certificate_*`)."""
-    proof = (delivery, client)
+    binds partners to certificates (`client_certificate_*`). `observe` is told how many
+    messages were accepted, duplicates or refused, and why."""
+    observe = observe or NoObservations()
+    try:
+        outcomes = _receive_with_retries(tokens, (delivery, client), config, uow_factory, clock)
+    except Refused as refused:  # the whole request
+        observe.received("refused", refused.code, len(tokens))
+        raise
+    for outcome in outcomes:
+        if isinstance(outcome, Refused):
+            observe.received("refused", outcome.code)
+        else:
+            observe.received("duplicate" if outcome.duplicate else "accepted")
+    return outcomes
+
+
+def _receive_with_retries(
+    tokens: Sequence[str],
+    proof: tuple[str | None, ClientIdentity | None],
+    config: ExchangeConfig,
+    uow_factory: UnitOfWorkFactory,
+    clock: Callable[[], datetime],
+) -> list[Received | Refused]:
     for _ in range(_BATCH_TRIES - 1):
         try:
             return _receive_batch(tokens, proof, config, uow_factory, clock)

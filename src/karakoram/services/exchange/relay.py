@@ -9,8 +9,9 @@ retried with exponential backoff and jitter until the message is given up as a d
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from karakoram.domain.exchange.envelope import Refused
@@ -30,6 +31,8 @@ class RelayStats:
     delivered: int = 0
     retried: int = 0
     dead: int = 0
+    #: (partner, "delivered" | "retried" | "dead") -> messages
+    by_partner: Counter[tuple[str, str]] = field(default_factory=Counter)
 
 
 def relay_once(
@@ -60,6 +63,7 @@ def relay_once(
         receipts = [(m.message_id, r) for m, (r, _) in zip(due, outcomes, strict=True) if r]
         uow.exchange.delivered_many(receipts, clock())
         stats.delivered = len(receipts)
+        stats.by_partner.update((to, "delivered") for to in receipts_to(due, outcomes))
         back = {m.recipient for m, (r, _) in zip(due, outcomes, strict=True) if r and m.attempts}
         for recipient in back:  # before this pass's failures get their backoff
             uow.exchange.wake(recipient, clock())
@@ -68,6 +72,13 @@ def relay_once(
                 _record_failure(uow, message, error, config, clock, stats)
         uow.commit()
     return stats
+
+
+def receipts_to(
+    due: list[OutboxMessage], outcomes: list[tuple[str | None, str | None]]
+) -> list[str]:
+    """The recipient of each message delivered with a receipt."""
+    return [m.recipient for m, (r, _) in zip(due, outcomes, strict=True) if r]
 
 
 def _deliver_all(
@@ -141,6 +152,7 @@ def _record_failure(
     uow.exchange.failed(message.message_id, error or "unknown", retry_at)
     stats.dead += dead
     stats.retried += not dead
+    stats.by_partner[(message.recipient, "dead" if dead else "retried")] += 1
 
 
 def _check_receipt(

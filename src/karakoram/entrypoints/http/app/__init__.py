@@ -33,7 +33,7 @@ def create_app(node: Node) -> FastAPI:
     app.state.route_facts = RouteFacts()
     logs.install()
     settings = node.settings
-    install_edge(app, BodyLimits(settings.body_limit, settings.body_limits))
+    install_edge(app, BodyLimits(settings.body_limit, settings.body_limits), node.metrics.request)
     install_error_handlers(app)
     install_api(app)
     install_web(app, node)

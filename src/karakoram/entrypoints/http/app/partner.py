@@ -30,7 +30,7 @@ def create_partner_app(node: Node) -> FastAPI:
     app.state.node = node
     app.state.route_facts = RouteFacts()
     settings = node.settings
-    install_edge(app, BodyLimits(settings.body_limit, settings.body_limits))
+    install_edge(app, BodyLimits(settings.body_limit, settings.body_limits), node.metrics.request)
     install_error_handlers(app)
     app.include_router(partner_router)
     return app
