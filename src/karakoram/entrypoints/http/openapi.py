@@ -3,6 +3,8 @@
 `install_openapi` wraps the app's `openapi()` once every route is in, and adds to what FastAPI
 generates:
 - a description for every tag, and each operation's tags without repeats;
+- the 200 that a resubmission answers with the first answer's body (`REPEATS`), and the
+  statistics reports' other formats (`REPORTS`);
 - its errors as they are answered: RFC 9457 `application/problem+json` (the `Problem` schema)
   for each status the operation can refuse with, naming the stable `code` values known for it
   (`x-problem-codes`, and the description); FastAPI's `HTTPValidationError`, which the node
@@ -25,7 +27,14 @@ from typing import Any
 from fastapi import FastAPI
 
 from karakoram.entrypoints.http.errors import _TITLES, PROBLEM_JSON
-from karakoram.entrypoints.http.openapi_examples import CODES, EXAMPLES, TAGS
+from karakoram.entrypoints.http.openapi_examples import (
+    CODES,
+    EXAMPLES,
+    REPEATS,
+    REPORT_MEDIA,
+    REPORTS,
+    TAGS,
+)
 
 Schema = dict[str, Any]
 PROBLEM_REF = "#/components/schemas/Problem"
@@ -114,12 +123,27 @@ def complete(schema: Schema) -> Schema:
             key = f"{method.upper()} {path}"
             operation["tags"] = list(dict.fromkeys(operation.get("tags", [])))
             used_tags.update(operation["tags"])
+            if key in REPEATS:
+                _document_repeat(operation)
+            if key in REPORTS:
+                operation["responses"]["200"]["content"].update(copy.deepcopy(REPORT_MEDIA))
             _document_problems(key, operation, secured="security" in operation)
             _add_examples(key, operation)
     schema["tags"] = [
         {"name": name, "description": TAGS.get(name, "")} for name in TAGS if name in used_tags
     ] + [{"name": name, "description": ""} for name in sorted(used_tags - set(TAGS))]
     return schema
+
+
+def _document_repeat(operation: Schema) -> None:
+    """The 200 of a resubmission: the 201's body, as first stored."""
+    responses = operation["responses"]
+    said = responses.get("200", {}).get("description")
+    responses["200"] = {
+        "description": said
+        or "Sent before: the answer describes what was stored then; nothing new is stored.",
+        "content": copy.deepcopy(responses["201"]["content"]),
+    }
 
 
 def statuses_of(key: str, operation: Schema, secured: bool) -> list[int]:

@@ -98,6 +98,25 @@ CODES: dict[str, dict[int, tuple[str, ...]]] = {
     "POST /mandates": {403: ("not_represented",)},
 }
 
+#: operations whose resubmission answers 200 with what the first one stored (and stores nothing)
+REPEATS = frozenset(
+    {
+        "POST /declarations",
+        "POST /declarations/{mrn}/payments",
+        "POST /arrivals",
+        "POST /mandates",
+        "POST /aeo-register",
+    }
+)
+
+#: the statistics reports answer `format=csv|xlsx|png` in these media types besides JSON
+REPORTS = frozenset({"GET /stats/bulletin", "GET /stats/trs", "GET /stats/mirror"})
+REPORT_MEDIA: dict[str, dict[str, Any]] = {
+    "text/csv": {"schema": {"type": "string"}},
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
+    "image/png": {},
+}
+
 
 @dataclass(frozen=True)
 class Example:
