@@ -49,8 +49,29 @@ def test_swagger_ui_shows_an_operations_example_and_its_problem_answers(page, fo
     page.goto("/docs#/declarations/lodge_declarations_post")
     block = page.locator("#operations-declarations-lodge_declarations_post")
     expect(block.locator(".opblock-body")).to_be_visible()
+    expect(block.locator(".body-param__example, .highlight-code").first).to_contain_text(
+        "LRN-2026-0042"
+    )
     expect(block.locator(".response[data-code='422']")).to_be_visible()
-    expect(block.get_by_text("application/problem+json").first).to_be_attached()
+    expect(block.locator(".response[data-code='409']")).to_contain_text("lrn_conflict")
+    assert foreign == []
+
+
+def test_authorize_with_an_api_key_then_try_an_operation(page, live, foreign):
+    page.goto("/docs#/users/whoami_users_me_get")
+    block = page.locator("#operations-users-whoami_users_me_get")
+    expect(block.get_by_role("button", name="Try it out")).to_be_visible()
+    page.locator("button.authorize").click()
+    dialog = page.locator(".dialog-ux")
+    expect(dialog).to_contain_text("apiKey  (http, Bearer)")
+    dialog.locator("#auth-bearer-value").fill(live.key("officer"))
+    dialog.get_by_role("button", name="Apply credentials").click()
+    dialog.locator("button.btn-done").click()
+    block.get_by_role("button", name="Try it out").click()
+    block.get_by_role("button", name="Execute").click()
+    live_answer = block.locator(".live-responses-table")
+    expect(live_answer.locator("tbody .response-col_status")).to_contain_text("200")
+    expect(live_answer).to_contain_text('"role": "officer"')
     assert foreign == []
 
 
