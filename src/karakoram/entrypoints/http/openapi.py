@@ -30,6 +30,7 @@ from karakoram.entrypoints.http.errors import _TITLES, PROBLEM_JSON
 from karakoram.entrypoints.http.openapi_examples import (
     CODES,
     EXAMPLES,
+    REFUSED,
     REPEATS,
     REPORT_MEDIA,
     REPORTS,
@@ -181,10 +182,19 @@ def _document_problems(key: str, operation: Schema, secured: bool) -> None:
         }
 
 
+#: the problem `type` of codes an error carries as an attribute (the type names the error's kind)
+_TYPE_OF = {
+    "missing_capability": "permission-denied",
+    "not_allowed": "permission-denied",
+    "no_partner_takes_aeo_lists": "no-list-taker",
+    **{code: "refused" for status, codes in REFUSED.items() if status != 413 for code in codes},
+}
+
+
 def _problem_example(key: str, status: int, code: str) -> Schema:
     path = key.partition(" ")[2]
     example: Schema = {
-        "type": f"urn:karakoram:problem:{code.replace('_', '-')}",
+        "type": f"urn:karakoram:problem:{_TYPE_OF.get(code, code.replace('_', '-'))}",
         "title": _TITLES.get(status, "Request refused"),
         "status": status,
         "detail": _MEANING[status].split(";")[0].split(":")[0].rstrip("."),

@@ -49,7 +49,7 @@ TAGS: dict[str, str] = {
     "system": "Liveness and readiness, unauthenticated.",
 }
 
-_REFUSED: dict[int, tuple[str, ...]] = {
+REFUSED: dict[int, tuple[str, ...]] = {
     400: ("malformed", "delivery_malformed"),
     403: (
         "bad_signature",
@@ -86,10 +86,10 @@ CODES: dict[str, dict[int, tuple[str, ...]]] = {
     "POST /policy/{kind}/{version}/activate": {409: ("stale_page",)},
     "POST /policy/{kind}/rollback": {409: ("conflict",)},
     "POST /policy/rules/{version}/backtest": {409: ("conflict",)},
-    "POST /exchange/messages": {**_REFUSED, 409: ("conflict",)},
-    "POST /exchange/held": _REFUSED,
-    "POST /exchange/batch": _REFUSED,
-    "POST /exchange/checkpoints": _REFUSED,
+    "POST /exchange/messages": {**REFUSED, 409: ("conflict",)},
+    "POST /exchange/held": REFUSED,
+    "POST /exchange/batch": REFUSED,
+    "POST /exchange/checkpoints": REFUSED,
     "POST /exchange/replay": {404: ("not_found",), 409: ("conflict",)},
     "POST /users": {409: ("conflict",)},
     "PUT /admin/clock": {404: ("not_found",), 409: ("clock_moved_back",)},
