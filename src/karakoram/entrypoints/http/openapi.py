@@ -15,7 +15,7 @@ The security scheme (`Authorization: Bearer <API key>`, Swagger UI's Authorize) 
 here: `deps.API_KEY` declares it, and FastAPI marks every operation whose caller it reads.
 The statuses follow from what an operation has (a body, path parameters, a caller) and what
 the error mapper (`errors.py`) answers; the codes an operation adds to its status's usual
-ones are in `openapi_examples.CODES`.
+ones are in `openapi_facts.CODES`.
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from typing import Any
 from fastapi import FastAPI
 
 from karakoram.entrypoints.http.errors import _TITLES, PROBLEM_JSON
-from karakoram.entrypoints.http.openapi_examples import (
+from karakoram.entrypoints.http.openapi_examples import EXAMPLES
+from karakoram.entrypoints.http.openapi_facts import (
     CODES,
-    EXAMPLES,
     REFUSED,
     REPEATS,
     REPORT_MEDIA,

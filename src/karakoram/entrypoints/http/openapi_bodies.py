@@ -260,3 +260,26 @@ CSV = (
     "ers,CN,10,NAR,30,25,5000,,"
     "\n"
 )
+CARGO_REPORT: dict[str, Any] = {
+    "reference": "CR-2026-0042",
+    "direction": "outbound",
+    "crossing": "KHUNJERAB",
+    "vehicle": {"registration": "XJ-A1234", "nationality": "CN"},
+    "driver": {"name": "Aili Maimaiti", "passport_number": "E1234567", "nationality": "CN"},
+    "seals": ["SEAL-88121"],
+    "consignments": [{"ucr": UCR, "packages": 12, "gross_mass": "30"}],
+}
+CARGO_REPORT_OUT: dict[str, Any] = {
+    "id": 17,
+    "carrier": "91650100MA66CR0001",
+    "status": "reported",
+    "version": 1,
+    "lodged_at": AT,
+    "report": {**CARGO_REPORT, "trailer": None, "crew": []},
+}
+DISCREPANCY = {
+    "kind": "packages",
+    "ucr": UCR,
+    "mrn": MRN,
+    "detail": "12 packages reported, 10 declared.",
+}
