@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from karakoram.bootstrap import Node
@@ -22,13 +23,24 @@ async def get_node(request: Request) -> Node:
 NodeDep = Annotated[Node, Depends(get_node)]
 
 
-async def current_principal(request: Request, node: NodeDep) -> Principal:
+#: how API clients authenticate; as a dependency of `current_principal` it marks every route
+#: that needs a key in the OpenAPI (its Authorize button), and only parses the header: a
+#: missing or malformed one gives None, and `authenticate` refuses it
+API_KEY = HTTPBearer(
+    auto_error=False,
+    scheme_name="apiKey",
+    bearerFormat="kk_…",
+    description="An API key the node's administrator issued, sent as "
+    "`Authorization: Bearer <key>`; the key and its revocation are checked on every request.",
+)
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(API_KEY)]
+
+
+async def current_principal(request: Request, node: NodeDep, bearer: BearerDep) -> Principal:
     """The caller of an API route, by its bearer key. The key and its revocation are checked
     in the database on every request (no cache: a revocation works at once in every worker);
     the query runs off the event loop."""
-    header = request.headers.get("authorization", "")
-    scheme, _, key = header.partition(" ")
-    api_key = key.strip() if scheme.lower() == "bearer" else None
+    api_key = bearer.credentials.strip() if bearer is not None else None
     address = request.client.host if request.client else None
     principal = await run_in_threadpool(node.authenticator.authenticate, api_key, address)
     request.state.principal = principal  # the error mapper counts this caller's refusals

@@ -14,7 +14,8 @@ For each request it
   that many limits, not by the number of clients (100 clients streaming at once each held up
   to their route's 1 MB, some 100 MB in all); a refused body keeps its turn while the edge
   lingers (released sooner, 100 lingering connections held as much again);
-- adds the browser headers (CSP, frame-ancestors, nosniff, Referrer-Policy, HSTS over https);
+- adds the browser headers (CSP, frame-ancestors, nosniff, Referrer-Policy, HSTS over https),
+  each unless the response set its own (ReDoc's page sets a wider CSP: http/docs.py);
 - answers an exception nothing else handled with a 500 (problem+json, or the UI's error page
   for a browser) carrying the request id, and logs it with its traceback;
 - logs one access line per request (method, route template, path, status, duration, request

@@ -14,8 +14,10 @@ from karakoram.bootstrap import Node
 from karakoram.entrypoints.api import install_api
 from karakoram.entrypoints.http import logs
 from karakoram.entrypoints.http.bounds import RouteFacts, route_bounds
+from karakoram.entrypoints.http.docs import install_docs
 from karakoram.entrypoints.http.edge import BodyLimits, install_edge
 from karakoram.entrypoints.http.errors import install_error_handlers
+from karakoram.entrypoints.http.openapi import install_openapi
 from karakoram.entrypoints.web import install_web
 
 
@@ -28,6 +30,8 @@ def create_app(node: Node) -> FastAPI:
             "Authenticate with `Authorization: Bearer <API key>`."
         ),
         dependencies=[Depends(route_bounds)],
+        docs_url=None,  # served by `install_docs`, from files the node carries
+        redoc_url=None,
     )
     app.state.node = node
     app.state.route_facts = RouteFacts()
@@ -37,6 +41,8 @@ def create_app(node: Node) -> FastAPI:
     install_error_handlers(app)
     install_api(app)
     install_web(app, node)
+    install_docs(app)
+    install_openapi(app)
 
     @app.get("/health", tags=["system"])
     def health() -> dict[str, str]:
