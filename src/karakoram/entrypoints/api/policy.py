@@ -101,7 +101,13 @@ def status(node: NodeDep, principal: PrincipalDep) -> dict[str, Any]:
     "/rates/import",
     openapi_extra=_TEXT_BODY,
     dependencies=[needs(Cap.EDIT_TARIFFS)],
-    responses={201: {"description": "A new version with the file's rates is active."}},
+    responses={
+        201: {
+            "description": "A new version with the file's rates is active.",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        },
+        200: {"description": "The file brought nothing new: nothing was stored."},
+    },
 )
 async def import_rates(
     request: Request,

@@ -20,13 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from karakoram.domain.exchange.bodies import (
-    ALWAYS_SHARED,
-    AeoList,
-    AuditCheckpoint,
-    KeyRevoked,
-    ReconcileRequest,
-)
+from karakoram.domain.exchange import bodies as b
 from karakoram.domain.exchange.envelope import (
     DecodedMessage,
     Delivery,
@@ -183,9 +177,9 @@ def _receive_batch(
                 held[item.outcome.id] = (inbound.receipt, inbound.digest)
                 new_inbox.append(inbound)
                 body = item.outcome.body
-                if isinstance(body, AuditCheckpoint):  # a witness of the partner's history
+                if isinstance(body, b.AuditCheckpoint):  # a witness of the partner's history
                     new_checkpoints.append(witnessed(item.outcome, body, at))
-                elif isinstance(body, ReconcileRequest):
+                elif isinstance(body, b.ReconcileRequest):
                     _resend_after_restore(uow, item.outcome.sender, body, at)
                 else:
                     new_records.append(_partner_record(inbound, item.outcome))
@@ -317,9 +311,9 @@ def _verified(
             f"(digest {held[1][:16]}...): an id names one message.",
         )
     check_addressing(envelope, config.me)
-    if envelope.type not in ALWAYS_SHARED and envelope.type.value not in partner.message_types:
+    if envelope.type not in b.ALWAYS_SHARED and envelope.type.value not in partner.message_types:
         raise Refused("not_shared", f"{envelope.type.value} is not shared with {sender}.")
-    if isinstance(envelope.body, AuditCheckpoint):
+    if isinstance(envelope.body, b.AuditCheckpoint):
         check_checkpoint(envelope, envelope.body, keys, config)
     return envelope
 
@@ -327,7 +321,7 @@ def _verified(
 def _apply_key_revocation(uow: UnitOfWork, envelope: Envelope, at: datetime) -> None:
     """A partner ended one of its own keys: end it here at once (an earlier revocation's time
     stands; a time in the future is now)."""
-    if not isinstance(envelope.body, KeyRevoked):
+    if not isinstance(envelope.body, b.KeyRevoked):
         return
     try:
         when = min(datetime.fromisoformat(envelope.body.revoked_at), at)
@@ -338,7 +332,7 @@ def _apply_key_revocation(uow: UnitOfWork, envelope: Envelope, at: datetime) -> 
 
 
 def _resend_after_restore(
-    uow: UnitOfWork, sender: str, body: ReconcileRequest, at: datetime
+    uow: UnitOfWork, sender: str, body: b.ReconcileRequest, at: datetime
 ) -> None:
     """The sender was restored from a backup: what we sent it since then may be lost there.
     Everything to it created or delivered since goes again; its inbox keeps each once."""
@@ -386,7 +380,7 @@ def _inbox_message(
 def _apply(uow: UnitOfWork, envelope: Envelope, partners: _PartnerLookup, at: datetime) -> None:
     """What a message changes besides the partner's record of it: an AEO list replaces the
     sender's operators in the register (within the agreement)."""
-    if isinstance(envelope.body, AeoList):
+    if isinstance(envelope.body, b.AeoList):
         partner, _ = partners(envelope.sender)
         assert partner is not None, "applied only after the sender was verified"
         received_partner_list(uow, envelope.sender, partner.country, envelope.body, at)
