@@ -45,6 +45,20 @@ class Example:
     params: dict[str, Any] = field(default_factory=dict)
 
 
+_ENDING = {"currency": "USD", "covered_until": "2026-12-03"}
+REFERENCE_STATUS = {
+    "ok": False, "today": "2026-11-30", "horizon_days": 7,
+    "warnings": [{"code": "rates_ending", "table": "exchange-rate table", **_ENDING,
+                  "message": "The exchange-rate table covers USD only until 2026-12-03."}],
+    "versions": {"rules": 3, "tariff": 2, "rates": 5},
+    "rates": [{"currency": "USD", "state": "ending", "latest": "2026-10-19",
+               "usable_until": "2026-12-03", "first_gap": "2026-12-04"}],
+}  # fmt: skip
+
+RATES_IMPORTED = {"created": True, "version": 6, "added": 2, "changed": 0, "unchanged": 0,
+                  "currencies": ["EUR", "USD"]}  # fmt: skip
+RATES_CSV = "date,currency,rate\n2026-11-30,USD,7.1012\n2026-11-30,EUR,7.7421\n"
+
 EXAMPLES: dict[str, Example] = {
     "POST /declarations": Example((201, DECLARATION_OUT), DECLARATION),
     "GET /declarations": Example(
@@ -104,50 +118,9 @@ EXAMPLES: dict[str, Example] = {
         params={"channel": "red", "office": "CNKJB", "limit": 50},
     ),
     "GET /policy/{kind}": Example((200, [POLICY]), params={"kind": "rules"}),
-    "GET /policy/status": Example(
-        (
-            200,
-            {
-                "ok": False,
-                "today": "2026-11-30",
-                "horizon_days": 7,
-                "warnings": [
-                    {
-                        "code": "rates_ending",
-                        "table": "exchange-rate table",
-                        "currency": "USD",
-                        "covered_until": "2026-12-03",
-                        "message": "The exchange-rate table covers USD only until 2026-12-03.",
-                    }
-                ],
-                "versions": {"rules": 3, "tariff": 2, "rates": 5},
-                "rates": [
-                    {
-                        "currency": "USD",
-                        "state": "ending",
-                        "latest": "2026-10-19",
-                        "usable_until": "2026-12-03",
-                        "first_gap": "2026-12-04",
-                    }
-                ],
-            },
-        )
-    ),
+    "GET /policy/status": Example((200, REFERENCE_STATUS)),
     "POST /policy/rates/import": Example(
-        (
-            201,
-            {
-                "created": True,
-                "version": 6,
-                "added": 21,
-                "changed": 0,
-                "unchanged": 0,
-                "currencies": ["EUR", "USD"],
-            },
-        ),
-        "date,currency,rate\n2026-11-30,USD,7.1012\n2026-11-30,EUR,7.7421\n",
-        "text/csv",
-        params={"format": "csv", "source": "central bank download"},
+        (201, RATES_IMPORTED), RATES_CSV, "text/csv", params={"format": "csv", "source": "bank"}
     ),
     "POST /policy/{kind}": Example(
         (201, POLICY), RULES_TOML, "application/toml", params={"kind": "rules"}
