@@ -229,3 +229,11 @@ def test_a_participant_whose_attestation_expired_is_no_longer_matched(expo, clie
     expo.ctx.clock = lambda: NOW + timedelta(hours=2)
     assert run_matching(expo.ctx) == 1
     assert client.get("/suggestions", headers=key).json()["code"] == "attestation_expired"
+
+
+def test_the_expo_serves_its_api_documentation_itself(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "cdn" not in page.text.lower() and "/docs/swagger-ui-bundle.js" in page.text
+    bundle = client.get("/docs/swagger-ui-bundle.js")
+    assert bundle.status_code == 200 and len(bundle.content) > 100_000

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from pydantic import BaseModel, Field
 
+from karakoram.entrypoints.http.docs import install_docs
 from karakoram.entrypoints.http.errors import install_error_handlers
 from karakoram.expo.domain.catalogue import Listing, Side
 from karakoram.expo.services import catalogue, matching, participants
@@ -193,7 +194,12 @@ async def _request_id(request: Request, call_next: Callable[[Request], Awaitable
 
 def create_expo_app(ctx: ExpoContext) -> FastAPI:
     """The expo's ASGI app over a context built by `bootstrap_expo`."""
-    app = FastAPI(title="Karakoram expo", version="1", description=__doc__)
+    # Swagger UI and ReDoc from the installed package, as the node serves them: nothing is
+    # fetched from a CDN at run time
+    app = FastAPI(
+        title="Karakoram expo", version="1", description=__doc__, docs_url=None, redoc_url=None
+    )
+    install_docs(app)
     app.state.expo_ctx = ctx
     app.middleware("http")(_request_id)
     install_error_handlers(app)
