@@ -18,8 +18,8 @@ if "audit-off" in _VARIANT:
 
     _init = _uow.SqlUnitOfWorkFactory.__init__
 
-    def _without_audit(self: Any, engine: Any, *, audit: bool = True) -> None:
-        _init(self, engine, audit=False)
+    def _without_audit(self: Any, engine: Any, *, audit: bool = True, **options: Any) -> None:
+        _init(self, engine, audit=False, **options)
 
     _uow.SqlUnitOfWorkFactory.__init__ = _without_audit  # type: ignore[method-assign]
 
