@@ -3,6 +3,10 @@
 Set KARAKORAM_TEST_DATABASE_URL=postgresql://user@host:port/db to run every storage test on
 PostgreSQL as well; each test gets its own schema, dropped afterwards. Without it those tests
 are skipped and say why.
+
+The suite runs in parallel (pytest-xdist, `./test.sh`): a test shares no port, file or schema
+with another. Tests that need the machine alone are marked `serial`; `--serial=exclude` leaves
+them out (the parallel run), `--serial=only` runs just them (afterwards, in one process).
 """
 
 from __future__ import annotations
@@ -29,6 +33,39 @@ EXAMPLE_HS = Path(__file__).parent.parent / "src" / "karakoram" / "data" / "exam
 REAL_HS = (
     Path(__file__).parent.parent.parent / "shared" / "data" / "hs2022" / ("harmonized-system.csv")
 )
+
+
+SERIAL_CHOICES = ("include", "exclude", "only")
+#: tests that share a browser (a package-scoped fixture) run on one worker, one after another
+BROWSER_TESTS = Path(__file__).parent / "browser"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--serial",
+        choices=SERIAL_CHOICES,
+        default="include",
+        help="the tests marked serial: run them with the rest (include, the default), leave "
+        "them out (exclude: the parallel run) or run only them (only)",
+    )
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.is_relative_to(BROWSER_TESTS):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+    choice = config.getoption("serial")
+    if choice == "include":
+        return
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        serial = item.get_closest_marker("serial") is not None
+        (kept if serial == (choice == "only") else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 #: generated once per test run: no secret has a default, so every node a test builds (in this
