@@ -5,8 +5,9 @@ PostgreSQL as well; each test gets its own schema, dropped afterwards. Without i
 are skipped and say why.
 
 The suite runs in parallel (pytest-xdist, `./test.sh`): a test shares no port, file or schema
-with another. Tests that need the machine alone are marked `serial`; `--serial=exclude` leaves
-them out (the parallel run), `--serial=only` runs just them (afterwards, in one process).
+with another; one worker runs a whole file (`--dist loadfile`), and all the browser tests.
+Tests that need the machine alone are marked `serial`; `--serial=exclude` leaves them out (the
+parallel run), `--serial=only` runs just them (afterwards, in one process).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import Engine, text
+from xdist.remote import Producer
+from xdist.scheduler import LoadFileScheduling
 
 from karakoram.adapters.db.engine import build_engine
 from karakoram.adapters.db.migrate import upgrade
@@ -36,8 +39,23 @@ REAL_HS = (
 
 
 SERIAL_CHOICES = ("include", "exclude", "only")
-#: tests that share a browser (a package-scoped fixture) run on one worker, one after another
-BROWSER_TESTS = Path(__file__).parent / "browser"
+#: the browser tests share one Chromium (a package-scoped fixture): one worker runs them all
+BROWSER_TESTS = "tests/browser/"
+
+
+class FileScheduling(LoadFileScheduling):
+    """pytest-xdist's `--dist loadfile` (a file's tests run on one worker, so a module-scoped
+    fixture is built once), with the browser tests as one unit. xdist's own way of grouping
+    (`loadgroup`, `xdist_group` marks) silently does nothing with pytest 9.2 (pytest-xdist
+    issue 1386)."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        return BROWSER_TESTS if nodeid.startswith(BROWSER_TESTS) else super()._split_scope(nodeid)
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Producer) -> FileScheduling | None:
+    return FileScheduling(config, log) if config.getvalue("dist") == "loadfile" else None
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -50,11 +68,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        if item.path.is_relative_to(BROWSER_TESTS):
-            item.add_marker(pytest.mark.xdist_group("browser"))
     choice = config.getoption("serial")
     if choice == "include":
         return

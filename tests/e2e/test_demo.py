@@ -15,9 +15,6 @@ from karakoram.demo import run as demo_run
 from karakoram.demo.run import Options, run_simulation, start_demo
 from tests.builders import free_port
 
-#: its tests share a module-scoped fixture: one worker runs them all (pytest-xdist)
-pytestmark = pytest.mark.xdist_group("demo")
-
 OPTIONS = Options(
     seed=3,
     year=2022,

@@ -26,8 +26,7 @@ from schemathesis.core.transport import Response
 from tests.builders import GREEN_RULES, TRADER, declaration
 from tests.e2e.test_two_nodes import EXAMPLES, Node
 
-#: its tests share a module-scoped node: one worker runs them all (pytest-xdist)
-pytestmark = [pytest.mark.fuzz, pytest.mark.xdist_group("fuzz")]
+pytestmark = pytest.mark.fuzz
 
 EXAMPLES_PER_OPERATION = int(os.environ.get("KARAKORAM_FUZZ_EXAMPLES", "25"))
 BUDGET_SECONDS = 150

@@ -15,9 +15,6 @@ import pytest
 from karakoram.data import example
 from tests.e2e.test_cli import run as run_cli
 
-#: its tests share a module-scoped fixture: one worker runs them all (pytest-xdist)
-pytestmark = pytest.mark.xdist_group("stats_cli")
-
 EXAMPLES = example("")
 
 

@@ -19,9 +19,6 @@ import pytest
 
 from tests.builders import free_port
 
-#: its tests share a module-scoped fixture: one worker runs them all (pytest-xdist)
-pytestmark = pytest.mark.xdist_group("wheel")
-
 CHECKOUT = Path(__file__).resolve().parents[2]
 #: seconds any one step may take; the demo of two short days is the longest (about a minute)
 BOUND = 600
