@@ -58,6 +58,24 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Producer) -> FileSch
     return FileScheduling(config, log) if config.getvalue("dist") == "loadfile" else None
 
 
+#: the key of an e2e test's measurement in its reports' `user_properties` (tests/e2e/conftest.py)
+REPORT_KEY = "karakoram_report"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The e2e tests' measurements, from any worker (here: xdist's controller loads this file)."""
+    shown: set[tuple[str, str, str]] = set()  # each test report (setup, call, teardown) has them
+    for reports in list(terminalreporter.stats.values()):
+        for test_report in reports:
+            for key, value in getattr(test_report, "user_properties", ()):
+                if key != REPORT_KEY or (test_report.nodeid, *value) in shown:
+                    continue
+                title, text = value
+                shown.add((test_report.nodeid, title, text))
+                terminalreporter.write_sep("-", title)
+                terminalreporter.write_line(text)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--serial",

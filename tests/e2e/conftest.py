@@ -1,5 +1,6 @@
 """End-to-end tests report what they measured in pytest's terminal summary, with or without -s,
-and with or without pytest-xdist (the text travels in the test's report, from any worker)."""
+and with or without pytest-xdist (the text travels in the test's report, from any worker; the
+summary is written by tests/conftest.py, which the controlling process loads too)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-#: the key of a measurement in a test report's `user_properties`
-REPORT_KEY = "karakoram_report"
+from tests.conftest import REPORT_KEY
 
 
 @pytest.fixture
@@ -20,18 +20,3 @@ def report(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
         request.node.user_properties.append((REPORT_KEY, [title, text]))
 
     return add
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    shown: set[tuple[str, str, str]] = set()  # each test report (setup, call, teardown) has them
-    for reports in list(terminalreporter.stats.values()):
-        for test_report in reports:
-            for key, value in getattr(test_report, "user_properties", ()):
-                if key != REPORT_KEY:
-                    continue
-                title, text = value
-                if (test_report.nodeid, title, text) in shown:
-                    continue
-                shown.add((test_report.nodeid, title, text))
-                terminalreporter.write_sep("-", title)
-                terminalreporter.write_line(text)
