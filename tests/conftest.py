@@ -3,6 +3,11 @@
 Set KARAKORAM_TEST_DATABASE_URL=postgresql://user@host:port/db to run every storage test on
 PostgreSQL as well; each test gets its own schema, dropped afterwards. Without it those tests
 are skipped and say why.
+
+The suite runs in parallel (pytest-xdist, `./test.sh`): a test shares no port, file or schema
+with another; one worker runs a whole file (`--dist loadfile`), and all the browser tests.
+Tests that need the machine alone are marked `serial`; `--serial=exclude` leaves them out (the
+parallel run), `--serial=only` runs just them (afterwards, in one process).
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import Engine, text
+from xdist.remote import Producer
+from xdist.scheduler import LoadFileScheduling
 
 from karakoram.adapters.db.engine import build_engine
 from karakoram.adapters.db.migrate import upgrade
@@ -29,6 +36,68 @@ PG_URL_VARIABLE = "KARAKORAM_TEST_DATABASE_URL"
 #: the small extract most tests load, and the full HS 2022 nomenclature the package ships
 EXAMPLE_HS = example_hs()
 REAL_HS = hs2022()
+
+
+SERIAL_CHOICES = ("include", "exclude", "only")
+#: the browser tests share one Chromium (a package-scoped fixture): one worker runs them all
+BROWSER_TESTS = "tests/browser/"
+
+
+class FileScheduling(LoadFileScheduling):
+    """pytest-xdist's `--dist loadfile` (a file's tests run on one worker, so a module-scoped
+    fixture is built once), with the browser tests as one unit. xdist's own way of grouping
+    (`loadgroup`, `xdist_group` marks) silently does nothing with pytest 9.2 (pytest-xdist
+    issue 1386)."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        return BROWSER_TESTS if nodeid.startswith(BROWSER_TESTS) else super()._split_scope(nodeid)
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Producer) -> FileScheduling | None:
+    return FileScheduling(config, log) if config.getvalue("dist") == "loadfile" else None
+
+
+#: the key of an e2e test's measurement in its reports' `user_properties` (tests/e2e/conftest.py)
+REPORT_KEY = "karakoram_report"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The e2e tests' measurements, from any worker (here: xdist's controller loads this file)."""
+    shown: set[tuple[str, str, str]] = set()  # each test report (setup, call, teardown) has them
+    for reports in list(terminalreporter.stats.values()):
+        for test_report in reports:
+            for key, value in getattr(test_report, "user_properties", ()):
+                if key != REPORT_KEY or (test_report.nodeid, *value) in shown:
+                    continue
+                title, text = value
+                shown.add((test_report.nodeid, title, text))
+                terminalreporter.write_sep("-", title)
+                terminalreporter.write_line(text)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--serial",
+        choices=SERIAL_CHOICES,
+        default="include",
+        help="the tests marked serial: run them with the rest (include, the default), leave "
+        "them out (exclude: the parallel run) or run only them (only)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    choice = config.getoption("serial")
+    if choice == "include":
+        return
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        serial = item.get_closest_marker("serial") is not None
+        (kept if serial == (choice == "only") else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 #: generated once per test run: no secret has a default, so every node a test builds (in this

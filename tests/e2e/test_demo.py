@@ -15,6 +15,11 @@ from karakoram.demo import run as demo_run
 from karakoram.demo.run import Options, run_simulation, start_demo
 from tests.builders import free_port
 
+#: a whole demo (two nodes, a simulated outage) that must end without one error: beside the
+#: parallel run on a loaded 2-core machine one payment got a 500 (internal_error) and a
+#: connection was reset, so it runs alone, after the parallel run (./test.sh)
+pytestmark = pytest.mark.serial
+
 OPTIONS = Options(
     seed=3,
     year=2022,

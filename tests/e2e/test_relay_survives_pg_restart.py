@@ -53,6 +53,7 @@ def _failures(caplog) -> list[logging.LogRecord]:
     return [r for r in caplog.records if "exchange relay failed" in r.getMessage()]
 
 
+@pytest.mark.serial  # stops the PostgreSQL server every other test uses: never beside them
 @pytest.mark.skipif(not os.environ.get(PG_URL_VARIABLE), reason=f"{PG_URL_VARIABLE} not set")
 @pytest.mark.skipif(
     not os.environ.get(RESTART), reason=f"restarts the shared PostgreSQL: set {RESTART}=1"
