@@ -67,7 +67,7 @@ def test_tables_charts_and_spreadsheets(node_dir):
 def test_the_trs_table_fits_110_columns_without_cutting_a_value(node_dir):
     year = str(datetime.now(UTC).year)
     done = run_cli(node_dir, "stats", "trs", "--period", year, "--by", "channel",
-                   "--no-refresh", db="cn-urc.db", columns=110)  # fmt: skip
+                   "--no-refresh", columns=110)  # fmt: skip
     printed = done.stdout
     assert max(len(line) for line in printed.splitlines()) <= 110
     assert "…" not in printed
