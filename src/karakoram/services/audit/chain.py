@@ -81,21 +81,21 @@ def canonical(document: Mapping[str, Any]) -> bytes:
 def chain(
     entries: Sequence[AuditEntry], after_seq: int, after_hash: str, at: datetime
 ) -> list[ChainedEntry]:
-    """The entries numbered and linked after the head (`after_seq`, `after_hash`)."""
+    """The entries numbered and linked after the head (`after_seq`, `after_hash`). Each
+    entry's bytes are `canonical` of its document, written here as its checker reads them
+    (`ChainCheck.feed`): the fixed keys formatted in RFC 8785's order, then the data's own
+    canonical bytes, which do not depend on the link and are made once."""
     chained: list[ChainedEntry] = []
     previous = after_hash
     at_text = time_text(at)
+    quote = encode_basestring
     for seq, e in enumerate(entries, start=after_seq + 1):
-        document = {
-            "after": previous,
-            "at": at_text,
-            "by": e.actor,
-            "kind": e.kind,
-            "seq": seq,
-            "subject": e.subject,
-            "what": e.data,
-        }
-        data = canonical(document)
+        what = canonical(e.data)
+        head = (
+            f'{{"after":"{previous}","at":"{at_text}","by":{quote(e.actor)},'
+            f'"kind":{quote(e.kind)},"seq":{seq},"subject":{quote(e.subject)},"what":'
+        )
+        data = head.encode() + what + b"}"
         previous = hashlib.sha256(data).hexdigest()
         chained.append(ChainedEntry(seq, at, e.actor, e.kind, e.subject, data, previous))
     return chained
