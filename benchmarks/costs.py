@@ -11,7 +11,7 @@ bulk import is benchmarks/audit.py's worker (the service path, 5-item declaratio
 benchmarks/http_lodge.py's measurement (8 clients, `serve --workers 2`, SQLite). Each figure is
 the best of its turns; its baseline is the variant with the switch off, measured in the same run.
 
-    .venv/bin/python benchmarks/costs.py                       # 20,000 declarations, 15 s
+    .venv/bin/python benchmarks/costs.py                       # 20,000 declarations, 15 s, 3 turns
     .venv/bin/python benchmarks/costs.py --declarations 5000 --duration 6 --turns 1
 """
 
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--declarations", type=int, default=20_000, help="bulk import size")
     parser.add_argument("--duration", type=float, default=15, help="HTTP seconds per variant")
-    parser.add_argument("--turns", type=int, default=2, help="turns of the three variants")
+    parser.add_argument("--turns", type=int, default=3, help="turns of the three variants")
     args = parser.parse_args(argv)
     console = common.console()
     figures = run(args.declarations, args.duration, args.turns, console)
