@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from karakoram.domain.errors import FieldError, ValidationFailed
@@ -76,3 +77,21 @@ def currency_code(p: Problems, code: str, ptr: str, currencies: frozenset[str] |
     if code and (not _CURRENCY.match(code) or (currencies is not None and code not in currencies)):
         p.fail("unknown_currency", ptr, f"{code!r} is not an ISO 4217 currency code.")
     return code
+
+
+def positive_rate(p: Problems, text: str, ptr: str, line: int, label: str) -> Decimal | None:
+    """A rate read from a file's cell (`label`: the column, as the message names it): a finite
+    number above zero, or None with the problem recorded (an empty cell is no rate, silently)."""
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if not value.is_finite():
+        p.fail("malformed_rate", ptr, f"Line {line}: {label} {text!r} is not a number.")
+        return None
+    if value <= 0:
+        p.fail("not_positive", ptr, f"Line {line}: {label} {text} must be greater than zero.")
+        return None
+    return value

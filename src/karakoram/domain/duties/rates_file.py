@@ -13,10 +13,10 @@ import csv
 import re
 from collections.abc import Mapping
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from karakoram.domain.duties.exchange_rates import ExchangeRates
-from karakoram.domain.duties.file_problems import Problems, currency_code
+from karakoram.domain.duties.file_problems import Problems, currency_code, positive_rate
 from karakoram.domain.errors import FieldError, ValidationFailed
 
 _CSV_COLUMNS = ("date", "currency", "rate")
@@ -113,7 +113,7 @@ def _rate_row(
             f"{ptr}/currency",
             f"Line {number}: {currency} is the base currency; its rate is always 1.",
         )
-    value = _positive_rate(p, cells["rate"], f"{ptr}/rate", number)
+    value = positive_rate(p, cells["rate"], f"{ptr}/rate", number, "rate")
     if len(p.errors) > before or day is None or value is None:
         return None
     return currency, day, value
@@ -129,19 +129,3 @@ def _iso_date(p: Problems, text: str, ptr: str, number: int) -> date | None:
         pass
     p.fail("invalid_date", ptr, f"Line {number}: {text!r} is not a date (YYYY-MM-DD).")
     return None
-
-
-def _positive_rate(p: Problems, text: str, ptr: str, number: int) -> Decimal | None:
-    if not text:
-        return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        value = Decimal("NaN")
-    if not value.is_finite():
-        p.fail("malformed_rate", ptr, f"Line {number}: rate {text!r} is not a number.")
-        return None
-    if value <= 0:
-        p.fail("not_positive", ptr, f"Line {number}: rate {text} must be greater than zero.")
-        return None
-    return value

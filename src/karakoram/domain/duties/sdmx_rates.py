@@ -34,10 +34,10 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import date
-from decimal import Context, Decimal, InvalidOperation
+from decimal import Context, Decimal
 
 from karakoram.domain.duties.exchange_rates import ExchangeRates
-from karakoram.domain.duties.file_problems import Problems, currency_code
+from karakoram.domain.duties.file_problems import Problems, currency_code, positive_rate
 from karakoram.domain.errors import FieldError, ValidationFailed
 
 REQUIRED = ("CURRENCY", "CURRENCY_DENOM", "TIME_PERIOD", "OBS_VALUE")
@@ -113,7 +113,7 @@ def _quote(
     if currency and currency == denom:
         p.fail("same_currency", f"{ptr}/CURRENCY_DENOM", f"Line {line}: {currency} against itself.")
     day = _period(p, row, line, ptr)
-    value = _value(p, value_text, line, f"{ptr}/OBS_VALUE")
+    value = positive_rate(p, value_text, f"{ptr}/OBS_VALUE", line, "OBS_VALUE")
     if len(p.errors) > before or day is None or value is None:
         return None
     return _Quote(line, ptr, currency, denom, day, value)
@@ -160,22 +160,6 @@ def _period(p: Problems, row: dict[str, str], line: int, ptr: str) -> date | Non
         "invalid_date", f"{ptr}/TIME_PERIOD", f"Line {line}: {text!r} is not a period ({shape})."
     )
     return None
-
-
-def _value(p: Problems, text: str, line: int, ptr: str) -> Decimal | None:
-    if not text:
-        return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        value = Decimal("NaN")
-    if not value.is_finite():
-        p.fail("malformed_rate", ptr, f"Line {line}: OBS_VALUE {text!r} is not a number.")
-        return None
-    if value <= 0:
-        p.fail("not_positive", ptr, f"Line {line}: OBS_VALUE {text} must be greater than zero.")
-        return None
-    return value
 
 
 def _in_base(p: Problems, quotes: list[_Quote], base: str) -> dict[str, dict[date, Decimal]]:
