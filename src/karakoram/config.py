@@ -321,6 +321,11 @@ class Settings(BaseSettings):
                 problems.append(f"{name} {weakness}")
         return problems
 
+    @property
+    def border_office(self) -> str:
+        """Where a truck's arrival is recorded unless an office is named: the crossing's."""
+        return self.crossings[0].office if self.crossings else self.offices[0].code
+
     def require_secrets(self) -> None:
         """Refuse to run without strong secrets, saying how to make them."""
         problems = self.secret_problems()

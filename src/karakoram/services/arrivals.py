@@ -42,14 +42,20 @@ def record_arrival(
         return stored, True
 
 
+def unknown_office(office: str, ctx: NodeContext) -> list[FieldError]:
+    """The problem with an office that is not this node's, if it is not."""
+    if office in ctx.rules.offices:
+        return []
+    return [FieldError("unknown_office", "/office", f"{office} is not an office here.")]
+
+
 def _check(ucr: str, office: str, at: datetime, now: datetime, ctx: NodeContext) -> None:
     errors = []
     if not ucr or not ucr.strip():
         errors.append(FieldError("required", "/ucr", "The consignment's UCR is required."))
     elif len(ucr.strip()) > 35:
         errors.append(FieldError("invalid_format", "/ucr", "A UCR has at most 35 characters."))
-    if office not in ctx.rules.offices:
-        errors.append(FieldError("unknown_office", "/office", f"{office} is not an office here."))
+    errors += unknown_office(office, ctx)
     if at.tzinfo is None:
         errors.append(FieldError("invalid_format", "/at", "at needs a time zone (e.g. Z)."))
     elif at > now + FUTURE_TOLERANCE:

@@ -45,10 +45,8 @@ def arrive(
 ) -> ArrivalOut:
     """Record a truck's arrival at the border office (201); the same UCR and office again
     answers the arrival already recorded (200) and changes nothing."""
-    s = node.settings
-    default_office = s.crossings[0].office if s.crossings else s.offices[0].code
     arrival, new = record_arrival(
-        body.ucr, body.office, body.at, principal, node.ctx, default_office
+        body.ucr, body.office, body.at, principal, node.ctx, node.settings.border_office
     )
     response.status_code = 201 if new else 200
     return ArrivalOut.of(arrival)

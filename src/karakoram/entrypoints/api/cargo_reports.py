@@ -161,10 +161,10 @@ def arrive(
     """An inbound truck is at the post: the report becomes `arrived` and each consignment on
     it has its arrival recorded (the clearance-time clock starts). 409 when the truck is not
     `reported` or is outbound."""
-    s = node.settings
-    default_office = s.crossings[0].office if s.crossings else s.offices[0].code
     office = body.office if body else None
-    return CargoReportOut.of(arrive_truck(report_id, office or default_office, principal, node.ctx))
+    return CargoReportOut.of(
+        arrive_truck(report_id, office or node.settings.border_office, principal, node.ctx)
+    )
 
 
 @router.post(

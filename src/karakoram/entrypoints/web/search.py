@@ -4,7 +4,7 @@ of an object or a user (GET /audit/trail)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from urllib.parse import urlencode
 
 from fastapi import Request
@@ -19,6 +19,7 @@ from karakoram.entrypoints.web.guard import needs
 from karakoram.entrypoints.web.refusals import pages_router
 from karakoram.services import queries
 from karakoram.services.audit.trail import audit_trail
+from karakoram.services.policy.rule_sets import lodgement_bounds
 from karakoram.services.records import DeclarationFilter
 
 router = pages_router("/ui")
@@ -62,8 +63,9 @@ def search(
             status=asked["status"] or None,
             trader=asked["trader"] or None,
             hs_prefix=asked["hs_prefix"] or None,
-            lodged_from=datetime.combine(start, time(), UTC) if start else None,
-            lodged_to=datetime.combine(end + timedelta(days=1), time(), UTC) if end else None,
+            # UTC days, the last one included, as the back-test reads them (an open bound each)
+            lodged_from=lodgement_bounds(start, None)[0],
+            lodged_to=lodgement_bounds(None, end)[1],
             mrn=asked["mrn"] or None,
             ucr=asked["ucr"] or None,
             lrn=asked["lrn"] or None,

@@ -8,9 +8,10 @@ from datetime import datetime
 
 from karakoram.domain.access import Capability, Principal, require
 from karakoram.domain.declaration.model import DeclarationType, plate_key
-from karakoram.domain.errors import FieldError, NotFound, ValidationFailed
+from karakoram.domain.errors import NotFound, ValidationFailed
 from karakoram.domain.gate.discrepancies import Discrepancy, find_discrepancies
 from karakoram.domain.gate.truck import Direction, TruckAction, next_truck_status
+from karakoram.services.arrivals import unknown_office
 from karakoram.services.context import NodeContext
 from karakoram.services.gate.records import CargoReportRecord
 from karakoram.services.ports import UnitOfWork
@@ -39,10 +40,9 @@ def arrive_truck(
     has its arrival recorded at `office` (where the clearance-time clock starts)."""
     require(principal, Capability.ACT_ON_DECLARATION)
     office = office.strip().upper()
-    if office not in ctx.rules.offices:
-        raise ValidationFailed(
-            [FieldError("unknown_office", "/office", f"{office} is not an office here.")]
-        )
+    problems = unknown_office(office, ctx)
+    if problems:
+        raise ValidationFailed(problems)
     now = ctx.clock()
     with ctx.uow() as uow:
         record = _move(uow, _load(uow, report_id), TruckAction.ARRIVE, now, principal.name)
