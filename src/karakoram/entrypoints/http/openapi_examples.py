@@ -7,21 +7,15 @@ request and response example is valid against its operation's schema.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 from karakoram.entrypoints.http.openapi_bodies import (
     AEO,
     AT,
     BULLETIN,
-    CARGO_REPORT,
-    CARGO_REPORT_OUT,
     CHECKED,
     CLEARANCE,
     CSV,
     DECLARATION,
     DECLARATION_OUT,
-    DISCREPANCY,
     JOB,
     JWS,
     MANDATE,
@@ -33,17 +27,8 @@ from karakoram.entrypoints.http.openapi_bodies import (
     UCR,
     USER,
 )
-
-
-@dataclass(frozen=True)
-class Example:
-    """One operation's example: its parameters, its body, and one answer (status, body)."""
-
-    response: tuple[int, Any]
-    request: Any = None
-    request_type: str = "application/json"
-    params: dict[str, Any] = field(default_factory=dict)
-
+from karakoram.entrypoints.http.openapi_example import Example
+from karakoram.entrypoints.http.openapi_examples_gate import GATE
 
 _ENDING = {"currency": "USD", "covered_until": "2026-12-03"}
 REFERENCE_STATUS = {
@@ -319,26 +304,6 @@ EXAMPLES: dict[str, Example] = {
         (200, {**AEO, "valid_to": AT}), params={"entry_id": 5}
     ),
     "POST /aeo-register/send": Example((202, {"partners": ["PK-GB"], "operators": 14})),
-    "POST /cargo-reports": Example((201, CARGO_REPORT_OUT), CARGO_REPORT),
-    "GET /cargo-reports/{report_id}": Example((200, CARGO_REPORT_OUT), params={"report_id": 17}),
-    "POST /cargo-reports/{report_id}/arrival": Example(
-        (200, {**CARGO_REPORT_OUT, "status": "arrived", "version": 2}),
-        {"office": "CNKJB"},
-        params={"report_id": 17},
-    ),
-    "POST /cargo-reports/{report_id}/presentation": Example(
-        (
-            200,
-            {
-                "report": {**CARGO_REPORT_OUT, "status": "presented", "version": 3},
-                "discrepancies": [DISCREPANCY],
-            },
-        ),
-        params={"report_id": 17},
-    ),
-    "GET /cargo-reports/{report_id}/discrepancies": Example(
-        (200, [DISCREPANCY]), params={"report_id": 17}
-    ),
     "GET /audit/trail": Example(
         (
             200,
@@ -378,3 +343,6 @@ EXAMPLES: dict[str, Example] = {
     ),
     "GET /health": Example((200, {"status": "ok", "administration": "CN-URC"})),
 }
+
+# each area's examples live beside this file, one module per area
+EXAMPLES |= GATE
