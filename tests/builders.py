@@ -107,3 +107,12 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def tampered(token: str) -> str:
+    """A compact JWS with one character of its signature changed (never only its padding bits:
+    a character in the middle of the signature, where all six bits count)."""
+    head, payload, signature = token.split(".")
+    i = len(signature) // 2
+    swapped = "B" if signature[i] != "B" else "C"
+    return ".".join((head, payload, signature[:i] + swapped + signature[i + 1 :]))

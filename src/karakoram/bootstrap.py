@@ -136,15 +136,12 @@ class Schema:
     revision: str | None
 
 
+#: keep this process's metrics, and those of the API processes it starts, in a directory (serve)
+share_metrics_across_processes = share_across_processes
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def share_metrics_across_processes(directory: Path | None) -> None:
-    """Keep the metrics of this process and of the API processes it starts in `directory`
-    (empty, private), so a scrape sums them, or (None) in memory: `serve` calls it before
-    building the node."""
-    share_across_processes(directory)
 
 
 def watch(node: Node) -> None:
@@ -231,11 +228,9 @@ def exchange_config(settings: Settings) -> ExchangeConfig | None:
     """Signing and delivery settings, when the node has a signing key."""
     if settings.signing_key_path is None or settings.signing_key_id is None:
         return None
-    key = load_private_key(settings.signing_key_path, settings.signing_key_id)
-    crypto = JwsCrypto(Signer(key, settings.signing_key_id))
     return ExchangeConfig(
         settings.administration,
-        crypto,
+        key_file_crypto(settings.signing_key_path, settings.signing_key_id),
         lambda: str(uuid6.uuid7()),
         max_attempts=settings.relay_max_attempts,
         client_bindings={
@@ -261,6 +256,12 @@ def make_signing_key(kid: str, private_path: Path) -> dict[str, Any]:
     private_dir(private_path.parent)
     save_private_key(key, private_path)
     return public_jwk(key)
+
+
+def key_file_crypto(private_path: Path, kid: str) -> JwsCrypto:
+    """Signing with the key kept at `private_path` (the node's, or an officer's fallback key
+    on a machine with no node), and reading tokens."""
+    return JwsCrypto(Signer(load_private_key(private_path, kid), kid))
 
 
 def open_engine(database_url: str) -> Engine:

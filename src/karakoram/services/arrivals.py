@@ -28,7 +28,7 @@ def record_arrival(
     now = ctx.clock()
     chosen = (office or default_office).strip().upper()
     when = at if at is not None else now
-    _check(ucr, chosen, when, now, ctx)
+    check_arrival(ucr, chosen, when, now, ctx)
     with ctx.uow() as uow:
         known = uow.arrivals.get(ucr.strip(), chosen)
         if known is not None:
@@ -49,7 +49,8 @@ def unknown_office(office: str, ctx: NodeContext) -> list[FieldError]:
     return [FieldError("unknown_office", "/office", f"{office} is not an office here.")]
 
 
-def _check(ucr: str, office: str, at: datetime, now: datetime, ctx: NodeContext) -> None:
+def check_arrival(ucr: str, office: str, at: datetime, now: datetime, ctx: NodeContext) -> None:
+    """`ValidationFailed` with every problem of an arrival of `ucr` at `office` at `at`."""
     errors = []
     if not ucr or not ucr.strip():
         errors.append(FieldError("required", "/ucr", "The consignment's UCR is required."))

@@ -34,7 +34,11 @@ if TYPE_CHECKING:
     from karakoram.services.audit.chain import StoredRow
     from karakoram.services.audit.checkpoints import Checkpoint
     from karakoram.services.auth_records import AttemptRecord, SessionRecord
-    from karakoram.services.gate.records import CargoReportRecord
+    from karakoram.services.gate.records import (
+        CargoReportRecord,
+        FallbackEntryRecord,
+        FallbackKeyRecord,
+    )
     from karakoram.services.records import (
         ArrivalRecord,
         AssessmentRecord,
@@ -289,6 +293,25 @@ class CargoRepository(Protocol):
     def discrepancies(self, report_id: int) -> list[Discrepancy]: ...
 
 
+class FallbackRepository(Protocol):
+    """Fallback keys and the entries taken in from fallback files (services/gate/fallback)."""
+
+    def add_key(self, key: FallbackKeyRecord) -> None: ...
+    def key(self, kid: str) -> FallbackKeyRecord | None: ...
+    def revoke_key(self, kid: str, at: datetime, by: str) -> None: ...
+    def entries(self, kid: str) -> list[FallbackEntryRecord]:
+        """The entries of key `kid` taken in so far, in order."""
+        ...
+
+    def add_entry(self, entry: FallbackEntryRecord) -> bool:
+        """Record an entry taken in; False when that key's entry `seq` was taken already."""
+        ...
+
+    def captured(self, references: Sequence[str]) -> dict[str, datetime]:
+        """Of `references` (MRNs, UCRs), those captured offline, with their capture time."""
+        ...
+
+
 class UnitOfWork(Protocol):
     declarations: DeclarationRepository
     users: UserRepository
@@ -302,6 +325,7 @@ class UnitOfWork(Protocol):
     register: RegisterRepository
     uploads: UploadJobRepository
     cargo: CargoRepository
+    fallback: FallbackRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -561,3 +561,36 @@ cargo_discrepancies = Table(
     Column("mrn", String(18)),
     Column("detail", Text, nullable=False),
 )
+
+#: keys an officer may sign a fallback file with while the node is down, certified in advance
+#: by the node (domain/gate/fallback.py)
+fallback_keys = Table(
+    "fallback_keys",
+    metadata,
+    Column("kid", String(64), primary_key=True),
+    Column("jwk", JSON, nullable=False),
+    Column("officer", String(100), nullable=False),
+    Column("valid_from", UTCDateTime, nullable=False),
+    Column("valid_to", UTCDateTime, nullable=False),
+    Column("certified_by", String(100), nullable=False),
+    Column("certified_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+)
+
+#: each fallback entry taken in, once: when it was captured and when the node took it, and
+#: what it became (the MRN lodged, the UCR that arrived) or why it was refused
+fallback_entries = Table(
+    "fallback_entries",
+    metadata,
+    Column("kid", String(64), ForeignKey("fallback_keys.kid"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("digest", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("officer", String(100), nullable=False),
+    Column("captured_at", UTCDateTime, nullable=False),
+    Column("taken_at", UTCDateTime, nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("reference", String(35)),
+    Column("detail", Text),
+    Index(None, "reference"),
+)

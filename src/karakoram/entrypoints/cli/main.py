@@ -19,6 +19,7 @@ from karakoram.entrypoints.cli import (
     declarations,
     demo,
     exchange,
+    fallback,
     init,
     nomenclature,
     quickstart,
@@ -69,6 +70,7 @@ app.command()(serve.serve)
 app.command("quickstart")(quickstart.quickstart)
 app.command("init")(init.init)
 app.command("attest")(attest.attest)
+app.add_typer(fallback.app, name="fallback")
 app.add_typer(expo_cli.app, name="expo")
 app.command("backup")(backup.backup)
 app.command("restore")(backup.restore)
