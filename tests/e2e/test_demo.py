@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -12,6 +13,8 @@ import httpx
 import pytest
 
 from karakoram.demo import run as demo_run
+from karakoram.demo.midshift import leave_work
+from karakoram.demo.model import make_traders
 from karakoram.demo.run import Options, run_simulation, start_demo
 from tests.builders import free_port
 
@@ -147,3 +150,28 @@ def test_the_demo_prints_a_key_for_every_role_that_signs_in_to_the_web_ui(played
                     ]
                     == role
                 )
+
+
+def test_the_demo_ends_mid_shift_with_work_waiting_on_both_nodes(played):
+    """What the README's tour walks through is there when the demo stops (run last: it
+    lodges and releases more declarations)."""
+    run, _, _ = played
+    waiting = leave_work(run.sides, make_traders(random.Random(OPTIONS.seed)), "")
+    for w, name in zip(waiting, ("PK", "CN"), strict=True):
+        side = run.sides[name]
+        assert w.administration == side.administration
+        queue = {e["mrn"]: e for e in side.call("officer", "GET", "/queue").json()}
+        assert set(w.queue) <= set(queue), (name, w.queue)
+        channels = [queue[m]["channel"] for m in w.queue]
+        assert set(channels) <= {"yellow", "red"} and "red" in channels, channels
+        held = side.call("officer", "GET", f"/declarations/{w.held}").json()
+        assert held["status"] == "held"
+        ucr = held["declaration"]["ucr"]
+        partner = side.call("officer", "GET", f"/consignments/{ucr}/partner").json()
+        assert any(r["type"] == "export_pre_arrival" for r in partner)
+        trader = run.roles[name]["trader"]
+        asked = side.call(trader, "GET", f"/declarations/{w.documents_requested}")
+        assert asked.status_code == 200
+        assert asked.json()["status"] == "documents_requested"
+        drafts = side.call("supervisor", "GET", "/policy/rules").json()
+        assert {d["version"]: d["status"] for d in drafts}[w.draft_rules] == "draft"

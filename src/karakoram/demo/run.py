@@ -32,6 +32,7 @@ from karakoram.demo.client import Side
 from karakoram.demo.engine import Engine
 from karakoram.demo.goods import Catalogue
 from karakoram.demo.link import Link
+from karakoram.demo.midshift import Waiting, leave_work
 from karakoram.demo.model import Calendar, Consignment, Period, make_traders, plan
 from karakoram.demo.report import print_summary
 
@@ -81,7 +82,10 @@ def demo(opts: Options, workdir: Path, port: int, serve: bool) -> None:
     run = start_demo(opts, workdir, port)
     try:
         engine = run_simulation(opts, run.sides, list(run.links.values()), run.catalogue)
+        with console.status("Leaving a shift's work waiting on both nodes"):
+            waiting = leave_work(run.sides, make_traders(random.Random(opts.seed)), "")
         report(opts, engine, run.links)
+        print_waiting(waiting)
         print_access(run, workdir, time.monotonic() - began)
         if serve:
             console.print("\nBoth nodes keep serving; stop with Ctrl-C.")
@@ -308,6 +312,18 @@ def _write_state(
     path.touch(mode=0o600)
     os.chmod(path, 0o600)
     path.write_text(json.dumps(state, indent=2))
+
+
+def print_waiting(waiting: list[Waiting]) -> None:
+    """What each node has waiting, for the README's tour."""
+    console.rule("[bold]Waiting for you (the shift goes on)")
+    for w in waiting:
+        console.print(
+            f"{w.administration:7} queue {', '.join(w.queue)} · held {w.held} · documents "
+            f"requested {w.documents_requested} · draft rule set v{w.draft_rules}",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def print_access(run: DemoRun, workdir: Path, seconds: float) -> None:
