@@ -36,6 +36,7 @@ from karakoram.domain.exchange.envelope import Refused
 from karakoram.domain.gate.fallback import (
     CERTIFICATE_TYPE,
     GENESIS,
+    MAX_ENTRIES,
     BrokenChain,
     Captured,
     Kind,
@@ -215,6 +216,8 @@ def take_in(lines: Sequence[str], principal: Principal, ctx: NodeContext) -> Int
     tokens = [line.strip() for line in lines if line.strip()]
     if len(tokens) < 2:
         raise BrokenChain("empty", "The file holds a certificate and no entries.")
+    if len(tokens) > MAX_ENTRIES + 1:  # before any line is read: a huge file is refused cheaply
+        raise BrokenChain("too_many", f"A file holds at most {MAX_ENTRIES:,} entries.")
     entries = _verified(tokens[1:], crypto, ctx)
     check_chain(entries)
     kid = entries[0].kid
