@@ -32,7 +32,7 @@ from karakoram.domain.declaration.attachments import (
     safe_name,
 )
 from karakoram.domain.declaration.model import DeclarationRecord
-from karakoram.domain.errors import Conflict, NotFound
+from karakoram.domain.errors import Conflict, NotFound, PermissionDenied
 from karakoram.services.context import NodeContext
 from karakoram.services.exchange.emit import publish
 from karakoram.services.ports import AttachmentStore
@@ -58,12 +58,21 @@ def _may_read(principal: Principal, record: DeclarationRecord) -> bool:
             record.owner,
             record.declaration.declarant.identifier,
         )
-    return may(principal.role, Capability.ACT_ON_DECLARATION)
+    return may(principal.role, Capability.READ_ATTACHMENTS)
 
 
 def _readable(principal: Principal, record: DeclarationRecord | None, mrn: str) -> None:
-    if record is None or not _may_read(principal, ensure_visible(principal, record, mrn)):
+    """Refuse a caller who may not read the documents: staff without the officer's capability
+    learn so (they see the declaration anyway), traders find nothing (existence not leaked)."""
+    visible = ensure_visible(principal, record, mrn)
+    if _may_read(principal, visible):
+        return
+    if principal.role is Role.TRADER:
         raise NotFound(f"No declaration {mrn} whose documents you can see.")
+    raise PermissionDenied(
+        "Only the declarant, its representative and the node's officers read attached documents.",
+        code="not_allowed",
+    )
 
 
 def attach_document(

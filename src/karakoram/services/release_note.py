@@ -24,6 +24,7 @@ from karakoram.domain.declaration.release_note import (
     qr_token,
     statement_of,
 )
+from karakoram.domain.errors import Conflict
 from karakoram.domain.exchange.envelope import Refused
 from karakoram.services.context import NodeContext
 from karakoram.services.exchange.config import configured
@@ -56,6 +57,14 @@ def release_note(mrn: str, principal: Principal, ctx: NodeContext) -> ReleaseNot
         events = uow.declarations.events(mrn)
     statement = statement_of(record, events, ctx.administration)
     return ReleaseNote(statement, exchange.crypto.sign(claims_of(statement)))
+
+
+def release_note_pdf(mrn: str, principal: Principal, ctx: NodeContext) -> bytes:
+    """`release_note` printed as PDF with its QR code."""
+    note = release_note(mrn, principal, ctx)
+    if ctx.release_notes is None:
+        raise Conflict("This node prints no release notes (no PDF maker configured).")
+    return ctx.release_notes.render(note.statement, note.token)
 
 
 def verify_token(

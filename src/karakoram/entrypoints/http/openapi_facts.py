@@ -20,6 +20,9 @@ TAGS: dict[str, str] = {
     "gate": "Carriers' cargo reports (what one truck carries), its arrival at the post and "
     "the presentation of its goods, with the discrepancies found against the declarations.",
     "register": "Mandates (who may declare for whom) and the AEO register.",
+    "documents": "Documents attached to a declaration (PDF, images, XML; typed by their "
+    "content, kept by SHA-256), the release note as PDF with a signed QR code, and the public "
+    "check of that code.",
     "attestation": "A trader's signed attestation (a JWS by this node) to register at the expo.",
     "users": "Users and their API keys (administrators).",
     "statistics": "Trade statistics, Time Release Study and mirror reports (analysts).",
