@@ -210,3 +210,29 @@ def test_a_tampered_or_foreign_qr_code_is_refused(node, client, keys, policy):  
             assert exc.code == "release_forged"
         else:
             raise AssertionError("a tampered or foreign QR code verified offline")
+
+
+def test_the_command_verifies_a_qr_code_offline_with_the_public_key(
+    node,
+    client,
+    keys,
+    policy,  # noqa: F811
+    tmp_path,
+):
+    from typer.testing import CliRunner
+
+    from karakoram.entrypoints.cli.main import app
+
+    key = _signing(node)
+    mrn = _released(client, keys)
+    token = _token(node, mrn, keys, client)
+    public = tmp_path / "cn-urc.jwk.json"
+    public.write_text(json.dumps(public_jwk(key)))
+    done = CliRunner().invoke(app, ["verify-release", token, "--key", str(public)])
+    assert done.exit_code == 0, done.output
+    assert mrn in done.output and "verified" in done.output
+    refused = CliRunner().invoke(app, ["verify-release", _tampered(token), "--key", str(public)])
+    assert refused.exit_code == 1 and "verified" not in refused.stdout
+    other = tmp_path / "other.jwk.json"
+    other.write_text(json.dumps(public_jwk(new_key("cn-1"))))
+    assert CliRunner().invoke(app, ["verify-release", token, "--key", str(other)]).exit_code == 1

@@ -23,6 +23,7 @@ from karakoram.entrypoints.cli import (
     nomenclature,
     quickstart,
     register,
+    release,
     serve,
     stats,
     users,
@@ -69,6 +70,7 @@ app.command()(serve.serve)
 app.command("quickstart")(quickstart.quickstart)
 app.command("init")(init.init)
 app.command("attest")(attest.attest)
+app.command("verify-release")(release.verify_release)
 app.add_typer(expo_cli.app, name="expo")
 app.command("backup")(backup.backup)
 app.command("restore")(backup.restore)
