@@ -40,6 +40,7 @@ OPEN = {
     ("POST", "/ui/language"): "choosing a language",
     ("GET", "/ui/hs-codes"): "the public HS nomenclature",
     ("GET", "/verify/release"): "anyone holding a release note checks its QR code",
+    ("GET", "/ui/verify/release"): "anyone holding a release note checks its QR code",
     ("GET", "/ui/vendor/plotly.min.js"): "a static script",
     ("GET", "/ui/vendor/plotly.css"): "a static stylesheet",
 }

@@ -123,3 +123,12 @@ def read_attachment(
     if attachment is None or content is None:
         raise NotFound(f"No document {sha256[:64]} attached to {mrn}.")
     return attachment, content
+
+
+def shown_attachments(mrn: str, principal: Principal, ctx: NodeContext) -> list[Attachment] | None:
+    """The attachments a declaration's page lists, or None for a viewer who may not read them
+    (the page then shows no list)."""
+    try:
+        return list_attachments(mrn, principal, ctx)
+    except (NotFound, PermissionDenied):
+        return None

@@ -16,12 +16,11 @@ from karakoram.domain.declaration.release_note import MAX_QR_TEXT
 from karakoram.domain.errors import FieldError, ValidationFailed
 from karakoram.entrypoints.api.guard import needs
 from karakoram.entrypoints.http.deps import NodeDep, PrincipalDep
+from karakoram.entrypoints.http.sandbox import document_headers
 from karakoram.services import attachments, release_note
 
 router = APIRouter(tags=["documents"])
 
-#: what a browser may do with an attached document it shows: nothing but show it
-DOCUMENT_CSP = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
 _BINARY = {"schema": {"type": "string", "contentMediaType": "application/octet-stream"}}
 
 
@@ -43,16 +42,6 @@ def attachment_json(a: Attachment) -> AttachmentOut:
         attached_by=a.attached_by,
         attached_at=a.attached_at,
     )
-
-
-def document_headers(a: Attachment, disposition: str = "inline") -> dict[str, str]:
-    """Headers under which an attached document is served: sandboxed, never sniffed."""
-    return {
-        "Content-Security-Policy": DOCUMENT_CSP,
-        "X-Content-Type-Options": "nosniff",
-        "Content-Disposition": f'{disposition}; filename="{a.filename}"',
-        "Cache-Control": "private, no-store",
-    }
 
 
 @router.post(
