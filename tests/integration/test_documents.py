@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from karakoram.adapters.db.attachment_blobs import attachment_blobs
 from karakoram.adapters.exchange.signing import JwsCrypto, Signer, new_key, public_jwk
 from karakoram.bootstrap_documents import token_verifier
-from karakoram.domain.declaration.release_note import ReleaseRefused
+from karakoram.domain.declaration.release_note import ReleaseNoteRefused
 from karakoram.services.exchange.config import ExchangeConfig
 from karakoram.services.release_note import verify_token
 from tests.builders import declaration
@@ -206,7 +206,7 @@ def test_a_tampered_or_foreign_qr_code_is_refused(node, client, keys, policy):  
     for bad, wrong_key in [(_tampered(token), key), (token, other)]:
         try:
             verify_token(bad, token_verifier(), public_jwk(wrong_key))
-        except ReleaseRefused as exc:
+        except ReleaseNoteRefused as exc:
             assert exc.code == "release_forged"
         else:
             raise AssertionError("a tampered or foreign QR code verified offline")

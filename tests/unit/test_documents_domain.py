@@ -15,7 +15,7 @@ from karakoram.domain.declaration.attachments import (
 )
 from karakoram.domain.declaration.release_note import (
     ReleaseItem,
-    ReleaseRefused,
+    ReleaseNoteRefused,
     ReleaseStatement,
     claims_of,
     parse_claims,
@@ -83,7 +83,7 @@ def test_the_statement_hash_changes_with_any_word_and_the_claims_read_back():
     ],
 )
 def test_claims_that_are_no_release_are_refused(payload):
-    with pytest.raises(ReleaseRefused) as refused:
+    with pytest.raises(ReleaseNoteRefused) as refused:
         parse_claims(payload)
     assert refused.value.code == "release_malformed"
 
@@ -92,5 +92,5 @@ def test_a_qr_text_is_a_token_or_a_link_holding_one():
     assert qr_token(" a.b.c \n") == "a.b.c"
     assert qr_token("https://node.example/ui/verify/release?t=a.b.c&x=1") == "a.b.c"
     for bad in ["not a token", "a.b", "<a>.b.c", "x" * 3000]:
-        with pytest.raises(ReleaseRefused):
+        with pytest.raises(ReleaseNoteRefused):
             qr_token(bad)

@@ -16,7 +16,7 @@ from typing import Any
 from karakoram.domain.access import Principal, ensure_visible
 from karakoram.domain.declaration.release_note import (
     ReleaseClaims,
-    ReleaseRefused,
+    ReleaseNoteRefused,
     ReleaseStatement,
     check_statement,
     claims_of,
@@ -71,15 +71,15 @@ def verify_token(
     qr_text: str, verifier: TokenVerifier, jwk: dict[str, Any], issuer: str | None = None
 ) -> ReleaseClaims:
     """The claims of a QR text signed with the key `jwk` (of `issuer`, when given);
-    `ReleaseRefused` says which check failed. Needs no database: the offline check."""
+    `ReleaseNoteRefused` says which check failed. Needs no database: the offline check."""
     token = qr_token(qr_text)
     try:
         message = verifier.decode(token)
     except Refused as exc:
-        raise ReleaseRefused(exc.detail, code="release_malformed") from exc
+        raise ReleaseNoteRefused(exc.detail, code="release_malformed") from exc
     claims = parse_claims(message.payload)
     if issuer is not None and claims.issuer != issuer:
-        raise ReleaseRefused(
+        raise ReleaseNoteRefused(
             f"The QR code was issued by {claims.issuer}, not by {issuer}.",
             code="release_unknown_key",
         )
@@ -88,7 +88,7 @@ def verify_token(
         verifier.verify(message, [PartnerKey(kid, jwk, _SINCE_EVER, None)], claims.issuer, _now())
     except Refused as exc:
         code = "release_unknown_key" if exc.code == "unknown_key" else "release_forged"
-        raise ReleaseRefused(
+        raise ReleaseNoteRefused(
             f"The QR code's signature does not verify with key {kid or '(no id)'}: "
             "it was altered or not signed by this key.",
             code=code,
@@ -101,13 +101,15 @@ def verify_release(qr_text: str, ctx: NodeContext) -> VerifiedRelease:
     signed is the one this node holds for that MRN."""
     exchange = configured(ctx.exchange)
     if exchange.own_key is None:
-        raise ReleaseRefused("This node cannot check its own signatures.", code="release_forged")
+        raise ReleaseNoteRefused(
+            "This node cannot check its own signatures.", code="release_forged"
+        )
     claims = verify_token(qr_text, exchange.crypto, exchange.own_key, ctx.administration)
     with ctx.uow() as uow:
         record = uow.declarations.get(claims.mrn)
         events = uow.declarations.events(claims.mrn) if record is not None else []
     if record is None:
-        raise ReleaseRefused(
+        raise ReleaseNoteRefused(
             f"This node holds no declaration {claims.mrn}.", code="release_unknown"
         )
     statement = statement_of(record, events, ctx.administration)

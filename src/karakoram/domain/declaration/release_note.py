@@ -30,7 +30,7 @@ _SHA = re.compile(r"^[0-9a-f]{64}$")
 _MRN = re.compile(r"^[0-9A-Z]{10,35}$")
 
 
-class ReleaseRefused(PermissionDenied):
+class ReleaseNoteRefused(PermissionDenied):
     """A QR text that does not prove a release; `code` says which check failed:
     release_malformed, release_unknown_key, release_forged, release_unknown,
     release_mismatch."""
@@ -178,12 +178,12 @@ def claims_of(statement: ReleaseStatement) -> dict[str, Any]:
     }
 
 
-def _malformed(detail: str) -> ReleaseRefused:
-    return ReleaseRefused(detail, code="release_malformed")
+def _malformed(detail: str) -> ReleaseNoteRefused:
+    return ReleaseNoteRefused(detail, code="release_malformed")
 
 
 def parse_claims(payload: dict[str, Any]) -> ReleaseClaims:
-    """The claims of a verified payload; `ReleaseRefused` when it is no release."""
+    """The claims of a verified payload; `ReleaseNoteRefused` when it is no release."""
     if payload.get("typ") != RELEASE_TYPE:
         raise _malformed(f"The QR code is not a release note's (typ is not {RELEASE_TYPE}).")
     issuer, mrn, rel, sha = (payload.get(k) for k in ("iss", "mrn", "rel", "sha"))
@@ -202,7 +202,7 @@ def parse_claims(payload: dict[str, Any]) -> ReleaseClaims:
 
 def qr_token(text: str) -> str:
     """The compact JWS in a QR text: the token itself, or a verification link holding it as
-    `t=`; `ReleaseRefused` when it cannot be one."""
+    `t=`; `ReleaseNoteRefused` when it cannot be one."""
     text = text.strip()
     if len(text) > MAX_QR_TEXT:
         raise _malformed(f"The QR text is over {MAX_QR_TEXT} characters.")
@@ -216,7 +216,7 @@ def qr_token(text: str) -> str:
 def check_statement(claims: ReleaseClaims, statement: ReleaseStatement) -> None:
     """Refuse a QR whose signed hash or release time is not the node's statement's."""
     if claims.sha256 != statement.digest() or claims.released_at != statement.released_at:
-        raise ReleaseRefused(
+        raise ReleaseNoteRefused(
             f"The QR code's statement of {claims.mrn} is not the one this node holds.",
             code="release_mismatch",
         )

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from karakoram.domain.access import Capability as Cap
-from karakoram.domain.declaration.release_note import MAX_QR_TEXT, ReleaseRefused
+from karakoram.domain.declaration.release_note import MAX_QR_TEXT, ReleaseNoteRefused
 from karakoram.domain.errors import Conflict, NotFound, ValidationFailed
 from karakoram.entrypoints.http.deps import NodeDep
 from karakoram.entrypoints.http.errors import status_of
@@ -89,7 +89,7 @@ def verify_release(
         return pages.render(request, session, "verify_release.html", qr="")
     try:
         checked = release_note.verify_release(qr, node.ctx)
-    except (ReleaseRefused, NotFound, Conflict) as exc:
+    except (ReleaseNoteRefused, NotFound, Conflict) as exc:
         return pages.render(
             request, session, "verify_release.html", status_code=status_of(exc), qr=qr, refused=exc
         )
