@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from karakoram.domain.access import Capability as Cap
-from karakoram.domain.declaration.attachments import Attachment
+from karakoram.domain.declaration.attachments import ACCEPTED_TYPES, Attachment
 from karakoram.domain.declaration.release_note import MAX_QR_TEXT
 from karakoram.domain.errors import FieldError, ValidationFailed
 from karakoram.entrypoints.api.guard import needs
@@ -49,7 +49,7 @@ def attachment_json(a: Attachment) -> AttachmentOut:
     response_model=AttachmentOut,
     status_code=201,
     dependencies=[needs(Cap.LODGE_DECLARATIONS)],
-    responses={200: {"description": "The same document was attached before: nothing new."}},
+    responses={200: {"description": "Attached before: the answer describes that attachment."}},
 )
 async def attach(
     mrn: str,
@@ -85,7 +85,7 @@ def list_attachments(mrn: str, node: NodeDep, principal: PrincipalDep) -> list[A
     "/attachments/{mrn}/{sha256}",
     response_class=Response,
     dependencies=[needs(Cap.READ_ATTACHMENTS)],
-    responses={200: {"content": {"application/octet-stream": _BINARY}}},
+    responses={200: {"content": {t: _BINARY for t in ACCEPTED_TYPES}}},
 )
 def read_attachment(mrn: str, sha256: str, node: NodeDep, principal: PrincipalDep) -> Response:
     """One attached document, served under a sandboxing Content-Security-Policy."""

@@ -80,6 +80,22 @@ CODES: dict[str, dict[int, tuple[str, ...]]] = {
     "POST /mandates": {403: ("not_represented",)},
     "POST /cargo-reports": {409: ("reference_conflict",)},
     "POST /attestations": {403: ("not_a_trader",)},
+    "POST /attachments/{mrn}": {
+        409: ("invalid_transition", "conflict"),
+        413: ("attachment_too_large",),
+    },
+    "GET /attachments/{mrn}/{sha256}": {409: ("conflict",)},
+    "GET /declarations/{mrn}/release-note.pdf": {409: ("not_released", "conflict")},
+    "GET /verify/release": {
+        403: (
+            "release_malformed",
+            "release_unknown_key",
+            "release_forged",
+            "release_unknown",
+            "release_mismatch",
+        ),
+        409: ("not_released", "conflict"),
+    },
 }
 
 #: operations whose resubmission answers 200 with what the first one stored (and stores nothing)
@@ -91,6 +107,7 @@ REPEATS = frozenset(
         "POST /mandates",
         "POST /aeo-register",
         "POST /cargo-reports",
+        "POST /attachments/{mrn}",
     }
 )
 
