@@ -44,6 +44,7 @@ from karakoram.adapters.exchange.signing import (
 )
 from karakoram.adapters.hashing import Argon2Hasher
 from karakoram.adapters.metrics import NodeMetrics, share_across_processes
+from karakoram.bootstrap_documents import wire_documents
 from karakoram.config import ConfigError, Settings, private_dir
 from karakoram.domain.declaration.codes import CodeLists, HsNomenclature
 from karakoram.domain.declaration.validation import NodeRules
@@ -382,6 +383,7 @@ def bootstrap(
     ctx.analytics = ParquetAnalyticsStore(settings.analytics_path())
     ctx.analytics_source = SqlAnalyticsSource(engine)
     ctx.observe = metrics
+    wire_documents(settings, engine, ctx)
     hasher = hasher or Argon2Hasher()
     node = Node(
         settings,

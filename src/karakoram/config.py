@@ -104,6 +104,9 @@ def _default_body_limits() -> dict[str, int]:
         "/exchange/messages": MAX_MESSAGE_BYTES,
         "/exchange/held": MAX_MESSAGE_BYTES,
         "/exchange/batch": 16 * MIB,
+        # a document attached to a declaration, with its multipart envelope (issue 17)
+        "/attachments": 11 * MIB,
+        "/ui/attachments": 11 * MIB,
     }
 
 
@@ -247,6 +250,12 @@ class Settings(BaseSettings):
         description="Body limits in bytes by path prefix (the longest matching prefix wins): "
         "uploads larger, the exchange inbox at the message limit.",
     )
+    attachment_max_bytes: int = Field(
+        10 * MIB,
+        gt=0,
+        description="Bytes one document attached to a declaration may have (larger: 413). "
+        "Raise `body_limits` for /attachments and /ui/attachments with it.",
+    )
     host: str = Field("127.0.0.1", description="Address `serve` listens on.")
     port: int = Field(8000, description="Port `serve` listens on.")
     metrics_port: int | None = Field(
@@ -337,6 +346,15 @@ class Settings(BaseSettings):
         self.require_secrets()
         value: SecretStr = getattr(self, name)
         return value.get_secret_value().encode()
+
+    def attachments_path(self) -> Path | None:
+        """The folder beside a SQLite file that keeps attached documents; None on PostgreSQL
+        (or in memory), where they are kept in the database so that every host sees them."""
+        prefix = "sqlite:///"
+        if self.database_url.startswith(prefix) and ":memory:" not in self.database_url:
+            db = Path(self.database_url[len(prefix) :].split("?", 1)[0])
+            return db.with_name(f"{db.stem}-attachments")
+        return None
 
     def analytics_path(self) -> Path:
         """Where the analytical copy lives (see `analytics_dir`)."""

@@ -39,6 +39,8 @@ OPEN = {
     ("POST", "/ui/sign-out"): "signing out",
     ("POST", "/ui/language"): "choosing a language",
     ("GET", "/ui/hs-codes"): "the public HS nomenclature",
+    ("GET", "/verify/release"): "anyone holding a release note checks its QR code",
+    ("GET", "/ui/verify/release"): "anyone holding a release note checks its QR code",
     ("GET", "/ui/vendor/plotly.min.js"): "a static script",
     ("GET", "/ui/vendor/plotly.css"): "a static stylesheet",
 }
@@ -68,6 +70,8 @@ NEVER: list[tuple[tuple[Role, ...], str, str]] = [
     # carriers' cargo reports: lodged by carriers only
     ((Role.TRADER, Role.PARTNER, Role.OFFICER, Role.ANALYST, Role.ADMINISTRATOR), "POST",
      r"/cargo-reports"),
+    # attached documents: the declarant, its representative and the node's officers only
+    ((Role.PARTNER, Role.CARRIER, Role.ANALYST), "GET", r"/attachments/.*"),
     # the audit trail
     ((*OUTSIDERS, Role.OFFICER, Role.ANALYST, Role.RISK_ANALYST), "GET|POST", r"/audit/.*"),
     # administration
@@ -207,6 +211,7 @@ def expand(route: Route, world: World) -> list[tuple[str, Capability | None]]:
             .replace("{entry_id}", "999999")
             .replace("{job_id}", "no-such-job")
             .replace("{report_id}", "999999")
+            .replace("{sha256}", "0" * 64)
         )
         assert "{" not in path, path
         cap = kinds[kind] if kinds else route.guard

@@ -24,6 +24,7 @@ UNAUTHENTICATED = {
     "POST /exchange/checkpoints",
     "GET /ready",
     "GET /health",
+    "GET /verify/release",  # anyone holding a release note checks its QR code
 }
 
 

@@ -64,6 +64,8 @@ class Capability(StrEnum):
     READ_CARGO_REPORTS = "read_cargo_reports"
     #: a trader's own attestation for the expo (services/attestation.py)
     REQUEST_ATTESTATION = "request_attestation"
+    #: documents attached to a declaration: its declarant or representative, officers (issue 17)
+    READ_ATTACHMENTS = "read_attachments"
 
 
 _R = Role
@@ -97,6 +99,7 @@ PERMISSIONS: dict[Capability, frozenset[Role]] = {
     #: a carrier its own trucks' reports only (services/gate/cargo_reports.py)
     Capability.READ_CARGO_REPORTS: frozenset({_R.CARRIER, _R.OFFICER, _R.SUPERVISOR}),
     Capability.REQUEST_ATTESTATION: frozenset({_R.TRADER}),
+    Capability.READ_ATTACHMENTS: frozenset({_R.TRADER, _R.OFFICER, _R.SUPERVISOR}),
 }
 
 

@@ -7,7 +7,9 @@ below). An error defined outside this module lives beside the use case that rais
 
 KarakoramError                      [detail]
 ├── ValidationFailed                every problem with a submitted document, at once (422)
-│                                   [errors: list[FieldError], each a code, pointer, message]
+│   │                               [errors: list[FieldError], each a code, pointer, message]
+│   └── AttachmentTooLarge          an attached document over the limit (413)
+│                                   (domain/declaration/attachments.py)
 ├── NotFound                        no such thing, or not visible to the caller (404)
 ├── Conflict                        the request contradicts what is stored (409)
 │   ├── LrnConflict                 same trader and LRN, different content [lrn, mrn]
@@ -24,13 +26,17 @@ KarakoramError                      [detail]
 │   ├── NoListTaker                 no partner takes AEO lists [code] (services/aeo.py)
 │   ├── ReferenceConflict           a carrier's reference, different content [code]
 │   │                               (services/gate/cargo_reports.py)
-│   └── RefReused                   an expo listing's ref names other content [code]
-│                                   (expo/services/catalogue.py)
+│   ├── RefReused                   an expo listing's ref names other content [code]
+│   │                               (expo/services/catalogue.py)
+│   └── NotReleased                 a release note asked before release
+│                                   (domain/declaration/release_note.py)
 ├── PermissionDenied                authenticated, but the role may not do this (403)
 │   ├── NotRepresented              the caller may not act for the party it names
 │   │                               [code, party] (domain/representation.py)
-│   └── AttestationRefused          a trader's attestation proves nothing to the expo
-│                                   [code] (domain/attestation.py)
+│   ├── AttestationRefused          a trader's attestation proves nothing to the expo
+│   │                               [code] (domain/attestation.py)
+│   └── ReleaseNoteRefused          a release note's QR code that proves nothing
+│                                   [code] (domain/declaration/release_note.py)
 ├── AuthenticationFailed            no key, or a key that is unknown or revoked (401)
 │   └── TooManyAttempts             failed attempts slowed or locked [retry_after]
 │                                   (services/throttle.py)

@@ -15,6 +15,8 @@ from karakoram.services.policy.documents import Parsers, PolicyCache
 from karakoram.services.ports import (
     AnalyticsSource,
     AnalyticsStore,
+    AttachmentStore,
+    ReleaseNoteRenderer,
     SignalSource,
     UnitOfWorkFactory,
 )
@@ -46,3 +48,8 @@ class NodeContext:
     security: SecurityConfig | None = None
     #: where handlers and workers report what they did, for the node's metrics
     observe: Observations = field(default_factory=NoObservations)
+    #: where attached documents' bytes are kept, and the largest one taken (issue 17)
+    attachments: AttachmentStore | None = None
+    attachment_max_bytes: int = 10 * 1024 * 1024
+    #: the release note's PDF maker (issue 17)
+    release_notes: ReleaseNoteRenderer | None = None

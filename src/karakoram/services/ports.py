@@ -24,6 +24,7 @@ from karakoram.domain.declaration.model import (
     Declaration,
     DeclarationRecord,
 )
+from karakoram.domain.declaration.release_note import ReleaseStatement
 from karakoram.domain.exchange.envelope import DecodedMessage
 from karakoram.domain.gate.discrepancies import Declared, Discrepancy
 from karakoram.domain.representation import AeoEntry, Mandate
@@ -497,3 +498,31 @@ class UploadJobRepository(Protocol):
     ) -> bool: ...
     def release(self, job_id: str, attempt: int) -> None: ...
     def lines(self, job_id: str) -> list[dict[str, Any]]: ...
+
+
+class TokenVerifier(Protocol):
+    """Reads and checks a compact JWS (a `MessageCrypto` is one); used alone where a token is
+    verified with a given public key and no signing key (the offline release-note check)."""
+
+    def decode(self, token: str) -> DecodedMessage: ...
+    def verify(
+        self, message: DecodedMessage, keys: list[PartnerKey], signer: str, at: datetime
+    ) -> None: ...
+
+
+class ReleaseNoteRenderer(Protocol):
+    """The release note as a PDF: the statement's text (in the three scripts the note is
+    printed in) and a QR code holding `qr_text`."""
+
+    def render(self, statement: ReleaseStatement, qr_text: str) -> bytes: ...
+
+
+class AttachmentStore(Protocol):
+    """Attachments' bytes kept by content (SHA-256 in hex): the same bytes twice are kept once.
+    In the database on PostgreSQL, in a folder beside the file on SQLite (bootstrap chooses)."""
+
+    def put(self, sha256: str, content: bytes) -> None:
+        """Keep `content` under its hash; nothing happens when it is kept already."""
+        ...
+
+    def get(self, sha256: str) -> bytes | None: ...

@@ -119,7 +119,18 @@ def verify(token: str, keys: list[TrustedKey], sender: str, at: datetime) -> dic
     return message.payload
 
 
-class JwsCrypto:
+class JwsVerifier:
+    """`TokenVerifier` over this module: reads tokens and checks them with given public keys."""
+
+    def decode(self, token: str) -> DecodedMessage:
+        return decode(token)
+
+    def verify(self, message: DecodedMessage, keys: list[Any], signer: str, at: datetime) -> None:
+        trusted = [TrustedKey(k.kid, k.jwk, k.valid_from, k.valid_to) for k in keys]
+        check_signature(message, trusted, signer, at)
+
+
+class JwsCrypto(JwsVerifier):
     """`MessageCrypto` over this module: the node's own key signs, partners' keys verify."""
 
     def __init__(self, signer: Signer) -> None:
@@ -128,12 +139,9 @@ class JwsCrypto:
     def sign(self, payload: dict[str, Any]) -> str:
         return self._signer.sign(payload)
 
-    def decode(self, token: str) -> DecodedMessage:
-        return decode(token)
-
-    def verify(self, message: DecodedMessage, keys: list[Any], signer: str, at: datetime) -> None:
-        trusted = [TrustedKey(k.kid, k.jwk, k.valid_from, k.valid_to) for k in keys]
-        check_signature(message, trusted, signer, at)
+    def public_key(self) -> dict[str, Any]:
+        """The public JWK of the signing key (with its kid)."""
+        return {**public_jwk(self._signer.key), "kid": self._signer.kid}
 
     def digest(self, token: str) -> str:
         return digest(token)

@@ -15,6 +15,7 @@ from karakoram.entrypoints.api import (
     cargo_reports,
     clearance,
     declarations,
+    documents,
     exchange,
     policy,
     ready,
@@ -40,6 +41,7 @@ def install_api(app: FastAPI) -> None:
         audit,
         ready,
         attestation,
+        documents,
     ):
         app.include_router(routes.router)
     app.include_router(register.router)

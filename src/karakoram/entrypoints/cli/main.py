@@ -24,6 +24,7 @@ from karakoram.entrypoints.cli import (
     nomenclature,
     quickstart,
     register,
+    release,
     serve,
     stats,
     users,
@@ -71,6 +72,7 @@ app.command("quickstart")(quickstart.quickstart)
 app.command("init")(init.init)
 app.command("attest")(attest.attest)
 app.add_typer(fallback.app, name="fallback")
+app.command("verify-release")(release.verify_release)
 app.add_typer(expo_cli.app, name="expo")
 app.command("backup")(backup.backup)
 app.command("restore")(backup.restore)

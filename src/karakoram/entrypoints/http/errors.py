@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.types import Scope
 
+from karakoram.domain.declaration.attachments import AttachmentTooLarge
 from karakoram.domain.errors import (
     AuthenticationFailed,
     Conflict,
@@ -54,6 +55,7 @@ _REFUSAL_STATUS = {
 
 _STATUS: list[tuple[type[KarakoramError], int]] = [
     (TooManyAttempts, 429),  # before AuthenticationFailed, which it is
+    (AttachmentTooLarge, 413),  # before ValidationFailed, which it is
     (ValidationFailed, 422),
     (NotFound, 404),
     (Conflict, 409),

@@ -20,6 +20,9 @@ TAGS: dict[str, str] = {
     "gate": "Carriers' cargo reports (what one truck carries), its arrival at the post and "
     "the presentation of its goods, with the discrepancies found against the declarations.",
     "register": "Mandates (who may declare for whom) and the AEO register.",
+    "documents": "Documents attached to a declaration (PDF, images, XML; typed by their "
+    "content, kept by SHA-256), the release note as PDF with a signed QR code, and the public "
+    "check of that code.",
     "attestation": "A trader's signed attestation (a JWS by this node) to register at the expo.",
     "users": "Users and their API keys (administrators).",
     "statistics": "Trade statistics, Time Release Study and mirror reports (analysts).",
@@ -77,6 +80,22 @@ CODES: dict[str, dict[int, tuple[str, ...]]] = {
     "POST /mandates": {403: ("not_represented",)},
     "POST /cargo-reports": {409: ("reference_conflict",)},
     "POST /attestations": {403: ("not_a_trader",)},
+    "POST /attachments/{mrn}": {
+        409: ("invalid_transition", "conflict"),
+        413: ("attachment_too_large",),
+    },
+    "GET /attachments/{mrn}/{sha256}": {409: ("conflict",)},
+    "GET /declarations/{mrn}/release-note.pdf": {409: ("not_released", "conflict")},
+    "GET /verify/release": {
+        403: (
+            "release_malformed",
+            "release_unknown_key",
+            "release_forged",
+            "release_unknown",
+            "release_mismatch",
+        ),
+        409: ("not_released", "conflict"),
+    },
 }
 
 #: operations whose resubmission answers 200 with what the first one stored (and stores nothing)
@@ -88,6 +107,7 @@ REPEATS = frozenset(
         "POST /mandates",
         "POST /aeo-register",
         "POST /cargo-reports",
+        "POST /attachments/{mrn}",
     }
 )
 

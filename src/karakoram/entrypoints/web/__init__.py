@@ -13,6 +13,7 @@ from karakoram.entrypoints.web import (
     admin,
     admin_users,
     analyst,
+    documents,
     officer,
     register_pages,
     search,
@@ -42,6 +43,7 @@ def install_web(app: FastAPI, node: Node) -> None:
     app.include_router(search.router)
     app.include_router(admin_users.router)
     app.include_router(exchange_refusals_router)
+    app.include_router(documents.router)
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="ui-static")
 
     @app.get("/ui/vendor/plotly.min.js", include_in_schema=False, name="ui-plotly")

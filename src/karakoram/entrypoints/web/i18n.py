@@ -86,6 +86,7 @@ LABELS = {
     "seize": N_("Seize"),
     "pay": N_("pay"),
     "answer_documents": N_("documents supplied"),
+    "attach_document": N_("document attached"),
     "export_pre_arrival": N_("export released: pre-arrival data sent"),
     "exit_confirmation": N_("exit confirmed"),
     "control_result": N_("control result"),

@@ -28,6 +28,7 @@ from karakoram.entrypoints.web.render import page_path, ui_target
 from karakoram.entrypoints.web.session import WebSession
 from karakoram.services import clearance as officer
 from karakoram.services import queries, sessions
+from karakoram.services.attachments import shown_attachments
 from karakoram.services.context import NodeContext
 from karakoram.services.policy import rule_sets as supervision
 from karakoram.services.throttle import TooManyAttempts
@@ -200,6 +201,7 @@ def declaration_context(mrn: str, viewer: Principal, ctx: NodeContext) -> dict[s
         "partner": queries.partner_view(record, events, viewer, ctx),
         # the timeline against the audit chain: a forged or deleted row is shown as such
         "audit": checked.check,
+        "attachments": shown_attachments(mrn, viewer, ctx),
     }
 
 

@@ -33,6 +33,7 @@ from karakoram.entrypoints.web.trader_forms import (
     shown_fields,
 )
 from karakoram.services import queries, trader
+from karakoram.services.attachments import shown_attachments
 from karakoram.services.bulk import ImportResult, Outcome, import_declarations
 from karakoram.services.declarations import lodge_declaration
 from karakoram.services.records import DeclarationFilter, JobStatus, UploadJob
@@ -316,6 +317,7 @@ def _declaration_page(
         "notice": notice,
         # the timeline against the audit chain (its risk reasons redacted as above)
         "audit": checked.check,
+        "attachments": shown_attachments(mrn, viewer, node.ctx),
     }
     status_code = status_of(failure) if failure else 200
     return pages.render(

@@ -6,6 +6,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from karakoram.domain.errors import Conflict
 from karakoram.domain.exchange.envelope import DELIVERY_SKEW
@@ -39,6 +40,9 @@ class ExchangeConfig:
     rng: random.Random = field(default_factory=random.Random)
     #: per partner, the TLS client certificate its deliveries must come with; empty: none asked
     client_bindings: dict[str, ClientBinding] = field(default_factory=dict)
+    #: the public JWK of the node's own signing key, with which it checks what it signed
+    #: (a release note's QR code); None where no key is loaded (unit tests' fakes)
+    own_key: dict[str, Any] | None = None
 
     def retry_delay(self, attempts: int) -> timedelta:
         """Exponential backoff with equal jitter: half fixed, half random."""
