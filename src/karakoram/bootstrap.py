@@ -137,8 +137,7 @@ class Schema:
     revision: str | None
 
 
-#: keep this process's metrics, and those of the API processes it starts, in a directory (serve)
-share_metrics_across_processes = share_across_processes
+share_metrics_across_processes = share_across_processes  # serve keeps all its processes' metrics
 
 
 def utc_now() -> datetime:

@@ -4,7 +4,7 @@ On PostgreSQL every host reads them here; on SQLite the node keeps them in a fol
 database file instead, and this table stays empty (it exists so that both schemas are one).
 
 Revision ID: 0030_attachment_blobs
-Revises: 0020_smallfix
+Revises: 0024_fallback
 Create Date: 2026-11-30 20:30:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0030_attachment_blobs"
-down_revision = "0020_smallfix"
+down_revision = "0024_fallback"
 branch_labels = None
 depends_on = None
 
