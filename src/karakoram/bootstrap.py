@@ -377,6 +377,7 @@ def bootstrap(
     ctx.policy.on_activation = partial(assess_waiting, ctx)
     ctx.exchange = exchange_config(settings)
     ctx.draw_window = timedelta(days=settings.draw_window_days)
+    ctx.partner_inspection_max_age = timedelta(hours=settings.partner_inspection_max_age_hours)
     ctx.security = security_config(settings, security_clock)
     ctx.analytics = ParquetAnalyticsStore(settings.analytics_path())
     ctx.analytics_source = SqlAnalyticsSource(engine)

@@ -17,6 +17,8 @@ KarakoramError                      [detail]
 │   │                               [expected, actual]
 │   ├── ReleaseRefused              release while something blocks it [blockers]
 │   │                               (services/clearance.py)
+│   ├── PartnerInspectionRefused    the partner's inspection cannot stand in for ours
+│   │                               [code] (domain/partner_controls.py)
 │   ├── StalePage                   the active rule set changed since the page was drawn
 │   │                               [seen, active] (services/policy/rule_sets.py)
 │   ├── ClockMovedBack              a simulated clock asked to go back [reads, requested]
