@@ -16,8 +16,9 @@ from karakoram.services.records import Partner, PartnerRecord
 from karakoram.services.statistics import refresh as refreshing
 from tests.builders import import_declaration
 from tests.integration.test_clearance import RULES, act, goods, load, lodge, policy, timeline
+from tests.integration.test_exchange import pair
 
-__all__ = ["policy"]  # the fixture, used by name
+__all__ = ["pair", "policy"]  # the fixtures, used by name
 
 LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
 FACT_RULES = """
@@ -209,3 +210,42 @@ def test_the_officers_page_offers_the_button_only_when_there_is_one_to_accept(
     assert done.status_code == 200 and "seen at Sost" in done.text
     state = client.get(f"/declarations/{mrn}", headers=keys.officer).json()
     assert state["status"] == "inspected"
+
+
+def test_two_nodes_the_exporting_sides_inspection_serves_the_importing_side(pair):
+    """CN inspects an export and finds nothing; its signed control result reaches PK, whose
+    officer accepts it for the import of the same UCR."""
+    from karakoram.domain.access import Principal, Role
+    from karakoram.domain.clearance import Action
+    from karakoram.domain.errors import Conflict
+    from karakoram.services import clearance as officer
+    from karakoram.services import declarations as handlers
+    from karakoram.services.policy import documents
+    from karakoram.services.policy.documents import Kind
+    from tests.builders import GREEN_RULES
+    from tests.integration import test_exchange as two
+
+    cn, pk, apps, _ = pair
+    two.activate_pk_policy(pk)
+    boss = Principal(0, "test", Role.SUPERVISOR)
+    red = GREEN_RULES + '[[rules]]\nid = "R"\nwhen = { field = "type", op = "eq", value = "EX" }\n'
+    red += 'channel = "red"\n'
+    doc = documents.submit_document(Kind.RULES, red, boss, cn.ctx.policy, cn.ctx.uow, cn.ctx.clock)
+    documents.activate_document(
+        Kind.RULES, doc.version, boss, cn.ctx.policy, cn.ctx.uow, cn.ctx.clock
+    )
+    exported = handlers.lodge_declaration(two.export("J-1"), two.TRADER_CN, cn.ctx).record
+    assert exported.channel == "red"
+    imported = handlers.lodge_declaration(two.pk_import("J-1"), two.PK_TRADER, pk.ctx).record
+    with pytest.raises(Conflict) as early:  # nothing from CN yet
+        officer.act(imported.mrn, Action.ACCEPT_PARTNER_INSPECTION, two.OFFICER, pk.ctx, "CN")
+    assert early.value.code == "no_partner_inspection"  # type: ignore[attr-defined]
+    officer.act(exported.mrn, Action.INSPECT, two.OFFICER, cn.ctx, findings={"seals": "intact"})
+    two.relay_until_done(cn, apps)
+    done = officer.act(
+        imported.mrn, Action.ACCEPT_PARTNER_INSPECTION, two.OFFICER, pk.ctx, "CN-URC inspected"
+    )
+    assert done.status == "inspected"
+    with pk.ctx.uow() as uow:
+        [control] = uow.clearance.controls(imported.mrn)
+    assert control.kind == "partner_inspection" and control.findings["partner"] == "CN-URC"
