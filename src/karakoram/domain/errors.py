@@ -19,6 +19,8 @@ KarakoramError                      [detail]
 │   │                               (services/clearance.py)
 │   ├── PartnerInspectionRefused    the partner's inspection cannot stand in for ours
 │   │                               [code] (domain/partner_controls.py)
+│   ├── NoPartnerForJoint           no partner to inspect a consignment with [code]
+│   │                               (services/joint_inspections.py)
 │   ├── StalePage                   the active rule set changed since the page was drawn
 │   │                               [seen, active] (services/policy/rule_sets.py)
 │   ├── ClockMovedBack              a simulated clock asked to go back [reads, requested]

@@ -20,6 +20,7 @@ from karakoram.adapters.db.audited import (
     AuditedClearance,
     AuditedDeclarations,
     AuditedExchange,
+    AuditedJoint,
     AuditedPolicy,
     AuditedRegister,
     AuditedUsers,
@@ -28,6 +29,7 @@ from karakoram.adapters.db.auth_repo import SqlAuthRepository
 from karakoram.adapters.db.cargo_repo import SqlCargoRepository
 from karakoram.adapters.db.clearance_repos import SqlClearanceRepository, SqlPolicyRepository
 from karakoram.adapters.db.exchange_repo import SqlExchangeRepository
+from karakoram.adapters.db.joint_repo import SqlJointRepository
 from karakoram.adapters.db.register_repo import SqlRegisterRepository
 from karakoram.adapters.db.repositories import (
     SqlDeclarationRepository,
@@ -45,6 +47,7 @@ from karakoram.services.ports import (
     ClearanceRepository,
     DeclarationRepository,
     ExchangeRepository,
+    JointRepository,
     NomenclatureRepository,
     PolicyRepository,
     RegisterRepository,
@@ -97,6 +100,7 @@ class SqlUnitOfWork:
     register: RegisterRepository
     uploads: UploadJobRepository
     cargo: CargoRepository
+    joint: JointRepository
 
     def __init__(
         self,
@@ -135,6 +139,7 @@ class SqlUnitOfWork:
             self.arrivals = SqlArrivalRepository(self._conn)
             self.register = SqlRegisterRepository(self._conn)
             self.cargo = SqlCargoRepository(self._conn)
+            self.joint = SqlJointRepository(self._conn)
         self.uploads = SqlUploadJobRepository(self._conn)
         assert isinstance(self.declarations, SqlDeclarationRepository)
         self._declarations = self.declarations
@@ -150,6 +155,7 @@ class SqlUnitOfWork:
         self.arrivals = AuditedArrivals(conn, log)
         self.register = AuditedRegister(conn, log)
         self.cargo = AuditedCargo(conn, log)
+        self.joint = AuditedJoint(conn, log)
 
     def __exit__(
         self,
