@@ -33,6 +33,7 @@ from karakoram.domain.errors import (
     ValidationFailed,
 )
 from karakoram.domain.exchange.bodies import MessageType, OriginCertificate
+from karakoram.domain.partner_controls import ACCEPTED_KIND
 from karakoram.domain.risk.channels import Channel
 from karakoram.services.assessment import auto_release
 from karakoram.services.context import NodeContext
@@ -101,7 +102,7 @@ def release_state(uow: UnitOfWork, record: DeclarationRecord) -> ReleaseState:
     return ReleaseState(
         channel=Channel(record.channel or Channel.YELLOW.value),
         documents_checked=any(c.kind == "documents" for c in controls),
-        inspected=any(c.kind in ("inspection", "partner_inspection") for c in controls),
+        inspected=any(c.kind in ("inspection", ACCEPTED_KIND) for c in controls),
         prohibited_found=any(c.result == Result.PROHIBITED.value for c in controls),
         owed=record.amount_due or Decimal(0),
         covered=covered,
