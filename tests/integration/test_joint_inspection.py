@@ -60,6 +60,12 @@ def test_a_joint_inspection_is_one_record_signed_by_both_nodes(pair):
     assert seen["at"].startswith(when[:19])
     accepted = cn_app.post(f"/joint-inspections/{proposal}/acceptance", headers=cn_officer)
     assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
+    with cn.ctx.uow() as uow:
+        queued = uow.exchange.outbox_counts().get("pending", 0)
+    twice = cn_app.post(f"/joint-inspections/{proposal}/acceptance", headers=cn_officer)
+    assert twice.status_code == 200 and twice.json() == accepted.json()
+    with cn.ctx.uow() as uow:  # accepting again sends nothing more
+        assert uow.exchange.outbox_counts().get("pending", 0) == queued
     two.relay_until_done(cn, apps)
     assert joint_of(pk_app, pk_officer, ucr)[0]["status"] == "accepted"
     # after the inspection, PK records the result: signed by PK, countersigned by CN
@@ -70,6 +76,10 @@ def test_a_joint_inspection_is_one_record_signed_by_both_nodes(pair):
     assert recorded.status_code == 200, recorded.json()
     assert recorded.json()["status"] == "signed"
     assert list(recorded.json()["signatures"]) == ["PK-GB"]
+    again = pk_app.post(
+        f"/joint-inspections/{proposal}/result", json={"findings": findings}, headers=pk_officer
+    )
+    assert again.status_code == 409  # one record per joint inspection
     two.relay_until_done(pk, apps)  # the record to CN, which countersigns
     two.relay_until_done(cn, apps)  # CN's signature back to PK
     [at_cn] = joint_of(cn_app, cn_officer, ucr)
