@@ -11,7 +11,7 @@ import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,6 @@ import uuid6
 from sqlalchemy import Engine
 from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, OperationalError
 
-import karakoram
 from karakoram.adapters.analytics.source import SqlAnalyticsSource
 from karakoram.adapters.analytics.store import ParquetAnalyticsStore
 from karakoram.adapters.db.backup import BackupFailed as BackupFailed  # for the CLI
@@ -29,7 +28,6 @@ from karakoram.adapters.db.backup import BackupFile, backup_database, restore_da
 from karakoram.adapters.db.backup import DatabaseExists as DatabaseExists  # for the CLI
 from karakoram.adapters.db.clock_store import SqlClockStore
 from karakoram.adapters.db.engine import build_engine
-from karakoram.adapters.db.gauges import DatabaseGauges, GaugeSources
 from karakoram.adapters.db.migrate import current_revision, head_revision, upgrade
 from karakoram.adapters.db.uow import SqlUnitOfWorkFactory
 from karakoram.adapters.db.worker_runs import SqlWorkerLog
@@ -44,7 +42,7 @@ from karakoram.adapters.exchange.signing import (
 )
 from karakoram.adapters.hashing import Argon2Hasher
 from karakoram.adapters.metrics import NodeMetrics, share_across_processes
-from karakoram.bootstrap_documents import wire_documents
+from karakoram.bootstrap_parts import watch, wire_documents
 from karakoram.config import ConfigError, Settings, private_dir
 from karakoram.domain.declaration.codes import CodeLists, HsNomenclature
 from karakoram.domain.declaration.validation import NodeRules
@@ -142,26 +140,6 @@ share_metrics_across_processes = share_across_processes  # serve keeps all its p
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def watch(node: Node) -> None:
-    """Have the node's metrics read the database's gauges when scraped."""
-    ctx = node.ctx
-
-    def rates_usable_until() -> date | None:
-        with ctx.uow() as work:
-            rates = ctx.policy.current(work).rates
-        return rates.usable_until() if rates is not None else None
-
-    sources = GaugeSources(
-        clock=ctx.clock,
-        wall_clock=real_now,
-        worker_limits=node.worker_limits,
-        started_at=node.started_at,
-        rates_usable_until=rates_usable_until,
-        version=karakoram.__version__,
-    )
-    node.metrics.scrape_also(DatabaseGauges(node.engine, sources))
 
 
 def iso_code_lists() -> tuple[frozenset[str], frozenset[str]]:
@@ -378,6 +356,7 @@ def bootstrap(
     ctx.policy.on_activation = partial(assess_waiting, ctx)
     ctx.exchange = exchange_config(settings)
     ctx.draw_window = timedelta(days=settings.draw_window_days)
+    ctx.partner_inspection_max_age = timedelta(hours=settings.partner_inspection_max_age_hours)
     ctx.security = security_config(settings, security_clock)
     ctx.analytics = ParquetAnalyticsStore(settings.analytics_path())
     ctx.analytics_source = SqlAnalyticsSource(engine)

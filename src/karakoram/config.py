@@ -239,6 +239,13 @@ class Settings(BaseSettings):
         description="Days the same consignment (same parties, goods, bucketed amounts, vehicle) "
         "keeps its random draw, whatever its LRN or UCR.",
     )
+    partner_inspection_max_age_hours: float = Field(
+        72.0,
+        gt=0,
+        description="Hours the partner's clean inspection of a consignment may be old for an "
+        "officer to accept it instead of inspecting again, and for the risk fact "
+        "partner_inspected_clean.",
+    )
     body_limit: int = Field(
         MIB,
         gt=0,

@@ -62,6 +62,8 @@ NEVER: list[tuple[tuple[Role, ...], str, str]] = [
     # officers' work, overrides, the queue
     (OUTSIDERS, "POST", r"/declarations/[^/]+/(actions/.*|channel|payments)"),
     (OUTSIDERS, "GET", r"/(ui/)?queue"),
+    # joint inspections: officers of both administrations, never a trader or carrier
+    (OUTSIDERS, "GET|POST", r"/joint-inspections.*|/declarations/[^/]+/joint-inspections"),
     (OUTSIDERS, "GET", r"/ui/declarations/[^/]+"),
     # the partner's records, the exchange's state, statistics (the audit trail's neighbours)
     (OUTSIDERS, "GET", r"/consignments/[^/]+/partner"),
@@ -212,6 +214,7 @@ def expand(route: Route, world: World) -> list[tuple[str, Capability | None]]:
             .replace("{job_id}", "no-such-job")
             .replace("{report_id}", "999999")
             .replace("{sha256}", "0" * 64)
+            .replace("{proposal_id}", "no-such-proposal")
         )
         assert "{" not in path, path
         cap = kinds[kind] if kinds else route.guard

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from karakoram.adapters.db.attachment_blobs import attachment_blobs
 from karakoram.adapters.exchange.signing import JwsCrypto, Signer, new_key, public_jwk
-from karakoram.bootstrap_documents import token_verifier
+from karakoram.bootstrap_parts import token_verifier
 from karakoram.domain.declaration.release_note import ReleaseNoteRefused
 from karakoram.services.exchange.config import ExchangeConfig
 from karakoram.services.release_note import verify_token

@@ -495,4 +495,4 @@ def test_each_kind_of_column_keeps_what_the_reports_show():
     assert ITEMS.field("value").type == pa.decimal128(18, 4)
     assert ITEMS.field("seq").type == pa.int32()
     assert DECLARATIONS.field("start_at").type == pa.timestamp("us", tz="UTC")
-    assert len(ITEM_COLUMNS) + len(DECLARATION_COLUMNS) + len(PARTNER_COLUMNS) == 66
+    assert len(ITEM_COLUMNS) + len(DECLARATION_COLUMNS) + len(PARTNER_COLUMNS) == 67

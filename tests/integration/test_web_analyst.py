@@ -257,8 +257,9 @@ def test_the_clearance_time_page_by_channel_and_side(client, node, analyst):
     report = reports.trs(node.ctx, stats.TrsQuery(parse_period("2023"), ("direction", "channel")))
     rows = body_rows(page.text)
     assert [r["keys"] for r in rows] == [{"direction": "export", "channel": "green"}]
-    assert rows[0]["raw"][:4] == [str(report.rows[0].declarations), "3", "0", "0"]
-    assert rows[0]["raw"][4] == str(report.rows[0].stages["lodgement"].median) == "5400.0"
+    # declarations, released, open, pre-lodged, inspections saved
+    assert rows[0]["raw"][:5] == [str(report.rows[0].declarations), "3", "0", "0", "0"]
+    assert rows[0]["raw"][5] == str(report.rows[0].stages["lodgement"].median) == "5400.0"
     assert ">1:30<" in page.text and ">2:00<" in page.text  # median wait, exit after release
     stages = charts_of(page.text)["chart-stages"]
     assert [t["name"] for t in stages["data"]][:2] == ["to lodgement", "to acceptance"]

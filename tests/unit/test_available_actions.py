@@ -50,3 +50,14 @@ def test_a_released_export_offers_only_its_exit(record):
 @pytest.mark.parametrize("role", [Role.TRADER, Role.ANALYST, Role.ADMINISTRATOR, Role.PARTNER])
 def test_other_roles_are_offered_nothing(record, role):
     assert available_actions(Principal(9, "x", role, TRADER), at(record, "assessed")) == []
+
+
+def test_only_an_import_may_accept_the_partners_inspection(record):
+    from karakoram.domain.declaration.model import DeclarationType
+
+    imported = replace(record, declaration=replace(record.declaration, type=DeclarationType.IMPORT))
+    assert Action.ACCEPT_PARTNER_INSPECTION in available_actions(OFFICER, at(imported, "assessed"))
+    assert Action.ACCEPT_PARTNER_INSPECTION not in available_actions(
+        OFFICER, at(record, "assessed")
+    )
+    assert available_actions(OFFICER, at(imported, "released")) == []

@@ -358,9 +358,11 @@ def test_the_decision_explains_itself():
 
 def test_the_example_rule_file_is_valid():
     rules = parse_rule_set(EXAMPLE.read_text()).rules
-    assert len(rules) == 7
+    assert len(rules) == 9
     # issue 13: the example rule set uses the re-lodgement fact
     assert rules[-1].id == "RELODGED-AFTER-SELECTION"
+    # issue 15: and what the partner's controls of the same consignment found
+    assert {"PARTNER-FOUND-SAME-UCR", "PARTNER-INSPECTED-CLEAN"} <= {r.id for r in rules}
 
 
 def errors_of(text: str) -> set[tuple[str, str]]:

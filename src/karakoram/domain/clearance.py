@@ -3,6 +3,7 @@
 lodged -> accepted -> assessed --green/blue--------------------------> released
                         |  \\--yellow--> documents_requested -> documents_checked -> released
                         |   \\--red----> inspected ----------------> released | held | seized
+                        |   (inspected also by accepting the partner's clean inspection)
                         +-- held -> released | inspected | seized
 amend (back to accepted, to be assessed again) and cancel: until released, not while held.
 """
@@ -45,6 +46,9 @@ class Action(StrEnum):
     REQUEST_DOCUMENTS = "request_documents"
     CHECK_DOCUMENTS = "check_documents"
     INSPECT = "inspect"
+    #: the partner's clean inspection of the same consignment stands in for ours (the value
+    #: fits the events table's 24 characters)
+    ACCEPT_PARTNER_INSPECTION = "accept_partner_control"
     RELEASE = "release"
     HOLD = "hold"
     SEIZE = "seize"
@@ -90,6 +94,10 @@ _RULES: dict[Action, tuple[frozenset[Status], Status | None]] = {
     ),
     Action.INSPECT: (
         frozenset({_S.ASSESSED, _S.DOCUMENTS_REQUESTED, _S.DOCUMENTS_CHECKED, _S.HELD}),
+        _S.INSPECTED,
+    ),
+    Action.ACCEPT_PARTNER_INSPECTION: (
+        frozenset({_S.ASSESSED, _S.DOCUMENTS_REQUESTED, _S.DOCUMENTS_CHECKED}),
         _S.INSPECTED,
     ),
     Action.RELEASE: (

@@ -19,11 +19,17 @@ KarakoramError                      [detail]
 │   │                               [expected, actual]
 │   ├── ReleaseRefused              release while something blocks it [blockers]
 │   │                               (services/clearance.py)
+│   ├── PartnerInspectionRefused    the partner's inspection cannot stand in for ours
+│   │                               [code] (domain/partner_controls.py)
+│   ├── NoPartnerForJoint           no partner to inspect a consignment with [code]
+│   │                               (services/joint_inspections.py)
 │   ├── StalePage                   the active rule set changed since the page was drawn
 │   │                               [seen, active] (services/policy/rule_sets.py)
 │   ├── ClockMovedBack              a simulated clock asked to go back [reads, requested]
 │   │                               (services/clock.py)
 │   ├── NoListTaker                 no partner takes AEO lists [code] (services/aeo.py)
+│   ├── BrokenChain                 a fallback file that is not one whole chain [code,
+│   │                               line] (domain/gate/fallback.py)
 │   ├── ReferenceConflict           a carrier's reference, different content [code]
 │   │                               (services/gate/cargo_reports.py)
 │   ├── RefReused                   an expo listing's ref names other content [code]

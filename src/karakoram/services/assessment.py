@@ -27,6 +27,7 @@ from karakoram.services.aeo import with_register_aeo
 from karakoram.services.context import NodeContext
 from karakoram.services.exchange.partner_view import check_preferences, partner_signals
 from karakoram.services.history import StoredHistory
+from karakoram.services.partner_inspection import risk_facts
 from karakoram.services.policy.documents import ActivePolicy
 from karakoram.services.ports import UnitOfWork
 from karakoram.services.records import AssessmentRecord
@@ -119,8 +120,9 @@ def plan_assessment(
     chosen = select(uow, ctx.selection_key, ctx.draw_window, record.mrn, d, now)
     uow.register.record_draw(chosen.record)
     registered = with_register_aeo(uow, d, record.lodged_at)
+    facts = chosen.facts | risk_facts(uow, d, now, ctx.partner_inspection_max_age)
     given = RiskInput(
-        record.mrn, registered, to_rule, to_node, chosen.draw, signals, chosen.facts, chosen.signals
+        record.mrn, registered, to_rule, to_node, chosen.draw, signals, facts, chosen.signals
     )
     decision = assess_risk(given, policy.rules, policy.rules_version or 0, history)
     responsible = d.exporter if d.type is DeclarationType.EXPORT else d.importer

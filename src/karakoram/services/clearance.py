@@ -33,10 +33,12 @@ from karakoram.domain.errors import (
     ValidationFailed,
 )
 from karakoram.domain.exchange.bodies import MessageType, OriginCertificate
+from karakoram.domain.partner_controls import ACCEPTED_KIND
 from karakoram.domain.risk.channels import Channel
 from karakoram.services.assessment import auto_release
 from karakoram.services.context import NodeContext
 from karakoram.services.exchange.emit import emit, publish
+from karakoram.services.partner_inspection import accept as accept_partner
 from karakoram.services.ports import UnitOfWork
 from karakoram.services.records import (
     ControlRecord,
@@ -48,20 +50,25 @@ OFFICERS = roles_with(Capability.ACT_ON_DECLARATION)
 #: actions that need the officer to say why
 NEEDS_REASON = frozenset(
     {Action.REQUEST_DOCUMENTS, Action.HOLD, Action.SEIZE, Action.OVERRIDE_CHANNEL}
-)
+) | {Action.ACCEPT_PARTNER_INSPECTION}
 #: actions that record a control with findings
 CONTROLS = {Action.CHECK_DOCUMENTS: "documents", Action.INSPECT: "inspection"}
-OFFICER_ACTIONS = frozenset(
-    {
-        Action.REQUEST_DOCUMENTS,
-        Action.CHECK_DOCUMENTS,
-        Action.INSPECT,
-        Action.RELEASE,
-        Action.HOLD,
-        Action.SEIZE,
-        Action.EXIT,
-    }
+#: the officer's actions, in the order a page offers them
+OFFICER_ACTIONS = (
+    Action.REQUEST_DOCUMENTS,
+    Action.CHECK_DOCUMENTS,
+    Action.INSPECT,
+    Action.ACCEPT_PARTNER_INSPECTION,
+    Action.RELEASE,
+    Action.HOLD,
+    Action.SEIZE,
+    Action.EXIT,
 )
+#: actions for one direction only
+_ONLY = {
+    Action.EXIT: DeclarationType.EXPORT,
+    Action.ACCEPT_PARTNER_INSPECTION: DeclarationType.IMPORT,
+}
 
 
 class ReleaseRefused(Conflict):
@@ -95,7 +102,7 @@ def release_state(uow: UnitOfWork, record: DeclarationRecord) -> ReleaseState:
     return ReleaseState(
         channel=Channel(record.channel or Channel.YELLOW.value),
         documents_checked=any(c.kind == "documents" for c in controls),
-        inspected=any(c.kind == "inspection" for c in controls),
+        inspected=any(c.kind in ("inspection", ACCEPTED_KIND) for c in controls),
         prohibited_found=any(c.result == Result.PROHIBITED.value for c in controls),
         owed=record.amount_due or Decimal(0),
         covered=covered,
@@ -130,6 +137,8 @@ def act(
             why = _record_control(uow, record, action, parsed, principal, now) + (
                 f"; {why}" if why else ""
             )
+        if action is Action.ACCEPT_PARTNER_INSPECTION:
+            why = f"{accept_partner(uow, record, principal, now, ctx)}; {why}"
         if action is Action.RELEASE:
             blockers = release_blockers(release_state(uow, record))
             if blockers:
@@ -307,8 +316,8 @@ def available_actions(principal: Principal, record: DeclarationRecord) -> list[A
     if principal.role not in OFFICERS:
         return []
     allowed = []
-    for action in sorted(OFFICER_ACTIONS, key=_ACTION_ORDER.index):
-        if action is Action.EXIT and record.declaration.type is not DeclarationType.EXPORT:
+    for action in OFFICER_ACTIONS:
+        if _ONLY.get(action, record.declaration.type) is not record.declaration.type:
             continue
         try:
             next_status(Status(record.status), action)
@@ -316,17 +325,6 @@ def available_actions(principal: Principal, record: DeclarationRecord) -> list[A
             continue
         allowed.append(action)
     return allowed
-
-
-_ACTION_ORDER = [
-    Action.REQUEST_DOCUMENTS,
-    Action.CHECK_DOCUMENTS,
-    Action.INSPECT,
-    Action.RELEASE,
-    Action.HOLD,
-    Action.SEIZE,
-    Action.EXIT,
-]
 
 
 def queue(

@@ -36,6 +36,8 @@ class NodeContext:
     selection_key: bytes = b"development-only"
     #: how long the same consignment keeps its random draw (issue 13, no re-roll)
     draw_window: timedelta = timedelta(days=30)
+    #: how old the partner's clean inspection of a consignment may be to stand in for ours
+    partner_inspection_max_age: timedelta = timedelta(hours=72)
     policy: PolicyCache = field(default_factory=lambda: PolicyCache(Parsers(frozenset(), "CNY")))
     unit_values: UnitValueCache = field(default_factory=UnitValueCache)
     signal_sources: list[SignalSource] = field(default_factory=list)

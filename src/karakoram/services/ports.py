@@ -27,6 +27,7 @@ from karakoram.domain.declaration.model import (
 from karakoram.domain.declaration.release_note import ReleaseStatement
 from karakoram.domain.exchange.envelope import DecodedMessage
 from karakoram.domain.gate.discrepancies import Declared, Discrepancy
+from karakoram.domain.joint_inspection import JointInspection
 from karakoram.domain.representation import AeoEntry, Mandate
 from karakoram.domain.risk.detectors import RiskSignal
 from karakoram.domain.statistics.periods import Period
@@ -327,6 +328,7 @@ class UnitOfWork(Protocol):
     uploads: UploadJobRepository
     cargo: CargoRepository
     fallback: FallbackRepository
+    joint: JointRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -337,6 +339,18 @@ class UnitOfWork(Protocol):
     ) -> None: ...
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
+
+
+class JointRepository(Protocol):
+    """Joint inspections (domain/joint_inspection.py), by proposal id."""
+
+    def add(self, j: JointInspection, at: datetime) -> bool:
+        """Store a new proposal; False when its id is stored already."""
+        ...
+
+    def update(self, j: JointInspection, at: datetime) -> None: ...
+    def get(self, proposal_id: str) -> JointInspection | None: ...
+    def of_ucr(self, ucr: str) -> list[JointInspection]: ...
 
 
 class UnitOfWorkFactory(Protocol):

@@ -19,11 +19,13 @@ from karakoram.adapters.db.audit_log import SqlAuditLog
 from karakoram.adapters.db.cargo_repo import SqlCargoRepository
 from karakoram.adapters.db.clearance_repos import SqlClearanceRepository, SqlPolicyRepository
 from karakoram.adapters.db.exchange_repo import SqlExchangeRepository
+from karakoram.adapters.db.joint_repo import SqlJointRepository
 from karakoram.adapters.db.register_repo import SqlRegisterRepository
 from karakoram.adapters.db.repositories import SqlDeclarationRepository, SqlUserRepository
 from karakoram.domain.clearance import DeclarationEvent
 from karakoram.domain.declaration.model import DeclarationRecord
 from karakoram.domain.gate.discrepancies import Discrepancy
+from karakoram.domain.joint_inspection import JointInspection
 from karakoram.domain.representation import AeoEntry, Mandate
 from karakoram.services.audit.register import AEO, MANDATE, aeo_state, mandate_state, subject, utc
 from karakoram.services.audit.timeline import event_data
@@ -110,6 +112,32 @@ class AuditedClearance(SqlClearanceRepository):
             }
             self._audit.record("declaration.payment", mrn, p.recorded_by, data)
         return stored
+
+
+class AuditedJoint(SqlJointRepository):
+    """A joint inspection's every step: proposed, accepted, signed, recorded (with the
+    signatures' digests: the record and tokens themselves stay in the table)."""
+
+    def __init__(self, conn: Connection, audit: SqlAuditLog) -> None:
+        super().__init__(conn)
+        self._audit = audit
+
+    def add(self, j: JointInspection, at: datetime) -> bool:
+        stored = super().add(j, at)
+        if stored:
+            self._record(j, at)
+        return stored
+
+    def update(self, j: JointInspection, at: datetime) -> None:
+        super().update(j, at)
+        self._record(j, at)
+
+    def _record(self, j: JointInspection, at: datetime) -> None:
+        signed = {k: hashlib.sha256(v.encode()).hexdigest() for k, v in j.signatures.items()}
+        data = {"ucr": j.ucr, "at": _time(j.at), "record": j.record, "signatures": signed}
+        self._audit.record(
+            f"joint.{j.status.value}", j.proposal_id, OPERATOR, data | {"when": _time(at)}
+        )
 
 
 class AuditedPolicy(SqlPolicyRepository):

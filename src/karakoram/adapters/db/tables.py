@@ -594,3 +594,23 @@ fallback_entries = Table(
     Column("detail", Text),
     Index(None, "reference"),
 )
+
+#: joint inspections of one consignment by both administrations (domain/joint_inspection.py)
+joint_inspections = Table(
+    "joint_inspections",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("proposal_id", String(40), nullable=False),
+    Column("ucr", String(35), nullable=False),
+    Column("mrn", String(18)),
+    Column("proposed_by", String(20), nullable=False),
+    Column("partner", String(20), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("record", JSON),
+    Column("signatures", JSON, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("proposal_id"),
+    Index(None, "ucr"),
+)

@@ -20,6 +20,7 @@ from karakoram.adapters.db.audited import (
     AuditedClearance,
     AuditedDeclarations,
     AuditedExchange,
+    AuditedJoint,
     AuditedPolicy,
     AuditedRegister,
     AuditedUsers,
@@ -29,6 +30,7 @@ from karakoram.adapters.db.cargo_repo import SqlCargoRepository
 from karakoram.adapters.db.clearance_repos import SqlClearanceRepository, SqlPolicyRepository
 from karakoram.adapters.db.exchange_repo import SqlExchangeRepository
 from karakoram.adapters.db.fallback_repo import AuditedFallback, SqlFallbackRepository
+from karakoram.adapters.db.joint_repo import SqlJointRepository
 from karakoram.adapters.db.register_repo import SqlRegisterRepository
 from karakoram.adapters.db.repositories import (
     SqlDeclarationRepository,
@@ -47,6 +49,7 @@ from karakoram.services.ports import (
     DeclarationRepository,
     ExchangeRepository,
     FallbackRepository,
+    JointRepository,
     NomenclatureRepository,
     PolicyRepository,
     RegisterRepository,
@@ -100,6 +103,7 @@ class SqlUnitOfWork:
     uploads: UploadJobRepository
     cargo: CargoRepository
     fallback: FallbackRepository
+    joint: JointRepository
 
     def __init__(
         self,
@@ -139,6 +143,7 @@ class SqlUnitOfWork:
             self.register = SqlRegisterRepository(self._conn)
             self.cargo = SqlCargoRepository(self._conn)
             self.fallback = SqlFallbackRepository(self._conn)
+            self.joint = SqlJointRepository(self._conn)
         self.uploads = SqlUploadJobRepository(self._conn)
         assert isinstance(self.declarations, SqlDeclarationRepository)
         self._declarations = self.declarations
@@ -155,6 +160,7 @@ class SqlUnitOfWork:
         self.register = AuditedRegister(conn, log)
         self.cargo = AuditedCargo(conn, log)
         self.fallback = AuditedFallback(conn, log)
+        self.joint = AuditedJoint(conn, log)
 
     def __exit__(
         self,

@@ -26,6 +26,9 @@ class MessageType(StrEnum):
     AUDIT_CHECKPOINT = "audit_checkpoint"
     KEY_REVOKED = "key_revoked"
     RECONCILE_REQUEST = "reconcile_request"
+    JOINT_INSPECTION_PROPOSED = "joint_inspection_proposed"
+    JOINT_INSPECTION_ACCEPTED = "joint_inspection_accepted"
+    JOINT_INSPECTION_SIGNED = "joint_inspection_signed"
 
 
 OUTCOMES = frozenset({"accepted", "refused", "discrepancy"})
@@ -235,6 +238,47 @@ class ReconcileRequest(_Body):
         return ()
 
 
+@dataclass(frozen=True, slots=True)
+class JointInspectionProposed(_Body):
+    """A proposal to inspect the consignment together at `at` (domain/joint_inspection.py)."""
+
+    type: ClassVar[MessageType] = MessageType.JOINT_INSPECTION_PROPOSED
+    proposal_id: str
+    at: str
+    proposed_at: str
+    note: str | None = None
+
+    @property
+    def happened_at(self) -> str:
+        return self.proposed_at
+
+
+@dataclass(frozen=True, slots=True)
+class JointInspectionAccepted(_Body):
+    type: ClassVar[MessageType] = MessageType.JOINT_INSPECTION_ACCEPTED
+    proposal_id: str
+    accepted_at: str
+
+    @property
+    def happened_at(self) -> str:
+        return self.accepted_at
+
+
+@dataclass(frozen=True, slots=True)
+class JointInspectionSigned(_Body):
+    """The joint control record and the sender's node signature over it (a JWS)."""
+
+    type: ClassVar[MessageType] = MessageType.JOINT_INSPECTION_SIGNED
+    proposal_id: str
+    record: dict[str, Any]
+    signature: str
+    signed_at: str
+
+    @property
+    def happened_at(self) -> str:
+        return self.signed_at
+
+
 #: types every partner receives whatever its agreement shares: they keep the exchange safe
 ALWAYS_SHARED = frozenset({MessageType.KEY_REVOKED, MessageType.RECONCILE_REQUEST})
 
@@ -248,6 +292,9 @@ Body = (
     | AuditCheckpoint
     | KeyRevoked
     | ReconcileRequest
+    | JointInspectionProposed
+    | JointInspectionAccepted
+    | JointInspectionSigned
 )
 
 _CLASSES: dict[MessageType, type[Body]] = {
@@ -262,6 +309,9 @@ _CLASSES: dict[MessageType, type[Body]] = {
         AuditCheckpoint,
         KeyRevoked,
         ReconcileRequest,
+        JointInspectionProposed,
+        JointInspectionAccepted,
+        JointInspectionSigned,
     )
 }
 
@@ -297,6 +347,7 @@ def _count(value: Any) -> int | None:
 _READERS: dict[str, Callable[[Any], Any]] = {
     "declaration": _obj,
     "findings": _obj,
+    "record": _obj,
     "operators": _obj,
     "reasons": _texts,
     "hs_codes": _texts,

@@ -16,7 +16,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from karakoram.domain.errors import KarakoramError
+from karakoram.domain.errors import Conflict
 
 #: what the first entry of a file names as the one before it
 GENESIS = "0" * 64
@@ -31,7 +31,7 @@ class Kind(StrEnum):
     ARRIVAL = "arrival"
 
 
-class BrokenChain(KarakoramError):
+class BrokenChain(Conflict):
     """The file is not one whole chain of entries; `code` says which check failed."""
 
     title = "The fallback file is refused"

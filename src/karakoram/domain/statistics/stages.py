@@ -36,6 +36,7 @@ STAGE_OF_ACTION: dict[str, Stage] = {
     "assess": Stage.ASSESSMENT,
     "check_documents": Stage.CONTROL,
     "inspect": Stage.CONTROL,
+    "accept_partner_control": Stage.CONTROL,
     "pay": Stage.PAYMENT,
     "release": Stage.RELEASE,
     "exit": Stage.EXIT,

@@ -32,6 +32,7 @@ ACTION_PATHS = {
     "request-documents": Action.REQUEST_DOCUMENTS,
     "check-documents": Action.CHECK_DOCUMENTS,
     "inspect": Action.INSPECT,
+    "accept-partner-inspection": Action.ACCEPT_PARTNER_INSPECTION,
     "release": Action.RELEASE,
     "hold": Action.HOLD,
     "seize": Action.SEIZE,
@@ -41,7 +42,9 @@ ACTION_PATHS = {
 
 class ActionIn(BaseModel):
     reason: str | None = Field(
-        None, description="Why (required to request documents, hold, seize)."
+        None,
+        description="Why (required to request documents, hold, seize, and to accept the "
+        "partner's inspection).",
     )
     findings: dict[str, Any] | None = Field(
         None,
@@ -149,7 +152,10 @@ def act(
     principal: PrincipalDep,
     if_match: Annotated[str | None, Header()] = None,
 ) -> DeclarationOut:
-    """An officer's action: request-documents, check-documents, inspect, release, hold, seize."""
+    """An officer's action: request-documents, check-documents, inspect, release, hold, seize,
+    exit, or accept-partner-inspection (an import: the partner's clean, recent inspection of
+    the same UCR stands in for ours; refused with 409 `no_partner_inspection`,
+    `partner_inspection_too_old` or `partner_found_something`)."""
     chosen = ACTION_PATHS.get(action)
     if chosen is None:
         raise NotFound(f"No action {action!r}; use one of {', '.join(ACTION_PATHS)}.")

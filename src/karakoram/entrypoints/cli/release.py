@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from karakoram.bootstrap_documents import token_verifier
+from karakoram.bootstrap_parts import token_verifier
 from karakoram.domain.declaration.release_note import instant
 from karakoram.domain.errors import KarakoramError
 from karakoram.domain.exchange.keys import NotAPublicKey, public_jwk

@@ -205,6 +205,7 @@ TRS = {
         "ended_unreleased": 0,
         "pre_lodged": 410,
         "out_of_order": 0,
+        "inspections_saved": 3,
         "total": STAGE,
         "stages": {"release": STAGE},
         "open_age_median_s": 1320.0,

@@ -30,6 +30,7 @@ from karakoram.entrypoints.http.openapi_bodies import (
 from karakoram.entrypoints.http.openapi_example import Example
 from karakoram.entrypoints.http.openapi_examples_documents import DOCUMENTS
 from karakoram.entrypoints.http.openapi_examples_gate import GATE
+from karakoram.entrypoints.http.openapi_examples_joint import JOINT
 
 _ENDING = {"currency": "USD", "covered_until": "2026-12-03"}
 REFERENCE_STATUS = {
@@ -348,3 +349,4 @@ EXAMPLES: dict[str, Example] = {
 # each area's examples live beside this file, one module per area
 EXAMPLES |= GATE
 EXAMPLES |= DOCUMENTS
+EXAMPLES |= JOINT

@@ -23,6 +23,9 @@ TAGS: dict[str, str] = {
     "documents": "Documents attached to a declaration (PDF, images, XML; typed by their "
     "content, kept by SHA-256), the release note as PDF with a signed QR code, and the public "
     "check of that code.",
+    "joint inspections": "Both administrations inspect one consignment together: either "
+    "proposes a time, the other accepts, and the result is one control record signed by both "
+    "nodes.",
     "attestation": "A trader's signed attestation (a JWS by this node) to register at the expo.",
     "users": "Users and their API keys (administrators).",
     "statistics": "Trade statistics, Time Release Study and mirror reports (analysts).",
@@ -60,8 +63,18 @@ CODES: dict[str, dict[int, tuple[str, ...]]] = {
     "PUT /declarations/{mrn}": _CHANGE,
     "POST /declarations/{mrn}/cancel": _CHANGE,
     "POST /declarations/{mrn}/actions/{action}": {
-        409: ("invalid_transition", "stale_version", "release_refused")
+        409: (
+            "invalid_transition",
+            "stale_version",
+            "release_refused",
+            "no_partner_inspection",
+            "partner_inspection_too_old",
+            "partner_found_something",
+        )
     },
+    "POST /declarations/{mrn}/joint-inspections": {409: ("no_partner",)},
+    "POST /joint-inspections/{proposal_id}/acceptance": {409: ("invalid_transition",)},
+    "POST /joint-inspections/{proposal_id}/result": {409: ("invalid_transition",)},
     "POST /declarations/{mrn}/channel": {409: ("invalid_transition",)},
     "POST /declarations/{mrn}/payments": {409: ("invalid_transition",)},
     "POST /declarations/{mrn}/origin-certificates": {409: ("invalid_transition",)},

@@ -27,7 +27,7 @@ from karakoram.entrypoints.web.refusals import FORM_ERRORS, pages_router
 from karakoram.entrypoints.web.render import page_path, ui_target
 from karakoram.entrypoints.web.session import WebSession
 from karakoram.services import clearance as officer
-from karakoram.services import queries, sessions
+from karakoram.services import partner_inspection, queries, sessions
 from karakoram.services.attachments import shown_attachments
 from karakoram.services.context import NodeContext
 from karakoram.services.policy import rule_sets as supervision
@@ -193,7 +193,9 @@ def declaration_context(mrn: str, viewer: Principal, ctx: NodeContext) -> dict[s
         "record": record,
         "d": record.declaration,
         "view": queries.clearance_view(mrn, viewer, ctx),
-        "actions": officer.available_actions(viewer, record),
+        "actions": partner_inspection.offered(
+            officer.available_actions(viewer, record), record, ctx
+        ),
         "needs_reason": officer.NEEDS_REASON,
         "controls": officer.CONTROLS,
         "overrides": supervision.override_channels(viewer, record),

@@ -30,7 +30,7 @@ from karakoram.domain.exchange.envelope import (
     parse_envelope,
 )
 from karakoram.domain.exchange.keys import ClientIdentity
-from karakoram.services.aeo import received_partner_list
+from karakoram.services.exchange.apply import apply_received
 from karakoram.services.exchange.checkpoints import check_checkpoint, witnessed
 from karakoram.services.exchange.config import ExchangeConfig
 from karakoram.services.exchange.delivery import check_client, check_in_delivery, verified_delivery
@@ -183,7 +183,7 @@ def _receive_batch(
                     _resend_after_restore(uow, item.outcome.sender, body, at)
                 else:
                     new_records.append(_partner_record(inbound, item.outcome))
-                    _apply(uow, item.outcome, partners, at)
+                    _apply(uow, item.outcome, partners, at, config)
                     _apply_key_revocation(uow, item.outcome, at)
                 outcomes.append(Received(inbound.receipt, duplicate=False))
         uow.exchange.add_inbox_many(new_inbox)
@@ -377,13 +377,13 @@ def _inbox_message(
     )
 
 
-def _apply(uow: UnitOfWork, envelope: Envelope, partners: _PartnerLookup, at: datetime) -> None:
-    """What a message changes besides the partner's record of it: an AEO list replaces the
-    sender's operators in the register (within the agreement)."""
-    if isinstance(envelope.body, b.AeoList):
-        partner, _ = partners(envelope.sender)
-        assert partner is not None, "applied only after the sender was verified"
-        received_partner_list(uow, envelope.sender, partner.country, envelope.body, at)
+def _apply(
+    uow: UnitOfWork, envelope: Envelope, partners: _PartnerLookup, at: datetime, c: ExchangeConfig
+) -> None:
+    """What a message changes besides the partner's record of it (exchange/apply.py)."""
+    partner, _ = partners(envelope.sender)
+    assert partner is not None, "applied only after the sender was verified"
+    apply_received(uow, c, envelope, partner.country, at)
 
 
 def _partner_record(message: InboxMessage, envelope: Envelope) -> PartnerRecord:

@@ -115,7 +115,8 @@ DECLARATION_COLUMNS: Columns = (
     ("declaration_id", _I), ("mrn", _T), ("direction", _T), ("status", _T), ("ucr", _T),
     ("office", _T), ("crossing", _T), ("channel", _T), ("trader", _T), ("aeo", _B),
     ("section", _T), ("chapter", _T), ("pre_lodged", _B), ("out_of_order", _B), ("open", _B),
-    ("ended_unreleased", _B), ("start_at", _TS), ("lodged_at", _TS), ("total_s", _F),
+    ("ended_unreleased", _B), ("partner_inspection_accepted", _B), ("start_at", _TS),
+    ("lodged_at", _TS), ("total_s", _F),
     *((column, _F) for _, column in _DURATION_COLUMNS),
 )  # fmt: skip
 
@@ -210,9 +211,14 @@ def _declaration_row(d: ChangedDeclaration) -> tuple[Any, ...]:
     return (
         d.id, d.mrn, d.direction, d.status, d.ucr, d.office, d.crossing, d.channel or "none",
         d.trader, d.aeo, section_of(chapter), chapter, line.pre_lodged, line.out_of_order,
-        line.open, line.ended_unreleased, start, d.lodged_at, line.total,
+        line.open, line.ended_unreleased, _accepted_partner(d), start, d.lodged_at, line.total,
         *(durations.get(stage) for stage, _ in _DURATION_COLUMNS),
     )  # fmt: skip
+
+
+def _accepted_partner(d: ChangedDeclaration) -> bool:
+    """Whether an officer accepted the partner's inspection instead of a second one."""
+    return any(action == "accept_partner_control" for action, _ in d.events)
 
 
 def partner_rows(p: PartnerDeclaration) -> Iterable[dict[str, Any]]:

@@ -187,7 +187,7 @@ _TRS_NOTES = [
 #: the overall row of a period without declarations
 _NO_DECLARATIONS = {
     "declarations": 0, "released": 0, "open": 0, "ended_unreleased": 0, "pre_lodged": 0,
-    "out_of_order": 0, "open_age_median": None,
+    "out_of_order": 0, "inspections_saved": 0, "open_age_median": None,
     **{f"{p}_{s}": None for p in ["total", *[f"to_{m.value}" for m in MEASURED]]
        for s in ("n", "median", "mean", "p90", "p95")},
 }  # fmt: skip
@@ -212,6 +212,7 @@ def _trs_row(keys: dict[str, str], raw: Mapping[str, Any]) -> TrsRow:
         int(raw["ended_unreleased"]),
         int(raw["pre_lodged"]),
         int(raw["out_of_order"]),
+        int(raw["inspections_saved"] or 0),
         _durations(raw, "total"),
         {s.value: _durations(raw, f"to_{s.value}") for s in MEASURED},
         raw["open_age_median"],

@@ -162,6 +162,8 @@ class TrsRow:
     ended_unreleased: int
     pre_lodged: int
     out_of_order: int
+    #: declarations whose inspection was the partner's, accepted instead of a second one
+    inspections_saved: int
     total: Durations
     stages: dict[str, Durations]
     open_age_median: float | None
@@ -175,6 +177,7 @@ class TrsRow:
             "ended_unreleased": self.ended_unreleased,
             "pre_lodged": self.pre_lodged,
             "out_of_order": self.out_of_order,
+            "inspections_saved": self.inspections_saved,
             "total": self.total.as_dict(),
             "stages": {k: v.as_dict() for k, v in self.stages.items()},
             "open_age_median_s": self.open_age_median,

@@ -1,0 +1,64 @@
+"""Parts of the composition root that `bootstrap` calls, kept apart from bootstrap.py (at its
+length limit): the metrics' database gauges; for documents (issue 17), where attached documents
+are kept (a folder beside a SQLite file, the database on PostgreSQL), the release note's PDF
+maker, and the verifier of release notes that needs no node at all (the offline
+`karakoram verify-release`)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine
+
+import karakoram
+from karakoram.adapters.db.attachment_blobs import FileAttachmentStore, SqlAttachmentStore
+from karakoram.adapters.db.gauges import DatabaseGauges, GaugeSources
+from karakoram.adapters.exchange.signing import JwsCrypto, JwsVerifier
+from karakoram.adapters.release_pdf import WeasyReleaseNotes
+from karakoram.config import Settings
+from karakoram.services.context import NodeContext
+from karakoram.services.ports import AttachmentStore, TokenVerifier
+from karakoram.services.security import real_now
+
+if TYPE_CHECKING:
+    from karakoram.bootstrap import Node
+
+
+def attachment_store(settings: Settings, engine: Engine) -> AttachmentStore:
+    folder = settings.attachments_path()
+    return FileAttachmentStore(folder) if folder is not None else SqlAttachmentStore(engine)
+
+
+def wire_documents(settings: Settings, engine: Engine, ctx: NodeContext) -> None:
+    """Give the node's context its attachment store, limit and release-note maker."""
+    ctx.attachments = attachment_store(settings, engine)
+    ctx.attachment_max_bytes = settings.attachment_max_bytes
+    ctx.release_notes = WeasyReleaseNotes()
+    if ctx.exchange is not None and isinstance(ctx.exchange.crypto, JwsCrypto):
+        ctx.exchange.own_key = ctx.exchange.crypto.public_key()
+
+
+def token_verifier() -> TokenVerifier:
+    """A JWS verifier with no key of its own (keys are given to each check)."""
+    return JwsVerifier()
+
+
+def watch(node: Node) -> None:
+    """Have the node's metrics read the database's gauges when scraped."""
+    ctx = node.ctx
+
+    def rates_usable_until() -> date | None:
+        with ctx.uow() as work:
+            rates = ctx.policy.current(work).rates
+        return rates.usable_until() if rates is not None else None
+
+    sources = GaugeSources(
+        clock=ctx.clock,
+        wall_clock=real_now,
+        worker_limits=node.worker_limits,
+        started_at=node.started_at,
+        rates_usable_until=rates_usable_until,
+        version=karakoram.__version__,
+    )
+    node.metrics.scrape_also(DatabaseGauges(node.engine, sources))

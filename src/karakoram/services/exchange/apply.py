@@ -1,0 +1,27 @@
+"""What a received message changes besides the partner's record of it, in the receiver's
+transaction: an AEO list replaces the sender's operators in the register (within the
+agreement); a joint inspection's step moves it on (services/joint_inspections.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from karakoram.domain.exchange import bodies as b
+from karakoram.domain.exchange.envelope import Envelope
+from karakoram.services.aeo import received_partner_list
+from karakoram.services.exchange.config import ExchangeConfig
+from karakoram.services.joint_inspections import received as joint_step
+from karakoram.services.ports import UnitOfWork
+
+_JOINT = (b.JointInspectionProposed, b.JointInspectionAccepted, b.JointInspectionSigned)
+
+
+def apply_received(
+    uow: UnitOfWork, config: ExchangeConfig, envelope: Envelope, country: str, at: datetime
+) -> None:
+    """Apply `envelope` from a verified partner of `country`."""
+    body = envelope.body
+    if isinstance(body, b.AeoList):
+        received_partner_list(uow, envelope.sender, country, body, at)
+    elif isinstance(body, _JOINT):
+        joint_step(uow, config, envelope, at)
