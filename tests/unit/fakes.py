@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
@@ -17,6 +17,7 @@ from karakoram.domain.declaration.fingerprint import ConsignmentDraw
 from karakoram.domain.declaration.model import DeclarationRecord
 from karakoram.domain.declaration.validation import NodeRules
 from karakoram.domain.errors import StaleVersion
+from karakoram.domain.notify import Endpoint
 from karakoram.domain.representation import AeoEntry, Mandate
 from karakoram.services.audit.chain import (
     GENESIS,
@@ -28,6 +29,7 @@ from karakoram.services.audit.chain import (
 )
 from karakoram.services.audit.checkpoints import Checkpoint
 from karakoram.services.context import NodeContext
+from karakoram.services.notify.records import Attempt, Delivery, DeliveryLogEntry
 from karakoram.services.policy.documents import Parsers, PolicyCache
 from karakoram.services.records import (
     DeclarationFilter,
@@ -69,6 +71,9 @@ class FakeStore:
         self.mandates: list[Mandate] = []
         self.aeo: list[AeoEntry] = []
         self.draws: dict[str, ConsignmentDraw] = {}
+        self.notify_endpoints: list[Endpoint] = []
+        self.notify_deliveries: dict[str, Delivery] = {}
+        self.notify_attempts: list[tuple[str, Attempt]] = []
 
 
 class FakeDeclarations:
@@ -490,6 +495,59 @@ class FakeRegister:
         return out
 
 
+class FakeNotifications:
+    """Traders' notification endpoints, the notification outbox and its attempts."""
+
+    def __init__(self, work: FakeUnitOfWork) -> None:
+        self._w = work
+
+    def add_endpoint(self, endpoint: Endpoint) -> Endpoint:
+        added = dataclasses.replace(endpoint, id=next(self._w.store.ids))
+        self._w.endpoint_rows.append(added)
+        return added
+
+    def endpoints(self, parties: Collection[str]) -> list[Endpoint]:
+        return [e for e in self._w.endpoint_rows if e.party in parties]
+
+    def remove_endpoint(self, party: str, endpoint_id: int, by: str, at: datetime) -> bool:
+        before = len(self._w.endpoint_rows)
+        self._w.endpoint_rows = [
+            e for e in self._w.endpoint_rows if not (e.id == endpoint_id and e.party == party)
+        ]
+        return len(self._w.endpoint_rows) < before
+
+    def enqueue(self, deliveries: Sequence[Delivery]) -> None:
+        self._w.delivery_rows.update({d.id: d for d in deliveries})
+
+    def claim(
+        self, now: datetime, lease_until: datetime, limit: int
+    ) -> list[tuple[Delivery, Endpoint]]:
+        rows = self._w.delivery_rows
+        due = sorted(
+            (d for d in rows.values() if d.status == "pending" and d.next_attempt_at <= now),
+            key=lambda d: d.next_attempt_at,
+        )[:limit]
+        endpoints = {e.id: e for e in self._w.endpoint_rows}
+        for d in due:
+            rows[d.id] = dataclasses.replace(d, next_attempt_at=lease_until)
+        return [(d, endpoints[d.endpoint_id]) for d in due]
+
+    def record(self, delivery: Delivery, attempt: Attempt) -> None:
+        self._w.delivery_rows[delivery.id] = delivery
+        self._w.attempt_rows.append((delivery.id, attempt))
+
+    def log(self, party: str, limit: int) -> list[DeliveryLogEntry]:
+        endpoints = {e.id: e for e in self._w.endpoint_rows if e.party == party}
+        mine = [d for d in self._w.delivery_rows.values() if d.endpoint_id in endpoints]
+        mine.sort(key=lambda d: d.created_at, reverse=True)
+        return [
+            DeliveryLogEntry(
+                d, endpoints[d.endpoint_id], [a for i, a in self._w.attempt_rows if i == d.id]
+            )
+            for d in mine[:limit]
+        ]
+
+
 class FakeUnitOfWork:
     """Works on private copies of the store; `commit` publishes them, anything else drops them."""
 
@@ -503,6 +561,7 @@ class FakeUnitOfWork:
         self.exchange = FakeExchange(self)
         self.audit = FakeAuditLog(self)
         self.register = FakeRegister(self)
+        self.notifications = FakeNotifications(self)
         self.rollback()
 
     def __enter__(self) -> Self:
@@ -526,6 +585,8 @@ class FakeUnitOfWork:
         s.outbox = dict(self.outbox_rows)
         s.mandates, s.aeo = list(self.mandate_rows), list(self.aeo_rows)
         s.draws = dict(self.draw_rows)
+        s.notify_endpoints, s.notify_deliveries = list(self.endpoint_rows), dict(self.delivery_rows)
+        s.notify_attempts = list(self.attempt_rows)
         s.commits += 1
         self.audit.append_pending(datetime(2026, 5, 4, 8, 0, tzinfo=UTC) + timedelta(s.commits))
 
@@ -542,6 +603,8 @@ class FakeUnitOfWork:
         self.audit.pending = []
         self.mandate_rows, self.aeo_rows = list(s.mandates), list(s.aeo)
         self.draw_rows = dict(s.draws)
+        self.endpoint_rows, self.delivery_rows = list(s.notify_endpoints), dict(s.notify_deliveries)
+        self.attempt_rows = list(s.notify_attempts)
 
 
 class Clock:

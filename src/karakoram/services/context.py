@@ -10,6 +10,7 @@ from karakoram.domain.declaration.codes import CodeLists
 from karakoram.domain.declaration.validation import NodeRules
 from karakoram.services.exchange.config import ExchangeConfig
 from karakoram.services.history import UnitValueCache
+from karakoram.services.notify.records import NotifyConfig
 from karakoram.services.observe import NoObservations, Observations
 from karakoram.services.policy.documents import Parsers, PolicyCache
 from karakoram.services.ports import (
@@ -46,3 +47,5 @@ class NodeContext:
     security: SecurityConfig | None = None
     #: where handlers and workers report what they did, for the node's metrics
     observe: Observations = field(default_factory=NoObservations)
+    #: how traders' notifications are checked and retried (built by bootstrap)
+    notify: NotifyConfig = field(default_factory=NotifyConfig)

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from karakoram.services.audit.checkpoints import Checkpoint
     from karakoram.services.auth_records import AttemptRecord, SessionRecord
     from karakoram.services.gate.records import CargoReportRecord
+    from karakoram.services.notify.records import NotificationRepository
     from karakoram.services.records import (
         ArrivalRecord,
         AssessmentRecord,
@@ -302,6 +303,7 @@ class UnitOfWork(Protocol):
     register: RegisterRepository
     uploads: UploadJobRepository
     cargo: CargoRepository
+    notifications: NotificationRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

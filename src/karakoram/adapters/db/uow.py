@@ -28,6 +28,7 @@ from karakoram.adapters.db.auth_repo import SqlAuthRepository
 from karakoram.adapters.db.cargo_repo import SqlCargoRepository
 from karakoram.adapters.db.clearance_repos import SqlClearanceRepository, SqlPolicyRepository
 from karakoram.adapters.db.exchange_repo import SqlExchangeRepository
+from karakoram.adapters.db.notify_repo import AuditedNotifications, SqlNotificationRepository
 from karakoram.adapters.db.register_repo import SqlRegisterRepository
 from karakoram.adapters.db.repositories import (
     SqlDeclarationRepository,
@@ -36,6 +37,7 @@ from karakoram.adapters.db.repositories import (
 )
 from karakoram.adapters.db.tables import declarations as declarations_table
 from karakoram.adapters.db.upload_jobs import SqlUploadJobRepository
+from karakoram.services.notify.records import NotificationRepository
 from karakoram.services.observe import Observations
 from karakoram.services.ports import (
     ArrivalRepository,
@@ -97,6 +99,7 @@ class SqlUnitOfWork:
     register: RegisterRepository
     uploads: UploadJobRepository
     cargo: CargoRepository
+    notifications: NotificationRepository
 
     def __init__(
         self,
@@ -135,6 +138,7 @@ class SqlUnitOfWork:
             self.arrivals = SqlArrivalRepository(self._conn)
             self.register = SqlRegisterRepository(self._conn)
             self.cargo = SqlCargoRepository(self._conn)
+            self.notifications = SqlNotificationRepository(self._conn)
         self.uploads = SqlUploadJobRepository(self._conn)
         assert isinstance(self.declarations, SqlDeclarationRepository)
         self._declarations = self.declarations
@@ -150,6 +154,7 @@ class SqlUnitOfWork:
         self.arrivals = AuditedArrivals(conn, log)
         self.register = AuditedRegister(conn, log)
         self.cargo = AuditedCargo(conn, log)
+        self.notifications = AuditedNotifications(conn, log)
 
     def __exit__(
         self,
