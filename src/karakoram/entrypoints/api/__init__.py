@@ -16,6 +16,7 @@ from karakoram.entrypoints.api import (
     clearance,
     declarations,
     exchange,
+    notifications,
     policy,
     ready,
     register,
@@ -40,6 +41,7 @@ def install_api(app: FastAPI) -> None:
         audit,
         ready,
         attestation,
+        notifications,
     ):
         app.include_router(routes.router)
     app.include_router(register.router)

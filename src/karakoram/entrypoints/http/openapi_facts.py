@@ -21,6 +21,8 @@ TAGS: dict[str, str] = {
     "the presentation of its goods, with the discrepancies found against the declarations.",
     "register": "Mandates (who may declare for whom) and the AEO register.",
     "attestation": "A trader's signed attestation (a JWS by this node) to register at the expo.",
+    "notifications": "A trader's webhooks and e-mail told of every status change of its "
+    "declarations (signed, retried), and the log of their deliveries.",
     "users": "Users and their API keys (administrators).",
     "statistics": "Trade statistics, Time Release Study and mirror reports (analysts).",
     "audit": "The hash-chained audit log: verify it, checkpoint it, count refusals.",
