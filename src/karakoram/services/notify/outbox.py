@@ -18,42 +18,44 @@ from karakoram.services.ports import UnitOfWork
 def enqueue_status_changes(
     uow: UnitOfWork, changes: Sequence[tuple[DeclarationRecord, DeclarationEvent]]
 ) -> int:
-    """Queue a notification of each status change to every endpoint of the declaration's
-    owner, in the caller's transaction; the number queued."""
-    moved = [(r, e) for r, e in changes if e.from_state != e.to_state and r.owner]
-    if not moved:
+    """Queue a notification of each declaration's status change to every endpoint of its
+    owner, in the caller's transaction; the number queued. Changes made together (lodged,
+    accepted and assessed in one lodgement) are told as one: from the first state to the last."""
+    moved: dict[str, tuple[DeclarationRecord, DeclarationEvent, DeclarationEvent]] = {}
+    for record, event in changes:
+        first = moved[record.mrn][1] if record.mrn in moved else event
+        moved[record.mrn] = (record, first, event)
+    told = [(r, a, b) for r, a, b in moved.values() if a.from_state != b.to_state and r.owner]
+    if not told:
         return 0
     by_party: dict[str, list[int]] = {}
-    for endpoint in uow.notifications.endpoints({r.owner for r, _ in moved if r.owner}):
+    for endpoint in uow.notifications.endpoints({r.owner for r, _, _ in told}):
         by_party.setdefault(endpoint.party, []).append(endpoint.id)
-    queued = []
-    for record, event in moved:
-        for endpoint_id in by_party.get(record.owner or "", []):
-            delivery_id = str(uuid.uuid4())
-            payload = status_change(
-                delivery_id,
-                record.mrn,
-                record.declaration.lrn,
-                event.action,
-                event.from_state,
-                event.to_state,
-                event.at,
-            )
-            queued.append(
-                Delivery(
-                    delivery_id,
-                    endpoint_id,
-                    record.mrn,
-                    payload,
-                    DeliveryStatus.PENDING.value,
-                    0,
-                    event.at,
-                    event.at,
-                )
-            )
+    queued = [
+        _delivery(record, first, last, endpoint_id)
+        for record, first, last in told
+        for endpoint_id in by_party.get(record.owner, [])
+    ]
     if queued:
         uow.notifications.enqueue(queued)
     return len(queued)
+
+
+def _delivery(
+    record: DeclarationRecord, first: DeclarationEvent, last: DeclarationEvent, endpoint_id: int
+) -> Delivery:
+    delivery_id = str(uuid.uuid4())
+    payload = status_change(
+        delivery_id,
+        record.mrn,
+        record.declaration.lrn,
+        last.action,
+        first.from_state,
+        last.to_state,
+        last.at,
+    )
+    pending = DeliveryStatus.PENDING.value
+    return Delivery(delivery_id, endpoint_id, record.mrn, payload, pending, 0, last.at, last.at)
 
 
 def deliver_due(ctx: NodeContext, sender: NotificationSender, limit: int = 50) -> bool:
