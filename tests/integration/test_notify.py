@@ -25,6 +25,7 @@ from karakoram.services.notify.outbox import deliver_due
 from tests.builders import declaration
 from tests.conftest import fast_hasher
 from tests.integration.conftest import Keys
+from tests.integration.test_web import csrf_of, sign_in
 from tests.notify_receivers import SmtpServer, make_ca, smtp_server, webhook_receiver
 from tests.unit.fakes import Clock
 
@@ -306,3 +307,32 @@ def test_an_smtp_server_that_is_down_is_a_failed_attempt_tried_again(
     assert log[0]["status"] == "pending"
     assert log[0]["attempts"][0]["ok"] is False and log[0]["attempts"][0]["error"]
     assert log[0]["next_attempt_at"] is not None
+
+
+def test_the_notifications_page_adds_a_webhook_shows_its_secret_once_and_the_log(
+    test_node: Node, api: TestClient, ca: tuple[trustme.CA, Path]
+) -> None:
+    keys = Keys(test_node)
+    sign_in(api, keys.trader)
+    page = api.get("/ui/notifications")
+    assert page.status_code == 200
+    refused = api.post(
+        "/ui/notifications",
+        data={"csrf": csrf_of(page), "channel": "webhook", "target": "http://plain.example/x"},
+    )
+    assert refused.status_code == 422
+    assert "https://" in refused.text and 'value="http://plain.example/x"' in refused.text
+    with webhook_receiver(ca[0]) as receiver:
+        added = api.post(
+            "/ui/notifications",
+            data={"csrf": csrf_of(page), "channel": "webhook", "target": receiver.url},
+        )
+        assert added.status_code == 201
+        secret = added.text.split('<code class="secret" dir="ltr">')[1].split("<")[0]
+        mrn = lodge(api, keys)
+        assert deliver(test_node)
+        got = receiver.next()
+    assert verify(secret, got.headers[SIGNATURE_HEADER], got.body, int(time.time()))
+    later = api.get("/ui/notifications")
+    assert secret not in later.text
+    assert mrn in later.text and "HTTP 200" in later.text and receiver.url in later.text
