@@ -208,6 +208,7 @@ def expand(route: Route, world: World) -> list[tuple[str, Capability | None]]:
             .replace("{job_id}", "no-such-job")
             .replace("{report_id}", "999999")
             .replace("{endpoint_id}", "999999")
+            .replace("{request_id}", "999999")
         )
         assert "{" not in path, path
         cap = kinds[kind] if kinds else route.guard

@@ -43,6 +43,7 @@ from karakoram.services.records import (
     StoredLrn,
     UserRecord,
 )
+from karakoram.services.reviews import ReviewRequest
 
 COUNTRIES = frozenset({"CN", "PK", "US", "DE", "AF", "IN"})
 CURRENCIES = frozenset({"CNY", "PKR", "USD", "EUR"})
@@ -74,6 +75,7 @@ class FakeStore:
         self.notify_endpoints: list[Endpoint] = []
         self.notify_deliveries: dict[str, Delivery] = {}
         self.notify_attempts: list[tuple[str, Attempt]] = []
+        self.reviews: list[ReviewRequest] = []
 
 
 class FakeDeclarations:
@@ -548,6 +550,35 @@ class FakeNotifications:
         ]
 
 
+class FakeReviews:
+    """Traders' review requests."""
+
+    def __init__(self, work: FakeUnitOfWork) -> None:
+        self._w = work
+
+    def add(self, request: ReviewRequest) -> ReviewRequest:
+        added = dataclasses.replace(request, id=next(self._w.store.ids))
+        self._w.review_rows.append(added)
+        return added
+
+    def get(self, request_id: int) -> ReviewRequest | None:
+        return next((r for r in self._w.review_rows if r.id == request_id), None)
+
+    def of_declarations(self, mrns: list[str]) -> list[ReviewRequest]:
+        return [r for r in self._w.review_rows if r.mrn in mrns]
+
+    def pending(self, limit: int) -> list[ReviewRequest]:
+        waiting = [r for r in self._w.review_rows if r.answered_at is None]
+        return sorted(waiting, key=lambda r: r.asked_at, reverse=True)[:limit]
+
+    def answer(self, request: ReviewRequest) -> bool:
+        rows = self._w.review_rows
+        if not any(r.id == request.id and r.answered_at is None for r in rows):
+            return False
+        self._w.review_rows = [request if r.id == request.id else r for r in rows]
+        return True
+
+
 class FakeUnitOfWork:
     """Works on private copies of the store; `commit` publishes them, anything else drops them."""
 
@@ -562,6 +593,7 @@ class FakeUnitOfWork:
         self.audit = FakeAuditLog(self)
         self.register = FakeRegister(self)
         self.notifications = FakeNotifications(self)
+        self.reviews = FakeReviews(self)
         self.rollback()
 
     def __enter__(self) -> Self:
@@ -587,6 +619,7 @@ class FakeUnitOfWork:
         s.draws = dict(self.draw_rows)
         s.notify_endpoints, s.notify_deliveries = list(self.endpoint_rows), dict(self.delivery_rows)
         s.notify_attempts = list(self.attempt_rows)
+        s.reviews = list(self.review_rows)
         s.commits += 1
         self.audit.append_pending(datetime(2026, 5, 4, 8, 0, tzinfo=UTC) + timedelta(s.commits))
 
@@ -605,6 +638,7 @@ class FakeUnitOfWork:
         self.draw_rows = dict(s.draws)
         self.endpoint_rows, self.delivery_rows = list(s.notify_endpoints), dict(s.notify_deliveries)
         self.attempt_rows = list(s.notify_attempts)
+        self.review_rows = list(s.reviews)
 
 
 class Clock:

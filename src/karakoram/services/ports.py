@@ -56,6 +56,7 @@ if TYPE_CHECKING:
         UploadJob,
         UserRecord,
     )
+    from karakoram.services.reviews import ReviewRepository
     from karakoram.services.statistics.analytical_copy import Changes, Watermarks
     from karakoram.services.statistics.conversion import RateRows
     from karakoram.services.statistics.shapes import (
@@ -304,6 +305,7 @@ class UnitOfWork(Protocol):
     uploads: UploadJobRepository
     cargo: CargoRepository
     notifications: NotificationRepository
+    reviews: ReviewRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

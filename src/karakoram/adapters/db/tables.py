@@ -622,3 +622,20 @@ notify_attempts = Table(
     Column("error", Text),
     Index(None, "delivery_id"),
 )
+
+#: a trader's request that an officer review a decision, and the officer's answer (services/reviews)
+review_requests = Table(
+    "review_requests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("mrn", String(40), nullable=False),
+    Column("party", String(64), nullable=False),
+    Column("asked_by", String(100), nullable=False),
+    Column("asked_at", UTCDateTime, nullable=False),
+    Column("question", Text, nullable=False),
+    Column("answered_by", String(100)),
+    Column("answered_at", UTCDateTime),
+    Column("answer", Text),
+    Index(None, "mrn"),
+    Index(None, "answered_at", "asked_at"),
+)

@@ -35,6 +35,7 @@ from karakoram.adapters.db.repositories import (
     SqlNomenclatureRepository,
     SqlUserRepository,
 )
+from karakoram.adapters.db.review_repo import SqlReviewRepository
 from karakoram.adapters.db.tables import declarations as declarations_table
 from karakoram.adapters.db.upload_jobs import SqlUploadJobRepository
 from karakoram.services.notify.records import NotificationRepository
@@ -53,6 +54,7 @@ from karakoram.services.ports import (
     UploadJobRepository,
     UserRepository,
 )
+from karakoram.services.reviews import ReviewRepository
 
 #: MRNs read back in one query
 _CHUNK = 500
@@ -100,6 +102,7 @@ class SqlUnitOfWork:
     uploads: UploadJobRepository
     cargo: CargoRepository
     notifications: NotificationRepository
+    reviews: ReviewRepository
 
     def __init__(
         self,
@@ -140,6 +143,7 @@ class SqlUnitOfWork:
             self.cargo = SqlCargoRepository(self._conn)
             self.notifications = SqlNotificationRepository(self._conn)
         self.uploads = SqlUploadJobRepository(self._conn)
+        self.reviews = SqlReviewRepository(self._conn)
         assert isinstance(self.declarations, SqlDeclarationRepository)
         self._declarations = self.declarations
         return self

@@ -20,6 +20,7 @@ from karakoram.entrypoints.api import (
     policy,
     ready,
     register,
+    reviews,
     stats,
     users,
 )
@@ -42,6 +43,7 @@ def install_api(app: FastAPI) -> None:
         ready,
         attestation,
         notifications,
+        reviews,
     ):
         app.include_router(routes.router)
     app.include_router(register.router)

@@ -1,5 +1,5 @@
-"""The notifications' examples for the OpenAPI document: a trader's endpoints and the delivery
-log (merged into `openapi_examples.EXAMPLES`)."""
+"""The trader journey's examples for the OpenAPI document: notification endpoints, the delivery
+log, review requests and guarantee references (merged into `openapi_examples.EXAMPLES`)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,42 @@ _DELIVERY = {
     "delivered_at": "2026-11-30T09:12:49Z",
 }
 
+_REVIEW = {
+    "id": 5,
+    "mrn": "26CNURC0000000042",
+    "asked_by": "kashgar-trading",
+    "asked_at": _AT,
+    "question": "The seal was replaced at Tashkurgan by the police; the report is attached.",
+    "answered_by": None,
+    "answered_at": None,
+    "answer": None,
+}
+
 NOTIFY: dict[str, Example] = {
+    "POST /declarations/{mrn}/review-requests": Example(
+        (201, _REVIEW),
+        {"question": _REVIEW["question"]},
+        params={"mrn": "26CNURC0000000042"},
+    ),
+    "POST /declarations/{mrn}/guarantee": Example(
+        (200, {"mrn": "26CNURC0000000042", "reference": "BG-ICBC-2026-0815", "version": 4}),
+        {"reference": "BG-ICBC-2026-0815"},
+        params={"mrn": "26CNURC0000000042"},
+    ),
+    "GET /review-requests": Example((200, [_REVIEW])),
+    "POST /review-requests/{request_id}/answer": Example(
+        (
+            200,
+            {
+                **_REVIEW,
+                "answered_by": "officer-li",
+                "answered_at": "2026-11-30T10:02:00Z",
+                "answer": "Seal report accepted; the inspection is booked for 14:00.",
+            },
+        ),
+        {"answer": "Seal report accepted; the inspection is booked for 14:00."},
+        params={"request_id": 5},
+    ),
     "POST /notifications/endpoints": Example(
         (201, {**_WEBHOOK, "secret": "q3xV0kzQ7m1u9b4Hc2Jw8sRtY6pLdN5eFgA0iKoZxUw"}),
         {"channel": "webhook", "target": _WEBHOOK["target"]},

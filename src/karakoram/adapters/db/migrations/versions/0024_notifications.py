@@ -1,4 +1,5 @@
-"""notifications: traders' webhook and e-mail endpoints, the notification outbox, its attempts
+"""notifications and reviews: traders' webhook and e-mail endpoints, the notification outbox,
+its attempts, and traders' requests for review
 
 Revision ID: 0024_notifications
 Revises: 0020_smallfix
@@ -80,9 +81,29 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notify_attempts")),
     )
     op.create_index(op.f("ix_notify_attempts_delivery_id"), "notify_attempts", ["delivery_id"])
+    op.create_table(
+        "review_requests",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("mrn", sa.String(length=40), nullable=False),
+        sa.Column("party", sa.String(length=64), nullable=False),
+        sa.Column("asked_by", sa.String(length=100), nullable=False),
+        sa.Column("asked_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("question", sa.Text(), nullable=False),
+        sa.Column("answered_by", sa.String(length=100), nullable=True),
+        sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("answer", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_review_requests")),
+    )
+    op.create_index(op.f("ix_review_requests_mrn"), "review_requests", ["mrn"])
+    op.create_index(
+        op.f("ix_review_requests_answered_at_asked_at"),
+        "review_requests",
+        ["answered_at", "asked_at"],
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("review_requests")
     op.drop_table("notify_attempts")
     op.drop_table("notify_deliveries")
     op.drop_table("notify_endpoints")
