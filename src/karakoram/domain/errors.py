@@ -24,8 +24,10 @@ KarakoramError                      [detail]
 │   ├── NoListTaker                 no partner takes AEO lists [code] (services/aeo.py)
 │   ├── ReferenceConflict           a carrier's reference, different content [code]
 │   │                               (services/gate/cargo_reports.py)
-│   └── RefReused                   an expo listing's ref names other content [code]
-│                                   (expo/services/catalogue.py)
+│   ├── RefReused                   an expo listing's ref names other content [code]
+│   │                               (expo/services/catalogue.py)
+│   └── AlreadyAnswered             a review request an officer answered before
+│                                   (services/reviews.py)
 ├── PermissionDenied                authenticated, but the role may not do this (403)
 │   ├── NotRepresented              the caller may not act for the party it names
 │   │                               [code, party] (domain/representation.py)
