@@ -14,6 +14,7 @@ from karakoram.bootstrap import Node
 from tests.builders import declaration
 from tests.integration.conftest import Keys
 from tests.integration.test_clearance import EXAMPLES, RATES, RULES, act, goods, load, lodge
+from tests.integration.test_web import csrf_of, sign_in
 
 QUESTION = "The seal was replaced by the police at Tashkurgan; their report is attached."
 
@@ -98,3 +99,32 @@ def test_a_trader_records_a_guarantee_reference_once(
     offered = [e for e in events(client, keys, held) if e["action"] == "offer_guarantee"]
     assert [e["reason"] for e in offered] == ["BG-ICBC-2026-0815"]
     assert audit_kinds(node, held).count("declaration.offer_guarantee") == 1
+
+
+def test_the_traders_home_lists_the_hold_with_its_reason_and_the_officer_answers_in_the_ui(
+    client: TestClient, keys: Keys, held: str
+) -> None:
+    sign_in(client, keys.trader)
+    home = client.get("/ui")
+    assert home.status_code == 200
+    assert held in home.text and "The seal number differs from the manifest." in home.text
+    assert "RED-COPPER" not in home.text  # never the rule behind the channel
+    asked = client.post(
+        f"/ui/my-declarations/{held}/review",
+        data={"csrf": csrf_of(home), "question": QUESTION},
+        follow_redirects=False,
+    )
+    assert asked.status_code == 303
+    assert "an officer will answer it" in client.get("/ui?done=review").text
+    client.post("/ui/sign-out", data={"csrf": csrf_of(client.get("/ui"))})
+    sign_in(client, keys.officer)
+    page = client.get("/ui/reviews")
+    assert page.status_code == 200 and QUESTION in page.text
+    request_id = client.get("/review-requests", headers=keys.officer).json()[0]["id"]
+    answered = client.post(
+        f"/ui/reviews/{request_id}/answer",
+        data={"csrf": csrf_of(page), "answer": "Booked for 14:00."},
+        follow_redirects=False,
+    )
+    assert answered.status_code == 303
+    assert QUESTION not in client.get("/ui/reviews?answered=1").text

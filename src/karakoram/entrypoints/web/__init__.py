@@ -13,6 +13,7 @@ from karakoram.entrypoints.web import (
     admin,
     admin_users,
     analyst,
+    journey,
     notifications,
     officer,
     register_pages,
@@ -42,6 +43,7 @@ def install_web(app: FastAPI, node: Node) -> None:
     app.include_router(register_pages.router)
     app.include_router(search.router)
     app.include_router(notifications.router)
+    app.include_router(journey.router)
     app.include_router(admin_users.router)
     app.include_router(exchange_refusals_router)
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="ui-static")
