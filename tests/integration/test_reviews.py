@@ -109,6 +109,8 @@ def test_the_traders_home_lists_the_hold_with_its_reason_and_the_officer_answers
     assert home.status_code == 200
     assert held in home.text and "The seal number differs from the manifest." in home.text
     assert "RED-COPPER" not in home.text  # never the rule behind the channel
+    detail = client.get(f"/ui/my-declarations/{held}").text
+    assert "Your next step" in detail and 'class="ask-review"' in detail
     asked = client.post(
         f"/ui/my-declarations/{held}/review",
         data={"csrf": csrf_of(home), "question": QUESTION},
@@ -116,6 +118,8 @@ def test_the_traders_home_lists_the_hold_with_its_reason_and_the_officer_answers
     )
     assert asked.status_code == 303
     assert "an officer will answer it" in client.get("/ui?done=review").text
+    detail = client.get(f"/ui/my-declarations/{held}").text
+    assert "Your next step" in detail and "You asked for a review" in detail
     client.post("/ui/sign-out", data={"csrf": csrf_of(client.get("/ui"))})
     sign_in(client, keys.officer)
     page = client.get("/ui/reviews")
