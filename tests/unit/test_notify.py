@@ -71,6 +71,10 @@ def test_addresses_a_webhook_may_not_reach(address: str, refused: bool) -> None:
         ("email", "a b@example.com", "invalid_email"),
         ("fax", "123", "invalid_channel"),
         ("email", "", "required"),
+        ("webhook", "https://[::1/x", "invalid_url"),
+        ("webhook", "https://example.com:99999/x", "invalid_url"),
+        ("webhook", "https://example.com/\x00", "invalid_format"),
+        ("email", "desk@example.com\u2028Bcc: x@y.z", "invalid_format"),
     ],
 )
 def test_targets_that_are_refused(channel: str, target: str, code: str) -> None:

@@ -95,20 +95,27 @@ def _target_problem(kind: Channel, target: str) -> tuple[str, str] | None:
         return "required", "Enter the address to notify."
     if len(target) > MAX_TARGET:
         return "too_long", f"The address is longer than {MAX_TARGET} characters."
+    if not target.isprintable():
+        return "invalid_format", "The address holds characters that cannot be typed."
     if kind is Channel.EMAIL:
         local, at, domain = target.partition("@")
         if not (local and at and "." in domain) or any(c.isspace() for c in target):
             return "invalid_email", "Enter an e-mail address such as name@example.com."
         return None
-    parts = urlsplit(target)
+    try:
+        parts = urlsplit(target)
+        port = parts.port  # raises on a port out of range or not a number
+    except ValueError:
+        return "invalid_url", "Enter a web address such as https://example.com/hooks/customs."
     if parts.scheme != "https":
         return "not_https", "A webhook address starts with https://."
-    if not parts.hostname or parts.username or parts.password:
+    if not parts.hostname or parts.username or parts.password or port == 0:
         return "invalid_url", "Enter a web address such as https://example.com/hooks/customs."
     return None
 
 
 def host_and_port(url: str) -> tuple[str, int]:
+    """The host and port of a webhook address `check_target` accepted."""
     parts = urlsplit(url)
     return parts.hostname or "", parts.port or 443
 

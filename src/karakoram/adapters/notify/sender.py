@@ -31,7 +31,7 @@ def resolve(host: str) -> list[str]:
     """Every address `host` resolves to (none when it does not)."""
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError):
+    except (OSError, UnicodeError, ValueError):
         return []
     return sorted({str(info[4][0]) for info in infos})
 
