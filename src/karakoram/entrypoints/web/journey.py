@@ -39,8 +39,6 @@ def ask(
     mrn: str,
     request: Request,
     node: NodeDep,
-    pages: PagesDep,
-    session: SessionDep,
     viewer: ViewerDep,
     question: Annotated[str, Form()] = "",
 ) -> Response:
@@ -60,8 +58,6 @@ def guarantee(
     mrn: str,
     request: Request,
     node: NodeDep,
-    pages: PagesDep,
-    session: SessionDep,
     viewer: ViewerDep,
     reference: Annotated[str, Form()] = "",
 ) -> Response:
@@ -93,8 +89,6 @@ def answer(
     request_id: int,
     request: Request,
     node: NodeDep,
-    pages: PagesDep,
-    session: SessionDep,
     viewer: ViewerDep,
     answer: Annotated[str, Form()] = "",
 ) -> Response:
