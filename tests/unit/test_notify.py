@@ -107,3 +107,12 @@ def test_changes_made_together_are_told_once_to_each_of_the_owners_endpoints() -
     assert all('"from":null' in p and '"to":"assessed"' in p for p in payloads)
     same = DeclarationEvent("answer_documents", "held", "held", "t", AT)
     assert enqueue_status_changes(uow, [(replace(record, status="held"), same)]) == 0
+
+
+def test_production_refuses_webhooks_to_private_addresses() -> None:
+    from pydantic import ValidationError
+
+    from karakoram.config import Settings
+
+    with pytest.raises(ValidationError, match="allow_private_addresses is for tests"):
+        Settings(environment="production", notify={"allow_private_addresses": True})
