@@ -42,6 +42,7 @@ from karakoram.adapters.exchange.signing import (
 )
 from karakoram.adapters.hashing import Argon2Hasher
 from karakoram.adapters.metrics import NodeMetrics, share_across_processes
+from karakoram.bootstrap_notify import notification_workers, wire_notifications
 from karakoram.bootstrap_parts import watch, wire_documents
 from karakoram.config import ConfigError, Settings, private_dir
 from karakoram.domain.declaration.codes import CodeLists, HsNomenclature
@@ -98,10 +99,10 @@ class Node:
         self.engine.dispose()
 
     def workers(self) -> list[Worker]:
-        """What `serve` runs beside the API: the exchange relay (once the node has a signing
-        key), the refresh of the analytical copy (unless its interval is 0) and the periodic
-        audit checkpoint sent to the partners (with a signing key, unless its interval is 0)."""
+        """What `serve` runs beside the API: the relay and audit checkpoints (with a signing
+        key), the analytics refresh and traders' notifications (unless their interval is 0)."""
         found = [self.relay_worker()] if self.ctx.exchange is not None else []
+        found += notification_workers(self)
         if self.settings.stats_refresh_interval > 0:
             interval = self.settings.stats_refresh_interval
             found.append(refresh_worker(self.ctx, interval, self.worker_log))
@@ -376,4 +377,5 @@ def bootstrap(
         metrics,
     )
     watch(node)
+    wire_notifications(node)
     return node

@@ -90,6 +90,34 @@ class PartnerListener(BaseModel):
     )
 
 
+class Notifications(BaseModel):
+    """Traders' notifications of their declarations' status changes: webhooks and e-mail."""
+
+    interval: float = Field(
+        2.0, description="Seconds between passes of the notification worker when idle; 0: off."
+    )
+    max_attempts: int = Field(8, description="Attempts before a delivery is given up (dead).")
+    first_retry: float = Field(
+        5.0, description="Seconds before the first retry; doubled after each failure."
+    )
+    max_retry: float = Field(600.0, description="The longest wait between two attempts (s).")
+    timeout: float = Field(10.0, description="Seconds a webhook receiver or SMTP server has.")
+    allow_private_addresses: bool = Field(
+        False,
+        description="Let webhooks reach private, loopback and link-local addresses: test "
+        "configurations only (refused in production).",
+    )
+    ca_bundle: Path | None = Field(
+        None, description="CA bundle (PEM) trusted for webhooks and STARTTLS besides the system's."
+    )
+    smtp_host: str | None = Field(None, description="SMTP server for e-mail; none: no e-mail.")
+    smtp_port: int = Field(25, description="Its port (587 with STARTTLS, usually).")
+    smtp_from: str = Field("customs@localhost", description="The From address of e-mails.")
+    smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_username: str | None = Field(None, description="SMTP login, when the server wants one.")
+    smtp_password: SecretStr | None = Field(None, description="Its password.")
+
+
 MIB = 1024 * 1024
 
 
@@ -200,6 +228,10 @@ class Settings(BaseSettings):
     )
     relay_interval: float = Field(
         1.0, description="Seconds between relay passes of `serve` when the outbox is idle."
+    )
+    notify: Notifications = Field(
+        default_factory=Notifications,
+        description="Traders' notifications (webhooks, e-mail) of status changes.",
     )
     relay_max_attempts: int = Field(
         12, description="Delivery attempts before a message becomes a dead letter."
@@ -377,6 +409,12 @@ class Settings(BaseSettings):
     def _real_time_in_production(self) -> Self:
         if self.environment == "production" and self.simulated_clock:
             raise ValueError("simulated_clock is for demos and simulations, not production.")
+        return self
+
+    @model_validator(mode="after")
+    def _public_webhooks_in_production(self) -> Self:
+        if self.environment == "production" and self.notify.allow_private_addresses:
+            raise ValueError("notify.allow_private_addresses is for tests, not production.")
         return self
 
     @model_validator(mode="after")

@@ -215,6 +215,8 @@ def expand(route: Route, world: World) -> list[tuple[str, Capability | None]]:
             .replace("{report_id}", "999999")
             .replace("{sha256}", "0" * 64)
             .replace("{proposal_id}", "no-such-proposal")
+            .replace("{endpoint_id}", "999999")
+            .replace("{request_id}", "999999")
         )
         assert "{" not in path, path
         cap = kinds[kind] if kinds else route.guard

@@ -95,6 +95,7 @@ def test_readiness_reports_a_worker_that_has_not_succeeded_within_its_limit(node
     node.started_at = now - timedelta(hours=1)
     name = "analytics refresh"
     node.settings.upload_job_interval = 0  # the one worker here: the refresh
+    node.settings.notify.interval = 0
     assert list(node.worker_limits()) == [name]
     with TestClient(create_app(node)) as client:
         answer = client.get("/ready")

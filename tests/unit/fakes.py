@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
@@ -17,6 +17,7 @@ from karakoram.domain.declaration.fingerprint import ConsignmentDraw
 from karakoram.domain.declaration.model import DeclarationRecord
 from karakoram.domain.declaration.validation import NodeRules
 from karakoram.domain.errors import StaleVersion
+from karakoram.domain.notify import Endpoint
 from karakoram.domain.representation import AeoEntry, Mandate
 from karakoram.services.audit.chain import (
     GENESIS,
@@ -28,6 +29,7 @@ from karakoram.services.audit.chain import (
 )
 from karakoram.services.audit.checkpoints import Checkpoint
 from karakoram.services.context import NodeContext
+from karakoram.services.notify.records import Attempt, Delivery, DeliveryLogEntry
 from karakoram.services.policy.documents import Parsers, PolicyCache
 from karakoram.services.records import (
     DeclarationFilter,
@@ -41,6 +43,7 @@ from karakoram.services.records import (
     StoredLrn,
     UserRecord,
 )
+from karakoram.services.reviews import ReviewRequest
 
 COUNTRIES = frozenset({"CN", "PK", "US", "DE", "AF", "IN"})
 CURRENCIES = frozenset({"CNY", "PKR", "USD", "EUR"})
@@ -69,6 +72,10 @@ class FakeStore:
         self.mandates: list[Mandate] = []
         self.aeo: list[AeoEntry] = []
         self.draws: dict[str, ConsignmentDraw] = {}
+        self.notify_endpoints: list[Endpoint] = []
+        self.notify_deliveries: dict[str, Delivery] = {}
+        self.notify_attempts: list[tuple[str, Attempt]] = []
+        self.reviews: list[ReviewRequest] = []
 
 
 class FakeDeclarations:
@@ -490,6 +497,88 @@ class FakeRegister:
         return out
 
 
+class FakeNotifications:
+    """Traders' notification endpoints, the notification outbox and its attempts."""
+
+    def __init__(self, work: FakeUnitOfWork) -> None:
+        self._w = work
+
+    def add_endpoint(self, endpoint: Endpoint) -> Endpoint:
+        added = dataclasses.replace(endpoint, id=next(self._w.store.ids))
+        self._w.endpoint_rows.append(added)
+        return added
+
+    def endpoints(self, parties: Collection[str]) -> list[Endpoint]:
+        return [e for e in self._w.endpoint_rows if e.party in parties]
+
+    def remove_endpoint(self, party: str, endpoint_id: int, by: str, at: datetime) -> bool:
+        before = len(self._w.endpoint_rows)
+        self._w.endpoint_rows = [
+            e for e in self._w.endpoint_rows if not (e.id == endpoint_id and e.party == party)
+        ]
+        return len(self._w.endpoint_rows) < before
+
+    def enqueue(self, deliveries: Sequence[Delivery]) -> None:
+        self._w.delivery_rows.update({d.id: d for d in deliveries})
+
+    def claim(
+        self, now: datetime, lease_until: datetime, limit: int
+    ) -> list[tuple[Delivery, Endpoint]]:
+        rows = self._w.delivery_rows
+        due = sorted(
+            (d for d in rows.values() if d.status == "pending" and d.next_attempt_at <= now),
+            key=lambda d: d.next_attempt_at,
+        )[:limit]
+        endpoints = {e.id: e for e in self._w.endpoint_rows}
+        for d in due:
+            rows[d.id] = dataclasses.replace(d, next_attempt_at=lease_until)
+        return [(d, endpoints[d.endpoint_id]) for d in due]
+
+    def record(self, delivery: Delivery, attempt: Attempt) -> None:
+        self._w.delivery_rows[delivery.id] = delivery
+        self._w.attempt_rows.append((delivery.id, attempt))
+
+    def log(self, party: str, limit: int) -> list[DeliveryLogEntry]:
+        endpoints = {e.id: e for e in self._w.endpoint_rows if e.party == party}
+        mine = [d for d in self._w.delivery_rows.values() if d.endpoint_id in endpoints]
+        mine.sort(key=lambda d: d.created_at, reverse=True)
+        return [
+            DeliveryLogEntry(
+                d, endpoints[d.endpoint_id], [a for i, a in self._w.attempt_rows if i == d.id]
+            )
+            for d in mine[:limit]
+        ]
+
+
+class FakeReviews:
+    """Traders' review requests."""
+
+    def __init__(self, work: FakeUnitOfWork) -> None:
+        self._w = work
+
+    def add(self, request: ReviewRequest) -> ReviewRequest:
+        added = dataclasses.replace(request, id=next(self._w.store.ids))
+        self._w.review_rows.append(added)
+        return added
+
+    def get(self, request_id: int) -> ReviewRequest | None:
+        return next((r for r in self._w.review_rows if r.id == request_id), None)
+
+    def of_declarations(self, mrns: list[str]) -> list[ReviewRequest]:
+        return [r for r in self._w.review_rows if r.mrn in mrns]
+
+    def pending(self, limit: int) -> list[ReviewRequest]:
+        waiting = [r for r in self._w.review_rows if r.answered_at is None]
+        return sorted(waiting, key=lambda r: r.asked_at, reverse=True)[:limit]
+
+    def answer(self, request: ReviewRequest) -> bool:
+        rows = self._w.review_rows
+        if not any(r.id == request.id and r.answered_at is None for r in rows):
+            return False
+        self._w.review_rows = [request if r.id == request.id else r for r in rows]
+        return True
+
+
 class FakeUnitOfWork:
     """Works on private copies of the store; `commit` publishes them, anything else drops them."""
 
@@ -503,6 +592,8 @@ class FakeUnitOfWork:
         self.exchange = FakeExchange(self)
         self.audit = FakeAuditLog(self)
         self.register = FakeRegister(self)
+        self.notifications = FakeNotifications(self)
+        self.reviews = FakeReviews(self)
         self.rollback()
 
     def __enter__(self) -> Self:
@@ -526,6 +617,9 @@ class FakeUnitOfWork:
         s.outbox = dict(self.outbox_rows)
         s.mandates, s.aeo = list(self.mandate_rows), list(self.aeo_rows)
         s.draws = dict(self.draw_rows)
+        s.notify_endpoints, s.notify_deliveries = list(self.endpoint_rows), dict(self.delivery_rows)
+        s.notify_attempts = list(self.attempt_rows)
+        s.reviews = list(self.review_rows)
         s.commits += 1
         self.audit.append_pending(datetime(2026, 5, 4, 8, 0, tzinfo=UTC) + timedelta(s.commits))
 
@@ -542,6 +636,9 @@ class FakeUnitOfWork:
         self.audit.pending = []
         self.mandate_rows, self.aeo_rows = list(s.mandates), list(s.aeo)
         self.draw_rows = dict(s.draws)
+        self.endpoint_rows, self.delivery_rows = list(s.notify_endpoints), dict(s.notify_deliveries)
+        self.attempt_rows = list(s.notify_attempts)
+        self.review_rows = list(s.reviews)
 
 
 class Clock:

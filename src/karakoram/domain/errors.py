@@ -34,8 +34,10 @@ KarakoramError                      [detail]
 │   │                               (services/gate/cargo_reports.py)
 │   ├── RefReused                   an expo listing's ref names other content [code]
 │   │                               (expo/services/catalogue.py)
-│   └── NotReleased                 a release note asked before release
-│                                   (domain/declaration/release_note.py)
+│   ├── NotReleased                 a release note asked before release
+│   │                               (domain/declaration/release_note.py)
+│   └── AlreadyAnswered             a review request an officer answered before
+│                                   (services/reviews.py)
 ├── PermissionDenied                authenticated, but the role may not do this (403)
 │   ├── NotRepresented              the caller may not act for the party it names
 │   │                               [code, party] (domain/representation.py)

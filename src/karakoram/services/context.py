@@ -10,6 +10,7 @@ from karakoram.domain.declaration.codes import CodeLists
 from karakoram.domain.declaration.validation import NodeRules
 from karakoram.services.exchange.config import ExchangeConfig
 from karakoram.services.history import UnitValueCache
+from karakoram.services.notify.records import NotifyConfig
 from karakoram.services.observe import NoObservations, Observations
 from karakoram.services.policy.documents import Parsers, PolicyCache
 from karakoram.services.ports import (
@@ -55,3 +56,5 @@ class NodeContext:
     attachment_max_bytes: int = 10 * 1024 * 1024
     #: the release note's PDF maker (issue 17)
     release_notes: ReleaseNoteRenderer | None = None
+    #: how traders' notifications are checked and retried (built by bootstrap)
+    notify: NotifyConfig = field(default_factory=NotifyConfig)

@@ -18,6 +18,7 @@ from karakoram.services.assessment import Assessor
 from karakoram.services.context import NodeContext
 from karakoram.services.exchange.emit import publish
 from karakoram.services.mandates import ensure_may_declare
+from karakoram.services.notify.outbox import enqueue_status_changes
 from karakoram.services.ports import UnitOfWork
 from karakoram.services.records import AssessmentRecord, DuplicateLrn
 
@@ -195,21 +196,11 @@ def cancel_declaration(
         now = ctx.clock()
         cancelled = replace(record, status=status.value, updated_at=now, version=record.version + 1)
         uow.declarations.update(cancelled, expected_version=record.version)
-        uow.declarations.add_events(
-            [
-                (
-                    mrn,
-                    DeclarationEvent(
-                        Action.CANCEL.value,
-                        record.status,
-                        status.value,
-                        principal.name,
-                        now,
-                        reason.strip(),
-                    ),
-                )
-            ]
+        event = DeclarationEvent(
+            Action.CANCEL.value, record.status, status.value, principal.name, now, reason.strip()
         )
+        uow.declarations.add_events([(mrn, event)])
+        enqueue_status_changes(uow, [(cancelled, event)])
         uow.commit()
         return cancelled
 

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
         FallbackEntryRecord,
         FallbackKeyRecord,
     )
+    from karakoram.services.notify.records import NotificationRepository
     from karakoram.services.records import (
         ArrivalRecord,
         AssessmentRecord,
@@ -61,6 +62,7 @@ if TYPE_CHECKING:
         UploadJob,
         UserRecord,
     )
+    from karakoram.services.reviews import ReviewRepository
     from karakoram.services.statistics.analytical_copy import Changes, Watermarks
     from karakoram.services.statistics.conversion import RateRows
     from karakoram.services.statistics.shapes import (
@@ -329,6 +331,8 @@ class UnitOfWork(Protocol):
     cargo: CargoRepository
     fallback: FallbackRepository
     joint: JointRepository
+    notifications: NotificationRepository
+    reviews: ReviewRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

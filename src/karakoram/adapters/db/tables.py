@@ -614,3 +614,81 @@ joint_inspections = Table(
     UniqueConstraint("proposal_id"),
     Index(None, "ucr"),
 )
+
+#: where a trader (party) is told of its declarations' status changes (services/notify)
+notify_endpoints = Table(
+    "notify_endpoints",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("party", String(64), nullable=False),
+    #: webhook or email
+    Column("channel", String(8), nullable=False),
+    Column("target", String(500), nullable=False),
+    #: the webhook's HMAC key (needed in clear to sign); none for e-mail
+    Column("secret", String(64)),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    #: kept for the delivery log once removed
+    Column("removed_at", UTCDateTime),
+    Index(None, "party", "channel", "target"),
+)
+
+#: the notification outbox: one row per status change and endpoint, until delivered or dead
+notify_deliveries = Table(
+    "notify_deliveries",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column(
+        "endpoint_id",
+        Integer,
+        ForeignKey("notify_endpoints.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("mrn", String(40), nullable=False),
+    Column("payload", Text, nullable=False),
+    #: pending | delivered | dead
+    Column("status", String(10), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("last_status_code", Integer),
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("delivered_at", UTCDateTime),
+    Index(None, "status", "next_attempt_at"),
+    Index(None, "endpoint_id", "created_at"),
+)
+
+#: every attempt of a delivery, for the trader's delivery log
+notify_attempts = Table(
+    "notify_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "delivery_id",
+        String(36),
+        ForeignKey("notify_deliveries.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("at", UTCDateTime, nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("status_code", Integer),
+    Column("error", Text),
+    Index(None, "delivery_id"),
+)
+
+#: a trader's request that an officer review a decision, and the officer's answer (services/reviews)
+review_requests = Table(
+    "review_requests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("mrn", String(40), nullable=False),
+    Column("party", String(64), nullable=False),
+    Column("asked_by", String(100), nullable=False),
+    Column("asked_at", UTCDateTime, nullable=False),
+    Column("question", Text, nullable=False),
+    Column("answered_by", String(100)),
+    Column("answered_at", UTCDateTime),
+    Column("answer", Text),
+    Index(None, "mrn"),
+    Index(None, "answered_at", "asked_at"),
+)

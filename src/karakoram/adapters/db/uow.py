@@ -31,14 +31,17 @@ from karakoram.adapters.db.clearance_repos import SqlClearanceRepository, SqlPol
 from karakoram.adapters.db.exchange_repo import SqlExchangeRepository
 from karakoram.adapters.db.fallback_repo import AuditedFallback, SqlFallbackRepository
 from karakoram.adapters.db.joint_repo import SqlJointRepository
+from karakoram.adapters.db.notify_repo import AuditedNotifications, SqlNotificationRepository
 from karakoram.adapters.db.register_repo import SqlRegisterRepository
 from karakoram.adapters.db.repositories import (
     SqlDeclarationRepository,
     SqlNomenclatureRepository,
     SqlUserRepository,
 )
+from karakoram.adapters.db.review_repo import SqlReviewRepository
 from karakoram.adapters.db.tables import declarations as declarations_table
 from karakoram.adapters.db.upload_jobs import SqlUploadJobRepository
+from karakoram.services.notify.records import NotificationRepository
 from karakoram.services.observe import Observations
 from karakoram.services.ports import (
     ArrivalRepository,
@@ -56,6 +59,7 @@ from karakoram.services.ports import (
     UploadJobRepository,
     UserRepository,
 )
+from karakoram.services.reviews import ReviewRepository
 
 #: MRNs read back in one query
 _CHUNK = 500
@@ -104,6 +108,8 @@ class SqlUnitOfWork:
     cargo: CargoRepository
     fallback: FallbackRepository
     joint: JointRepository
+    notifications: NotificationRepository
+    reviews: ReviewRepository
 
     def __init__(
         self,
@@ -144,7 +150,9 @@ class SqlUnitOfWork:
             self.cargo = SqlCargoRepository(self._conn)
             self.fallback = SqlFallbackRepository(self._conn)
             self.joint = SqlJointRepository(self._conn)
+            self.notifications = SqlNotificationRepository(self._conn)
         self.uploads = SqlUploadJobRepository(self._conn)
+        self.reviews = SqlReviewRepository(self._conn)
         assert isinstance(self.declarations, SqlDeclarationRepository)
         self._declarations = self.declarations
         return self
@@ -161,6 +169,7 @@ class SqlUnitOfWork:
         self.cargo = AuditedCargo(conn, log)
         self.fallback = AuditedFallback(conn, log)
         self.joint = AuditedJoint(conn, log)
+        self.notifications = AuditedNotifications(conn, log)
 
     def __exit__(
         self,

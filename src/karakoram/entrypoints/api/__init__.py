@@ -18,9 +18,11 @@ from karakoram.entrypoints.api import (
     documents,
     exchange,
     joint_inspections,
+    notifications,
     policy,
     ready,
     register,
+    reviews,
     stats,
     users,
 )
@@ -44,6 +46,8 @@ def install_api(app: FastAPI) -> None:
         ready,
         attestation,
         documents,
+        notifications,
+        reviews,
     ):
         app.include_router(routes.router)
     app.include_router(register.router)

@@ -31,6 +31,7 @@ from karakoram.entrypoints.http.openapi_example import Example
 from karakoram.entrypoints.http.openapi_examples_documents import DOCUMENTS
 from karakoram.entrypoints.http.openapi_examples_gate import GATE
 from karakoram.entrypoints.http.openapi_examples_joint import JOINT
+from karakoram.entrypoints.http.openapi_examples_notify import NOTIFY
 
 _ENDING = {"currency": "USD", "covered_until": "2026-12-03"}
 REFERENCE_STATUS = {
@@ -350,3 +351,4 @@ EXAMPLES: dict[str, Example] = {
 EXAMPLES |= GATE
 EXAMPLES |= DOCUMENTS
 EXAMPLES |= JOINT
+EXAMPLES |= NOTIFY

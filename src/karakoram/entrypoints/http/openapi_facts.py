@@ -27,6 +27,8 @@ TAGS: dict[str, str] = {
     "proposes a time, the other accepts, and the result is one control record signed by both "
     "nodes.",
     "attestation": "A trader's signed attestation (a JWS by this node) to register at the expo.",
+    "notifications": "A trader's webhooks and e-mail told of every status change of its "
+    "declarations (signed, retried), and the log of their deliveries.",
     "users": "Users and their API keys (administrators).",
     "statistics": "Trade statistics, Time Release Study and mirror reports (analysts).",
     "audit": "The hash-chained audit log: verify it, checkpoint it, count refusals.",

@@ -14,6 +14,8 @@ from karakoram.entrypoints.web import (
     admin_users,
     analyst,
     documents,
+    journey,
+    notifications,
     officer,
     register_pages,
     search,
@@ -41,6 +43,8 @@ def install_web(app: FastAPI, node: Node) -> None:
         app.include_router(pages)
     app.include_router(register_pages.router)
     app.include_router(search.router)
+    app.include_router(notifications.router)
+    app.include_router(journey.router)
     app.include_router(admin_users.router)
     app.include_router(exchange_refusals_router)
     app.include_router(documents.router)

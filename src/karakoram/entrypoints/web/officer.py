@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from karakoram.domain.access import Capability as Cap
-from karakoram.domain.access import Principal, require_role
+from karakoram.domain.access import Principal, Role, require_role
 from karakoram.domain.errors import AuthenticationFailed, Conflict, ValidationFailed
 from karakoram.entrypoints.http.deps import NodeDep
 from karakoram.entrypoints.http.errors import status_of
@@ -32,6 +32,7 @@ from karakoram.services.attachments import shown_attachments
 from karakoram.services.context import NodeContext
 from karakoram.services.policy import rule_sets as supervision
 from karakoram.services.throttle import TooManyAttempts
+from karakoram.services.trader_home import needs_you
 
 router = pages_router("/ui")
 
@@ -41,8 +42,13 @@ def _see_other(url: str) -> RedirectResponse:
 
 
 @router.get("", name="ui-home")
-def home(request: Request, pages: PagesDep, session: SessionDep, viewer: ViewerDep) -> Response:
-    return pages.render(request, session, "home.html", viewer)
+def home(
+    request: Request, node: NodeDep, pages: PagesDep, session: SessionDep, viewer: ViewerDep
+) -> Response:
+    # a trader's home lists what needs it (templates/trader/_home.html)
+    needs = needs_you(viewer, node.ctx) if viewer.role is Role.TRADER else None
+    done = request.query_params.get("done")
+    return pages.render(request, session, "home.html", viewer, needs=needs, done=done)
 
 
 @router.get("/sign-in", name="ui-sign-in-form")

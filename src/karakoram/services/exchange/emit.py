@@ -25,6 +25,7 @@ from karakoram.domain.exchange.bodies import (
 )
 from karakoram.domain.exchange.envelope import Envelope
 from karakoram.services.exchange.config import ExchangeConfig
+from karakoram.services.notify.outbox import enqueue_status_changes
 from karakoram.services.ports import UnitOfWork
 from karakoram.services.records import OutboxMessage, Partner
 
@@ -101,8 +102,10 @@ def publish(
     config: ExchangeConfig | None,
     changes: Sequence[tuple[DeclarationRecord, DeclarationEvent]],
 ) -> None:
-    """Store events and queue the messages they cause, in the caller's transaction."""
+    """Store events and queue the messages they cause (to the partner, and the trader's
+    notifications of status changes), in the caller's transaction."""
     uow.declarations.add_events((r.mrn, e) for r, e in changes)
+    enqueue_status_changes(uow, changes)
     if config is None:
         return
     for record, event in changes:

@@ -1,0 +1,1 @@
+"""How notifications leave the node: signed webhook POSTs (httpx) and e-mail (SMTP)."""
