@@ -227,8 +227,8 @@ def private_sqlite_file(database_url: str) -> None:
         os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
 
 
-def exchange_config(settings: Settings) -> ExchangeConfig | None:
-    """Signing and delivery settings, when the node has a signing key."""
+def exchange_config(settings: Settings, calendars: Any = None) -> ExchangeConfig | None:
+    """Signing and delivery settings, when the node has a signing key (and `calendars`)."""
     if settings.signing_key_path is None or settings.signing_key_id is None:
         return None
     key = load_private_key(settings.signing_key_path, settings.signing_key_id)
@@ -238,6 +238,7 @@ def exchange_config(settings: Settings) -> ExchangeConfig | None:
         crypto,
         lambda: str(uuid6.uuid7()),
         max_attempts=settings.relay_max_attempts,
+        calendars=calendars or {},
         client_bindings={
             name: ClientBinding(c.subject, c.fingerprint)
             for name, c in settings.partner_clients.items()
@@ -375,7 +376,8 @@ def bootstrap(
         policy=PolicyCache(Parsers(currencies, settings.currency)),
     )
     ctx.policy.on_activation = partial(assess_waiting, ctx)
-    ctx.exchange = exchange_config(settings)
+    ctx.calendars = settings.calendars()
+    ctx.exchange = exchange_config(settings, ctx.calendars)
     ctx.draw_window = timedelta(days=settings.draw_window_days)
     ctx.security = security_config(settings, security_clock)
     ctx.analytics = ParquetAnalyticsStore(settings.analytics_path())

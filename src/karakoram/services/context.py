@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from karakoram.domain.declaration.codes import CodeLists
 from karakoram.domain.declaration.validation import NodeRules
+from karakoram.domain.gate.slots import CrossingCalendar
 from karakoram.services.exchange.config import ExchangeConfig
 from karakoram.services.history import UnitValueCache
 from karakoram.services.observe import NoObservations, Observations
@@ -46,3 +47,5 @@ class NodeContext:
     security: SecurityConfig | None = None
     #: where handlers and workers report what they did, for the node's metrics
     observe: Observations = field(default_factory=NoObservations)
+    #: each crossing's calendar of slots, by its code (docs/gate.md, "Crossing slots")
+    calendars: dict[str, CrossingCalendar] = field(default_factory=dict)

@@ -22,6 +22,7 @@ from karakoram.adapters.db.audited import (
     AuditedExchange,
     AuditedPolicy,
     AuditedRegister,
+    AuditedSlots,
     AuditedUsers,
 )
 from karakoram.adapters.db.auth_repo import SqlAuthRepository
@@ -34,6 +35,7 @@ from karakoram.adapters.db.repositories import (
     SqlNomenclatureRepository,
     SqlUserRepository,
 )
+from karakoram.adapters.db.slot_repo import SqlSlotRepository
 from karakoram.adapters.db.tables import declarations as declarations_table
 from karakoram.adapters.db.upload_jobs import SqlUploadJobRepository
 from karakoram.services.observe import Observations
@@ -48,6 +50,7 @@ from karakoram.services.ports import (
     NomenclatureRepository,
     PolicyRepository,
     RegisterRepository,
+    SlotRepository,
     UploadJobRepository,
     UserRepository,
 )
@@ -97,6 +100,7 @@ class SqlUnitOfWork:
     register: RegisterRepository
     uploads: UploadJobRepository
     cargo: CargoRepository
+    slots: SlotRepository
 
     def __init__(
         self,
@@ -135,6 +139,7 @@ class SqlUnitOfWork:
             self.arrivals = SqlArrivalRepository(self._conn)
             self.register = SqlRegisterRepository(self._conn)
             self.cargo = SqlCargoRepository(self._conn)
+            self.slots = SqlSlotRepository(self._conn)
         self.uploads = SqlUploadJobRepository(self._conn)
         assert isinstance(self.declarations, SqlDeclarationRepository)
         self._declarations = self.declarations
@@ -150,6 +155,7 @@ class SqlUnitOfWork:
         self.arrivals = AuditedArrivals(conn, log)
         self.register = AuditedRegister(conn, log)
         self.cargo = AuditedCargo(conn, log)
+        self.slots = AuditedSlots(conn, log)
 
     def __exit__(
         self,

@@ -26,6 +26,8 @@ class MessageType(StrEnum):
     AUDIT_CHECKPOINT = "audit_checkpoint"
     KEY_REVOKED = "key_revoked"
     RECONCILE_REQUEST = "reconcile_request"
+    SLOT_BOOKED = "slot_booked"
+    SLOT_ANSWER = "slot_answer"
 
 
 OUTCOMES = frozenset({"accepted", "refused", "discrepancy"})
@@ -235,6 +237,50 @@ class ReconcileRequest(_Body):
         return ()
 
 
+@dataclass(frozen=True, slots=True)
+class SlotBooked(_Body):
+    """The exporting side booked a truck's slot at a crossing (`date` and `time` in the
+    crossing's own time): the importing side answers with a `SlotAnswer`."""
+
+    type: ClassVar[MessageType] = MessageType.SLOT_BOOKED
+    crossing: str
+    date: str
+    time: str
+    carrier: str
+    reference: str
+    registration: str
+    ucrs: tuple[str, ...]
+    booked_at: str
+
+    @property
+    def happened_at(self) -> str:
+        return self.booked_at
+
+
+@dataclass(frozen=True, slots=True)
+class SlotAnswer(_Body):
+    """The importing side's answer to a booking of that slot: accepted, or refused with a
+    reason (its own capacity or closure)."""
+
+    type: ClassVar[MessageType] = MessageType.SLOT_ANSWER
+    crossing: str
+    date: str
+    time: str
+    carrier: str
+    reference: str
+    outcome: str
+    reason: str
+    answered_at: str
+
+    @property
+    def happened_at(self) -> str:
+        return self.answered_at
+
+    @property
+    def verdict(self) -> str | None:
+        return self.outcome
+
+
 #: types every partner receives whatever its agreement shares: they keep the exchange safe
 ALWAYS_SHARED = frozenset({MessageType.KEY_REVOKED, MessageType.RECONCILE_REQUEST})
 
@@ -248,6 +294,8 @@ Body = (
     | AuditCheckpoint
     | KeyRevoked
     | ReconcileRequest
+    | SlotBooked
+    | SlotAnswer
 )
 
 _CLASSES: dict[MessageType, type[Body]] = {
@@ -262,6 +310,8 @@ _CLASSES: dict[MessageType, type[Body]] = {
         AuditCheckpoint,
         KeyRevoked,
         ReconcileRequest,
+        SlotBooked,
+        SlotAnswer,
     )
 }
 
@@ -301,6 +351,7 @@ _READERS: dict[str, Callable[[Any], Any]] = {
     "reasons": _texts,
     "hs_codes": _texts,
     "parties": _texts,
+    "ucrs": _texts,
     "size": _count,
     "since": _time,
 }
@@ -327,6 +378,8 @@ def parse_body(kind: MessageType, data: Mapping[str, Any]) -> Body:
     body = cls(**values)
     if isinstance(body, ImportClearanceResult) and body.outcome not in OUTCOMES:
         raise MalformedBody("outcome is accepted, refused or discrepancy.", ("outcome",))
+    if isinstance(body, SlotAnswer) and body.outcome not in ("accepted", "refused"):
+        raise MalformedBody("outcome is accepted or refused.", ("outcome",))
     return body
 
 

@@ -19,6 +19,7 @@ from karakoram.entrypoints.api import (
     policy,
     ready,
     register,
+    slots,
     stats,
     users,
 )
@@ -36,6 +37,7 @@ def install_api(app: FastAPI) -> None:
         stats,
         arrivals,
         cargo_reports,
+        slots,
         admin,
         audit,
         ready,

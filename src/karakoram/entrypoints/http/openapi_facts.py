@@ -18,7 +18,8 @@ TAGS: dict[str, str] = {
     "exchange": "Signed messages between partner nodes, and what officers see of them: "
     "delivery status, dead letters, refusals, the partner's view of a consignment.",
     "gate": "Carriers' cargo reports (what one truck carries), its arrival at the post and "
-    "the presentation of its goods, with the discrepancies found against the declarations.",
+    "the presentation of its goods, with the discrepancies found against the declarations; "
+    "crossing slots (free, booked, the officer's day).",
     "register": "Mandates (who may declare for whom) and the AEO register.",
     "attestation": "A trader's signed attestation (a JWS by this node) to register at the expo.",
     "users": "Users and their API keys (administrators).",

@@ -10,6 +10,7 @@ from datetime import timedelta
 from karakoram.domain.errors import Conflict
 from karakoram.domain.exchange.envelope import DELIVERY_SKEW
 from karakoram.domain.exchange.keys import ClientBinding
+from karakoram.domain.gate.slots import CrossingCalendar
 from karakoram.services.ports import MessageCrypto
 
 #: the most bytes of messages the relay puts in one batch request (the inbox refuses more)
@@ -39,6 +40,8 @@ class ExchangeConfig:
     rng: random.Random = field(default_factory=random.Random)
     #: per partner, the TLS client certificate its deliveries must come with; empty: none asked
     client_bindings: dict[str, ClientBinding] = field(default_factory=dict)
+    #: the crossings' calendars, by code: the partner's slot bookings are checked against them
+    calendars: dict[str, CrossingCalendar] = field(default_factory=dict)
 
     def retry_delay(self, attempts: int) -> timedelta:
         """Exponential backoff with equal jitter: half fixed, half random."""
