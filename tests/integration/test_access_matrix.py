@@ -68,6 +68,10 @@ NEVER: list[tuple[tuple[Role, ...], str, str]] = [
     # carriers' cargo reports: lodged by carriers only
     ((Role.TRADER, Role.PARTNER, Role.OFFICER, Role.ANALYST, Role.ADMINISTRATOR), "POST",
      r"/cargo-reports"),
+    # crossing slots: booked by carriers only; the day view (risk, readiness) never to outsiders
+    ((Role.TRADER, Role.PARTNER, Role.OFFICER, Role.ANALYST, Role.ADMINISTRATOR), "POST",
+     r"/slots/bookings"),
+    (OUTSIDERS, "GET", r"/slots/day"),
     # the audit trail
     ((*OUTSIDERS, Role.OFFICER, Role.ANALYST, Role.RISK_ANALYST), "GET|POST", r"/audit/.*"),
     # administration

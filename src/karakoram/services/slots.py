@@ -85,7 +85,8 @@ def free(
         raise ValidationFailed([FieldError("out_of_range", "/days", message)])
     with ctx.uow() as uow:
         counts = uow.slots.counts(crossing, "outbound", first, first + timedelta(days=days))
-    return free_slots(calendar, first, days, counts)
+    here = calendar.local(ctx.clock())
+    return [s for s in free_slots(calendar, first, days, counts) if (s.day, s.start) >= here]
 
 
 def _parse(data: Any) -> tuple[int, date, time]:
@@ -112,9 +113,16 @@ def _parse(data: Any) -> tuple[int, date, time]:
     return report, day, start
 
 
-def _check_open(calendar: CrossingCalendar, day: date, start: time, counts: Any) -> None:
+def _check_open(
+    calendar: CrossingCalendar, slot: tuple[date, time], now: datetime, counts: Any
+) -> None:
+    day, start = slot
     closed = calendar.closed_because(day)
-    if closed is not None:
+    here = calendar.local(now)
+    if slot < here:
+        error = FieldError("past", "/date", f"The slot {day} {start:%H:%M} has begun or passed.")
+        day, start = here
+    elif closed is not None:
         error = FieldError("closed", "/date", f"{calendar.name} is closed on {day}: {closed}.")
     elif start not in calendar.slot_starts(day):
         error = FieldError("not_a_slot", "/time", f"No slot starts at {start:%H:%M} on {day}.")
@@ -143,7 +151,7 @@ def book_slot(data: Any, principal: Principal, ctx: NodeContext) -> tuple[SlotBo
             raise AlreadyBooked(known)
         key: SlotKey = (report.crossing, "outbound", day, start)
         counts = uow.slots.counts(report.crossing, "outbound", day, day + timedelta(days=400))
-        _check_open(calendar, day, start, counts)
+        _check_open(calendar, (day, start), now, counts)
         if not uow.slots.take(key, calendar.capacity):
             raise SlotFull(
                 f"{report.crossing} {day} {start:%H:%M}", next_free(calendar, day, start, counts)

@@ -80,7 +80,7 @@ class SqlSlotRepository:
         row = {"crossing": crossing, "direction": direction, "day": day, "start": _hhmm(start)}
         try:
             with self._conn.begin_nested():
-                self._conn.execute(insert(slot_counts).values(row, booked=1))
+                self._conn.execute(insert(slot_counts).values({**row, "booked": 1}))
         except IntegrityError:  # the row exists (full, or a concurrent first booking won)
             return bool(
                 self._conn.execute(
@@ -163,15 +163,20 @@ class SqlSlotRepository:
         wanted = sorted(set(ucrs))
         if not wanted:
             return {}
+        mine = declarations.alias("mine")
         latest = (
-            select(func.max(_d.id)).where(_d.ucr.in_(wanted), _d.status != "cancelled")
-        ).group_by(_d.ucr)
+            select(func.max(mine.c.id))
+            .where(mine.c.ucr.in_(wanted), mine.c.status != "cancelled")
+            .group_by(mine.c.ucr)
+        )
+        each = assessments.alias("each")
         last_assessment = (
-            select(func.max(_a.id)).where(_a.declaration_id == _d.id).scalar_subquery()
+            select(func.max(each.c.id)).where(each.c.declaration_id == _d.id).scalar_subquery()
         )
         paid = select(_p.id).where(_p.declaration_id == _d.id).exists()
         query = (
             select(_d.ucr, _d.mrn, _d.status, _a.channel, _a.score, paid.label("paid"))
+            .select_from(declarations)
             .outerjoin(assessments, _a.id == last_assessment)
             .where(_d.id.in_(latest))
         )

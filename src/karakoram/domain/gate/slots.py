@@ -10,10 +10,11 @@ Times are the crossing's own local time (its `utc_offset` says which).
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 from karakoram.domain.errors import KarakoramError
@@ -131,6 +132,14 @@ class CrossingCalendar:
     def slots(self, day: date, booked: Booked) -> list[Slot]:
         return [Slot(day, t, self.capacity, booked.get((day, t), 0)) for t in self.slot_starts(day)]
 
+    def local(self, moment: datetime) -> tuple[date, time]:
+        """`moment` (aware) as the crossing's own day and time."""
+        sign = -1 if self.utc_offset.startswith("-") else 1
+        hours, minutes = self.utc_offset.lstrip("+-").split(":")
+        zone = timezone(sign * timedelta(hours=int(hours), minutes=int(minutes)))
+        there = moment.astimezone(zone)
+        return there.date(), there.time().replace(tzinfo=None)
+
     def daily_capacity(self, day: date) -> int:
         return self.capacity * len(self.slot_starts(day))
 
@@ -168,6 +177,8 @@ def parse_calendar(text: str) -> CrossingCalendar:
     missing = [f for f in _FIELDS if f not in data]
     if missing:
         raise CalendarError("A crossing calendar needs " + ", ".join(missing) + ".")
+    if not re.fullmatch(r"[+-](0\d|1[0-4]):[0-5]\d", str(data["utc_offset"])):
+        raise CalendarError("utc_offset is the crossing's offset from UTC, e.g. +08:00.")
     weekdays = frozenset(_each(data["open_weekdays"], "open_weekdays", _weekday))
     opens, closes = _clock(data["opens"], "opens"), _clock(data["closes"], "closes")
     minutes, capacity = (

@@ -77,6 +77,13 @@ CODES: dict[str, dict[int, tuple[str, ...]]] = {
     "POST /aeo-register/send": {409: ("no_partner_takes_aeo_lists",)},
     "POST /mandates": {403: ("not_represented",)},
     "POST /cargo-reports": {409: ("reference_conflict",)},
+    "POST /slots/bookings": {
+        404: ("not_found",),
+        409: ("slot_full", "already_booked"),
+        422: ("slot_closed",),
+    },
+    "GET /slots/day": {404: ("not_found",)},
+    "GET /slots/free": {404: ("not_found",)},
     "POST /attestations": {403: ("not_a_trader",)},
 }
 
@@ -89,6 +96,7 @@ REPEATS = frozenset(
         "POST /mandates",
         "POST /aeo-register",
         "POST /cargo-reports",
+        "POST /slots/bookings",
     }
 )
 
