@@ -149,3 +149,30 @@ def test_the_officer_sees_the_days_trucks_with_their_readiness(client, node, car
     closed = client.get("/slots/day", params={"date": "2026-12-25"}, headers=keys.officer)
     assert closed.json()["closed"] == "winter closure" and closed.json()["slots"] == []
     assert client.get("/slots/day", params={"date": TUESDAY}, headers=carrier).status_code == 403
+
+
+def test_a_carrier_picks_a_slot_in_the_web_ui_and_the_officer_sees_the_truck(node, carrier, keys):
+    from fastapi.testclient import TestClient
+
+    from karakoram.entrypoints.http.app import create_app
+    from tests.integration.test_web import csrf_of, sign_in
+
+    app = create_app(node)
+    with TestClient(app) as api:
+        report_id = lodge(api, carrier, "CR-WEB")
+        other = lodge(api, carrier, "CR-WEB-2")
+    with TestClient(app) as browser:
+        sign_in(browser, carrier)
+        page = browser.get("/ui/slots", params={"start": TUESDAY})
+        assert page.status_code == 200 and 'value="2026-06-02 09:00"' in page.text
+        form = {"csrf": csrf_of(page), "report": str(report_id), "slot": "2026-06-02 09:00"}
+        booked = browser.post("/ui/slots", data=form)
+        assert booked.status_code == 200 and "confirmed" in booked.text
+        saturday = {**form, "report": str(other), "slot": "2026-06-06 09:00"}
+        closed = browser.post("/ui/slots", data=saturday)
+        assert closed.status_code == 422 and 'value="2026-06-08 09:00"' in closed.text
+    with TestClient(app) as officer:
+        sign_in(officer, keys.officer)
+        day = officer.get("/ui/slots/day", params={"on": TUESDAY})
+        assert day.status_code == 200 and "新Q-A1234" in day.text
+    assert stored(node) == (1, 1)

@@ -16,6 +16,7 @@ from karakoram.entrypoints.web import (
     officer,
     register_pages,
     search,
+    slots,
     supervisor,
     trader,
 )
@@ -40,6 +41,7 @@ def install_web(app: FastAPI, node: Node) -> None:
         app.include_router(pages)
     app.include_router(register_pages.router)
     app.include_router(search.router)
+    app.include_router(slots.router)
     app.include_router(admin_users.router)
     app.include_router(exchange_refusals_router)
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="ui-static")

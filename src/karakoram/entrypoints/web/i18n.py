@@ -92,6 +92,8 @@ LABELS = {
     "import_clearance_result": N_("import clearance decided"),
     "origin_certificate": N_("origin certificate issued"),
     "refused": N_("refused"),
+    "provisional": N_("provisional"),
+    "confirmed": N_("confirmed"),
     "exit": N_("Record exit"),
     "certify_origin": N_("certify origin"),
     "compliant": N_("compliant"),
