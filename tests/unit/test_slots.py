@@ -106,3 +106,19 @@ def test_a_wrong_calendar_is_refused_naming_the_field(change, message):
     with pytest.raises(CalendarError) as refused:
         parse_calendar(SMALL.replace(*change))
     assert message in refused.value.detail
+
+
+def test_a_node_may_keep_its_own_calendar_and_a_broken_one_stops_it(tmp_path):
+    from karakoram.config import ConfigError, load_settings
+
+    own = tmp_path / "khunjerab.toml"
+    own.write_text(SMALL.replace('code = "X"', 'code = "KHUNJERAB"'), encoding="utf-8")
+    crossing = {"code": "KHUNJERAB", "name": "Khunjerab", "office": "CNKJB"}
+    shipped = load_settings(crossings=[crossing]).calendars()
+    assert shipped["KHUNJERAB"].capacity == 7
+    mine = load_settings(crossings=[{**crossing, "calendar": str(own)}]).calendars()
+    assert mine["KHUNJERAB"].capacity == 2
+    assert load_settings(crossings=[{**crossing, "code": "NOWHERE"}]).calendars() == {}
+    own.write_text(SMALL.replace("capacity = 2", "capacity = -1"), encoding="utf-8")
+    with pytest.raises(ConfigError, match="capacity"):
+        load_settings(crossings=[{**crossing, "calendar": str(own)}]).calendars()

@@ -14,7 +14,7 @@ import re
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
 from karakoram.domain.errors import KarakoramError
@@ -132,13 +132,21 @@ class CrossingCalendar:
     def slots(self, day: date, booked: Booked) -> list[Slot]:
         return [Slot(day, t, self.capacity, booked.get((day, t), 0)) for t in self.slot_starts(day)]
 
-    def local(self, moment: datetime) -> tuple[date, time]:
-        """`moment` (aware) as the crossing's own day and time."""
+    @property
+    def zone(self) -> timezone:
+        """The crossing's own time (its fixed offset from UTC)."""
         sign = -1 if self.utc_offset.startswith("-") else 1
         hours, minutes = self.utc_offset.lstrip("+-").split(":")
-        zone = timezone(sign * timedelta(hours=int(hours), minutes=int(minutes)))
-        there = moment.astimezone(zone)
+        return timezone(sign * timedelta(hours=int(hours), minutes=int(minutes)))
+
+    def local(self, moment: datetime) -> tuple[date, time]:
+        """`moment` (aware) as the crossing's own day and time."""
+        there = moment.astimezone(self.zone)
         return there.date(), there.time().replace(tzinfo=None)
+
+    def utc(self, day: date, start: time) -> datetime:
+        """A day and time of the crossing's own, in UTC."""
+        return datetime.combine(day, start, self.zone).astimezone(UTC)
 
     def daily_capacity(self, day: date) -> int:
         return self.capacity * len(self.slot_starts(day))
