@@ -188,9 +188,13 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=10_000, help="bookings in the store")
     parser.add_argument("--declarations", type=int, default=2_000)
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--shapes", default="spread,one-day", help="spread, one-day or both")
     args = parser.parse_args()
     print(common.machine(), "|", common.revision(), "|", common.today())
-    for label, one_day in (("spread", False), ("one day", True)):
+    shapes = [s.strip() for s in args.shapes.split(",")]
+    for label, one_day in (("spread", False), ("one-day", True)):
+        if label not in shapes:
+            continue
         m = measure(args.n, args.declarations, args.repeat, one_day)
         print(
             f"{label}: {args.n:,} bookings, the day shows {m['trucks']:,} trucks "

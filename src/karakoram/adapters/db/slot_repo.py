@@ -27,6 +27,9 @@ _a = assessments.c
 _p = payments.c
 _r = partner_records.c
 _PRE_ARRIVAL = "export_pre_arrival"
+#: the same tables again inside the readiness query's subqueries (built once: aliases are not free)
+_MINE = declarations.alias("mine")
+_EACH = assessments.alias("each")
 
 
 def _hhmm(t: time) -> str:
@@ -163,15 +166,13 @@ class SqlSlotRepository:
         wanted = sorted(set(ucrs))
         if not wanted:
             return {}
-        mine = declarations.alias("mine")
         latest = (
-            select(func.max(mine.c.id))
-            .where(mine.c.ucr.in_(wanted), mine.c.status != "cancelled")
-            .group_by(mine.c.ucr)
+            select(func.max(_MINE.c.id))
+            .where(_MINE.c.ucr.in_(wanted), _MINE.c.status != "cancelled")
+            .group_by(_MINE.c.ucr)
         )
-        each = assessments.alias("each")
         last_assessment = (
-            select(func.max(each.c.id)).where(each.c.declaration_id == _d.id).scalar_subquery()
+            select(func.max(_EACH.c.id)).where(_EACH.c.declaration_id == _d.id).scalar_subquery()
         )
         paid = select(_p.id).where(_p.declaration_id == _d.id).exists()
         query = (
