@@ -4,8 +4,9 @@ On the importing node, a `slot_booked` message is checked against this node's ow
 the crossing and its inbound capacity: accepted (the place is taken here too) or refused with
 the reason, and answered by a `slot_answer` in the same transaction. On the exporting node,
 the answer confirms or refuses the provisional booking (a refusal gives the place back).
-Messages come late, twice or out of order: an answer about another slot than the one the
-booking now holds, or to a booking already answered, changes nothing.
+Messages come late, twice or out of order: the inbox applies each once; an answer about
+another slot than the one the booking now holds, or to a booking already answered, changes
+nothing.
 """
 
 from __future__ import annotations
@@ -45,6 +46,15 @@ def _slot(day: str, start: str) -> tuple[date, time] | None:
         return None
 
 
+def _when(text: str, fallback: datetime) -> datetime:
+    """When the partner made the booking (its own clock), to tell a newer one from an older."""
+    try:
+        made = datetime.fromisoformat(text)
+    except ValueError:
+        return fallback
+    return made if made.tzinfo is not None else fallback
+
+
 def _refusal(
     uow: UnitOfWork, config: ExchangeConfig, body: SlotBooked, slot: tuple[date, time] | None
 ) -> str | None:
@@ -69,17 +79,21 @@ def _booked(
     uow: UnitOfWork, config: ExchangeConfig, sender: str, body: SlotBooked, at: datetime
 ) -> None:
     slot = _slot(body.date, body.time)
+    # the same message again never reaches here (the inbox keeps each id once): a booking
+    # seen before is the carrier's new one for that truck, after a refusal
     known = uow.slots.find(sender, body.carrier, body.reference)
-    if known is not None and (known.day, known.start) == slot:
-        return  # the same booking again (resent): answered already
+    made = _when(body.booked_at, at)
+    if known is not None and made <= known.booked_at:
+        return  # an older booking of the truck, overtaken by the one held
     if known is not None and known.status == CONFIRMED:
-        uow.slots.give_back(slot_key(known))  # the truck moved to another slot
+        uow.slots.give_back(slot_key(known))  # its place is taken again below, or elsewhere
     reason = _refusal(uow, config, body, slot)
     status = CONFIRMED if reason is None else REFUSED
     day, start = slot or (at.date(), time(0, 0))
     by = f"partner {sender}"
     if known is not None:
-        moved = replace(known, day=day, start=start, status=status, reason=reason, answered_at=at)
+        moved = replace(known, day=day, start=start, status=status, reason=reason)
+        moved = replace(moved, booked_at=made, answered_at=at)
         uow.slots.update(moved, by)
     else:
         booking = SlotBooking(
@@ -94,7 +108,7 @@ def _booked(
             body.ucrs,
             status,
             by,
-            at,
+            made,
             reason,
             at,
         )

@@ -178,7 +178,13 @@ def _store(
     status = PROVISIONAL if shared else CONFIRMED
     if known is not None:
         moved = replace(
-            known, day=slot[0], start=slot[1], status=status, reason=None, answered_at=None
+            known,
+            day=slot[0],
+            start=slot[1],
+            status=status,
+            reason=None,
+            booked_at=now,
+            answered_at=None,
         )
         uow.slots.update(moved, by)
         return moved

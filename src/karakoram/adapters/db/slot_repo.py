@@ -147,6 +147,7 @@ class SqlSlotRepository:
                 start=_hhmm(booking.start),
                 status=booking.status,
                 reason=booking.reason,
+                booked_at=booking.booked_at,
                 answered_at=booking.answered_at,
             )
         )
