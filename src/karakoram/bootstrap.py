@@ -203,8 +203,8 @@ def private_sqlite_file(database_url: str) -> None:
         os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
 
 
-def exchange_config(settings: Settings) -> ExchangeConfig | None:
-    """Signing and delivery settings, when the node has a signing key."""
+def exchange_config(settings: Settings, calendars: Any = None) -> ExchangeConfig | None:
+    """Signing and delivery settings, when the node has a signing key (and `calendars`)."""
     if settings.signing_key_path is None or settings.signing_key_id is None:
         return None
     return ExchangeConfig(
@@ -212,6 +212,7 @@ def exchange_config(settings: Settings) -> ExchangeConfig | None:
         key_file_crypto(settings.signing_key_path, settings.signing_key_id),
         lambda: str(uuid6.uuid7()),
         max_attempts=settings.relay_max_attempts,
+        calendars=calendars or {},
         client_bindings={
             name: ClientBinding(c.subject, c.fingerprint)
             for name, c in settings.partner_clients.items()
@@ -355,7 +356,8 @@ def bootstrap(
         policy=PolicyCache(Parsers(currencies, settings.currency)),
     )
     ctx.policy.on_activation = partial(assess_waiting, ctx)
-    ctx.exchange = exchange_config(settings)
+    ctx.calendars = settings.calendars()
+    ctx.exchange = exchange_config(settings, ctx.calendars)
     ctx.draw_window = timedelta(days=settings.draw_window_days)
     ctx.partner_inspection_max_age = timedelta(hours=settings.partner_inspection_max_age_hours)
     ctx.security = security_config(settings, security_clock)

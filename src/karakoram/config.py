@@ -30,6 +30,9 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from karakoram.data import crossing_calendar
+from karakoram.domain.gate.slots import CalendarError, CrossingCalendar, parse_calendar
+
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "development-only"})
 #: the secrets a node needs, each for one purpose (see their descriptions)
 SECRET_SETTINGS = ("secret_key", "csrf_secret", "selection_secret", "api_key_secret")
@@ -59,6 +62,9 @@ class Crossing(BaseModel):
     name: str = Field(description="Name shown to users.")
     office: str = Field(description="This side's office at the crossing.")
     daily_capacity: int = Field(50, description="Trucks the crossing handles per open day.")
+    calendar: Path | None = Field(
+        None, description="Its calendar (TOML, docs/gate.md); default: the one shipped for it."
+    )
 
 
 class PartnerClient(BaseModel):
@@ -373,6 +379,20 @@ class Settings(BaseSettings):
     def border_office(self) -> str:
         """Where a truck's arrival is recorded unless an office is named: the crossing's."""
         return self.crossings[0].office if self.crossings else self.offices[0].code
+
+    def calendars(self) -> dict[str, CrossingCalendar]:
+        """Each crossing's calendar of slots: its own file, else the one the package ships for
+        its code; a crossing with neither has no slots."""
+        found: dict[str, CrossingCalendar] = {}
+        for c in self.crossings:
+            path = c.calendar or crossing_calendar(c.code)
+            if c.calendar is None and not path.is_file():
+                continue
+            try:
+                found[c.code] = parse_calendar(path.read_text(encoding="utf-8"))
+            except (OSError, CalendarError) as e:
+                raise ConfigError(f"Calendar of crossing {c.code} ({path}): {e}") from e
+        return found
 
     def require_secrets(self) -> None:
         """Refuse to run without strong secrets, saying how to make them."""

@@ -152,6 +152,14 @@ def test_the_demo_prints_a_key_for_every_role_that_signs_in_to_the_web_ui(played
                 )
 
 
+def test_every_truck_crossed_in_a_slot_its_carrier_booked(played):
+    _, engine, consignments = played
+    booker = engine.slots
+    assert booker.unbooked == 0
+    assert sum(booker.booked.values()) == len(consignments)
+    assert all(max(cn, pk) <= capacity for _, cn, pk, capacity in booker.per_day())
+
+
 def test_the_demo_ends_mid_shift_with_work_waiting_on_both_nodes(played):
     """What the README's tour walks through is there when the demo stops (run last: it
     lodges and releases more declarations)."""

@@ -74,6 +74,10 @@ NEVER: list[tuple[tuple[Role, ...], str, str]] = [
      r"/cargo-reports"),
     # attached documents: the declarant, its representative and the node's officers only
     ((Role.PARTNER, Role.CARRIER, Role.ANALYST), "GET", r"/attachments/.*"),
+    # crossing slots: booked by carriers only; the day view (risk, readiness) never to outsiders
+    ((Role.TRADER, Role.PARTNER, Role.OFFICER, Role.ANALYST, Role.ADMINISTRATOR), "POST",
+     r"/slots/bookings"),
+    (OUTSIDERS, "GET", r"/slots/day"),
     # the audit trail
     ((*OUTSIDERS, Role.OFFICER, Role.ANALYST, Role.RISK_ANALYST), "GET|POST", r"/audit/.*"),
     # administration

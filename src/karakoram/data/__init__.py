@@ -32,3 +32,8 @@ def example_hs() -> Path:
 def example(name: str) -> Path:
     """An example file by name, e.g. `rates-cn.csv` or `rules-khunjerab.toml`."""
     return Path(str(files(__name__).joinpath("examples", name)))
+
+
+def crossing_calendar(code: str) -> Path:
+    """The calendar a crossing ships with (crossings/<code>.toml), e.g. `KHUNJERAB`."""
+    return Path(str(files(__name__).joinpath("crossings", f"{code.lower()}.toml")))

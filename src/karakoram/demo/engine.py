@@ -26,7 +26,8 @@ import httpx
 
 from karakoram.demo.client import Side, declaration
 from karakoram.demo.link import Link
-from karakoram.demo.model import Calendar, Consignment
+from karakoram.demo.model import Consignment, CrossingDays
+from karakoram.demo.slots import SlotBooker
 
 BIN = timedelta(minutes=15)
 #: a clock jump longer than this waits for the outboxes to drain (the partner's replay window
@@ -47,14 +48,16 @@ class Engine:
     def __init__(
         self,
         sides: dict[str, Side],
-        calendar: Calendar,
+        calendar: CrossingDays,
         consignments: list[Consignment],
         links: list[Link],
         outages: list[tuple[datetime, datetime]],
         workers: int = 4,
         on_time: Callable[[datetime], None] | None = None,
+        slots: SlotBooker | None = None,
     ) -> None:
         self.sides, self.calendar, self.links = sides, calendar, links
+        self.slots = slots
         self.heap: list[Event] = []
         self.counter = itertools.count()
         self.now: datetime | None = None
@@ -172,9 +175,10 @@ class Engine:
         body = declaration(c, side, self.sides[c.destination], export=True)
         answer = side.call(c.exporter.user, "POST", "/declarations", body)
         assert answer.status_code in (200, 201), answer.text
-        arrive = self._later(
-            max(c.at_border, e.at + timedelta(minutes=10)), "arrive_exit", c, c.origin
-        )
+        at_border = max(c.at_border, e.at + timedelta(minutes=10))
+        if self.slots is not None:  # the truck comes in the slot its carrier books
+            at_border = self.slots.book(side, c, at_border)
+        arrive = self._later(at_border, "arrive_exit", c, c.origin)
         return [*self._after_lodgement(c, e, "export", answer.json(), c.origin), arrive]
 
     def _after_lodgement(

@@ -11,10 +11,21 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Protocol
 
 from karakoram.demo.goods import CN_TO_PK, PK_TO_CN, Catalogue, Line
 
 OPEN, CLOSE = time(8, 0), time(20, 0)
+
+
+class CrossingDays(Protocol):
+    """What the simulation asks of a crossing's calendar (`Calendar`, or the nodes' own:
+    demo/slots.py)."""
+
+    @property
+    def daily_capacity(self) -> int: ...
+    def is_open(self, day: date) -> bool: ...
+    def next_open(self, at: datetime) -> datetime: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +200,7 @@ def _with(item: Item, **changes: object) -> Item:
 
 def plan(
     periods: list[Period],
-    calendar: Calendar,
+    calendar: CrossingDays,
     traders: dict[str, list[Trader]],
     cat: Catalogue,
     seed: int,

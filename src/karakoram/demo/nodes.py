@@ -24,6 +24,7 @@ from karakoram.bootstrap import bootstrap
 from karakoram.config import load_settings
 from karakoram.data import example
 from karakoram.demo.model import Trader
+from karakoram.demo.slots import CARRIER, carrier_party
 from karakoram.domain.access import Principal, Role
 from karakoram.node_directory import create_node_directory, load_hs2022
 from karakoram.services import users as user_service
@@ -167,6 +168,11 @@ class DemoNode:
                 name: user_service.add_user(name, role.value, None, ctx, node.hasher).api_key
                 for name, role in STAFF
             }
+            # the hauliers' carrier: lodges cargo reports and books slots (demo/slots.py)
+            carrier = user_service.add_user(
+                CARRIER, Role.CARRIER.value, carrier_party(self.spec.country), ctx, node.hasher
+            )
+            keys[CARRIER] = carrier.api_key
             for t in traders:
                 made = user_service.add_user(
                     t.user, Role.TRADER.value, t.identifier, ctx, node.hasher

@@ -13,6 +13,7 @@ from karakoram.demo.client import Side
 from karakoram.demo.engine import Engine
 from karakoram.demo.link import Link
 from karakoram.demo.model import Consignment
+from karakoram.demo.slots import slots_table
 
 
 def fetch_stats(side: Side, period: str) -> dict[str, Any]:
@@ -156,6 +157,9 @@ def print_report(
             console.print(mirror_table(side, stats[name]["mirror"]))
     console.rule("[bold]Exchange")
     console.print(exchange_table(engine, links))
+    if engine.slots is not None:
+        console.rule("[bold]Crossing slots")
+        console.print(slots_table(engine.slots))
 
 
 def print_summary(

@@ -33,8 +33,9 @@ from karakoram.demo.engine import Engine
 from karakoram.demo.goods import Catalogue
 from karakoram.demo.link import Link
 from karakoram.demo.midshift import Waiting, leave_work
-from karakoram.demo.model import Calendar, Consignment, Period, make_traders, plan
+from karakoram.demo.model import Consignment, Period, make_traders, plan
 from karakoram.demo.report import print_summary
+from karakoram.demo.slots import NodeCalendar, SlotBooker
 
 console = Console()
 
@@ -206,7 +207,7 @@ def run_simulation(
 ) -> Engine:
     """Plan the traffic (calibrated if asked) and play it against the nodes."""
     traders = make_traders(random.Random(opts.seed if seed_traders is None else seed_traders))
-    calendar = Calendar(winter_closed=opts.winter_closed)
+    calendar = NodeCalendar.shipped(opts.winter_closed)  # the nodes' own calendar
     periods = opts.periods()
     consignments = plan(periods, calendar, traders, catalogue, opts.seed)
     if opts.calibrate:
@@ -214,7 +215,8 @@ def run_simulation(
         if total > 0:
             scale = Decimal(str(opts.calibrate)) / total
             consignments = plan(periods, calendar, traders, catalogue, opts.seed, scale)
-    engine = Engine(sides, calendar, consignments, links, opts.outages())
+    booker = SlotBooker(calendar)
+    engine = Engine(sides, calendar, consignments, links, opts.outages(), slots=booker)
     _play(engine, periods, len(consignments))
     engine.consignments = consignments  # type: ignore[attr-defined]
     return engine

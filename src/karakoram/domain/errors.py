@@ -8,8 +8,10 @@ below). An error defined outside this module lives beside the use case that rais
 KarakoramError                      [detail]
 ├── ValidationFailed                every problem with a submitted document, at once (422)
 │   │                               [errors: list[FieldError], each a code, pointer, message]
-│   └── AttachmentTooLarge          an attached document over the limit (413)
-│                                   (domain/declaration/attachments.py)
+│   ├── AttachmentTooLarge          an attached document over the limit (413)
+│   │                               (domain/declaration/attachments.py)
+│   └── SlotClosed                  no slot there: a closed day, no slot at that time, past
+│                                   [next_free] (services/slots.py)
 ├── NotFound                        no such thing, or not visible to the caller (404)
 ├── Conflict                        the request contradicts what is stored (409)
 │   ├── LrnConflict                 same trader and LRN, different content [lrn, mrn]
@@ -32,6 +34,9 @@ KarakoramError                      [detail]
 │   │                               line] (domain/gate/fallback.py)
 │   ├── ReferenceConflict           a carrier's reference, different content [code]
 │   │                               (services/gate/cargo_reports.py)
+│   ├── SlotFull                    the crossing's slot has no room [code, next_free]
+│   │                               (services/slots.py)
+│   ├── AlreadyBooked               the truck holds another slot [code] (services/slots.py)
 │   ├── RefReused                   an expo listing's ref names other content [code]
 │   │                               (expo/services/catalogue.py)
 │   ├── NotReleased                 a release note asked before release
@@ -48,6 +53,8 @@ KarakoramError                      [detail]
 ├── AuthenticationFailed            no key, or a key that is unknown or revoked (401)
 │   └── TooManyAttempts             failed attempts slowed or locked [retry_after]
 │                                   (services/throttle.py)
+├── CalendarError                   a crossing's calendar file that cannot be used
+│                                   (domain/gate/slots.py)
 ├── MalformedBody                   a partner's message body lacks or mistypes fields
 │                                   [fields] (domain/exchange/bodies.py)
 ├── UnknownMessageType              a message type the exchange does not define (400)

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from karakoram.domain.declaration.codes import CodeLists
 from karakoram.domain.declaration.validation import NodeRules
+from karakoram.domain.gate.slots import CrossingCalendar
 from karakoram.services.exchange.config import ExchangeConfig
 from karakoram.services.history import UnitValueCache
 from karakoram.services.notify.records import NotifyConfig
@@ -58,3 +59,5 @@ class NodeContext:
     release_notes: ReleaseNoteRenderer | None = None
     #: how traders' notifications are checked and retried (built by bootstrap)
     notify: NotifyConfig = field(default_factory=NotifyConfig)
+    #: each crossing's calendar of slots, by its code (docs/gate.md, "Crossing slots")
+    calendars: dict[str, CrossingCalendar] = field(default_factory=dict)

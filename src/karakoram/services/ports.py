@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from datetime import date, datetime
+from datetime import date, datetime, time
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, Self
 
@@ -40,6 +40,8 @@ if TYPE_CHECKING:
         CargoReportRecord,
         FallbackEntryRecord,
         FallbackKeyRecord,
+        Readiness,
+        SlotBooking,
     )
     from karakoram.services.notify.records import NotificationRepository
     from karakoram.services.records import (
@@ -71,6 +73,11 @@ if TYPE_CHECKING:
         MirrorQuery,
         TrsQuery,
     )
+
+#: a slot of one direction at one crossing: (crossing, direction, day, start)
+SlotKey = tuple[str, str, date, time]
+#: trucks booked per (day, start)
+SlotCounts = dict[tuple[date, time], int]
 
 
 class ClearanceRepository(Protocol):
@@ -186,6 +193,28 @@ class ArrivalRepository(Protocol):
         ...
 
     def get(self, ucr: str, office: str) -> ArrivalRecord | None: ...
+
+
+class SlotRepository(Protocol):
+    """Crossing slots (services/gate/slots.py): bookings and each slot's guarded count."""
+
+    def take(self, key: SlotKey, capacity: int) -> bool:
+        """One more truck in the slot if it has room; False when it is full."""
+        ...
+
+    def give_back(self, key: SlotKey) -> None: ...
+    def counts(self, crossing: str, direction: str, first: date, last: date) -> SlotCounts: ...
+    def add(self, booking: SlotBooking) -> SlotBooking | None:
+        """Store it; None when its owner, carrier and reference are booked already."""
+        ...
+
+    def find(self, owner: str, carrier: str, reference: str) -> SlotBooking | None: ...
+    def update(self, booking: SlotBooking, by: str) -> None:
+        """Store its new slot, status, reason and answer time (`by`: who, for the audit)."""
+        ...
+
+    def on_day(self, crossing: str, day: date) -> list[SlotBooking]: ...
+    def readiness(self, ucrs: Collection[str]) -> dict[str, Readiness]: ...
 
 
 class AuditRepository(Protocol):
@@ -333,6 +362,7 @@ class UnitOfWork(Protocol):
     joint: JointRepository
     notifications: NotificationRepository
     reviews: ReviewRepository
+    slots: SlotRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -22,6 +22,7 @@ from karakoram.adapters.db.exchange_repo import SqlExchangeRepository
 from karakoram.adapters.db.joint_repo import SqlJointRepository
 from karakoram.adapters.db.register_repo import SqlRegisterRepository
 from karakoram.adapters.db.repositories import SqlDeclarationRepository, SqlUserRepository
+from karakoram.adapters.db.slot_repo import SqlSlotRepository
 from karakoram.domain.clearance import DeclarationEvent
 from karakoram.domain.declaration.model import DeclarationRecord
 from karakoram.domain.gate.discrepancies import Discrepancy
@@ -29,7 +30,7 @@ from karakoram.domain.joint_inspection import JointInspection
 from karakoram.domain.representation import AeoEntry, Mandate
 from karakoram.services.audit.register import AEO, MANDATE, aeo_state, mandate_state, subject, utc
 from karakoram.services.audit.timeline import event_data
-from karakoram.services.gate.records import CargoReportRecord
+from karakoram.services.gate.records import CargoReportRecord, SlotBooking
 from karakoram.services.records import (
     ArrivalRecord,
     AssessmentRecord,
@@ -323,3 +324,36 @@ class AuditedCargo(SqlCargoRepository):
 
 def _cargo_subject(record: CargoReportRecord) -> str:
     return f"cargo/{record.carrier}/{record.report.reference}"
+
+
+class AuditedSlots(SqlSlotRepository):
+    """A booking made, moved or answered, on its subject `slot/<owner>/<carrier>/<ref>`."""
+
+    def __init__(self, conn: Connection, audit: SqlAuditLog) -> None:
+        super().__init__(conn)
+        self._audit = audit
+
+    def add(self, booking: SlotBooking) -> SlotBooking | None:
+        stored = super().add(booking)
+        if stored is not None:
+            subject = _slot_subject(stored)
+            self._audit.record("slot.booked", subject, stored.booked_by, _slot(stored))
+        return stored
+
+    def update(self, booking: SlotBooking, by: str) -> None:
+        super().update(booking, by)
+        self._audit.record("slot.changed", _slot_subject(booking), by, _slot(booking))
+
+
+def _slot_subject(b: SlotBooking) -> str:
+    return f"slot/{b.owner}/{b.carrier}/{b.reference}"
+
+
+def _slot(b: SlotBooking) -> dict[str, Any]:
+    return {
+        "crossing": b.crossing,
+        "slot": f"{b.day.isoformat()}T{b.start.strftime('%H:%M')}",
+        "status": b.status,
+        "reason": b.reason,
+        "at": _time(b.answered_at or b.booked_at),
+    }

@@ -13,6 +13,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -691,4 +692,41 @@ review_requests = Table(
     Column("answer", Text),
     Index(None, "mrn"),
     Index(None, "answered_at", "asked_at"),
+)
+
+#: a truck's booked slot at a crossing (docs/gate.md, "Crossing slots"): this node's own
+#: (`owner` is this administration, for its outbound trucks) or the partner's, received as a
+#: message; `status` provisional until the importing side answers, then confirmed or refused
+slot_bookings = Table(
+    "slot_bookings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("owner", String(35), nullable=False),
+    Column("carrier", String(35), nullable=False),
+    Column("reference", String(35), nullable=False),
+    Column("crossing", String(16), nullable=False),
+    Column("direction", String(8), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("start", String(5), nullable=False),
+    Column("registration", String(35), nullable=False),
+    Column("ucrs", JSON, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("reason", Text),
+    Column("booked_by", String(100), nullable=False),
+    Column("booked_at", UTCDateTime, nullable=False),
+    Column("answered_at", UTCDateTime),
+    UniqueConstraint("owner", "carrier", "reference"),
+    Index(None, "crossing", "day", "start"),
+)
+
+#: how many trucks each slot holds, per direction: taken with a guarded increment, so two
+#: bookings of the last place cannot both succeed
+slot_counts = Table(
+    "slot_counts",
+    metadata,
+    Column("crossing", String(16), primary_key=True),
+    Column("direction", String(8), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("start", String(5), primary_key=True),
+    Column("booked", Integer, nullable=False),
 )

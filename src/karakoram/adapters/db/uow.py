@@ -23,6 +23,7 @@ from karakoram.adapters.db.audited import (
     AuditedJoint,
     AuditedPolicy,
     AuditedRegister,
+    AuditedSlots,
     AuditedUsers,
 )
 from karakoram.adapters.db.auth_repo import SqlAuthRepository
@@ -39,6 +40,7 @@ from karakoram.adapters.db.repositories import (
     SqlUserRepository,
 )
 from karakoram.adapters.db.review_repo import SqlReviewRepository
+from karakoram.adapters.db.slot_repo import SqlSlotRepository
 from karakoram.adapters.db.tables import declarations as declarations_table
 from karakoram.adapters.db.upload_jobs import SqlUploadJobRepository
 from karakoram.services.notify.records import NotificationRepository
@@ -56,6 +58,7 @@ from karakoram.services.ports import (
     NomenclatureRepository,
     PolicyRepository,
     RegisterRepository,
+    SlotRepository,
     UploadJobRepository,
     UserRepository,
 )
@@ -110,6 +113,7 @@ class SqlUnitOfWork:
     joint: JointRepository
     notifications: NotificationRepository
     reviews: ReviewRepository
+    slots: SlotRepository
 
     def __init__(
         self,
@@ -151,6 +155,7 @@ class SqlUnitOfWork:
             self.fallback = SqlFallbackRepository(self._conn)
             self.joint = SqlJointRepository(self._conn)
             self.notifications = SqlNotificationRepository(self._conn)
+            self.slots = SqlSlotRepository(self._conn)
         self.uploads = SqlUploadJobRepository(self._conn)
         self.reviews = SqlReviewRepository(self._conn)
         assert isinstance(self.declarations, SqlDeclarationRepository)
@@ -170,6 +175,7 @@ class SqlUnitOfWork:
         self.fallback = AuditedFallback(conn, log)
         self.joint = AuditedJoint(conn, log)
         self.notifications = AuditedNotifications(conn, log)
+        self.slots = AuditedSlots(conn, log)
 
     def __exit__(
         self,

@@ -10,81 +10,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
-from enum import StrEnum
 from typing import Any, ClassVar
 
 from karakoram.domain.errors import KarakoramError
-
-
-class MessageType(StrEnum):
-    EXPORT_PRE_ARRIVAL = "export_pre_arrival"
-    EXIT_CONFIRMATION = "exit_confirmation"
-    CONTROL_RESULT = "control_result"
-    IMPORT_CLEARANCE_RESULT = "import_clearance_result"
-    ORIGIN_CERTIFICATE = "origin_certificate"
-    AEO_LIST = "aeo_list"
-    AUDIT_CHECKPOINT = "audit_checkpoint"
-    KEY_REVOKED = "key_revoked"
-    RECONCILE_REQUEST = "reconcile_request"
-    JOINT_INSPECTION_PROPOSED = "joint_inspection_proposed"
-    JOINT_INSPECTION_ACCEPTED = "joint_inspection_accepted"
-    JOINT_INSPECTION_SIGNED = "joint_inspection_signed"
-
-
-OUTCOMES = frozenset({"accepted", "refused", "discrepancy"})
-
-
-class MalformedBody(KarakoramError):
-    """A body without the fields its type requires; `fields` names the missing or wrong ones."""
-
-    title = "Malformed message body"
-
-    def __init__(self, detail: str, names: tuple[str, ...] = ()) -> None:
-        super().__init__(detail)
-        self.fields = names
-
-
-class _Body:
-    """What every body answers, whatever its type (overridden where a type says more)."""
-
-    __slots__ = ()
-    type: ClassVar[MessageType]
-
-    @property
-    def happened_at(self) -> str:
-        """When the partner did what the message reports (ISO 8601, as the partner wrote it)."""
-        raise NotImplementedError
-
-    @property
-    def verdict(self) -> str | None:
-        """A control result or a clearance outcome; None for types that carry none."""
-        return None
-
-    @property
-    def declared(self) -> dict[str, Any] | None:
-        """The partner's own declaration of the consignment (canonical dict), when sent."""
-        return None
-
-    @property
-    def named_parties(self) -> tuple[str, ...]:
-        """The traders the message names (explicitly, else those of its declaration)."""
-        explicit: tuple[str, ...] | None = getattr(self, "parties", None)
-        if explicit:
-            return explicit
-        declared = self.declared or {}
-        return tuple(
-            str(declared.get(role, {}).get("identifier", "")) for role in ("exporter", "importer")
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        """The body as it travels: JSON keys as the field names; absent options left out."""
-        out: dict[str, Any] = {}
-        for f in fields(self):  # type: ignore[arg-type]
-            value = getattr(self, f.name)
-            if value is None:
-                continue
-            out[f.name] = list(value) if isinstance(value, tuple) else value
-        return out
+from karakoram.domain.exchange.body_base import OUTCOMES as OUTCOMES
+from karakoram.domain.exchange.body_base import MalformedBody as MalformedBody
+from karakoram.domain.exchange.body_base import MessageType as MessageType
+from karakoram.domain.exchange.body_base import _Body
+from karakoram.domain.exchange.gate_bodies import JointInspectionAccepted as JointInspectionAccepted
+from karakoram.domain.exchange.gate_bodies import JointInspectionProposed as JointInspectionProposed
+from karakoram.domain.exchange.gate_bodies import JointInspectionSigned as JointInspectionSigned
+from karakoram.domain.exchange.gate_bodies import SlotAnswer as SlotAnswer
+from karakoram.domain.exchange.gate_bodies import SlotBooked as SlotBooked
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,47 +175,6 @@ class ReconcileRequest(_Body):
         return ()
 
 
-@dataclass(frozen=True, slots=True)
-class JointInspectionProposed(_Body):
-    """A proposal to inspect the consignment together at `at` (domain/joint_inspection.py)."""
-
-    type: ClassVar[MessageType] = MessageType.JOINT_INSPECTION_PROPOSED
-    proposal_id: str
-    at: str
-    proposed_at: str
-    note: str | None = None
-
-    @property
-    def happened_at(self) -> str:
-        return self.proposed_at
-
-
-@dataclass(frozen=True, slots=True)
-class JointInspectionAccepted(_Body):
-    type: ClassVar[MessageType] = MessageType.JOINT_INSPECTION_ACCEPTED
-    proposal_id: str
-    accepted_at: str
-
-    @property
-    def happened_at(self) -> str:
-        return self.accepted_at
-
-
-@dataclass(frozen=True, slots=True)
-class JointInspectionSigned(_Body):
-    """The joint control record and the sender's node signature over it (a JWS)."""
-
-    type: ClassVar[MessageType] = MessageType.JOINT_INSPECTION_SIGNED
-    proposal_id: str
-    record: dict[str, Any]
-    signature: str
-    signed_at: str
-
-    @property
-    def happened_at(self) -> str:
-        return self.signed_at
-
-
 #: types every partner receives whatever its agreement shares: they keep the exchange safe
 ALWAYS_SHARED = frozenset({MessageType.KEY_REVOKED, MessageType.RECONCILE_REQUEST})
 
@@ -295,6 +191,8 @@ Body = (
     | JointInspectionProposed
     | JointInspectionAccepted
     | JointInspectionSigned
+    | SlotBooked
+    | SlotAnswer
 )
 
 _CLASSES: dict[MessageType, type[Body]] = {
@@ -312,6 +210,8 @@ _CLASSES: dict[MessageType, type[Body]] = {
         JointInspectionProposed,
         JointInspectionAccepted,
         JointInspectionSigned,
+        SlotBooked,
+        SlotAnswer,
     )
 }
 
@@ -352,6 +252,7 @@ _READERS: dict[str, Callable[[Any], Any]] = {
     "reasons": _texts,
     "hs_codes": _texts,
     "parties": _texts,
+    "ucrs": _texts,
     "size": _count,
     "since": _time,
 }
@@ -378,6 +279,8 @@ def parse_body(kind: MessageType, data: Mapping[str, Any]) -> Body:
     body = cls(**values)
     if isinstance(body, ImportClearanceResult) and body.outcome not in OUTCOMES:
         raise MalformedBody("outcome is accepted, refused or discrepancy.", ("outcome",))
+    if isinstance(body, SlotAnswer) and body.outcome not in ("accepted", "refused"):
+        raise MalformedBody("outcome is accepted or refused.", ("outcome",))
     return body
 
 

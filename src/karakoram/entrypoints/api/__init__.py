@@ -23,6 +23,7 @@ from karakoram.entrypoints.api import (
     ready,
     register,
     reviews,
+    slots,
     stats,
     users,
 )
@@ -41,6 +42,7 @@ def install_api(app: FastAPI) -> None:
         arrivals,
         cargo_reports,
         joint_inspections,
+        slots,
         admin,
         audit,
         ready,

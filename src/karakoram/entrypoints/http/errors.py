@@ -121,7 +121,16 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
     extra: dict[str, Any] = {}
     if isinstance(exc, ValidationFailed):
         extra["errors"] = [e.as_dict() for e in exc.errors]
-    for attribute in ("mrn", "current", "action", "code", "blockers", "party", "retry_after"):
+    for attribute in (
+        "mrn",
+        "current",
+        "action",
+        "code",
+        "blockers",
+        "party",
+        "retry_after",
+        "next_free",
+    ):
         if hasattr(exc, attribute):
             extra[attribute] = getattr(exc, attribute)
     await count_refusal(request, status_of(exc), problem_code(exc))

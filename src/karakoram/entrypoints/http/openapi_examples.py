@@ -32,6 +32,7 @@ from karakoram.entrypoints.http.openapi_examples_documents import DOCUMENTS
 from karakoram.entrypoints.http.openapi_examples_gate import GATE
 from karakoram.entrypoints.http.openapi_examples_joint import JOINT
 from karakoram.entrypoints.http.openapi_examples_notify import NOTIFY
+from karakoram.entrypoints.http.openapi_examples_slots import SLOTS
 
 _ENDING = {"currency": "USD", "covered_until": "2026-12-03"}
 REFERENCE_STATUS = {
@@ -352,3 +353,4 @@ EXAMPLES |= GATE
 EXAMPLES |= DOCUMENTS
 EXAMPLES |= JOINT
 EXAMPLES |= NOTIFY
+EXAMPLES |= SLOTS

@@ -18,7 +18,8 @@ TAGS: dict[str, str] = {
     "exchange": "Signed messages between partner nodes, and what officers see of them: "
     "delivery status, dead letters, refusals, the partner's view of a consignment.",
     "gate": "Carriers' cargo reports (what one truck carries), its arrival at the post and "
-    "the presentation of its goods, with the discrepancies found against the declarations.",
+    "the presentation of its goods, with the discrepancies found against the declarations; "
+    "crossing slots (free, booked, the officer's day).",
     "register": "Mandates (who may declare for whom) and the AEO register.",
     "documents": "Documents attached to a declaration (PDF, images, XML; typed by their "
     "content, kept by SHA-256), the release note as PDF with a signed QR code, and the public "
@@ -94,6 +95,13 @@ CODES: dict[str, dict[int, tuple[str, ...]]] = {
     "POST /aeo-register/send": {409: ("no_partner_takes_aeo_lists",)},
     "POST /mandates": {403: ("not_represented",)},
     "POST /cargo-reports": {409: ("reference_conflict",)},
+    "POST /slots/bookings": {
+        404: ("not_found",),
+        409: ("slot_full", "already_booked"),
+        422: ("slot_closed",),
+    },
+    "GET /slots/day": {404: ("not_found",)},
+    "GET /slots/free": {404: ("not_found",)},
     "POST /attestations": {403: ("not_a_trader",)},
     "POST /attachments/{mrn}": {
         409: ("invalid_transition", "conflict"),
@@ -123,6 +131,7 @@ REPEATS = frozenset(
         "POST /aeo-register",
         "POST /cargo-reports",
         "POST /attachments/{mrn}",
+        "POST /slots/bookings",
     }
 )
 

@@ -19,6 +19,7 @@ from karakoram.entrypoints.web import (
     officer,
     register_pages,
     search,
+    slots,
     supervisor,
     trader,
 )
@@ -45,6 +46,7 @@ def install_web(app: FastAPI, node: Node) -> None:
     app.include_router(search.router)
     app.include_router(notifications.router)
     app.include_router(journey.router)
+    app.include_router(slots.router)
     app.include_router(admin_users.router)
     app.include_router(exchange_refusals_router)
     app.include_router(documents.router)

@@ -97,6 +97,8 @@ LABELS = {
     "joint_inspection_accepted": N_("joint inspection accepted"),
     "joint_inspection_signed": N_("joint inspection record signed"),
     "refused": N_("refused"),
+    "provisional": N_("provisional"),
+    "confirmed": N_("confirmed"),
     "exit": N_("Record exit"),
     "certify_origin": N_("certify origin"),
     "compliant": N_("compliant"),

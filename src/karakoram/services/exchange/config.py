@@ -11,6 +11,7 @@ from typing import Any
 from karakoram.domain.errors import Conflict
 from karakoram.domain.exchange.envelope import DELIVERY_SKEW
 from karakoram.domain.exchange.keys import ClientBinding
+from karakoram.domain.gate.slots import CrossingCalendar
 from karakoram.services.ports import MessageCrypto
 
 #: the most bytes of messages the relay puts in one batch request (the inbox refuses more)
@@ -43,6 +44,8 @@ class ExchangeConfig:
     #: the public JWK of the node's own signing key, with which it checks what it signed
     #: (a release note's QR code); None where no key is loaded (unit tests' fakes)
     own_key: dict[str, Any] | None = None
+    #: the crossings' calendars, by code: the partner's slot bookings are checked against them
+    calendars: dict[str, CrossingCalendar] = field(default_factory=dict)
 
     def retry_delay(self, attempts: int) -> timedelta:
         """Exponential backoff with equal jitter: half fixed, half random."""

@@ -34,6 +34,7 @@ from karakoram.services.exchange.apply import apply_received
 from karakoram.services.exchange.checkpoints import check_checkpoint, witnessed
 from karakoram.services.exchange.config import ExchangeConfig
 from karakoram.services.exchange.delivery import check_client, check_in_delivery, verified_delivery
+from karakoram.services.exchange.reconcile import resend_after_restore
 from karakoram.services.observe import NoObservations, Observations
 from karakoram.services.ports import UnitOfWork, UnitOfWorkFactory
 from karakoram.services.records import (
@@ -44,6 +45,7 @@ from karakoram.services.records import (
     PartnerKey,
     PartnerRecord,
 )
+from karakoram.services.slot_partner import received_slot_message
 
 log = logging.getLogger(__name__)
 
@@ -180,11 +182,12 @@ def _receive_batch(
                 if isinstance(body, b.AuditCheckpoint):  # a witness of the partner's history
                     new_checkpoints.append(witnessed(item.outcome, body, at))
                 elif isinstance(body, b.ReconcileRequest):
-                    _resend_after_restore(uow, item.outcome.sender, body, at)
+                    resend_after_restore(uow, item.outcome.sender, body, at)
                 else:
                     new_records.append(_partner_record(inbound, item.outcome))
                     _apply(uow, item.outcome, partners, at, config)
                     _apply_key_revocation(uow, item.outcome, at)
+                    received_slot_message(uow, config, item.outcome, at)
                 outcomes.append(Received(inbound.receipt, duplicate=False))
         uow.exchange.add_inbox_many(new_inbox)
         uow.exchange.add_partner_records(new_records)
@@ -329,17 +332,6 @@ def _apply_key_revocation(uow: UnitOfWork, envelope: Envelope, at: datetime) -> 
         when = at
     if uow.exchange.revoke_key(envelope.sender, envelope.body.kid, when):
         log.warning("%s revoked its key %s at %s", envelope.sender, envelope.body.kid, when)
-
-
-def _resend_after_restore(
-    uow: UnitOfWork, sender: str, body: b.ReconcileRequest, at: datetime
-) -> None:
-    """The sender was restored from a backup: what we sent it since then may be lost there.
-    Everything to it created or delivered since goes again; its inbox keeps each once."""
-    since = datetime.fromisoformat(body.since)
-    again = uow.exchange.sent_or_delivered_since(sender, since)
-    uow.exchange.requeue(again, at)
-    log.warning("%s was restored: %d messages since %s queued again", sender, len(again), since)
 
 
 def check_not_revoked(kid: str | None, keys: list[PartnerKey], signer: str, now: datetime) -> None:

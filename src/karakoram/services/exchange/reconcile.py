@@ -6,12 +6,27 @@ The asking node signs a query; the partner answers with the ids it holds from it
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 
+from karakoram.domain.exchange.bodies import ReconcileRequest
 from karakoram.domain.exchange.envelope import Refused
 from karakoram.services.exchange.config import ExchangeConfig
-from karakoram.services.ports import UnitOfWorkFactory
+from karakoram.services.ports import UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+
+def resend_after_restore(
+    uow: UnitOfWork, sender: str, body: ReconcileRequest, at: datetime
+) -> None:
+    """The sender was restored from a backup: what we sent it since then may be lost there.
+    Everything to it created or delivered since goes again; its inbox keeps each once."""
+    since = datetime.fromisoformat(body.since)
+    again = uow.exchange.sent_or_delivered_since(sender, since)
+    uow.exchange.requeue(again, at)
+    log.warning("%s was restored: %d messages since %s queued again", sender, len(again), since)
 
 
 def held_since(

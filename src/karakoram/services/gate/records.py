@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from karakoram.domain.gate.cargo_report import CargoReport
@@ -55,3 +55,40 @@ class FallbackEntryRecord:
     outcome: str
     reference: str | None = None
     detail: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SlotBooking:
+    """A truck's booked slot. `owner` is the administration whose node owns the slot (the
+    exporting side); `direction` is the truck's as this node sees it (outbound here: ours;
+    inbound: the partner's booking, received as a message). `status`: provisional until the
+    importing side answers, then confirmed or refused (`reason` says why)."""
+
+    owner: str
+    carrier: str
+    reference: str
+    crossing: str
+    direction: str
+    day: date
+    start: time
+    registration: str
+    ucrs: tuple[str, ...]
+    status: str
+    booked_by: str
+    booked_at: datetime
+    reason: str | None = None
+    answered_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Readiness:
+    """What the node knows of one consignment a booked truck carries, for the day view."""
+
+    ucr: str
+    mrn: str | None = None
+    status: str | None = None
+    channel: str | None = None
+    score: int | None = None
+    paid: bool = False
+    pre_arrival: bool = False
