@@ -59,7 +59,7 @@ from karakoram.services.waiting import assess_waiting
 from karakoram.services.workers import (
     Worker,
     WorkerLog,
-    checkpoint_worker,
+    partner_workers,
     refresh_worker,
     relay_worker,
     upload_worker,
@@ -101,14 +101,13 @@ class Node:
     def workers(self) -> list[Worker]:
         """What `serve` runs beside the API: the exchange relay (once the node has a signing
         key), the refresh of the analytical copy (unless its interval is 0) and the periodic
-        audit checkpoint sent to the partners (with a signing key, unless its interval is 0)."""
+        audit checkpoint and the probe of the partners (with a signing key, unless 0)."""
         found = [self.relay_worker()] if self.ctx.exchange is not None else []
         if self.settings.stats_refresh_interval > 0:
             interval = self.settings.stats_refresh_interval
             found.append(refresh_worker(self.ctx, interval, self.worker_log))
-        minutes = self.settings.audit_checkpoint_minutes
-        if self.ctx.exchange is not None and minutes > 0:
-            found.append(checkpoint_worker(self.ctx, minutes, self.worker_log))
+        every = (self.settings.audit_checkpoint_minutes, self.settings.partner_probe_seconds)
+        found += partner_workers(self.ctx, self.peer, every, self.worker_log)
         if self.settings.upload_job_interval > 0:
             found.append(self.upload_worker())
         return found

@@ -25,7 +25,9 @@ from karakoram.domain.declaration.model import (
     DeclarationRecord,
 )
 from karakoram.domain.exchange.envelope import DecodedMessage
+from karakoram.domain.exchange.partner_state import Probe
 from karakoram.domain.gate.discrepancies import Declared, Discrepancy
+from karakoram.domain.gate.pre_arrival import CheckStatus, PreArrivalCheck
 from karakoram.domain.representation import AeoEntry, Mandate
 from karakoram.domain.risk.detectors import RiskSignal
 from karakoram.domain.statistics.periods import Period
@@ -289,6 +291,30 @@ class CargoRepository(Protocol):
     def discrepancies(self, report_id: int) -> list[Discrepancy]: ...
 
 
+class PreArrivalRepository(Protocol):
+    """Imports assessed while the partner was down, checked again when its data arrives."""
+
+    def open(self, check: PreArrivalCheck) -> bool:
+        """Open a check; False when the import has one already."""
+        ...
+
+    def pending(self, ucr: str) -> list[PreArrivalCheck]: ...
+    def settle(self, check: PreArrivalCheck) -> bool:
+        """Store a pending check's outcome; False when it was settled already."""
+        ...
+
+    def listed(self, status: CheckStatus | None, limit: int) -> list[PreArrivalCheck]: ...
+    def of(self, mrn: str) -> PreArrivalCheck | None: ...
+
+
+class PartnerProbeRepository(Protocol):
+    """The latest probe of each partner (operational, not audited)."""
+
+    def probes(self) -> dict[str, Probe]: ...
+    def answered(self, administration: str, at: datetime) -> None: ...
+    def failed(self, administration: str, at: datetime, error: str) -> None: ...
+
+
 class UnitOfWork(Protocol):
     declarations: DeclarationRepository
     users: UserRepository
@@ -302,6 +328,8 @@ class UnitOfWork(Protocol):
     register: RegisterRepository
     uploads: UploadJobRepository
     cargo: CargoRepository
+    pre_arrival: PreArrivalRepository
+    probes: PartnerProbeRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -28,6 +28,8 @@ from karakoram.adapters.db.auth_repo import SqlAuthRepository
 from karakoram.adapters.db.cargo_repo import SqlCargoRepository
 from karakoram.adapters.db.clearance_repos import SqlClearanceRepository, SqlPolicyRepository
 from karakoram.adapters.db.exchange_repo import SqlExchangeRepository
+from karakoram.adapters.db.pre_arrival_repo import AuditedPreArrivalChecks, SqlPreArrivalChecks
+from karakoram.adapters.db.probe_repo import SqlPartnerProbes
 from karakoram.adapters.db.register_repo import SqlRegisterRepository
 from karakoram.adapters.db.repositories import (
     SqlDeclarationRepository,
@@ -46,7 +48,9 @@ from karakoram.services.ports import (
     DeclarationRepository,
     ExchangeRepository,
     NomenclatureRepository,
+    PartnerProbeRepository,
     PolicyRepository,
+    PreArrivalRepository,
     RegisterRepository,
     UploadJobRepository,
     UserRepository,
@@ -97,6 +101,8 @@ class SqlUnitOfWork:
     register: RegisterRepository
     uploads: UploadJobRepository
     cargo: CargoRepository
+    pre_arrival: PreArrivalRepository
+    probes: PartnerProbeRepository
 
     def __init__(
         self,
@@ -135,7 +141,9 @@ class SqlUnitOfWork:
             self.arrivals = SqlArrivalRepository(self._conn)
             self.register = SqlRegisterRepository(self._conn)
             self.cargo = SqlCargoRepository(self._conn)
+            self.pre_arrival = SqlPreArrivalChecks(self._conn)
         self.uploads = SqlUploadJobRepository(self._conn)
+        self.probes = SqlPartnerProbes(self._conn)
         assert isinstance(self.declarations, SqlDeclarationRepository)
         self._declarations = self.declarations
         return self
@@ -150,6 +158,7 @@ class SqlUnitOfWork:
         self.arrivals = AuditedArrivals(conn, log)
         self.register = AuditedRegister(conn, log)
         self.cargo = AuditedCargo(conn, log)
+        self.pre_arrival = AuditedPreArrivalChecks(conn, log)
 
     def __exit__(
         self,

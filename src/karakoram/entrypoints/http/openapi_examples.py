@@ -28,6 +28,7 @@ from karakoram.entrypoints.http.openapi_bodies import (
     USER,
 )
 from karakoram.entrypoints.http.openapi_example import Example
+from karakoram.entrypoints.http.openapi_examples_degraded import DEGRADED
 from karakoram.entrypoints.http.openapi_examples_gate import GATE
 
 _ENDING = {"currency": "USD", "covered_until": "2026-12-03"}
@@ -346,3 +347,4 @@ EXAMPLES: dict[str, Example] = {
 
 # each area's examples live beside this file, one module per area
 EXAMPLES |= GATE
+EXAMPLES |= DEGRADED

@@ -34,6 +34,7 @@ from karakoram.services.aeo import received_partner_list
 from karakoram.services.exchange.checkpoints import check_checkpoint, witnessed
 from karakoram.services.exchange.config import ExchangeConfig
 from karakoram.services.exchange.delivery import check_client, check_in_delivery, verified_delivery
+from karakoram.services.gate.pre_arrival import verify_pending
 from karakoram.services.observe import NoObservations, Observations
 from karakoram.services.ports import UnitOfWork, UnitOfWorkFactory
 from karakoram.services.records import (
@@ -56,8 +57,7 @@ class Received:
 
 @dataclass(frozen=True, slots=True)
 class _Checked:
-    """One inbound token after the checks: its envelope, the first receipt of a message held
-    already, or why it was refused (and who claimed to send it, when it could be read)."""
+    """One inbound token checked: its envelope, the first receipt, or why it was refused."""
 
     token: str
     outcome: Envelope | Received | Refused
@@ -70,7 +70,6 @@ AUTHENTICATED = frozenset(
 )
 #: refusals of anything else recorded in full per hour, code and claimed sender; then counted
 SAMPLE_PER_HOUR = 5
-
 
 #: tries of a batch that lost a race to a concurrent delivery of one of its messages
 _BATCH_TRIES = 3
@@ -334,8 +333,7 @@ def _apply_key_revocation(uow: UnitOfWork, envelope: Envelope, at: datetime) -> 
 def _resend_after_restore(
     uow: UnitOfWork, sender: str, body: b.ReconcileRequest, at: datetime
 ) -> None:
-    """The sender was restored from a backup: what we sent it since then may be lost there.
-    Everything to it created or delivered since goes again; its inbox keeps each once."""
+    """The sender was restored from a backup: all we sent it since goes again (kept once)."""
     since = datetime.fromisoformat(body.since)
     again = uow.exchange.sent_or_delivered_since(sender, since)
     uow.exchange.requeue(again, at)
@@ -378,12 +376,14 @@ def _inbox_message(
 
 
 def _apply(uow: UnitOfWork, envelope: Envelope, partners: _PartnerLookup, at: datetime) -> None:
-    """What a message changes besides the partner's record of it: an AEO list replaces the
-    sender's operators in the register (within the agreement)."""
+    """Besides the record: an AEO list replaces the sender's operators in the register;
+    pre-arrival data settles the imports that waited for it while the partner was down."""
     if isinstance(envelope.body, b.AeoList):
         partner, _ = partners(envelope.sender)
         assert partner is not None, "applied only after the sender was verified"
         received_partner_list(uow, envelope.sender, partner.country, envelope.body, at)
+    elif isinstance(envelope.body, b.ExportPreArrival):
+        verify_pending(uow, envelope.ucr, envelope.body, envelope.id, at)
 
 
 def _partner_record(message: InboxMessage, envelope: Envelope) -> PartnerRecord:
