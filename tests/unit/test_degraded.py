@@ -99,3 +99,42 @@ def test_values_in_different_currencies_are_left_to_the_officer() -> None:
     theirs["invoice"] = {"amount": "1", "currency": "CNY"}
     assert recheck(ours, theirs) == ()
     assert replace(PreArrivalCheck("m", "u", "CN", NOW)).status is CheckStatus.PENDING
+
+
+# --- risk on vehicles and people ---------------------------------------------------------------
+
+
+def test_the_watch_list_is_rule_data_checked_like_the_rest() -> None:
+    from karakoram.domain.errors import ValidationFailed
+    from karakoram.domain.risk.rule_file import parse_rule_set
+
+    base = '[rule_set]\nname = "w"\n'
+    ok = parse_rule_set(base + '[watch_list]\nvehicles = ["xj a-1"]\npassports = ["e 12"]\n')
+    assert (ok.watch_list.vehicles, ok.watch_list.passports) == ({"XJA1"}, {"E12"})
+    with pytest.raises(ValidationFailed) as failed:
+        parse_rule_set(base + '[watch_list]\nvehicles = "XJ"\npassports = [""]\nplanes = []\n')
+    assert {(e.code, e.pointer) for e in failed.value.errors} == {
+        ("invalid_value", "/watch_list/vehicles"),
+        ("invalid_value", "/watch_list/passports"),
+        ("unknown_key", "/watch_list/planes"),
+    }
+
+
+def test_the_trucks_facts_from_its_cargo_report() -> None:
+    from karakoram.domain.gate.cargo_report import parse_cargo_report
+    from karakoram.domain.risk.facts import NO_TRUCK
+    from karakoram.domain.risk.rules import WatchList
+    from karakoram.domain.risk.truck import truck_facts
+    from tests.unit.test_gate import CODES, CROSSINGS, report
+
+    truck = parse_cargo_report(report(seals=[]), CODES, CROSSINGS)
+    watch = WatchList.of(["新Q T0042"], ["e12345678"])
+    facts = truck_facts(truck, watch)
+    assert facts["vehicle_on_watch_list"] and facts["person_on_watch_list"]  # trailer, crew
+    assert (facts["seals_present"], facts["crew_size"], facts["driver_nationality"]) == (
+        False,
+        2,
+        "PK",
+    )
+    assert not truck_facts(truck, WatchList())["vehicle_on_watch_list"]
+    assert truck_facts(None, watch) == NO_TRUCK and set(NO_TRUCK) <= set(facts)

@@ -28,8 +28,9 @@ from karakoram.domain.risk.detectors import RiskSignal
 from karakoram.domain.risk.engine import RiskDecision, RiskInput, assess_risk
 from karakoram.services.aeo import with_register_aeo
 from karakoram.services.context import NodeContext
+from karakoram.services.exchange.partner_cargo import partner_truck
 from karakoram.services.exchange.partner_view import check_preferences, partner_signals
-from karakoram.services.gate.pre_arrival import open_check
+from karakoram.services.exchange.pre_arrival import open_check
 from karakoram.services.history import StoredHistory
 from karakoram.services.policy.documents import ActivePolicy
 from karakoram.services.ports import UnitOfWork
@@ -153,9 +154,9 @@ def plan_assessment(
 
 
 def truck_carrying(uow: UnitOfWork, ucr: str) -> CargoReport | None:
-    """The latest cargo report that lists consignment `ucr`, if any."""
+    """The latest cargo report here that lists consignment `ucr`, else the partner's."""
     reports = uow.cargo.carrying(ucr)
-    return reports[-1].report if reports else None
+    return reports[-1].report if reports else partner_truck(uow, ucr)
 
 
 def known_facts(

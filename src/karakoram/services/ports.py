@@ -45,6 +45,7 @@ if TYPE_CHECKING:
         InboxMessage,
         OutboxMessage,
         Partner,
+        PartnerCargoReport,
         PartnerCheckpoint,
         PartnerKey,
         PartnerRecord,
@@ -315,6 +316,17 @@ class PartnerProbeRepository(Protocol):
     def failed(self, administration: str, at: datetime, error: str) -> None: ...
 
 
+class PartnerCargoRepository(Protocol):
+    """Cargo reports the partner's node sent (trucks coming to this side)."""
+
+    def add(self, record: PartnerCargoReport) -> bool:
+        """Keep one; False when its message was kept already."""
+        ...
+
+    def carrying(self, ucr: str) -> list[PartnerCargoReport]: ...
+    def latest(self, limit: int) -> list[PartnerCargoReport]: ...
+
+
 class UnitOfWork(Protocol):
     declarations: DeclarationRepository
     users: UserRepository
@@ -330,6 +342,7 @@ class UnitOfWork(Protocol):
     cargo: CargoRepository
     pre_arrival: PreArrivalRepository
     probes: PartnerProbeRepository
+    partner_cargo: PartnerCargoRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

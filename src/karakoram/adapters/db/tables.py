@@ -590,3 +590,32 @@ partner_probes = Table(
     Column("last_failed_at", UTCDateTime),
     Column("last_error", String(300)),
 )
+
+#: trucks coming from the partner's side: the cargo reports its carriers lodged there, as its
+#: node sent them (read-only here; docs/gate.md)
+partner_cargo_reports = Table(
+    "partner_cargo_reports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sender", String(20), nullable=False),
+    Column("message_id", String(40), nullable=False, unique=True),
+    Column("carrier", String(35), nullable=False),
+    Column("reference", String(35), nullable=False),
+    Column("registration", String(35), nullable=False, index=True),
+    Column("document", JSON, nullable=False),
+    Column("lodged_at", UTCDateTime, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+)
+
+#: the consignments on a partner's cargo report, to find the truck carrying a UCR
+partner_cargo_ucrs = Table(
+    "partner_cargo_ucrs",
+    metadata,
+    Column(
+        "report_id",
+        Integer,
+        ForeignKey("partner_cargo_reports.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("ucr", String(35), primary_key=True, index=True),
+)

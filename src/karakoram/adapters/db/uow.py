@@ -28,6 +28,7 @@ from karakoram.adapters.db.auth_repo import SqlAuthRepository
 from karakoram.adapters.db.cargo_repo import SqlCargoRepository
 from karakoram.adapters.db.clearance_repos import SqlClearanceRepository, SqlPolicyRepository
 from karakoram.adapters.db.exchange_repo import SqlExchangeRepository
+from karakoram.adapters.db.partner_cargo_repo import AuditedPartnerCargo, SqlPartnerCargo
 from karakoram.adapters.db.pre_arrival_repo import AuditedPreArrivalChecks, SqlPreArrivalChecks
 from karakoram.adapters.db.probe_repo import SqlPartnerProbes
 from karakoram.adapters.db.register_repo import SqlRegisterRepository
@@ -48,6 +49,7 @@ from karakoram.services.ports import (
     DeclarationRepository,
     ExchangeRepository,
     NomenclatureRepository,
+    PartnerCargoRepository,
     PartnerProbeRepository,
     PolicyRepository,
     PreArrivalRepository,
@@ -103,6 +105,7 @@ class SqlUnitOfWork:
     cargo: CargoRepository
     pre_arrival: PreArrivalRepository
     probes: PartnerProbeRepository
+    partner_cargo: PartnerCargoRepository
 
     def __init__(
         self,
@@ -142,6 +145,7 @@ class SqlUnitOfWork:
             self.register = SqlRegisterRepository(self._conn)
             self.cargo = SqlCargoRepository(self._conn)
             self.pre_arrival = SqlPreArrivalChecks(self._conn)
+            self.partner_cargo = SqlPartnerCargo(self._conn)
         self.uploads = SqlUploadJobRepository(self._conn)
         self.probes = SqlPartnerProbes(self._conn)
         assert isinstance(self.declarations, SqlDeclarationRepository)
@@ -159,6 +163,7 @@ class SqlUnitOfWork:
         self.register = AuditedRegister(conn, log)
         self.cargo = AuditedCargo(conn, log)
         self.pre_arrival = AuditedPreArrivalChecks(conn, log)
+        self.partner_cargo = AuditedPartnerCargo(conn, log)
 
     def __exit__(
         self,

@@ -26,6 +26,7 @@ class MessageType(StrEnum):
     AUDIT_CHECKPOINT = "audit_checkpoint"
     KEY_REVOKED = "key_revoked"
     RECONCILE_REQUEST = "reconcile_request"
+    CARGO_REPORT = "cargo_report"
 
 
 OUTCOMES = frozenset({"accepted", "refused", "discrepancy"})
@@ -235,6 +236,26 @@ class ReconcileRequest(_Body):
         return ()
 
 
+@dataclass(frozen=True, slots=True)
+class CargoReportNotice(_Body):
+    """A truck leaving for the receiver's side: its carrier's cargo report (the canonical form
+    of `domain/gate/cargo_report.py`), sent with the pre-arrival data so that the receiving
+    officers see it coming."""
+
+    type: ClassVar[MessageType] = MessageType.CARGO_REPORT
+    carrier: str
+    report: dict[str, Any]
+    lodged_at: str
+
+    @property
+    def happened_at(self) -> str:
+        return self.lodged_at
+
+    @property
+    def named_parties(self) -> tuple[str, ...]:
+        return ()
+
+
 #: types every partner receives whatever its agreement shares: they keep the exchange safe
 ALWAYS_SHARED = frozenset({MessageType.KEY_REVOKED, MessageType.RECONCILE_REQUEST})
 
@@ -248,6 +269,7 @@ Body = (
     | AuditCheckpoint
     | KeyRevoked
     | ReconcileRequest
+    | CargoReportNotice
 )
 
 _CLASSES: dict[MessageType, type[Body]] = {
@@ -262,6 +284,7 @@ _CLASSES: dict[MessageType, type[Body]] = {
         AuditCheckpoint,
         KeyRevoked,
         ReconcileRequest,
+        CargoReportNotice,
     )
 }
 
@@ -298,6 +321,7 @@ _READERS: dict[str, Callable[[Any], Any]] = {
     "declaration": _obj,
     "findings": _obj,
     "operators": _obj,
+    "report": _obj,
     "reasons": _texts,
     "hs_codes": _texts,
     "parties": _texts,

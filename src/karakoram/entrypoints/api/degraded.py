@@ -1,5 +1,5 @@
-"""When the partner is down: its state as this node sees it, and the imports checked again
-when its pre-arrival data came (docs/gate.md, "When the partner is down")."""
+"""The gate and the partner: its trucks coming here, its state as this node sees it, and the
+imports checked again when its pre-arrival data came (docs/gate.md)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from karakoram.domain.access import Capability as Cap
+from karakoram.domain.gate.cargo_report import report_to_dict
 from karakoram.domain.gate.pre_arrival import CheckStatus, PreArrivalCheck
 from karakoram.entrypoints.api.guard import needs
 from karakoram.entrypoints.http.deps import NodeDep, PrincipalDep
+from karakoram.services.exchange.partner_cargo import partner_trucks
 from karakoram.services.exchange.partner_state import PartnerStatus, partner_states
-from karakoram.services.gate.pre_arrival import LISTED, list_checks
+from karakoram.services.exchange.pre_arrival import LISTED, list_checks
+from karakoram.services.records import PartnerCargoReport
 
 router = APIRouter()
 
@@ -59,3 +62,26 @@ def checks(
     data not yet come), `verified` (it came and agrees) or `review` (it disagrees: a
     post-clearance review for an officer, with the findings)."""
     return [_check_out(c) for c in list_checks(principal, node.ctx, status, limit)]
+
+
+def _truck_out(r: PartnerCargoReport) -> dict[str, Any]:
+    return {
+        "sender": r.sender,
+        "message_id": r.message_id,
+        "carrier": r.carrier,
+        "lodged_at": r.lodged_at.isoformat(),
+        "received_at": r.received_at.isoformat(),
+        "report": report_to_dict(r.report),
+    }
+
+
+@router.get("/partner-cargo-reports", tags=["gate"], dependencies=[needs(Cap.READ_PARTNER_RECORDS)])
+def trucks_coming(
+    node: NodeDep,
+    principal: PrincipalDep,
+    ucr: Annotated[str | None, Query(max_length=35)] = None,
+    limit: Annotated[int, Query(ge=1, le=LISTED)] = 100,
+) -> list[dict[str, Any]]:
+    """The partner's trucks coming here (read-only), latest first: the cargo reports its
+    carriers lodged there, as its node sent them; those carrying `ucr` when given."""
+    return [_truck_out(r) for r in partner_trucks(principal, node.ctx, ucr, limit)]

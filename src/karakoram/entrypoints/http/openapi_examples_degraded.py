@@ -1,8 +1,9 @@
-"""Examples for the partner's state and the pre-arrival checks of degraded mode (merged into
-`openapi_examples.EXAMPLES`)."""
+"""Examples for the partner's trucks, its state and the pre-arrival checks of degraded mode
+(merged into `openapi_examples.EXAMPLES`)."""
 
 from __future__ import annotations
 
+from karakoram.entrypoints.http.openapi_bodies import CARGO_REPORT
 from karakoram.entrypoints.http.openapi_example import Example
 
 _AT = "2026-05-04T08:00:00+00:00"
@@ -40,5 +41,21 @@ DEGRADED: dict[str, Example] = {
             ],
         ),
         params={"status": "review", "limit": 20},
+    ),
+    "GET /partner-cargo-reports": Example(
+        (
+            200,
+            [
+                {
+                    "sender": "CN-URC",
+                    "message_id": "01936f3e-8d2a-7c4b-9e1f-2a3b4c5d6e7f",
+                    "carrier": "CN-HAUL-0001",
+                    "lodged_at": _AT,
+                    "received_at": "2026-05-04T08:00:02+00:00",
+                    "report": {**CARGO_REPORT, "trailer": None, "crew": []},
+                }
+            ],
+        ),
+        params={"ucr": "UCR-2026-0042", "limit": 20},
     ),
 }

@@ -31,7 +31,7 @@ from karakoram.domain.exchange.mirror import MirrorRow, mirror_gaps, mirror_rows
 from karakoram.domain.risk.detectors import RiskSignal
 from karakoram.domain.risk.rules import Detectors
 from karakoram.services.exchange.partner_state import country_partner_down
-from karakoram.services.gate.pre_arrival import pending_signal
+from karakoram.services.exchange.pre_arrival import pending_signal
 from karakoram.services.ports import UnitOfWork
 from karakoram.services.records import PartnerRecord
 

@@ -30,11 +30,10 @@ from karakoram.domain.exchange.envelope import (
     parse_envelope,
 )
 from karakoram.domain.exchange.keys import ClientIdentity
-from karakoram.services.aeo import received_partner_list
+from karakoram.services.exchange.apply import apply_message
 from karakoram.services.exchange.checkpoints import check_checkpoint, witnessed
 from karakoram.services.exchange.config import ExchangeConfig
 from karakoram.services.exchange.delivery import check_client, check_in_delivery, verified_delivery
-from karakoram.services.gate.pre_arrival import verify_pending
 from karakoram.services.observe import NoObservations, Observations
 from karakoram.services.ports import UnitOfWork, UnitOfWorkFactory
 from karakoram.services.records import (
@@ -376,14 +375,10 @@ def _inbox_message(
 
 
 def _apply(uow: UnitOfWork, envelope: Envelope, partners: _PartnerLookup, at: datetime) -> None:
-    """Besides the record: an AEO list replaces the sender's operators in the register;
-    pre-arrival data settles the imports that waited for it while the partner was down."""
-    if isinstance(envelope.body, b.AeoList):
-        partner, _ = partners(envelope.sender)
-        assert partner is not None, "applied only after the sender was verified"
-        received_partner_list(uow, envelope.sender, partner.country, envelope.body, at)
-    elif isinstance(envelope.body, b.ExportPreArrival):
-        verify_pending(uow, envelope.ucr, envelope.body, envelope.id, at)
+    """What a message changes besides the partner's record of it (`apply.py`)."""
+    partner, _ = partners(envelope.sender)
+    assert partner is not None, "applied only after the sender was verified"
+    apply_message(uow, envelope, partner.country, at)
 
 
 def _partner_record(message: InboxMessage, envelope: Envelope) -> PartnerRecord:
