@@ -45,6 +45,7 @@ from tests.integration.test_exchange import (
     pk_import,
     signals_of,
 )
+from tests.integration.test_web import csrf_of
 
 HOUR = timedelta(hours=1)
 #: consignments exported during the outage, one every two hours
@@ -179,6 +180,20 @@ def test_a_day_without_the_partner_penalises_no_import_and_loses_nothing(day):
     assert recorded.count("pre_arrival.review") == 1
     assert recorded.count("pre_arrival.verified") == DURING - 1
     assert recorded.count("pre_arrival.pending") == DURING
+    officer = add_user("sost-officer", "officer", None, pk.ctx, fast_hasher()).api_key
+    with TestClient(create_app(pk)) as client:
+        client.post(
+            "/ui/sign-in", data={"csrf": csrf_of(client.get("/ui/sign-in")), "api_key": officer}
+        )
+        page = client.get(f"/ui/declarations/{imported[2].mrn}")
+        listed = client.get(
+            "/pre-arrival-checks",
+            params={"status": "review"},
+            headers={"Authorization": f"Bearer {officer}"},
+        )
+    assert page.status_code == 200
+    assert 'data-status="review"' in page.text and "Post-clearance review" in page.text
+    assert [c["ucr"] for c in listed.json()] == ["UCR-DAY-3"]
     print(
         f"\na day without the partner: {DURING} imports, none penalised, 1 review; "
         f"{link.refused} requests refused by the cut line"

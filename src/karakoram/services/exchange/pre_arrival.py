@@ -60,3 +60,10 @@ def list_checks(
     require(principal, Capability.ACT_ON_DECLARATION)
     with ctx.uow() as uow:
         return uow.pre_arrival.listed(status, min(limit, LISTED))
+
+
+def check_of(mrn: str, principal: Principal, ctx: NodeContext) -> PreArrivalCheck | None:
+    """The pre-arrival check of one import, if it was assessed while the partner was down."""
+    require(principal, Capability.ACT_ON_DECLARATION)
+    with ctx.uow() as uow:
+        return uow.pre_arrival.of(mrn)
