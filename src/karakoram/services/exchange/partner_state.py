@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -60,11 +61,21 @@ def partner_statuses(uow: UnitOfWork, now: datetime) -> list[PartnerStatus]:
     return found
 
 
+#: per unit of work, whether each country's partner is down: read once per transaction (a bulk
+#: lodgement of imports without pre-arrival data does not scan the outbox per import)
+_DOWN: weakref.WeakKeyDictionary[UnitOfWork, dict[str, bool]] = weakref.WeakKeyDictionary()
+
+
 def country_partner_down(uow: UnitOfWork, country: str, now: datetime) -> bool:
-    """Whether the partner administration of `country` is down at `now`."""
-    return any(
-        s.country == country and s.state is PartnerState.DOWN for s in partner_statuses(uow, now)
-    )
+    """Whether the partner administration of `country` is down at `now` (as first read in
+    this unit of work)."""
+    known = _DOWN.setdefault(uow, {})
+    if country not in known:
+        known[country] = any(
+            s.country == country and s.state is PartnerState.DOWN
+            for s in partner_statuses(uow, now)
+        )
+    return known[country]
 
 
 def partner_states(principal: Principal, ctx: NodeContext) -> list[PartnerStatus]:
