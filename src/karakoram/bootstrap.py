@@ -59,7 +59,7 @@ from karakoram.services.waiting import assess_waiting
 from karakoram.services.workers import (
     Worker,
     WorkerLog,
-    checkpoint_worker,
+    partner_workers,
     refresh_worker,
     relay_worker,
     upload_worker,
@@ -99,16 +99,16 @@ class Node:
         self.engine.dispose()
 
     def workers(self) -> list[Worker]:
-        """What `serve` runs beside the API: the relay and audit checkpoints (with a signing
-        key), the analytics refresh and traders' notifications (unless their interval is 0)."""
+        """What `serve` runs beside the API: the relay, audit checkpoints and the probe of the
+        partners (with a signing key), the analytics refresh and traders' notifications (unless
+        their interval is 0)."""
         found = [self.relay_worker()] if self.ctx.exchange is not None else []
         found += notification_workers(self)
         if self.settings.stats_refresh_interval > 0:
             interval = self.settings.stats_refresh_interval
             found.append(refresh_worker(self.ctx, interval, self.worker_log))
-        minutes = self.settings.audit_checkpoint_minutes
-        if self.ctx.exchange is not None and minutes > 0:
-            found.append(checkpoint_worker(self.ctx, minutes, self.worker_log))
+        every = (self.settings.audit_checkpoint_minutes, self.settings.partner_probe_seconds)
+        found += partner_workers(self.ctx, self.peer, every, self.worker_log)
         if self.settings.upload_job_interval > 0:
             found.append(self.upload_worker())
         return found

@@ -256,6 +256,13 @@ class Settings(BaseSettings):
         "and sends to the partners (when the chain has grown); 0: off.",
         ge=0,
     )
+    partner_probe_seconds: float = Field(
+        60.0,
+        description="Seconds between the probes of each partner that `serve` sends (a signed "
+        "reconciliation query, which also resends what the partner lacks), so that a partner "
+        "that is down is noticed when there is nothing to deliver; 0: off.",
+        ge=0,
+    )
     stats_date_basis: Literal["release", "lodgement"] = Field(
         "release", description="Which date a declaration counts on in trade statistics."
     )

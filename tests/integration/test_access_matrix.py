@@ -69,6 +69,10 @@ NEVER: list[tuple[tuple[Role, ...], str, str]] = [
     (OUTSIDERS, "GET", r"/consignments/[^/]+/partner"),
     (OUTSIDERS, "GET|POST", r"/(ui/)?exchange/(status|replay)|/ui/exchange"),
     (OUTSIDERS, "GET|POST", r"/(ui/)?stats/.*"),
+    # degraded mode: the partner's state, and the imports checked again (post-clearance reviews)
+    ((*OUTSIDERS, Role.OFFICER, Role.ANALYST), "GET", r"/exchange/partners/state"),
+    ((*OUTSIDERS, Role.ANALYST, Role.ADMINISTRATOR), "GET", r"/pre-arrival-checks"),
+    (OUTSIDERS, "GET", r"/partner-cargo-reports"),
     # carriers' cargo reports: lodged by carriers only
     ((Role.TRADER, Role.PARTNER, Role.OFFICER, Role.ANALYST, Role.ADMINISTRATOR), "POST",
      r"/cargo-reports"),

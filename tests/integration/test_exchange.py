@@ -90,7 +90,7 @@ class Faults(httpx.BaseTransport):
         return response
 
 
-def make_node(tmp_path: Path, name: str, engine=None):
+def make_node(tmp_path: Path, name: str, engine=None, clock=None):
     key = new_key(f"{name}-2026")
     key_path = tmp_path / name / "signing.pem"
     save_private_key(key, key_path)
@@ -110,7 +110,8 @@ def make_node(tmp_path: Path, name: str, engine=None):
     settings = load_settings(**overrides)
     engine = engine or build_engine(settings.database_url)
     upgrade(engine)
-    node = bootstrap(settings, engine=engine, hasher=fast_hasher())
+    timed = {"clock": clock} if clock is not None else {}
+    node = bootstrap(settings, engine=engine, hasher=fast_hasher(), **timed)
     return node, key
 
 
@@ -147,9 +148,9 @@ def pair(tmp_path, empty_engine):
         yield from _pair(tmp_path, empty_engine, other)
 
 
-def _pair(tmp_path, cn_engine, pk_engine):
-    cn, cn_key = make_node(tmp_path, "CN-URC", cn_engine)
-    pk, pk_key = make_node(tmp_path, "PK-GB", pk_engine)
+def _pair(tmp_path, cn_engine, pk_engine, clock=None):
+    cn, cn_key = make_node(tmp_path, "CN-URC", cn_engine, clock)
+    pk, pk_key = make_node(tmp_path, "PK-GB", pk_engine, clock)
     register(cn, "PK-GB", "PK", pk_key, "http://pk-gb")
     register(pk, "CN-URC", "CN", cn_key, "http://cn-urc")
     activate_green_policy(cn)

@@ -10,6 +10,7 @@ import pytest
 from karakoram.domain.exchange.bodies import (
     AuditCheckpoint,
     Body,
+    CargoReportNotice,
     ControlResult,
     ExitConfirmation,
     ExportPreArrival,
@@ -37,6 +38,7 @@ EXAMPLES: list[Body] = [
     OriginCertificate("CN-COO-1", "CPFTA", "CN", ("847130", "854442"), AT),
     AuditCheckpoint(12, "a" * 64, AT, "header.payload.signature"),
     ReconcileRequest(AT, AT),
+    CargoReportNotice("CN-HAUL-0001", {"reference": "CR-1", "consignments": []}, AT),
 ]
 
 

@@ -357,12 +357,16 @@ def test_the_decision_explains_itself():
 
 
 def test_the_example_rule_file_is_valid():
-    rules = parse_rule_set(EXAMPLE.read_text()).rules
-    assert len(rules) == 9
+    rule_set = parse_rule_set(EXAMPLE.read_text())
+    rules = rule_set.rules
+    assert len(rules) == 12
     # issue 13: the example rule set uses the re-lodgement fact
-    assert rules[-1].id == "RELODGED-AFTER-SELECTION"
-    # issue 15: and what the partner's controls of the same consignment found
+    assert rules[8].id == "RELODGED-AFTER-SELECTION"
+    # issue 15: what the partner's controls of the same consignment found
     assert {"PARTNER-FOUND-SAME-UCR", "PARTNER-INSPECTED-CLEAN"} <= {r.id for r in rules}
+    # issue 15: and the watch list of vehicles and people, through the truck's facts
+    assert [r.id for r in rules[9:]] == ["WATCHED-VEHICLE", "WATCHED-PERSON", "UNSEALED-IMPORT"]
+    assert "GLT404" in rule_set.watch_list.vehicles
 
 
 def errors_of(text: str) -> set[tuple[str, str]]:

@@ -21,11 +21,16 @@ from karakoram.domain.clearance import (
 )
 from karakoram.domain.declaration.model import DeclarationRecord, DeclarationType
 from karakoram.domain.duties.assessment import DutyAssessment, calculate_duties
+from karakoram.domain.gate.cargo_report import CargoReport
+from karakoram.domain.gate.pre_arrival import PENDING_PARTNER_DOWN
 from karakoram.domain.risk.channels import Channel
+from karakoram.domain.risk.detectors import RiskSignal
 from karakoram.domain.risk.engine import RiskDecision, RiskInput, assess_risk
 from karakoram.services.aeo import with_register_aeo
 from karakoram.services.context import NodeContext
+from karakoram.services.exchange.partner_cargo import partner_truck
 from karakoram.services.exchange.partner_view import check_preferences, partner_signals
+from karakoram.services.exchange.pre_arrival import open_check
 from karakoram.services.history import StoredHistory
 from karakoram.services.partner_inspection import risk_facts
 from karakoram.services.policy.documents import ActivePolicy
@@ -116,13 +121,26 @@ def plan_assessment(
     to_node, _ = policy.rates.rate(d.invoice.currency, now.date())
     to_rule = to_node / policy.rates.rate(policy.rules.rule_set.currency, now.date())[0]
     signals = [s for source in ctx.signal_sources for s in source.signals(d)]
-    signals += partner_signals(uow, d, policy.rates, now.date(), policy.rules.rule_set.detectors)
+    detectors = policy.rules.rule_set.detectors
+    signals += partner_signals(uow, d, policy.rates, now.date(), detectors, now)
     chosen = select(uow, ctx.selection_key, ctx.draw_window, record.mrn, d, now)
     uow.register.record_draw(chosen.record)
     registered = with_register_aeo(uow, d, record.lodged_at)
-    facts = chosen.facts | risk_facts(uow, d, now, ctx.partner_inspection_max_age)
+    facts = (
+        chosen.facts
+        | risk_facts(uow, d, now, ctx.partner_inspection_max_age)
+        | known_facts(uow, record, signals, now)
+    )
     given = RiskInput(
-        record.mrn, registered, to_rule, to_node, chosen.draw, signals, facts, chosen.signals
+        record.mrn,
+        registered,
+        to_rule,
+        to_node,
+        chosen.draw,
+        signals,
+        facts,
+        chosen.signals,
+        truck_carrying(uow, d.ucr),
     )
     decision = assess_risk(given, policy.rules, policy.rules_version or 0, history)
     responsible = d.exporter if d.type is DeclarationType.EXPORT else d.importer
@@ -138,6 +156,23 @@ def plan_assessment(
     )
     plan = AssessmentPlan(assessed, _stored(decision, duties, policy, now), [event])
     return _maybe_release(plan, covered)
+
+
+def truck_carrying(uow: UnitOfWork, ucr: str) -> CargoReport | None:
+    """The latest cargo report here that lists consignment `ucr`, else the partner's."""
+    reports = uow.cargo.carrying(ucr)
+    return reports[-1].report if reports else partner_truck(uow, ucr)
+
+
+def known_facts(
+    uow: UnitOfWork, record: DeclarationRecord, signals: list[RiskSignal], now: datetime
+) -> dict[str, object]:
+    """Facts the node knows besides the declaration: an import waiting for a partner that is
+    down is marked for later verification (and the check opened, in this transaction)."""
+    pending = any(s.source == PENDING_PARTNER_DOWN for s in signals)
+    if pending:
+        open_check(uow, record, now)
+    return {PENDING_PARTNER_DOWN: pending}
 
 
 def _stored(

@@ -26,7 +26,9 @@ from karakoram.domain.declaration.model import (
 )
 from karakoram.domain.declaration.release_note import ReleaseStatement
 from karakoram.domain.exchange.envelope import DecodedMessage
+from karakoram.domain.exchange.partner_state import Probe
 from karakoram.domain.gate.discrepancies import Declared, Discrepancy
+from karakoram.domain.gate.pre_arrival import CheckStatus, PreArrivalCheck
 from karakoram.domain.joint_inspection import JointInspection
 from karakoram.domain.representation import AeoEntry, Mandate
 from karakoram.domain.risk.detectors import RiskSignal
@@ -52,6 +54,7 @@ if TYPE_CHECKING:
         InboxMessage,
         OutboxMessage,
         Partner,
+        PartnerCargoReport,
         PartnerCheckpoint,
         PartnerKey,
         PartnerRecord,
@@ -345,6 +348,41 @@ class FallbackRepository(Protocol):
         ...
 
 
+class PreArrivalRepository(Protocol):
+    """Imports assessed while the partner was down, checked again when its data arrives."""
+
+    def open(self, check: PreArrivalCheck) -> bool:
+        """Open a check; False when the import has one already."""
+        ...
+
+    def pending(self, ucr: str) -> list[PreArrivalCheck]: ...
+    def settle(self, check: PreArrivalCheck) -> bool:
+        """Store a pending check's outcome; False when it was settled already."""
+        ...
+
+    def listed(self, status: CheckStatus | None, limit: int) -> list[PreArrivalCheck]: ...
+    def of(self, mrn: str) -> PreArrivalCheck | None: ...
+
+
+class PartnerProbeRepository(Protocol):
+    """The latest probe of each partner (operational, not audited)."""
+
+    def probes(self) -> dict[str, Probe]: ...
+    def answered(self, administration: str, at: datetime) -> None: ...
+    def failed(self, administration: str, at: datetime, error: str) -> None: ...
+
+
+class PartnerCargoRepository(Protocol):
+    """Cargo reports the partner's node sent (trucks coming to this side)."""
+
+    def add(self, record: PartnerCargoReport) -> bool:
+        """Keep one; False when its message was kept already."""
+        ...
+
+    def carrying(self, ucr: str) -> list[PartnerCargoReport]: ...
+    def latest(self, limit: int) -> list[PartnerCargoReport]: ...
+
+
 class UnitOfWork(Protocol):
     declarations: DeclarationRepository
     users: UserRepository
@@ -363,6 +401,9 @@ class UnitOfWork(Protocol):
     notifications: NotificationRepository
     reviews: ReviewRepository
     slots: SlotRepository
+    pre_arrival: PreArrivalRepository
+    probes: PartnerProbeRepository
+    partner_cargo: PartnerCargoRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

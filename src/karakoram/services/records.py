@@ -11,6 +11,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from karakoram.domain.gate.cargo_report import CargoReport
 from karakoram.domain.risk.facts import RiskSubject
 
 
@@ -274,3 +275,17 @@ class UploadJob:
     error: str | None = None
     created_at: datetime | None = None
     finished_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerCargoReport:
+    """A truck coming from the partner's side: the cargo report its carrier lodged there, as
+    the partner's node sent it (read-only here)."""
+
+    sender: str
+    message_id: str
+    carrier: str
+    report: CargoReport
+    lodged_at: datetime
+    received_at: datetime
+    id: int | None = None

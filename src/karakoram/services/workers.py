@@ -24,6 +24,7 @@ from typing import Protocol
 
 from karakoram.services.audit.checkpoints import periodic_checkpoint
 from karakoram.services.context import NodeContext
+from karakoram.services.exchange.probe import probe_partners
 from karakoram.services.exchange.relay import relay_once
 from karakoram.services.ports import PeerTransport
 from karakoram.services.statistics.refresh import refresh
@@ -191,6 +192,38 @@ def checkpoint_worker(ctx: NodeContext, minutes: float, record: WorkerLog | None
 
     interval = minutes * 60.0
     return Worker(CHECKPOINT, step, interval, start_after=interval, record=record)
+
+
+PROBE = "partner probe"
+
+
+def probe_worker(
+    ctx: NodeContext, peer: PeerTransport, seconds: float, record: WorkerLog | None = None
+) -> Worker:
+    """Every `seconds`, probe each partner (services/exchange/probe.py): its state is known
+    even when there is nothing to deliver. A partner that does not answer is recorded, not
+    raised: the worker stays healthy while the partner is down."""
+
+    def step() -> bool:
+        probe_partners(ctx, peer)
+        return False
+
+    return Worker(PROBE, step, seconds, record=record)
+
+
+def partner_workers(
+    ctx: NodeContext,
+    peer: PeerTransport,
+    every: tuple[float, float],
+    record: WorkerLog | None = None,
+) -> list[Worker]:
+    """The periodic audit checkpoint and the probe of the partners, for a node with a signing
+    key; `every`: the checkpoint's minutes and the probe's seconds (0: that one is off)."""
+    minutes, seconds = every
+    if ctx.exchange is None:
+        return []
+    found = [checkpoint_worker(ctx, minutes, record)] if minutes > 0 else []
+    return found + ([probe_worker(ctx, peer, seconds, record)] if seconds > 0 else [])
 
 
 UPLOADS = "upload jobs"

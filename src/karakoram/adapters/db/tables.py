@@ -730,3 +730,61 @@ slot_counts = Table(
     Column("start", String(5), primary_key=True),
     Column("booked", Integer, nullable=False),
 )
+
+#: imports assessed while the partner was down without its pre-arrival data, checked again when
+#: the data arrives: `verified`, or a post-clearance `review` with its findings (docs/gate.md)
+pre_arrival_checks = Table(
+    "pre_arrival_checks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("mrn", String(18), nullable=False, unique=True),
+    Column("ucr", String(35), nullable=False, index=True),
+    Column("partner_country", String(2), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("opened_at", UTCDateTime, nullable=False),
+    Column("checked_at", UTCDateTime),
+    Column("findings", JSON, nullable=False),
+    Column("message_id", String(40)),
+    Index(None, "status", "id"),
+)
+
+#: the latest probe of each partner (a reconciliation query): when it last answered, and since
+#: when it has not (services/exchange/partner_state.py)
+partner_probes = Table(
+    "partner_probes",
+    metadata,
+    Column("administration", String(20), primary_key=True),
+    Column("last_ok_at", UTCDateTime),
+    Column("failing_since", UTCDateTime),
+    Column("last_failed_at", UTCDateTime),
+    Column("last_error", String(300)),
+)
+
+#: trucks coming from the partner's side: the cargo reports its carriers lodged there, as its
+#: node sent them (read-only here; docs/gate.md)
+partner_cargo_reports = Table(
+    "partner_cargo_reports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sender", String(20), nullable=False),
+    Column("message_id", String(40), nullable=False, unique=True),
+    Column("carrier", String(35), nullable=False),
+    Column("reference", String(35), nullable=False),
+    Column("registration", String(35), nullable=False, index=True),
+    Column("document", JSON, nullable=False),
+    Column("lodged_at", UTCDateTime, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+)
+
+#: the consignments on a partner's cargo report, to find the truck carrying a UCR
+partner_cargo_ucrs = Table(
+    "partner_cargo_ucrs",
+    metadata,
+    Column(
+        "report_id",
+        Integer,
+        ForeignKey("partner_cargo_reports.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("ucr", String(35), primary_key=True, index=True),
+)

@@ -33,6 +33,9 @@ from karakoram.adapters.db.exchange_repo import SqlExchangeRepository
 from karakoram.adapters.db.fallback_repo import AuditedFallback, SqlFallbackRepository
 from karakoram.adapters.db.joint_repo import SqlJointRepository
 from karakoram.adapters.db.notify_repo import AuditedNotifications, SqlNotificationRepository
+from karakoram.adapters.db.partner_cargo_repo import AuditedPartnerCargo, SqlPartnerCargo
+from karakoram.adapters.db.pre_arrival_repo import AuditedPreArrivalChecks, SqlPreArrivalChecks
+from karakoram.adapters.db.probe_repo import SqlPartnerProbes
 from karakoram.adapters.db.register_repo import SqlRegisterRepository
 from karakoram.adapters.db.repositories import (
     SqlDeclarationRepository,
@@ -56,7 +59,10 @@ from karakoram.services.ports import (
     FallbackRepository,
     JointRepository,
     NomenclatureRepository,
+    PartnerCargoRepository,
+    PartnerProbeRepository,
     PolicyRepository,
+    PreArrivalRepository,
     RegisterRepository,
     SlotRepository,
     UploadJobRepository,
@@ -114,6 +120,9 @@ class SqlUnitOfWork:
     notifications: NotificationRepository
     reviews: ReviewRepository
     slots: SlotRepository
+    pre_arrival: PreArrivalRepository
+    probes: PartnerProbeRepository
+    partner_cargo: PartnerCargoRepository
 
     def __init__(
         self,
@@ -156,8 +165,11 @@ class SqlUnitOfWork:
             self.joint = SqlJointRepository(self._conn)
             self.notifications = SqlNotificationRepository(self._conn)
             self.slots = SqlSlotRepository(self._conn)
+            self.pre_arrival = SqlPreArrivalChecks(self._conn)
+            self.partner_cargo = SqlPartnerCargo(self._conn)
         self.uploads = SqlUploadJobRepository(self._conn)
         self.reviews = SqlReviewRepository(self._conn)
+        self.probes = SqlPartnerProbes(self._conn)
         assert isinstance(self.declarations, SqlDeclarationRepository)
         self._declarations = self.declarations
         return self
@@ -176,6 +188,8 @@ class SqlUnitOfWork:
         self.joint = AuditedJoint(conn, log)
         self.notifications = AuditedNotifications(conn, log)
         self.slots = AuditedSlots(conn, log)
+        self.pre_arrival = AuditedPreArrivalChecks(conn, log)
+        self.partner_cargo = AuditedPartnerCargo(conn, log)
 
     def __exit__(
         self,

@@ -175,6 +175,26 @@ class ReconcileRequest(_Body):
         return ()
 
 
+@dataclass(frozen=True, slots=True)
+class CargoReportNotice(_Body):
+    """A truck leaving for the receiver's side: its carrier's cargo report (the canonical form
+    of `domain/gate/cargo_report.py`), sent with the pre-arrival data so that the receiving
+    officers see it coming."""
+
+    type: ClassVar[MessageType] = MessageType.CARGO_REPORT
+    carrier: str
+    report: dict[str, Any]
+    lodged_at: str
+
+    @property
+    def happened_at(self) -> str:
+        return self.lodged_at
+
+    @property
+    def named_parties(self) -> tuple[str, ...]:
+        return ()
+
+
 #: types every partner receives whatever its agreement shares: they keep the exchange safe
 ALWAYS_SHARED = frozenset({MessageType.KEY_REVOKED, MessageType.RECONCILE_REQUEST})
 
@@ -193,6 +213,7 @@ Body = (
     | JointInspectionSigned
     | SlotBooked
     | SlotAnswer
+    | CargoReportNotice
 )
 
 _CLASSES: dict[MessageType, type[Body]] = {
@@ -212,6 +233,7 @@ _CLASSES: dict[MessageType, type[Body]] = {
         JointInspectionSigned,
         SlotBooked,
         SlotAnswer,
+        CargoReportNotice,
     )
 }
 
@@ -249,6 +271,7 @@ _READERS: dict[str, Callable[[Any], Any]] = {
     "findings": _obj,
     "record": _obj,
     "operators": _obj,
+    "report": _obj,
     "reasons": _texts,
     "hs_codes": _texts,
     "parties": _texts,

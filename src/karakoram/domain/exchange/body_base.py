@@ -25,6 +25,7 @@ class MessageType(StrEnum):
     JOINT_INSPECTION_SIGNED = "joint_inspection_signed"
     SLOT_BOOKED = "slot_booked"
     SLOT_ANSWER = "slot_answer"
+    CARGO_REPORT = "cargo_report"
 
 
 OUTCOMES = frozenset({"accepted", "refused", "discrepancy"})

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from karakoram.domain.gate.cargo_report import CargoReport
 from karakoram.domain.risk.channels import Channel, strictest
 from karakoram.domain.risk.compiled import CompiledRuleSet, Firing
 from karakoram.domain.risk.detectors import (
@@ -26,6 +27,7 @@ from karakoram.domain.risk.detectors import (
 )
 from karakoram.domain.risk.facts import Assessable, declaration_facts, item_facts, parties
 from karakoram.domain.risk.rules import Selectivity
+from karakoram.domain.risk.truck import truck_facts
 
 _RANDOM_ORDER = (Channel.RED, Channel.YELLOW, Channel.BLUE)
 
@@ -133,6 +135,8 @@ class RiskInput:
     known_facts: Mapping[str, Any] = field(default_factory=dict)
     #: signals that always count, whatever the detector settings (a re-lodgement's floor)
     floor_signals: Sequence[RiskSignal] = ()
+    #: the cargo report of the truck carrying the consignment, when one is known
+    truck: CargoReport | None = None
 
 
 def assess_risk(
@@ -147,6 +151,8 @@ def assess_risk(
     Without `explain`, fired rules do not carry the values that made them fire (back-tests)."""
     rule_set, d = compiled.rule_set, given.declaration
     shared = declaration_facts(d, given.to_rule_currency)
+    if given.truck is not None:
+        shared.update(truck_facts(given.truck, rule_set.watch_list))
     shared.update(given.known_facts)
     items = item_facts(d, shared, given.to_rule_currency)
     fired = compiled.evaluate(shared, items, values=explain)

@@ -117,6 +117,22 @@ FIELDS: dict[str, FieldSpec] = {
         False,
         "a partner control of this consignment (same UCR) found a discrepancy or prohibited goods",
     ),
+    "pre_arrival_pending_partner_down": FieldSpec(
+        "flag",
+        False,
+        "an import without pre-arrival data while the partner is down (checked when it comes)",
+    ),
+    "on_cargo_report": FieldSpec("flag", False, "a cargo report lists the consignment"),
+    "vehicle_on_watch_list": FieldSpec(
+        "flag", False, "the vehicle or trailer carrying it is on the rule set's watch list"
+    ),
+    "person_on_watch_list": FieldSpec(
+        "flag", False, "the driver or a crew member is on the rule set's watch list"
+    ),
+    "seals_present": FieldSpec("flag", False, "the cargo report lists seals"),
+    "vehicle_nationality": FieldSpec("text", False, "the vehicle's nationality ('' if none)"),
+    "driver_nationality": FieldSpec("text", False, "the driver's nationality ('' if none)"),
+    "crew_size": FieldSpec("number", False, "people on the truck, driver included (0 if none)"),
     "incoterm": FieldSpec("text", False, "Incoterms 2020 rule"),
     "office": FieldSpec("text", False, "office of lodgement"),
     "office_of_exit_entry": FieldSpec("text", False, "office of exit or entry"),
@@ -129,6 +145,18 @@ FIELDS: dict[str, FieldSpec] = {
     "item_gross_mass": FieldSpec("number", True, "item gross mass, kg"),
     "preference": FieldSpec("text", True, "trade agreement claimed on the item, '' if none"),
     "preference_claimed": FieldSpec("flag", True, "a preference is claimed on the item"),
+}
+
+
+#: the truck's facts of a declaration no cargo report carries (domain/risk/truck.py)
+NO_TRUCK: Facts = {
+    "on_cargo_report": False,
+    "vehicle_on_watch_list": False,
+    "person_on_watch_list": False,
+    "seals_present": False,
+    "vehicle_nationality": "",
+    "driver_nationality": "",
+    "crew_size": Decimal(0),
 }
 
 
@@ -153,12 +181,14 @@ def declaration_facts(d: Assessable, to_rule_currency: Decimal) -> Facts:
         "cancelled_after_selection": False,
         "partner_inspected_clean": False,
         "partner_control_found": False,
+        "pre_arrival_pending_partner_down": False,
         "incoterm": d.incoterm,
         "office": d.office_of_lodgement,
         "office_of_exit_entry": d.office_of_exit_entry,
         "crossing": d.crossing,
         "gross_mass": sum((i.gross_mass for i in d.items), Decimal(0)),
         "invoice_value": d.invoice.amount * to_rule_currency,
+        **NO_TRUCK,
     }
 
 

@@ -1,6 +1,7 @@
 """Read a TOML rule file into a checked `RuleSet` (the model is in `karakoram.domain.risk.rules`).
 
-A rule file has a `[rule_set]` header, `[selectivity]`, `[detectors]` and `[[rules]]`:
+A rule file has a `[rule_set]` header, `[selectivity]`, `[detectors]`, `[[rules]]` and an
+optional `[watch_list]` of `vehicles` (registrations) and `passports` (persons):
 
     [[rules]]
     id = "CU-ORIGIN"
@@ -45,6 +46,7 @@ from karakoram.domain.risk.rules import (
     Rule,
     RuleSet,
     Selectivity,
+    WatchList,
 )
 
 
@@ -70,7 +72,9 @@ def parse_rule_set(text: str, currencies: frozenset[str] | None = None) -> RuleS
     except tomllib.TOMLDecodeError as exc:
         raise ValidationFailed([FieldError("invalid_toml", "", f"Not valid TOML: {exc}")]) from exc
     errors = _Errors()
-    errors.unknown_keys(data, {"rule_set", "selectivity", "detectors", "rules"}, "", "file")
+    errors.unknown_keys(
+        data, {"rule_set", "selectivity", "detectors", "rules", "watch_list"}, "", "file"
+    )
     header = data.get("rule_set", {})
     name = str(header.get("name", "")).strip()
     if not name:
@@ -84,9 +88,32 @@ def parse_rule_set(text: str, currencies: frozenset[str] | None = None) -> RuleS
     selectivity = _selectivity(data.get("selectivity", {}), errors)
     detectors = _detectors(data.get("detectors", {}), errors)
     rules = _rules(data.get("rules", []), errors)
+    watch_list = _watch_list(data.get("watch_list", {}), errors)
     if errors.items:
         raise ValidationFailed(errors.items)
-    return RuleSet(name, currency, selectivity, detectors, rules)
+    return RuleSet(name, currency, selectivity, detectors, rules, watch_list)
+
+
+def _watch_list(raw: Any, errors: _Errors) -> WatchList:
+    """`[watch_list]`: `vehicles` (registrations) and `passports`, lists of strings."""
+    if not isinstance(raw, Mapping):
+        errors.add("invalid_value", "/watch_list", "watch_list must be a table.")
+        return WatchList()
+    errors.unknown_keys(raw, {"vehicles", "passports"}, "/watch_list", "watch_list")
+    found: dict[str, list[str]] = {}
+    for key in ("vehicles", "passports"):
+        value = raw.get(key, [])
+        if not isinstance(value, list) or not all(
+            isinstance(v, str) and v.strip() and len(v) <= 35 for v in value
+        ):
+            errors.add(
+                "invalid_value",
+                f"/watch_list/{key}",
+                f"watch_list: {key} is a list of identifiers of 1-35 characters.",
+            )
+            value = []
+        found[key] = value
+    return WatchList.of(found["vehicles"], found["passports"])
 
 
 def _channel(value: Any, ptr: str, where: str, errors: _Errors) -> Channel | None:

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from karakoram.domain.declaration.model import plate_key
 from karakoram.domain.risk.channels import Channel
 
 TEXT_OPS = frozenset({"eq", "ne", "prefix", "in", "not_in"})
@@ -83,6 +84,29 @@ class Detectors:
     no_pre_arrival_score: int = 10  # an import the partner never announced
 
 
+def passport_key(number: str) -> str:
+    """A passport number as the watch list compares it: upper case, without spaces."""
+    return "".join(number.upper().split())
+
+
+@dataclass(frozen=True, slots=True)
+class WatchList:
+    """Vehicles (registrations, compared as `plate_key` writes them) and persons (passport
+    numbers, `passport_key`) the administration watches: rule data, versioned with the rule
+    set (`[watch_list]` in a rule file), tested by `vehicle_on_watch_list` and
+    `person_on_watch_list`."""
+
+    vehicles: frozenset[str] = frozenset()
+    passports: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, vehicles: list[str], passports: list[str]) -> WatchList:
+        return cls(
+            frozenset(plate_key(v) for v in vehicles),
+            frozenset(passport_key(p) for p in passports),
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class RuleSet:
     name: str
@@ -90,6 +114,7 @@ class RuleSet:
     selectivity: Selectivity
     detectors: Detectors
     rules: tuple[Rule, ...]
+    watch_list: WatchList = field(default_factory=WatchList)
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)

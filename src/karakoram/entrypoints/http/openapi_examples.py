@@ -28,6 +28,7 @@ from karakoram.entrypoints.http.openapi_bodies import (
     USER,
 )
 from karakoram.entrypoints.http.openapi_example import Example
+from karakoram.entrypoints.http.openapi_examples_degraded import DEGRADED
 from karakoram.entrypoints.http.openapi_examples_documents import DOCUMENTS
 from karakoram.entrypoints.http.openapi_examples_gate import GATE
 from karakoram.entrypoints.http.openapi_examples_joint import JOINT
@@ -354,3 +355,4 @@ EXAMPLES |= DOCUMENTS
 EXAMPLES |= JOINT
 EXAMPLES |= NOTIFY
 EXAMPLES |= SLOTS
+EXAMPLES |= DEGRADED

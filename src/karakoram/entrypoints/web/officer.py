@@ -30,6 +30,7 @@ from karakoram.services import clearance as officer
 from karakoram.services import partner_inspection, queries, sessions
 from karakoram.services.attachments import shown_attachments
 from karakoram.services.context import NodeContext
+from karakoram.services.exchange.pre_arrival import check_of
 from karakoram.services.policy import rule_sets as supervision
 from karakoram.services.throttle import TooManyAttempts
 from karakoram.services.trader_home import needs_you
@@ -207,6 +208,8 @@ def declaration_context(mrn: str, viewer: Principal, ctx: NodeContext) -> dict[s
         "overrides": supervision.override_channels(viewer, record),
         # the partner's side and one timeline of both administrations
         "partner": queries.partner_view(record, events, viewer, ctx),
+        # assessed while the partner was down: checked again when its data came
+        "pre_arrival": check_of(mrn, viewer, ctx),
         # the timeline against the audit chain: a forged or deleted row is shown as such
         "audit": checked.check,
         "attachments": shown_attachments(mrn, viewer, ctx),

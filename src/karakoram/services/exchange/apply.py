@@ -1,6 +1,8 @@
-"""What a received message changes besides the partner's record of it, in the receiver's
+"""What a received message changes besides the partner's record of it, in the receiving
 transaction: an AEO list replaces the sender's operators in the register (within the
-agreement); a joint inspection's step moves it on (services/joint_inspections.py)."""
+agreement); a joint inspection's step moves it on (services/joint_inspections.py); pre-arrival
+data settles the imports that waited for it while the partner was down; a cargo report keeps
+the partner's truck coming here."""
 
 from __future__ import annotations
 
@@ -9,7 +11,9 @@ from datetime import datetime
 from karakoram.domain.exchange import bodies as b
 from karakoram.domain.exchange.envelope import Envelope
 from karakoram.services.aeo import received_partner_list
+from karakoram.services.exchange import partner_cargo
 from karakoram.services.exchange.config import ExchangeConfig
+from karakoram.services.exchange.pre_arrival import verify_pending
 from karakoram.services.joint_inspections import received as joint_step
 from karakoram.services.ports import UnitOfWork
 
@@ -25,3 +29,7 @@ def apply_received(
         received_partner_list(uow, envelope.sender, country, body, at)
     elif isinstance(body, _JOINT):
         joint_step(uow, config, envelope, at)
+    elif isinstance(body, b.ExportPreArrival):
+        verify_pending(uow, envelope.ucr, body, envelope.id, at)
+    elif isinstance(body, b.CargoReportNotice):
+        partner_cargo.received(uow, envelope, body, at)

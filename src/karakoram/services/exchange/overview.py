@@ -10,7 +10,9 @@ from typing import Any
 
 from karakoram.domain.access import Principal, Role, require_role
 from karakoram.domain.errors import Conflict, NotFound
+from karakoram.domain.exchange.partner_state import PartnerState, partner_state
 from karakoram.services.context import NodeContext
+from karakoram.services.exchange.partner_state import link_seen
 from karakoram.services.records import (
     InboxMessage,
     OutboxMessage,
@@ -38,6 +40,8 @@ class PartnerLink:
     reach: Reach
     #: the latest receipt from it or message from it
     last_contact: datetime | None
+    #: up, late or down (services/exchange/partner_state.py)
+    state: PartnerState = PartnerState.UP
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,9 +77,11 @@ def _last_contact(traffic: PartnerTraffic) -> datetime | None:
 
 def overview(principal: Principal, ctx: NodeContext) -> ExchangeOverview:
     require_role(principal, *WATCHERS)
+    now = ctx.clock()
     with ctx.uow() as uow:
         partners = {p.administration: p for p in uow.exchange.partners()}
         traffic = {t.partner: t for t in uow.exchange.traffic()}
+        probes = uow.probes.probes()
         counts = uow.exchange.outbox_counts()
         dead = uow.exchange.dead_letters(DEAD_SHOWN)
         latest_out = uow.exchange.latest_outbox(LATEST)
@@ -84,7 +90,10 @@ def overview(principal: Principal, ctx: NodeContext) -> ExchangeOverview:
     links = []
     for name in sorted(partners.keys() | traffic.keys()):
         seen = traffic.get(name, PartnerTraffic(name))
-        links.append(PartnerLink(name, partners.get(name), seen, reach(seen), _last_contact(seen)))
+        state = partner_state(link_seen(seen, probes.get(name)), now)
+        links.append(
+            PartnerLink(name, partners.get(name), seen, reach(seen), _last_contact(seen), state)
+        )
     return ExchangeOverview(
         ctx.exchange is not None,
         links,

@@ -30,6 +30,8 @@ from karakoram.domain.exchange.bodies import (
 from karakoram.domain.exchange.mirror import MirrorRow, mirror_gaps, mirror_rows
 from karakoram.domain.risk.detectors import RiskSignal
 from karakoram.domain.risk.rules import Detectors
+from karakoram.services.exchange.partner_state import country_partner_down
+from karakoram.services.exchange.pre_arrival import pending_signal
 from karakoram.services.ports import UnitOfWork
 from karakoram.services.records import PartnerRecord
 
@@ -37,9 +39,16 @@ _BAD_RESULTS = frozenset({"discrepancy", "prohibited", "refused"})
 
 
 def partner_signals(
-    uow: UnitOfWork, d: Declaration, rates: ExchangeRates, on: date, settings: Detectors
+    uow: UnitOfWork,
+    d: Declaration,
+    rates: ExchangeRates,
+    on: date,
+    settings: Detectors,
+    now: datetime | None = None,
 ) -> list[RiskSignal]:
-    """Risk evidence from the partner's data on this consignment and on this trader."""
+    """Risk evidence from the partner's data on this consignment and on this trader. Without
+    pre-arrival data, an import scores `no_pre_arrival`, unless the partner is down at `now`:
+    then it gets the neutral `pre_arrival_pending_partner_down` (checked when the data comes)."""
     if d.type is not DeclarationType.IMPORT or not _has_partner(uow, d.exporter.country):
         return []
     pre = [
@@ -47,10 +56,12 @@ def partner_signals(
         for r, body in _read(uow.exchange.partner_records(d.ucr))
         if isinstance(body, ExportPreArrival)
     ]
-    signals = (
-        _mirror(d, *pre[-1], rates, on, settings)
-        if pre
-        else [
+    if pre:
+        signals = _mirror(d, *pre[-1], rates, on, settings)
+    elif now is not None and country_partner_down(uow, d.exporter.country, now):
+        signals = [pending_signal(d.ucr, d.exporter.country)]  # not the trader's doing
+    else:
+        signals = [
             RiskSignal(
                 "no_pre_arrival",
                 f"the partner sent no pre-arrival data for UCR {d.ucr}",
@@ -58,7 +69,6 @@ def partner_signals(
                 values={"ucr": d.ucr},
             )
         ]
-    )
     return signals + _partner_controls(uow, d, settings)
 
 

@@ -58,8 +58,7 @@ class Received:
 
 @dataclass(frozen=True, slots=True)
 class _Checked:
-    """One inbound token after the checks: its envelope, the first receipt of a message held
-    already, or why it was refused (and who claimed to send it, when it could be read)."""
+    """One inbound token checked: its envelope, the first receipt, or why it was refused."""
 
     token: str
     outcome: Envelope | Received | Refused
@@ -72,7 +71,6 @@ AUTHENTICATED = frozenset(
 )
 #: refusals of anything else recorded in full per hour, code and claimed sender; then counted
 SAMPLE_PER_HOUR = 5
-
 
 #: tries of a batch that lost a race to a concurrent delivery of one of its messages
 _BATCH_TRIES = 3

@@ -12,6 +12,7 @@ from karakoram.domain.errors import Conflict, NotFound, PermissionDenied
 from karakoram.domain.gate.cargo_report import parse_cargo_report, report_digest
 from karakoram.domain.gate.truck import TruckStatus
 from karakoram.services.context import NodeContext
+from karakoram.services.gate.partner_cargo import announce
 from karakoram.services.gate.records import CargoReportRecord
 
 
@@ -44,6 +45,7 @@ def lodge_cargo_report(
             )
             stored = uow.cargo.add(record)
             if stored is not None:
+                announce(uow, ctx.exchange, stored)
                 uow.commit()
                 return stored, True
             known = uow.cargo.by_reference(principal.party, report.reference)
