@@ -68,6 +68,9 @@ NEVER: list[tuple[tuple[Role, ...], str, str]] = [
     # carriers' cargo reports: lodged by carriers only
     ((Role.TRADER, Role.PARTNER, Role.OFFICER, Role.ANALYST, Role.ADMINISTRATOR), "POST",
      r"/cargo-reports"),
+    # the gate's decisions on a truck: officers and supervisors only
+    ((*OUTSIDERS, Role.ANALYST, Role.ADMINISTRATOR), "POST",
+     r"/cargo-reports/\d+/(exit|discrepancies/\d+/resolution)"),
     # the audit trail
     ((*OUTSIDERS, Role.OFFICER, Role.ANALYST, Role.RISK_ANALYST), "GET|POST", r"/audit/.*"),
     # administration
@@ -207,6 +210,7 @@ def expand(route: Route, world: World) -> list[tuple[str, Capability | None]]:
             .replace("{entry_id}", "999999")
             .replace("{job_id}", "no-such-job")
             .replace("{report_id}", "999999")
+            .replace("{seq}", "1")
         )
         assert "{" not in path, path
         cap = kinds[kind] if kinds else route.guard

@@ -69,6 +69,21 @@ class FakeStore:
         self.mandates: list[Mandate] = []
         self.aeo: list[AeoEntry] = []
         self.draws: dict[str, ConsignmentDraw] = {}
+        #: UCRs on a presented inbound truck (the gate's trucks live in integration tests)
+        self.presented: set[str] = set()
+
+
+class FakeCargo:
+    """The gate as the clearance handlers read it: which consignments were presented."""
+
+    def __init__(self, work: FakeUnitOfWork) -> None:
+        self._w = work
+
+    def presented(self, ucr: str) -> bool:
+        return ucr in self._w.store.presented
+
+    def carrying(self, ucr: str) -> list[Any]:
+        return []
 
 
 class FakeDeclarations:
@@ -503,6 +518,7 @@ class FakeUnitOfWork:
         self.exchange = FakeExchange(self)
         self.audit = FakeAuditLog(self)
         self.register = FakeRegister(self)
+        self.cargo = FakeCargo(self)
         self.rollback()
 
     def __enter__(self) -> Self:

@@ -24,6 +24,11 @@ KarakoramError                      [detail]
 │   ├── NoListTaker                 no partner takes AEO lists [code] (services/aeo.py)
 │   ├── ReferenceConflict           a carrier's reference, different content [code]
 │   │                               (services/gate/cargo_reports.py)
+│   ├── TruckHeld                   a truck's exit while something holds it [code, blockers]
+│   │                               (services/gate/release.py)
+│   ├── AlreadySettled              a discrepancy settled otherwise before [code]
+│   ├── NothingCovers               `add` with no declaration for the UCR [code]
+│   │                               (both services/gate/resolve.py)
 │   └── RefReused                   an expo listing's ref names other content [code]
 │                                   (expo/services/catalogue.py)
 ├── PermissionDenied                authenticated, but the role may not do this (403)

@@ -560,4 +560,9 @@ cargo_discrepancies = Table(
     Column("ucr", String(35), nullable=False),
     Column("mrn", String(18)),
     Column("detail", Text, nullable=False),
+    # how an officer settled it (add, amend, seize), why, who and when; null while open
+    Column("resolution", String(8)),
+    Column("reason", Text),
+    Column("resolved_by", String(100)),
+    Column("resolved_at", UTCDateTime),
 )

@@ -29,6 +29,7 @@ from karakoram.entrypoints.http.openapi_bodies import (
 )
 from karakoram.entrypoints.http.openapi_example import Example
 from karakoram.entrypoints.http.openapi_examples_gate import GATE
+from karakoram.entrypoints.http.openapi_examples_release import RELEASE
 
 _ENDING = {"currency": "USD", "covered_until": "2026-12-03"}
 REFERENCE_STATUS = {
@@ -346,3 +347,4 @@ EXAMPLES: dict[str, Example] = {
 
 # each area's examples live beside this file, one module per area
 EXAMPLES |= GATE
+EXAMPLES |= RELEASE

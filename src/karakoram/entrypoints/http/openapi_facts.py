@@ -76,6 +76,10 @@ CODES: dict[str, dict[int, tuple[str, ...]]] = {
     "POST /aeo-register/send": {409: ("no_partner_takes_aeo_lists",)},
     "POST /mandates": {403: ("not_represented",)},
     "POST /cargo-reports": {409: ("reference_conflict",)},
+    "POST /cargo-reports/{report_id}/discrepancies/{seq}/resolution": {
+        409: ("already_settled", "not_declared", "invalid_transition")
+    },
+    "POST /cargo-reports/{report_id}/exit": {409: ("truck_held", "invalid_transition")},
     "POST /attestations": {403: ("not_a_trader",)},
 }
 
