@@ -43,6 +43,8 @@ STAFF = [
     ("supervisor", Role.SUPERVISOR),
     ("analyst", Role.ANALYST),
 ]
+#: the carrier (a party identifier) whose trucks carry every consignment of the demo
+HAULIER = "KKH-HAUL-0001"
 #: the roles a person signs in as, in the order the demo prints their keys
 PEOPLE_ROLES = (Role.TRADER, Role.OFFICER, Role.SUPERVISOR, Role.ANALYST, Role.ADMINISTRATOR)
 
@@ -167,6 +169,10 @@ class DemoNode:
                 name: user_service.add_user(name, role.value, None, ctx, node.hasher).api_key
                 for name, role in STAFF
             }
+            # the haulier whose trucks carry the consignments lodges their cargo reports
+            keys["carrier"] = user_service.add_user(
+                "carrier", Role.CARRIER.value, HAULIER, ctx, node.hasher
+            ).api_key
             for t in traders:
                 made = user_service.add_user(
                     t.user, Role.TRADER.value, t.identifier, ctx, node.hasher

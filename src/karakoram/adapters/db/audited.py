@@ -308,7 +308,7 @@ class AuditedCargo(SqlCargoRepository):
             d = settled.discrepancy
             data = {
                 "seq": settled.seq,
-                "kind": d.kind.value,
+                "discrepancy": d.kind.value,
                 "ucr": d.ucr,
                 "resolution": str(settled.resolution),
                 "reason": settled.reason,

@@ -89,6 +89,7 @@ class CargoReportOut(BaseModel):
     status: str = Field(description="reported, arrived, presented, cleared, exited, cancelled")
     version: int
     lodged_at: datetime
+    updated_at: datetime | None = Field(None, description="Its last change (arrival, ...).")
     report: dict[str, Any] = Field(description="The report in its canonical form.")
 
     @classmethod
@@ -99,6 +100,7 @@ class CargoReportOut(BaseModel):
             status=r.status.value,
             version=r.version,
             lodged_at=r.lodged_at,
+            updated_at=r.updated_at,
             report=report_to_dict(r.report),
         )
 

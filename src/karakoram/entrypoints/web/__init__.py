@@ -13,6 +13,7 @@ from karakoram.entrypoints.web import (
     admin,
     admin_users,
     analyst,
+    gate_pages,
     officer,
     register_pages,
     search,
@@ -39,6 +40,7 @@ def install_web(app: FastAPI, node: Node) -> None:
     for pages in (officer.router, trader.router, supervisor.router, analyst.router, admin.router):
         app.include_router(pages)
     app.include_router(register_pages.router)
+    app.include_router(gate_pages.router)
     app.include_router(search.router)
     app.include_router(admin_users.router)
     app.include_router(exchange_refusals_router)
