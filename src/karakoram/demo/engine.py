@@ -18,7 +18,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -266,7 +266,7 @@ class Engine:
         due = c.state.get("import_due", (None, None))[0]  # type: ignore[index]
         covered = not (due and float(due) > 0) or c.state.get("import_paid")
         if c.state.get("import_controlled") and covered and not c.state.get("import_held"):
-            return self._release(c, e, "import")
+            return self._release(c, replace(e, side=c.destination), "import")
         return self._inspection_if_here(c, e.at, "import", c.destination)
 
     def _lodge_import(self, c: Consignment, e: Event) -> list[Event]:
