@@ -60,6 +60,20 @@ def nodes(root: Path):
     return cn, pk
 
 
+#: set-up requests (not timed) answered 500 and sent again: SQLite's "database is locked",
+#: seen on a loaded machine at a payment; reported with the figure, never hidden
+RETRIED: list[str] = []
+
+
+def _post(client: httpx.Client, path: str, body: dict, headers: dict[str, str]) -> httpx.Response:
+    for _ in range(3):
+        answer = client.post(path, json=body, headers=headers)
+        if answer.status_code != 500:
+            return answer
+        RETRIED.append(f"{path}: {answer.json().get('error_id')}")
+    return answer
+
+
 def prepare(client: httpx.Client, cn, n: int) -> list[tuple[str, int]]:
     """n imports lodged and paid, n trucks reported carrying them: (MRN, report id) each."""
     from tests.builders import CARRIER, IMPORTER, import_declaration
@@ -71,10 +85,10 @@ def prepare(client: httpx.Client, cn, n: int) -> list[tuple[str, int]]:
     for k in range(n):
         doc = import_declaration(f"BENCH-{k}")
         doc["transport"] = {"registration": f"BM-{k:05d}", "nationality": "CN"}
-        lodged = client.post("/declarations", json=doc, headers=importer).json()
+        lodged = _post(client, "/declarations", doc, importer).json()
         assert lodged["status"] == "assessed", lodged
         pay = {"reference": f"T-{k}", "amount": lodged["amount_due"], "currency": "CNY"}
-        paid = client.post(f"/declarations/{lodged['mrn']}/payments", json=pay, headers=officer)
+        paid = _post(client, f"/declarations/{lodged['mrn']}/payments", pay, officer)
         assert paid.json()["status"] == "assessed", paid.text  # it waits for the truck
         report = {
             "reference": f"CR-BENCH-{k}",
@@ -84,7 +98,7 @@ def prepare(client: httpx.Client, cn, n: int) -> list[tuple[str, int]]:
             "driver": {"name": "Aziz Khan", "passport_number": f"B{k:07d}", "nationality": "PK"},
             "consignments": [{"ucr": doc["ucr"], "packages": 2, "gross_mass": "60"}],
         }
-        made = client.post("/cargo-reports", json=report, headers=carrier)
+        made = _post(client, "/cargo-reports", report, carrier)
         assert made.status_code == 201, made.text
         trucks.append((lodged["mrn"], made.json()["id"]))
     client.headers.update(officer)
@@ -154,6 +168,8 @@ def main() -> None:
     ]
     if warning := common.busy_warning():
         console.print(f"[yellow]{warning}")
+    if RETRIED:
+        console.print(f"[yellow]set-up requests answered 500 and sent again: {RETRIED}")
     console.print(common.rich_table(figures, "Release at presentation"))
     print(common.markdown_table(figures, common.machine(), common.today()))
 
