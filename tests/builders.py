@@ -145,6 +145,41 @@ def present_goods(
     return dict(presented.json())
 
 
+def present_at_gate(node: Any, *records: Any, undeclared: tuple[str, ...] = ()) -> Any:
+    """`present_goods` through the services, for tests without an HTTP client: a carrier's
+    report of the consignments of `records` (lodged declarations, each weighed as declared)
+    and of the `undeclared` UCRs (which keep the truck from clearing), the truck's arrival at
+    the node's border office and its presentation. Returns the presented (or cleared) report."""
+    from karakoram.domain.access import Principal, Role
+    from karakoram.services.gate.cargo_reports import lodge_cargo_report
+    from karakoram.services.gate.presentation import arrive_truck, present_truck
+
+    n = next(_trucks)
+    carrier = Principal(0, f"carrier-{n}", Role.CARRIER, CARRIER)
+    officer = Principal(0, "gate officer", Role.OFFICER)
+    consignments = [
+        {
+            "ucr": r.declaration.ucr,
+            "packages": 2,
+            "gross_mass": str(sum(i.gross_mass for i in r.declaration.items)),
+        }
+        for r in records
+    ] + [{"ucr": ucr, "packages": 1, "gross_mass": "10"} for ucr in undeclared]
+    report = {
+        "reference": f"CR-GATE-{n}",
+        "direction": "inbound",
+        "crossing": "KHUNJERAB",
+        "vehicle": {"registration": f"GATE-{n}", "nationality": "CN"},
+        "driver": {"name": "Aziz Khan", "passport_number": f"G{n:07d}", "nationality": "PK"},
+        "consignments": consignments,
+    }
+    lodged, _ = lodge_cargo_report(report, carrier, node.ctx)
+    arrive_truck(lodged.id, node.settings.border_office, officer, node.ctx)
+    presented, found = present_truck(lodged.id, officer, node.ctx)
+    assert [(d.kind.value, d.ucr) for d in found] == [("undeclared", u) for u in undeclared]
+    return presented
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
