@@ -1,11 +1,15 @@
-"""Test data (a valid export declaration, helpers to bend it, an all-green rule set) and a
-free loopback port for tests that start servers."""
+"""Test data (a valid export declaration, helpers to bend it, an all-green rule set), a truck
+presenting goods at the post (what an import's release waits for) and a free loopback port
+for tests that start servers."""
 
 from __future__ import annotations
 
 import copy
+import itertools
 import socket
 from typing import Any
+
+from karakoram.services.users import add_user
 
 TRADER = "91650100MA77XY1234"
 OTHER_TRADER = "91650100MA88ZZ5678"
@@ -101,6 +105,79 @@ id = "NOTHING"
 when = { field = "origin", op = "eq", value = "XX" }
 score = 1
 """
+
+
+CARRIER = "CN-HAUL-0001"
+_trucks = itertools.count(1)
+
+
+def present_goods(
+    client: Any,
+    node: Any,
+    officer: dict[str, str],
+    *ucrs: str,
+    gross_mass: str = "60",
+    registration: str = "新Q-B9001",
+) -> dict[str, Any]:
+    """Bring the goods of `ucrs` to the post as the gate does (docs/gate.md): a carrier lodges
+    a cargo report listing them (each of `gross_mass` kg, what `declaration()` declares), the
+    officer records the truck's arrival and its presentation. Returns the presentation's
+    answer (the report and its discrepancies)."""
+    n = next(_trucks)
+    carrier = add_user(f"carrier-{n}", "carrier", CARRIER, node.ctx, node.hasher).api_key
+    report = {
+        "reference": f"CR-TEST-{n}",
+        "direction": "inbound",
+        "crossing": "KHUNJERAB",
+        "vehicle": {"registration": registration, "nationality": "CN"},
+        "driver": {"name": "Aziz Khan", "passport_number": f"AB{n:07d}", "nationality": "PK"},
+        "consignments": [{"ucr": u, "packages": 2, "gross_mass": gross_mass} for u in ucrs],
+    }
+    lodged = client.post(
+        "/cargo-reports", json=report, headers={"Authorization": f"Bearer {carrier}"}
+    )
+    assert lodged.status_code == 201, lodged.text
+    path = f"/cargo-reports/{lodged.json()['id']}"
+    arrived = client.post(f"{path}/arrival", json={}, headers=officer)
+    assert arrived.status_code == 200, arrived.text
+    presented = client.post(f"{path}/presentation", headers=officer)
+    assert presented.status_code == 200, presented.text
+    return dict(presented.json())
+
+
+def present_at_gate(node: Any, *records: Any, undeclared: tuple[str, ...] = ()) -> Any:
+    """`present_goods` through the services, for tests without an HTTP client: a carrier's
+    report of the consignments of `records` (lodged declarations, each weighed as declared)
+    and of the `undeclared` UCRs (which keep the truck from clearing), the truck's arrival at
+    the node's border office and its presentation. Returns the presented (or cleared) report."""
+    from karakoram.domain.access import Principal, Role
+    from karakoram.services.gate.cargo_reports import lodge_cargo_report
+    from karakoram.services.gate.presentation import arrive_truck, present_truck
+
+    n = next(_trucks)
+    carrier = Principal(0, f"carrier-{n}", Role.CARRIER, CARRIER)
+    officer = Principal(0, "gate officer", Role.OFFICER)
+    consignments = [
+        {
+            "ucr": r.declaration.ucr,
+            "packages": 2,
+            "gross_mass": str(sum(i.gross_mass for i in r.declaration.items)),
+        }
+        for r in records
+    ] + [{"ucr": ucr, "packages": 1, "gross_mass": "10"} for ucr in undeclared]
+    report = {
+        "reference": f"CR-GATE-{n}",
+        "direction": "inbound",
+        "crossing": "KHUNJERAB",
+        "vehicle": {"registration": f"GATE-{n}", "nationality": "CN"},
+        "driver": {"name": "Aziz Khan", "passport_number": f"G{n:07d}", "nationality": "PK"},
+        "consignments": consignments,
+    }
+    lodged, _ = lodge_cargo_report(report, carrier, node.ctx)
+    arrive_truck(lodged.id, node.settings.border_office, officer, node.ctx)
+    presented, found = present_truck(lodged.id, officer, node.ctx)
+    assert [(d.kind.value, d.ucr) for d in found] == [("undeclared", u) for u in undeclared]
+    return presented
 
 
 def free_port() -> int:

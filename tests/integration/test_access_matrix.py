@@ -82,6 +82,9 @@ NEVER: list[tuple[tuple[Role, ...], str, str]] = [
     ((Role.TRADER, Role.PARTNER, Role.OFFICER, Role.ANALYST, Role.ADMINISTRATOR), "POST",
      r"/slots/bookings"),
     (OUTSIDERS, "GET", r"/slots/day"),
+    # the gate's decisions on a truck: officers and supervisors only
+    ((*OUTSIDERS, Role.ANALYST, Role.ADMINISTRATOR), "POST",
+     r"/cargo-reports/\d+/(exit|discrepancies/\d+/resolution)"),
     # the audit trail
     ((*OUTSIDERS, Role.OFFICER, Role.ANALYST, Role.RISK_ANALYST), "GET|POST", r"/audit/.*"),
     # administration
@@ -225,6 +228,7 @@ def expand(route: Route, world: World) -> list[tuple[str, Capability | None]]:
             .replace("{proposal_id}", "no-such-proposal")
             .replace("{endpoint_id}", "999999")
             .replace("{request_id}", "999999")
+            .replace("{seq}", "1")
         )
         assert "{" not in path, path
         cap = kinds[kind] if kinds else route.guard

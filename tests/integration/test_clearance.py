@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from karakoram.data import example
-from tests.builders import bend, declaration, import_declaration
+from tests.builders import bend, declaration, import_declaration, present_goods
 
 EXAMPLES = example("")
 YESTERDAY = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
@@ -104,7 +104,7 @@ def test_green_export_with_nothing_owed_is_released_at_once(client, keys, policy
     ]
 
 
-def test_green_import_is_released_when_duties_are_paid(client, keys, policy):
+def test_green_import_is_released_when_paid_and_its_goods_are_presented(client, keys, node, policy):
     doc = import_declaration()
     body = lodge(client, keys, doc, keys.importer)
     mrn = body["mrn"]
@@ -115,16 +115,23 @@ def test_green_import_is_released_when_duties_are_paid(client, keys, policy):
     duties = view["assessments"][0]["duties"]
     assert Decimal(body["amount_due"]) == sum(Decimal(x["amount"]) for x in duties["lines"])
     assert view["blockers"] == [
-        f"{body['amount_due']} CNY of {body['amount_due']} owed is neither paid nor guaranteed"
+        "goods not yet presented",
+        f"{body['amount_due']} CNY of {body['amount_due']} owed is neither paid nor guaranteed",
     ]
     pay = {"reference": "TRX-1", "amount": body["amount_due"], "currency": "CNY"}
     paid = client.post(f"/declarations/{mrn}/payments", json=pay, headers=keys.officer)
-    assert paid.status_code == 201 and paid.json()["status"] == "released"
+    assert paid.status_code == 201 and paid.json()["status"] == "assessed"
+    refused = act(client, keys, mrn, "release", expect=409)
+    assert "goods not yet presented" in refused["detail"]
     again = client.post(f"/declarations/{mrn}/payments", json=pay, headers=keys.officer)
     assert again.status_code == 200
     payments = client.get(f"/declarations/{mrn}/clearance", headers=keys.officer).json()
     assert len(payments["payments"]) == 1
-    assert [a for a, _ in timeline(client, keys, mrn)][-2:] == ["pay", "release"]
+    presented = present_goods(client, node, keys.officer, doc["ucr"])
+    assert (presented["report"]["status"], presented["discrepancies"]) == ("cleared", [])
+    after = client.get(f"/declarations/{mrn}/clearance", headers=keys.officer).json()
+    assert (after["status"], after["blockers"]) == ("cleared", [])
+    assert [a for a, _ in timeline(client, keys, mrn)][-3:] == ["pay", "release", "clear"]
 
 
 def test_yellow_needs_a_document_check_before_release(client, keys, policy):

@@ -37,7 +37,7 @@ from karakoram.services.exchange.relay import relay_once
 from karakoram.services.policy import documents as policy
 from karakoram.services.policy.documents import Kind
 from karakoram.services.records import Partner, PartnerKey
-from tests.builders import GREEN_RULES, TRADER, declaration
+from tests.builders import GREEN_RULES, TRADER, declaration, present_at_gate
 from tests.conftest import _postgres_engine, fast_hasher
 
 EXAMPLES = example("")
@@ -543,6 +543,7 @@ def test_exit_and_the_import_result_travel_back(pair):
     relay_until_done(cn, apps)
     imported = handlers.lodge_declaration(pk_import("B-1"), PK_TRADER, pk.ctx).record
     assert (imported.status, imported.channel) == ("assessed", "green")  # duties owed
+    present_at_gate(pk, imported)  # the truck is at Sost; the import waits for its duties
     paid, _ = record_payment(
         imported.mrn, PaymentIn("BANK-1", str(imported.amount_due), "PKR"), OFFICER, pk.ctx
     )
@@ -578,6 +579,10 @@ def test_only_exports_exit(pair):
     record_payment(
         imported.mrn, PaymentIn("BANK-2", str(imported.amount_due), "PKR"), OFFICER, pk.ctx
     )
+    # released at its truck's presentation; the truck, with a pallet nobody declared, stays
+    present_at_gate(pk, imported, undeclared=("UCR-LOOSE",))
+    with pk.ctx.uow() as uow:
+        assert uow.declarations.get(imported.mrn).status == "released"
     with pytest.raises(InvalidTransition, match="an import"):
         officer_service.act(imported.mrn, Action.EXIT, OFFICER, pk.ctx)
 

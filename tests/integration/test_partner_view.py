@@ -13,6 +13,7 @@ from karakoram.services import clearance as officer
 from karakoram.services import declarations as handlers
 from karakoram.services import queries, users
 from karakoram.services.clearance import PaymentIn
+from tests.builders import present_at_gate
 from tests.conftest import fast_hasher
 from tests.integration import test_exchange
 from tests.integration.test_exchange import (
@@ -58,6 +59,7 @@ def test_the_exporting_side_sees_the_partners_control_and_clearance(pair):
     sent = handlers.lodge_declaration(export("V-2"), TRADER_CN, cn.ctx).record
     relay_until_done(cn, apps)
     imported = handlers.lodge_declaration(pk_import("V-2"), PK_TRADER, pk.ctx).record
+    present_at_gate(pk, imported)  # the truck at Sost: its goods presented, then inspected
     officer.act(imported.mrn, Action.INSPECT, OFFICER, pk.ctx, findings={"notes": "all there"})
     paid, _ = officer.record_payment(
         imported.mrn, PaymentIn("BANK-V2", str(imported.amount_due), "PKR"), OFFICER, pk.ctx

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.builders import OTHER_TRADER, declaration, import_declaration
+from tests.builders import OTHER_TRADER, declaration, import_declaration, present_goods
 from tests.integration.test_clearance import EXAMPLES, RATES, RULES, act, goods, load, lodge
 from tests.integration.test_web import csrf_of, sign_in
 
@@ -247,7 +247,7 @@ def test_my_declarations_pages_through_the_traders_own(client, keys):
     assert filtered.text.count('href="/ui/my-declarations/') == 0
 
 
-def test_the_declaration_page_shows_what_is_owed_and_why(client, keys, policy):
+def test_the_declaration_page_shows_what_is_owed_and_why(client, keys, node, policy):
     doc = import_declaration()
     mrn = lodge(client, keys, doc, keys.importer)["mrn"]
     sign_in(client, keys.importer)
@@ -265,7 +265,10 @@ def test_the_declaration_page_shows_what_is_owed_and_why(client, keys, policy):
         headers=keys.officer,
     )
     paid = client.get(f"/ui/my-declarations/{mrn}").text
-    assert "TRX-9" in paid and "released" in paid
+    assert "TRX-9" in paid and "goods not yet presented" in paid  # it waits for its truck
+    present_goods(client, node, keys.officer, doc["ucr"])  # released, and cleared with its truck
+    cleared = client.get(f"/ui/my-declarations/{mrn}").text
+    assert "cleared" in cleared
 
 
 def test_a_trader_answers_a_request_for_documents(client, keys, policy):

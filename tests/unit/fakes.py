@@ -76,6 +76,21 @@ class FakeStore:
         self.notify_deliveries: dict[str, Delivery] = {}
         self.notify_attempts: list[tuple[str, Attempt]] = []
         self.reviews: list[ReviewRequest] = []
+        #: UCRs on a presented inbound truck (the gate's trucks live in integration tests)
+        self.presented: set[str] = set()
+
+
+class FakeCargo:
+    """The gate as the clearance handlers read it: which consignments were presented."""
+
+    def __init__(self, work: FakeUnitOfWork) -> None:
+        self._w = work
+
+    def presented(self, ucr: str) -> bool:
+        return ucr in self._w.store.presented
+
+    def carrying(self, ucr: str) -> list[Any]:
+        return []
 
 
 class FakeDeclarations:
@@ -594,6 +609,7 @@ class FakeUnitOfWork:
         self.register = FakeRegister(self)
         self.notifications = FakeNotifications(self)
         self.reviews = FakeReviews(self)
+        self.cargo = FakeCargo(self)
         self.rollback()
 
     def __enter__(self) -> Self:

@@ -4,20 +4,28 @@ discrepancies (docs/gate.md)."""
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from karakoram.domain.clearance import NOT_PRESENTED, ReleaseState, release_blockers
 from karakoram.domain.declaration.codes import CodeLists
 from karakoram.domain.errors import InvalidTransition, ValidationFailed
-from karakoram.domain.gate.cargo_report import MAX_CONSIGNMENTS, parse_cargo_report
+from karakoram.domain.gate.cargo_report import (
+    MAX_CONSIGNMENTS,
+    Consignment,
+    parse_cargo_report,
+)
 from karakoram.domain.gate.discrepancies import (
     Declared,
     DiscrepancyKind,
     MassTolerance,
+    Resolution,
     find_discrepancies,
 )
+from karakoram.domain.gate.resolution import Settlement, amended_report, parse_settlement
 from karakoram.domain.gate.truck import (
     TRANSITIONS,
     Direction,
@@ -26,11 +34,13 @@ from karakoram.domain.gate.truck import (
     clear_blockers,
     next_truck_status,
 )
+from karakoram.domain.risk.channels import Channel
 
 CODES = CodeLists(countries=frozenset({"CN", "PK"}), currencies=frozenset({"CNY", "USD"}))
 CROSSINGS = frozenset({"KHUNJERAB"})
 
 IN, OUT = Direction.INBOUND, Direction.OUTBOUND
+K = DiscrepancyKind
 T, A = TruckStatus, TruckAction
 
 
@@ -208,3 +218,46 @@ def test_the_mass_tolerance_is_the_larger_of_a_share_and_an_allowance():
     assert not tolerance.allows(Decimal(100), Decimal("150.1"))
     assert tolerance.allows(Decimal(10_000), Decimal(10_500))  # 5 %
     assert not tolerance.allows(Decimal(10_000), Decimal(10_501))
+
+
+def test_a_settlement_is_read_with_every_problem_at_once():
+    with pytest.raises(ValidationFailed) as failed:
+        parse_settlement({"resolution": "amend", "packages": 0, "extra": 1}, K.NOT_ON_TRUCK)
+    assert {(e.code, e.pointer) for e in failed.value.errors} == {
+        ("unknown_field", "/extra"),
+        ("required", "/reason"),
+        ("invalid_value", "/packages"),
+        ("required", "/gross_mass"),
+    }
+    with pytest.raises(ValidationFailed) as wrong:
+        parse_settlement({"resolution": "add", "reason": "x"}, K.MASS)
+    assert [(e.code, e.pointer) for e in wrong.value.errors] == [("not_allowed", "/resolution")]
+    with pytest.raises(ValidationFailed) as unknown:
+        parse_settlement({"resolution": "forget", "reason": "x"}, K.MASS)
+    assert [e.code for e in unknown.value.errors] == ["invalid_value"]
+    seize = parse_settlement({"resolution": "seize", "reason": " no papers "}, K.UNDECLARED)
+    assert (seize.resolution, seize.reason, seize.gross_mass) == (
+        Resolution.SEIZE,
+        "no papers",
+        None,
+    )
+
+
+def test_an_amendment_corrects_a_consignment_or_adds_the_missing_one():
+    parsed = parse_cargo_report(report(), CODES, CROSSINGS)
+    fixed = amended_report(
+        parsed, "UCR-1", Settlement(Resolution.AMEND, "weighed", None, Decimal(61))
+    )
+    assert [(c.ucr, c.packages, c.gross_mass) for c in fixed.consignments] == [
+        ("UCR-1", 10, Decimal(61)),
+        ("UCR-2", 4, Decimal("300.5")),
+    ]
+    added = amended_report(parsed, "UCR-9", Settlement(Resolution.AMEND, "found", 3, Decimal(90)))
+    assert added.consignments[-1] == Consignment("UCR-9", 3, Decimal(90))
+    assert added.vehicle == parsed.vehicle and len(added.consignments) == 3
+
+
+def test_an_import_not_presented_is_not_released_whatever_else_is_done():
+    state = ReleaseState(Channel.GREEN, False, False, False, Decimal(0), Decimal(0), "CNY", False)
+    assert release_blockers(state) == [NOT_PRESENTED]
+    assert release_blockers(replace(state, presented=True)) == []

@@ -85,6 +85,7 @@ ALLOWED = {
     (S.HELD, A.SEIZE): S.SEIZED,
     (S.HELD, A.PAY): S.HELD,
     (S.RELEASED, A.EXIT): S.EXITED,
+    (S.RELEASED, A.CLEAR): S.CLEARED,
     **{
         (state, A.CERTIFY_ORIGIN): state
         for state in (

@@ -18,18 +18,21 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 
+from karakoram.demo import gate
 from karakoram.demo.client import Side, declaration
 from karakoram.demo.link import Link
 from karakoram.demo.model import Consignment, CrossingDays
 from karakoram.demo.slots import SlotBooker
 
 BIN = timedelta(minutes=15)
+#: an import released, and maybe already cleared with its truck
+_RELEASED = frozenset({"released", "cleared"})
 #: a clock jump longer than this waits for the outboxes to drain (the partner's replay window
 #: is 30 days; messages must not age past it in a jump)
 DRAIN_GAP = timedelta(days=7)
@@ -188,7 +191,7 @@ class Engine:
         c.state[f"{which}_channel"] = d["channel"]
         c.state[f"{which}_due"] = (d.get("amount_due"), d.get("due_currency"))
         follow = []
-        if d["status"] == "released":
+        if d["status"] in _RELEASED:
             follow += self._released(c, e, which)
         elif d["channel"] == "yellow":
             follow.append(self._later(e.at, "documents", c, where))
@@ -196,7 +199,7 @@ class Engine:
             c.state[f"{which}_inspect"] = True
             follow += self._inspection_if_here(c, e.at, which, where)
         due = d.get("amount_due")
-        if d["status"] != "released" and due and float(due) > 0:
+        if d["status"] not in _RELEASED and due and float(due) > 0:
             follow.append(self._later(e.at + timedelta(hours=c.pay_hours), "pay", c, where))
         return follow
 
@@ -234,6 +237,7 @@ class Engine:
         side = self.sides[c.origin]
         answer = side.call("officer", "POST", f"/declarations/{c.state['export']}/actions/exit", {})
         assert answer.status_code == 200, answer.text
+        gate.lodge_cargo_report(self.sides[c.destination], c)  # before the truck leaves
         rng = random.Random(c.rng_seed + 2)
         follow = [self._later(e.at + timedelta(hours=rng.uniform(2.5, 4)), "arrive_entry", c, "")]
         if c.prelodge_import:
@@ -241,12 +245,33 @@ class Engine:
         return follow
 
     def _arrive_entry(self, c: Consignment, e: Event) -> list[Event]:
-        self._arrival(self.sides[c.destination], c)
+        """The truck at the importing gate: arrival and presentation, where a pre-lodged
+        green import whose duties are covered is released (docs/gate.md)."""
+        side = self.sides[c.destination]
+        c.state["pre_arrival_before_truck"] = gate.pre_arrival_here(side, c)
+        presented = gate.arrive_and_present(side, c)
         c.state["arrived_entry"] = True
+        self.counts["gate discrepancies"] += sum(
+            1 for d in presented["discrepancies"] if d["kind"] != "undeclared"
+        )
         if c.prelodge_import:
-            return self._inspection_if_here(c, e.at, "import", c.destination)
+            return self._after_presentation(c, e)
         rng = random.Random(c.rng_seed + 3)
         return [self._later(e.at + timedelta(minutes=rng.uniform(20, 120)), "lodge_import", c, "")]
+
+    def _after_presentation(self, c: Consignment, e: Event) -> list[Event]:
+        """A pre-lodged import once its goods are presented: released there (green, paid),
+        released now by the officer (its control done, paid), or inspected now (red)."""
+        side = self.sides[c.destination]
+        answer = side.call("officer", "GET", f"/declarations/{c.state['import']}")
+        assert answer.status_code == 200, answer.text
+        if answer.json()["status"] in _RELEASED and not c.state.get("import_released"):
+            return self._released(c, e, "import")
+        due = c.state.get("import_due", (None, None))[0]  # type: ignore[index]
+        covered = not (due and float(due) > 0) or c.state.get("import_paid")
+        if c.state.get("import_controlled") and covered and not c.state.get("import_held"):
+            return self._release(c, replace(e, side=c.destination), "import")
+        return self._inspection_if_here(c, e.at, "import", c.destination)
 
     def _lodge_import(self, c: Consignment, e: Event) -> list[Event]:
         side = self.sides[c.destination]
@@ -254,7 +279,10 @@ class Engine:
         body = declaration(c, self.sides[c.origin], side, export=False)
         answer = side.call(c.importer.user, "POST", "/declarations", body)
         assert answer.status_code in (200, 201), answer.text
-        return self._after_lodgement(c, e, "import", answer.json(), c.destination)
+        follow = self._after_lodgement(c, e, "import", answer.json(), c.destination)
+        if c.state.get("arrived_entry"):  # lodged after the truck was presented
+            gate.settle_undeclared(side, c)
+        return follow
 
     def _await_pre_arrival(self, side: Side, c: Consignment, seconds: float = 5) -> bool:
         """Whether the exporter's data is there; waits for the relay (bounded) while the
@@ -281,7 +309,7 @@ class Engine:
         )
         assert answer.status_code in (200, 201), answer.text
         c.state[f"{which}_paid"] = True
-        if answer.json()["status"] == "released":
+        if answer.json()["status"] in _RELEASED:
             return self._released(c, e, which)
         if c.state.get(f"{which}_controlled"):
             return self._release(c, e, which)
@@ -290,7 +318,7 @@ class Engine:
     def _release(self, c: Consignment, e: Event, which: str) -> list[Event]:
         side = self.sides[e.side]
         answer = side.call("officer", "POST", f"/declarations/{c.state[which]}/actions/release", {})
-        if answer.status_code == 409:  # something still owed: released when it is paid
+        if answer.status_code == 409:  # still owed, or not yet presented: released then
             return []
         assert answer.status_code == 200, answer.text
         return self._released(c, e, which)

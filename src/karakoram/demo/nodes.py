@@ -44,6 +44,8 @@ STAFF = [
     ("supervisor", Role.SUPERVISOR),
     ("analyst", Role.ANALYST),
 ]
+#: the carrier (a party identifier) whose trucks carry every consignment of the demo
+HAULIER = "KKH-HAUL-0001"
 #: the roles a person signs in as, in the order the demo prints their keys
 PEOPLE_ROLES = (Role.TRADER, Role.OFFICER, Role.SUPERVISOR, Role.ANALYST, Role.ADMINISTRATOR)
 

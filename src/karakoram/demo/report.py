@@ -9,6 +9,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Column, Table
 
+from karakoram.demo import gate
 from karakoram.demo.client import Side
 from karakoram.demo.engine import Engine
 from karakoram.demo.link import Link
@@ -162,6 +163,23 @@ def print_report(
         console.print(slots_table(engine.slots))
 
 
+def gate_line(f: dict[str, Any]) -> str:
+    """The clearance-time figures from presentation at the importing gate, in one sentence."""
+
+    def minutes(seconds: float | None) -> str:
+        return "—" if seconds is None else f"{seconds / 60:,.0f} min"
+
+    share = f"{f['pre_arrival_before_truck'] / f['trucks']:.0%}" if f["trucks"] else "—"
+    return (
+        f"Clearance from presentation at the importing gate: green imports median "
+        f"{minutes(f['green_median_s'])} ({f['green']}), every import median "
+        f"{minutes(f['import_median_s'])} ({f['imports']}); "
+        f"{f['released_at_presentation']} released at the moment of presentation; "
+        f"the exporter's pre-arrival data came before {f['pre_arrival_before_truck']} of "
+        f"{f['trucks']} trucks ({share})."
+    )
+
+
 def print_summary(
     console: Console,
     engine: Engine,
@@ -189,5 +207,6 @@ def print_summary(
         console.print(
             f"Calibrated: the China side's {year} total was scaled to CNY {calibrate:,.0f}."
         )
+    console.print(gate_line(gate.clearance_from_presentation(engine.sides, consignments)))
     for error in engine.errors[:10]:
         console.print(f"[red]error[/red] {error}")

@@ -5,6 +5,8 @@ lodged -> accepted -> assessed --green/blue--------------------------> released
                         |   \\--red----> inspected ----------------> released | held | seized
                         |   (inspected also by accepting the partner's clean inspection)
                         +-- held -> released | inspected | seized
+released -> exited (an export, its truck left) | cleared (an import, its truck cleared)
+An import is released only once its goods were presented (ReleaseState.presented).
 amend (back to accepted, to be assessed again) and cancel: until released, not while held.
 """
 
@@ -54,6 +56,7 @@ class Action(StrEnum):
     SEIZE = "seize"
     PAY = "pay"
     EXIT = "exit"
+    CLEAR = "clear"
     CERTIFY_ORIGIN = "certify_origin"
 
 
@@ -111,6 +114,7 @@ _RULES: dict[Action, tuple[frozenset[Status], Status | None]] = {
     Action.SEIZE: (frozenset({_S.INSPECTED, _S.HELD}), _S.SEIZED),
     Action.PAY: (OPEN_STATES | {_S.HELD}, None),
     Action.EXIT: (frozenset({_S.RELEASED}), _S.EXITED),
+    Action.CLEAR: (frozenset({_S.RELEASED}), _S.CLEARED),
     Action.CERTIFY_ORIGIN: (frozenset({*OPEN_STATES, _S.RELEASED, _S.EXITED}), None),
 }
 
@@ -138,11 +142,19 @@ class ReleaseState:
     owed: Decimal
     covered: Decimal  # paid plus guaranteed
     currency: str
+    #: an import's goods were presented at the post (an export's need not be)
+    presented: bool = True
+
+
+#: why an import waits for its truck (docs/gate.md)
+NOT_PRESENTED = "goods not yet presented"
 
 
 def release_blockers(s: ReleaseState) -> list[str]:
     """Why goods may not be released yet; empty when they may."""
     blockers = []
+    if not s.presented:
+        blockers.append(NOT_PRESENTED)
     if s.channel is Channel.RED and not s.inspected:
         blockers.append("red channel: a physical inspection must be recorded first")
     if s.channel is Channel.YELLOW and not (s.documents_checked or s.inspected):

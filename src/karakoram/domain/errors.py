@@ -37,6 +37,11 @@ KarakoramError                      [detail]
 │   ├── SlotFull                    the crossing's slot has no room [code, next_free]
 │   │                               (services/slots.py)
 │   ├── AlreadyBooked               the truck holds another slot [code] (services/slots.py)
+│   ├── TruckHeld                   a truck's exit while something holds it [code, blockers]
+│   │                               (services/gate/release.py)
+│   ├── AlreadySettled              a discrepancy settled otherwise before [code]
+│   ├── NothingCovers               `add` with no declaration for the UCR [code]
+│   │                               (both services/gate/resolve.py)
 │   ├── RefReused                   an expo listing's ref names other content [code]
 │   │                               (expo/services/catalogue.py)
 │   ├── NotReleased                 a release note asked before release

@@ -31,6 +31,7 @@ from karakoram.services.context import NodeContext
 from karakoram.services.exchange.partner_cargo import partner_truck
 from karakoram.services.exchange.partner_view import check_preferences, partner_signals
 from karakoram.services.exchange.pre_arrival import open_check
+from karakoram.services.gate.presented import goods_presented
 from karakoram.services.history import StoredHistory
 from karakoram.services.partner_inspection import risk_facts
 from karakoram.services.policy.documents import ActivePolicy
@@ -155,7 +156,7 @@ def plan_assessment(
         summary(decision, duties.total, duties.currency),
     )
     plan = AssessmentPlan(assessed, _stored(decision, duties, policy, now), [event])
-    return _maybe_release(plan, covered)
+    return _maybe_release(plan, covered, goods_presented(uow, record))
 
 
 def truck_carrying(uow: UnitOfWork, ucr: str) -> CargoReport | None:
@@ -224,27 +225,31 @@ def summary(decision: RiskDecision, owed: Decimal, currency: str) -> str:
     )
 
 
-def _maybe_release(plan: AssessmentPlan, covered: Decimal) -> AssessmentPlan:
+def _maybe_release(plan: AssessmentPlan, covered: Decimal, presented: bool) -> AssessmentPlan:
     record = plan.record
-    released = auto_release(record, covered, plan.events[-1].at)
+    released = auto_release(record, covered, plan.events[-1].at, presented)
     if released is None:
         return plan
     return AssessmentPlan(released[0], plan.assessment, [*plan.events, released[1]])
 
 
 def auto_release(
-    record: DeclarationRecord, covered: Decimal, at: datetime
+    record: DeclarationRecord, covered: Decimal, at: datetime, presented: bool
 ) -> tuple[DeclarationRecord, DeclarationEvent] | None:
-    """Release at once a green or blue declaration whose duties are paid or nothing owed."""
+    """Release at once a green or blue declaration whose duties are paid or nothing owed and,
+    for an import, whose goods were `presented` (docs/gate.md)."""
     channel = Channel(record.channel) if record.channel else None
     if record.status != Status.ASSESSED.value or channel not in (Channel.GREEN, Channel.BLUE):
         return None
     owed = record.amount_due or Decimal(0)
-    state = ReleaseState(channel, False, False, False, owed, covered, record.due_currency or "")
+    currency = record.due_currency or ""
+    state = ReleaseState(channel, False, False, False, owed, covered, currency, presented)
     if release_blockers(state):
         return None
     assert channel is not None
     why = "nothing owed" if owed == 0 else f"{owed} {record.due_currency} paid or guaranteed"
+    if record.declaration.type is DeclarationType.IMPORT:
+        why += ", goods presented"
     audit = "; post-clearance audit follows" if channel is Channel.BLUE else ""
     released = replace(record, status=Status.RELEASED.value, updated_at=at)
     return released, DeclarationEvent(

@@ -38,6 +38,8 @@ from karakoram.domain.risk.channels import Channel
 from karakoram.services.assessment import auto_release
 from karakoram.services.context import NodeContext
 from karakoram.services.exchange.emit import emit, publish
+from karakoram.services.gate.presented import goods_presented
+from karakoram.services.gate.release import clear_trucks_of
 from karakoram.services.partner_inspection import accept as accept_partner
 from karakoram.services.ports import UnitOfWork
 from karakoram.services.records import (
@@ -107,6 +109,7 @@ def release_state(uow: UnitOfWork, record: DeclarationRecord) -> ReleaseState:
         owed=record.amount_due or Decimal(0),
         covered=covered,
         currency=record.due_currency or "",
+        presented=goods_presented(uow, record),
     )
 
 
@@ -149,6 +152,7 @@ def act(
             action.value, record.status, target.value, principal.name, now, why
         )
         publish(uow, ctx.exchange, [(changed, event)])
+        clear_trucks_of(uow, ctx, [changed], now, principal.name)
         uow.commit()
         return changed
 
@@ -217,14 +221,15 @@ def record_payment(
                 f"{payment.kind} {payment.reference}: {amount} {payment.currency}",
             )
         ]
-        covered = release_state(uow, record).covered
-        released = auto_release(record, covered, now)
+        state = release_state(uow, record)
+        released = auto_release(record, state.covered, now, state.presented)
         if released is not None:
             changed = replace(released[0], version=record.version + 1)
             uow.declarations.update(changed, expected_version=record.version)
             record = changed
             events.append(released[1])
         publish(uow, ctx.exchange, [(record, e) for e in events])
+        clear_trucks_of(uow, ctx, [record], now, principal.name)
         uow.commit()
         return record, True
 
@@ -292,12 +297,14 @@ def override_channel(
                 f"{record.channel} -> {new.value}: {why}",
             )
         ]
-        released = auto_release(changed, release_state(uow, changed).covered, now)
+        state = release_state(uow, changed)
+        released = auto_release(changed, state.covered, now, state.presented)
         if released is not None:
             changed = replace(released[0], version=changed.version)
             events.append(released[1])
         uow.declarations.update(changed, expected_version=record.version)
         publish(uow, ctx.exchange, [(changed, e) for e in events])
+        clear_trucks_of(uow, ctx, [changed], now, principal.name)
         uow.commit()
         return changed
 

@@ -35,11 +35,13 @@ from karakoram.domain.risk.detectors import RiskSignal
 from karakoram.domain.statistics.periods import Period
 
 if TYPE_CHECKING:
+    from karakoram.domain.gate.cargo_report import CargoReport
     from karakoram.services.audit.chain import StoredRow
     from karakoram.services.audit.checkpoints import Checkpoint
     from karakoram.services.auth_records import AttemptRecord, SessionRecord
     from karakoram.services.gate.records import (
         CargoReportRecord,
+        DiscrepancyRecord,
         FallbackEntryRecord,
         FallbackKeyRecord,
         Readiness,
@@ -326,7 +328,23 @@ class CargoRepository(Protocol):
     def set_discrepancies(
         self, record: CargoReportRecord, found: Sequence[Discrepancy], by: str
     ) -> None: ...
-    def discrepancies(self, report_id: int) -> list[Discrepancy]: ...
+    def discrepancies(self, report_id: int) -> list[DiscrepancyRecord]:
+        """What the write-off found, in its order, each with its resolution if settled."""
+        ...
+
+    def resolve(self, report_id: int, settled: DiscrepancyRecord) -> bool:
+        """Record how a discrepancy was settled; False when it was settled already."""
+        ...
+
+    def presented(self, ucr: str) -> bool:
+        """Whether consignment `ucr` is on an inbound report presented or cleared."""
+        ...
+
+    def amend(
+        self, record: CargoReportRecord, report: CargoReport, at: datetime, by: str
+    ) -> CargoReportRecord:
+        """Store the corrected report unless the record changed since it was read."""
+        ...
 
 
 class FallbackRepository(Protocol):

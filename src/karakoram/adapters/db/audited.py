@@ -25,12 +25,13 @@ from karakoram.adapters.db.repositories import SqlDeclarationRepository, SqlUser
 from karakoram.adapters.db.slot_repo import SqlSlotRepository
 from karakoram.domain.clearance import DeclarationEvent
 from karakoram.domain.declaration.model import DeclarationRecord
+from karakoram.domain.gate.cargo_report import CargoReport, report_to_dict
 from karakoram.domain.gate.discrepancies import Discrepancy
 from karakoram.domain.joint_inspection import JointInspection
 from karakoram.domain.representation import AeoEntry, Mandate
 from karakoram.services.audit.register import AEO, MANDATE, aeo_state, mandate_state, subject, utc
 from karakoram.services.audit.timeline import event_data
-from karakoram.services.gate.records import CargoReportRecord, SlotBooking
+from karakoram.services.gate.records import CargoReportRecord, DiscrepancyRecord, SlotBooking
 from karakoram.services.records import (
     ArrivalRecord,
     AssessmentRecord,
@@ -320,6 +321,32 @@ class AuditedCargo(SqlCargoRepository):
         super().set_discrepancies(record, found, by)
         data = {"found": [[d.kind.value, d.ucr, d.mrn] for d in found]}
         self._audit.record("cargo.write_off", _cargo_subject(record), by, data)
+
+    def amend(
+        self, record: CargoReportRecord, report: CargoReport, at: datetime, by: str
+    ) -> CargoReportRecord:
+        changed = super().amend(record, report, at, by)
+        data = {"document": report_to_dict(report), "version": changed.version, "at": _time(at)}
+        self._audit.record("cargo.amended", _cargo_subject(changed), by, data)
+        return changed
+
+    def resolve(self, report_id: int, settled: DiscrepancyRecord) -> bool:
+        done = super().resolve(report_id, settled)
+        record = self.get(report_id)
+        if done and record is not None:
+            d = settled.discrepancy
+            data = {
+                "seq": settled.seq,
+                "discrepancy": d.kind.value,
+                "ucr": d.ucr,
+                "resolution": str(settled.resolution),
+                "reason": settled.reason,
+                "at": _time(settled.resolved_at),
+            }
+            self._audit.record(
+                "cargo.resolved", _cargo_subject(record), settled.resolved_by or OPERATOR, data
+            )
+        return done
 
 
 def _cargo_subject(record: CargoReportRecord) -> str:

@@ -20,16 +20,23 @@ from karakoram.adapters.db.tables import (
 from karakoram.domain.clearance import OPEN_STATES, Status
 from karakoram.domain.declaration.model import plain_decimal
 from karakoram.domain.errors import Conflict
-from karakoram.domain.gate.cargo_report import report_from_dict, report_to_dict
-from karakoram.domain.gate.discrepancies import Declared, Discrepancy, DiscrepancyKind
-from karakoram.domain.gate.truck import TruckStatus
-from karakoram.services.gate.records import CargoReportRecord
+from karakoram.domain.gate.cargo_report import CargoReport, report_from_dict, report_to_dict
+from karakoram.domain.gate.discrepancies import (
+    Declared,
+    Discrepancy,
+    DiscrepancyKind,
+    Resolution,
+)
+from karakoram.domain.gate.truck import Direction, TruckStatus
+from karakoram.services.gate.records import CargoReportRecord, DiscrepancyRecord
 
 _r = cargo_reports.c
 _c = cargo_consignments.c
 _x = cargo_discrepancies.c
 _d = declarations.c
 _g = goods_items.c
+#: an inbound truck in these states has had its goods presented
+_PRESENTED = (TruckStatus.PRESENTED.value, TruckStatus.CLEARED.value)
 #: a declaration naming a truck is expected on it while it is still being worked on
 _STILL_OPEN = frozenset(s.value for s in (*OPEN_STATES, Status.HELD))
 _COLUMNS = (
@@ -88,18 +95,7 @@ class SqlCargoRepository:
             return None
         assert key is not None
         report_id = int(key[0])
-        self._conn.execute(
-            insert(cargo_consignments),
-            [
-                {
-                    "report_id": report_id,
-                    "ucr": c.ucr,
-                    "packages": c.packages,
-                    "gross_mass": plain_decimal(c.gross_mass),
-                }
-                for c in report.consignments
-            ],
-        )
+        self._conn.execute(insert(cargo_consignments), _consignment_rows(report_id, report))
         return CargoReportRecord(
             record.carrier,
             report,
@@ -130,6 +126,39 @@ class SqlCargoRepository:
             .order_by(_r.id)
         )
         return [_record(row) for row in self._conn.execute(query)]
+
+    def presented(self, ucr: str) -> bool:
+        """Whether consignment `ucr` was presented: on an inbound report presented or cleared."""
+        query = (
+            select(_r.id)
+            .join(cargo_consignments, _c.report_id == _r.id)
+            .where(
+                _c.ucr == ucr,
+                _r.direction == Direction.INBOUND.value,
+                _r.status.in_(_PRESENTED),
+            )
+            .limit(1)
+        )
+        return self._conn.execute(query).first() is not None
+
+    def amend(
+        self, record: CargoReportRecord, report: CargoReport, at: Any, by: str
+    ) -> CargoReportRecord:
+        """Store the corrected `report` (its consignments with it) if nobody changed the record
+        since it was read; the lodgement's digest stays (the carrier's resubmission of what it
+        lodged is still recognised)."""
+        assert record.id is not None
+        changed = replace(record, report=report, updated_at=at, version=record.version + 1)
+        done = self._conn.execute(
+            update(cargo_reports)
+            .where(_r.id == record.id, _r.version == record.version)
+            .values(document=report_to_dict(report), version=changed.version, updated_at=at)
+        )
+        if done.rowcount != 1:
+            raise Conflict(f"Cargo report {record.id} changed meanwhile; reload it and try again.")
+        self._conn.execute(delete(cargo_consignments).where(_c.report_id == record.id))
+        self._conn.execute(insert(cargo_consignments), _consignment_rows(record.id, report))
+        return changed
 
     def update_status(
         self, record: CargoReportRecord, expected_version: int, by: str
@@ -193,13 +222,48 @@ class SqlCargoRepository:
             ]
             self._conn.execute(insert(cargo_discrepancies), rows)
 
-    def discrepancies(self, report_id: int) -> list[Discrepancy]:
-        query = (
-            select(_x.kind, _x.ucr, _x.mrn, _x.detail)
-            .where(_x.report_id == report_id)
-            .order_by(_x.seq)
-        )
+    def discrepancies(self, report_id: int) -> list[DiscrepancyRecord]:
+        """What the write-off found, in its order, each with its resolution if settled."""
+        query = select(cargo_discrepancies).where(_x.report_id == report_id).order_by(_x.seq)
         return [
-            Discrepancy(DiscrepancyKind(r.kind), r.ucr, r.mrn, r.detail)
+            DiscrepancyRecord(
+                r.seq,
+                Discrepancy(DiscrepancyKind(r.kind), r.ucr, r.mrn, r.detail),
+                None if r.resolution is None else Resolution(r.resolution),
+                r.reason,
+                r.resolved_by,
+                r.resolved_at,
+            )
             for r in self._conn.execute(query)
         ]
+
+    def resolve(self, report_id: int, settled: DiscrepancyRecord) -> bool:
+        """Record how discrepancy `settled.seq` was settled, unless it was already (False)."""
+        assert settled.resolution is not None
+        done = self._conn.execute(
+            update(cargo_discrepancies)
+            .where(
+                _x.report_id == report_id,
+                _x.seq == settled.seq,
+                _x.resolution.is_(None),
+            )
+            .values(
+                resolution=settled.resolution.value,
+                reason=settled.reason,
+                resolved_by=settled.resolved_by,
+                resolved_at=settled.resolved_at,
+            )
+        )
+        return done.rowcount == 1
+
+
+def _consignment_rows(report_id: int, report: CargoReport) -> list[dict[str, Any]]:
+    return [
+        {
+            "report_id": report_id,
+            "ucr": c.ucr,
+            "packages": c.packages,
+            "gross_mass": plain_decimal(c.gross_mass),
+        }
+        for c in report.consignments
+    ]

@@ -561,6 +561,11 @@ cargo_discrepancies = Table(
     Column("ucr", String(35), nullable=False),
     Column("mrn", String(18)),
     Column("detail", Text, nullable=False),
+    # how an officer settled it (add, amend, seize), why, who and when; null while open
+    Column("resolution", String(8)),
+    Column("reason", Text),
+    Column("resolved_by", String(100)),
+    Column("resolved_at", UTCDateTime),
 )
 
 #: keys an officer may sign a fallback file with while the node is down, certified in advance

@@ -124,3 +124,20 @@ def _compare(c: Consignment, d: Declared, tolerance: MassTolerance) -> list[Disc
             )
         )
     return found
+
+
+class Resolution(StrEnum):
+    """How an officer settles a discrepancy (docs/gate.md, the write-off table)."""
+
+    ADD = "add"  # a declaration lodged since covers the consignment
+    AMEND = "amend"  # the report is corrected: a consignment added, packages or mass
+    SEIZE = "seize"  # the consignment is held; the truck goes on without it
+
+
+#: what each kind of discrepancy may be settled by
+RESOLUTIONS: dict[DiscrepancyKind, frozenset[Resolution]] = {
+    DiscrepancyKind.UNDECLARED: frozenset({Resolution.ADD, Resolution.SEIZE}),
+    DiscrepancyKind.NOT_ON_TRUCK: frozenset({Resolution.AMEND}),
+    DiscrepancyKind.PACKAGES: frozenset({Resolution.AMEND, Resolution.SEIZE}),
+    DiscrepancyKind.MASS: frozenset({Resolution.AMEND, Resolution.SEIZE}),
+}

@@ -16,8 +16,14 @@ from karakoram.entrypoints.api.declarations import json_body
 from karakoram.entrypoints.api.guard import needs
 from karakoram.entrypoints.http.deps import NodeDep, PrincipalDep
 from karakoram.services.gate.cargo_reports import get_cargo_report, lodge_cargo_report
-from karakoram.services.gate.presentation import arrive_truck, discrepancies, present_truck
-from karakoram.services.gate.records import CargoReportRecord
+from karakoram.services.gate.presentation import (
+    arrive_truck,
+    discrepancies,
+    exit_truck,
+    present_truck,
+)
+from karakoram.services.gate.records import CargoReportRecord, DiscrepancyRecord
+from karakoram.services.gate.resolve import resolve_discrepancy
 
 router = APIRouter(tags=["gate"])
 
@@ -83,6 +89,7 @@ class CargoReportOut(BaseModel):
     status: str = Field(description="reported, arrived, presented, cleared, exited, cancelled")
     version: int
     lodged_at: datetime
+    updated_at: datetime | None = Field(None, description="Its last change (arrival, ...).")
     report: dict[str, Any] = Field(description="The report in its canonical form.")
 
     @classmethod
@@ -93,6 +100,7 @@ class CargoReportOut(BaseModel):
             status=r.status.value,
             version=r.version,
             lodged_at=r.lodged_at,
+            updated_at=r.updated_at,
             report=report_to_dict(r.report),
         )
 
@@ -135,14 +143,30 @@ class ArrivalIn(BaseModel):
 
 
 class DiscrepancyOut(BaseModel):
+    seq: int | None = Field(None, description="Its place on the report's write-off.")
     kind: str = Field(description="undeclared, not_on_truck, packages or mass")
     ucr: str
     mrn: str | None
     detail: str
+    resolution: str | None = Field(None, description="add, amend or seize; null while open")
+    reason: str | None = None
+    resolved_by: str | None = None
+    resolved_at: datetime | None = None
 
     @classmethod
-    def of(cls, d: Discrepancy) -> DiscrepancyOut:
-        return cls(kind=d.kind.value, ucr=d.ucr, mrn=d.mrn, detail=d.detail)
+    def of(cls, d: Discrepancy, seq: int | None = None) -> DiscrepancyOut:
+        return cls(seq=seq, kind=d.kind.value, ucr=d.ucr, mrn=d.mrn, detail=d.detail)
+
+    @classmethod
+    def of_record(cls, r: DiscrepancyRecord) -> DiscrepancyOut:
+        return cls.of(r.discrepancy, r.seq).model_copy(
+            update={
+                "resolution": None if r.resolution is None else r.resolution.value,
+                "reason": r.reason,
+                "resolved_by": r.resolved_by,
+                "resolved_at": r.resolved_at,
+            }
+        )
 
 
 class PresentationOut(BaseModel):
@@ -177,7 +201,8 @@ def present(report_id: int, node: NodeDep, principal: PrincipalDep) -> Presentat
     consignments; the answer lists what does not match (docs/gate.md)."""
     record, found = present_truck(report_id, principal, node.ctx)
     return PresentationOut(
-        report=CargoReportOut.of(record), discrepancies=[DiscrepancyOut.of(d) for d in found]
+        report=CargoReportOut.of(record),
+        discrepancies=[DiscrepancyOut.of(d, n) for n, d in enumerate(found, start=1)],
     )
 
 
@@ -189,5 +214,66 @@ def present(report_id: int, node: NodeDep, principal: PrincipalDep) -> Presentat
 def read_discrepancies(
     report_id: int, node: NodeDep, principal: PrincipalDep
 ) -> list[DiscrepancyOut]:
-    """What the write-off at presentation found, for an officer to resolve."""
-    return [DiscrepancyOut.of(d) for d in discrepancies(report_id, principal, node.ctx)]
+    """What the write-off at presentation found, each with how an officer settled it."""
+    return [DiscrepancyOut.of_record(d) for d in discrepancies(report_id, principal, node.ctx)]
+
+
+class ResolutionOut(BaseModel):
+    report: CargoReportOut
+    discrepancy: DiscrepancyOut
+
+
+_RESOLUTION_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["resolution", "reason"],
+                    "properties": {
+                        "resolution": {"type": "string", "enum": ["add", "amend", "seize"]},
+                        "reason": {"type": "string", "maxLength": 500},
+                        "packages": {"type": "integer", "minimum": 1},
+                        "gross_mass": {"type": "string", "example": "1200.5"},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/cargo-reports/{report_id}/discrepancies/{seq}/resolution",
+    response_model=ResolutionOut,
+    openapi_extra=_RESOLUTION_BODY,
+    dependencies=[needs(Cap.ACT_ON_DECLARATION)],
+    responses={409: {"description": "Settled otherwise already, or nothing to add."}},
+)
+async def resolve(
+    report_id: int, seq: int, request: Request, node: NodeDep, principal: PrincipalDep
+) -> ResolutionOut:
+    """Settle a discrepancy, saying why: `add` (a declaration lodged since covers it),
+    `amend` (the report corrected: `packages`, `gross_mass`) or `seize` (the consignment is
+    held). The imports it frees are released and the truck clears when nothing holds it.
+    The same decision again changes nothing."""
+    data = await json_body(request)
+    truck, settled = await run_in_threadpool(
+        resolve_discrepancy, report_id, seq, data, principal, node.ctx
+    )
+    return ResolutionOut(
+        report=CargoReportOut.of(truck), discrepancy=DiscrepancyOut.of_record(settled)
+    )
+
+
+@router.post(
+    "/cargo-reports/{report_id}/exit",
+    response_model=CargoReportOut,
+    dependencies=[needs(Cap.ACT_ON_DECLARATION)],
+    responses={409: {"description": "Not presented, inbound, or an export not released."}},
+)
+def exit_(report_id: int, node: NodeDep, principal: PrincipalDep) -> CargoReportOut:
+    """An outbound truck left: the report and each export on it become `exited`, and the
+    partner hears of each exit."""
+    return CargoReportOut.of(exit_truck(report_id, principal, node.ctx))

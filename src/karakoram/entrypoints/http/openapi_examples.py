@@ -33,6 +33,7 @@ from karakoram.entrypoints.http.openapi_examples_documents import DOCUMENTS
 from karakoram.entrypoints.http.openapi_examples_gate import GATE
 from karakoram.entrypoints.http.openapi_examples_joint import JOINT
 from karakoram.entrypoints.http.openapi_examples_notify import NOTIFY
+from karakoram.entrypoints.http.openapi_examples_release import RELEASE
 from karakoram.entrypoints.http.openapi_examples_slots import SLOTS
 
 _ENDING = {"currency": "USD", "covered_until": "2026-12-03"}
@@ -356,3 +357,4 @@ EXAMPLES |= JOINT
 EXAMPLES |= NOTIFY
 EXAMPLES |= SLOTS
 EXAMPLES |= DEGRADED
+EXAMPLES |= RELEASE

@@ -102,6 +102,10 @@ CODES: dict[str, dict[int, tuple[str, ...]]] = {
     },
     "GET /slots/day": {404: ("not_found",)},
     "GET /slots/free": {404: ("not_found",)},
+    "POST /cargo-reports/{report_id}/discrepancies/{seq}/resolution": {
+        409: ("already_settled", "not_declared", "invalid_transition")
+    },
+    "POST /cargo-reports/{report_id}/exit": {409: ("truck_held", "invalid_transition")},
     "POST /attestations": {403: ("not_a_trader",)},
     "POST /attachments/{mrn}": {
         409: ("invalid_transition", "conflict"),

@@ -14,6 +14,7 @@ from karakoram.entrypoints.web import (
     admin_users,
     analyst,
     documents,
+    gate_pages,
     journey,
     notifications,
     officer,
@@ -43,6 +44,7 @@ def install_web(app: FastAPI, node: Node) -> None:
     for pages in (officer.router, trader.router, supervisor.router, analyst.router, admin.router):
         app.include_router(pages)
     app.include_router(register_pages.router)
+    app.include_router(gate_pages.router)
     app.include_router(search.router)
     app.include_router(notifications.router)
     app.include_router(journey.router)

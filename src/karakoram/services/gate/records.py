@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from karakoram.domain.gate.cargo_report import CargoReport
+from karakoram.domain.gate.discrepancies import Discrepancy, Resolution
 from karakoram.domain.gate.truck import TruckStatus
 
 
@@ -92,3 +93,20 @@ class Readiness:
     score: int | None = None
     paid: bool = False
     pre_arrival: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DiscrepancyRecord:
+    """A discrepancy the write-off found (`seq`: its place on the report) and, once an
+    officer settled it, how, why, by whom and when."""
+
+    seq: int
+    discrepancy: Discrepancy
+    resolution: Resolution | None = None
+    reason: str | None = None
+    resolved_by: str | None = None
+    resolved_at: datetime | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.resolution is None
