@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from karakoram.domain.access import Capability, Principal, Role, may
 from karakoram.entrypoints.web.i18n import LABELS, LANGUAGES, language, translations
+from karakoram.entrypoints.web.sentences import sentence_html
 from karakoram.entrypoints.web.session import SessionCodec, WebSession
 from karakoram.entrypoints.web.vendor import plotly_style_ids
 from karakoram.services.policy.reference import ReferenceStatus
@@ -137,7 +138,7 @@ class Pages:
         status_code: int = 200,
         **context: Any,
     ) -> HTMLResponse:
-        lang = language(session.language)
+        lang = language(session.reading)
         catalogue = translations(lang.code)
 
         def label(value: str | None) -> str:
@@ -147,6 +148,10 @@ class Pages:
             gettext=catalogue.gettext,
             ngettext=catalogue.ngettext,
             label=label,
+            # a sentence a service wrote (a release blocker), in the reader's language
+            sentence=lambda text: sentence_html(text, catalogue.gettext),
+            # "from → to" pointing the way the page reads
+            arrow="←" if lang.rtl else "→",
             fmt=Formatter(lang.code),
             lang=lang,
             languages=LANGUAGES,
