@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date, format_datetime, format_timedelta
+from babel.dates import format_date, format_datetime, format_time, format_timedelta
 from babel.numbers import format_currency, format_decimal
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -91,11 +91,19 @@ def _path_template(request: Request, name: str, names: tuple[str, ...]) -> str |
 class Formatter:
     """Locale-aware formatting for one page."""
 
-    def __init__(self, locale: str) -> None:
+    def __init__(self, locale: str, rtl: bool = False) -> None:
         self.locale = locale
+        self.rtl = rtl
 
     def when(self, value: datetime | None) -> str:
-        return "" if value is None else format_datetime(value, "medium", locale=self.locale)
+        if value is None:
+            return ""
+        if not self.rtl:
+            return format_datetime(value, "medium", locale=self.locale)
+        # "8:38:23 PM" in right-to-left text is split by the bidi algorithm ("PM 8:38:23"):
+        # the time goes inside Unicode isolates (U+2068 ... U+2069)
+        day = format_date(value, "medium", locale=self.locale)
+        return f"{day} \u2068{format_time(value, 'medium', locale=self.locale)}\u2069"
 
     def day(self, value: date | None) -> str:
         return "" if value is None else format_date(value, "medium", locale=self.locale)
@@ -152,7 +160,7 @@ class Pages:
             sentence=lambda text: sentence_html(text, catalogue.gettext),
             # "from → to" pointing the way the page reads
             arrow="←" if lang.rtl else "→",
-            fmt=Formatter(lang.code),
+            fmt=Formatter(lang.code, lang.rtl),
             lang=lang,
             languages=LANGUAGES,
             url_for=lambda name, **params: page_path(request, name, **params),
