@@ -7,7 +7,15 @@ import re
 
 from karakoram.entrypoints.web.sentences import FSI, PDI
 from tests.builders import bend, declaration
-from tests.integration.test_clearance import act, goods, lodge, policy  # noqa: F401 - fixture
+from tests.integration.test_clearance import (  # noqa: F401 - policy is a fixture
+    EXAMPLES,
+    RATES,
+    act,
+    goods,
+    load,
+    lodge,
+    policy,
+)
 from tests.integration.test_web import csrf_of, sign_in
 
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}
@@ -69,3 +77,21 @@ def test_the_lodgement_form_speaks_plain_urdu(client, keys):
     assert '<a href="#f-office_of_lodgement"><bdi>وہ دفتر درج کریں' in text
     assert 'name="driver.name" value="Ali"' in text  # what was typed is kept
     assert "is required" not in text
+
+
+def test_a_fired_rule_is_explained_in_the_officer_s_language(client, keys):
+    load(client, keys, "rates", RATES, "text/csv")
+    load(client, keys, "tariff", (EXAMPLES / "tariff-cn-import.toml").read_text())
+    rules = (
+        '[rule_set]\nname = "explained"\ncurrency = "USD"\n'
+        "[selectivity]\nrandom_rates = { red = 0.0, yellow = 0.0, blue = 0.0 }\n"
+        '[[rules]]\nid = "RED-COPPER"\ndescription = "Copper cathodes"\n'
+        'explanation.zh_Hans = "阴极铜"\nexplanation.ur = "تانبے کے کیتھوڈ"\n'
+        'when = { field = "hs_code", op = "prefix", value = ["7403"] }\nchannel = "red"\n'
+    )
+    load(client, keys, "rules", rules)
+    mrn = lodge(client, keys, goods(declaration(), "740311"))["mrn"]
+    sign_in(client, keys.officer)
+    assert "<td>阴极铜</td>" in client.get(f"/ui/declarations/{mrn}", headers=ZH).text
+    assert "<td>تانبے کے کیتھوڈ</td>" in client.get(f"/ui/declarations/{mrn}", headers=UR).text
+    assert "<td>Copper cathodes</td>" in client.get(f"/ui/declarations/{mrn}").text

@@ -7,9 +7,11 @@ from __future__ import annotations
 import pytest
 
 from karakoram.domain.declaration.files import CSV_HEADER_COLUMNS, CSV_ITEM_COLUMNS, ITEM_PREFIX
-from karakoram.domain.errors import FieldError
+from karakoram.domain.errors import FieldError, ValidationFailed
+from karakoram.domain.risk.rule_file import parse_rule_set
 from karakoram.entrypoints.web.field_messages import REQUIRED, field_key, plain_message
 from karakoram.entrypoints.web.i18n import negotiate, translations
+from karakoram.entrypoints.web.render import explained
 from karakoram.entrypoints.web.sentences import (
     FSI,
     PDI,
@@ -123,3 +125,37 @@ def test_a_problem_keeps_its_code_and_pointers_when_translated():
     assert shown["errors"][0]["message"] == "وہ دفتر درج کریں جہاں سامان کا اعلان کیا جاتا ہے"
     assert shown["errors"][1]["message"] == "Field required"
     assert localise_problem(body, "en-GB") is body and localise_problem(body, None) is body
+
+
+RULES_WITH_EXPLANATIONS = """
+[rule_set]
+name = "explained"
+[[rules]]
+id = "CU"
+description = "Copper cathodes"
+explanation.zh_Hans = "阴极铜"
+explanation.ur = "تانبے کے کیتھوڈ"
+when = { field = "hs_code", op = "prefix", value = ["7403"] }
+channel = "red"
+"""
+
+
+def test_a_rule_file_carries_each_rule_s_explanation_in_other_languages():
+    rule = parse_rule_set(RULES_WITH_EXPLANATIONS).rules[0]
+    assert rule.description == "Copper cathodes"
+    assert dict(rule.explanations) == {"zh_Hans": "阴极铜", "ur": "تانبے کے کیتھوڈ"}
+    finding = {"description": "Copper cathodes", "explanations": dict(rule.explanations)}
+    assert explained(finding, "ur") == "تانبے کے کیتھوڈ"
+    assert explained(finding, "en") == "Copper cathodes"
+    assert explained({"source": "unit_value", "reason": "odd price"}, "zh_Hans") == "odd price"
+
+
+def test_an_explanation_that_is_not_a_table_of_texts_is_refused():
+    bad = RULES_WITH_EXPLANATIONS.replace(
+        'explanation.ur = "تانبے کے کیتھوڈ"', "explanation.ur = 3"
+    )
+    with pytest.raises(ValidationFailed) as refused:
+        parse_rule_set(bad)
+    assert [(e.code, e.pointer) for e in refused.value.errors] == [
+        ("invalid_value", "/rules/0/explanation")
+    ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -158,6 +158,8 @@ class Pages:
             label=label,
             # a sentence a service wrote (a release blocker), in the reader's language
             sentence=lambda text: sentence_html(text, catalogue.gettext),
+            # a fired rule's description, in the reader's language when the rule file has it
+            explain=lambda finding: explained(finding, lang.code),
             # "from → to" pointing the way the page reads
             arrow="←" if lang.rtl else "→",
             fmt=Formatter(lang.code, lang.rtl),
@@ -182,6 +184,15 @@ class Pages:
         if self.reference is None or viewer is None or viewer.role not in BANNER_ROLES:
             return None
         return self.reference()
+
+
+def explained(finding: Mapping[str, Any], code: str) -> str:
+    """What a fired rule (or a detector's signal) says, in the reader's language when the rule
+    file gives it (`explanation.<language>`), else in the words it was written in."""
+    explanations = finding.get("explanations")
+    if isinstance(explanations, Mapping) and isinstance(explanations.get(code), str):
+        return str(explanations[code])
+    return str(finding.get("description") or finding.get("reason") or "")
 
 
 #: who sees the banner when reference data does not cover the coming days
