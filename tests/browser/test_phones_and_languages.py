@@ -179,8 +179,12 @@ def _visit(tab: Page, path: str, language: str) -> int | None:
     return int(tab.evaluate("document.documentElement.scrollWidth"))
 
 
+#: pages kept as screenshots (artefacts/screenshots/phone-*.png), for the README's tour
+SHOTS = {("/ui/queue", "zh_Hans"), ("/ui/my-declarations", "ur"), ("/ui/lodge", "en")}
+
+
 def test_every_page_fits_a_phone_and_urdu_keeps_mixed_text_isolated(
-    live: Live, contexts: Callable[[Role | None], Page]
+    live: Live, contexts: Callable[[Role | None], Page], shot: Callable[[Page, str], Path]
 ) -> None:
     world = _build_world(live)
     pages = _pages(live, world)
@@ -194,6 +198,8 @@ def test_every_page_fits_a_phone_and_urdu_keeps_mixed_text_isolated(
             if width is None:
                 continue
             seen += 1
+            if (path, language) in SHOTS:
+                shot(tab, f"phone-{path.strip('/').replace('/', '-')}-{language}")
             if width > PHONE["width"]:
                 wide.append(f"{path} [{language}] {width}px")
             if language == "ur":
