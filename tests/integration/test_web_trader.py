@@ -127,8 +127,14 @@ def test_field_errors_are_shown_beside_their_fields_and_what_was_typed_is_kept(c
     assert refused.status_code == 422
     page = refused.text
     hs_error = re.search(r'id="e-items-1-hs_code">([^<]*)<', page).group(1)
-    assert "999999 is not an HS 2022 example extract subheading" in hs_error
-    assert "name is required" in re.search(r'id="e-driver-name">([^<]*)<', page).group(1)
+    assert hs_error == (
+        "Item 2: Enter an HS subheading that exists, or pick one from the suggestions"
+    )
+    driver = re.search(r'id="e-driver-name">([^<]*)<', page).group(1)
+    assert driver == "Enter the driver&#39;s name"
+    # the summary above the form lists both, each a link to its field
+    assert '<a href="#f-items-1-hs_code"><bdi>Item 2: Enter an HS subheading' in page
+    assert '<a href="#f-driver-name"><bdi>Enter the driver&#39;s name</bdi></a>' in page
     assert 'name="items.1.hs_code" value="999999"' in page
     assert 'name="items.1.description" value="Mystery goods"' in page
     assert 'name="items.0.hs_code" value="847130"' in page
@@ -142,10 +148,16 @@ def test_an_empty_form_marks_every_group_beside_its_first_field(client, keys):
     refused = client.post("/ui/lodge", data={"csrf": csrf, "token": token})
     assert refused.status_code == 422
     page = refused.text
-    assert "transport is required" in re.search(r'id="e-transport-registration">([^<]*)<', page)[1]
-    assert "invoice is required" in re.search(r'id="e-invoice-amount">([^<]*)<', page)[1]
-    assert "at least one goods item" in re.search(r'id="e-items">([^<]*)<', page)[1]
-    assert "<ul><li>" not in page  # nothing left over above the form
+    vehicle = re.search(r'id="e-transport-registration">([^<]*)<', page)[1]
+    assert vehicle == "Enter the vehicle&#39;s registration number"  # not "transport is required."
+    assert re.search(r'id="e-invoice-amount">([^<]*)<', page)[1] == "Enter the invoice total"
+    assert re.search(r'id="e-items">([^<]*)<', page)[1] == "Add at least one goods item"
+    summary = page[page.index('class="error error-summary"') : page.index("<form method")]
+    assert 'href="#f-office_of_lodgement"><bdi>Enter the office where the goods are declared' in (
+        summary
+    )
+    assert 'href="#f-items"' in summary
+    assert "<li><bdi>" not in summary  # every problem links to a field of the form
     assert 'name="items.0.hs_code" value=""' in page  # a row to fill in is still there
 
 

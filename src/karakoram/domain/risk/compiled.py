@@ -168,6 +168,8 @@ class Firing:
     score: int
     item: int | None
     values: dict[str, str]
+    #: the rule's description in other languages (Rule.explanations)
+    explanations: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,8 +293,9 @@ class CompiledRuleSet:
     @staticmethod
     def _firing(c: _Compiled, item: int | None, facts: Facts) -> Firing:
         rule = c.rule
+        values = _observed(facts, c.fields)
         return Firing(
-            rule.id, rule.description, rule.channel, rule.score, item, _observed(facts, c.fields)
+            rule.id, rule.description, rule.channel, rule.score, item, values, rule.explanations
         )
 
 
@@ -300,7 +303,9 @@ def _bare_firing(c: _Compiled, item: int | None, facts: Facts) -> Firing:
     found = c.bare.get(item)
     if found is None:
         rule = c.rule
-        found = c.bare[item] = Firing(rule.id, rule.description, rule.channel, rule.score, item, {})
+        found = c.bare[item] = Firing(
+            rule.id, rule.description, rule.channel, rule.score, item, {}, rule.explanations
+        )
     return found
 
 

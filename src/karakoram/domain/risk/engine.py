@@ -103,6 +103,8 @@ class RiskDecision:
                     "score": f.score,
                     "item": f.item,
                     "values": f.values,
+                    # only when the rule file translates it: older decisions keep their shape
+                    **({"explanations": dict(f.explanations)} if f.explanations else {}),
                 }
                 for f in self.fired
             ],

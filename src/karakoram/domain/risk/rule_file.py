@@ -10,6 +10,8 @@ optional `[watch_list]` of `vehicles` (registrations) and `passports` (persons):
                      { field = "origin", op = "not_in", value = ["CN", "PK"] } ] }
     channel = "yellow"      # minimum channel when the rule fires (optional)
     score = 20              # added to the risk score when it fires (optional)
+    explanation.zh_Hans = "原产地不在本地区的阴极铜"   # the description, translated (optional)
+    explanation.ur = "خطے سے باہر کے اصل کے تانبے کے کیتھوڈ"
 
 A condition is exactly one of `all = [...]`, `any = [...]`, `not = {...}` or a leaf
 `{ field, op, value }`. Fields are listed in `facts.FIELDS`. Operators by field kind:
@@ -273,7 +275,10 @@ def _rule(entry: Any, ptr: str, errors: _Errors) -> Rule | None:
     if not rule_id:
         errors.add("required", f"{ptr}/id", f"{where}: every rule needs an id.")
     errors.unknown_keys(
-        entry, {"id", "description", "when", "channel", "score", "enabled"}, ptr, where
+        entry,
+        {"id", "description", "explanation", "when", "channel", "score", "enabled"},
+        ptr,
+        where,
     )
     if "when" not in entry:
         errors.add("required", f"{ptr}/when", f"{where}: a rule needs a condition (when).")
@@ -291,9 +296,21 @@ def _rule(entry: Any, ptr: str, errors: _Errors) -> Rule | None:
     enabled = entry.get("enabled", True)
     if not isinstance(enabled, bool):
         errors.add("invalid_value", f"{ptr}/enabled", f"{where}: enabled is true or false.")
+    explanations = _explanations(entry.get("explanation", {}), f"{ptr}/explanation", where, errors)
     if when is None:
         return None
-    return Rule(rule_id, str(entry.get("description", "")), when, channel, score, bool(enabled))
+    description = str(entry.get("description", ""))
+    return Rule(rule_id, description, when, channel, score, bool(enabled), explanations)
+
+
+def _explanations(raw: Any, ptr: str, where: str, errors: _Errors) -> tuple[tuple[str, str], ...]:
+    """A rule's description in other languages: a table of language code to text."""
+    if not isinstance(raw, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in raw.items()
+    ):
+        errors.add("invalid_value", ptr, f'{where}: explanation is a table of language = "text".')
+        return ()
+    return tuple(sorted((k, v.strip()) for k, v in raw.items()))
 
 
 def _condition(raw: Any, ptr: str, where: str, errors: _Errors) -> Condition | None:

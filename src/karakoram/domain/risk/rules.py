@@ -50,6 +50,9 @@ class Rule:
     channel: Channel | None = None
     score: int = 0
     enabled: bool = True
+    #: the description in other languages, (language, text) by language: what a reader of
+    #: that language sees when the rule fires (`explanation.zh_Hans = "..."` in the file)
+    explanations: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -101,6 +101,11 @@ def _problem(
         extra.setdefault("error_id", error_id)
     extra.setdefault("code", type_.replace("-", "_"))
     body = _problem_body(status, title, detail, instance, type_, **extra)
+    # in the client's language when it asks (Accept-Language): the web UI hands its catalogue
+    # over as `app.state.localise_problem` (web/sentences.py); `code` and pointers never change
+    localise = getattr(request.app.state, "localise_problem", None) if request else None
+    if localise is not None:
+        body = localise(body, request.headers.get("accept-language") if request else None)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
     if extra.get("retry_after"):
         headers["Retry-After"] = str(extra["retry_after"])

@@ -27,6 +27,7 @@ from karakoram.entrypoints.web import (
 from karakoram.entrypoints.web.exchange_refusals import router as exchange_refusals_router
 from karakoram.entrypoints.web.refusals import error_page
 from karakoram.entrypoints.web.render import Pages
+from karakoram.entrypoints.web.sentences import localise_problem
 from karakoram.entrypoints.web.session import SessionCodec
 from karakoram.entrypoints.web.vendor import PLOTLY_JS, plotly_css
 from karakoram.services.policy.reference import reference_status
@@ -41,6 +42,8 @@ def install_web(app: FastAPI, node: Node) -> None:
     )
     # what the HTTP layer answers a browser by itself, in the reader's language (http/errors.py)
     app.state.error_page = error_page
+    # the API's problem details in the client's language (http/errors.py)
+    app.state.localise_problem = localise_problem
     for pages in (officer.router, trader.router, supervisor.router, analyst.router, admin.router):
         app.include_router(pages)
     app.include_router(register_pages.router)

@@ -63,7 +63,7 @@ class StatsPage:
 
     def words(self) -> tuple[views.Gettext, views.Gettext, str]:
         """The reader's gettext, the label of a stored value, and the reader's locale."""
-        lang = language(self.session.language)
+        lang = language(self.session.reading)
         catalogue = translations(lang.code)
 
         def label(value: str) -> str:

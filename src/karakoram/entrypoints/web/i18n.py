@@ -36,6 +36,29 @@ def language(code: str | None) -> Language:
     return LANGUAGES.get(code or DEFAULT, LANGUAGES[DEFAULT])
 
 
+#: a language tag's primary subtag → the UI's catalogue (traditional Chinese is not offered)
+_PRIMARY = {"en": "en", "zh": "zh_Hans", "ur": "ur"}
+_TRADITIONAL = ("zh-hant", "zh-tw", "zh-hk", "zh-mo")
+
+
+def negotiate(accept_language: str | None) -> str | None:
+    """The UI language an `Accept-Language` header asks for first, by weight (zh-CN, zh-Hans
+    and zh give zh_Hans; ur and ur-PK give ur), or None when it asks for none of ours."""
+    wanted: list[tuple[float, int, str]] = []
+    for i, part in enumerate((accept_language or "").split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        try:
+            weight = float(params.strip()[2:]) if params.strip().startswith("q=") else 1.0
+        except ValueError:
+            continue
+        wanted.append((-weight, i, tag.strip().lower()))
+    for weight, _, tag in sorted(wanted):
+        code = _PRIMARY.get(tag.split("-")[0])
+        if weight < 0 and code is not None and not tag.startswith(_TRADITIONAL):
+            return code
+    return None
+
+
 @cache
 def translations(code: str) -> NullTranslations:
     """The catalogue of a language; English is the source text itself."""

@@ -87,7 +87,7 @@ def error_page(
     pages = request.app.state.web_pages
     assert isinstance(pages, Pages)
     session = pages.codec.load(request)
-    shown = WebSession(session.csrf, session.language or _accepted(request), session.session_id)
+    shown = WebSession(session.csrf, session.reading, session.session_id)
     heading, explanation = HEADINGS.get(status, HEADINGS[400])
     response = pages.render(
         request,
@@ -108,27 +108,6 @@ def error_page(
     if retry_after:
         response.headers["Retry-After"] = str(retry_after)
     return response
-
-
-def _accepted(request: Request) -> str | None:
-    """The first language of the UI the browser asks for (`Accept-Language`), by weight."""
-    wanted: list[tuple[float, int, str]] = []
-    for i, part in enumerate(request.headers.get("accept-language", "").split(",")[:20]):
-        tag, _, params = part.strip().partition(";")
-        try:
-            weight = float(params.strip()[2:]) if params.strip().startswith("q=") else 1.0
-        except ValueError:
-            continue
-        wanted.append((-weight, i, tag.strip().lower()))
-    for weight, _, tag in sorted(wanted):
-        code = _UI_LANGUAGE.get(tag.split("-")[0])
-        if weight < 0 and code is not None and not tag.startswith(("zh-hant", "zh-tw", "zh-hk")):
-            return code
-    return None
-
-
-#: a browser's primary language subtag → the UI's catalogue (traditional Chinese is not offered)
-_UI_LANGUAGE = {"en": "en", "zh": "zh_Hans", "ur": "ur"}
 
 
 class PageRoute(APIRoute):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date, format_datetime, format_timedelta
+from babel.dates import format_date, format_datetime, format_time, format_timedelta
 from babel.numbers import format_currency, format_decimal
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from karakoram.domain.access import Capability, Principal, Role, may
 from karakoram.entrypoints.web.i18n import LABELS, LANGUAGES, language, translations
+from karakoram.entrypoints.web.sentences import sentence_html
 from karakoram.entrypoints.web.session import SessionCodec, WebSession
 from karakoram.entrypoints.web.vendor import plotly_style_ids
 from karakoram.services.policy.reference import ReferenceStatus
@@ -90,11 +91,19 @@ def _path_template(request: Request, name: str, names: tuple[str, ...]) -> str |
 class Formatter:
     """Locale-aware formatting for one page."""
 
-    def __init__(self, locale: str) -> None:
+    def __init__(self, locale: str, rtl: bool = False) -> None:
         self.locale = locale
+        self.rtl = rtl
 
     def when(self, value: datetime | None) -> str:
-        return "" if value is None else format_datetime(value, "medium", locale=self.locale)
+        if value is None:
+            return ""
+        if not self.rtl:
+            return format_datetime(value, "medium", locale=self.locale)
+        # "8:38:23 PM" in right-to-left text is split by the bidi algorithm ("PM 8:38:23"):
+        # the time goes inside Unicode isolates (U+2068 ... U+2069)
+        day = format_date(value, "medium", locale=self.locale)
+        return f"{day} \u2068{format_time(value, 'medium', locale=self.locale)}\u2069"
 
     def day(self, value: date | None) -> str:
         return "" if value is None else format_date(value, "medium", locale=self.locale)
@@ -137,7 +146,7 @@ class Pages:
         status_code: int = 200,
         **context: Any,
     ) -> HTMLResponse:
-        lang = language(session.language)
+        lang = language(session.reading)
         catalogue = translations(lang.code)
 
         def label(value: str | None) -> str:
@@ -147,7 +156,13 @@ class Pages:
             gettext=catalogue.gettext,
             ngettext=catalogue.ngettext,
             label=label,
-            fmt=Formatter(lang.code),
+            # a sentence a service wrote (a release blocker), in the reader's language
+            sentence=lambda text: sentence_html(text, catalogue.gettext),
+            # a fired rule's description, in the reader's language when the rule file has it
+            explain=lambda finding: explained(finding, lang.code),
+            # "from → to" pointing the way the page reads
+            arrow="←" if lang.rtl else "→",
+            fmt=Formatter(lang.code, lang.rtl),
             lang=lang,
             languages=LANGUAGES,
             url_for=lambda name, **params: page_path(request, name, **params),
@@ -169,6 +184,15 @@ class Pages:
         if self.reference is None or viewer is None or viewer.role not in BANNER_ROLES:
             return None
         return self.reference()
+
+
+def explained(finding: Mapping[str, Any], code: str) -> str:
+    """What a fired rule (or a detector's signal) says, in the reader's language when the rule
+    file gives it (`explanation.<language>`), else in the words it was written in."""
+    explanations = finding.get("explanations")
+    if isinstance(explanations, Mapping) and isinstance(explanations.get(code), str):
+        return str(explanations[code])
+    return str(finding.get("description") or finding.get("reason") or "")
 
 
 #: who sees the banner when reference data does not cover the coming days

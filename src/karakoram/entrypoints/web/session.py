@@ -18,6 +18,8 @@ from typing import Any
 from fastapi import Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from karakoram.entrypoints.web.i18n import negotiate
+
 COOKIE = "karakoram_session"
 COOKIE_PATH = "/ui"
 #: how long the browser keeps the cookie; the server-side session ends sooner (its timeouts)
@@ -33,6 +35,13 @@ class WebSession:
     language: str | None = None
     #: the server-side session's id, once signed in
     session_id: str | None = None
+    #: the language the browser asks for (`Accept-Language`); never stored in the cookie
+    accepted: str | None = None
+
+    @property
+    def reading(self) -> str | None:
+        """The page's language: the reader's choice, else what the browser asks for."""
+        return self.language or self.accepted
 
     def csrf_ok(self, submitted: str | None) -> bool:
         return bool(submitted) and hmac.compare_digest(self.csrf, submitted or "")
@@ -49,7 +58,13 @@ class SessionCodec:
         self._serializer = URLSafeTimedSerializer(derived, salt="karakoram.web.cookie")
 
     def load(self, request: Request) -> WebSession:
-        """The request's cookie, or a fresh anonymous one if absent, forged or expired."""
+        """The request's cookie, or a fresh anonymous one if absent, forged or expired; with
+        the language the browser asks for beside it."""
+        session = self._read(request)
+        session.accepted = negotiate(request.headers.get("accept-language"))
+        return session
+
+    def _read(self, request: Request) -> WebSession:
         raw = request.cookies.get(COOKIE)
         if not raw:
             return WebSession()

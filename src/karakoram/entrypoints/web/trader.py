@@ -20,8 +20,9 @@ from karakoram.domain.errors import Conflict, LrnConflict, PermissionDenied, Val
 from karakoram.entrypoints.http.deps import NodeDep
 from karakoram.entrypoints.http.errors import status_of
 from karakoram.entrypoints.web.deps import CsrfDep, PagesDep, SessionDep, ViewerDep
+from karakoram.entrypoints.web.field_messages import plain_errors
 from karakoram.entrypoints.web.guard import needs
-from karakoram.entrypoints.web.i18n import language
+from karakoram.entrypoints.web.i18n import language, translations
 from karakoram.entrypoints.web.refusals import FORM_ERRORS, pages_router
 from karakoram.entrypoints.web.render import page_path
 from karakoram.entrypoints.web.session import WebSession
@@ -83,7 +84,8 @@ async def lodge(
     try:
         lodged = await run_in_threadpool(lodge_declaration, form.document(), viewer, node.ctx)
     except ValidationFailed as exc:
-        errors = FormErrors.of(exc.errors, shown_fields(form))
+        words = translations(language(session.reading).code).gettext
+        errors = FormErrors.of(plain_errors(exc.errors, words), shown_fields(form))
         return _lodge_page(request, node, pages, session, viewer, form, errors, 422)
     except LrnConflict as exc:
         # a typed LRN lodged before is the field's problem; the form's own token means the
@@ -105,7 +107,7 @@ def _lodge_page(
     status_code: int = 200,
     conflict: LrnConflict | None = None,
 ) -> Response:
-    lang = language(session.language).code
+    lang = language(session.reading).code
     return pages.render(
         request,
         session,

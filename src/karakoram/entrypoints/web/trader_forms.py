@@ -95,17 +95,21 @@ def field_name(pointer: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class FormErrors:
-    """Messages by form field, and those that belong to no field shown on the form."""
+    """Messages by form field, those that belong to no field shown on the form, and the
+    summary above the form: each message with the field it links to (None: no field)."""
 
     by_field: dict[str, list[str]]
     general: list[str]
+    summary: list[tuple[str | None, str]] = field(default_factory=list)
 
     @classmethod
     def of(cls, errors: list[FieldError], shown: Sequence[str]) -> FormErrors:
         """Each error beside its field; one about a whole group (`/transport is required`)
-        beside the group's first field; the rest above the form."""
+        beside the group's first field; the rest above the form. Give the errors their
+        plain messages first (field_messages.plain_errors)."""
         by_field: dict[str, list[str]] = {}
         general = []
+        summary: list[tuple[str | None, str]] = []
         for e in errors:
             name = field_name(e.pointer)
             place = (
@@ -117,7 +121,8 @@ class FormErrors:
                 by_field.setdefault(place, []).append(e.message)
             else:
                 general.append(e.message)
-        return cls(by_field, general)
+            summary.append((place, e.message))
+        return cls(by_field, general, summary)
 
     @classmethod
     def none(cls) -> FormErrors:

@@ -29,6 +29,12 @@
     );
     layout.xaxis = Object.assign({ automargin: true, rangemode: "tozero" }, layout.xaxis);
     layout.yaxis = Object.assign({ automargin: true, rangemode: "tozero" }, layout.yaxis);
+    if (rtl) {
+      // mirrored for a right-to-left reader: time and values grow leftwards, the value axis
+      // stands on the right (the SVG itself stays left to right: see analyst.css)
+      layout.xaxis.autorange = "reversed";
+      layout.yaxis.side = "right";
+    }
     if (layout.title) {
       layout.title = Object.assign({ x: rtl ? 0.98 : 0.02, xanchor: rtl ? "right" : "left" }, layout.title);
     }
