@@ -5,8 +5,10 @@ it."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -50,6 +52,17 @@ class ExpoSettings(BaseSettings):
         '"username": "expo", "credential": "..."}] (coturn; docs/expo-meetings.md). Empty: '
         "host candidates only, which is enough on one network.",
     )
+
+    def ice_server_list(self) -> list[dict[str, Any]]:
+        """`ice_servers` read: a list of RTCIceServer objects (empty when unset)."""
+        if not self.ice_servers.strip():
+            return []
+        found = json.loads(self.ice_servers)
+        if not isinstance(found, list) or not all(
+            isinstance(x, dict) and "urls" in x for x in found
+        ):
+            raise ValueError('KARAKORAM_EXPO_ICE_SERVERS: a JSON list of {"urls": ...} objects')
+        return found
 
     def key_secret(self) -> bytes:
         value = self.secret_key.get_secret_value() if self.secret_key else ""

@@ -21,6 +21,7 @@ from karakoram.entrypoints.http.errors import install_error_handlers
 from karakoram.expo.domain.catalogue import Listing, Side
 from karakoram.expo.entrypoints.deps import CtxDep, ParticipantDep
 from karakoram.expo.entrypoints.meetings_api import router as meetings_router
+from karakoram.expo.entrypoints.web import install_web
 from karakoram.expo.services import catalogue, matching, participants
 from karakoram.expo.services.context import ExpoContext
 from karakoram.expo.services.records import Participant, Suggestion
@@ -177,8 +178,9 @@ async def _request_id(request: Request, call_next: Callable[[Request], Awaitable
     return await call_next(request)
 
 
-def create_expo_app(ctx: ExpoContext) -> FastAPI:
-    """The expo's ASGI app over a context built by `bootstrap_expo`."""
+def create_expo_app(ctx: ExpoContext, ice_servers: list[dict[str, Any]] | None = None) -> FastAPI:
+    """The expo's ASGI app over a context built by `bootstrap_expo`, with its web UI; the
+    meeting room's browsers get `ice_servers` (STUN/TURN, from the settings)."""
     # Swagger UI and ReDoc from the installed package, as the node serves them: nothing is
     # fetched from a CDN at run time
     app = FastAPI(
@@ -190,4 +192,5 @@ def create_expo_app(ctx: ExpoContext) -> FastAPI:
     install_error_handlers(app)
     app.include_router(router)
     app.include_router(meetings_router)
+    install_web(app, ctx.key_secret, ice_servers or [])
     return app

@@ -60,8 +60,9 @@ def serve(
 
     expo = _expo()
     host, port = host or expo.settings.host, port or expo.settings.port
-    console.print(f"Expo on http://{host}:{port}/ (API docs at /docs)")
-    uvicorn.run(create_expo_app(expo.ctx), host=host, port=port, log_level="warning")
+    console.print(f"Expo on http://{host}:{port}/ui (API docs at /docs)")
+    app = create_expo_app(expo.ctx, expo.settings.ice_server_list())
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 @partners_app.command("add")
