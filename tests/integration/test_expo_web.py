@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from icalendar import Calendar
 
@@ -60,9 +61,9 @@ def _csrf(page: str) -> str:
     return found.group(1)
 
 
-def browser(expo: Expo, key: str | None = None) -> TestClient:
+def browser(expo: Expo, key: str | None = None, app: FastAPI | None = None) -> TestClient:
     """A browser: its own cookie jar, signed in through the form when given a key."""
-    client = TestClient(create_expo_app(expo.ctx), base_url="http://expo.test")
+    client = TestClient(app or create_expo_app(expo.ctx), base_url="http://expo.test")
     if key:
         form = client.get("/ui/sign-in")
         done = client.post("/ui/sign-in", data={"csrf": _csrf(form.text), "api_key": key})
