@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -38,20 +39,30 @@ def meeting(expo, keys) -> int:  # noqa: F811
     return m.id
 
 
-def _socket(client: TestClient, meeting_id: int, origin: str = ORIGIN):  # type: ignore[no-untyped-def]
-    cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
-    return client.websocket_connect(
+@pytest.fixture
+def stack() -> Iterator[contextlib.ExitStack]:
+    with contextlib.ExitStack() as opened:
+        yield opened
+
+
+def _socket(loop: TestClient, browser: TestClient, meeting_id: int, origin: str = ORIGIN):  # type: ignore[no-untyped-def]
+    """A WebSocket with `browser`'s cookie, opened through `loop`: every socket of a test goes
+    through one client, so all of them live on one event loop, as under uvicorn."""
+    cookie = "; ".join(f"{k}={v}" for k, v in browser.cookies.items())
+    return loop.websocket_connect(
         f"/ui/meetings/{meeting_id}/signal", headers={"origin": origin, "cookie": cookie}
     )
 
 
-def test_two_members_signal_and_chat_and_keep_minutes(expo, keys, meeting):  # noqa: F811
+def test_two_members_signal_and_chat_and_keep_minutes(expo, keys, meeting, stack):  # noqa: F811
     app = create_expo_app(expo.ctx)  # one app: one set of rooms
+    # entered, the client keeps one event loop for all its sockets (else one loop per socket)
+    loop = stack.enter_context(TestClient(app))
     cn, pk = browser(expo, keys["cn"], app), browser(expo, keys["pk"], app)
-    with _socket(cn, meeting) as a:
+    with _socket(loop, cn, meeting) as a:
         hello_a = a.receive_json()
         assert hello_a["type"] == "welcome" and hello_a["peers"] == []
-        with _socket(pk, meeting) as b:
+        with _socket(loop, pk, meeting) as b:
             hello_b = b.receive_json()
             assert [p["name"] for p in hello_b["peers"]] == ["Kashgar Trading"]
             joined = a.receive_json()
@@ -76,21 +87,25 @@ def test_two_members_signal_and_chat_and_keep_minutes(expo, keys, meeting):  # n
         assert uow.meeting(meeting).minutes == "Agreed at 118 USD."  # type: ignore[union-attr]
 
 
-def test_strangers_other_origins_and_a_fifth_peer_are_refused(expo, keys, meeting):  # noqa: F811
-    api = TestClient(create_expo_app(expo.ctx))
+def test_strangers_other_origins_and_a_fifth_peer_are_refused(expo, keys, meeting, stack):  # noqa: F811
+    app = create_expo_app(expo.ctx)
+    api = loop = stack.enter_context(TestClient(app))
     token = PK.attest("PK-1", "Stranger")
     stranger_key = api.post("/participants", json={"attestation": token}).json()["api_key"]
     for client, origin in (
-        (browser(expo, stranger_key), ORIGIN),
-        (browser(expo, keys["cn"]), "http://evil.example"),
-        (browser(expo), ORIGIN),
+        (browser(expo, stranger_key, app), ORIGIN),
+        (browser(expo, keys["cn"], app), "http://evil.example"),
+        (browser(expo, None, app), ORIGIN),
     ):
-        with pytest.raises(WebSocketDisconnect) as refused, _socket(client, meeting, origin) as ws:
+        with (
+            pytest.raises(WebSocketDisconnect) as refused,
+            _socket(loop, client, meeting, origin) as ws,
+        ):
             ws.receive_json()
         assert refused.value.code == 4403
-    cn = browser(expo, keys["cn"])
-    with contextlib.ExitStack() as stack:
+    cn = browser(expo, keys["cn"], app)
+    with contextlib.ExitStack() as four:
         for _ in range(4):
-            stack.enter_context(_socket(cn, meeting)).receive_json()
-        with _socket(cn, meeting) as fifth:
+            four.enter_context(_socket(loop, cn, meeting)).receive_json()
+        with _socket(loop, cn, meeting) as fifth:
             assert fifth.receive_json() == {"type": "full"}
