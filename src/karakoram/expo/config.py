@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -53,15 +53,26 @@ class ExpoSettings(BaseSettings):
         "host candidates only, which is enough on one network.",
     )
 
+    @field_validator("ice_servers")
+    @classmethod
+    def _ice_servers_are_a_list(cls, value: str) -> str:
+        """Refused at start, not when the first browser joins a room."""
+        if value.strip():
+            try:
+                found = json.loads(value)
+            except ValueError:
+                found = None
+            if not isinstance(found, list) or not all(
+                isinstance(x, dict) and "urls" in x for x in found
+            ):
+                raise ValueError('a JSON list of RTCIceServer objects: [{"urls": "stun:..."}]')
+        return value
+
     def ice_server_list(self) -> list[dict[str, Any]]:
         """`ice_servers` read: a list of RTCIceServer objects (empty when unset)."""
         if not self.ice_servers.strip():
             return []
-        found = json.loads(self.ice_servers)
-        if not isinstance(found, list) or not all(
-            isinstance(x, dict) and "urls" in x for x in found
-        ):
-            raise ValueError('KARAKORAM_EXPO_ICE_SERVERS: a JSON list of {"urls": ...} objects')
+        found: list[dict[str, Any]] = json.loads(self.ice_servers)
         return found
 
     def key_secret(self) -> bytes:
