@@ -10,11 +10,12 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import BrowserContext, Page
 
-from tests.browser.conftest import CSP_LISTENER
+from tests.browser.conftest import ARTEFACTS, CSP_LISTENER
 
 from .conftest import LiveExpo
 
-BOUND_MS = 30_000
+#: every wait's bound: generous, for a loaded 2-core machine decoding four fake streams
+BOUND_MS = 60_000
 
 FRAMES_DECODED = """async () => {
   const room = window.expoRoom;
@@ -91,3 +92,23 @@ def test_a_stranger_is_refused_by_the_room(contexts, live_expo):
     page = first.new_page()
     answer = page.goto(f"/ui/meetings/{live_expo.meeting_id}/room")
     assert answer is not None and answer.status == 401
+
+
+def test_my_meetings_in_chinese_and_my_suggestions_in_urdu(contexts, live_expo):
+    (first, _), _ = contexts
+    page = first.new_page()
+    _sign_in(page, live_expo.keys["cn"])
+    page.select_option("#language", "zh_Hans")
+    page.click("form.language button[type=submit]")
+    page.goto("/ui/meetings")
+    page.wait_for_selector("text=我的会谈")
+    assert "Asia/Urumqi" in page.inner_text("main") and "Gilgit Mobiles" in page.inner_text("main")
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTEFACTS / "expo-meetings-zh.png"), full_page=True)
+    page.select_option("#language", "ur")
+    page.click("form.language button[type=submit]")
+    page.goto("/ui/suggestions")
+    page.wait_for_selector("text=تجاویز")
+    assert page.get_attribute("html", "dir") == "rtl"
+    assert "same HS 8517.13" in page.inner_text("main")
+    page.screenshot(path=str(ARTEFACTS / "expo-suggestions-ur.png"), full_page=True)

@@ -13,6 +13,7 @@
   const messages = document.getElementById("messages");
   const minutes = document.getElementById("minutes-text");
   const peers = new Map(); // peer id -> {pc, name, video, pending}
+  const early = new Map(); // peer id -> ICE candidates received before its connection
   const room = { peers, chat: [], me: null, minutesSaved: 0 };
   window.expoRoom = room;
   let local = new MediaStream();
@@ -53,7 +54,9 @@
 
   function connect(peer) {
     const pc = new RTCPeerConnection({ iceServers });
-    const entry = { pc, name: peer.name, video: null, pending: [] };
+    // candidates that came before the offer that creates this connection wait with the rest
+    const entry = { pc, name: peer.name, video: null, pending: early.get(peer.id) || [] };
+    early.delete(peer.id);
     peers.set(peer.id, entry);
     for (const track of local.getTracks()) pc.addTrack(track, local);
     pc.onicecandidate = (event) => {
@@ -82,7 +85,9 @@
         send({ type: "signal", to: from, data: { description: entry.pc.localDescription.toJSON() } });
       }
       for (const candidate of entry.pending.splice(0)) await entry.pc.addIceCandidate(candidate);
-    } else if (data.candidate && entry) {
+    } else if (data.candidate && !entry) {
+      early.set(from, [...(early.get(from) || []), data.candidate]);
+    } else if (data.candidate) {
       if (entry.pc.remoteDescription) await entry.pc.addIceCandidate(data.candidate);
       else entry.pending.push(data.candidate);
     }
