@@ -29,6 +29,20 @@ CSP = (
 )
 
 
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
+    return message
+
+
+#: stored answers and statuses, marked for extraction, translated when shown
+LABELS = {
+    "pending": N_("pending"),
+    "accepted": N_("accepted"),
+    "declined": N_("declined"),
+    "meeting_requested": N_("meeting requested"),
+    "requested": N_("requested"),
+}
+
+
 @cache
 def translations(code: str) -> NullTranslations:
     """The expo's catalogue of a language; English is the source text itself."""
@@ -64,8 +78,11 @@ class ExpoPages:
         def when(value: datetime) -> str:
             return format_datetime(value, "medium", tzinfo=value.tzinfo, locale=lang.code)
 
+        def label(value: str) -> str:
+            return catalogue.gettext(LABELS.get(value, value))
+
         html = self.env.get_template(template).render(
-            gettext=catalogue.gettext, ngettext=catalogue.ngettext, lang=lang,
+            gettext=catalogue.gettext, ngettext=catalogue.ngettext, lang=lang, label=label,
             languages=LANGUAGES, viewer=viewer, csrf=session.csrf, here=_here(request),
             when=when, **context,
         )  # fmt: skip
