@@ -29,7 +29,7 @@ def _ok(*args: str) -> str:
 
 
 def test_an_administrator_sets_the_expo_up_from_the_command_line(env: Path) -> None:
-    assert "0001_expo" in _ok("db", "upgrade")
+    assert "0002_meetings" in _ok("db", "upgrade")
     assert "subheadings" in _ok("nomenclature", str(EXAMPLE_HS))
     key = ["--key", str(env / "cn.public.json"), "--kid", "cn-1", "--country", "CN"]
     assert "CN-URC trusted" in _ok("partners", "add", "CN-URC", *key)
@@ -50,3 +50,14 @@ def test_the_expo_refuses_to_start_on_an_old_schema_or_without_a_secret(
     monkeypatch.setenv("KARAKORAM_EXPO_SECRET_KEY", "short")
     weak = CliRunner().invoke(app, ["expo", "match"])
     assert weak.exit_code == 2 and "KARAKORAM_EXPO_SECRET_KEY" in weak.output
+
+
+def test_the_scheduler_runs_from_the_command_line_once_the_days_are_set(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _ok("db", "upgrade")
+    unset = CliRunner().invoke(app, ["expo", "schedule"])
+    assert unset.exit_code == 1 and "KARAKORAM_EXPO_MEETINGS_START" in unset.output
+    monkeypatch.setenv("KARAKORAM_EXPO_MEETINGS_START", "2026-12-01T09:00:00+08:00")
+    done = _ok("schedule", "--seconds", "5")
+    assert "0 meetings scheduled (optimal)" in done and "gap 0.00%" in done

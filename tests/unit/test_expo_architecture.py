@@ -66,3 +66,17 @@ def test_the_expo_refuses_to_start_without_a_strong_secret():
 
     with pytest.raises(WeakExpoSecret):
         ExpoSettings(secret_key="short").key_secret()  # type: ignore[arg-type]
+
+
+def test_the_rooms_ice_servers_are_checked_when_the_expo_starts():
+    import pytest
+    from pydantic import ValidationError
+
+    from karakoram.expo.config import ExpoSettings
+
+    turn = '[{"urls": "turn:turn.example.org:3478", "username": "expo", "credential": "c"}]'
+    assert ExpoSettings(ice_servers=turn).ice_server_list()[0]["username"] == "expo"
+    assert ExpoSettings().ice_server_list() == []
+    for bad in ("stun:x", '{"urls": "stun:x"}', '[{"url": "stun:x"}]'):
+        with pytest.raises(ValidationError):
+            ExpoSettings(ice_servers=bad)

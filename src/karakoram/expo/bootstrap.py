@@ -7,7 +7,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
@@ -19,8 +19,9 @@ from karakoram.expo.adapters.migrate import current_revision, head_revision, upg
 from karakoram.expo.adapters.store import SqlExpoUnitOfWork
 from karakoram.expo.config import ExpoSettings
 from karakoram.expo.domain.catalogue import CatalogueCodes
+from karakoram.expo.domain.schedule import SlotGrid
 from karakoram.expo.services.catalogue import load_nomenclature
-from karakoram.expo.services.context import ExpoContext
+from karakoram.expo.services.context import ExpoContext, MeetingRules
 
 
 class ExpoSchemaOutOfDate(RuntimeError):
@@ -52,6 +53,17 @@ def new_api_key() -> str:
     return "kx_" + secrets.token_urlsafe(32)
 
 
+def meeting_rules(settings: ExpoSettings) -> MeetingRules | None:
+    """The meeting grid of the configured expo days, or None when they are not set."""
+    start = settings.meetings_start
+    if start is None:
+        return None
+    start = start.replace(tzinfo=UTC) if start.tzinfo is None else start.astimezone(UTC)
+    count = settings.meetings_days * 24 * 60 // settings.slot_minutes
+    grid = SlotGrid(start, settings.slot_minutes, count)
+    return MeetingRules(grid, settings.buffer_slots, settings.solver_seconds)
+
+
 def bootstrap_expo(
     settings: ExpoSettings,
     *,
@@ -79,6 +91,7 @@ def bootstrap_expo(
         settings.key_secret(),
         CatalogueCodes(subheadings, countries, currencies),
         new_api_key,
+        meeting_rules(settings),
     )
     if not subheadings and settings.nomenclature_path is not None:
         load_nomenclature(read_nomenclature(settings.nomenclature_path), ctx)

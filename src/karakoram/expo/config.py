@@ -5,9 +5,12 @@ it."""
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -29,6 +32,48 @@ class ExpoSettings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address `karakoram expo serve` listens on.")
     port: int = Field(8100, description="Port `karakoram expo serve` listens on.")
+    meetings_start: datetime | None = Field(
+        None,
+        description="When the first meeting slot starts (ISO 8601 with its offset, e.g. "
+        "2026-12-01T00:00:00+00:00); no meetings are scheduled until it is set.",
+    )
+    meetings_days: int = Field(2, ge=1, le=14, description="Days of meeting slots.")
+    slot_minutes: int = Field(20, ge=5, le=240, description="Length of a meeting slot.")
+    buffer_slots: int = Field(
+        0, ge=0, le=6, description="Free slots each participant keeps after a meeting."
+    )
+    solver_seconds: float = Field(
+        50.0, gt=0, description="How long the meeting scheduler may search for a better plan."
+    )
+    ice_servers: str = Field(
+        "",
+        description="The meeting room's STUN/TURN servers, a JSON list of RTCIceServer "
+        'objects: [{"urls": "stun:stun.example.org:3478"}, {"urls": "turn:turn.example.org:3478", '
+        '"username": "expo", "credential": "..."}] (coturn; docs/expo-meetings.md). Empty: '
+        "host candidates only, which is enough on one network.",
+    )
+
+    @field_validator("ice_servers")
+    @classmethod
+    def _ice_servers_are_a_list(cls, value: str) -> str:
+        """Refused at start, not when the first browser joins a room."""
+        if value.strip():
+            try:
+                found = json.loads(value)
+            except ValueError:
+                found = None
+            if not isinstance(found, list) or not all(
+                isinstance(x, dict) and "urls" in x for x in found
+            ):
+                raise ValueError('a JSON list of RTCIceServer objects: [{"urls": "stun:..."}]')
+        return value
+
+    def ice_server_list(self) -> list[dict[str, Any]]:
+        """`ice_servers` read: a list of RTCIceServer objects (empty when unset)."""
+        if not self.ice_servers.strip():
+            return []
+        found: list[dict[str, Any]] = json.loads(self.ice_servers)
+        return found
 
     def key_secret(self) -> bytes:
         value = self.secret_key.get_secret_value() if self.secret_key else ""

@@ -1,6 +1,6 @@
 """The expo's unit of work over SQLAlchemy Core: one connection, one transaction, rolled back
 unless committed. Partners, participants and the nomenclature here; the catalogue and matching
-in `catalogue_store.py`."""
+in `catalogue_store.py`, meetings in `meeting_store.py`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from karakoram.domain.attestation import Attestation
 from karakoram.expo.adapters import tables as t
 from karakoram.expo.adapters.catalogue_store import CatalogueStore
+from karakoram.expo.adapters.meeting_store import MeetingStore
 from karakoram.expo.services.records import (
     DuplicateParticipant,
     ExpoPartner,
@@ -30,7 +31,7 @@ def utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC)
 
 
-class SqlExpoUnitOfWork(CatalogueStore):
+class SqlExpoUnitOfWork(CatalogueStore, MeetingStore):
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 

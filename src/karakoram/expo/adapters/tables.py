@@ -123,3 +123,42 @@ suggestions = Table(
     UniqueConstraint("exhibitor_id", "buyer_id", name="uq_suggestion_couple"),
     Index("ix_suggestions_buyer", "buyer_id"),
 )
+
+#: each participant's availability: its IANA zone, and its windows in UTC ([start, end] ISO 8601)
+availability = Table(
+    "availability",
+    metadata,
+    Column("participant_id", ForeignKey("participants.id"), primary_key=True),
+    Column("zone", String(64), nullable=False),
+    Column("windows", JSON, nullable=False),
+    Column("updated_at", TS, nullable=False),
+)
+
+meeting_requests = Table(
+    "meeting_requests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("suggestion_id", ForeignKey("suggestions.id"), nullable=False, unique=True),
+    Column("requester_id", ForeignKey("participants.id"), nullable=False),
+    Column("counterpart_id", ForeignKey("participants.id"), nullable=False),
+    Column("score", Float, nullable=False),
+    #: requested, accepted or declined (by the counterpart)
+    Column("status", String(12), nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("answered_at", TS),
+    Index("ix_meeting_requests_counterpart", "counterpart_id"),
+)
+
+meetings = Table(
+    "meetings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("request_id", ForeignKey("meeting_requests.id"), nullable=False, unique=True),
+    Column("starts_at", TS, nullable=False),
+    Column("ends_at", TS, nullable=False),
+    #: the minutes written in the meeting's room, kept with the meeting
+    Column("minutes", Text, nullable=False),
+    Column("minutes_at", TS),
+    Column("scheduled_at", TS, nullable=False),
+    Index("ix_meetings_starts", "starts_at"),
+)

@@ -11,36 +11,22 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from pydantic import BaseModel, Field
 
 from karakoram.entrypoints.http.docs import install_docs
 from karakoram.entrypoints.http.errors import install_error_handlers
 from karakoram.expo.domain.catalogue import Listing, Side
+from karakoram.expo.entrypoints.deps import CtxDep, ParticipantDep
+from karakoram.expo.entrypoints.meetings_api import router as meetings_router
+from karakoram.expo.entrypoints.web import install_web
 from karakoram.expo.services import catalogue, matching, participants
 from karakoram.expo.services.context import ExpoContext
 from karakoram.expo.services.records import Participant, Suggestion
 
 router = APIRouter()
-
-
-def get_ctx(request: Request) -> ExpoContext:
-    ctx = request.app.state.expo_ctx
-    assert isinstance(ctx, ExpoContext)
-    return ctx
-
-
-CtxDep = Annotated[ExpoContext, Depends(get_ctx)]
-
-
-def current_participant(request: Request, ctx: CtxDep) -> Participant:
-    scheme, _, key = request.headers.get("authorization", "").partition(" ")
-    return participants.authenticate(key.strip() if scheme.lower() == "bearer" else None, ctx)
-
-
-ParticipantDep = Annotated[Participant, Depends(current_participant)]
 
 
 class RegisterIn(BaseModel):
@@ -192,8 +178,9 @@ async def _request_id(request: Request, call_next: Callable[[Request], Awaitable
     return await call_next(request)
 
 
-def create_expo_app(ctx: ExpoContext) -> FastAPI:
-    """The expo's ASGI app over a context built by `bootstrap_expo`."""
+def create_expo_app(ctx: ExpoContext, ice_servers: list[dict[str, Any]] | None = None) -> FastAPI:
+    """The expo's ASGI app over a context built by `bootstrap_expo`, with its web UI; the
+    meeting room's browsers get `ice_servers` (STUN/TURN, from the settings)."""
     # Swagger UI and ReDoc from the installed package, as the node serves them: nothing is
     # fetched from a CDN at run time
     app = FastAPI(
@@ -204,4 +191,6 @@ def create_expo_app(ctx: ExpoContext) -> FastAPI:
     app.middleware("http")(_request_id)
     install_error_handlers(app)
     app.include_router(router)
+    app.include_router(meetings_router)
+    install_web(app, ctx.key_secret, ice_servers or [])
     return app

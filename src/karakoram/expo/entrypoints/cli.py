@@ -14,7 +14,7 @@ from karakoram.domain.errors import KarakoramError
 from karakoram.expo.bootstrap import Expo, ExpoSchemaOutOfDate, bootstrap_expo, migrate_expo
 from karakoram.expo.config import ExpoSettings, WeakExpoSecret
 from karakoram.expo.domain.matching import ChapterTrend, Preference
-from karakoram.expo.services import catalogue, matching, participants
+from karakoram.expo.services import catalogue, matching, meetings, participants
 
 app = typer.Typer(help="The expo: verified traders, catalogue, matchmaking.", no_args_is_help=True)
 db_app = typer.Typer(help="The expo's own database.", no_args_is_help=True)
@@ -60,8 +60,9 @@ def serve(
 
     expo = _expo()
     host, port = host or expo.settings.host, port or expo.settings.port
-    console.print(f"Expo on http://{host}:{port}/ (API docs at /docs)")
-    uvicorn.run(create_expo_app(expo.ctx), host=host, port=port, log_level="warning")
+    console.print(f"Expo on http://{host}:{port}/ui (API docs at /docs)")
+    app = create_expo_app(expo.ctx, expo.settings.ice_server_list())
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 @partners_app.command("add")
@@ -106,6 +107,24 @@ def match() -> None:
         console.print(f"{matching.run_matching(expo.ctx)} suggestions.")
     finally:
         expo.close()
+
+
+@app.command("schedule")
+def schedule(
+    seconds: Annotated[float | None, typer.Option(help="Solver time limit.")] = None,
+) -> None:
+    """Schedule the accepted meeting requests into the expo's slots."""
+    expo = _expo()
+    try:
+        solved = meetings.run_schedule(expo.ctx, seconds)
+    except KarakoramError as exc:
+        raise _fail(exc) from exc
+    finally:
+        expo.close()
+    console.print(
+        f"{len(solved.plan)} meetings scheduled ({solved.status}); score {solved.placed:.1f}, "
+        f"LP bound {solved.bound:.1f}, gap {solved.gap:.2%}."
+    )
 
 
 @inputs_app.command("preference")

@@ -7,7 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from karakoram.expo.domain.catalogue import CatalogueCodes
+from karakoram.expo.domain.schedule import SlotGrid
 from karakoram.expo.services.ports import AttestationCrypto, ExpoUnitOfWorkFactory
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingRules:
+    """The expo's meeting slots (UTC), the free slots kept after each meeting, and how long
+    the scheduler may search."""
+
+    grid: SlotGrid
+    buffer: int = 0
+    solver_seconds: float = 50.0
 
 
 @dataclass(slots=True)
@@ -21,3 +32,5 @@ class ExpoContext:
     codes: CatalogueCodes
     #: a new random API key
     new_key: Callable[[], str]
+    #: the meeting grid; None until the expo's days are configured
+    meetings: MeetingRules | None = None

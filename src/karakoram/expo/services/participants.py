@@ -96,8 +96,13 @@ def authenticate(api_key: str | None, ctx: ExpoContext) -> Participant:
     """The participant an API key belongs to, while its attestation is valid."""
     if not api_key:
         raise AuthenticationFailed("This needs a participant's API key (register first).")
+    return authenticate_hash(key_hash(api_key, ctx), ctx)
+
+
+def authenticate_hash(hashed: str, ctx: ExpoContext) -> Participant:
+    """The participant whose API key hashes to `hashed` (a signed-in browser's session)."""
     with ctx.uow() as uow:
-        found = uow.participant_by_key(key_hash(api_key, ctx))
+        found = uow.participant_by_key(hashed)
     if found is None:
         raise AuthenticationFailed("Unknown or replaced API key.")
     if found.expires_at <= ctx.clock():

@@ -70,3 +70,51 @@ class Suggestion:
     exhibitor_response: Response
     buyer_response: Response
     computed_at: datetime
+
+
+class DuplicateRequest(Exception):
+    """The store already holds a meeting request on this suggestion (a concurrent one won)."""
+
+
+class RequestStatus(StrEnum):
+    REQUESTED = "requested"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+@dataclass(frozen=True, slots=True)
+class Availability:
+    """When a participant can meet: its zone, and its windows in UTC."""
+
+    participant_id: int
+    zone: str
+    windows: list[tuple[datetime, datetime]]
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingRequestRecord:
+    id: int
+    suggestion_id: int
+    requester_id: int
+    counterpart_id: int
+    score: float
+    status: RequestStatus
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Meeting:
+    """A scheduled meeting (UTC), with its two participants and the minutes of its room."""
+
+    id: int
+    request_id: int
+    requester_id: int
+    counterpart_id: int
+    starts_at: datetime
+    ends_at: datetime
+    score: float
+    minutes: str
+
+    @property
+    def people(self) -> tuple[int, int]:
+        return (self.requester_id, self.counterpart_id)
