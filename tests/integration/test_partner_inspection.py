@@ -14,7 +14,7 @@ from karakoram.domain.exchange.bodies import ControlResult
 from karakoram.services.audit.verify import verify_audit
 from karakoram.services.records import Partner, PartnerRecord
 from karakoram.services.statistics import refresh as refreshing
-from tests.builders import import_declaration
+from tests.builders import import_declaration, present_goods
 from tests.integration.test_clearance import RULES, act, goods, load, lodge, policy, timeline
 from tests.integration.test_exchange import pair
 
@@ -86,7 +86,9 @@ def test_the_partners_clean_inspection_stands_in_for_ours(client, keys, node, po
     again = act(client, keys, mrn, "accept-partner-inspection", expect=409, reason="again")
     assert again["code"] == "invalid_transition"
     assert len(clearance(client, keys, mrn)["controls"]) == 1
-    # the red channel's requirement is met (duties still owed block release until paid)
+    # the red channel's requirement is met: once the goods are presented (docs/gate.md) and
+    # the duties paid, nothing blocks the officer's release
+    present_goods(client, node, keys.officer, ucr)
     pay = {"reference": "TRX-P1", "amount": body["amount_due"], "currency": "CNY"}
     client.post(f"/declarations/{mrn}/payments", json=pay, headers=keys.officer)
     assert act(client, keys, mrn, "release")["status"] == "released"

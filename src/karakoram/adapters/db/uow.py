@@ -147,6 +147,14 @@ class SqlUnitOfWork:
             self._lock.acquire()
         self._conn = self._engine.connect()
         self._conn.begin()
+        if self._engine.dialect.name == "sqlite":
+            # One real transaction from the first statement, with the write lock: the driver
+            # would begin one only before an INSERT, UPDATE or DELETE, so a first write inside
+            # a savepoint committed when the savepoint was released (a half-done unit of work
+            # on failure), and a read before the first write could hold a snapshot made stale
+            # by a writer outside the turn lock (the worker log), failing that write at once
+            # with "database is locked" (tests/integration/test_unit_of_work_atomic.py)
+            self._conn.exec_driver_sql("BEGIN IMMEDIATE")
         self.auth = SqlAuthRepository(self._conn)
         self.nomenclature = SqlNomenclatureRepository(self._conn)
         self._log = self.audit = SqlAuditLog(self._conn, self._clock, enabled=self._audited)

@@ -31,12 +31,12 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from karakoram.domain.errors import FieldError, ValidationFailed
 from karakoram.domain.risk.channels import Channel
 from karakoram.domain.risk.facts import FIELDS
+from karakoram.domain.risk.leaf_values import expected_value, leaf_value
 from karakoram.domain.risk.rules import (
     OPS,
     AllOf,
@@ -369,49 +369,13 @@ def _leaf(raw: Mapping[str, Any], ptr: str, where: str, errors: _Errors) -> Leaf
             + f", not {op!r}.",
         )
         return None
-    checked = _value(spec.kind, op, value)
+    checked = leaf_value(spec.kind, op, value)
     if checked is None:
         errors.add(
             "invalid_value",
             f"{ptr}/value",
-            f"{where}: field {name} with op {op} needs {_expected(spec.kind, op)}, got {value!r}.",
+            f"{where}: field {name} with op {op} needs {expected_value(spec.kind, op)}, "
+            f"got {value!r}.",
         )
         return None
     return Leaf(str(name), str(op), checked)
-
-
-def _expected(kind: str, op: str) -> str:
-    if kind == "flag":
-        return "true or false"
-    if kind == "number":
-        return "[low, high] numbers" if op == "between" else "a number"
-    return "a list of strings" if op in ("in", "not_in") else "a string or a list of strings"
-
-
-def _value(kind: str, op: str, value: Any) -> Any:
-    if kind == "flag":
-        return value if isinstance(value, bool) else None
-    if kind == "number":
-        if op == "between":
-            if not isinstance(value, list) or len(value) != 2:
-                return None
-            pair = [_number(v) for v in value]
-            return None if None in pair or pair[0] > pair[1] else tuple(pair)  # type: ignore[operator]
-        return _number(value)
-    if isinstance(value, str) and op in ("eq", "ne", "prefix"):
-        return value if op != "prefix" else (value,)
-    if op in ("eq", "ne") or not isinstance(value, list) or not value:
-        return None
-    if not all(isinstance(v, str) for v in value):
-        return None
-    return frozenset(value) if op in ("in", "not_in") else tuple(value)
-
-
-def _number(value: Any) -> Decimal | None:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
