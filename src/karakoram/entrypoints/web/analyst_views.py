@@ -55,7 +55,9 @@ STAGE_LABELS = {
     "assessment": N_("to assessment"),
     "control": N_("to control"),
     "payment": N_("to payment"),
+    "presentation": N_("to presentation"),
     "release": N_("to release"),
+    "cleared": N_("to cleared"),
     "exit": N_("to exit"),
 }
 
