@@ -63,8 +63,8 @@ def test_a_declaration_taken_in_from_a_fallback_file_is_counted_as_fallback(
     client,
     keys,
     node,
-    clock,
-    tmp_path,  # noqa: F811
+    clock,  # noqa: F811
+    tmp_path,
 ):
     desk = _desk(node, tmp_path)
     arrival = {"ucr": "UCR-FB-TRS-1", "office": "CNKJB"}

@@ -83,3 +83,9 @@ def test_an_open_import_presented_shows_its_presentation():
     line = timeline(times, "assessed")
     assert line.open and line.durations["presentation"] == 15 * 60
     assert "release" not in line.durations
+
+
+def test_the_analysts_page_shows_every_stage_in_order():
+    from karakoram.entrypoints.web.analyst_views import STAGE_LABELS
+
+    assert list(STAGE_LABELS) == [s.value for s in MEASURED]
