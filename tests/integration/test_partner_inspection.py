@@ -14,7 +14,7 @@ from karakoram.domain.exchange.bodies import ControlResult
 from karakoram.services.audit.verify import verify_audit
 from karakoram.services.records import Partner, PartnerRecord
 from karakoram.services.statistics import refresh as refreshing
-from tests.builders import import_declaration
+from tests.builders import import_declaration, present_goods
 from tests.integration.test_clearance import RULES, act, goods, load, lodge, policy, timeline
 from tests.integration.test_exchange import pair
 
@@ -89,6 +89,7 @@ def test_the_partners_clean_inspection_stands_in_for_ours(client, keys, node, po
     # the red channel's requirement is met (duties still owed block release until paid)
     pay = {"reference": "TRX-P1", "amount": body["amount_due"], "currency": "CNY"}
     client.post(f"/declarations/{mrn}/payments", json=pay, headers=keys.officer)
+    present_goods(client, node, keys.officer, ucr)  # an import is released once presented
     assert act(client, keys, mrn, "release")["status"] == "released"
     steps = timeline(client, keys, mrn)
     assert ("accept_partner_control", "inspected") in steps
