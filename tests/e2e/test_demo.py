@@ -190,6 +190,36 @@ def test_every_truck_crossed_in_a_slot_its_carrier_booked(played):
     assert all(max(cn, pk) <= capacity for _, cn, pk, capacity in booker.per_day())
 
 
+def test_a_red_import_the_exporter_inspected_clean_is_not_inspected_twice(played):
+    """One inspection for both (docs/gate.md): the importing officer accepts the exporting
+    side's clean inspection; the TRS counts each acceptance as an inspection saved, and the
+    demo's report prints it."""
+    run, engine, consignments = played
+    tried = [c for c in consignments if "partner_inspection" in c.state]
+    eligible = [
+        c
+        for c in consignments
+        if c.state.get("export_inspected_clean") and c.state.get("import_channel") == "red"
+    ]
+    assert {c.ucr for c in tried} <= {c.ucr for c in eligible}
+    accepted = [c for c in tried if c.state["partner_inspection"] == "accepted"]
+    # refused only when the result had not come (the link was down) or was too old
+    refused = {c.state["partner_inspection"] for c in tried} - {"accepted"}
+    assert refused <= {"no_partner_inspection", "partner_inspection_too_old"}, refused
+    stats = {name: report.fetch_stats(side, "2022") for name, side in run.sides.items()}
+    saved = report.inspections_saved(stats)
+    assert sum(saved.values()) == len(accepted) == engine.counts["inspections saved"]
+    if eligible:  # seed 3 gives some: the exporter inspected them, the importer chose red
+        assert accepted, [(c.ucr, c.state["partner_inspection"]) for c in tried]
+    line = report.saved_line(engine, stats)
+    assert f"(TRS): {len(accepted)} (" in line
+    for c in accepted:
+        side = run.sides[c.destination]
+        import_ = side.call("officer", "GET", f"/declarations/{c.state['import']}").json()
+        actions = [e["action"] for e in import_["timeline"]]
+        assert "accept_partner_control" in actions and "inspect" not in actions, c.ucr
+
+
 def test_the_demo_ends_mid_shift_with_work_waiting_on_both_nodes(played):
     """What the README's tour walks through is there when the demo stops (run last: it
     lodges and releases more declarations)."""

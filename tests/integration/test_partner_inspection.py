@@ -91,6 +91,7 @@ def test_the_partners_clean_inspection_stands_in_for_ours(client, keys, node, po
     present_goods(client, node, keys.officer, ucr)
     pay = {"reference": "TRX-P1", "amount": body["amount_due"], "currency": "CNY"}
     client.post(f"/declarations/{mrn}/payments", json=pay, headers=keys.officer)
+    present_goods(client, node, keys.officer, ucr)  # an import is released once presented
     assert act(client, keys, mrn, "release")["status"] == "released"
     steps = timeline(client, keys, mrn)
     assert ("accept_partner_control", "inspected") in steps

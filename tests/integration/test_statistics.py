@@ -495,4 +495,7 @@ def test_each_kind_of_column_keeps_what_the_reports_show():
     assert ITEMS.field("value").type == pa.decimal128(18, 4)
     assert ITEMS.field("seq").type == pa.int32()
     assert DECLARATIONS.field("start_at").type == pa.timestamp("us", tz="UTC")
-    assert len(ITEM_COLUMNS) + len(DECLARATION_COLUMNS) + len(PARTNER_COLUMNS) == 67
+    assert DECLARATIONS.field("presented_at").type == pa.timestamp("us", tz="UTC")
+    assert DECLARATIONS.field("fallback").type == pa.bool_()
+    # the gate's stages (to_presentation_s, to_cleared_s), fallback and presented_at added
+    assert len(ITEM_COLUMNS) + len(DECLARATION_COLUMNS) + len(PARTNER_COLUMNS) == 71

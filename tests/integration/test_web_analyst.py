@@ -257,13 +257,15 @@ def test_the_clearance_time_page_by_channel_and_side(client, node, analyst):
     report = reports.trs(node.ctx, stats.TrsQuery(parse_period("2023"), ("direction", "channel")))
     rows = body_rows(page.text)
     assert [r["keys"] for r in rows] == [{"direction": "export", "channel": "green"}]
-    # declarations, released, open, pre-lodged, inspections saved
-    assert rows[0]["raw"][:5] == [str(report.rows[0].declarations), "3", "0", "0", "0"]
-    assert rows[0]["raw"][5] == str(report.rows[0].stages["lodgement"].median) == "5400.0"
+    # declarations, released, open, pre-lodged, inspections saved, fallback
+    assert rows[0]["raw"][:6] == [str(report.rows[0].declarations), "3", "0", "0", "0", "0"]
+    assert rows[0]["raw"][6] == ""  # to presentation: exports leave on no inbound truck
+    assert rows[0]["raw"][7] == str(report.rows[0].stages["lodgement"].median) == "5400.0"
     assert ">1:30<" in page.text and ">2:00<" in page.text  # median wait, exit after release
     stages = charts_of(page.text)["chart-stages"]
-    assert [t["name"] for t in stages["data"]][:2] == ["to lodgement", "to acceptance"]
-    assert stages["data"][0]["x"] == [1.5]  # hours, the median wait before lodgement
+    names = [t["name"] for t in stages["data"]][:3]
+    assert names == ["to presentation", "to lodgement", "to acceptance"]
+    assert stages["data"][1]["x"] == [1.5]  # hours, the median wait before lodgement
     assert stages["layout"]["barmode"] == "stack"
     download = client.get("/ui/stats/trs.csv", params={"period": "2023"})
     assert download.headers["content-type"] == "text/csv; charset=utf-8"

@@ -33,7 +33,7 @@ def test_money_has_the_currencys_minor_units_and_grouping(value, currency, shown
 def _row(keys: dict[str, str], n: int) -> TrsRow:
     slow = Durations(n, 4_444_440.0, 5_555_520.0, 6_666_600.0, 7_777_680.0)  # 1234:34 ...
     return TrsRow(
-        keys, 123_456 * n, 120_000, 3_456, 0, 99_999, 0, 0, slow,
+        keys, 123_456 * n, 120_000, 3_456, 0, 99_999, 0, 0, 0, slow,
         {s.value: slow for s in MEASURED}, None,
     )  # fmt: skip
 

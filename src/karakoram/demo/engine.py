@@ -208,8 +208,20 @@ class Engine:
     ) -> list[Event]:
         here = c.state.get("arrived_exit" if which == "export" else "arrived_entry")
         if here and c.state.pop(f"{which}_inspect", False):
+            if which == "import" and c.state.get("export_inspected_clean"):
+                return [self._later(at, "accept_partner", c, where)]  # one inspection for both
             return [self._later(at, "inspection", c, where)]
         return []
+
+    def _accept_partner(self, c: Consignment, e: Event) -> list[Event]:
+        """The exporting side inspected this consignment and found nothing: the importing
+        officer accepts that result instead of a second inspection; refused (no result
+        received, too old), the officer inspects as before (docs/gate.md)."""
+        if not gate.accept_partner_inspection(self.sides[e.side], c, self.link_up):
+            return [self._later(e.at, "inspection", c, e.side)]
+        self.counts["inspections saved"] += 1
+        c.state["import_controlled"] = True
+        return self._after_control(c, e, "import")
 
     def _released(self, c: Consignment, e: Event, which: str) -> list[Event]:
         c.state[f"{which}_released"] = True
@@ -337,7 +349,10 @@ class Engine:
         answer = side.call("officer", "POST", path, {"findings": findings})
         assert answer.status_code == 200, answer.text
         c.state[f"{which}_controlled"] = True
-        if findings.get("value_found") or findings.get("hs_code_found"):
+        found = findings.get("value_found") or findings.get("hs_code_found")
+        if which == "export" and action == "inspect" and not found:
+            c.state["export_inspected_clean"] = True  # the partner hears of it (control_result)
+        if found:
             self.counts["discrepancies found"] += 1
             reason = {"reason": "declaration differs from the goods and the partner's data"}
             held = side.call(
@@ -350,6 +365,9 @@ class Engine:
             rng = random.Random(c.rng_seed + 11)
             settled = self.calendar.next_open(e.at + timedelta(hours=rng.uniform(20, 44)))
             return [self._later(settled, "settle", c, e.side)]
+        return self._after_control(c, e, which)
+
+    def _after_control(self, c: Consignment, e: Event, which: str) -> list[Event]:
         due = c.state.get(f"{which}_due", (None, None))[0]  # type: ignore[index]
         if due and float(due) > 0 and not c.state.get(f"{which}_paid"):
             return []

@@ -7,6 +7,7 @@ One truck carries one consignment in this model; its plate and driver are the de
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from statistics import median
 from typing import Any
@@ -67,6 +68,28 @@ def pre_arrival_here(side: Side, c: Consignment) -> bool:
     """Whether the exporting side's pre-arrival data reached the importing node."""
     answer = side.call("officer", "GET", f"/consignments/{c.ucr}/partner")
     return any(r["type"] == "export_pre_arrival" for r in answer.json())
+
+
+def accept_partner_inspection(side: Side, c: Consignment, link_up: bool) -> bool:
+    """The importing officer accepts the exporting side's clean inspection of the consignment
+    instead of a second one, once its result is here (waited for, bounded, while the link is
+    up). False when the node refuses (409: none received, too old, something found): the
+    refusal's code is kept in `c.state["partner_inspection"]`."""
+    deadline = time.monotonic() + 5
+    while link_up and time.monotonic() < deadline:
+        seen = side.call("officer", "GET", f"/consignments/{c.ucr}/partner").json()
+        if any(r["type"] == "control_result" for r in seen):
+            break
+        time.sleep(0.02)  # the partner's relay delivers on its own; poll with a bound
+    reason = {"reason": f"the exporting side inspected {c.ucr} and found nothing"}
+    path = f"/declarations/{c.state['import']}/actions/accept-partner-inspection"
+    answer = side.call("officer", "POST", path, reason)
+    if answer.status_code == 409:
+        c.state["partner_inspection"] = str(answer.json().get("code", "refused"))
+        return False
+    assert answer.status_code == 200, answer.text
+    c.state["partner_inspection"] = "accepted"
+    return True
 
 
 def settle_undeclared(side: Side, c: Consignment) -> None:

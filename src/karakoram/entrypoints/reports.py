@@ -50,7 +50,7 @@ def flat_rows(report: Report) -> tuple[list[str], list[list[Any]]]:
         by = list(report.query.by)
         stages = ["total", *[s.value for s in MEASURED]]
         header = [*by, "declarations", "released", "open", "ended_unreleased", "pre_lodged",
-                  "out_of_order", "inspections_saved", "open_age_median_s"]  # fmt: skip
+                  "out_of_order", "inspections_saved", "fallback", "open_age_median_s"]  # fmt: skip
         for s in stages:
             header += [f"{s}_median_s", f"{s}_mean_s", f"{s}_p90_s", f"{s}_p95_s"]
         rows = []
@@ -58,7 +58,7 @@ def flat_rows(report: Report) -> tuple[list[str], list[list[Any]]]:
             d = row.as_dict()
             line = [d.get(g, "ALL") for g in by] + [
                 d["declarations"], d["released"], d["open"], d["ended_unreleased"],
-                d["pre_lodged"], d["out_of_order"], d["inspections_saved"],
+                d["pre_lodged"], d["out_of_order"], d["inspections_saved"], d["fallback"],
                 d["open_age_median_s"],
             ]  # fmt: skip
             for s in stages:

@@ -98,7 +98,9 @@ _SHORT = {
     "assessment": "assess",
     "control": "control",
     "payment": "pay",
+    "presentation": "present",
     "release": "release",
+    "cleared": "clear",
     "exit": "exit",
 }
 

@@ -187,6 +187,7 @@ def _trs_sql(query: TrsQuery) -> tuple[str, list[Any]]:
         "count(*) FILTER (WHERE pre_lodged) AS pre_lodged, "
         "count(*) FILTER (WHERE out_of_order) AS out_of_order, "
         "count(*) FILTER (WHERE partner_inspection_accepted) AS inspections_saved, "
+        "count(*) FILTER (WHERE fallback) AS fallback, "
         f"median({age}) FILTER (WHERE open) AS open_age_median, "
         + ", ".join(measures)
         + f" FROM declarations WHERE {' AND '.join(clauses)}"

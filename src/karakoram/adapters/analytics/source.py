@@ -88,8 +88,20 @@ class SqlAnalyticsSource:
                 )
             )
         )
+        presented = _first_arrivals(
+            conn.execute(_presentations(select(d.c.ucr).where(changed, d.c.type == "IM")))
+        )
+        fallback = set(
+            conn.scalars(
+                select(t.fallback_entries.c.reference).where(
+                    t.fallback_entries.c.reference.in_(select(d.c.mrn).where(changed)),
+                    t.fallback_entries.c.kind == "declaration",
+                    t.fallback_entries.c.outcome == "taken",
+                )
+            )
+        )
         sqlite = conn.dialect.name == "sqlite"
-        return [_changed(head, events, arrivals, sqlite) for head in heads]
+        return [_changed(head, events, arrivals, sqlite, presented, fallback) for head in heads]
 
     def _partner(self, conn: Connection, lo: int, hi: int) -> list[PartnerDeclaration]:
         p = t.partner_records
@@ -135,11 +147,23 @@ def _heads(conn: Connection) -> Select[Any]:
     ).outerjoin(g, (g.c.declaration_id == d.c.id) & (g.c.seq == 1))
 
 
+def _presentations(ucrs: Select[Any]) -> Select[Any]:
+    """(ucr, at) of each presentation of an inbound truck carrying one of `ucrs`."""
+    r, c = t.cargo_reports, t.cargo_consignments
+    return (
+        select(c.c.ucr, r.c.presented_at.label("at"))
+        .join(r, r.c.id == c.c.report_id)
+        .where(c.c.ucr.in_(ucrs), r.c.direction == "inbound", r.c.presented_at.is_not(None))
+    )
+
+
 def _changed(
     head: Any,
     events: Mapping[int, list[tuple[str, datetime]]],
     arrivals: Mapping[str, datetime],
     sqlite: bool,
+    presented: Mapping[str, datetime],
+    fallback: set[str],
 ) -> ChangedDeclaration:
     """A row of `_heads` as the declaration a refresh takes in."""
     (
@@ -167,6 +191,8 @@ def _changed(
         lodged_at=_utc(lodged_at),
         events=events[id_],
         arrived_at=arrivals.get(ucr),
+        presented_at=presented.get(ucr) if not export else None,
+        fallback=mrn in fallback,
     )
 
 

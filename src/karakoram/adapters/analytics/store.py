@@ -72,6 +72,19 @@ def _write_by_month(table: pa.Table, column: str, folder: Path, seq: int) -> Non
         pq.write_table(table.filter(pc.equal(months, month)), target / f"part-{seq:06d}.parquet")
 
 
+def _absent(db: duckdb.DuckDBPyConnection, source: str, schema: pa.Schema) -> str:
+    """Columns of `schema` that no file has yet (a copy written before they were added, not
+    refreshed since), as typed nulls to add to the view, so that every query may name them."""
+    present = {row[0] for row in db.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
+    missing = [f for f in schema if f.name not in present]
+    if not missing:
+        return ""
+    db.register("absent_columns", pa.schema(missing).empty_table())
+    types = {r[0]: r[1] for r in db.execute("DESCRIBE SELECT * FROM absent_columns").fetchall()}
+    db.unregister("absent_columns")
+    return "".join(f", CAST(NULL AS {types[f.name]}) AS {f.name}" for f in missing)
+
+
 class ParquetAnalyticsStore:
     """The analytical copy in one directory; queries run in an in-process DuckDB."""
 
@@ -213,10 +226,9 @@ class ParquetAnalyticsStore:
                 db.execute(f"SET threads = {int(self._threads)}")
             for (kind, schema), found in zip(SCHEMAS.items(), present, strict=True):
                 if found:
-                    db.execute(
-                        f"CREATE VIEW {kind} AS SELECT * FROM read_parquet("
-                        f"'{self._files(kind)}', union_by_name = true)"
-                    )
+                    source = f"read_parquet('{self._files(kind)}', union_by_name = true)"
+                    db.execute(f"CREATE VIEW {kind} AS SELECT *{_absent(db, source, schema)} "
+                               f"FROM {source}")  # fmt: skip
                 else:
                     db.register(f"{kind}_empty", schema.empty_table())
                     db.execute(f"CREATE TABLE {kind} AS SELECT * FROM {kind}_empty")

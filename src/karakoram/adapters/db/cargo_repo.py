@@ -167,12 +167,17 @@ class SqlCargoRepository:
         who moved it, for the audit log)."""
         assert record.id is not None
         changed = replace(record, version=expected_version + 1)
+        values: dict[str, Any] = {
+            "status": record.status.value,
+            "version": changed.version,
+            "updated_at": record.updated_at,
+        }
+        if record.status is TruckStatus.PRESENTED:
+            values["presented_at"] = record.updated_at  # the TRS's presentation stage
         done = self._conn.execute(
             update(cargo_reports)
             .where(_r.id == record.id, _r.version == expected_version)
-            .values(
-                status=record.status.value, version=changed.version, updated_at=record.updated_at
-            )
+            .values(**values)
         )
         if done.rowcount != 1:
             raise Conflict(f"Cargo report {record.id} changed meanwhile; reload it and try again.")

@@ -531,6 +531,8 @@ cargo_reports = Table(
     Column("lodged_by", String(100), nullable=False),
     Column("lodged_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # when the goods were presented (the TRS's presentation stage); null before
+    Column("presented_at", UTCDateTime),
     UniqueConstraint("carrier", "reference"),
     Index(None, "registration"),
     Index(None, "status", "id"),

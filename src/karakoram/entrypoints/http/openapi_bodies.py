@@ -206,6 +206,7 @@ TRS = {
         "pre_lodged": 410,
         "out_of_order": 0,
         "inspections_saved": 3,
+        "fallback": 0,
         "total": STAGE,
         "stages": {"release": STAGE},
         "open_age_median_s": 1320.0,

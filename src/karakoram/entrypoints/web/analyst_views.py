@@ -49,13 +49,16 @@ SCALE_LABELS = {
     "billion": N_("billions"),
 }
 
+#: in the order of `MEASURED`: the gate's presentation first (it is measured from arrival)
 STAGE_LABELS = {
+    "presentation": N_("to presentation"),
     "lodgement": N_("to lodgement"),
     "acceptance": N_("to acceptance"),
     "assessment": N_("to assessment"),
     "control": N_("to control"),
     "payment": N_("to payment"),
     "release": N_("to release"),
+    "cleared": N_("to cleared"),
     "exit": N_("to exit"),
 }
 

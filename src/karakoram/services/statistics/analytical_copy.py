@@ -51,6 +51,10 @@ class ChangedDeclaration:
     lodged_at: datetime
     events: list[tuple[str, datetime]]
     arrived_at: datetime | None
+    #: when an inbound truck carrying it was presented (imports; None without one)
+    presented_at: datetime | None = None
+    #: lodged from a fallback file (`karakoram fallback`): its times are the capture's
+    fallback: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +122,7 @@ DECLARATION_COLUMNS: Columns = (
     ("ended_unreleased", _B), ("partner_inspection_accepted", _B), ("start_at", _TS),
     ("lodged_at", _TS), ("total_s", _F),
     *((column, _F) for _, column in _DURATION_COLUMNS),
+    ("fallback", _B), ("presented_at", _TS),
 )  # fmt: skip
 
 #: the partner's declarations of consignments both sides declared, a row per goods item
@@ -204,7 +209,7 @@ def declaration_columns(touched: Sequence[ChangedDeclaration]) -> dict[str, list
 
 
 def _declaration_row(d: ChangedDeclaration) -> tuple[Any, ...]:
-    line = timeline(stage_times(d.events, d.arrived_at), d.status)
+    line = timeline(stage_times(d.events, d.arrived_at, d.presented_at), d.status)
     start = d.arrived_at if d.arrived_at is not None and not line.pre_lodged else d.lodged_at
     chapter = d.hs_code[:2]
     durations = line.durations
@@ -212,7 +217,7 @@ def _declaration_row(d: ChangedDeclaration) -> tuple[Any, ...]:
         d.id, d.mrn, d.direction, d.status, d.ucr, d.office, d.crossing, d.channel or "none",
         d.trader, d.aeo, section_of(chapter), chapter, line.pre_lodged, line.out_of_order,
         line.open, line.ended_unreleased, _accepted_partner(d), start, d.lodged_at, line.total,
-        *(durations.get(stage) for stage, _ in _DURATION_COLUMNS),
+        *(durations.get(stage) for stage, _ in _DURATION_COLUMNS), d.fallback, d.presented_at,
     )  # fmt: skip
 
 

@@ -177,17 +177,21 @@ def _row(keys: dict[str, str], a: Aggregate, base: Aggregate | None) -> Bulletin
 # --- the Time Release Study -------------------------------------------------------------------
 
 _TRS_NOTES = [
-    "the clock starts at arrival at the border (at lodgement when no arrival is recorded) "
-    "and stops at release; each stage is measured from the previous stage that happened",
+    "the clock starts when the goods are presented at the post (at the truck's arrival "
+    "without a presentation, at lodgement when no arrival is recorded) and stops at release; "
+    "each stage is measured from the previous stage that happened, release from the "
+    "presentation when that came later; presentation is measured from arrival, cleared (the "
+    "truck cleared) from release",
     "open: not yet released; their age so far is shown, they are not dropped",
     "pre-lodged: lodged before the truck arrived; out of order: an event earlier than the "
     "stage before it (counted as zero)",
+    "fallback: captured offline in a fallback file and taken in later; timed from the capture",
 ]
 
 #: the overall row of a period without declarations
 _NO_DECLARATIONS = {
     "declarations": 0, "released": 0, "open": 0, "ended_unreleased": 0, "pre_lodged": 0,
-    "out_of_order": 0, "inspections_saved": 0, "open_age_median": None,
+    "out_of_order": 0, "inspections_saved": 0, "fallback": 0, "open_age_median": None,
     **{f"{p}_{s}": None for p in ["total", *[f"to_{m.value}" for m in MEASURED]]
        for s in ("n", "median", "mean", "p90", "p95")},
 }  # fmt: skip
@@ -213,6 +217,7 @@ def _trs_row(keys: dict[str, str], raw: Mapping[str, Any]) -> TrsRow:
         int(raw["pre_lodged"]),
         int(raw["out_of_order"]),
         int(raw["inspections_saved"] or 0),
+        int(raw["fallback"] or 0),
         _durations(raw, "total"),
         {s.value: _durations(raw, f"to_{s.value}") for s in MEASURED},
         raw["open_age_median"],

@@ -164,6 +164,8 @@ class TrsRow:
     out_of_order: int
     #: declarations whose inspection was the partner's, accepted instead of a second one
     inspections_saved: int
+    #: declarations lodged from a fallback file (captured offline, timed from the capture)
+    fallback: int
     total: Durations
     stages: dict[str, Durations]
     open_age_median: float | None
@@ -178,6 +180,7 @@ class TrsRow:
             "pre_lodged": self.pre_lodged,
             "out_of_order": self.out_of_order,
             "inspections_saved": self.inspections_saved,
+            "fallback": self.fallback,
             "total": self.total.as_dict(),
             "stages": {k: v.as_dict() for k, v in self.stages.items()},
             "open_age_median_s": self.open_age_median,
