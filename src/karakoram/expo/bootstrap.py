@@ -8,13 +8,18 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Engine
 
 from karakoram.adapters.db.engine import build_engine
 from karakoram.bootstrap import iso_code_lists, private_sqlite_file, utc_now
 from karakoram.domain.declaration.nomenclature_file import read_nomenclature
-from karakoram.expo.adapters.crypto import JwsAttestationCrypto
+from karakoram.expo.adapters.crypto import (
+    JwsAttestationCrypto,
+    JwsReceiptSigner,
+    PublicReceiptKey,
+)
 from karakoram.expo.adapters.migrate import current_revision, head_revision, upgrade
 from karakoram.expo.adapters.store import SqlExpoUnitOfWork
 from karakoram.expo.config import ExpoSettings
@@ -64,6 +69,18 @@ def meeting_rules(settings: ExpoSettings) -> MeetingRules | None:
     return MeetingRules(grid, settings.buffer_slots, settings.solver_seconds)
 
 
+def receipt_signer(settings: ExpoSettings) -> JwsReceiptSigner:
+    """The expo's key for thread receipts: from its file, or one made for this process."""
+    if settings.signing_key_path is None:
+        return JwsReceiptSigner.ephemeral(settings.signing_key_id)
+    return JwsReceiptSigner.from_file(settings.signing_key_path, settings.signing_key_id)
+
+
+def receipt_key(jwk: dict[str, Any]) -> PublicReceiptKey:
+    """A party's copy of the expo's public key (GET /receipt-key), to verify receipts."""
+    return PublicReceiptKey(jwk)
+
+
 def bootstrap_expo(
     settings: ExpoSettings,
     *,
@@ -92,6 +109,7 @@ def bootstrap_expo(
         CatalogueCodes(subheadings, countries, currencies),
         new_api_key,
         meeting_rules(settings),
+        receipt_signer(settings),
     )
     if not subheadings and settings.nomenclature_path is not None:
         load_nomenclature(read_nomenclature(settings.nomenclature_path), ctx)

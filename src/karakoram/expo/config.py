@@ -45,6 +45,13 @@ class ExpoSettings(BaseSettings):
     solver_seconds: float = Field(
         50.0, gt=0, description="How long the meeting scheduler may search for a better plan."
     )
+    signing_key_path: Path | None = Field(
+        None,
+        description="The expo's Ed25519 key (PEM, mode 0600; made there on first start) that "
+        "signs the receipts of business discussions. Unset: a key made at each start, so "
+        "receipts verify only while the process lives (tests, a throwaway demo).",
+    )
+    signing_key_id: str = Field("expo-1", description="The kid of the expo's signing key.")
     ice_servers: str = Field(
         "",
         description="The meeting room's STUN/TURN servers, a JSON list of RTCIceServer "

@@ -8,7 +8,11 @@ from datetime import datetime
 
 from karakoram.expo.domain.catalogue import CatalogueCodes
 from karakoram.expo.domain.schedule import SlotGrid
-from karakoram.expo.services.ports import AttestationCrypto, ExpoUnitOfWorkFactory
+from karakoram.expo.services.ports import (
+    AttestationCrypto,
+    ExpoUnitOfWorkFactory,
+    ReceiptSigner,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,3 +38,5 @@ class ExpoContext:
     new_key: Callable[[], str]
     #: the meeting grid; None until the expo's days are configured
     meetings: MeetingRules | None = None
+    #: the expo's own key, signing the receipts of business discussions
+    receipts: ReceiptSigner | None = None
