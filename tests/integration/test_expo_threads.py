@@ -1,12 +1,13 @@
 """Business discussions on SQLite and PostgreSQL, through the expo's API: messages in order,
 visible only to the match's two members, attachments typed by their first bytes, one message
 per ref, and the signed receipt of the chain's head that proves an exported thread (and
-catches a tampered one), through the API and the CLI."""
+catches a tampered one), through the API, the CLI and the discussion page."""
 
 from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -203,3 +204,67 @@ def test_the_cli_verifies_an_export_offline_with_the_public_key(client, match, t
     assert "3 entries proven" in ok.output
     bad = runner.invoke(expo_cli, ["thread", "verify", str(tmp_path / "bad.json"), *key])
     assert bad.exit_code == 1
+
+
+CSV = b"hs,price,currency\n8517.13,165,USD\n"
+
+
+def _browser(expo, headers: dict[str, str]) -> TestClient:
+    c = TestClient(create_expo_app(expo.ctx), base_url="http://expo.test")
+    form = c.get("/ui/sign-in").text
+    token = re.search(r'name="csrf" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+    key = headers["Authorization"].removeprefix("Bearer ")
+    assert c.post("/ui/sign-in", data={"csrf": token, "api_key": key}).status_code == 200
+    return c
+
+
+def _write(browser: TestClient, sid: int, text: str, **files):
+    page = browser.get(f"/ui/threads/{sid}").text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    ref = re.search(r'name="ref" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    data = {"csrf": csrf, "ref": ref, "text": text}
+    return browser.post(f"/ui/threads/{sid}/messages", data=data, files=files or None,
+                        follow_redirects=False), data  # fmt: skip
+
+
+def test_two_members_talk_through_the_page_and_keep_a_verifiable_export(expo, client, match):
+    sid, cn, pk = match
+    a, b = _browser(expo, cn), _browser(expo, pk)
+    assert f"/ui/threads/{sid}" in a.get("/ui/suggestions").text
+    sent, form = _write(a, sid, "Price list attached.", file=("prices.csv", CSV, "text/csv"))
+    assert sent.status_code == 303 and sent.headers["location"] == f"/ui/threads/{sid}"
+    # the same form sent twice (a double click) is one message
+    again = a.post(
+        f"/ui/threads/{sid}/messages", data=form, files={"file": ("prices.csv", CSV, "text/csv")},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert again.status_code == 303
+    assert _write(b, sid, "谢谢 — شکریہ")[0].status_code == 303
+    page = b.get(f"/ui/threads/{sid}")
+    assert page.status_code == 200 and "style=" not in page.text
+    assert page.text.index("Price list attached.") < page.text.index("谢谢 — شکریہ")
+    assert page.text.count('class="message') == 2 and "prices.csv" in page.text
+    sha = re.search(r"/attachments/([0-9a-f]{64})", page.text).group(1)  # type: ignore[union-attr]
+    assert b.get(f"/ui/threads/{sid}/attachments/{sha}").content == CSV
+    export = b.get(f"/ui/threads/{sid}/export").json()
+    assert len(export["entries"]) == 2
+    assert client.post("/threads/verify", json={"export": export}).json()["valid"] is True
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    to = f"/ui/threads/{sid}"
+    b.post("/ui/language", data={"csrf": token, "language": "zh_Hans", "to": to})
+    zh = b.get(to).text
+    assert "洽谈" in zh and "打开洽谈" in b.get("/ui/suggestions").text
+
+
+def test_a_stranger_and_a_forged_form_get_nothing(expo, client, match):
+    sid, cn, _ = match
+    stranger = _browser(expo, _join(client, PK.attest("PK-7777", "Hunza Dried Fruit")))
+    assert stranger.get(f"/ui/threads/{sid}").status_code == 404
+    member = _browser(expo, cn)
+    forged = member.post(
+        f"/ui/threads/{sid}/messages", data={"csrf": "x", "ref": "r", "text": "hi"}
+    )
+    assert forged.status_code == 403
+    exe = ("tool.exe", b"MZ\x90\x00\x03", "application/pdf")
+    assert _write(member, sid, "", file=exe)[0].status_code == 422
+    assert client.get(f"/threads/{sid}", headers=cn).json() == []
