@@ -27,6 +27,7 @@ from karakoram.expo.domain.catalogue import CatalogueCodes
 from karakoram.expo.domain.schedule import SlotGrid
 from karakoram.expo.services.catalogue import load_nomenclature
 from karakoram.expo.services.context import ExpoContext, MeetingRules
+from karakoram.expo.services.participants import key_hash
 
 
 class ExpoSchemaOutOfDate(RuntimeError):
@@ -111,6 +112,9 @@ def bootstrap_expo(
         meeting_rules(settings),
         receipt_signer(settings),
     )
+    organiser = settings.organiser_secret()
+    if organiser is not None:
+        ctx.organiser_key_hash = key_hash(organiser, ctx)
     if not subheadings and settings.nomenclature_path is not None:
         load_nomenclature(read_nomenclature(settings.nomenclature_path), ctx)
     return Expo(settings, engine, ctx)

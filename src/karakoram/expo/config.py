@@ -45,6 +45,11 @@ class ExpoSettings(BaseSettings):
     solver_seconds: float = Field(
         50.0, gt=0, description="How long the meeting scheduler may search for a better plan."
     )
+    organiser_key: SecretStr | None = Field(
+        None,
+        description="The organiser's key (32+ characters) that opens the organiser's view "
+        "(/organiser/*, /ui/organiser); unset: no organiser's view.",
+    )
     signing_key_path: Path | None = Field(
         None,
         description="The expo's Ed25519 key (PEM, mode 0600; made there on first start) that "
@@ -81,6 +86,14 @@ class ExpoSettings(BaseSettings):
             return []
         found: list[dict[str, Any]] = json.loads(self.ice_servers)
         return found
+
+    def organiser_secret(self) -> str | None:
+        value = self.organiser_key.get_secret_value() if self.organiser_key else ""
+        if not value:
+            return None
+        if len(value) < 32:
+            raise WeakExpoSecret("KARAKORAM_EXPO_ORGANISER_KEY needs 32 characters or more.")
+        return value
 
     def key_secret(self) -> bytes:
         value = self.secret_key.get_secret_value() if self.secret_key else ""

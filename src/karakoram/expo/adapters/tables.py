@@ -191,3 +191,13 @@ thread_attachments = Table(
     Column("media_type", String(40), nullable=False),
     Column("content", LargeBinary, nullable=False),
 )
+
+#: the first time each participant joined a meeting's room: a meeting nobody joined is a
+#: no-show in the organiser's figures
+room_joins = Table(
+    "room_joins",
+    metadata,
+    Column("meeting_id", ForeignKey("meetings.id"), primary_key=True),
+    Column("participant_id", ForeignKey("participants.id"), primary_key=True),
+    Column("joined_at", TS, nullable=False),
+)

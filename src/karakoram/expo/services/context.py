@@ -40,3 +40,5 @@ class ExpoContext:
     meetings: MeetingRules | None = None
     #: the expo's own key, signing the receipts of business discussions
     receipts: ReceiptSigner | None = None
+    #: the organiser's key, hashed as participants' keys are; None: no organiser's view
+    organiser_key_hash: str | None = None

@@ -11,6 +11,7 @@ from karakoram.domain.attestation import Attestation
 from karakoram.domain.exchange.envelope import DecodedMessage
 from karakoram.expo.domain.catalogue import Listing, Side
 from karakoram.expo.domain.matching import ChapterTrend, OfferFacts, Preference, Score, SeekFacts
+from karakoram.expo.domain.organiser import MatchFact, ParticipantFact
 from karakoram.expo.services.records import (
     Availability,
     ExpoPartner,
@@ -106,6 +107,11 @@ class ExpoUnitOfWork(Protocol):
     def thread_length(self, suggestion_id: int) -> int: ...
     def add_thread_entry(self, e: ThreadEntry, files: dict[str, tuple[str, bytes]]) -> None: ...
     def thread_attachment(self, suggestion_id: int, sha256: str) -> tuple[str, bytes] | None: ...
+
+    # the organiser's figures
+    def record_join(self, meeting_id: int, participant_id: int, at: datetime) -> None: ...
+    def participant_facts(self) -> list[ParticipantFact]: ...
+    def match_facts(self) -> list[MatchFact]: ...
 
 
 class ReceiptSigner(Protocol):
