@@ -201,3 +201,15 @@ room_joins = Table(
     Column("participant_id", ForeignKey("participants.id"), primary_key=True),
     Column("joined_at", TS, nullable=False),
 )
+
+#: the conference programme: talks, panels, product launches carried by the deployment's SFU
+conference_sessions = Table(
+    "conference_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("slug", String(64), nullable=False, unique=True),
+    Column("title", String(200), nullable=False),
+    Column("starts_at", TS, nullable=False),
+    Column("ends_at", TS, nullable=False),
+    Column("speakers", JSON, nullable=False),
+)

@@ -12,6 +12,7 @@ from karakoram.expo.services.ports import (
     AttestationCrypto,
     ExpoUnitOfWorkFactory,
     ReceiptSigner,
+    SfuTokens,
 )
 
 
@@ -42,3 +43,5 @@ class ExpoContext:
     receipts: ReceiptSigner | None = None
     #: the organiser's key, hashed as participants' keys are; None: no organiser's view
     organiser_key_hash: str | None = None
+    #: the deployment's SFU for the conference programme; None: none configured
+    sfu: SfuTokens | None = None

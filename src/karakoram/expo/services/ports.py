@@ -12,6 +12,7 @@ from karakoram.domain.exchange.envelope import DecodedMessage
 from karakoram.expo.domain.catalogue import Listing, Side
 from karakoram.expo.domain.matching import ChapterTrend, OfferFacts, Preference, Score, SeekFacts
 from karakoram.expo.domain.organiser import MatchFact, ParticipantFact
+from karakoram.expo.domain.sfu import ConferenceSession
 from karakoram.expo.services.records import (
     Availability,
     ExpoPartner,
@@ -112,6 +113,20 @@ class ExpoUnitOfWork(Protocol):
     def record_join(self, meeting_id: int, participant_id: int, at: datetime) -> None: ...
     def participant_facts(self) -> list[ParticipantFact]: ...
     def match_facts(self) -> list[MatchFact]: ...
+
+    # the conference programme
+    def save_session(self, s: ConferenceSession) -> ConferenceSession: ...
+    def conference_session(self, slug: str) -> ConferenceSession | None: ...
+    def conference_sessions(self) -> list[ConferenceSession]: ...
+
+
+class SfuTokens(Protocol):
+    """The deployment's SFU: its URL and kind, and room tokens signed with its API secret."""
+
+    url: str
+    kind: str
+
+    def token(self, room: str, seat: Any, not_before: datetime, expires: datetime) -> str: ...
 
 
 class ReceiptSigner(Protocol):
