@@ -268,3 +268,22 @@ def test_a_stranger_and_a_forged_form_get_nothing(expo, client, match):
     exe = ("tool.exe", b"MZ\x90\x00\x03", "application/pdf")
     assert _write(member, sid, "", file=exe)[0].status_code == 422
     assert client.get(f"/threads/{sid}", headers=cn).json() == []
+
+
+def test_messages_sent_at_once_all_land_in_one_unbroken_chain(expo, client, match):
+    sid, cn, pk = match
+    from concurrent.futures import ThreadPoolExecutor
+
+    def send(i: int) -> int:
+        who = cn if i % 2 else pk
+        answer = _say(client, sid, who, f"m{i}", f"message {i}")
+        assert answer.status_code == 201, answer.text
+        return answer.status_code
+
+    with ThreadPoolExecutor(4) as pool:
+        codes = list(pool.map(send, range(12)))
+    assert codes == [201] * 12
+    export = client.get(f"/threads/{sid}/export", headers=cn).json()
+    assert [e["seq"] for e in export["entries"]] == list(range(1, 13))
+    assert sorted(e["text"] for e in export["entries"]) == sorted(f"message {i}" for i in range(12))
+    assert client.post("/threads/verify", json={"export": export}).json()["valid"] is True

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from karakoram.expo.adapters import tables as t
@@ -20,6 +20,13 @@ def _entry(r: Any) -> ThreadEntry:
 
 class ThreadStore:
     conn: Connection
+
+    def lock_thread(self, suggestion_id: int) -> None:
+        """Take the thread's write lock before reading it, so two messages to one thread
+        append in turn: a no-op update of the match's row (PostgreSQL locks the row; SQLite
+        takes its one write lock, so the reads after it see the other's message)."""
+        c = t.suggestions.c
+        self.conn.execute(update(t.suggestions).where(c.id == suggestion_id).values(id=c.id))
 
     def thread(self, suggestion_id: int) -> list[ThreadEntry]:
         c = t.thread_entries.c

@@ -118,6 +118,7 @@ def post_message(
     signer = _signer(ctx)
     for _ in range(_RETRIES):
         with ctx.uow() as uow:
+            uow.lock_thread(suggestion_id)  # first: the reads below see every earlier message
             s = _member_of(suggestion_id, who, uow)
             held = uow.thread_entry_by_ref(suggestion_id, who.id, ref)
             if held is not None:
