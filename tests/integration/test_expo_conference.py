@@ -115,3 +115,12 @@ def test_refusals(expo, api, keys):  # noqa: F811
 def test_an_sfu_without_its_secret_is_refused_at_start():
     with pytest.raises(ValidationError):
         ExpoSettings(secret_key="x" * 40, sfu_kind="livekit", sfu_url="wss://x")  # type: ignore[call-arg]
+
+
+def test_the_openapi_document_lists_the_new_routes(api):
+    paths = api.get("/openapi.json").json()["paths"]
+    assert {
+        "/threads/{suggestion_id}/messages", "/threads/verify", "/receipt-key",
+        "/organiser/report", "/organiser/report.xlsx", "/conference",
+        "/organiser/conference/{slug}", "/conference/{slug}/token",
+    } <= set(paths)  # fmt: skip
