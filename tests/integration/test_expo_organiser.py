@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -118,6 +120,13 @@ def test_the_organisers_page_draws_its_charts_without_inline_script(expo, keys, 
     assert web.get("/ui/vendor/plotly.min.js").status_code == 200
     assert web.get("/ui/static/organiser.js").status_code == 200
     assert web.get("/ui/organiser/report.csv?table=countries").text.startswith("country,")
+    token = _csrf(page)
+    web.post("/ui/language", data={"csrf": token, "language": "zh_Hans", "to": "/ui/organiser"})
+    chinese = web.get("/ui/organiser").text
+    assert "<h1>主办方视图</h1>" in chinese
+    block = re.search(r'id="expo-charts">(.*?)</script>', chinese).group(1)  # type: ignore[union-attr]
+    figures = json.loads(block)  # the charts' words too
+    assert figures["chart-countries"]["layout"]["title"]["text"] == "按国家统计的参展方"
 
 
 def test_the_tally_counts_a_future_meeting_nobody_joined_as_neither():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import asdict, fields
 
 from openpyxl import Workbook
@@ -48,28 +49,32 @@ def as_xlsx(report: Report) -> bytes:
     return out.getvalue()
 
 
-def charts(report: Report) -> dict[str, dict[str, object]]:
+def _same(text: str) -> str:
+    return text
+
+
+def charts(report: Report, _: Callable[[str], str] = _same) -> dict[str, dict[str, object]]:
     """Two Plotly figures (JSON): meetings and their outcome by HS chapter, participants by
-    country."""
+    country; `_` translates their words (the page's gettext)."""
     by_chapter: dict[str, list[int]] = {}
     for r in report.chapters:
         held = by_chapter.setdefault(r.chapter, [0, 0, 0, 0])
         for i, v in enumerate((r.matches, r.meetings, r.held, r.no_shows)):
             held[i] += v
     chapters = sorted(by_chapter)
-    names = ("matches", "meetings", "held", "no-shows")
+    names = (_("Matches"), _("Meetings"), _("Held"), _("No-shows"))
     countries = [r.country for r in report.countries]
     chapter_bars = [
         _bar(n, [f"HS {c}" for c in chapters], [by_chapter[c][i] for c in chapters])
         for i, n in enumerate(names)
     ]
     country_bars = [
-        _bar(n, countries, [getattr(r, n) for r in report.countries])
-        for n in ("exhibitors", "buyers")
+        _bar(_(label), countries, [getattr(r, n) for r in report.countries])
+        for n, label in (("exhibitors", "Exhibitors"), ("buyers", "Buyers"))
     ]
     return {
-        "chart-chapters": {"data": chapter_bars, "layout": _layout("By HS chapter")},
-        "chart-countries": {"data": country_bars, "layout": _layout("Participants by country")},
+        "chart-chapters": {"data": chapter_bars, "layout": _layout(_("By HS chapter"))},
+        "chart-countries": {"data": country_bars, "layout": _layout(_("Participants by country"))},
     }
 
 

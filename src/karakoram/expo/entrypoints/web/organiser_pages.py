@@ -10,10 +10,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
 
 from karakoram.domain.errors import AuthenticationFailed
+from karakoram.entrypoints.web.i18n import language
 from karakoram.entrypoints.web.vendor import PLOTLY_JS, plotly_css, plotly_style_ids
 from karakoram.expo.entrypoints.deps import CtxDep
 from karakoram.expo.entrypoints.organiser_files import XLSX_TYPE, as_csv, as_xlsx, charts
 from karakoram.expo.entrypoints.web.pages import PagesDep, SessionDep
+from karakoram.expo.entrypoints.web.render import translations
 from karakoram.expo.entrypoints.web.session import ExpoSession
 from karakoram.expo.services import organiser
 from karakoram.expo.services.context import ExpoContext
@@ -30,8 +32,9 @@ def _organiser(session: ExpoSession, ctx: ExpoContext) -> None:
 def organiser_page(request: Request, pages: PagesDep, session: SessionDep, ctx: CtxDep) -> Response:
     _organiser(session, ctx)
     report = organiser.report(ctx)
+    words = translations(language(session.language).code).gettext
     return pages.render(
-        request, session, "organiser.html", None, report=report, charts=charts(report),
+        request, session, "organiser.html", None, report=report, charts=charts(report, words),
         style_ids=plotly_style_ids(),
     )  # fmt: skip
 
