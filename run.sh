@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install Karakoram into .venv (first run only), then run the demo: two nodes (China and
-# Pakistan sides) on loopback and a season of trucks between them; they serve until Ctrl-C.
+# Pakistan sides) on loopback, a season of trucks between them, and the expo beside them with
+# its expo day (attested traders, matches, a meeting grid); all serve until Ctrl-C.
 # Extra arguments go to `karakoram demo` (try --help); `karakoram quickstart` starts one node.
 set -euo pipefail
 cd "$(dirname "$0")"

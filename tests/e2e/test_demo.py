@@ -243,3 +243,26 @@ def test_the_demo_ends_mid_shift_with_work_waiting_on_both_nodes(played):
         assert asked.json()["status"] == "documents_requested"
         drafts = side.call("supervisor", "GET", "/policy/rules").json()
         assert {d["version"]: d["status"] for d in drafts}[w.draft_rules] == "draft"
+
+
+def test_the_expo_answers_beside_the_nodes_with_a_scheduled_meeting_grid(played, tmp_path):
+    run, _, _ = played
+    expo = run.expo
+    assert expo is not None
+    with demo_run.console.capture() as captured:
+        demo_run.print_access(run, tmp_path, 1.0)
+    assert f"Expo    web UI {expo.url}/ui" in captured.get()
+    with httpx.Client(base_url=expo.url, timeout=30) as http:
+        assert http.get("/health").json() == {"status": "ok"}
+        # every participant was attested by its own node: both nodes are represented
+        issuers, met = set(), 0
+        for key in expo.participants.values():
+            h = {"Authorization": f"Bearer {key}"}
+            issuers.add(http.get("/participants/me", headers=h).json()["issuer"])
+            met += len(http.get("/meetings", headers=h).json())
+        assert issuers == {"CN-URC", "PK-GB"}
+        assert expo.meetings > 0 and met == 2 * expo.meetings  # each meeting has two sides
+        report = http.get(
+            "/organiser/report", headers={"Authorization": f"Bearer {expo.organiser_key}"}
+        )
+        assert report.json()["totals"]["meetings"] == expo.meetings

@@ -30,6 +30,7 @@ from karakoram.data import example, hs2022
 from karakoram.demo import nodes as demo_nodes
 from karakoram.demo.client import Side
 from karakoram.demo.engine import Engine
+from karakoram.demo.expo_day import DemoExpo, expo_access, start_expo
 from karakoram.demo.goods import Catalogue
 from karakoram.demo.link import Link
 from karakoram.demo.midshift import Waiting, leave_work
@@ -129,6 +130,8 @@ class DemoRun:
     lock: Any
     #: per side, the user a person signs in as for each role: role -> user name
     roles: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: the expo beside the nodes, with its expo day (demo/expo_day.py)
+    expo: DemoExpo | None = None
 
     def role_keys(self, side: str) -> dict[str, str]:
         """A ready API key for each role at `side` (trader, officer, supervisor, analyst,
@@ -137,6 +140,8 @@ class DemoRun:
         return {role: keys[user] for role, user in self.roles[side].items()}
 
     def close(self) -> None:
+        if self.expo is not None:
+            self.expo.stop()
         for side in self.sides.values():
             side.client.close()
         for node in self.nodes:
@@ -177,6 +182,12 @@ def start_demo(opts: Options, workdir: Path, port: int) -> DemoRun:
     run.catalogue = Catalogue.load(hs2022())
     run.roles = {name: demo_nodes.role_users(traders[name]) for name in ("CN", "PK")}
     _write_state(workdir, run.sides, seed, run.roles)
+    try:
+        with console.status("Starting the expo and its day (attested traders, matches, meetings)"):
+            run.expo = start_expo(workdir / "expo", [cn, pk], traders)
+    except BaseException:
+        run.close()
+        raise
     return run
 
 
@@ -347,6 +358,8 @@ def print_access(run: DemoRun, workdir: Path, seconds: float) -> None:
                 soft_wrap=True,
                 highlight=False,
             )
+    for line in expo_access(run.expo):
+        console.print(line, soft_wrap=True, highlight=False)
     console.print(f"Every trader's key and the rest: {workdir / 'demo.json'} (mode 600).")
     console.print(f"Demo finished in {seconds:.0f} s.")
 

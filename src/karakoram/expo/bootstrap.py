@@ -8,20 +8,28 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Engine
 
 from karakoram.adapters.db.engine import build_engine
 from karakoram.bootstrap import iso_code_lists, private_sqlite_file, utc_now
 from karakoram.domain.declaration.nomenclature_file import read_nomenclature
-from karakoram.expo.adapters.crypto import JwsAttestationCrypto
+from karakoram.expo.adapters.crypto import (
+    JwsAttestationCrypto,
+    JwsReceiptSigner,
+    PublicReceiptKey,
+)
 from karakoram.expo.adapters.migrate import current_revision, head_revision, upgrade
+from karakoram.expo.adapters.sfu import Hs256SfuTokens
 from karakoram.expo.adapters.store import SqlExpoUnitOfWork
 from karakoram.expo.config import ExpoSettings
 from karakoram.expo.domain.catalogue import CatalogueCodes
 from karakoram.expo.domain.schedule import SlotGrid
+from karakoram.expo.domain.sfu import SfuKind
 from karakoram.expo.services.catalogue import load_nomenclature
 from karakoram.expo.services.context import ExpoContext, MeetingRules
+from karakoram.expo.services.participants import key_hash
 
 
 class ExpoSchemaOutOfDate(RuntimeError):
@@ -64,6 +72,28 @@ def meeting_rules(settings: ExpoSettings) -> MeetingRules | None:
     return MeetingRules(grid, settings.buffer_slots, settings.solver_seconds)
 
 
+def receipt_signer(settings: ExpoSettings) -> JwsReceiptSigner:
+    """The expo's key for thread receipts: from its file, or one made for this process."""
+    if settings.signing_key_path is None:
+        return JwsReceiptSigner.ephemeral(settings.signing_key_id)
+    return JwsReceiptSigner.from_file(settings.signing_key_path, settings.signing_key_id)
+
+
+def sfu_tokens(settings: ExpoSettings) -> Hs256SfuTokens | None:
+    """The configured SFU's token minter, or None when the deployment has none."""
+    if not settings.sfu_kind or settings.sfu_api_secret is None:
+        return None
+    return Hs256SfuTokens(
+        SfuKind(settings.sfu_kind), settings.sfu_url, settings.sfu_api_key,
+        settings.sfu_api_secret.get_secret_value(),
+    )  # fmt: skip
+
+
+def receipt_key(jwk: dict[str, Any]) -> PublicReceiptKey:
+    """A party's copy of the expo's public key (GET /receipt-key), to verify receipts."""
+    return PublicReceiptKey(jwk)
+
+
 def bootstrap_expo(
     settings: ExpoSettings,
     *,
@@ -92,7 +122,12 @@ def bootstrap_expo(
         CatalogueCodes(subheadings, countries, currencies),
         new_api_key,
         meeting_rules(settings),
+        receipt_signer(settings),
     )
+    organiser = settings.organiser_secret()
+    if organiser is not None:
+        ctx.organiser_key_hash = key_hash(organiser, ctx)
+    ctx.sfu = sfu_tokens(settings)
     if not subheadings and settings.nomenclature_path is not None:
         load_nomenclature(read_nomenclature(settings.nomenclature_path), ctx)
     return Expo(settings, engine, ctx)

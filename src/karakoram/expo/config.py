@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -45,6 +45,32 @@ class ExpoSettings(BaseSettings):
     solver_seconds: float = Field(
         50.0, gt=0, description="How long the meeting scheduler may search for a better plan."
     )
+    organiser_key: SecretStr | None = Field(
+        None,
+        description="The organiser's key (32+ characters) that opens the organiser's view "
+        "(/organiser/*, /ui/organiser); unset: no organiser's view.",
+    )
+    sfu_kind: Literal["", "livekit", "jitsi"] = Field(
+        "",
+        description="The SFU that carries the conference programme: livekit or jitsi; empty: "
+        "no conference tokens (meetings of up to four stay peer to peer).",
+    )
+    sfu_url: str = Field(
+        "", description="The SFU's address browsers connect to, e.g. wss://sfu.example.org."
+    )
+    sfu_api_key: str = Field(
+        "", description="LiveKit's API key, or the Jitsi app id (the tokens' iss)."
+    )
+    sfu_api_secret: SecretStr | None = Field(
+        None, description="The secret the SFU checks tokens with (HS256, 32+ characters)."
+    )
+    signing_key_path: Path | None = Field(
+        None,
+        description="The expo's Ed25519 key (PEM, mode 0600; made there on first start) that "
+        "signs the receipts of business discussions. Unset: a key made at each start, so "
+        "receipts verify only while the process lives (tests, a throwaway demo).",
+    )
+    signing_key_id: str = Field("expo-1", description="The kid of the expo's signing key.")
     ice_servers: str = Field(
         "",
         description="The meeting room's STUN/TURN servers, a JSON list of RTCIceServer "
@@ -74,6 +100,26 @@ class ExpoSettings(BaseSettings):
             return []
         found: list[dict[str, Any]] = json.loads(self.ice_servers)
         return found
+
+    def organiser_secret(self) -> str | None:
+        value = self.organiser_key.get_secret_value() if self.organiser_key else ""
+        if not value:
+            return None
+        if len(value) < 32:
+            raise WeakExpoSecret("KARAKORAM_EXPO_ORGANISER_KEY needs 32 characters or more.")
+        return value
+
+    @model_validator(mode="after")
+    def _sfu_is_whole(self) -> ExpoSettings:
+        """An SFU named needs its URL, key and secret: refused at start, not at a token."""
+        if self.sfu_kind:
+            secret = self.sfu_api_secret.get_secret_value() if self.sfu_api_secret else ""
+            if not self.sfu_url or not self.sfu_api_key or len(secret) < 32:
+                raise ValueError(
+                    "KARAKORAM_EXPO_SFU_KIND needs KARAKORAM_EXPO_SFU_URL, _SFU_API_KEY and "
+                    "_SFU_API_SECRET (32+ characters)"
+                )
+        return self
 
     def key_secret(self) -> bytes:
         value = self.secret_key.get_secret_value() if self.secret_key else ""

@@ -15,7 +15,10 @@ from sqlalchemy.exc import IntegrityError
 from karakoram.domain.attestation import Attestation
 from karakoram.expo.adapters import tables as t
 from karakoram.expo.adapters.catalogue_store import CatalogueStore
+from karakoram.expo.adapters.conference_store import ConferenceStore
 from karakoram.expo.adapters.meeting_store import MeetingStore
+from karakoram.expo.adapters.organiser_store import OrganiserStore
+from karakoram.expo.adapters.thread_store import ThreadStore
 from karakoram.expo.services.records import (
     DuplicateParticipant,
     ExpoPartner,
@@ -31,7 +34,7 @@ def utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC)
 
 
-class SqlExpoUnitOfWork(CatalogueStore, MeetingStore):
+class SqlExpoUnitOfWork(CatalogueStore, MeetingStore, ThreadStore, OrganiserStore, ConferenceStore):
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 

@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
@@ -161,4 +162,54 @@ meetings = Table(
     Column("minutes_at", TS),
     Column("scheduled_at", TS, nullable=False),
     Index("ix_meetings_starts", "starts_at"),
+)
+
+#: a business discussion: one thread per match (its suggestion), entries hash-chained; `body`
+#: is exactly what the hash covers (canonical JSON), `receipt` the expo's JWS over the head
+thread_entries = Table(
+    "thread_entries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("suggestion_id", ForeignKey("suggestions.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("author_id", ForeignKey("participants.id"), nullable=False),
+    #: the author's reference: the same one again is the same message
+    Column("ref", String(64), nullable=False),
+    Column("body", JSON, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("receipt", Text, nullable=False),
+    UniqueConstraint("suggestion_id", "seq", name="uq_thread_seq"),
+    UniqueConstraint("suggestion_id", "author_id", "ref", name="uq_thread_ref"),
+)
+
+thread_attachments = Table(
+    "thread_attachments",
+    metadata,
+    Column("suggestion_id", ForeignKey("suggestions.id"), primary_key=True),
+    Column("sha256", String(64), primary_key=True),
+    Column("media_type", String(40), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+)
+
+#: the first time each participant joined a meeting's room: a meeting nobody joined is a
+#: no-show in the organiser's figures
+room_joins = Table(
+    "room_joins",
+    metadata,
+    Column("meeting_id", ForeignKey("meetings.id"), primary_key=True),
+    Column("participant_id", ForeignKey("participants.id"), primary_key=True),
+    Column("joined_at", TS, nullable=False),
+)
+
+#: the conference programme: talks, panels, product launches carried by the deployment's SFU
+conference_sessions = Table(
+    "conference_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("slug", String(64), nullable=False, unique=True),
+    Column("title", String(200), nullable=False),
+    Column("starts_at", TS, nullable=False),
+    Column("ends_at", TS, nullable=False),
+    Column("speakers", JSON, nullable=False),
 )

@@ -19,8 +19,11 @@ from pydantic import BaseModel, Field
 from karakoram.entrypoints.http.docs import install_docs
 from karakoram.entrypoints.http.errors import install_error_handlers
 from karakoram.expo.domain.catalogue import Listing, Side
+from karakoram.expo.entrypoints.conference_api import router as conference_router
 from karakoram.expo.entrypoints.deps import CtxDep, ParticipantDep
 from karakoram.expo.entrypoints.meetings_api import router as meetings_router
+from karakoram.expo.entrypoints.organiser_api import router as organiser_router
+from karakoram.expo.entrypoints.threads_api import router as threads_router
 from karakoram.expo.entrypoints.web import install_web
 from karakoram.expo.services import catalogue, matching, participants
 from karakoram.expo.services.context import ExpoContext
@@ -192,5 +195,8 @@ def create_expo_app(ctx: ExpoContext, ice_servers: list[dict[str, Any]] | None =
     install_error_handlers(app)
     app.include_router(router)
     app.include_router(meetings_router)
+    app.include_router(threads_router)
+    app.include_router(organiser_router)
+    app.include_router(conference_router)
     install_web(app, ctx.key_secret, ice_servers or [])
     return app

@@ -14,6 +14,7 @@ from karakoram.domain.errors import KarakoramError
 from karakoram.expo.bootstrap import Expo, ExpoSchemaOutOfDate, bootstrap_expo, migrate_expo
 from karakoram.expo.config import ExpoSettings, WeakExpoSecret
 from karakoram.expo.domain.matching import ChapterTrend, Preference
+from karakoram.expo.entrypoints.thread_cli import thread_app
 from karakoram.expo.services import catalogue, matching, meetings, participants
 
 app = typer.Typer(help="The expo: verified traders, catalogue, matchmaking.", no_args_is_help=True)
@@ -23,6 +24,7 @@ inputs_app = typer.Typer(help="Market inputs of the score.", no_args_is_help=Tru
 app.add_typer(db_app, name="db")
 app.add_typer(partners_app, name="partners")
 app.add_typer(inputs_app, name="inputs")
+app.add_typer(thread_app, name="thread")
 console = Console()
 err = Console(stderr=True)
 

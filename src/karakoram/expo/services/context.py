@@ -8,7 +8,12 @@ from datetime import datetime
 
 from karakoram.expo.domain.catalogue import CatalogueCodes
 from karakoram.expo.domain.schedule import SlotGrid
-from karakoram.expo.services.ports import AttestationCrypto, ExpoUnitOfWorkFactory
+from karakoram.expo.services.ports import (
+    AttestationCrypto,
+    ExpoUnitOfWorkFactory,
+    ReceiptSigner,
+    SfuTokens,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,3 +39,9 @@ class ExpoContext:
     new_key: Callable[[], str]
     #: the meeting grid; None until the expo's days are configured
     meetings: MeetingRules | None = None
+    #: the expo's own key, signing the receipts of business discussions
+    receipts: ReceiptSigner | None = None
+    #: the organiser's key, hashed as participants' keys are; None: no organiser's view
+    organiser_key_hash: str | None = None
+    #: the deployment's SFU for the conference programme; None: none configured
+    sfu: SfuTokens | None = None

@@ -11,6 +11,8 @@ from karakoram.domain.attestation import Attestation
 from karakoram.domain.exchange.envelope import DecodedMessage
 from karakoram.expo.domain.catalogue import Listing, Side
 from karakoram.expo.domain.matching import ChapterTrend, OfferFacts, Preference, Score, SeekFacts
+from karakoram.expo.domain.organiser import MatchFact, ParticipantFact
+from karakoram.expo.domain.sfu import ConferenceSession
 from karakoram.expo.services.records import (
     Availability,
     ExpoPartner,
@@ -21,6 +23,7 @@ from karakoram.expo.services.records import (
     RequestStatus,
     Response,
     Suggestion,
+    ThreadEntry,
 )
 
 
@@ -96,6 +99,47 @@ class ExpoUnitOfWork(Protocol):
     def meetings_of(self, participant_id: int) -> list[Meeting]: ...
     def meeting(self, meeting_id: int) -> Meeting | None: ...
     def set_minutes(self, meeting_id: int, text: str, at: datetime) -> None: ...
+
+    # business discussions
+    def lock_thread(self, suggestion_id: int) -> None: ...
+    def thread(self, suggestion_id: int) -> list[ThreadEntry]: ...
+    def thread_entry_by_ref(
+        self, suggestion_id: int, author_id: int, ref: str
+    ) -> ThreadEntry | None: ...
+    def thread_length(self, suggestion_id: int) -> int: ...
+    def add_thread_entry(self, e: ThreadEntry, files: dict[str, tuple[str, bytes]]) -> None: ...
+    def thread_attachment(self, suggestion_id: int, sha256: str) -> tuple[str, bytes] | None: ...
+
+    # the organiser's figures
+    def record_join(self, meeting_id: int, participant_id: int, at: datetime) -> None: ...
+    def participant_facts(self) -> list[ParticipantFact]: ...
+    def match_facts(self) -> list[MatchFact]: ...
+
+    # the conference programme
+    def save_session(self, s: ConferenceSession) -> ConferenceSession: ...
+    def conference_session(self, slug: str) -> ConferenceSession | None: ...
+    def conference_sessions(self) -> list[ConferenceSession]: ...
+
+
+class SfuTokens(Protocol):
+    """The deployment's SFU: its URL and kind, and room tokens signed with its API secret."""
+
+    url: str
+    kind: str
+
+    def token(self, room: str, seat: Any, not_before: datetime, expires: datetime) -> str: ...
+
+
+class ReceiptSigner(Protocol):
+    """The expo's own key: signs receipts of a thread's head and checks them again."""
+
+    def sign(self, payload: dict[str, Any]) -> str: ...
+
+    def public_key(self) -> dict[str, Any]: ...
+
+    def verify(self, token: str) -> dict[str, Any]:
+        """The receipt's payload; `ReceiptRefused` unless the expo's key signed it."""
+        ...
 
 
 ExpoUnitOfWorkFactory = Callable[[], ExpoUnitOfWork]

@@ -118,3 +118,21 @@ class Meeting:
     @property
     def people(self) -> tuple[int, int]:
         return (self.requester_id, self.counterpart_id)
+
+
+class DuplicateEntry(Exception):
+    """Another message took this place in the thread (or this ref) first."""
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadEntry:
+    """One message of a business discussion: `body` is what its hash covers."""
+
+    suggestion_id: int
+    seq: int
+    author_id: int
+    ref: str
+    body: dict[str, Any]
+    prev_hash: str
+    hash: str
+    receipt: str

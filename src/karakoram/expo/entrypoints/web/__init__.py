@@ -1,5 +1,6 @@
-"""The expo's web UI under /ui: pages (pages.py), the meeting room and its signalling
-(room.py), their static files and the expo's own gettext catalogue."""
+"""The expo's web UI under /ui: pages (pages.py), discussions (thread_pages.py), the organiser's
+view (organiser_pages.py), the meeting room and its signalling (room.py), their static files
+and the expo's own gettext catalogue."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from karakoram.expo.entrypoints.web import pages, room
+from karakoram.expo.entrypoints.web import organiser_pages, pages, room, thread_pages
 from karakoram.expo.entrypoints.web.render import ExpoPages, error_page
 from karakoram.expo.entrypoints.web.session import ExpoSessionCodec
 
@@ -23,5 +24,7 @@ def install_web(app: FastAPI, secret: bytes, ice_servers: list[dict[str, Any]]) 
     app.state.expo_ice = ice_servers
     app.state.error_page = error_page
     app.include_router(pages.router)
+    app.include_router(thread_pages.router)
+    app.include_router(organiser_pages.router)
     app.include_router(room.router)
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="expo-static")

@@ -23,7 +23,7 @@ from karakoram.expo.domain.schedule import zone as zone_info
 from karakoram.expo.entrypoints.deps import CtxDep
 from karakoram.expo.entrypoints.web.render import ExpoPages
 from karakoram.expo.entrypoints.web.session import ExpoSession
-from karakoram.expo.services import catalogue, matching, meetings, participants
+from karakoram.expo.services import catalogue, matching, meetings, organiser, participants
 from karakoram.expo.services.invitations import invitation
 from karakoram.expo.services.records import Participant
 
@@ -96,9 +96,10 @@ def sign_in(
     csrf: Csrf, api_key: Annotated[str, Form()] = "",
 ) -> Response:  # fmt: skip
     checked(session, csrf)
-    who = participants.authenticate(api_key.strip() or None, ctx)
+    to = "expo-organiser" if organiser.is_organiser_key(api_key.strip(), ctx) else None
+    who = None if to else participants.authenticate(api_key.strip() or None, ctx)
     session.key_hash = participants.key_hash(api_key.strip(), ctx)
-    response = back(request, "expo-suggestions")
+    response = back(request, to or "expo-suggestions")
     pages.codec.save(response, request, session)
     del who
     return response

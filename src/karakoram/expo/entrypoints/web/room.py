@@ -26,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from karakoram.domain.errors import AuthenticationFailed, KarakoramError
 from karakoram.expo.entrypoints.web.pages import PagesDep, SessionDep, ViewerDep
 from karakoram.expo.entrypoints.web.render import ExpoPages
-from karakoram.expo.services import meetings, participants
+from karakoram.expo.services import meetings, organiser, participants
 from karakoram.expo.services.context import ExpoContext
 from karakoram.expo.services.records import Participant
 
@@ -116,6 +116,7 @@ async def signal(ws: WebSocket, meeting_id: int) -> None:
         return
     ctx: ExpoContext = ws.app.state.expo_ctx
     view = await run_in_threadpool(meetings.meeting_for, meeting_id, who, ctx)
+    await run_in_threadpool(organiser.record_join, meeting_id, who, ctx)
     await ws.send_json(
         {
             "type": "welcome", "you": _card(me), "peers": [_card(p) for p in others],
