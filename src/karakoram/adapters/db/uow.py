@@ -142,9 +142,7 @@ class SqlUnitOfWork:
         self._log: SqlAuditLog | None = None
         self._declarations: SqlDeclarationRepository | None = None
 
-    def __enter__(self) -> Self:
-        if self._lock is not None:
-            self._lock.acquire()
+    def _begin(self) -> None:
         self._conn = self._engine.connect()
         self._conn.begin()
         if self._engine.dialect.name == "sqlite":
@@ -155,6 +153,21 @@ class SqlUnitOfWork:
             # by a writer outside the turn lock (the worker log), failing that write at once
             # with "database is locked" (tests/integration/test_unit_of_work_atomic.py)
             self._conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    def __enter__(self) -> Self:
+        if self._lock is not None:
+            self._lock.acquire()
+        try:
+            self._begin()
+        except BaseException:
+            # __exit__ will not run: give back the turn (and the connection) here
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+            if self._lock is not None:
+                self._lock.release()
+            raise
+        assert self._conn is not None
         self.auth = SqlAuthRepository(self._conn)
         self.nomenclature = SqlNomenclatureRepository(self._conn)
         self._log = self.audit = SqlAuditLog(self._conn, self._clock, enabled=self._audited)
