@@ -42,15 +42,15 @@ def declaration(c: Consignment, exporting: Side, importing: Side, export: bool) 
     here = exporting if export else importing
     value = sum((i.value for i in items), start=items[0].value * 0)
     party = {
-        "exporter": _party(c.exporter),
-        "importer": _party(c.importer),
+        "exporter": party_of(c.exporter),
+        "importer": party_of(c.importer),
     }
     lodger = c.exporter if export else c.importer
     return {
         "type": "EX" if export else "IM",
         "lrn": f"{'EX' if export else 'IM'}-{c.ucr}",
         "ucr": c.ucr,
-        "declarant": _party(lodger),
+        "declarant": party_of(lodger),
         **party,
         "office_of_lodgement": here.inland_office if export else here.border_office,
         "office_of_exit_entry": here.border_office,
@@ -67,7 +67,8 @@ def declaration(c: Consignment, exporting: Side, importing: Side, export: bool) 
     }
 
 
-def _party(t: Any) -> dict[str, Any]:
+def party_of(t: Any) -> dict[str, Any]:
+    """A trader as a declaration names it."""
     return {"name": t.name, "identifier": t.identifier, "country": t.country, "aeo": t.aeo}
 
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from karakoram.data import example
-from karakoram.demo.client import Side
+from karakoram.demo.client import Side, party_of
 from karakoram.demo.model import Trader
 
 #: copper wire: the example rule CU-UNDERVALUE selects it red under 6 USD per kg
@@ -114,9 +114,9 @@ def _declaration(
         "type": kind,
         "lrn": f"{kind}-{ucr}",
         "ucr": ucr,
-        "declarant": _party(lodger),
-        "exporter": _party(exporter),
-        "importer": _party(importer),
+        "declarant": party_of(lodger),
+        "exporter": party_of(exporter),
+        "importer": party_of(importer),
         "office_of_lodgement": side.inland_office if kind == "EX" else side.border_office,
         "office_of_exit_entry": side.border_office,
         "crossing": "KHUNJERAB",
@@ -137,10 +137,6 @@ def _declaration(
             }
         ],
     }
-
-
-def _party(t: Trader) -> dict[str, Any]:
-    return {"name": t.name, "identifier": t.identifier, "country": t.country, "aeo": t.aeo}
 
 
 def _act(side: Side, mrn: str, action: str, body: dict[str, Any]) -> None:
