@@ -8,7 +8,7 @@ import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
@@ -133,7 +133,10 @@ def bootstrap_expo(
     signer = ctx.receipts
     if isinstance(signer, JwsReceiptSigner):
         ctx.exchange = ExchangeConfig(
-            settings.exchange_id, signer.exchange_crypto(), lambda: str(uuid.uuid4())
+            settings.exchange_id,
+            signer.exchange_crypto(),
+            lambda: str(uuid.uuid4()),
+            delivery_skew=timedelta(seconds=settings.delivery_skew_seconds),
         )
     if not subheadings and settings.nomenclature_path is not None:
         load_nomenclature(read_nomenclature(settings.nomenclature_path), ctx)
