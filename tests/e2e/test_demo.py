@@ -15,9 +15,9 @@ import pytest
 
 from karakoram.demo import gate, report
 from karakoram.demo import run as demo_run
+from karakoram.demo.expo_day import play_expo_day
 from karakoram.demo.midshift import leave_work
 from karakoram.demo.model import make_traders
-from karakoram.demo.expo_day import play_expo_day
 from karakoram.demo.run import Options, run_simulation, start_demo
 from tests.builders import free_port
 
