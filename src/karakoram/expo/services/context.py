@@ -14,6 +14,7 @@ from karakoram.expo.services.ports import (
     ReceiptSigner,
     SfuTokens,
 )
+from karakoram.services.exchange.config import ExchangeConfig
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,3 +46,6 @@ class ExpoContext:
     organiser_key_hash: str | None = None
     #: the deployment's SFU for the conference programme; None: none configured
     sfu: SfuTokens | None = None
+    #: the expo as the customs nodes' partner: its id, and its key signing receipts (the
+    #: node's exchange code); None: it takes no messages from the nodes
+    exchange: ExchangeConfig | None = None
