@@ -6,12 +6,12 @@ signing, a signature by a key other than the certified one, or an attachment tha
 from __future__ import annotations
 
 import io
-import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pypdf
 import pytest
+import rfc8785
 
 from karakoram.expo.adapters.contract_pades import (
     PdfSigningRefused,
@@ -60,8 +60,7 @@ CONTRACT: dict[str, Any] = {
 
 
 def canonical(value: Any) -> bytes:
-    """RFC 8785 for this fixture (strings, small integers, no floats): sorted keys, no spaces."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return rfc8785.dumps(value)
 
 
 CONTRACT_JSON = canonical(CONTRACT)
