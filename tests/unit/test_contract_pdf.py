@@ -234,13 +234,17 @@ def test_a_certificate_from_another_ca_or_outside_its_validity_is_untrusted(
     assert verdict.ok, describe(verdict)
 
 
-def test_a_missing_party_an_unsigned_pdf_or_not_a_pdf_are_refused(
+def test_a_missing_or_unexpected_party_an_unsigned_pdf_or_not_a_pdf_are_refused(
     unsigned: bytes, pki: tuple[Holder, Holder, Holder]
 ) -> None:
     ca, seller, _ = pki
     half = sign_in_turn(unsigned, ca, ("seller", seller))
     assert verify_pdf(half, [ca.der], signers=[SELLER, BUYER]).problems == (
         f"signature_missing:{BUYER}",
+    )
+    assert verify_pdf(half, [ca.der], signers=[BUYER]).problems == (
+        f"signature_missing:{BUYER}",
+        f"unexpected_signer:{SELLER}",
     )
     assert verify_pdf(unsigned, [ca.der]).problems == ("no_signatures",)
     assert verify_pdf(b"not a pdf", [ca.der]).problems[0].startswith("pdf_unreadable")

@@ -196,8 +196,9 @@ async def async_verify_pdf(
 ) -> PdfVerdict:
     """Verify a signed contract PDF. `trust_roots`: DER certificates of the trader CAs.
     `contract_json`: the contract, compared byte for byte with the attachment. `signers`: the
-    trader ids that must each have a good signature (e.g. both parties). `at`: field name → the
-    time to check that field's certificate at (default: the signature's own claimed time)."""
+    trader ids that must each have a good signature (e.g. both parties), and no one else.
+    `at`: field name → the time to check that field's certificate at (default: the time the
+    signature claims)."""
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         sigs = list(reader.embedded_regular_signatures)
@@ -215,8 +216,14 @@ async def async_verify_pdf(
     matches = None if contract_json is None else attached == contract_json
     if matches is False:
         problems.append("attachment_differs")
-    good = {c.trader_id for c in checks if c.ok}
-    problems.extend(f"signature_missing:{t}" for t in signers or () if t not in good)
+    if signers is not None:
+        good = {c.trader_id for c in checks if c.ok}
+        problems.extend(f"signature_missing:{t}" for t in signers if t not in good)
+        problems.extend(
+            f"unexpected_signer:{c.trader_id or c.field_name}"
+            for c in checks
+            if c.trader_id not in signers
+        )
     return PdfVerdict(checks, attached, matches, tuple(problems))
 
 
