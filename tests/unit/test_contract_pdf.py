@@ -14,14 +14,10 @@ import pypdf
 import pytest
 import rfc8785
 
-from karakoram.expo.adapters.contract_pades import (
-    PdfSigningRefused,
-    PendingSignature,
-    finish_signature,
-    prepare_signature,
-)
+from karakoram.expo.adapters.contract_pades import finish_signature, prepare_signature
 from karakoram.expo.adapters.contract_pdf import ATTACHMENT_NAME, render_contract_pdf
 from karakoram.expo.adapters.contract_pdf_verify import describe, verify_pdf
+from karakoram.expo.services.contract_pdf import PdfSigningRefused, PendingSignature
 from tests.unit.pdf_pki import Holder, make_ca, make_party
 
 SELLER, BUYER = "PK-KHI-0001", "CN-KSH-0007"
@@ -251,3 +247,26 @@ def test_a_missing_or_unexpected_party_an_unsigned_pdf_or_not_a_pdf_are_refused(
     )
     assert verify_pdf(unsigned, [ca.der]).problems == ("no_signatures",)
     assert verify_pdf(b"not a pdf", [ca.der]).problems[0].startswith("pdf_unreadable")
+
+
+def test_the_port_runs_the_same_flow_inside_an_event_loop(
+    pki: tuple[Holder, Holder, Holder],
+) -> None:
+    import asyncio
+
+    from karakoram.expo.adapters.contract_pdf_pyhanko import contract_pdf
+
+    ca, seller, buyer = pki
+    port = contract_pdf()
+
+    async def flow() -> bool:
+        pdf = port.render(CONTRACT_JSON)
+        for field, holder in (("seller", seller), ("buyer", buyer)):
+            pending = await port.prepare(pdf, holder.der, field_name=field, chain=[ca.der])
+            pdf = await port.finish(pending, holder.sign(pending.to_be_signed))
+        verdict = await port.verify(
+            pdf, [ca.der], contract_json=CONTRACT_JSON, signers=[SELLER, BUYER]
+        )
+        return verdict.ok
+
+    assert asyncio.run(flow())

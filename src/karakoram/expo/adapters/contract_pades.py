@@ -17,12 +17,8 @@ signing: the expo never holds a party's key.
 from __future__ import annotations
 
 import asyncio
-import base64
 import io
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
 from asn1crypto import cms, x509
 from cryptography import x509 as cx509
@@ -39,70 +35,7 @@ from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
 from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-
-class PdfSigningRefused(ValueError):
-    """A signature could not be prepared or put in; `code` names why."""
-
-    def __init__(self, detail: str, *, code: str) -> None:
-        super().__init__(detail)
-        self.code = code
-
-
-@dataclass(frozen=True)
-class PendingSignature:
-    """What the expo keeps between handing out the bytes to sign and receiving the signature."""
-
-    field_name: str
-    #: the PDF with the reserved (still empty) /Contents of this signature
-    prepared_pdf: bytes
-    #: DER of the CMS signed attributes: the bytes the party signs
-    signed_attrs: bytes
-    #: "sha256" for P-256, "sha512" for Ed25519 (RFC 8419)
-    digest_algorithm: str
-    document_digest: bytes
-    reserved_start: int
-    reserved_end: int
-    signer_cert: bytes
-    chain: tuple[bytes, ...] = ()
-
-    @property
-    def to_be_signed(self) -> bytes:
-        return self.signed_attrs
-
-    def to_json(self) -> str:
-        def b64(b: bytes) -> str:
-            return base64.b64encode(b).decode("ascii")
-
-        return json.dumps(
-            {
-                "field_name": self.field_name,
-                "prepared_pdf": b64(self.prepared_pdf),
-                "signed_attrs": b64(self.signed_attrs),
-                "digest_algorithm": self.digest_algorithm,
-                "document_digest": b64(self.document_digest),
-                "reserved_start": self.reserved_start,
-                "reserved_end": self.reserved_end,
-                "signer_cert": b64(self.signer_cert),
-                "chain": [b64(c) for c in self.chain],
-            },
-            sort_keys=True,
-        )
-
-    @classmethod
-    def from_json(cls, text: str) -> PendingSignature:
-        d: dict[str, Any] = json.loads(text)
-        dec = base64.b64decode
-        return cls(
-            field_name=d["field_name"],
-            prepared_pdf=dec(d["prepared_pdf"]),
-            signed_attrs=dec(d["signed_attrs"]),
-            digest_algorithm=d["digest_algorithm"],
-            document_digest=dec(d["document_digest"]),
-            reserved_start=int(d["reserved_start"]),
-            reserved_end=int(d["reserved_end"]),
-            signer_cert=dec(d["signer_cert"]),
-            chain=tuple(dec(c) for c in d["chain"]),
-        )
+from karakoram.expo.services.contract_pdf import PdfSigningRefused, PendingSignature
 
 
 def _store(certs: Sequence[x509.Certificate]) -> SimpleCertificateStore:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -32,54 +31,10 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
 from karakoram.expo.adapters.contract_pdf import ATTACHMENT_NAME
+from karakoram.expo.services.contract_pdf import PdfSignatureCheck, PdfVerdict
 
 #: the SAN URI that binds a certificate to a trader
 TRADER_URN = "urn:karakoram:trader:"
-
-
-@dataclass(frozen=True)
-class PdfSignatureCheck:
-    field_name: str
-    #: from the certificate's SAN URI urn:karakoram:trader:<id>; None when it names no trader
-    trader_id: str | None
-    signer_subject: str
-    signer_cert: bytes
-    #: the time the signer's software wrote into the signature dictionary (/M): a claim
-    claimed_time: datetime | None
-    #: when the certificate was checked
-    checked_at: datetime | None
-    #: the signed byte ranges still hash to the signed digest
-    intact: bool
-    #: the signature verifies with the certificate's key
-    valid: bool
-    #: the certificate chains to a trust root and was valid when checked
-    trusted: bool
-    #: "none" (the last signature) or "form_filling" (further signatures added) are fine
-    modifications: str
-    problems: tuple[str, ...]
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
-@dataclass(frozen=True)
-class PdfVerdict:
-    signatures: tuple[PdfSignatureCheck, ...]
-    #: the attachment contract.json, as found (None when absent)
-    embedded_json: bytes | None
-    #: None when no contract was given to compare with
-    json_matches: bool | None
-    #: codes, each "<code>" or "<code>:<field or trader>"; empty means the PDF verifies
-    problems: tuple[str, ...] = field(default=())
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    @property
-    def trader_ids(self) -> tuple[str, ...]:
-        return tuple(s.trader_id for s in self.signatures if s.trader_id)
 
 
 def trader_id_of(cert_der: bytes) -> str | None:
