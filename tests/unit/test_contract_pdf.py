@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pypdf
@@ -270,3 +271,23 @@ def test_the_port_runs_the_same_flow_inside_an_event_loop(
         return verdict.ok
 
     assert asyncio.run(flow())
+
+
+def test_the_cli_hook_reads_files_and_describes_the_verdict(
+    signed: bytes, pki: tuple[Holder, ...], tmp_path: Path
+) -> None:
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from karakoram.expo.adapters.contract_pdf_verify import verify_pdf_file
+
+    (tmp_path / "c.pdf").write_bytes(signed)
+    (tmp_path / "ca.pem").write_bytes(pki[0].cert.public_bytes(Encoding.PEM))
+    (tmp_path / "c.json").write_bytes(CONTRACT_JSON)
+    (tmp_path / "other.json").write_bytes(CONTRACT_JSON + b" ")
+
+    good = verify_pdf_file(tmp_path / "c.pdf", [tmp_path / "ca.pem"], tmp_path / "c.json")
+    bad = verify_pdf_file(tmp_path / "c.pdf", [tmp_path / "ca.pem"], tmp_path / "other.json")
+
+    assert good.ok and describe(good)[0] == "PDF: verified"
+    assert any(f"trader {SELLER}" in line for line in describe(good))
+    assert describe(bad)[0] == "PDF: REFUSED" and "  problem: attachment_differs" in describe(bad)
