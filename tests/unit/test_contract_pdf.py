@@ -194,6 +194,14 @@ def test_an_attachment_other_than_the_contract_is_refused(
     assert verdict.problems == ("attachment_differs",)
 
 
+def test_bytes_appended_after_the_last_signature_are_refused(
+    signed: bytes, pki: tuple[Holder, ...]
+) -> None:
+    verdict = verify_pdf(signed + b"\n% appended\n", [pki[0].der])
+
+    assert verdict.problems == ("bytes_after_last_signature:buyer",)
+
+
 def test_an_attachment_swapped_in_an_update_after_signing_is_refused(
     signed: bytes, pki: tuple[Holder, ...]
 ) -> None:

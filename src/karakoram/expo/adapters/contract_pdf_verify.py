@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import zlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +33,10 @@ from pyhanko_certvalidator import ValidationContext
 
 from karakoram.expo.adapters.contract_pdf import ATTACHMENT_NAME
 from karakoram.expo.services.contract_pdf import PdfSignatureCheck, PdfVerdict
+
+#: what reading a damaged PDF raises: pyHanko's own errors, zlib's for a corrupt (object)
+#: stream, which pyHanko decompresses lazily, and lookups in structures that are not there
+_MALFORMED = (PdfError, zlib.error, ValueError, KeyError, TypeError, IndexError, AttributeError)
 
 #: the SAN URI that binds a certificate to a trader
 TRADER_URN = "urn:karakoram:trader:"
@@ -105,10 +110,10 @@ async def _check(
     problems: list[str] = []
     try:
         status = await async_validate_pdf_signature(sig, signer_validation_context=context)
-    except (SignatureValidationError, PdfError, ValueError) as exc:
+    except (SignatureValidationError, *_MALFORMED) as exc:
         return PdfSignatureCheck(
             name, trader_id_of(cert_der), cert.subject.human_friendly, cert_der, claimed, moment,
-            intact=False, valid=False, trusted=False, modifications="unknown",
+            intact=False, valid=False, trusted=False, modifications="unknown", coverage="unknown",
             problems=(f"signature_unreadable:{name}:{exc}",),
         )  # fmt: skip
     level = status.modification_level
@@ -137,6 +142,7 @@ async def _check(
         valid=status.valid,
         trusted=status.trusted,
         modifications=_level(level),
+        coverage="unknown" if status.coverage is None else status.coverage.name.lower(),
         problems=tuple(problems),
     )
 
@@ -158,14 +164,19 @@ async def async_verify_pdf(
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         sigs = list(reader.embedded_regular_signatures)
         attached = embedded_json(reader)
-    except (PdfError, ValueError, KeyError, TypeError) as exc:
+    except _MALFORMED as exc:
         return PdfVerdict((), None, None, (f"pdf_unreadable:{exc}",))
     roots = [x509.Certificate.load(r) for r in trust_roots]
     when = at or {}
-    checks = tuple([await _check(s, roots, when.get(str(s.field_name))) for s in sigs])
+    try:  # a signature dictionary or CMS too broken to read
+        checks = tuple([await _check(s, roots, when.get(str(s.field_name))) for s in sigs])
+    except (SignatureValidationError, *_MALFORMED) as exc:
+        return PdfVerdict((), attached, None, (f"pdf_unreadable:{exc}",))
     problems = [p for c in checks for p in c.problems]
     if not checks:
         problems.append("no_signatures")
+    elif checks[-1].coverage != "entire_file":  # bytes a reader ignores, but nobody signed
+        problems.append(f"bytes_after_last_signature:{checks[-1].field_name}")
     if attached is None:
         problems.append("attachment_missing")
     matches = None if contract_json is None else attached == contract_json

@@ -97,6 +97,8 @@ class PdfSignatureCheck:
     trusted: bool
     #: "none" (the last signature) or "form_filling" (further signatures added) are fine
     modifications: str
+    #: "entire_file" (the last signature), "entire_revision" (an earlier one), or less
+    coverage: str
     problems: tuple[str, ...]
 
     @property
