@@ -299,3 +299,19 @@ def test_the_cli_hook_reads_files_and_describes_the_verdict(
     assert good.ok and describe(good)[0] == "PDF: verified"
     assert any(f"trader {SELLER}" in line for line in describe(good))
     assert describe(bad)[0] == "PDF: REFUSED" and "  problem: attachment_differs" in describe(bad)
+
+
+def test_signing_refuses_what_is_not_a_pdf_a_field_signed_already_or_garbage(
+    signed: bytes, pki: tuple[Holder, Holder, Holder]
+) -> None:
+    ca, seller, _ = pki
+    with pytest.raises(PdfSigningRefused) as not_pdf:
+        prepare_signature(b"%PDF-1.7 nothing", seller.der, field_name="seller")
+    with pytest.raises(PdfSigningRefused) as again:
+        prepare_signature(signed, seller.der, field_name="seller")
+    pending = prepare_signature(signed, seller.der, field_name="witness", chain=[ca.der])
+    with pytest.raises(PdfSigningRefused) as garbage:
+        finish_signature(pending, b"\x30\x03garbage")
+
+    assert (not_pdf.value.code, again.value.code) == ("pdf_unsignable", "pdf_unsignable")
+    assert garbage.value.code == "signature_key_mismatch"

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import zlib
 from collections.abc import Sequence
 
 from asn1crypto import cms, x509
@@ -103,7 +104,7 @@ async def async_prepare_signature(
     others = [x509.Certificate.load(c) for c in chain]
     try:
         digest, attrs, prepared = await _prepare(pdf, cert, others, field_name, md, reason)
-    except (PdfError, SigningError) as exc:
+    except (PdfError, SigningError, zlib.error) as exc:
         raise PdfSigningRefused(f"the PDF cannot be signed: {exc}", code="pdf_unsignable") from exc
     return PendingSignature(
         field_name=field_name,
