@@ -216,6 +216,8 @@ def expo_access(e: DemoExpo | None) -> list[str]:
         f"Expo    web UI {e.url}/ui   API {e.url}   docs {e.url}/docs",
         f"  {len(e.participants)} participants, {e.meetings} meetings scheduled; sign in with "
         f"the organiser's key for /ui/organiser: {e.organiser_key}",
+        "  Sign in as a participant (attested by its node) with its key:",
+        *(f"  {name:28} {key}" for name, key in e.participants.items()),
     ]
 
 
