@@ -3,6 +3,7 @@ for every role a person signs in as."""
 
 from __future__ import annotations
 
+import json
 import re
 from types import SimpleNamespace
 
@@ -46,3 +47,16 @@ def test_the_demo_prints_each_expo_participants_key_for_the_expo_web_ui(tmp_path
     assert "organiser-key" in printed
     for name, key in expo.participants.items():
         assert re.search(rf"^  {name} +{key}$", printed, re.MULTILINE), (name, printed)
+
+
+def test_the_expo_keeps_its_address_and_keys_beside_its_database_for_the_owner_only(tmp_path):
+    expo = DemoExpo(tmp_path, 8100, organiser_key="organiser-key")
+    expo.participants = {"Kashgar Textile Mills": "kx_k"}
+    expo.write_access()
+    path = tmp_path / "access.json"
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert json.loads(path.read_text()) == {
+        "url": "http://127.0.0.1:8100",
+        "organiser_key": "organiser-key",
+        "participants": {"Kashgar Textile Mills": "kx_k"},
+    }
