@@ -1,15 +1,16 @@
 """Photograph the README's tour: what the default demo leaves waiting, and the expo's path.
 
-    .venv/bin/python docs/tour/shoot.py            # a fresh default demo, the photos, then stop
-    .venv/bin/python docs/tour/shoot.py --keep     # ... and keep the demo serving (Ctrl-C)
-    .venv/bin/python docs/tour/shoot.py --reuse    # photograph a demo kept by --keep
+    .venv/bin/python docs/tour/shoot.py                          # a fresh default demo, then stop
+    .venv/bin/python docs/tour/shoot.py --keep                   # ... and keep it serving
+    .venv/bin/python docs/tour/shoot.py --demo .karakoram/demo   # a demo ./run.sh serves
 
-It runs the same steps as `karakoram demo` (two nodes, a season of trucks, the shift's work left
-waiting, the dead letter when the demo makes one, the expo and its day) in its own work
-directory (`.karakoram/tour`, so a `./run.sh` demo is left alone), writes what it needs to sign
-in to `tour.json` there (mode 600), then signs in as each person through Debian's Chromium
-driven by Playwright (never downloaded; KARAKORAM_CHROMIUM names another) and saves the PNGs
-beside this file, palette-compressed with Pillow. Every wait is bounded.
+Without `--demo` it plays the default demo as `karakoram demo` does (two nodes, a season of
+trucks, the shift's work left waiting, the dead letter when the demo makes one, the expo and
+its day) in its own work directory (`.karakoram/tour`, so a `./run.sh` demo is left alone).
+With `--demo` it reads the keys a serving demo keeps (demo.json, expo/access.json) and asks the
+nodes what waits. Then it signs in as each person through Debian's Chromium driven by
+Playwright (never downloaded; KARAKORAM_CHROMIUM names another) and saves the PNGs beside this
+file, reduced to 256 colours with Pillow. Every wait is bounded.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import inspect
 import json
 import os
 import random
+import signal
 import sys
 import time
 import traceback
@@ -32,6 +34,7 @@ from zoneinfo import ZoneInfo
 
 from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -83,11 +86,8 @@ def play_demo(workdir: Path) -> tuple[Any, dict[str, Any]]:
     state = {
         "period": [first.start.isoformat(), first.end.isoformat()],
         "sides": {
-            name: {
-                "url": side.url,
-                "administration": side.administration,
-                "keys": run.role_keys(name),
-            }
+            name: {"url": side.url, "administration": side.administration}
+            | {"keys": run.role_keys(name)}
             for name, side in run.sides.items()
         },
         "waiting": {
@@ -96,16 +96,55 @@ def play_demo(workdir: Path) -> tuple[Any, dict[str, Any]]:
             )
             for w in waiting
         },
-        "expo": {
-            "url": run.expo.url,
-            "participants": run.expo.participants,
-            "organiser_key": run.expo.organiser_key,
-        },
+        "expo": json.loads((run.expo.root / "access.json").read_text()),
     }
-    path = workdir / "tour.json"
-    path.touch(mode=0o600)
-    path.write_text(json.dumps(state, indent=2))
     return run, state
+
+
+def running_demo(workdir: Path) -> dict[str, Any]:
+    """What the tour needs of a demo `karakoram demo` (./run.sh) serves from `workdir`: its
+    keys from demo.json and expo/access.json, what waits from the nodes' APIs."""
+    demo = json.loads((workdir / "demo.json").read_text())
+    first = default_options().periods()[-1]
+    state: dict[str, Any] = {
+        "period": [first.start.isoformat(), first.end.isoformat()],
+        "sides": {},
+        "waiting": {},
+        "expo": json.loads((workdir / "expo" / "access.json").read_text()),
+    }
+    for name, side in demo["sides"].items():
+        keys = {role: side["keys"][user] for role, user in side["roles"].items()}
+        state["sides"][name] = {"url": side["url"], "administration": side["administration"]}
+        state["sides"][name]["keys"] = keys
+        state["waiting"][name] = _waiting_at(side["url"], keys, name)
+    return state
+
+
+def _waiting_at(url: str, keys: dict[str, str], name: str) -> dict[str, Any]:
+    """What the demo left at one node (demo/midshift.py: LRNs IM-MS-<side>-<n>), from its API."""
+    import httpx
+
+    with httpx.Client(base_url=url, timeout=30) as http:
+
+        def get(path: str, role: str) -> Any:
+            answer = http.get(path, headers={"Authorization": f"Bearer {keys[role]}"})
+            answer.raise_for_status()
+            return answer.json()
+
+        staged = {
+            e["status"]: e["mrn"]
+            for e in get("/queue", "officer")
+            if get(f"/declarations/{e['mrn']}", "officer")["declaration"]["lrn"].startswith(
+                f"IM-MS-{name}-"
+            )
+        }
+        rules = get("/policy/rules", "supervisor")
+    drafts = [r["version"] for r in rules if r["status"] == "draft"]
+    return {
+        "held": staged["held"],
+        "documents_requested": staged["documents_requested"],
+        "draft_rules": max(drafts),
+    }
 
 
 # ---- pictures --------------------------------------------------------------------------------
@@ -209,21 +248,36 @@ def shoot_expo(browser: Browser, state: dict[str, Any]) -> None:
             room = first.locator("a[href$='/room']").first.get_attribute("href")
             assert room, "no meeting scheduled for the participant"
             _sign_in_as_counterpart(second, keys, room)
+            _hold_meeting(first, second, room, CHAT[suffix])
+            save(first, f"expo-4-room-{suffix}", full=True)
+
+
+def _hold_meeting(first: Page, second: Page, room: str, chat: tuple[str, str, str]) -> None:
+    """Both enter the room, see each other, chat, and the first writes the minutes. WebRTC on a
+    loaded machine may stall once: both leave and enter again, at most twice more."""
+    for attempt in range(3):
+        try:
             first.goto(room)
             first.wait_for_function("() => window.expoRoom && window.expoRoom.me !== null")
             second.goto(room)
             first.wait_for_function(FRAMES_DECODED, polling=250, timeout=WAIT_MS)
-            second.fill("#chat-text", CHAT[suffix][0])
+            second.fill("#chat-text", chat[0])
             second.click("#chat-form button[type=submit]")
             first.wait_for_function(
-                "t => window.expoRoom.chat.some(m => m.text === t)", arg=CHAT[suffix][0]
+                "t => window.expoRoom.chat.some(m => m.text === t)", arg=chat[0]
             )
-            first.fill("#chat-text", CHAT[suffix][1])
+            first.fill("#chat-text", chat[1])
             first.click("#chat-form button[type=submit]")
-            first.fill("#minutes-text", CHAT[suffix][2])
+            first.fill("#minutes-text", chat[2])
             first.click("#minutes-save")
             first.wait_for_function("() => window.expoRoom.minutesSaved > 0")
-            save(first, f"expo-4-room-{suffix}", full=True)
+            return
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+            print(f"  the meeting room stalled (try {attempt + 1}); entering again", flush=True)
+            for page in (first, second):
+                page.goto("/ui/meetings")
 
 
 CHAT = {
@@ -293,11 +347,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workdir", type=Path, default=ROOT / ".karakoram" / "tour")
     parser.add_argument("--keep", action="store_true", help="keep the demo serving after")
-    parser.add_argument("--reuse", action="store_true", help="photograph a demo kept serving")
+    parser.add_argument(
+        "--demo", type=Path, help="photograph the demo `karakoram demo` serves from this directory"
+    )
     a = parser.parse_args()
-    if a.reuse:
-        shoot(json.loads((a.workdir / "tour.json").read_text()))
+    if a.demo:
+        shoot(running_demo(a.demo))
         return
+    # stopped with SIGTERM too, the demo's node processes stop with it (the `finally` below)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     began = time.monotonic()
     run, state = play_demo(a.workdir)
     try:
@@ -309,7 +367,7 @@ def main() -> None:
                 raise
             traceback.print_exc()
         if a.keep:
-            print(f"Serving; photograph again with --reuse. {a.workdir / 'tour.json'}")
+            print(f"Serving; photograph it again with --demo {a.workdir}. Stop with Ctrl-C.")
             with contextlib.suppress(KeyboardInterrupt):
                 while True:
                     time.sleep(3600)
