@@ -150,6 +150,15 @@ class DemoExpo:
             time.sleep(0.1)  # a separate process starting; polled with a bound
         raise RuntimeError("The expo did not answer within 60 s")
 
+    def write_access(self) -> None:
+        """Where the expo is and the keys its day made, in `access.json` (mode 600) beside its
+        database: for a reader who lost the printout, and for docs/tour/shoot.py."""
+        path = self.root / "access.json"
+        path.touch(mode=0o600)
+        os.chmod(path, 0o600)
+        access = {"url": self.url, "organiser_key": self.organiser_key}
+        path.write_text(json.dumps(access | {"participants": self.participants}, indent=2))
+
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
@@ -242,6 +251,7 @@ def start_expo(root: Path, nodes: list[demo_nodes.DemoNode]) -> DemoExpo:
     except BaseException:
         expo.stop()
         raise
+    expo.write_access()
     return expo
 
 
@@ -266,6 +276,8 @@ def expo_access(e: DemoExpo | None) -> list[str]:
         f"  {len(e.participants)} participants, {e.meetings} meetings scheduled; matched on "
         f"{e.figures[0]} monthly trade summaries and {e.figures[1]} tariff versions the nodes "
         f"sent; sign in with the organiser's key for /ui/organiser: {e.organiser_key}",
+        "  Sign in as a participant (attested by its node) with its key:",
+        *(f"  {name:28} {key}" for name, key in e.participants.items()),
     ]
 
 
