@@ -107,7 +107,8 @@ class Node:
         if self.settings.stats_refresh_interval > 0:
             interval = self.settings.stats_refresh_interval
             found.append(refresh_worker(self.ctx, interval, self.worker_log))
-        every = (self.settings.audit_checkpoint_minutes, self.settings.partner_probe_seconds)
+        s = self.settings
+        every = (s.audit_checkpoint_minutes, s.partner_probe_seconds, s.expo_summary_hours)
         found += partner_workers(self.ctx, self.peer, every, self.worker_log)
         if self.settings.upload_job_interval > 0:
             found.append(self.upload_worker())

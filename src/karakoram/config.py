@@ -263,6 +263,12 @@ class Settings(BaseSettings):
         "that is down is noticed when there is nothing to deliver; 0: off.",
         ge=0,
     )
+    expo_summary_hours: float = Field(
+        1.0,
+        description="Hours between checks whether last month's trade summary is due to the "
+        "expo partners (sent once a month, after the month ends); 0: off.",
+        ge=0,
+    )
     stats_date_basis: Literal["release", "lodgement"] = Field(
         "release", description="Which date a declaration counts on in trade statistics."
     )

@@ -100,3 +100,26 @@ def test_the_expo_is_fed_through_the_exchange_and_matching_reads_it(fed):
     assert len(market_inputs(expo.ctx).trends) == 1
     with expo.ctx.uow() as uow:
         assert len(uow.node_summaries()) == 2
+
+
+def test_last_months_summary_goes_to_the_expo_once_the_month_is_over(fed):
+    """The feed worker's step: last month's summary, once, to an expo that has had none this
+    month; nothing to a node without an expo partner."""
+    pk, expo = fed
+    assert expo_feed.send_due_summary(pk.ctx) is None  # no expo registered: nothing is due
+    jwk = expo.ctx.receipts.public_key()  # type: ignore[union-attr]
+    partners.register_partner(
+        pk.ctx,
+        NewPartner("EXPO", "PK", "https://expo", jwk["kid"], jwk, kind=PartnerKind.EXPO,
+                   since=LONG_AGO),
+    )  # fmt: skip
+    sent = expo_feed.send_due_summary(pk.ctx)
+    assert sent is not None and sent.expos == ["EXPO"] and len(sent.message_ids) == 1
+    assert expo_feed.send_due_summary(pk.ctx) is None  # sent this month already
+    transport = AppTransport({"expo": TestClient(create_expo_app(expo.ctx))})
+    stats = relay_once(pk.ctx.exchange, HttpPeer(transport), pk.ctx.uow, lambda: NOW)
+    assert stats.delivered == 1
+    with expo.ctx.uow() as uow:
+        (summary,) = uow.node_summaries()
+    last_month = (NOW.date().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    assert summary.month == last_month

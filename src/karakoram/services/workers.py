@@ -24,6 +24,7 @@ from typing import Protocol
 
 from karakoram.services.audit.checkpoints import periodic_checkpoint
 from karakoram.services.context import NodeContext
+from karakoram.services.exchange.expo_feed import send_due_summary
 from karakoram.services.exchange.probe import probe_partners
 from karakoram.services.exchange.relay import relay_once
 from karakoram.services.ports import PeerTransport
@@ -211,18 +212,34 @@ def probe_worker(
     return Worker(PROBE, step, seconds, record=record)
 
 
+EXPO_FEED = "expo trade summary"
+
+
+def expo_feed_worker(ctx: NodeContext, hours: float, record: WorkerLog | None = None) -> Worker:
+    """Every `hours`, send last month's trade summary to the expo partners that have not had
+    one this month (services/exchange/expo_feed.py `send_due_summary`)."""
+
+    def step() -> bool:
+        send_due_summary(ctx)
+        return False
+
+    return Worker(EXPO_FEED, step, hours * 3600.0, record=record)
+
+
 def partner_workers(
     ctx: NodeContext,
     peer: PeerTransport,
-    every: tuple[float, float],
+    every: tuple[float, float, float],
     record: WorkerLog | None = None,
 ) -> list[Worker]:
-    """The periodic audit checkpoint and the probe of the partners, for a node with a signing
-    key; `every`: the checkpoint's minutes and the probe's seconds (0: that one is off)."""
-    minutes, seconds = every
+    """The periodic audit checkpoint, the probe of the partners and the expo's monthly
+    summary, for a node with a signing key; `every`: the checkpoint's minutes, the probe's
+    seconds and the summary check's hours (0: that one is off)."""
+    minutes, seconds, hours = every
     if ctx.exchange is None:
         return []
     found = [checkpoint_worker(ctx, minutes, record)] if minutes > 0 else []
+    found += [expo_feed_worker(ctx, hours, record)] if hours > 0 else []
     return found + ([probe_worker(ctx, peer, seconds, record)] if seconds > 0 else [])
 
 

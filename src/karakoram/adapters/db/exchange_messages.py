@@ -236,6 +236,12 @@ class MessageRows:
         query = select(outbox).order_by(_o.id.desc()).limit(limit)
         return [_outbox(r) for r in self._conn.execute(query)]
 
+    def queued_since(self, recipient: str, type: str, since: datetime) -> int:
+        query = select(func.count()).where(
+            _o.recipient == recipient, _o.type == type, _o.created_at >= since
+        )
+        return int(self._conn.execute(query).scalar_one())
+
     def latest_inbox(self, limit: int) -> list[InboxMessage]:
         query = select(inbox).order_by(inbox.c.id.desc()).limit(limit)
         return [_inbox(r) for r in self._conn.execute(query)]

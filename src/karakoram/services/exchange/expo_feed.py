@@ -13,13 +13,13 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from karakoram.domain.access import Principal, Role, require_role
 from karakoram.domain.duties.schedule import ComponentKind, TariffSchedule
 from karakoram.domain.errors import Conflict, FieldError, ValidationFailed
-from karakoram.domain.exchange.bodies import Body
+from karakoram.domain.exchange.bodies import Body, MessageType
 from karakoram.domain.exchange.expo_bodies import (
     MIN_TRADERS,
     PartnerKind,
@@ -80,6 +80,30 @@ def send_trade_summary(principal: Principal, ctx: NodeContext, month: str) -> Fe
     require_role(principal, *SENDERS)
     body = trade_summary(ctx, month)
     sent = _queue(ctx, body)
+    suppressed = sum(1 for c in body.cells if c.get("suppressed"))
+    return FeedSent(sent.expos, sent.message_ids, len(body.cells) - suppressed, suppressed)
+
+
+def send_due_summary(ctx: NodeContext) -> FeedSent | None:
+    """Last month's summary, once the month is over, to each expo sharing summaries that has
+    had none queued since this month began (what the feed worker does; an operator's
+    `karakoram expo-feed summary` this month counts as sent), from the analytical copy as
+    `serve` keeps it refreshed; None when no expo is due."""
+    this_month = ctx.clock().astimezone(UTC).date().replace(day=1)
+    since = datetime.combine(this_month, time(), UTC)
+    with ctx.uow() as uow:
+        due = [
+            p
+            for p in uow.exchange.partners()
+            if p.kind == PartnerKind.EXPO
+            and MessageType.TRADE_SUMMARY.value in p.message_types
+            and uow.exchange.queued_since(p.administration, MessageType.TRADE_SUMMARY.value, since)
+            == 0
+        ]
+    if not due:
+        return None
+    body = trade_summary(ctx, (this_month - timedelta(days=1)).strftime("%Y-%m"))
+    sent = _queue(ctx, body, {p.administration for p in due})
     suppressed = sum(1 for c in body.cells if c.get("suppressed"))
     return FeedSent(sent.expos, sent.message_ids, len(body.cells) - suppressed, suppressed)
 
@@ -147,14 +171,16 @@ def send_tariff(principal: Principal, ctx: NodeContext) -> FeedSent:
     return _queue(ctx, tariff_published(ctx))
 
 
-def _queue(ctx: NodeContext, body: Body) -> FeedSent:
+def _queue(ctx: NodeContext, body: Body, only: set[str] | None = None) -> FeedSent:
     config = configured(ctx.exchange)
     now = ctx.clock()
     with ctx.uow() as uow:
         expos = [
             p
             for p in uow.exchange.partners()
-            if p.kind == PartnerKind.EXPO and body.type.value in p.message_types
+            if p.kind == PartnerKind.EXPO
+            and body.type.value in p.message_types
+            and (only is None or p.administration in only)
         ]
         if not expos:
             raise Conflict(
