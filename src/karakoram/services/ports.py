@@ -78,6 +78,7 @@ if TYPE_CHECKING:
         MirrorQuery,
         TrsQuery,
     )
+    from karakoram.services.trader_keys import TraderCertificateRepository
 
 #: a slot of one direction at one crossing: (crossing, direction, day, start)
 SlotKey = tuple[str, str, date, time]
@@ -418,6 +419,7 @@ class UnitOfWork(Protocol):
     joint: JointRepository
     notifications: NotificationRepository
     reviews: ReviewRepository
+    trader_certs: TraderCertificateRepository
     slots: SlotRepository
     pre_arrival: PreArrivalRepository
     probes: PartnerProbeRepository

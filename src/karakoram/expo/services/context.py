@@ -10,6 +10,7 @@ from karakoram.expo.domain.catalogue import CatalogueCodes
 from karakoram.expo.domain.schedule import SlotGrid
 from karakoram.expo.services.ports import (
     AttestationCrypto,
+    ContractCrypto,
     ExpoUnitOfWorkFactory,
     ReceiptSigner,
     SfuTokens,
@@ -45,3 +46,5 @@ class ExpoContext:
     organiser_key_hash: str | None = None
     #: the deployment's SFU for the conference programme; None: none configured
     sfu: SfuTokens | None = None
+    #: reads and checks the parties' contract signatures (issue 19)
+    contracts: ContractCrypto | None = None
