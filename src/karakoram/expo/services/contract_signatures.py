@@ -60,7 +60,7 @@ def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def _crypto(ctx: ExpoContext) -> tuple[ContractCrypto, ReceiptSigner]:
+def crypto_of(ctx: ExpoContext) -> tuple[ContractCrypto, ReceiptSigner]:
     if ctx.contracts is None or ctx.receipts is None:
         raise NoContractCrypto("The expo was started without its contract signing.")
     return ctx.contracts, ctx.receipts
@@ -75,7 +75,7 @@ def sign_contract(
 ) -> Signed:
     """Record `who`'s signature member on `version` (the latest) after checking it; the
     same member again answers the signature held."""
-    crypto, expo = _crypto(ctx)
+    crypto, expo = crypto_of(ctx)
     if not isinstance(member, Mapping):
         raise SignatureRefused("malformed_signature", "A JWS member: protected, signature.", "")
     facts = crypto.read(member)

@@ -28,7 +28,8 @@ from karakoram.expo.domain.contract_signing import (
     Verdict,
 )
 from karakoram.expo.domain.thread import ReceiptRefused
-from karakoram.expo.services.contract_signatures import signature_hash
+from karakoram.expo.services.context import ExpoContext
+from karakoram.expo.services.contract_signatures import crypto_of, signature_hash
 from karakoram.expo.services.ports import ContractCrypto, ReceiptSigner
 
 _NOT_A_CONTRACT = "This is not a signed contract (a JWS JSON serialisation: payload, signatures)."
@@ -42,6 +43,14 @@ class Trust:
     ca_pems: Sequence[str]
     crl_pems: Sequence[str]
     expo: ReceiptSigner
+
+
+def expo_trust(ctx: ExpoContext) -> tuple[ContractCrypto, Trust]:
+    """What the expo checks a signed file with: the nodes' CAs and CRLs it holds, its key."""
+    crypto, expo = crypto_of(ctx)
+    with ctx.uow() as uow:
+        cas = uow.trader_cas()
+    return crypto, Trust([c.cert_pem for c in cas], [c.crl_pem for c in cas if c.crl_pem], expo)
 
 
 def _payload(obj: Any) -> tuple[bytes, dict[str, Any]] | str:

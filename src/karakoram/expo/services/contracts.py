@@ -25,6 +25,7 @@ from karakoram.expo.domain.contract_diff import Change, changes
 from karakoram.expo.services.context import ExpoContext
 from karakoram.expo.services.contract_records import (
     ContractRecord,
+    ContractSignature,
     ContractVersion,
     DuplicateVersion,
 )
@@ -148,6 +149,21 @@ def revise_contract(
             raise StaleContract("Another edit came first: read the contract again.") from exc
         uow.commit()
     return Drafted(c, version, created=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    contract: ContractRecord
+    versions: list[ContractVersion]
+    signatures: list[ContractSignature]
+
+
+def summary(contract_id: int, who: Participant, ctx: ExpoContext) -> Summary:
+    """The contract, its versions, and the signatures on the latest one (members only)."""
+    with ctx.uow() as uow:
+        c, _ = contract_of(contract_id, who, uow)
+        held = uow.versions(contract_id)
+        return Summary(c, held, uow.signatures(contract_id, held[-1].version))
 
 
 def versions_of(
