@@ -194,9 +194,9 @@ class LazyTraderCa:
         return self._get(now).revocation_list(revoked, now, next_update)
 
 
-def new_trader_key(key_path: Path, administration: str, trader_id: str) -> str:
-    """`karakoram keys new`: a new Ed25519 key saved at `key_path` (0600) and the CSR (PEM) by
-    which it asks the node to certify it."""
+def new_trader_key(key_path: Path, trader_id: str) -> str:
+    """`karakoram keys new`: a new Ed25519 key saved at `key_path` (0600; refused if the file
+    exists) and the CSR (PEM, CN = the trader id) by which it asks the node to certify it."""
     key = Ed25519PrivateKey.generate()
     _write_private(
         key_path,
@@ -205,12 +205,9 @@ def new_trader_key(key_path: Path, administration: str, trader_id: str) -> str:
             serialization.NoEncryption(),
         ),
     )  # fmt: skip
-    urn = f"urn:karakoram:trader:{administration}:{trader_id}"
     csr = (
         x509.CertificateSigningRequestBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, trader_id)]))
-        .add_extension(x509.SubjectAlternativeName([x509.UniformResourceIdentifier(urn)]),
-                       critical=False)
         .sign(key, None)
-    )  # fmt: skip
+    )
     return csr.public_bytes(serialization.Encoding.PEM).decode()
