@@ -34,7 +34,16 @@ from karakoram.expo.domain.contract_signing import (
     SignerCertificate,
 )
 
-_REGISTRY = jws.JWSRegistry(
+
+class _ContractRegistry(jws.JWSRegistry):
+    """joserfc's registry with room for a certificate in the header (`x5c`: some 600 bytes)
+    and for a contract of many lines."""
+
+    max_header_length = 8192
+    max_payload_length = 2_000_000
+
+
+_REGISTRY = _ContractRegistry(
     header_registry={"sigT": HeaderParameter("JAdES claimed signing time", "str")},
     algorithms=[ALG],
 )
