@@ -43,7 +43,7 @@ from karakoram.adapters.exchange.signing import (
 from karakoram.adapters.hashing import Argon2Hasher
 from karakoram.adapters.metrics import NodeMetrics, share_across_processes
 from karakoram.bootstrap_notify import notification_workers, wire_notifications
-from karakoram.bootstrap_parts import trader_ca, watch, wire_documents
+from karakoram.bootstrap_parts import watch, wire_documents
 from karakoram.config import ConfigError, Settings, private_dir
 from karakoram.domain.declaration.codes import CodeLists, HsNomenclature
 from karakoram.domain.declaration.validation import NodeRules
@@ -358,7 +358,6 @@ def bootstrap(
     ctx.policy.on_activation = partial(assess_waiting, ctx)
     ctx.calendars = settings.calendars()
     ctx.exchange = exchange_config(settings, ctx.calendars)
-    ctx.trader_ca = trader_ca(settings.signing_key_path, settings.administration)
     ctx.draw_window = timedelta(days=settings.draw_window_days)
     ctx.partner_inspection_max_age = timedelta(hours=settings.partner_inspection_max_age_hours)
     ctx.security = security_config(settings, security_clock)

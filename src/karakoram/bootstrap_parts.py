@@ -34,8 +34,10 @@ def attachment_store(settings: Settings, engine: Engine) -> AttachmentStore:
 
 
 def wire_documents(settings: Settings, engine: Engine, ctx: NodeContext) -> None:
-    """Give the node's context its attachment store, limit and release-note maker."""
+    """Give the node's context its attachment store, limit and release-note maker, and the CA
+    of its traders' contract keys (issue 19: signed documents the trader keeps)."""
     ctx.attachments = attachment_store(settings, engine)
+    ctx.trader_ca = trader_ca(settings.signing_key_path, settings.administration)
     ctx.attachment_max_bytes = settings.attachment_max_bytes
     ctx.release_notes = WeasyReleaseNotes()
     if ctx.exchange is not None and isinstance(ctx.exchange.crypto, JwsCrypto):
