@@ -32,6 +32,7 @@ from tests.contract_support import (
     terms,
 )
 from tests.expo_support import NOW, expo_engine, make_expo
+from tests.integration.test_expo_web import _csrf, _post, browser
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -241,3 +242,38 @@ def test_contract_verify_checks_a_file_offline(f, tmp_path):
     untrusted = CliRunner().invoke(karakoram_cli, args)
     assert untrusted.exit_code == 1
     assert "No trusted customs node's CA" in untrusted.output
+
+
+def test_the_public_page_verifies_an_uploaded_contract_in_three_languages(f, expo):
+    signed = _signed(f)
+    visitor = browser(expo)
+    token = _csrf(visitor.get("/ui/contracts/verify").text)
+
+    def upload(data: dict) -> str:
+        files = {"file": ("contract.json", json.dumps(data).encode(), "application/json")}
+        answer = visitor.post("/ui/contracts/verify", data={"csrf": token}, files=files)
+        assert answer.status_code == 200
+        return answer.text
+
+    page = upload(signed)
+    assert "Valid: signed by both parties." in page and "Kashgar Trading" in page
+    assert "Gilgit Mobiles" in page and "851713" in page and NOW.isoformat() in page
+    one = upload({**signed, "signatures": signed["signatures"][:1]})
+    assert "Not valid." in one and "No signature of the buyer." in one
+    for language, valid in (("zh_Hans", "有效：双方均已签署。"), ("ur", "درست: دونوں فریقوں")):
+        _post(visitor, "/ui/contracts/verify", "/ui/language", language=language,
+              to="/ui/contracts/verify")  # fmt: skip
+        token = _csrf(visitor.get("/ui/contracts/verify").text)
+        assert valid in upload(signed)
+
+
+def test_a_member_sees_two_versions_side_by_side(f, expo):
+    cid = _draft(f)["id"]
+    body = {"terms": terms(f.cn.id, payment_terms="100% advance")}
+    f.client.post(f"/contracts/{cid}/versions", json=body, headers=f.cn.headers)
+    member = browser(expo, f.cn.headers["Authorization"].removeprefix("Bearer "))
+    page = member.get(f"/ui/contracts/{cid}")
+    assert page.status_code == 200
+    assert "/payment_terms" in page.text and "100% advance" in page.text
+    assert "30% advance, 70% against documents" in page.text
+    assert browser(expo).get(f"/ui/contracts/{cid}").status_code == 401
