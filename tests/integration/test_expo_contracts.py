@@ -124,7 +124,7 @@ def test_both_parties_sign_and_the_file_verifies(f):
     assert early.status_code == 409 and early.json()["code"] == "not_signed"
     first = sign(f, cid, 1, f.cn)
     assert first.status_code == 201, first.text
-    assert sign(f, cid, 1, f.cn).status_code in (200, 409)  # a fresh member: already signed
+    assert sign(f, cid, 1, f.cn).status_code == 200  # the same member again: the one held
     assert sign(f, cid, 1, f.pk).status_code == 201
     held = f.client.get(f"/contracts/{cid}", headers=f.pk.headers).json()
     assert held["status"] == "signed" and len(held["signatures"]) == 2
@@ -277,3 +277,21 @@ def test_a_member_sees_two_versions_side_by_side(f, expo):
     assert "/payment_terms" in page.text and "100% advance" in page.text
     assert "30% advance, 70% against documents" in page.text
     assert browser(expo).get(f"/ui/contracts/{cid}").status_code == 401
+
+
+def test_the_cli_signs_on_the_traders_machine_what_the_expo_accepts(f, tmp_path):
+    cid = _draft(f)["id"]
+    (tmp_path / "c.json").write_bytes(canonical_of(f, cid, 1, f.pk))
+    (tmp_path / "me.key").write_bytes(f.pk.key_pem)
+    (tmp_path / "me.crt.pem").write_bytes(f.pk.cert_pem)
+    done = CliRunner().invoke(
+        karakoram_cli,
+        ["contract", "sign", str(tmp_path / "c.json"), "--key", str(tmp_path / "me.key")],
+    )
+    assert done.exit_code == 0, done.output
+    member = json.loads(done.output)
+    assert set(member) == {"protected", "signature"}
+    answer = f.client.post(
+        f"/contracts/{cid}/versions/1/signatures", json=member, headers=f.pk.headers
+    )
+    assert answer.status_code == 201, answer.text

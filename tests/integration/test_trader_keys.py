@@ -12,8 +12,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.x509.oid import NameOID
+from typer.testing import CliRunner
 
 from karakoram.bootstrap_parts import new_trader_key, trader_ca
+from karakoram.entrypoints.cli.main import app as cli
 from tests.builders import OTHER_TRADER, TRADER
 
 
@@ -101,3 +103,22 @@ def test_replacing_a_lost_key_revokes_the_old_certificate(ca, client, keys, tmp_
     assert crl.is_signature_valid(ca_cert.public_key())  # type: ignore[arg-type]
     assert crl.get_revoked_certificate_by_serial_number(int(old["serial"])) is not None
     assert crl.get_revoked_certificate_by_serial_number(int(new.json()["serial"])) is None
+
+
+def test_keys_new_makes_the_key_here_and_has_the_node_certify_it(
+    ca, client, keys, tmp_path, monkeypatch
+):
+    def post(url, *, json, headers, timeout):
+        return client.post(url.removeprefix("http://node.test"), json=json, headers=headers)
+
+    monkeypatch.setattr("karakoram.entrypoints.cli.keys.httpx.post", post)
+    api_key = keys.trader["Authorization"].removeprefix("Bearer ")
+    args = ["keys", "new", str(tmp_path / "me.key"), "--node", "http://node.test",
+            "--trader", TRADER, "--api-key", api_key]  # fmt: skip
+    done = CliRunner().invoke(cli, args)
+    assert done.exit_code == 0, done.output
+    cert = x509.load_pem_x509_certificate((tmp_path / "me.crt.pem").read_bytes())
+    key = serialization.load_pem_private_key((tmp_path / "me.key").read_bytes(), None)
+    assert cert.public_key() == key.public_key()
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code == 1 and "exists" in again.output
