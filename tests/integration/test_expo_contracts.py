@@ -271,7 +271,10 @@ def test_a_member_sees_two_versions_side_by_side(f, expo):
     cid = _draft(f)["id"]
     body = {"terms": terms(f.cn.id, payment_terms="100% advance")}
     f.client.post(f"/contracts/{cid}/versions", json=body, headers=f.cn.headers)
+    listed = f.client.get(f"/threads/{f.sid}/contracts", headers=f.pk.headers).json()
+    assert [(c["id"], c["status"]) for c in listed] == [(cid, "draft")]
     member = browser(expo, f.cn.headers["Authorization"].removeprefix("Bearer "))
+    assert f'href="/ui/contracts/{cid}"' in member.get(f"/ui/threads/{f.sid}").text
     page = member.get(f"/ui/contracts/{cid}")
     assert page.status_code == 200
     assert "/payment_terms" in page.text and "100% advance" in page.text

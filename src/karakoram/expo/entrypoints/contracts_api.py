@@ -137,6 +137,25 @@ def draft(
     return _answer(done, response, who, ctx)
 
 
+class ContractListed(BaseModel):
+    id: int
+    status: str
+    created_at: str
+
+
+@router.get("/threads/{suggestion_id}/contracts", response_model=list[ContractListed])
+def of_thread(suggestion_id: int, ctx: CtxDep, who: ParticipantDep) -> list[ContractListed]:
+    """The contracts drafted in your discussion, oldest first."""
+    return [
+        ContractListed(
+            id=c.id,
+            status="signed" if c.signed_at else "draft",
+            created_at=c.created_at.isoformat(),
+        )
+        for c in contracts.contracts_of_thread(suggestion_id, who, ctx)
+    ]
+
+
 @router.get("/contracts/{contract_id}", response_model=ContractOut)
 def read(contract_id: int, ctx: CtxDep, who: ParticipantDep) -> ContractOut:
     """The contract's latest version and the signatures on it (members only)."""

@@ -166,6 +166,15 @@ def summary(contract_id: int, who: Participant, ctx: ExpoContext) -> Summary:
         return Summary(c, held, uow.signatures(contract_id, held[-1].version))
 
 
+def contracts_of_thread(
+    suggestion_id: int, who: Participant, ctx: ExpoContext
+) -> list[ContractRecord]:
+    """The contracts drafted in the thread (members only)."""
+    with ctx.uow() as uow:
+        _thread_of(suggestion_id, who, uow)
+        return uow.contracts_of_thread(suggestion_id)
+
+
 def versions_of(
     contract_id: int, who: Participant, ctx: ExpoContext
 ) -> tuple[ContractRecord, list[ContractVersion]]:
