@@ -30,7 +30,7 @@ from karakoram.data import example, hs2022
 from karakoram.demo import nodes as demo_nodes
 from karakoram.demo.client import Side
 from karakoram.demo.engine import Engine
-from karakoram.demo.expo_day import DemoExpo, expo_access, start_expo
+from karakoram.demo.expo_day import DemoExpo, expo_access, play_expo_day, start_expo
 from karakoram.demo.goods import Catalogue
 from karakoram.demo.link import Link
 from karakoram.demo.midshift import Waiting, leave_work
@@ -84,6 +84,10 @@ def demo(opts: Options, workdir: Path, port: int, serve: bool) -> None:
     run = start_demo(opts, workdir, port)
     try:
         engine = run_simulation(opts, run.sides, list(run.links.values()), run.catalogue)
+        with console.status(
+            "The expo day: the nodes' figures, attested traders, matches, meetings"
+        ):
+            play_expo_day(run.expo, run.nodes, opts.seed, opts.periods())
         with console.status("Leaving a shift's work waiting on both nodes"):
             waiting = leave_work(run.sides, make_traders(random.Random(opts.seed)), "")
         report(opts, engine, run.links)
@@ -183,8 +187,8 @@ def start_demo(opts: Options, workdir: Path, port: int) -> DemoRun:
     run.roles = {name: demo_nodes.role_users(traders[name]) for name in ("CN", "PK")}
     _write_state(workdir, run.sides, seed, run.roles)
     try:
-        with console.status("Starting the expo and its day (attested traders, matches, meetings)"):
-            run.expo = start_expo(workdir / "expo", [cn, pk], traders)
+        with console.status("Starting the expo, the nodes' partner for trade fairs"):
+            run.expo = start_expo(workdir / "expo", [cn, pk])
     except BaseException:
         run.close()
         raise

@@ -17,6 +17,11 @@ from karakoram.domain.exchange.body_base import OUTCOMES as OUTCOMES
 from karakoram.domain.exchange.body_base import MalformedBody as MalformedBody
 from karakoram.domain.exchange.body_base import MessageType as MessageType
 from karakoram.domain.exchange.body_base import _Body
+from karakoram.domain.exchange.expo_bodies import READERS as EXPO_READERS
+from karakoram.domain.exchange.expo_bodies import ContractRegistered as ContractRegistered
+from karakoram.domain.exchange.expo_bodies import TariffPublished as TariffPublished
+from karakoram.domain.exchange.expo_bodies import TradeSummary as TradeSummary
+from karakoram.domain.exchange.expo_bodies import check_expo_body
 from karakoram.domain.exchange.gate_bodies import JointInspectionAccepted as JointInspectionAccepted
 from karakoram.domain.exchange.gate_bodies import JointInspectionProposed as JointInspectionProposed
 from karakoram.domain.exchange.gate_bodies import JointInspectionSigned as JointInspectionSigned
@@ -214,6 +219,9 @@ Body = (
     | SlotBooked
     | SlotAnswer
     | CargoReportNotice
+    | TradeSummary
+    | TariffPublished
+    | ContractRegistered
 )
 
 _CLASSES: dict[MessageType, type[Body]] = {
@@ -234,6 +242,9 @@ _CLASSES: dict[MessageType, type[Body]] = {
         SlotBooked,
         SlotAnswer,
         CargoReportNotice,
+        TradeSummary,
+        TariffPublished,
+        ContractRegistered,
     )
 }
 
@@ -278,6 +289,7 @@ _READERS: dict[str, Callable[[Any], Any]] = {
     "ucrs": _texts,
     "size": _count,
     "since": _time,
+    **EXPO_READERS,
 }
 
 
@@ -304,6 +316,7 @@ def parse_body(kind: MessageType, data: Mapping[str, Any]) -> Body:
         raise MalformedBody("outcome is accepted, refused or discrepancy.", ("outcome",))
     if isinstance(body, SlotAnswer) and body.outcome not in ("accepted", "refused"):
         raise MalformedBody("outcome is accepted or refused.", ("outcome",))
+    check_expo_body(body)
     return body
 
 

@@ -22,6 +22,7 @@ from karakoram.expo.domain.catalogue import Listing, Side
 from karakoram.expo.entrypoints.conference_api import router as conference_router
 from karakoram.expo.entrypoints.contracts_api import router as contracts_router
 from karakoram.expo.entrypoints.deps import CtxDep, ParticipantDep
+from karakoram.expo.entrypoints.exchange_api import router as exchange_router
 from karakoram.expo.entrypoints.meetings_api import router as meetings_router
 from karakoram.expo.entrypoints.organiser_api import router as organiser_router
 from karakoram.expo.entrypoints.threads_api import router as threads_router
@@ -200,5 +201,6 @@ def create_expo_app(ctx: ExpoContext, ice_servers: list[dict[str, Any]] | None =
     app.include_router(organiser_router)
     app.include_router(conference_router)
     app.include_router(contracts_router)
+    app.include_router(exchange_router)
     install_web(app, ctx.key_secret, ice_servers or [])
     return app

@@ -15,6 +15,7 @@ from karakoram.expo.services.ports import (
     ReceiptSigner,
     SfuTokens,
 )
+from karakoram.services.exchange.config import ExchangeConfig
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,3 +49,6 @@ class ExpoContext:
     sfu: SfuTokens | None = None
     #: reads and checks the parties' contract signatures (issue 19)
     contracts: ContractCrypto | None = None
+    #: the expo as the customs nodes' partner: its id, and its key signing receipts (the
+    #: node's exchange code); None: it takes no messages from the nodes
+    exchange: ExchangeConfig | None = None

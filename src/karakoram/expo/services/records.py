@@ -136,3 +136,17 @@ class ThreadEntry:
     prev_hash: str
     hash: str
     receipt: str
+
+
+@dataclass(frozen=True, slots=True)
+class NodeMessage:
+    """A message a customs node delivered, as the expo keeps it with its signed receipt."""
+
+    message_id: str
+    sender: str
+    type: str
+    digest: str
+    token: str
+    receipt: str
+    created_at: datetime
+    received_at: datetime

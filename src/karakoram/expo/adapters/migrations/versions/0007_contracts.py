@@ -1,15 +1,15 @@
 """contracts drafted in discussions, their versions and signatures; the nodes' trader CAs
 
-Revision ID: 0006_contracts
-Revises: 0005_conference
+Revision ID: 0007_contracts
+Revises: 0006_node_feed
 Create Date: 2026-11-30 23:50:00.000000
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_contracts"
-down_revision = "0005_conference"
+revision = "0007_contracts"
+down_revision = "0006_node_feed"
 branch_labels = None
 depends_on = None
 

@@ -3,16 +3,16 @@
 Each certificate issued to a trader's Ed25519 key, with its validity and, once replaced,
 when it was revoked (the CA's revocation list is read from here).
 
-Revision ID: 0032_trader_certificates
-Revises: 0031_trs_presentation
+Revision ID: 0033_trader_certificates
+Revises: 0032_partner_kind
 Create Date: 2026-11-30 23:50:00.000000
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0032_trader_certificates"
-down_revision = "0031_trs_presentation"
+revision = "0033_trader_certificates"
+down_revision = "0032_partner_kind"
 branch_labels = None
 depends_on = None
 
