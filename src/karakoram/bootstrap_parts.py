@@ -2,11 +2,12 @@
 length limit): the metrics' database gauges; for documents (issue 17), where attached documents
 are kept (a folder beside a SQLite file, the database on PostgreSQL), the release note's PDF
 maker, and the verifier of release notes that needs no node at all (the offline
-`karakoram verify-release`)."""
+`karakoram verify-release`); for contracts (issue 19), the CA of traders' keys."""
 
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
@@ -16,6 +17,8 @@ from karakoram.adapters.db.attachment_blobs import FileAttachmentStore, SqlAttac
 from karakoram.adapters.db.gauges import DatabaseGauges, GaugeSources
 from karakoram.adapters.exchange.signing import JwsCrypto, JwsVerifier
 from karakoram.adapters.release_pdf import WeasyReleaseNotes
+from karakoram.adapters.trader_ca import LazyTraderCa
+from karakoram.adapters.trader_ca import new_trader_key as new_trader_key  # for the CLI
 from karakoram.config import Settings
 from karakoram.services.context import NodeContext
 from karakoram.services.ports import AttachmentStore, TokenVerifier
@@ -31,8 +34,10 @@ def attachment_store(settings: Settings, engine: Engine) -> AttachmentStore:
 
 
 def wire_documents(settings: Settings, engine: Engine, ctx: NodeContext) -> None:
-    """Give the node's context its attachment store, limit and release-note maker."""
+    """Give the node's context its attachment store, limit and release-note maker, and the CA
+    of its traders' contract keys (issue 19: signed documents the trader keeps)."""
     ctx.attachments = attachment_store(settings, engine)
+    ctx.trader_ca = trader_ca(settings.signing_key_path, settings.administration)
     ctx.attachment_max_bytes = settings.attachment_max_bytes
     ctx.release_notes = WeasyReleaseNotes()
     if ctx.exchange is not None and isinstance(ctx.exchange.crypto, JwsCrypto):
@@ -62,3 +67,15 @@ def watch(node: Node) -> None:
         version=karakoram.__version__,
     )
     node.metrics.scrape_also(DatabaseGauges(node.engine, sources))
+
+
+def trader_ca(signing_key_path: Path | None, administration: str) -> LazyTraderCa | None:
+    """The CA for traders' contract keys, kept beside the node's signing key (trader-ca.key,
+    trader-ca.pem; made on first use); None without a signing key."""
+    if signing_key_path is None:
+        return None
+    return LazyTraderCa(
+        signing_key_path.with_name("trader-ca.key"),
+        signing_key_path.with_name("trader-ca.pem"),
+        administration,
+    )

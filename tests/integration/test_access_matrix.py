@@ -41,6 +41,8 @@ OPEN = {
     ("GET", "/ui/hs-codes"): "the public HS nomenclature",
     ("GET", "/verify/release"): "anyone holding a release note checks its QR code",
     ("GET", "/ui/verify/release"): "anyone holding a release note checks its QR code",
+    ("GET", "/trader-ca/certificate"): "what a verifier of a signed contract trusts",
+    ("GET", "/trader-ca/crl"): "what a verifier of a signed contract checks revocation with",
     ("GET", "/ui/vendor/plotly.min.js"): "a static script",
     ("GET", "/ui/vendor/plotly.css"): "a static stylesheet",
 }

@@ -5,11 +5,13 @@ run."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from karakoram.adapters.trader_ca import X509TraderCa
 from karakoram.entrypoints.cli.main import app
 from tests.conftest import EXAMPLE_HS
 from tests.expo_support import CN, SECRET
@@ -30,10 +32,19 @@ def _ok(*args: str) -> str:
 
 
 def test_an_administrator_sets_the_expo_up_from_the_command_line(env: Path) -> None:
-    assert "0006_node_feed" in _ok("db", "upgrade")
+    assert "0007_contracts" in _ok("db", "upgrade")
     assert "subheadings" in _ok("nomenclature", str(EXAMPLE_HS))
     key = ["--key", str(env / "cn.public.json"), "--kid", "cn-1", "--country", "CN"]
     assert "CN-URC trusted" in _ok("partners", "add", "CN-URC", *key)
+    ca = X509TraderCa.create("CN-URC", datetime.now(UTC))
+    (env / "ca.pem").write_text(ca.certificate_pem())
+    assert "trader CA trusted" in _ok(
+        "partners", "trader-ca", "CN-URC", "--cert", str(env / "ca.pem")
+    )
+    no_ca = CliRunner().invoke(
+        app, ["expo", "partners", "trader-ca", "CN-URC", "--cert", str(env / "cn.public.json")]
+    )
+    assert no_ca.exit_code == 1 and "not_a_ca" in no_ca.output
     # the score's market inputs come from the nodes only (`karakoram expo-feed` there)
     assert "Nothing from the nodes yet" in _ok("inputs", "show")
     assert "0 suggestions" in _ok("match")

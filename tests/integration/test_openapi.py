@@ -25,6 +25,8 @@ UNAUTHENTICATED = {
     "GET /ready",
     "GET /health",
     "GET /verify/release",  # anyone holding a release note checks its QR code
+    "GET /trader-ca/certificate",  # what a verifier of a signed contract trusts
+    "GET /trader-ca/crl",  # and the revocations it checks
 }
 
 

@@ -64,6 +64,8 @@ class Capability(StrEnum):
     READ_CARGO_REPORTS = "read_cargo_reports"
     #: a trader's own attestation for the expo (services/attestation.py)
     REQUEST_ATTESTATION = "request_attestation"
+    #: a trader's own contract-signing keys certified by the node's CA (services/trader_keys.py)
+    CERTIFY_KEYS = "certify_keys"
     #: documents attached to a declaration: its declarant or representative, officers (issue 17)
     READ_ATTACHMENTS = "read_attachments"
 
@@ -99,6 +101,7 @@ PERMISSIONS: dict[Capability, frozenset[Role]] = {
     #: a carrier its own trucks' reports only (services/gate/cargo_reports.py)
     Capability.READ_CARGO_REPORTS: frozenset({_R.CARRIER, _R.OFFICER, _R.SUPERVISOR}),
     Capability.REQUEST_ATTESTATION: frozenset({_R.TRADER}),
+    Capability.CERTIFY_KEYS: frozenset({_R.TRADER}),
     Capability.READ_ATTACHMENTS: frozenset({_R.TRADER, _R.OFFICER, _R.SUPERVISOR}),
 }
 

@@ -10,8 +10,10 @@ KarakoramError                      [detail]
 │   │                               [errors: list[FieldError], each a code, pointer, message]
 │   ├── AttachmentTooLarge          an attached document over the limit (413)
 │   │                               (domain/declaration/attachments.py)
-│   └── SlotClosed                  no slot there: a closed day, no slot at that time, past
-│                                   [next_free] (services/slots.py)
+│   ├── SlotClosed                  no slot there: a closed day, no slot at that time, past
+│   │                               [next_free] (services/slots.py)
+│   └── KeyRequestRefused           a trader's CSR that proves nothing: not a CSR, not
+│                                   Ed25519, no proof of possession (services/trader_keys.py)
 ├── NotFound                        no such thing, or not visible to the caller (404)
 ├── Conflict                        the request contradicts what is stored (409)
 │   ├── LrnConflict                 same trader and LRN, different content [lrn, mrn]

@@ -16,6 +16,8 @@ from sqlalchemy import Engine
 from karakoram.adapters.db.engine import build_engine
 from karakoram.bootstrap import iso_code_lists, private_sqlite_file, utc_now
 from karakoram.domain.declaration.nomenclature_file import read_nomenclature
+from karakoram.expo.adapters.contract_jws import X509ContractCrypto
+from karakoram.expo.adapters.contract_jws import sign_member as sign_member  # for the CLI
 from karakoram.expo.adapters.crypto import (
     JwsAttestationCrypto,
     JwsReceiptSigner,
@@ -96,6 +98,11 @@ def receipt_key(jwk: dict[str, Any]) -> PublicReceiptKey:
     return PublicReceiptKey(jwk)
 
 
+def contract_crypto() -> X509ContractCrypto:
+    """What reads and checks contract signatures (the expo's, and `contract verify`'s)."""
+    return X509ContractCrypto()
+
+
 def bootstrap_expo(
     settings: ExpoSettings,
     *,
@@ -130,6 +137,7 @@ def bootstrap_expo(
     if organiser is not None:
         ctx.organiser_key_hash = key_hash(organiser, ctx)
     ctx.sfu = sfu_tokens(settings)
+    ctx.contracts = contract_crypto()
     signer = ctx.receipts
     if isinstance(signer, JwsReceiptSigner):
         ctx.exchange = ExchangeConfig(

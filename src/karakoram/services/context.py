@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from karakoram.domain.declaration.codes import CodeLists
 from karakoram.domain.declaration.validation import NodeRules
@@ -23,6 +24,9 @@ from karakoram.services.ports import (
     UnitOfWorkFactory,
 )
 from karakoram.services.security import SecurityConfig
+
+if TYPE_CHECKING:
+    from karakoram.services.trader_keys import TraderCa
 
 
 @dataclass(slots=True)
@@ -61,3 +65,5 @@ class NodeContext:
     notify: NotifyConfig = field(default_factory=NotifyConfig)
     #: each crossing's calendar of slots, by its code (docs/gate.md, "Crossing slots")
     calendars: dict[str, CrossingCalendar] = field(default_factory=dict)
+    #: the CA that certifies traders' signing keys for contracts (issue 19; built by bootstrap)
+    trader_ca: TraderCa | None = None

@@ -79,6 +79,7 @@ if TYPE_CHECKING:
         MirrorQuery,
         TrsQuery,
     )
+    from karakoram.services.trader_keys import TraderCertificateRepository
 
 #: a slot of one direction at one crossing: (crossing, direction, day, start)
 SlotKey = tuple[str, str, date, time]
@@ -419,6 +420,7 @@ class UnitOfWork(Protocol):
     joint: JointRepository
     notifications: NotificationRepository
     reviews: ReviewRepository
+    trader_certs: TraderCertificateRepository
     slots: SlotRepository
     pre_arrival: PreArrivalRepository
     probes: PartnerProbeRepository

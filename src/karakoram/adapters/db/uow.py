@@ -45,6 +45,7 @@ from karakoram.adapters.db.repositories import (
 from karakoram.adapters.db.review_repo import SqlReviewRepository
 from karakoram.adapters.db.slot_repo import SqlSlotRepository
 from karakoram.adapters.db.tables import declarations as declarations_table
+from karakoram.adapters.db.trader_cert_repo import SqlTraderCertificates
 from karakoram.adapters.db.upload_jobs import SqlUploadJobRepository
 from karakoram.services.notify.records import NotificationRepository
 from karakoram.services.observe import Observations
@@ -69,6 +70,7 @@ from karakoram.services.ports import (
     UserRepository,
 )
 from karakoram.services.reviews import ReviewRepository
+from karakoram.services.trader_keys import TraderCertificateRepository
 
 #: MRNs read back in one query
 _CHUNK = 500
@@ -119,6 +121,7 @@ class SqlUnitOfWork:
     joint: JointRepository
     notifications: NotificationRepository
     reviews: ReviewRepository
+    trader_certs: TraderCertificateRepository
     slots: SlotRepository
     pre_arrival: PreArrivalRepository
     probes: PartnerProbeRepository
@@ -190,6 +193,7 @@ class SqlUnitOfWork:
             self.partner_cargo = SqlPartnerCargo(self._conn)
         self.uploads = SqlUploadJobRepository(self._conn)
         self.reviews = SqlReviewRepository(self._conn)
+        self.trader_certs = SqlTraderCertificates(self._conn)
         self.probes = SqlPartnerProbes(self._conn)
         assert isinstance(self.declarations, SqlDeclarationRepository)
         self._declarations = self.declarations

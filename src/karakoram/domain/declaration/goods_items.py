@@ -52,7 +52,7 @@ def _item(r: FieldReader, raw: Any, ptr: str, codes: CodeLists) -> GoodsItem:
         raw = {}
     r.unknown_fields(raw, _ITEM_FIELDS, ptr)
     item = GoodsItem(
-        hs_code=_hs_code(r, raw, ptr, codes),
+        hs_code=hs_code(r, raw, ptr, codes),
         description=r.text(raw, "description", ptr),
         origin=r.country(raw, "origin", ptr, codes.countries),
         quantity=r.positive(raw, "quantity", ptr),
@@ -80,7 +80,7 @@ def _item(r: FieldReader, raw: Any, ptr: str, codes: CodeLists) -> GoodsItem:
     return item
 
 
-def _hs_code(r: FieldReader, raw: Mapping[str, Any], ptr: str, codes: CodeLists) -> str:
+def hs_code(r: FieldReader, raw: Mapping[str, Any], ptr: str, codes: CodeLists) -> str:
     value = raw.get("hs_code")
     code = str(value).replace(".", "").replace(" ", "") if isinstance(value, str | int) else value
     code = r.text({"hs_code": code}, "hs_code", ptr, max_len=10)

@@ -26,6 +26,7 @@ from karakoram.entrypoints.api import (
     reviews,
     slots,
     stats,
+    trader_keys,
     users,
 )
 from karakoram.entrypoints.api.schemas import DeclarationIn
@@ -52,6 +53,7 @@ def install_api(app: FastAPI) -> None:
         documents,
         notifications,
         reviews,
+        trader_keys,
     ):
         app.include_router(routes.router)
     app.include_router(register.router)

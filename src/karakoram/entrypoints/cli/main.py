@@ -22,6 +22,7 @@ from karakoram.entrypoints.cli import (
     expo_feed,
     fallback,
     init,
+    keys,
     nomenclature,
     quickstart,
     register,
@@ -76,6 +77,8 @@ app.command("attest")(attest.attest)
 app.add_typer(fallback.app, name="fallback")
 app.command("verify-release")(release.verify_release)
 app.add_typer(expo_cli.app, name="expo")
+app.add_typer(expo_cli.contract_app, name="contract")
+app.add_typer(keys.app, name="keys")
 app.command("backup")(backup.backup)
 app.command("restore")(backup.restore)
 

@@ -35,6 +35,7 @@ from karakoram.entrypoints.http.openapi_examples_joint import JOINT
 from karakoram.entrypoints.http.openapi_examples_notify import NOTIFY
 from karakoram.entrypoints.http.openapi_examples_release import RELEASE
 from karakoram.entrypoints.http.openapi_examples_slots import SLOTS
+from karakoram.entrypoints.http.openapi_examples_trader_keys import TRADER_KEYS
 
 _ENDING = {"currency": "USD", "covered_until": "2026-12-03"}
 REFERENCE_STATUS = {
@@ -358,3 +359,4 @@ EXAMPLES |= NOTIFY
 EXAMPLES |= SLOTS
 EXAMPLES |= DEGRADED
 EXAMPLES |= RELEASE
+EXAMPLES |= TRADER_KEYS

@@ -28,6 +28,9 @@ TAGS: dict[str, str] = {
     "proposes a time, the other accepts, and the result is one control record signed by both "
     "nodes.",
     "attestation": "A trader's signed attestation (a JWS by this node) to register at the expo.",
+    "trader keys": "A trader's contract-signing keys certified by this node's trader CA "
+    "(X.509, bound to the trader id), and the CA's certificate and revocation list, open to "
+    "anyone who verifies a signed contract.",
     "notifications": "A trader's webhooks and e-mail told of every status change of its "
     "declarations (signed, retried), and the log of their deliveries.",
     "users": "Users and their API keys (administrators).",
@@ -107,6 +110,10 @@ CODES: dict[str, dict[int, tuple[str, ...]]] = {
     },
     "POST /cargo-reports/{report_id}/exit": {409: ("truck_held", "invalid_transition")},
     "POST /attestations": {403: ("not_a_trader",)},
+    "POST /trader-keys": {403: ("not_a_trader", "another_trader"), 409: ("conflict",)},
+    "GET /trader-keys": {403: ("not_a_trader",)},
+    "GET /trader-ca/certificate": {409: ("conflict",)},
+    "GET /trader-ca/crl": {409: ("conflict",)},
     "POST /attachments/{mrn}": {
         409: ("invalid_transition", "conflict"),
         413: ("attachment_too_large",),

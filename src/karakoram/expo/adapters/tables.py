@@ -233,3 +233,49 @@ conference_sessions = Table(
     Column("ends_at", TS, nullable=False),
     Column("speakers", JSON, nullable=False),
 )
+
+
+#: sales contracts drafted in a discussion (issue 19): versions, then both parties' signatures
+contracts = Table(
+    "contracts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("suggestion_id", ForeignKey("suggestions.id"), nullable=False, index=True),
+    Column("drafted_by", ForeignKey("participants.id"), nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("signed_at", TS, nullable=True),
+)
+
+contract_versions = Table(
+    "contract_versions",
+    metadata,
+    Column("contract_id", ForeignKey("contracts.id"), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("terms", JSON, nullable=False),
+    Column("terms_hash", String(64), nullable=False),
+    Column("document", JSON, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("drafted_by", ForeignKey("participants.id"), nullable=False),
+    Column("drafted_at", TS, nullable=False),
+)
+
+contract_signatures = Table(
+    "contract_signatures",
+    metadata,
+    Column("contract_id", ForeignKey("contracts.id"), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("participant_id", ForeignKey("participants.id"), primary_key=True),
+    Column("member", JSON, nullable=False),
+    Column("received_at", TS, nullable=False),
+    Column("receipt", Text, nullable=False),
+)
+
+#: each customs node's CA for its traders' keys, with the freshest CRL it signed
+trader_cas = Table(
+    "trader_cas",
+    metadata,
+    Column("administration", ForeignKey("partners.administration"), primary_key=True),
+    Column("cert_pem", Text, nullable=False),
+    Column("crl_pem", Text, nullable=True),
+    Column("crl_issued_at", TS, nullable=True),
+)

@@ -13,8 +13,9 @@ from karakoram.domain.declaration.nomenclature_file import read_nomenclature
 from karakoram.domain.errors import KarakoramError
 from karakoram.expo.bootstrap import Expo, ExpoSchemaOutOfDate, bootstrap_expo, migrate_expo
 from karakoram.expo.config import ExpoSettings, WeakExpoSecret
+from karakoram.expo.entrypoints import contract_cli
 from karakoram.expo.entrypoints.thread_cli import thread_app
-from karakoram.expo.services import catalogue, matching, meetings, participants
+from karakoram.expo.services import catalogue, matching, meetings, participants, trader_cas
 
 app = typer.Typer(help="The expo: verified traders, catalogue, matchmaking.", no_args_is_help=True)
 db_app = typer.Typer(help="The expo's own database.", no_args_is_help=True)
@@ -26,6 +27,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(partners_app, name="partners")
 app.add_typer(inputs_app, name="inputs")
 app.add_typer(thread_app, name="thread")
+#: `karakoram contract …`, mounted beside `expo` by the node's CLI
+contract_app = contract_cli.contract_app
 console = Console()
 err = Console(stderr=True)
 
@@ -86,6 +89,23 @@ def partners_add(
     finally:
         expo.close()
     console.print(f"{administration} trusted with key {kid}.")
+
+
+@partners_app.command("trader-ca")
+def partners_trader_ca(
+    administration: str,
+    cert: Annotated[Path, typer.Option(exists=True, help="The node's trader CA (PEM).")],
+) -> None:
+    """Trust ADMINISTRATION's CA (GET /trader-ca/certificate at the node) for the keys its
+    traders sign contracts with."""
+    expo = _expo()
+    try:
+        trader_cas.add_trader_ca(administration, cert.read_text(), expo.ctx)
+    except KarakoramError as exc:
+        raise _fail(exc) from exc
+    finally:
+        expo.close()
+    console.print(f"{administration}'s trader CA trusted.")
 
 
 @app.command("nomenclature")

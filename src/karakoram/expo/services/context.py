@@ -10,6 +10,7 @@ from karakoram.expo.domain.catalogue import CatalogueCodes
 from karakoram.expo.domain.schedule import SlotGrid
 from karakoram.expo.services.ports import (
     AttestationCrypto,
+    ContractCrypto,
     ExpoUnitOfWorkFactory,
     ReceiptSigner,
     SfuTokens,
@@ -46,6 +47,8 @@ class ExpoContext:
     organiser_key_hash: str | None = None
     #: the deployment's SFU for the conference programme; None: none configured
     sfu: SfuTokens | None = None
+    #: reads and checks the parties' contract signatures (issue 19)
+    contracts: ContractCrypto | None = None
     #: the expo as the customs nodes' partner: its id, and its key signing receipts (the
     #: node's exchange code); None: it takes no messages from the nodes
     exchange: ExchangeConfig | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol
@@ -10,10 +10,17 @@ from typing import Any, Protocol
 from karakoram.domain.attestation import Attestation
 from karakoram.domain.exchange.envelope import DecodedMessage
 from karakoram.expo.domain.catalogue import Listing, Side
+from karakoram.expo.domain.contract_signing import SignatureFacts
 from karakoram.expo.domain.market import NodeSummary, NodeTariff
 from karakoram.expo.domain.matching import OfferFacts, Score, SeekFacts
 from karakoram.expo.domain.organiser import MatchFact, ParticipantFact
 from karakoram.expo.domain.sfu import ConferenceSession
+from karakoram.expo.services.contract_records import (
+    ContractRecord,
+    ContractSignature,
+    ContractVersion,
+    TraderCaRecord,
+)
 from karakoram.expo.services.records import (
     Availability,
     ExpoPartner,
@@ -126,6 +133,19 @@ class ExpoUnitOfWork(Protocol):
     def conference_session(self, slug: str) -> ConferenceSession | None: ...
     def conference_sessions(self) -> list[ConferenceSession]: ...
 
+    # contracts (issue 19)
+    def lock_contract(self, contract_id: int) -> None: ...
+    def add_contract(self, thread_id: int, drafted_by: int, at: datetime) -> int: ...
+    def contract(self, contract_id: int) -> ContractRecord | None: ...
+    def contracts_of_thread(self, thread_id: int) -> list[ContractRecord]: ...
+    def add_version(self, v: ContractVersion) -> None: ...
+    def versions(self, contract_id: int) -> list[ContractVersion]: ...
+    def add_signature(self, s: ContractSignature) -> None: ...
+    def signatures(self, contract_id: int, version: int) -> list[ContractSignature]: ...
+    def mark_signed(self, contract_id: int, at: datetime) -> None: ...
+    def trader_cas(self) -> list[TraderCaRecord]: ...
+    def save_trader_ca(self, record: TraderCaRecord) -> None: ...
+
 
 class SfuTokens(Protocol):
     """The deployment's SFU: its URL and kind, and room tokens signed with its API secret."""
@@ -145,6 +165,28 @@ class ReceiptSigner(Protocol):
 
     def verify(self, token: str) -> dict[str, Any]:
         """The receipt's payload; `ReceiptRefused` unless the expo's key signed it."""
+        ...
+
+
+class ContractCrypto(Protocol):
+    """Reads a contract signature member once, then checks its signature over the canonical
+    bytes and its certificate; `SignatureRefused` (its code says which check) otherwise."""
+
+    def read(self, member: Mapping[str, Any]) -> SignatureFacts: ...
+
+    def check_signature(self, payload: bytes, facts: SignatureFacts) -> None: ...
+
+    def check_certificate(
+        self, facts: SignatureFacts, urn: str, ca_pems: Sequence[str], crl_pems: Sequence[str],
+        at: datetime,
+    ) -> None: ...  # fmt: skip
+
+    def ca_subject(self, pem: str) -> str:
+        """A CA certificate's subject; `ValueError` when `pem` is no CA certificate."""
+        ...
+
+    def crl_issued_at(self, crl_pem: str, ca_pem: str) -> datetime:
+        """When the CA of `ca_pem` signed this CRL; `ValueError` when it did not."""
         ...
 
 

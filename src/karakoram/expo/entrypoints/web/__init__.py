@@ -1,4 +1,5 @@
-"""The expo's web UI under /ui: pages (pages.py), discussions (thread_pages.py), the organiser's
+"""The expo's web UI under /ui: pages (pages.py), discussions (thread_pages.py), contracts
+and their public verification (contract_pages.py), the organiser's
 view (organiser_pages.py), the meeting room and its signalling (room.py), their static files
 and the expo's own gettext catalogue."""
 
@@ -10,7 +11,13 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from karakoram.expo.entrypoints.web import organiser_pages, pages, room, thread_pages
+from karakoram.expo.entrypoints.web import (
+    contract_pages,
+    organiser_pages,
+    pages,
+    room,
+    thread_pages,
+)
 from karakoram.expo.entrypoints.web.render import ExpoPages, error_page
 from karakoram.expo.entrypoints.web.session import ExpoSessionCodec
 
@@ -25,6 +32,7 @@ def install_web(app: FastAPI, secret: bytes, ice_servers: list[dict[str, Any]]) 
     app.state.error_page = error_page
     app.include_router(pages.router)
     app.include_router(thread_pages.router)
+    app.include_router(contract_pages.router)
     app.include_router(organiser_pages.router)
     app.include_router(room.router)
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="expo-static")

@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from karakoram.expo.domain.thread import MAX_ATTACHMENT_BYTES
 from karakoram.expo.entrypoints.deps import CtxDep
 from karakoram.expo.entrypoints.web.pages import Csrf, PagesDep, SessionDep, ViewerDep, checked
-from karakoram.expo.services import threads
+from karakoram.expo.services import contracts, threads
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
@@ -25,9 +25,10 @@ def thread_page(
     who: ViewerDep,
 ) -> Response:  # fmt: skip
     entries = threads.thread_of(suggestion_id, who, ctx)
+    drafted = contracts.contracts_of_thread(suggestion_id, who, ctx)
     return pages.render(
         request, session, "thread.html", who, thread=suggestion_id, entries=entries,
-        ref=uuid.uuid4().hex,
+        ref=uuid.uuid4().hex, contracts=drafted,
     )  # fmt: skip
 
 

@@ -1,0 +1,69 @@
+"""Contract pages (issue 19): a contract's versions side by side (members only, as the API),
+and the public verification page under /ui/contracts/verify, where anyone uploads a signed
+contract file and reads its parties, lines, signers, the expo's receipt times and the
+verdict, in their language. The same services as the API."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, File, Request, UploadFile
+from fastapi.responses import Response
+
+from karakoram.expo.entrypoints.deps import CtxDep
+from karakoram.expo.entrypoints.web.pages import (
+    Csrf,
+    MaybeViewerDep,
+    PagesDep,
+    SessionDep,
+    ViewerDep,
+    checked,
+)
+from karakoram.expo.services import contracts
+from karakoram.expo.services.contract_verify import expo_trust, verify
+
+router = APIRouter(prefix="/ui", include_in_schema=False)
+#: the largest contract file the page reads
+MAX_FILE = 4 * 1024 * 1024
+
+
+@router.get("/contracts/verify", name="expo-contract-verify")
+def verify_form(
+    request: Request, pages: PagesDep, session: SessionDep, who: MaybeViewerDep
+) -> Response:
+    return pages.render(request, session, "contract_verify.html", who, verdict=None)
+
+
+@router.post("/contracts/verify", name="expo-contract-verify-post")
+async def verify_upload(
+    request: Request, pages: PagesDep, session: SessionDep, ctx: CtxDep, who: MaybeViewerDep,
+    csrf: Csrf, file: Annotated[UploadFile, File()],
+) -> Response:  # fmt: skip
+    checked(session, csrf)
+    content = await file.read(MAX_FILE + 1)
+    try:
+        found = json.loads(content) if len(content) <= MAX_FILE else None
+    except ValueError:
+        found = None
+    crypto, trust = expo_trust(ctx)
+    verdict = verify(found, crypto, trust)
+    return pages.render(request, session, "contract_verify.html", who, verdict=verdict)
+
+
+@router.get("/contracts/{contract_id}", name="expo-contract")
+def contract_page(
+    request: Request, contract_id: int, pages: PagesDep, session: SessionDep, ctx: CtxDep,
+    who: ViewerDep, before: int | None = None, after: int | None = None,
+) -> Response:  # fmt: skip
+    """The latest version, and the changes between two versions side by side (default: the
+    last two)."""
+    found = contracts.summary(contract_id, who, ctx)
+    last = found.versions[-1].version
+    after = after or last
+    before = before or max(1, after - 1)
+    changes = contracts.compare(contract_id, before, after, who, ctx) if before != after else []
+    return pages.render(
+        request, session, "contract.html", who, found=found, latest=found.versions[-1],
+        before=before, after=after, changes=changes,
+    )  # fmt: skip

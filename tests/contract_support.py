@@ -1,0 +1,140 @@
+"""Helpers of the contract tests (issue 19): two traders matched at an expo, each with a key
+certified by its own node's trader CA, and the terms of a contract between them."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi.testclient import TestClient
+
+from karakoram.adapters.trader_ca import X509TraderCa
+from karakoram.expo.adapters.contract_jws import sign_member
+from karakoram.expo.bootstrap import Expo
+from karakoram.expo.services.matching import run_matching
+from karakoram.expo.services.trader_cas import add_trader_ca
+from karakoram.services.trader_keys import KeyRequest
+from tests.expo_support import CN, NOW, PK
+
+CN_TRADER, PK_TRADER = "91650100MA77XY1234", "PK-9000"
+PHONE = {
+    "side": "offer", "ref": "phone-1", "hs_code": "8517.13", "titles": {"en": "5G smartphone"},
+    "origin": "CN", "quantity": 500, "unit": "H87",
+}  # fmt: skip
+WANT = {
+    "side": "seek", "ref": "need-phones", "hs_code": "851713", "titles": {"en": "Smartphones"},
+    "origin": "CN", "quantity": 1000, "unit": "H87",
+}  # fmt: skip
+
+
+def terms(seller: int, **changes: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "seller": seller,
+        "lines": [
+            {
+                "hs_code": "8517.13",
+                "description": {"en": "5G smartphone", "zh": "5G智能手机"},
+                "origin": "CN",
+                "quantity": 1000,
+                "unit": "H87",
+                "unit_price": "165.00",
+                "currency": "USD",
+            }
+        ],
+        "incoterms": {"rule": "FCA", "place": "Kashgar"},
+        "shipments": [
+            {"ref": "S1", "earliest": "2027-04-01", "latest": "2027-04-15", "crossing": "KHUNJERAB"}
+        ],
+        "payment_terms": "30% advance, 70% against documents",
+        "governing_terms": "CISG; disputes to CIETAC arbitration.",
+    }
+    return base | changes
+
+
+@dataclass
+class Party:
+    headers: dict[str, str]
+    id: int
+    key_pem: bytes
+    cert_pem: bytes
+
+
+def certified(
+    ca: X509TraderCa, administration: str, trader: str, *, start: datetime | None = None,
+    end: datetime | None = None, key: Ed25519PrivateKey | None = None,
+) -> tuple[bytes, bytes, int]:  # fmt: skip
+    """A key and its certificate from `ca` for `trader` (PEMs) and the certificate's serial."""
+    key = key or Ed25519PrivateKey.generate()
+    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    request = KeyRequest(hashlib.sha256(raw).hexdigest(), raw, ())
+    serial = secrets.randbits(62) + 1
+    cert = ca.issue(
+        request, administration, trader, serial, start or NOW - timedelta(days=1),
+        end or NOW + timedelta(days=30),
+    )  # fmt: skip
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )  # fmt: skip
+    return key_pem, cert.encode(), serial
+
+
+@dataclass
+class Fair:
+    expo: Expo
+    client: TestClient
+    sid: int
+    cn: Party
+    pk: Party
+    cas: dict[str, X509TraderCa]
+
+
+def _join(client: TestClient, token: str) -> tuple[dict[str, str], int]:
+    answer = client.post("/participants", json={"attestation": token})
+    assert answer.status_code == 201, answer.text
+    return {"Authorization": f"Bearer {answer.json()['api_key']}"}, answer.json()["participant"][
+        "id"
+    ]
+
+
+def fair(expo: Expo, client: TestClient) -> Fair:
+    """Two matched traders, the CN exhibitor and the PK buyer, each with a certified key."""
+    cas = {n.administration: X509TraderCa.create(n.administration, NOW - timedelta(days=2))
+           for n in (CN, PK)}  # fmt: skip
+    for name, ca in cas.items():
+        add_trader_ca(name, ca.certificate_pem(), expo.ctx)
+    cn_h, cn_id = _join(client, CN.attest(CN_TRADER, "Kashgar Trading", aeo=True))
+    pk_h, pk_id = _join(client, PK.attest(PK_TRADER, "Gilgit Mobiles"))
+    assert client.post("/listings", json=PHONE, headers=cn_h).status_code == 201
+    assert client.post("/listings", json=WANT, headers=pk_h).status_code == 201
+    assert run_matching(expo.ctx) == 1
+    (s,) = client.get("/suggestions", headers=cn_h).json()
+    cn_key, cn_cert, _ = certified(cas["CN-URC"], "CN-URC", CN_TRADER)
+    pk_key, pk_cert, _ = certified(cas["PK-GB"], "PK-GB", PK_TRADER)
+    cn, pk = Party(cn_h, cn_id, cn_key, cn_cert), Party(pk_h, pk_id, pk_key, pk_cert)
+    return Fair(expo, client, s["id"], cn, pk, cas)
+
+
+def canonical_of(f: Fair, contract: int, version: int, who: Party) -> bytes:
+    answer = f.client.get(
+        f"/contracts/{contract}/versions/{version}/canonical", headers=who.headers
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.content
+
+
+def sign(
+    f: Fair, contract: int, version: int, who: Party, *, payload: bytes | None = None,
+    key: bytes | None = None, cert: bytes | None = None,
+):  # fmt: skip
+    """Sign (the canonical bytes of `version` unless `payload`) and send the signature."""
+    data = payload if payload is not None else canonical_of(f, contract, version, who)
+    member = sign_member(data, key or who.key_pem, cert or who.cert_pem, NOW)
+    return f.client.post(
+        f"/contracts/{contract}/versions/{version}/signatures", json=member, headers=who.headers
+    )
