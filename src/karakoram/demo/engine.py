@@ -150,10 +150,13 @@ class Engine:
         return False
 
     @staticmethod
-    def outbox(side: Side) -> dict[str, int]:
+    def outbox(side: Side, to: str | None = None) -> dict[str, int]:
+        """The side's outbox counts, of all its messages or of those `to` one partner."""
         answer = side.call("admin", "GET", "/exchange/status")
         answer.raise_for_status()
-        return {k: int(v) for k, v in answer.json()["outbox"].items()}
+        found = answer.json()
+        counts = found["outbox"] if to is None else found["partners"].get(to, {})
+        return {k: int(v) for k, v in counts.items()}
 
     # -- what happens to a consignment ------------------------------------------------------
 

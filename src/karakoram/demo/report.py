@@ -127,7 +127,9 @@ def exchange_table(engine: Engine, links: dict[str, Link]) -> Table:
         "the link was down; lost answers: receipts the link lost, so the sender retried",
     )
     for name, side in engine.sides.items():
-        box = engine.outbox(side)
+        # to the partner administration only: the expo's summaries do not cross the link
+        (partner,) = [s.administration for n, s in engine.sides.items() if n != name]
+        box = engine.outbox(side, partner)
         c: Counter[str] = links[name].counts
         t.add_row(
             f"{side.administration} →",

@@ -190,10 +190,20 @@ def partner_view(ucr: str, node: NodeDep, principal: PrincipalDep) -> list[dict[
 
 @router.get("/exchange/status", dependencies=[needs(Cap.WATCH_EXCHANGE)])
 def status(node: NodeDep, principal: PrincipalDep) -> dict[str, Any]:
-    """Outbox counts, dead letters and the latest refusals."""
+    """Outbox counts, in all and per partner, dead letters and the latest refusals."""
     found = partners.outbox_status(principal, node.ctx, dead=100, refusals=20)
     return {
         "outbox": found.counts,
+        "partners": {
+            t.partner: {
+                "sent": t.sent,
+                "delivered": t.delivered,
+                "pending": t.pending,
+                "dead": t.dead,
+                "received": t.received,
+            }
+            for t in found.by_partner
+        },
         "dead": [
             {
                 "message_id": m.message_id,

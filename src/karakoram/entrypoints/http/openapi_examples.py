@@ -182,6 +182,16 @@ EXAMPLES: dict[str, Example] = {
             200,
             {
                 "outbox": {"pending": 0, "delivered": 118, "dead": 1},
+                "partners": {
+                    "PK-GB": {
+                        "sent": 115,
+                        "delivered": 114,
+                        "pending": 0,
+                        "dead": 1,
+                        "received": 97,
+                    },
+                    "EXPO": {"sent": 4, "delivered": 4, "pending": 0, "dead": 0, "received": 0},
+                },
                 "dead": [
                     {
                         "message_id": "01936f3e-8d2a-7c4b-9e1f-2a3b4c5d6e7f",

@@ -22,7 +22,13 @@ from karakoram.services.exchange.emit import emit_to
 from karakoram.services.exchange.overview import WATCHERS
 from karakoram.services.exchange.reconcile import reconciliation_query, resend_missing
 from karakoram.services.ports import PeerTransport
-from karakoram.services.records import OutboxMessage, Partner, PartnerKey, PartnerRecord
+from karakoram.services.records import (
+    OutboxMessage,
+    Partner,
+    PartnerKey,
+    PartnerRecord,
+    PartnerTraffic,
+)
 
 log = logging.getLogger(__name__)
 
@@ -180,6 +186,8 @@ class OutboxStatus:
     counts: dict[str, int]
     dead: list[OutboxMessage] = field(default_factory=list)
     refusals: list[dict[str, Any]] = field(default_factory=list)
+    #: what went to each partner (an expo's messages are not the partner administration's)
+    by_partner: list[PartnerTraffic] = field(default_factory=list)
 
 
 def outbox_status(
@@ -192,6 +200,7 @@ def outbox_status(
             uow.exchange.outbox_counts(),
             uow.exchange.dead_letters(dead) if dead else [],
             uow.exchange.refusals(refusals) if refusals else [],
+            uow.exchange.traffic(),
         )
 
 
