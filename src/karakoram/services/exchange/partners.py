@@ -70,6 +70,20 @@ def register_partner(ctx: NodeContext, new: NewPartner) -> Partner:
     return partner
 
 
+def share_types(ctx: NodeContext, administration: str, types: Sequence[str]) -> Partner:
+    """Set the message types shared with a partner (every type when none are named), as the
+    agreement between the two administrations now reads; `NotFound` for no such partner.
+    Messages it refused before are not fetched again: the sender replays its dead letters."""
+    kinds = tuple(t.value for t in message_types(types))
+    with ctx.uow() as uow:
+        partner = uow.exchange.partner(administration)
+        if partner is None:
+            raise NotFound(f"{administration} is not a partner.")
+        uow.exchange.set_message_types(administration, kinds)
+        uow.commit()
+    return Partner(partner.administration, partner.name, partner.country, partner.base_url, kinds)
+
+
 def rotate_key(
     ctx: NodeContext, administration: str, kid: str, jwk: Any, overlap: timedelta
 ) -> datetime:
