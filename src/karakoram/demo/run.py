@@ -29,6 +29,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from karakoram.data import example, hs2022
 from karakoram.demo import nodes as demo_nodes
 from karakoram.demo.client import Side
+from karakoram.demo.dead_letter import leave_dead_letters
 from karakoram.demo.engine import Engine
 from karakoram.demo.expo_day import DemoExpo, expo_access, start_expo
 from karakoram.demo.goods import Catalogue
@@ -86,6 +87,8 @@ def demo(opts: Options, workdir: Path, port: int, serve: bool) -> None:
         engine = run_simulation(opts, run.sides, list(run.links.values()), run.catalogue)
         with console.status("Leaving a shift's work waiting on both nodes"):
             waiting = leave_work(run.sides, make_traders(random.Random(opts.seed)), "")
+            configs = {n.spec.country: n.config for n in run.nodes}
+            waiting = leave_dead_letters(run.sides, configs, waiting)
         report(opts, engine, run.links)
         print_waiting(waiting)
         print_access(run, workdir, time.monotonic() - began)
@@ -333,7 +336,8 @@ def print_waiting(waiting: list[Waiting]) -> None:
     for w in waiting:
         console.print(
             f"{w.administration:7} queue {', '.join(w.queue)} · held {w.held} · documents "
-            f"requested {w.documents_requested} · draft rule set v{w.draft_rules}",
+            f"requested {w.documents_requested} · draft rule set v{w.draft_rules} · "
+            f"dead letter {w.dead_letter or 'none'}",
             highlight=False,
             soft_wrap=True,
         )
