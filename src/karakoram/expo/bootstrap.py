@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from karakoram.adapters.db.engine import build_engine
+from karakoram.adapters.notify.sender import SmtpSettings
 from karakoram.bootstrap import iso_code_lists, private_sqlite_file, utc_now
 from karakoram.domain.declaration.nomenclature_file import read_nomenclature
 from karakoram.expo.adapters.crypto import (
@@ -20,6 +21,7 @@ from karakoram.expo.adapters.crypto import (
     JwsReceiptSigner,
     PublicReceiptKey,
 )
+from karakoram.expo.adapters.mailer import SmtpInvitationMailer
 from karakoram.expo.adapters.migrate import current_revision, head_revision, upgrade
 from karakoram.expo.adapters.sfu import Hs256SfuTokens
 from karakoram.expo.adapters.store import SqlExpoUnitOfWork
@@ -89,6 +91,19 @@ def sfu_tokens(settings: ExpoSettings) -> Hs256SfuTokens | None:
     )  # fmt: skip
 
 
+def invitation_mailer(settings: ExpoSettings) -> SmtpInvitationMailer | None:
+    """The SMTP sender of meeting invitations, or None when no server is configured."""
+    if not settings.smtp_host:
+        return None
+    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+    return SmtpInvitationMailer(
+        SmtpSettings(
+            settings.smtp_host, settings.smtp_port, settings.smtp_from, settings.smtp_starttls,
+            settings.smtp_username, password, settings.smtp_ca_bundle,
+        )
+    )  # fmt: skip
+
+
 def receipt_key(jwk: dict[str, Any]) -> PublicReceiptKey:
     """A party's copy of the expo's public key (GET /receipt-key), to verify receipts."""
     return PublicReceiptKey(jwk)
@@ -128,6 +143,8 @@ def bootstrap_expo(
     if organiser is not None:
         ctx.organiser_key_hash = key_hash(organiser, ctx)
     ctx.sfu = sfu_tokens(settings)
+    ctx.mailer = invitation_mailer(settings)
+    ctx.public_url = settings.base_url()
     if not subheadings and settings.nomenclature_path is not None:
         load_nomenclature(read_nomenclature(settings.nomenclature_path), ctx)
     return Expo(settings, engine, ctx)

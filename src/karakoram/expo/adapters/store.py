@@ -16,6 +16,7 @@ from karakoram.domain.attestation import Attestation
 from karakoram.expo.adapters import tables as t
 from karakoram.expo.adapters.catalogue_store import CatalogueStore
 from karakoram.expo.adapters.conference_store import ConferenceStore
+from karakoram.expo.adapters.mail_store import MailStore
 from karakoram.expo.adapters.meeting_store import MeetingStore
 from karakoram.expo.adapters.organiser_store import OrganiserStore
 from karakoram.expo.adapters.thread_store import ThreadStore
@@ -34,7 +35,9 @@ def utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC)
 
 
-class SqlExpoUnitOfWork(CatalogueStore, MeetingStore, ThreadStore, OrganiserStore, ConferenceStore):
+class SqlExpoUnitOfWork(
+    CatalogueStore, MeetingStore, ThreadStore, OrganiserStore, ConferenceStore, MailStore
+):
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 

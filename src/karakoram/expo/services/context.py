@@ -11,6 +11,7 @@ from karakoram.expo.domain.schedule import SlotGrid
 from karakoram.expo.services.ports import (
     AttestationCrypto,
     ExpoUnitOfWorkFactory,
+    InvitationMailer,
     ReceiptSigner,
     SfuTokens,
 )
@@ -45,3 +46,7 @@ class ExpoContext:
     organiser_key_hash: str | None = None
     #: the deployment's SFU for the conference programme; None: none configured
     sfu: SfuTokens | None = None
+    #: the SMTP sender of meeting invitations; None: no e-mail (the .ics is downloaded)
+    mailer: InvitationMailer | None = None
+    #: the expo's address as participants reach it: its rooms' links in invitations
+    public_url: str = "http://127.0.0.1:8100"
