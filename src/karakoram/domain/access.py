@@ -66,6 +66,8 @@ class Capability(StrEnum):
     REQUEST_ATTESTATION = "request_attestation"
     #: documents attached to a declaration: its declarant or representative, officers (issue 17)
     READ_ATTACHMENTS = "read_attachments"
+    #: documents the partner administration shared with this node's officers (issue 17)
+    READ_PARTNER_DOCUMENTS = "read_partner_documents"
 
 
 _R = Role
@@ -100,6 +102,7 @@ PERMISSIONS: dict[Capability, frozenset[Role]] = {
     Capability.READ_CARGO_REPORTS: frozenset({_R.CARRIER, _R.OFFICER, _R.SUPERVISOR}),
     Capability.REQUEST_ATTESTATION: frozenset({_R.TRADER}),
     Capability.READ_ATTACHMENTS: frozenset({_R.TRADER, _R.OFFICER, _R.SUPERVISOR}),
+    Capability.READ_PARTNER_DOCUMENTS: frozenset({_R.OFFICER, _R.SUPERVISOR}),
 }
 
 

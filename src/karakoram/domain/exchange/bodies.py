@@ -17,6 +17,7 @@ from karakoram.domain.exchange.body_base import OUTCOMES as OUTCOMES
 from karakoram.domain.exchange.body_base import MalformedBody as MalformedBody
 from karakoram.domain.exchange.body_base import MessageType as MessageType
 from karakoram.domain.exchange.body_base import _Body
+from karakoram.domain.exchange.document_bodies import DocumentShared as DocumentShared
 from karakoram.domain.exchange.gate_bodies import JointInspectionAccepted as JointInspectionAccepted
 from karakoram.domain.exchange.gate_bodies import JointInspectionProposed as JointInspectionProposed
 from karakoram.domain.exchange.gate_bodies import JointInspectionSigned as JointInspectionSigned
@@ -214,6 +215,7 @@ Body = (
     | SlotBooked
     | SlotAnswer
     | CargoReportNotice
+    | DocumentShared
 )
 
 _CLASSES: dict[MessageType, type[Body]] = {
@@ -234,6 +236,7 @@ _CLASSES: dict[MessageType, type[Body]] = {
         SlotBooked,
         SlotAnswer,
         CargoReportNotice,
+        DocumentShared,
     )
 }
 
@@ -277,6 +280,8 @@ _READERS: dict[str, Callable[[Any], Any]] = {
     "parties": _texts,
     "ucrs": _texts,
     "size": _count,
+    "part": _count,
+    "count": _count,
     "since": _time,
 }
 
@@ -302,6 +307,8 @@ def parse_body(kind: MessageType, data: Mapping[str, Any]) -> Body:
     body = cls(**values)
     if isinstance(body, ImportClearanceResult) and body.outcome not in OUTCOMES:
         raise MalformedBody("outcome is accepted, refused or discrepancy.", ("outcome",))
+    if isinstance(body, DocumentShared) and body.part_bytes() is None:
+        raise MalformedBody("content is not the part its part_sha256 names.", ("content",))
     if isinstance(body, SlotAnswer) and body.outcome not in ("accepted", "refused"):
         raise MalformedBody("outcome is accepted or refused.", ("outcome",))
     return body

@@ -20,6 +20,7 @@ from karakoram.entrypoints.api import (
     exchange,
     joint_inspections,
     notifications,
+    partner_documents,
     policy,
     ready,
     register,
@@ -50,6 +51,7 @@ def install_api(app: FastAPI) -> None:
         ready,
         attestation,
         documents,
+        partner_documents,
         notifications,
         reviews,
     ):

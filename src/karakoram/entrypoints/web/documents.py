@@ -63,7 +63,7 @@ async def attach(
 def show(mrn: str, sha256: str, node: NodeDep, viewer: ViewerDep) -> Response:
     """One attached document, inline, under a sandboxing Content-Security-Policy."""
     a, content = attachments.read_attachment(mrn, sha256, viewer, node.ctx)
-    return Response(content, media_type=a.media_type, headers=document_headers(a))
+    return Response(content, media_type=a.media_type, headers=document_headers(a.filename))
 
 
 @router.get(
