@@ -22,6 +22,7 @@ from karakoram.services.users import add_user
 from tests.builders import IMPORTER, import_declaration
 from tests.integration.test_exchange import TYPES, relay_until_done
 from tests.integration.test_exchange import pair as pair
+from tests.integration.test_web import csrf_of
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 #: a scan of about 900 KB: fifteen parts on the wire
@@ -125,3 +126,33 @@ def test_refused_shares_send_nothing(pair):
     assert _sent_types(cn) == before
     with cn.ctx.uow() as uow:
         assert not [e for e in uow.declarations.events(mrn) if e.action == "share_document"]
+
+
+def _signed_in(client, key):
+    token = csrf_of(client.get("/ui/sign-in"))
+    assert client.post("/ui/sign-in", data={"csrf": token, "api_key": key}).status_code == 200
+    return client
+
+
+def test_an_officer_shares_from_the_declarations_page_and_the_partner_opens_it(pair):
+    cn, pk, apps, _ = pair
+    mrn, pdf, scan = _lodged_with_documents(cn)
+    cn_key = add_user("officer-cn", "officer", None, cn.ctx, cn.hasher).api_key
+    pk_key = add_user("officer-pk", "officer", None, pk.ctx, pk.hasher).api_key
+    with TestClient(create_app(cn)) as client:
+        page = _signed_in(client, cn_key).get(f"/ui/declarations/{mrn}")
+        assert page.text.count("Share with the partner administration") == 2
+        share = f"/ui/declarations/{mrn}/attachments/{pdf.sha256}/share"
+        empty = client.post(share, data={"csrf": csrf_of(page), "reason": ""})
+        assert empty.status_code == 422 and "document_shared" not in _sent_types(cn)
+        done = client.post(share, data={"csrf": csrf_of(page), "reason": WHY})
+        assert done.status_code == 200 and "Shared with the partner" in done.text
+        assert "document shared with the partner" in done.text  # the timeline says so
+    relay_until_done(cn, apps)
+    with TestClient(create_app(pk)) as client:
+        _signed_in(client, pk_key)
+        shown = client.get(f"/ui/consignments/UCR-SH-1/partner/documents/{pdf.sha256}")
+        missing = client.get(f"/ui/consignments/UCR-SH-1/partner/documents/{scan.sha256}")
+    assert shown.status_code == 200 and shown.content == PDF
+    assert shown.headers["content-security-policy"].startswith("sandbox")
+    assert missing.status_code == 404

@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -73,6 +74,15 @@ class PartnerDocument:
     complete: bool
 
 
+def shared_ones(events: Sequence[DeclarationEvent]) -> set[str]:
+    """The SHA-256 of each attachment of a declaration already shared with the partner."""
+    return {
+        (e.reason or "").removeprefix("sha256:").split(" ", 1)[0]
+        for e in events
+        if e.action == SHARE_DOCUMENT and (e.reason or "").startswith("sha256:")
+    }
+
+
 def share_attachment(
     mrn: str, sha256: str, reason: str, principal: Principal, ctx: NodeContext
 ) -> Shared:
@@ -97,10 +107,7 @@ def share_attachment(
                 f"The agreement with {name} does not share documents (document_shared)."
             )
         mark = f"sha256:{attachment.sha256} "
-        if any(
-            e.action == SHARE_DOCUMENT and (e.reason or "").startswith(mark)
-            for e in uow.declarations.events(mrn)
-        ):
+        if attachment.sha256 in shared_ones(uow.declarations.events(mrn)):
             return Shared(attachment, partner.administration, False)
         now = ctx.clock()
         event = DeclarationEvent(
