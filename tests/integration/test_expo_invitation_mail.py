@@ -5,6 +5,7 @@ nothing is sent twice, and nothing is queued for a participant without an addres
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,7 +20,7 @@ from karakoram.expo.adapters.mailer import SmtpInvitationMailer
 from karakoram.expo.bootstrap import Expo
 from karakoram.expo.entrypoints.api import create_expo_app
 from karakoram.expo.services.context import MeetingRules
-from karakoram.expo.services.invitation_mail import MAX_ATTEMPTS, send_invitations
+from karakoram.expo.services.invitation_mail import MAX_ATTEMPTS, mail_loop, send_invitations
 from karakoram.expo.services.meetings import run_schedule
 from tests.builders import free_port
 from tests.expo_support import expo_engine, make_expo
@@ -140,3 +141,28 @@ def test_no_address_no_mail_and_a_bad_address_is_refused(expo, client, match, ca
         expo.ctx.mailer = _mailer(smtp.host, smtp.port, ca[1])
         assert send_invitations(expo.ctx).sent == 1
         assert smtp.next()[1] == [URUMQI["email"]]
+
+
+def test_the_serving_expos_loop_sends_what_is_due_until_stopped(expo, client, match):
+    _meeting(expo, client, match)
+    stop = threading.Event()
+
+    class Recording:
+        sender = "meetings@expo.example.org"
+
+        def __init__(self) -> None:
+            self.sent: list[str] = []
+
+        def send(self, to: str, subject: str, text: str, ics: bytes) -> str | None:
+            self.sent.append(to)
+            if len(self.sent) == 2:
+                stop.set()
+            return None
+
+    mailer = Recording()
+    expo.ctx.mailer = mailer
+    worker = threading.Thread(target=mail_loop, args=(expo.ctx, 0.01, stop), daemon=True)
+    worker.start()
+    worker.join(timeout=30)
+    assert not worker.is_alive()
+    assert sorted(mailer.sent) == sorted([URUMQI["email"], KARACHI["email"]])
