@@ -1,7 +1,8 @@
 """Shared fixtures: a node on real SQLite always, and on PostgreSQL when configured.
 
 Set KARAKORAM_TEST_DATABASE_URL=postgresql://user@host:port/db to run every storage test on
-PostgreSQL as well; each test gets its own schema, dropped afterwards. Without it those tests
+PostgreSQL as well; each test gets its own database (a copy of one migrated once per process:
+tests/migrated.py) or schema, dropped afterwards. Without it those tests
 are skipped and say why.
 
 The suite runs in parallel (pytest-xdist, `./test.sh`): a test shares no port, file or schema
@@ -31,6 +32,7 @@ from karakoram.config import SECRET_SETTINGS, generate_secrets, load_settings
 from karakoram.data import EXAMPLE_EDITION, example_hs, hs2022
 from karakoram.domain.declaration.nomenclature_file import read_nomenclature
 from karakoram.services.nomenclature import replace_nomenclature
+from tests.migrated import postgres_copy, sqlite_copy
 
 PG_URL_VARIABLE = "KARAKORAM_TEST_DATABASE_URL"
 #: the small extract most tests load, and the full HS 2022 nomenclature the package ships
@@ -156,10 +158,26 @@ def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Eng
     engine.dispose()
 
 
-@pytest.fixture
-def engine(empty_engine: Engine) -> Engine:
-    upgrade(empty_engine)
-    return empty_engine
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An engine on a migrated database of each kind: a copy of the one this process migrated
+    (tests/migrated.py), or on PostgreSQL without the right to create databases, the test's own
+    schema migrated."""
+    if request.param == "sqlite":
+        copy = sqlite_copy(tmp_path)
+        yield copy
+        copy.dispose()
+        return
+    url = os.environ.get(PG_URL_VARIABLE)
+    if not url:
+        pytest.skip(f"PostgreSQL not configured: set {PG_URL_VARIABLE} to run this on it")
+    copies = postgres_copy(url)
+    if copies is not None:
+        yield from copies
+        return
+    for own in _postgres_engine():
+        upgrade(own)
+        yield own
 
 
 @pytest.fixture

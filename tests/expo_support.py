@@ -103,3 +103,31 @@ def make_expo(engine: Engine, now: datetime = NOW) -> Expo:
             NOW - timedelta(days=1),
         )
     return expo
+
+
+def node_message(
+    node: NodeKey, body: Any, *, recipient: str = "EXPO", at: datetime | None = None,
+    message_id: str | None = None, signed_by: NodeKey | None = None,
+) -> str:  # fmt: skip
+    """A signed envelope from `node` (signed with `signed_by`'s key when given) to the expo."""
+    from karakoram.domain.exchange.envelope import Envelope
+
+    envelope = Envelope(
+        message_id or str(uuid.uuid4()), body.type, node.administration, recipient,
+        at or datetime.now(UTC), {}, body,
+    )  # fmt: skip
+    signer = signed_by or node
+    return Signer(signer.key, signer.kid).sign(envelope.as_dict())
+
+
+def delivery(
+    node: NodeKey, tokens: list[str], *, sent_at: datetime | None = None, to: str = "EXPO"
+) -> str:
+    """The node relay's signed delivery proof of `tokens`."""
+    from karakoram.adapters.exchange.signing import digest
+    from karakoram.domain.exchange.envelope import Delivery
+
+    proof = Delivery(
+        node.administration, to, sent_at or datetime.now(UTC), frozenset(map(digest, tokens))
+    )
+    return Signer(node.key, node.kid).sign(proof.as_dict())

@@ -17,6 +17,7 @@ import pytest
 from karakoram.demo import gate, report
 from karakoram.demo import run as demo_run
 from karakoram.demo.dead_letter import leave_dead_letters
+from karakoram.demo.expo_day import play_expo_day
 from karakoram.demo.midshift import leave_work
 from karakoram.demo.model import make_traders
 from karakoram.demo.run import Options, run_simulation, start_demo
@@ -53,6 +54,7 @@ def played(tmp_path_factory):
         os.chdir(here)
     try:
         engine = run_simulation(OPTIONS, run.sides, list(run.links.values()), run.catalogue)
+        play_expo_day(run.expo, run.nodes, OPTIONS.seed, OPTIONS.periods())
         yield run, engine, engine.consignments
     finally:
         run.close()
@@ -298,6 +300,15 @@ def test_the_expo_answers_beside_the_nodes_with_a_scheduled_meeting_grid(played,
             met += len(http.get("/meetings", headers=h).json())
         assert issuers == {"CN-URC", "PK-GB"}
         assert expo.meetings > 0 and met == 2 * expo.meetings  # each meeting has two sides
+        # the score's market figures came from the nodes' messages (issue 18)
+        assert expo.figures == (4, 2)  # April of both years from each node, both tariffs
+        reasons = [
+            r
+            for key in expo.participants.values()
+            for s in http.get("/suggestions", headers={"Authorization": f"Bearer {key}"}).json()
+            for r in s["reasons"]
+        ]
+        assert any("preference" in r for r in reasons), reasons
         report = http.get(
             "/organiser/report", headers={"Authorization": f"Bearer {expo.organiser_key}"}
         )

@@ -30,6 +30,7 @@ from karakoram.data import example
 from karakoram.domain.access import Principal, Role
 from karakoram.domain.exchange.bodies import MessageType
 from karakoram.domain.exchange.envelope import Delivery
+from karakoram.domain.exchange.expo_bodies import PartnerKind, default_types
 from karakoram.entrypoints.http.app import create_app
 from karakoram.services import declarations as handlers
 from karakoram.services.exchange import overview, partners
@@ -325,7 +326,10 @@ def test_an_unreachable_partner_makes_dead_letters_that_can_be_replayed(pair):
 def test_a_type_the_partner_does_not_take_is_a_dead_letter_at_once_and_replays_once_shared(pair):
     cn, pk, apps, _ = pair
     cn.ctx.exchange.max_attempts = 1000  # not the attempts running out: the refusal's code
-    partners.share_types(pk.ctx, "CN-URC", [t for t in TYPES if t != "export_pre_arrival"])
+    shared = default_types(PartnerKind.ADMINISTRATION)
+    partners.share_types(
+        pk.ctx, "CN-URC", [t.value for t in shared if t.value != "export_pre_arrival"]
+    )
     handlers.lodge_declaration(declaration("NS-1"), TRADER_CN, cn.ctx)
     relay_until_done(cn, apps)
     with cn.ctx.uow() as uow:

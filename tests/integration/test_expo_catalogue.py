@@ -11,11 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from karakoram.domain.exchange.expo_bodies import TariffPublished, TradeSummary
 from karakoram.expo.bootstrap import Expo
-from karakoram.expo.domain.matching import ChapterTrend, Preference
 from karakoram.expo.entrypoints.api import create_expo_app
-from karakoram.expo.services.matching import run_matching, set_preference, set_trend
-from tests.expo_support import CN, PK, expo_engine, make_expo
+from karakoram.expo.services.matching import run_matching
+from tests.expo_support import CN, NOW, PK, delivery, expo_engine, make_expo, node_message
 
 PHONE = {
     "side": "offer", "ref": "phone-1", "hs_code": "8517.13",
@@ -136,9 +136,25 @@ def test_a_forged_attestation_gets_a_problem_with_its_code(client):
     assert other.json()["code"] == "attestation_unknown_key"
 
 
+def _feed_from_pakistan(client: TestClient) -> None:
+    """PK-GB's tariff (CPFTA 8 points under MFN on 8517) and two Octobers of its imports of
+    chapter 85 from China (+40 %), through the expo's inbox as the node's relay sends them."""
+    at = NOW.isoformat()
+    lines = ({"hs_prefix": "8517", "mfn": "20", "preferential": {"CPFTA": "12"}},)
+    tariff = TariffPublished("7", "PK tariff", lines, {"CPFTA": ["CN"]}, at)
+    months = [
+        TradeSummary(m, "PKR", ({"chapter": "85", "origin": "CN", "destination": "PK",
+                                  "declarations": 9, "value": v},), 3, at)
+        for m, v in (("2025-10", "1000.00"), ("2026-10", "1400.00"))
+    ]  # fmt: skip
+    tokens = [node_message(PK, body, at=NOW) for body in (tariff, *months)]
+    proof = delivery(PK, tokens, sent_at=NOW)
+    answer = client.post("/exchange/batch", json={"delivery": proof, "messages": tokens})
+    assert all("receipt" in r for r in answer.json()["results"]), answer.text
+
+
 def test_suggestions_carry_their_reasons_and_keep_the_answers(expo, client, people):
-    set_preference(Preference("CN", "PK", "8517", 8, "CPFTA"), expo.ctx)
-    set_trend(ChapterTrend("CN", "PK", "85", 40), expo.ctx)
+    _feed_from_pakistan(client)
     assert run_matching(expo.ctx) == 1
     (s,) = client.get("/suggestions", headers=people["buyer"]).json()
     assert s["reasons"] == [

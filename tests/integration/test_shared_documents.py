@@ -13,6 +13,7 @@ from sqlalchemy import select
 from karakoram.adapters.db.tables import outbox
 from karakoram.domain.access import Principal, Role
 from karakoram.domain.errors import PermissionDenied, ValidationFailed
+from karakoram.domain.exchange.expo_bodies import PartnerKind, default_types
 from karakoram.entrypoints.http.app import create_app
 from karakoram.services import attachments, partner_documents
 from karakoram.services import declarations as handlers
@@ -20,8 +21,8 @@ from karakoram.services.exchange import partners
 from karakoram.services.partner_documents import NotSharedWithPartner
 from karakoram.services.users import add_user
 from tests.builders import IMPORTER, import_declaration
-from tests.integration.test_exchange import TYPES, relay_until_done
 from tests.integration.test_exchange import pair as pair
+from tests.integration.test_exchange import relay_until_done
 from tests.integration.test_web import csrf_of
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -120,7 +121,8 @@ def test_refused_shares_send_nothing(pair):
     with pytest.raises(ValidationFailed) as missing:
         partner_documents.share_attachment(mrn, pdf.sha256, "  ", OFFICER, cn.ctx)
     assert missing.value.errors[0].pointer == "/reason"
-    partners.share_types(cn.ctx, "PK-GB", [t for t in TYPES if t != "document_shared"])
+    shared = default_types(PartnerKind.ADMINISTRATION)
+    partners.share_types(cn.ctx, "PK-GB", [t.value for t in shared if t.value != "document_shared"])
     with pytest.raises(NotSharedWithPartner):
         partner_documents.share_attachment(mrn, pdf.sha256, WHY, OFFICER, cn.ctx)
     assert _sent_types(cn) == before

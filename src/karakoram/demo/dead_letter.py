@@ -23,6 +23,7 @@ from karakoram.config import load_settings
 from karakoram.demo.client import Side
 from karakoram.demo.midshift import StagingFailed, Waiting
 from karakoram.domain.exchange.bodies import MessageType
+from karakoram.domain.exchange.expo_bodies import PartnerKind, default_types
 from karakoram.services.exchange import partners
 
 #: the message type whose annex is not yet in force on the receiving side
@@ -51,7 +52,8 @@ def leave_dead_letters(
 
 def _share(config: Path, partner: str, annex: bool) -> None:
     """What the partner's operator does with `karakoram partners share`."""
-    types = [t.value for t in MessageType if annex or t is not ANNEX]
+    shared = default_types(PartnerKind.ADMINISTRATION)
+    types = [t.value for t in shared if annex or t is not ANNEX]
     node = bootstrap(load_settings(config))
     try:
         partners.share_types(node.ctx, partner, types)

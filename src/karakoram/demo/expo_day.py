@@ -1,7 +1,14 @@
 """The demo's expo: `karakoram expo serve` as a third process beside the two nodes, trusting
-both nodes' exchange keys, and a small expo day on it: exhibitors and buyers of both sides,
-each attested by its own node (the node's attestation service and key), their listings, the
-matches, the answers, the meeting requests and a scheduled meeting grid.
+both nodes' exchange keys and registered at both as their partner of kind `expo`, and a small
+expo day on it once the traffic has played: each node sends it the monthly trade summaries of
+both simulated years and its tariff version through the exchange (its own relay, signed and
+receipted), then exhibitors and buyers of both sides, each attested by its own node (the
+node's attestation service and key), their listings, the matches (whose preference margins and
+chapter trends come from those messages), the answers, the meeting requests and a scheduled
+meeting grid.
+
+The nodes' relays sign deliveries on their simulated clock, so the demo's expo accepts
+deliveries that far from its own (`KARAKORAM_EXPO_DELIVERY_SKEW_SECONDS`).
 
 The nodes' clocks are simulated (in the demo's year) while the expo's is the wall clock, so the
 attestations are issued with the node's service on the wall clock; nothing else of the node
@@ -12,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import secrets
 import shutil
 import subprocess
@@ -27,11 +35,12 @@ import httpx
 from karakoram.bootstrap import bootstrap, utc_now
 from karakoram.config import load_settings
 from karakoram.data import hs2022
+from karakoram.demo import expo_feed as feed
 from karakoram.demo import nodes as demo_nodes
-from karakoram.demo.model import Trader
+from karakoram.demo.model import Period, Trader, make_traders
 from karakoram.domain.access import Principal, Role
 from karakoram.domain.declaration.nomenclature_file import read_nomenclature
-from karakoram.expo.bootstrap import bootstrap_expo, migrate_expo
+from karakoram.expo.bootstrap import bootstrap_expo, migrate_expo, receipt_signer
 from karakoram.expo.config import ExpoSettings
 from karakoram.expo.services.catalogue import load_nomenclature
 from karakoram.expo.services.matching import run_matching
@@ -63,6 +72,8 @@ class DemoExpo:
     process: subprocess.Popen[bytes] | None = None
     meetings: int = 0
     participants: dict[str, str] = field(default_factory=dict)
+    #: the nodes' monthly summaries and tariff versions the expo holds
+    figures: tuple[int, int] = (0, 0)
 
     @property
     def url(self) -> str:
@@ -78,6 +89,8 @@ class DemoExpo:
             "KARAKORAM_EXPO_MEETINGS_START": start.isoformat(),
             "KARAKORAM_EXPO_SOLVER_SECONDS": "5",
             "KARAKORAM_EXPO_PORT": str(self.port),
+            # the nodes' relays sign on their simulated clock (the demo's year)
+            "KARAKORAM_EXPO_DELIVERY_SKEW_SECONDS": str(20 * 366 * 86400),
         }
 
     def _secret(self) -> str:
@@ -94,7 +107,8 @@ class DemoExpo:
         return ExpoSettings(**values)
 
     def set_up(self, nodes: list[demo_nodes.DemoNode]) -> None:
-        """The expo's database, the HS 2022 nomenclature and both nodes' keys."""
+        """The expo's database, the HS 2022 nomenclature and both nodes' keys; the expo
+        registered at both nodes as their partner of kind `expo`."""
         if self.root.exists():  # what an earlier demo left: the day starts afresh
             shutil.rmtree(self.root)
         self.root.mkdir(parents=True)
@@ -111,6 +125,9 @@ class DemoExpo:
                             jwk, expo.ctx, demo_nodes.KEYS_VALID_FROM)  # fmt: skip
         finally:
             expo.close()
+        expo_key = receipt_signer(settings).public_key()  # made in its file on first use
+        for node in nodes:
+            feed.register_expo(node, self.url, expo_key, settings.exchange_id)
 
     def start(self) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("KARAKORAM_EXPO_")}
@@ -133,6 +150,15 @@ class DemoExpo:
             time.sleep(0.1)  # a separate process starting; polled with a bound
         raise RuntimeError("The expo did not answer within 60 s")
 
+    def write_access(self) -> None:
+        """Where the expo is and the keys its day made, in `access.json` (mode 600) beside its
+        database: for a reader who lost the printout, and for docs/tour/shoot.py."""
+        path = self.root / "access.json"
+        path.touch(mode=0o600)
+        os.chmod(path, 0o600)
+        access = {"url": self.url, "organiser_key": self.organiser_key}
+        path.write_text(json.dumps(access | {"participants": self.participants}, indent=2))
+
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
@@ -142,8 +168,14 @@ class DemoExpo:
                 self.process.kill()
                 self.process.wait(timeout=10)
 
-    def day(self, nodes: list[demo_nodes.DemoNode], traders: dict[str, list[Trader]]) -> None:
-        """Exhibitors and buyers of both sides, matched, agreed, met: a meeting grid."""
+    def day(
+        self, nodes: list[demo_nodes.DemoNode], traders: dict[str, list[Trader]],
+        months: list[str],
+    ) -> None:  # fmt: skip
+        """The nodes' figures sent, then exhibitors and buyers of both sides, matched,
+        agreed, met: a meeting grid."""
+        expected = feed.send_figures(nodes, months)
+        self._wait_for_figures(expected)
         with httpx.Client(base_url=self.url, timeout=30) as http:
             keys: dict[str, dict[str, str]] = {}
             for node in nodes:
@@ -162,6 +194,23 @@ class DemoExpo:
                     hs, en, zh, unit = GOODS[side][i % len(GOODS[side])]
                     _list(http, key, "seek", f"seek-{hs}", hs, en, zh, unit, side)
             self._meet(http)
+
+    def _wait_for_figures(self, expected: tuple[int, int]) -> None:
+        """Until the nodes' relays delivered their summaries and tariffs (a bounded poll of
+        the expo's database: separate processes)."""
+        expo = bootstrap_expo(self.settings())
+        try:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                with expo.ctx.uow() as uow:
+                    held = (len(uow.node_summaries()), len(uow.node_tariffs()))
+                if held >= expected:
+                    self.figures = held
+                    return
+                time.sleep(0.1)  # the nodes' relays run every 0.05 s
+            raise RuntimeError(f"The expo got {held} of {expected} summaries and tariffs")
+        finally:
+            expo.close()
 
     def _meet(self, http: httpx.Client) -> None:
         expo = bootstrap_expo(self.settings())
@@ -193,19 +242,29 @@ class DemoExpo:
             expo.close()
 
 
-def start_expo(
-    root: Path, nodes: list[demo_nodes.DemoNode], traders: dict[str, list[Trader]]
-) -> DemoExpo:
-    """The expo set up, serving, and its day played; stopped again if any of it fails."""
+def start_expo(root: Path, nodes: list[demo_nodes.DemoNode]) -> DemoExpo:
+    """The expo set up, registered at both nodes and serving; stopped again if any fails."""
     expo = DemoExpo(root, demo_nodes.free_port())
     try:
         expo.set_up(nodes)
         expo.start()
-        expo.day(nodes, traders)
     except BaseException:
         expo.stop()
         raise
+    expo.write_access()
     return expo
+
+
+def play_expo_day(
+    expo: DemoExpo | None, nodes: list[demo_nodes.DemoNode], seed: int, periods: list[Period]
+) -> None:
+    """The expo day, once the traffic of `periods` has played: the nodes' figures of its
+    months, then the participants, matches and meetings."""
+    if expo is None:
+        return
+    days = (p.start + timedelta(days=d) for p in periods for d in range(p.days))
+    months = sorted({f"{day:%Y-%m}" for day in days})
+    expo.day(nodes, make_traders(random.Random(seed)), months)  # noqa: S311 (no secret)
 
 
 def expo_access(e: DemoExpo | None) -> list[str]:
@@ -214,8 +273,11 @@ def expo_access(e: DemoExpo | None) -> list[str]:
         return []
     return [
         f"Expo    web UI {e.url}/ui   API {e.url}   docs {e.url}/docs",
-        f"  {len(e.participants)} participants, {e.meetings} meetings scheduled; sign in with "
-        f"the organiser's key for /ui/organiser: {e.organiser_key}",
+        f"  {len(e.participants)} participants, {e.meetings} meetings scheduled; matched on "
+        f"{e.figures[0]} monthly trade summaries and {e.figures[1]} tariff versions the nodes "
+        f"sent; sign in with the organiser's key for /ui/organiser: {e.organiser_key}",
+        "  Sign in as a participant (attested by its node) with its key:",
+        *(f"  {name:28} {key}" for name, key in e.participants.items()),
     ]
 
 

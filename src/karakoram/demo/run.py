@@ -31,12 +31,12 @@ from karakoram.demo import nodes as demo_nodes
 from karakoram.demo.client import Side
 from karakoram.demo.dead_letter import leave_dead_letters
 from karakoram.demo.engine import Engine
-from karakoram.demo.expo_day import DemoExpo, expo_access, start_expo
+from karakoram.demo.expo_day import DemoExpo, expo_access, play_expo_day, start_expo
 from karakoram.demo.goods import Catalogue
 from karakoram.demo.link import Link
-from karakoram.demo.midshift import Waiting, leave_work
+from karakoram.demo.midshift import leave_work
 from karakoram.demo.model import Consignment, Period, make_traders, plan
-from karakoram.demo.report import print_summary
+from karakoram.demo.report import print_summary, print_waiting
 from karakoram.demo.slots import NodeCalendar, SlotBooker
 
 console = Console()
@@ -85,12 +85,16 @@ def demo(opts: Options, workdir: Path, port: int, serve: bool) -> None:
     run = start_demo(opts, workdir, port)
     try:
         engine = run_simulation(opts, run.sides, list(run.links.values()), run.catalogue)
+        with console.status(
+            "The expo day: the nodes' figures, attested traders, matches, meetings"
+        ):
+            play_expo_day(run.expo, run.nodes, opts.seed, opts.periods())
         with console.status("Leaving a shift's work waiting on both nodes"):
             waiting = leave_work(run.sides, make_traders(random.Random(opts.seed)), "")
             configs = {n.spec.country: n.config for n in run.nodes}
             waiting = leave_dead_letters(run.sides, configs, waiting)
         report(opts, engine, run.links)
-        print_waiting(waiting)
+        print_waiting(console, waiting)
         print_access(run, workdir, time.monotonic() - began)
         if serve:
             console.print("\nBoth nodes keep serving; stop with Ctrl-C.")
@@ -186,8 +190,8 @@ def start_demo(opts: Options, workdir: Path, port: int) -> DemoRun:
     run.roles = {name: demo_nodes.role_users(traders[name]) for name in ("CN", "PK")}
     _write_state(workdir, run.sides, seed, run.roles)
     try:
-        with console.status("Starting the expo and its day (attested traders, matches, meetings)"):
-            run.expo = start_expo(workdir / "expo", [cn, pk], traders)
+        with console.status("Starting the expo, the nodes' partner for trade fairs"):
+            run.expo = start_expo(workdir / "expo", [cn, pk])
     except BaseException:
         run.close()
         raise
@@ -328,19 +332,6 @@ def _write_state(
     path.touch(mode=0o600)
     os.chmod(path, 0o600)
     path.write_text(json.dumps(state, indent=2))
-
-
-def print_waiting(waiting: list[Waiting]) -> None:
-    """What each node has waiting, for the README's tour."""
-    console.rule("[bold]Waiting for you (the shift goes on)")
-    for w in waiting:
-        console.print(
-            f"{w.administration:7} queue {', '.join(w.queue)} · held {w.held} · documents "
-            f"requested {w.documents_requested} · draft rule set v{w.draft_rules} · "
-            f"dead letter {w.dead_letter or 'none'}",
-            highlight=False,
-            soft_wrap=True,
-        )
 
 
 def print_access(run: DemoRun, workdir: Path, seconds: float) -> None:

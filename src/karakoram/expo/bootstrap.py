@@ -5,9 +5,10 @@ and migrates its database. Entrypoints reach adapters only through here; tests c
 from __future__ import annotations
 
 import secrets
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
@@ -32,6 +33,7 @@ from karakoram.expo.domain.sfu import SfuKind
 from karakoram.expo.services.catalogue import load_nomenclature
 from karakoram.expo.services.context import ExpoContext, MeetingRules
 from karakoram.expo.services.participants import key_hash
+from karakoram.services.exchange.config import ExchangeConfig
 
 
 class ExpoSchemaOutOfDate(RuntimeError):
@@ -145,6 +147,14 @@ def bootstrap_expo(
     ctx.sfu = sfu_tokens(settings)
     ctx.mailer = invitation_mailer(settings)
     ctx.public_url = settings.base_url()
+    signer = ctx.receipts
+    if isinstance(signer, JwsReceiptSigner):
+        ctx.exchange = ExchangeConfig(
+            settings.exchange_id,
+            signer.exchange_crypto(),
+            lambda: str(uuid.uuid4()),
+            delivery_skew=timedelta(seconds=settings.delivery_skew_seconds),
+        )
     if not subheadings and settings.nomenclature_path is not None:
         load_nomenclature(read_nomenclature(settings.nomenclature_path), ctx)
     return Expo(settings, engine, ctx)

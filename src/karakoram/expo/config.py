@@ -90,6 +90,18 @@ class ExpoSettings(BaseSettings):
     mail_interval: float = Field(
         5.0, gt=0, description="Seconds between the serving expo's passes over its invitations."
     )
+    exchange_id: str = Field(
+        "EXPO",
+        description="The id the customs nodes register the expo under (`karakoram partners "
+        "add EXPO --kind expo`): their messages to the expo name it as recipient.",
+    )
+    delivery_skew_seconds: float = Field(
+        300,
+        gt=0,
+        description="How far a node relay's signed sent_at may be from the expo's clock, "
+        "either way: older deliveries are refused as replays. Raise it only beside nodes on "
+        "a simulated clock (the demo).",
+    )
     ice_servers: str = Field(
         "",
         description="The meeting room's STUN/TURN servers, a JSON list of RTCIceServer "

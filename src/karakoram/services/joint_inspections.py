@@ -19,6 +19,7 @@ from karakoram.domain.exchange.bodies import (
     JointInspectionSigned,
 )
 from karakoram.domain.exchange.envelope import Envelope, Refused
+from karakoram.domain.exchange.expo_bodies import PartnerKind
 from karakoram.domain.joint_inspection import (
     JointInspection,
     JointStatus,
@@ -65,7 +66,14 @@ def propose(
         if record is None:
             raise NotFound(f"No declaration {mrn}.")
         country = counterpart_country(record)
-        partner = next((p for p in uow.exchange.partners() if p.country == country), None)
+        partner = next(
+            (
+                p
+                for p in uow.exchange.partners()
+                if p.country == country and p.kind == PartnerKind.ADMINISTRATION
+            ),
+            None,
+        )
         if partner is None:
             raise NoPartnerForJoint(f"No partner administration in {country}.")
         for j in uow.joint.of_ucr(record.declaration.ucr):

@@ -33,6 +33,7 @@ from karakoram.domain.joint_inspection import JointInspection
 from karakoram.domain.representation import AeoEntry, Mandate
 from karakoram.domain.risk.detectors import RiskSignal
 from karakoram.domain.statistics.periods import Period
+from karakoram.domain.statistics.trade_summary import TradeCell
 
 if TYPE_CHECKING:
     from karakoram.domain.gate.cargo_report import CargoReport
@@ -538,6 +539,8 @@ class AnalyticsStore(Protocol):
     ) -> list[Aggregate]: ...
 
     def trs(self, query: TrsQuery, now: datetime) -> list[dict[str, Any]]: ...
+
+    def trade_cells(self, period: Period, rates: RateRows) -> list[TradeCell]: ...
 
     def mirror_currency_days(self, period: Period) -> dict[str, tuple[date, date]]: ...
 

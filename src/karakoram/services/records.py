@@ -167,6 +167,8 @@ class Partner:
     country: str
     base_url: str
     message_types: tuple[str, ...]
+    #: administration | expo (domain/exchange/expo_bodies.PartnerKind)
+    kind: str = "administration"
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from karakoram.domain.errors import FieldError, ValidationFailed
 from karakoram.domain.statistics.figures import Conversion, DateBasis
 from karakoram.domain.statistics.periods import Dimension, Period, time_key_of_number
 from karakoram.domain.statistics.stages import MEASURED
+from karakoram.domain.statistics.trade_summary import TradeCell
 from karakoram.services.statistics.conversion import RateRows
 from karakoram.services.statistics.shapes import Aggregate, BulletinQuery, MirrorQuery, TrsQuery
 
@@ -137,6 +138,25 @@ def bulletin(
             row[width + 7],
         )
         for row in rows
+    ]
+
+
+def trade_cells(con: duckdb.DuckDBPyConnection, period: Period, rates: RateRows) -> list[TradeCell]:
+    """Goods items released in `period` by direction, partner and chapter: their value in the
+    rates' currency, their declarations and their distinct traders (the expo's summary)."""
+    con.register("rates", rates_table(rates))
+    rows = con.execute(
+        "SELECT direction, partner, chapter, sum(i.value * r.factor), "
+        "count(*) FILTER (WHERE i.seq = 1), count(DISTINCT trader), "
+        "count(*) - count(r.factor), min(CASE WHEN r.factor IS NULL THEN i.currency || ' on ' "
+        "|| i.released_date END) FROM items i LEFT JOIN rates r ON r.currency = i.currency "
+        "AND r.day = i.released_date WHERE released_date BETWEEN ? AND ? GROUP BY ALL",
+        [period.start, period.end],
+    ).fetchall()
+    _refuse_missing_rates([(0, *row[3:]) for row in rows], 0)
+    return [
+        TradeCell(str(r[0]), str(r[1] or ""), str(r[2]), Decimal(r[3] or 0), int(r[4]), int(r[5]))
+        for r in rows
     ]
 
 

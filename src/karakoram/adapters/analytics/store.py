@@ -49,6 +49,7 @@ from karakoram.adapters.analytics.schema import (
 )
 from karakoram.domain.statistics.figures import DateBasis
 from karakoram.domain.statistics.periods import Period
+from karakoram.domain.statistics.trade_summary import TradeCell
 from karakoram.services.statistics.analytical_copy import Watermarks
 from karakoram.services.statistics.conversion import RateRows
 from karakoram.services.statistics.shapes import Aggregate, BulletinQuery, MirrorQuery, TrsQuery
@@ -264,6 +265,11 @@ class ParquetAnalyticsStore:
         """Aggregates of each period (in one scan); `Aggregate.period` is its index."""
         with self._connect() as con:
             return queries.bulletin(con, query, periods, rates, self._cube_answers(query))
+
+    def trade_cells(self, period: Period, rates: RateRows) -> list[TradeCell]:
+        """Cleared trade of `period` by direction, partner and chapter, with distinct traders."""
+        with self._connect() as con:
+            return queries.trade_cells(con, period, rates)
 
     def trs(self, query: TrsQuery, now: datetime) -> list[dict[str, Any]]:
         """One row per group, then the row of all of them (`keys` None), from one scan."""

@@ -211,6 +211,7 @@ class AuditedExchange(SqlExchangeRepository):
             "country": partner.country,
             "base_url": partner.base_url,
             "message_types": list(partner.message_types),
+            "kind": partner.kind,
         }
         self._audit.record("partner.added", partner.administration, OPERATOR, data)
 

@@ -62,7 +62,12 @@ refusal_counts = Table(
 
 def _partner(row: Any) -> Partner:
     return Partner(
-        row.administration, row.name, row.country, row.base_url, tuple(row.message_types)
+        row.administration,
+        row.name,
+        row.country,
+        row.base_url,
+        tuple(row.message_types),
+        row.kind,
     )
 
 
@@ -81,6 +86,7 @@ class SqlExchangeRepository(MessageRows):
                 base_url=partner.base_url,
                 message_types=list(partner.message_types),
                 created_at=at,
+                kind=partner.kind,
             )
         )
 

@@ -263,6 +263,8 @@ partners = Table(
     Column("base_url", String(500), nullable=False),
     Column("message_types", JSON, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    #: administration | expo (domain/exchange/expo_bodies.PartnerKind)
+    Column("kind", String(14), nullable=False, server_default="administration"),
 )
 
 partner_keys = Table(

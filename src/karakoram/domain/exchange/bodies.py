@@ -18,6 +18,11 @@ from karakoram.domain.exchange.body_base import MalformedBody as MalformedBody
 from karakoram.domain.exchange.body_base import MessageType as MessageType
 from karakoram.domain.exchange.body_base import _Body
 from karakoram.domain.exchange.document_bodies import DocumentShared as DocumentShared
+from karakoram.domain.exchange.expo_bodies import READERS as EXPO_READERS
+from karakoram.domain.exchange.expo_bodies import ContractRegistered as ContractRegistered
+from karakoram.domain.exchange.expo_bodies import TariffPublished as TariffPublished
+from karakoram.domain.exchange.expo_bodies import TradeSummary as TradeSummary
+from karakoram.domain.exchange.expo_bodies import check_expo_body
 from karakoram.domain.exchange.gate_bodies import JointInspectionAccepted as JointInspectionAccepted
 from karakoram.domain.exchange.gate_bodies import JointInspectionProposed as JointInspectionProposed
 from karakoram.domain.exchange.gate_bodies import JointInspectionSigned as JointInspectionSigned
@@ -216,6 +221,9 @@ Body = (
     | SlotAnswer
     | CargoReportNotice
     | DocumentShared
+    | TradeSummary
+    | TariffPublished
+    | ContractRegistered
 )
 
 _CLASSES: dict[MessageType, type[Body]] = {
@@ -237,6 +245,9 @@ _CLASSES: dict[MessageType, type[Body]] = {
         SlotAnswer,
         CargoReportNotice,
         DocumentShared,
+        TradeSummary,
+        TariffPublished,
+        ContractRegistered,
     )
 }
 
@@ -283,6 +294,7 @@ _READERS: dict[str, Callable[[Any], Any]] = {
     "part": _count,
     "count": _count,
     "since": _time,
+    **EXPO_READERS,
 }
 
 
@@ -311,6 +323,7 @@ def parse_body(kind: MessageType, data: Mapping[str, Any]) -> Body:
         raise MalformedBody("content is not the part its part_sha256 names.", ("content",))
     if isinstance(body, SlotAnswer) and body.outcome not in ("accepted", "refused"):
         raise MalformedBody("outcome is accepted or refused.", ("outcome",))
+    check_expo_body(body)
     return body
 
 

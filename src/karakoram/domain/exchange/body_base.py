@@ -27,6 +27,10 @@ class MessageType(StrEnum):
     SLOT_ANSWER = "slot_answer"
     CARGO_REPORT = "cargo_report"
     DOCUMENT_SHARED = "document_shared"
+    #: between a node and the expo, never between administrations (expo_bodies.py)
+    TRADE_SUMMARY = "trade_summary"
+    TARIFF_PUBLISHED = "tariff_published"
+    CONTRACT_REGISTERED = "contract_registered"
 
 
 OUTCOMES = frozenset({"accepted", "refused", "discrepancy"})

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from karakoram.bootstrap import Node, make_signing_key
 from karakoram.domain.errors import KarakoramError
+from karakoram.domain.exchange.expo_bodies import PartnerKind
 from karakoram.entrypoints.cli.support import (
     TIME,
     ExitCode,
@@ -96,11 +97,19 @@ def partners_add(
     country: Annotated[str, typer.Option(help="The partner's country (ISO 3166 alpha-2).")],
     name: Annotated[str | None, typer.Option(help="Display name.")] = None,
     types: Annotated[
-        list[str] | None, typer.Option("--type", help="Message types shared (repeat); default all.")
+        list[str] | None,
+        typer.Option("--type", help="Message types shared (repeat); default all of its kind's."),
     ] = None,
+    kind: Annotated[
+        PartnerKind,
+        typer.Option(
+            help="administration, or expo: the trade fair, sent only trade summaries and "
+            "tariff versions, never an administration's messages."
+        ),
+    ] = PartnerKind.ADMINISTRATION,
 ) -> None:
-    """Register a partner administration with its public key."""
-    new = NewPartner(administration, country, url, kid, _jwk(key), name, types or ())
+    """Register a partner administration (or the expo) with its public key."""
+    new = NewPartner(administration, country, url, kid, _jwk(key), name, types or (), kind=kind)
     try:
         partners.register_partner(node().ctx, new)
     except KarakoramError as exc:
@@ -126,11 +135,12 @@ def partners_share(
 @partners_app.command("list")
 def partners_list() -> None:
     """Partners, their URLs and keys with validity."""
-    table = Table("partner", "country", "URL", "key", "valid from", "valid to", "types")
+    table = Table("partner", "kind", "country", "URL", "key", "valid from", "valid to", "types")
     for p, keys in partners.partners_with_keys(node().ctx):
         for k in keys:
             table.add_row(
                 p.administration,
+                p.kind,
                 p.country,
                 p.base_url,
                 k.kid,

@@ -19,6 +19,7 @@ from karakoram.entrypoints.cli import (
     declarations,
     demo,
     exchange,
+    expo_feed,
     fallback,
     init,
     nomenclature,
@@ -64,6 +65,7 @@ app.add_typer(nomenclature.app, name="nomenclature")
 app.add_typer(audit.app, name="audit")
 clearance.register(app, declarations.app)
 exchange.register(app)
+expo_feed.register(app)
 demo.register(app)
 stats.register(app)
 register.register(app)

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from karakoram.expo.adapters import tables as t
 from karakoram.expo.domain.catalogue import Listing, Side
-from karakoram.expo.domain.matching import ChapterTrend, OfferFacts, Preference, Score, SeekFacts
+from karakoram.expo.domain.matching import OfferFacts, Score, SeekFacts
 from karakoram.expo.services.records import DuplicateRef, Response, Suggestion
 
 TRIGRAM = 3
@@ -120,38 +120,6 @@ class CatalogueStore:
             SeekFacts(r.id, r.participant_id, r.hs_code, r.country, r.origin, r.aeo)
             for r in self._facts(Side.SEEK, at)
         ]
-
-    def set_preference(self, p: Preference) -> None:
-        c = t.preferences.c
-        key = (c.origin == p.origin) & (c.destination == p.destination)
-        self.conn.execute(delete(t.preferences).where(key & (c.hs_prefix == p.hs_prefix)))
-        self.conn.execute(
-            insert(t.preferences).values(
-                origin=p.origin, destination=p.destination, hs_prefix=p.hs_prefix,
-                points=p.points, agreement=p.agreement,
-            )
-        )  # fmt: skip
-
-    def set_trend(self, tr: ChapterTrend) -> None:
-        c = t.chapter_trends.c
-        key = (c.origin == tr.origin) & (c.destination == tr.destination)
-        self.conn.execute(delete(t.chapter_trends).where(key & (c.chapter == tr.chapter)))
-        self.conn.execute(
-            insert(t.chapter_trends).values(
-                origin=tr.origin, destination=tr.destination, chapter=tr.chapter,
-                growth_pct=tr.growth_pct,
-            )
-        )  # fmt: skip
-
-    def preferences(self) -> list[Preference]:
-        rows = self.conn.execute(select(t.preferences))
-        return [
-            Preference(r.origin, r.destination, r.hs_prefix, r.points, r.agreement) for r in rows
-        ]
-
-    def trends(self) -> list[ChapterTrend]:
-        rows = self.conn.execute(select(t.chapter_trends))
-        return [ChapterTrend(r.origin, r.destination, r.chapter, r.growth_pct) for r in rows]
 
     def save_suggestions(self, scores: Sequence[Score], at: datetime) -> int:
         """Insert new couples, update the score of known ones (their answers kept), and drop

@@ -79,6 +79,11 @@ class JwsReceiptSigner:
     def verify(self, token: str) -> dict[str, Any]:
         return verify_receipt(token, self.public_key())
 
+    def exchange_crypto(self) -> signing.JwsCrypto:
+        """The same key as the exchange's `MessageCrypto`: it signs the receipts of the
+        nodes' messages, and nodes' keys verify what they send."""
+        return signing.JwsCrypto(self._signer)
+
 
 def verify_receipt(token: str, jwk: dict[str, Any]) -> dict[str, Any]:
     """The payload of a receipt signed with the key of public `jwk`; `ReceiptRefused` else."""

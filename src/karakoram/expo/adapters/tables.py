@@ -89,23 +89,43 @@ listings = Table(
     Index("ix_listings_hs", "hs_code"),
 )
 
-preferences = Table(
-    "preferences",
+#: every message a customs node delivered, once (its id), with the receipt the expo signed
+node_inbox = Table(
+    "node_inbox",
     metadata,
-    Column("origin", String(2), primary_key=True),
-    Column("destination", String(2), primary_key=True),
-    Column("hs_prefix", String(6), primary_key=True),
-    Column("points", Float, nullable=False),
-    Column("agreement", String(40), nullable=False),
+    Column("message_id", String(64), primary_key=True),
+    Column("sender", String(35), nullable=False),
+    Column("type", String(40), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("token", Text, nullable=False),
+    Column("receipt", Text, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("received_at", TS, nullable=False),
 )
 
-chapter_trends = Table(
-    "chapter_trends",
+#: each node's monthly trade summary (the newest per month): cells by chapter and route
+node_summaries = Table(
+    "node_summaries",
     metadata,
-    Column("origin", String(2), primary_key=True),
-    Column("destination", String(2), primary_key=True),
-    Column("chapter", String(2), primary_key=True),
-    Column("growth_pct", Float, nullable=False),
+    Column("sender", String(35), primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("currency", String(3), nullable=False),
+    Column("cells", JSON, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("message_id", String(64), nullable=False),
+)
+
+#: each node's tariff version (the newest): MFN and preferential duty per HS prefix
+node_tariffs = Table(
+    "node_tariffs",
+    metadata,
+    Column("sender", String(35), primary_key=True),
+    Column("version", String(40), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("lines", JSON, nullable=False),
+    Column("agreements", JSON, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("message_id", String(64), nullable=False),
 )
 
 suggestions = Table(

@@ -14,7 +14,6 @@ from karakoram.domain.declaration.nomenclature_file import read_nomenclature
 from karakoram.domain.errors import KarakoramError
 from karakoram.expo.bootstrap import Expo, ExpoSchemaOutOfDate, bootstrap_expo, migrate_expo
 from karakoram.expo.config import ExpoSettings, WeakExpoSecret
-from karakoram.expo.domain.matching import ChapterTrend, Preference
 from karakoram.expo.entrypoints.thread_cli import thread_app
 from karakoram.expo.services import (
     catalogue,
@@ -27,7 +26,9 @@ from karakoram.expo.services import (
 app = typer.Typer(help="The expo: verified traders, catalogue, matchmaking.", no_args_is_help=True)
 db_app = typer.Typer(help="The expo's own database.", no_args_is_help=True)
 partners_app = typer.Typer(help="Customs nodes whose attestations count.", no_args_is_help=True)
-inputs_app = typer.Typer(help="Market inputs of the score.", no_args_is_help=True)
+inputs_app = typer.Typer(
+    help="Market inputs of the score, from what the nodes sent.", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 app.add_typer(partners_app, name="partners")
 app.add_typer(inputs_app, name="inputs")
@@ -151,29 +152,22 @@ def schedule(
         expo.close()
 
 
-@inputs_app.command("preference")
-def preference(
-    origin: str, destination: str, hs_prefix: str, points: float, agreement: str
-) -> None:
-    """Store the margin MFN − preferential (points) on a route and HS prefix."""
+@inputs_app.command("show")
+def inputs_show() -> None:
+    """The score's market inputs as computed from what the customs nodes sent: preference
+    margins (their tariff versions) and chapter trends (their monthly trade summaries)."""
     expo = _expo()
     try:
-        p = Preference(origin.upper(), destination.upper(), hs_prefix, points, agreement)
-        matching.set_preference(p, expo.ctx)
-    except KarakoramError as exc:
-        raise _fail(exc) from exc
+        found = matching.market_inputs(expo.ctx)
     finally:
         expo.close()
-
-
-@inputs_app.command("trend")
-def trend(origin: str, destination: str, chapter: str, growth_pct: float) -> None:
-    """Store a chapter's year-on-year trade growth (%) on a route."""
-    expo = _expo()
-    try:
-        t = ChapterTrend(origin.upper(), destination.upper(), chapter, growth_pct)
-        matching.set_trend(t, expo.ctx)
-    except KarakoramError as exc:
-        raise _fail(exc) from exc
-    finally:
-        expo.close()
+    for p in found.preferences:
+        if p.points > 0:
+            prefix = p.hs_prefix or "all goods"
+            console.print(
+                f"{p.origin} → {p.destination} {prefix}: {p.agreement} {p.points:g} points"
+            )
+    for t in found.trends:
+        console.print(f"{t.origin} → {t.destination} chapter {t.chapter}: {t.growth_pct:+g} %")
+    if not found.preferences and not found.trends:
+        console.print("Nothing from the nodes yet: they send it with `karakoram expo-feed`.")

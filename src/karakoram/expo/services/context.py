@@ -15,6 +15,7 @@ from karakoram.expo.services.ports import (
     ReceiptSigner,
     SfuTokens,
 )
+from karakoram.services.exchange.config import ExchangeConfig
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,3 +51,6 @@ class ExpoContext:
     mailer: InvitationMailer | None = None
     #: the expo's address as participants reach it: its rooms' links in invitations
     public_url: str = "http://127.0.0.1:8100"
+    #: the expo as the customs nodes' partner: its id, and its key signing receipts (the
+    #: node's exchange code); None: it takes no messages from the nodes
+    exchange: ExchangeConfig | None = None

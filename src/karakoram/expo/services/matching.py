@@ -1,19 +1,24 @@
-"""Matchmaking: suggestions per exhibitor–buyer couple with their reasons, the inputs the
-score reads, and the participants' answers (accept, decline, request a meeting)."""
+"""Matchmaking: suggestions per exhibitor–buyer couple with their reasons, the market inputs
+the score reads (from what the customs nodes sent: services/inbox.py), and the participants'
+answers (accept, decline, request a meeting)."""
 
 from __future__ import annotations
 
 from karakoram.domain.errors import FieldError, NotFound, ValidationFailed
-from karakoram.expo.domain.matching import ChapterTrend, MarketInputs, Preference
+from karakoram.expo.domain import market
+from karakoram.expo.domain.matching import MarketInputs
 from karakoram.expo.services.context import ExpoContext
 from karakoram.expo.services.matcher import best_pairs
 from karakoram.expo.services.records import Participant, Response, Suggestion
 
 
 def market_inputs(ctx: ExpoContext) -> MarketInputs:
+    """The countries of the trusted nodes, and the preference margins and chapter trends
+    computed from the tariff versions and trade summaries they sent (domain/market.py)."""
     with ctx.uow() as uow:
         countries = frozenset(p.country for p in uow.partners())
-        return MarketInputs(countries, uow.preferences(), uow.trends())
+        tariffs, summaries = uow.node_tariffs(), uow.node_summaries()
+    return MarketInputs(countries, market.preferences(tariffs), market.trends(summaries))
 
 
 def run_matching(ctx: ExpoContext) -> int:
@@ -29,42 +34,6 @@ def run_matching(ctx: ExpoContext) -> int:
         count = uow.save_suggestions(scores, ctx.clock())
         uow.commit()
     return count
-
-
-def set_preference(p: Preference, ctx: ExpoContext) -> None:
-    """Store the margin between MFN and preferential duty on a route and HS prefix (to be fed
-    by the nodes' published tariff versions)."""
-    errors = _route_errors(p.origin, p.destination, ctx)
-    if not p.hs_prefix.isdigit() or len(p.hs_prefix) not in (2, 4, 6):
-        errors.append(FieldError("invalid_format", "/hs_prefix", "2, 4 or 6 digits."))
-    if not 0 <= p.points <= 100:
-        errors.append(FieldError("out_of_range", "/points", "0 to 100 percentage points."))
-    if errors:
-        raise ValidationFailed(errors)
-    with ctx.uow() as uow:
-        uow.set_preference(p)
-        uow.commit()
-
-
-def set_trend(t: ChapterTrend, ctx: ExpoContext) -> None:
-    """Store a chapter's year-on-year trade growth on a route (to be fed by the nodes'
-    monthly summaries)."""
-    errors = _route_errors(t.origin, t.destination, ctx)
-    if not t.chapter.isdigit() or len(t.chapter) != 2:
-        errors.append(FieldError("invalid_format", "/chapter", "Two digits."))
-    if errors:
-        raise ValidationFailed(errors)
-    with ctx.uow() as uow:
-        uow.set_trend(t)
-        uow.commit()
-
-
-def _route_errors(origin: str, destination: str, ctx: ExpoContext) -> list[FieldError]:
-    return [
-        FieldError("unknown_country", f"/{name}", "An ISO 3166 alpha-2 code.")
-        for name, code in (("origin", origin), ("destination", destination))
-        if code not in ctx.codes.countries
-    ]
 
 
 def suggestions_for(participant: Participant, ctx: ExpoContext) -> list[Suggestion]:

@@ -153,3 +153,17 @@ class InvitationMail:
     attempts: int
     last_error: str | None
     due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NodeMessage:
+    """A message a customs node delivered, as the expo keeps it with its signed receipt."""
+
+    message_id: str
+    sender: str
+    type: str
+    digest: str
+    token: str
+    receipt: str
+    created_at: datetime
+    received_at: datetime

@@ -15,6 +15,7 @@ from karakoram.domain.declaration.model import (
     DeclarationType,
     declaration_to_dict,
 )
+from karakoram.domain.errors import Conflict
 from karakoram.domain.exchange.bodies import (
     Body,
     ControlResult,
@@ -24,6 +25,7 @@ from karakoram.domain.exchange.bodies import (
     MessageType,
 )
 from karakoram.domain.exchange.envelope import Envelope
+from karakoram.domain.exchange.expo_bodies import PartnerKind, may_send
 from karakoram.services.exchange.config import ExchangeConfig
 from karakoram.services.notify.outbox import enqueue_status_changes
 from karakoram.services.ports import UnitOfWork
@@ -56,7 +58,9 @@ def emit(
         (
             p
             for p in uow.exchange.partners()
-            if p.country == country and kind.value in p.message_types
+            if p.country == country
+            and p.kind == PartnerKind.ADMINISTRATION
+            and kind.value in p.message_types
         ),
         None,
     )
@@ -120,7 +124,9 @@ def emit_to_partners(
     whose agreement shares its type, in the caller's transaction; the partners named."""
     sent: list[str] = []
     for partner in uow.exchange.partners():
-        if body.type.value in partner.message_types:
+        if body.type.value in partner.message_types and may_send(
+            partner.kind, partner.message_types, body.type
+        ):
             emit_to(uow, config, now, partner, body)
             sent.append(partner.administration)
     return sent
@@ -135,7 +141,11 @@ def emit_to(
     references: dict[str, str] | None = None,
 ) -> OutboxMessage:
     """Queue a signed message to `partner`: about a declaration (`references`: its UCR and
-    MRN), or about no one declaration (an AEO list, a checkpoint, a key revocation)."""
+    MRN), or about no one declaration (an AEO list, a checkpoint, a key revocation).
+    `Conflict` for a message the partner's kind may never get: an administration's message
+    to the expo, or the expo's to an administration (expo_bodies.may_send)."""
+    if not may_send(partner.kind, partner.message_types, body.type):
+        raise Conflict(f"{body.type.value} is never sent to {partner.administration}.")
     envelope = Envelope(
         config.new_id(), body.type, config.me, partner.administration, now, references or {}, body
     )

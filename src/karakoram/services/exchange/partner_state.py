@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from karakoram.domain.access import Principal, Role, require_role
+from karakoram.domain.exchange.expo_bodies import PartnerKind
 from karakoram.domain.exchange.partner_state import LinkSeen, PartnerState, Probe, partner_state
 from karakoram.services.context import NodeContext
 from karakoram.services.ports import UnitOfWork
@@ -40,12 +41,17 @@ def link_seen(traffic: PartnerTraffic, probe: Probe | None = None) -> LinkSeen:
     return LinkSeen(traffic.oldest_pending_at, traffic.failing, last, given_up, failing_since)
 
 
-def partner_statuses(uow: UnitOfWork, now: datetime) -> list[PartnerStatus]:
-    """Every registered partner's state at `now`, by administration."""
+def partner_statuses(
+    uow: UnitOfWork, now: datetime, administrations_only: bool = False
+) -> list[PartnerStatus]:
+    """Every registered partner's state at `now`, by administration (with
+    `administrations_only`, not the expo's)."""
     traffic = {t.partner: t for t in uow.exchange.traffic()}
     probes = uow.probes.probes()
     found = []
     for partner in sorted(uow.exchange.partners(), key=lambda p: p.administration):
+        if administrations_only and partner.kind != PartnerKind.ADMINISTRATION:
+            continue
         seen = traffic.get(partner.administration, PartnerTraffic(partner.administration))
         link = link_seen(seen, probes.get(partner.administration))
         found.append(
@@ -73,7 +79,7 @@ def country_partner_down(uow: UnitOfWork, country: str, now: datetime) -> bool:
     if country not in known:
         known[country] = any(
             s.country == country and s.state is PartnerState.DOWN
-            for s in partner_statuses(uow, now)
+            for s in partner_statuses(uow, now, administrations_only=True)
         )
     return known[country]
 

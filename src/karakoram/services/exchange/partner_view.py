@@ -27,6 +27,7 @@ from karakoram.domain.exchange.bodies import (
     OriginCertificate,
     parse_body,
 )
+from karakoram.domain.exchange.expo_bodies import PartnerKind
 from karakoram.domain.exchange.mirror import MirrorRow, mirror_gaps, mirror_rows
 from karakoram.domain.risk.detectors import RiskSignal
 from karakoram.domain.risk.rules import Detectors
@@ -73,7 +74,10 @@ def partner_signals(
 
 
 def _has_partner(uow: UnitOfWork, country: str) -> bool:
-    return any(p.country == country for p in uow.exchange.partners())
+    return any(
+        p.country == country and p.kind == PartnerKind.ADMINISTRATION
+        for p in uow.exchange.partners()
+    )
 
 
 def _read(records: list[PartnerRecord]) -> list[tuple[PartnerRecord, Body]]:

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from karakoram.domain.access import Principal, Role, require_role
-from karakoram.domain.errors import Conflict, NotFound
+from karakoram.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from karakoram.domain.exchange.bodies import KeyRevoked, message_types
 from karakoram.domain.exchange.envelope import DecodedMessage, Refused
+from karakoram.domain.exchange.expo_bodies import PartnerKind, default_types, types_not_for
 from karakoram.domain.exchange.keys import partner_url, public_jwk
 from karakoram.services.context import NodeContext
 from karakoram.services.exchange.config import ExchangeConfig, configured
@@ -44,6 +45,8 @@ class NewPartner:
     message_types: Sequence[str] = ()
     #: when the partnership (and the key) begins; default: now, the key a day earlier
     since: datetime | None = None
+    #: a country administration, or the expo (shares only the expo's message types)
+    kind: PartnerKind = PartnerKind.ADMINISTRATION
 
 
 def register_partner(ctx: NodeContext, new: NewPartner) -> Partner:
@@ -51,7 +54,18 @@ def register_partner(ctx: NodeContext, new: NewPartner) -> Partner:
     `NotAPartnerUrl` for a plain-http URL outside loopback."""
     jwk = public_jwk(new.jwk)
     base_url = partner_url(new.base_url)
-    types = message_types(new.message_types)
+    types = message_types(new.message_types) if new.message_types else default_types(new.kind)
+    wrong = types_not_for(new.kind, types)
+    if wrong:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "not_shareable",
+                    "/message_types",
+                    f"A partner of kind {new.kind.value} never shares {', '.join(wrong)}.",
+                )
+            ]
+        )
     now = ctx.clock()
     partner = Partner(
         new.administration,
@@ -59,6 +73,7 @@ def register_partner(ctx: NodeContext, new: NewPartner) -> Partner:
         new.country.upper(),
         base_url,
         tuple(t.value for t in types),
+        new.kind.value,
     )
     with ctx.uow() as uow:
         if uow.exchange.partner(new.administration):
@@ -71,17 +86,31 @@ def register_partner(ctx: NodeContext, new: NewPartner) -> Partner:
 
 
 def share_types(ctx: NodeContext, administration: str, types: Sequence[str]) -> Partner:
-    """Set the message types shared with a partner (every type when none are named), as the
-    agreement between the two administrations now reads; `NotFound` for no such partner.
-    Messages it refused before are not fetched again: the sender replays its dead letters."""
-    kinds = tuple(t.value for t in message_types(types))
+    """Set the message types shared with a partner (its kind's defaults when none are named),
+    as the agreement now reads; `NotFound` for no such partner, `ValidationFailed` for a type
+    its kind never shares. Messages it refused before are not fetched again: the sender
+    replays its dead letters."""
     with ctx.uow() as uow:
         partner = uow.exchange.partner(administration)
         if partner is None:
             raise NotFound(f"{administration} is not a partner.")
+        kind = PartnerKind(partner.kind)
+        chosen = message_types(types) if types else default_types(kind)
+        wrong = types_not_for(kind, chosen)
+        if wrong:
+            raise ValidationFailed(
+                [
+                    FieldError(
+                        "not_shareable",
+                        "/message_types",
+                        f"A partner of kind {kind.value} never shares {', '.join(wrong)}.",
+                    )
+                ]
+            )
+        kinds = tuple(t.value for t in chosen)
         uow.exchange.set_message_types(administration, kinds)
         uow.commit()
-    return Partner(partner.administration, partner.name, partner.country, partner.base_url, kinds)
+    return replace(partner, message_types=kinds)
 
 
 def rotate_key(

@@ -7,6 +7,7 @@ import logging
 from datetime import datetime
 
 from karakoram.domain.exchange.envelope import Refused
+from karakoram.domain.exchange.expo_bodies import PartnerKind
 from karakoram.services.context import NodeContext
 from karakoram.services.exchange.config import DeliveryFailed, configured
 from karakoram.services.exchange.reconcile import reconciliation_query
@@ -21,8 +22,8 @@ def probe_partners(ctx: NodeContext, peer: PeerTransport) -> dict[str, bool]:
     answered is recorded; a partner that does not answer is not an error of this node.
     Returns who answered."""
     config = configured(ctx.exchange)
-    with ctx.uow() as uow:
-        partners = uow.exchange.partners()
+    with ctx.uow() as uow:  # the expo answers no reconciliation query
+        partners = [p for p in uow.exchange.partners() if p.kind == PartnerKind.ADMINISTRATION]
     answered = {}
     for partner in partners:
         name, now = partner.administration, ctx.clock()

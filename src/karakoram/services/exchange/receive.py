@@ -29,6 +29,7 @@ from karakoram.domain.exchange.envelope import (
     check_addressing,
     parse_envelope,
 )
+from karakoram.domain.exchange.expo_bodies import may_receive
 from karakoram.domain.exchange.keys import ClientIdentity
 from karakoram.services.exchange.apply import apply_received
 from karakoram.services.exchange.checkpoints import check_checkpoint, witnessed
@@ -312,7 +313,7 @@ def _verified(
             f"(digest {held[1][:16]}...): an id names one message.",
         )
     check_addressing(envelope, config.me)
-    if envelope.type not in b.ALWAYS_SHARED and envelope.type.value not in partner.message_types:
+    if not may_receive(partner.kind, partner.message_types, envelope.type):
         raise Refused("not_shared", f"{envelope.type.value} is not shared with {sender}.")
     if isinstance(envelope.body, b.AuditCheckpoint):
         check_checkpoint(envelope, envelope.body, keys, config)

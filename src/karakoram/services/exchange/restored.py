@@ -16,7 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from karakoram.domain.exchange.bodies import ReconcileRequest
+from karakoram.domain.exchange.bodies import MessageType, ReconcileRequest
+from karakoram.domain.exchange.expo_bodies import may_send
 from karakoram.services.context import NodeContext
 from karakoram.services.exchange.emit import emit_to
 from karakoram.services.ports import UnitOfWork
@@ -53,7 +54,11 @@ def ask_partners_to_resend(ctx: NodeContext, margin: timedelta = CLOCK_MARGIN) -
         if config is None:
             return ResendAsked(since, ())
         body = ReconcileRequest(since.isoformat(), now.isoformat())
-        partners = uow.exchange.partners()
+        partners = [
+            p
+            for p in uow.exchange.partners()
+            if may_send(p.kind, p.message_types, MessageType.RECONCILE_REQUEST)
+        ]
         for partner in partners:
             emit_to(uow, config, now, partner, body)
         uow.commit()

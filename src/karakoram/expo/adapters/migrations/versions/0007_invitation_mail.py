@@ -1,15 +1,15 @@
 """meeting invitations by e-mail: participants' addresses and the invitations' outbox
 
-Revision ID: 0006_invitation_mail
-Revises: 0005_conference
+Revision ID: 0007_invitation_mail
+Revises: 0006_node_feed
 Create Date: 2026-11-30 23:40:00.000000
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_invitation_mail"
-down_revision = "0005_conference"
+revision = "0007_invitation_mail"
+down_revision = "0006_node_feed"
 branch_labels = None
 depends_on = None
 
