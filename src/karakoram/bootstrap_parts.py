@@ -40,6 +40,8 @@ def wire_documents(settings: Settings, engine: Engine, ctx: NodeContext) -> None
     ctx.trader_ca = trader_ca(settings.signing_key_path, settings.administration)
     ctx.attachment_max_bytes = settings.attachment_max_bytes
     ctx.release_notes = WeasyReleaseNotes()
+    if ctx.exchange is not None:  # where documents the partner shares are kept
+        ctx.exchange.attachments = ctx.attachments
     if ctx.exchange is not None and isinstance(ctx.exchange.crypto, JwsCrypto):
         ctx.exchange.own_key = ctx.exchange.crypto.public_key()
 

@@ -6,6 +6,7 @@ import json
 import os
 import random
 import re
+import time
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 
 from karakoram.demo import gate, report
 from karakoram.demo import run as demo_run
+from karakoram.demo.dead_letter import leave_dead_letters
 from karakoram.demo.expo_day import play_expo_day
 from karakoram.demo.midshift import leave_work
 from karakoram.demo.model import make_traders
@@ -229,6 +231,8 @@ def test_the_demo_ends_mid_shift_with_work_waiting_on_both_nodes(played):
     lodges and releases more declarations)."""
     run, _, _ = played
     waiting = leave_work(run.sides, make_traders(random.Random(OPTIONS.seed)), "")
+    configs = {n.spec.country: n.config for n in run.nodes}
+    waiting = leave_dead_letters(run.sides, configs, waiting)
     for w, name in zip(waiting, ("PK", "CN"), strict=True):
         side = run.sides[name]
         assert w.administration == side.administration
@@ -247,6 +251,38 @@ def test_the_demo_ends_mid_shift_with_work_waiting_on_both_nodes(played):
         assert asked.json()["status"] == "documents_requested"
         drafts = side.call("supervisor", "GET", "/policy/rules").json()
         assert {d["version"]: d["status"] for d in drafts}[w.draft_rules] == "draft"
+        dead = {
+            m["message_id"]: m for m in side.call("admin", "GET", "/exchange/status").json()["dead"]
+        }
+        assert "not_shared" in dead[w.dead_letter]["error"], dead
+    _replaying_from_the_exchange_page_delivers_it(run, waiting[0], "PK", "CN")
+
+
+def _replaying_from_the_exchange_page_delivers_it(run, w, here, there):
+    """The administrator's Replay button sends the dead letter again; the partner, whose
+    agreement now takes it, holds the proposal."""
+    side = run.sides[here]
+    csrf = re.compile(r'name="csrf" value="([^"]+)"')
+    with httpx.Client(base_url=side.url, timeout=30, follow_redirects=True) as browser:
+        token = csrf.search(browser.get("/ui/sign-in").text).group(1)
+        browser.post("/ui/sign-in", data={"csrf": token, "api_key": side.keys["admin"]})
+        page = browser.get("/ui/exchange")
+        assert f'data-message="{w.dead_letter}"' in page.text and ">Replay<" in page.text
+        token = csrf.search(page.text).group(1)
+        done = browser.post(
+            "/ui/exchange/replay", data={"csrf": token, "message_id": w.dead_letter}
+        )
+        assert done.status_code == 200 and "1 message was put back" in done.text
+    ucr = side.call("officer", "GET", f"/declarations/{w.queue[-1]}").json()["declaration"]["ucr"]
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        seen = run.sides[there].call("officer", "GET", f"/joint-inspections?ucr={ucr}").json()
+        if seen:
+            break
+        time.sleep(0.05)  # the node's relay delivers on its own; polled with a bound
+    assert [j["proposed_by"] for j in seen] == [side.administration]
+    box = side.call("admin", "GET", "/exchange/status").json()
+    assert w.dead_letter not in {m["message_id"] for m in box["dead"]}
 
 
 def test_the_expo_answers_beside_the_nodes_with_a_scheduled_meeting_grid(played, tmp_path):

@@ -41,3 +41,25 @@ def test_refusals_are_listed_and_a_key_is_revoked_from_the_cli(tmp_path):
     unknown = run(tmp_path, "partners", "revoke-key", "PK-GB", "nope", check=False)
     assert unknown.returncode != 0 and "no key" in unknown.stdout + unknown.stderr
     node.close()
+
+
+def test_the_types_shared_with_a_partner_are_set_from_the_cli(tmp_path):
+    run(tmp_path, "db", "upgrade")
+    node = _node(tmp_path)
+    with node.ctx.uow() as uow:
+        uow.exchange.add_partner(Partner("PK-GB", "Sost", "PK", "http://pk", ("exit",)), AT)
+        uow.commit()
+    shared = run(
+        tmp_path, "partners", "share", "PK-GB", "--type", "joint_inspection_proposed",
+        "--type", "document_shared",
+    )  # fmt: skip
+    assert "joint_inspection_proposed, document_shared" in shared.stdout
+    with node.ctx.uow() as uow:
+        partner = uow.exchange.partner("PK-GB")
+    assert partner is not None
+    assert partner.message_types == ("joint_inspection_proposed", "document_shared")
+    wrong = run(tmp_path, "partners", "share", "PK-GB", "--type", "gossip", check=False)
+    assert wrong.returncode != 0 and "gossip" in wrong.stdout + wrong.stderr
+    stranger = run(tmp_path, "partners", "share", "XX-NONE", check=False)
+    assert stranger.returncode != 0 and "not a partner" in stranger.stdout + stranger.stderr
+    node.close()

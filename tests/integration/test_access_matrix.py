@@ -80,6 +80,11 @@ NEVER: list[tuple[tuple[Role, ...], str, str]] = [
      r"/cargo-reports"),
     # attached documents: the declarant, its representative and the node's officers only
     ((Role.PARTNER, Role.CARRIER, Role.ANALYST), "GET", r"/attachments/.*"),
+    # documents shared with the partner: sent by officers only, read by the partner's officers
+    ((*OUTSIDERS, Role.ANALYST, Role.ADMINISTRATOR), "POST",
+     r"/declarations/[^/]+/attachments/[^/]+/share"),
+    ((*OUTSIDERS, Role.ANALYST, Role.ADMINISTRATOR), "GET",
+     r"/(ui/)?consignments/[^/]+/partner/documents.*"),
     # crossing slots: booked by carriers only; the day view (risk, readiness) never to outsiders
     ((Role.TRADER, Role.PARTNER, Role.OFFICER, Role.ANALYST, Role.ADMINISTRATOR), "POST",
      r"/slots/bookings"),

@@ -30,13 +30,15 @@ from karakoram.data import example
 from karakoram.domain.access import Principal, Role
 from karakoram.domain.exchange.bodies import MessageType
 from karakoram.domain.exchange.envelope import Delivery
+from karakoram.domain.exchange.expo_bodies import PartnerKind, default_types
 from karakoram.entrypoints.http.app import create_app
 from karakoram.services import declarations as handlers
+from karakoram.services.exchange import overview, partners
 from karakoram.services.exchange.receive import receive_many
 from karakoram.services.exchange.relay import relay_once
 from karakoram.services.policy import documents as policy
 from karakoram.services.policy.documents import Kind
-from karakoram.services.records import Partner, PartnerKey
+from karakoram.services.records import Partner, PartnerKey, PartnerRefusal
 from tests.builders import GREEN_RULES, TRADER, declaration, present_at_gate
 from tests.conftest import _postgres_engine, fast_hasher
 
@@ -319,6 +321,45 @@ def test_an_unreachable_partner_makes_dead_letters_that_can_be_replayed(pair):
         uow.commit()
     relay_until_done(cn, apps)
     assert count(pk, partner_records) == 1
+
+
+def test_a_type_the_partner_does_not_take_is_a_dead_letter_at_once_and_replays_once_shared(pair):
+    cn, pk, apps, _ = pair
+    cn.ctx.exchange.max_attempts = 1000  # not the attempts running out: the refusal's code
+    shared = default_types(PartnerKind.ADMINISTRATION)
+    partners.share_types(
+        pk.ctx, "CN-URC", [t.value for t in shared if t.value != "export_pre_arrival"]
+    )
+    handlers.lodge_declaration(declaration("NS-1"), TRADER_CN, cn.ctx)
+    relay_until_done(cn, apps)
+    with cn.ctx.uow() as uow:
+        assert uow.exchange.outbox_counts() == {"dead": 1}
+        (dead,) = uow.exchange.dead_letters(10)
+    assert dead.attempts == 1
+    assert "not_shared" in dead.last_error and "for good" in dead.last_error
+    assert count(pk, partner_records) == 0
+    partners.share_types(pk.ctx, "CN-URC", ())  # the partner's agreement now takes it
+    admin = Principal(0, "admin", Role.ADMINISTRATOR)
+    assert overview.replay(admin, cn.ctx, dead.message_id) == 1
+    relay_until_done(cn, apps)
+    assert count(pk, partner_records) == 1
+    with cn.ctx.uow() as uow:
+        assert uow.exchange.outbox_counts() == {"delivered": 1}
+
+
+def test_a_passing_refusal_is_retried_with_the_partners_reason(pair):
+    cn, _pk, _apps, _ = pair
+    handlers.lodge_declaration(declaration("NS-2"), TRADER_CN, cn.ctx)
+
+    class Skewed:
+        def deliver_many(self, base_url, tokens, delivery):
+            return [PartnerRefusal("delivery_stale", "sent_at is hours away") for _ in tokens]
+
+    relay_once(cn.ctx.exchange, Skewed(), cn.ctx.uow, _later)
+    with cn.ctx.uow() as uow:
+        assert uow.exchange.outbox_counts() == {"pending": 1}
+        (message,) = uow.exchange.claim_due(_later() + timedelta(hours=1), 10)
+    assert message.last_error == "Refused by the partner: delivery_stale: sent_at is hours away"
 
 
 def test_a_receipt_for_another_message_is_not_accepted(pair):

@@ -127,11 +127,13 @@ def test_from_suggestion_to_a_meeting_in_my_zone_through_the_pages(expo, keys):
                 "zone": zone,
                 "start": [start, "", "", ""],
                 "end": [end, "", "", ""],
+                "email": f"desk@{zone.split('/')[1].lower()}.example",
             },
             follow_redirects=False,
         )
         assert saved.status_code == 303
     assert len(run_schedule(expo.ctx).plan) == 1
+    assert 'value="desk@urumqi.example"' in cn.get("/ui/meetings").text  # kept, shown again
     _post(cn, "/ui/meetings", "/ui/language", language="zh_Hans", to="/ui/meetings")
     mine = cn.get("/ui/meetings").text
     assert "我的会谈" in mine and "Asia/Urumqi" in mine and "Gilgit Mobiles" in mine

@@ -329,6 +329,10 @@ class FakeExchange:
     def partners(self) -> list[Partner]:
         return list(self._w.partner_rows.values())
 
+    def set_message_types(self, administration: str, types: Sequence[str]) -> None:
+        p = self._w.partner_rows[administration]
+        self._w.partner_rows[administration] = dataclasses.replace(p, message_types=tuple(types))
+
     def add_key(self, administration: str, key: PartnerKey) -> None:
         rows = self._w.key_rows
         rows[administration] = [*rows.get(administration, []), key]

@@ -1,7 +1,8 @@
 """What the demo leaves waiting when it stops, as a shift left mid-way would (issue 17): on each
 node, a queue with a yellow and a red import, an import held beside the partner's export with
 the gap marked, a request for documents waiting for the trader one signs in as, and a draft
-rule set a supervisor can back-test before activating. The README's tour walks through exactly
+rule set a supervisor can back-test before activating (and, from `dead_letter.py`, a dead
+letter for the administrator to replay). The README's tour walks through exactly
 these; `tests/e2e/test_demo.py` checks they are there.
 
 Everything goes through the nodes' HTTP API, as the people would do it.
@@ -35,6 +36,8 @@ class Waiting:
     held: str
     documents_requested: str
     draft_rules: int
+    #: the outgoing message given up as dead, for the administrator to replay (dead_letter.py)
+    dead_letter: str = ""
 
 
 class StagingFailed(RuntimeError):

@@ -13,6 +13,7 @@ from karakoram.demo import gate
 from karakoram.demo.client import Side
 from karakoram.demo.engine import Engine
 from karakoram.demo.link import Link
+from karakoram.demo.midshift import Waiting
 from karakoram.demo.model import Consignment
 from karakoram.demo.slots import slots_table
 
@@ -241,3 +242,16 @@ def print_summary(
     console.print(saved_line(engine, stats))
     for error in engine.errors[:10]:
         console.print(f"[red]error[/red] {error}")
+
+
+def print_waiting(console: Console, waiting: list[Waiting]) -> None:
+    """What each node has waiting when the demo stops, for the README's tour."""
+    console.rule("[bold]Waiting for you (the shift goes on)")
+    for w in waiting:
+        console.print(
+            f"{w.administration:7} queue {', '.join(w.queue)} · held {w.held} · documents "
+            f"requested {w.documents_requested} · draft rule set v{w.draft_rules} · "
+            f"dead letter {w.dead_letter or 'none'}",
+            highlight=False,
+            soft_wrap=True,
+        )

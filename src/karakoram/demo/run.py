@@ -29,13 +29,14 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from karakoram.data import example, hs2022
 from karakoram.demo import nodes as demo_nodes
 from karakoram.demo.client import Side
+from karakoram.demo.dead_letter import leave_dead_letters
 from karakoram.demo.engine import Engine
 from karakoram.demo.expo_day import DemoExpo, expo_access, play_expo_day, start_expo
 from karakoram.demo.goods import Catalogue
 from karakoram.demo.link import Link
-from karakoram.demo.midshift import Waiting, leave_work
+from karakoram.demo.midshift import leave_work
 from karakoram.demo.model import Consignment, Period, make_traders, plan
-from karakoram.demo.report import print_summary
+from karakoram.demo.report import print_summary, print_waiting
 from karakoram.demo.slots import NodeCalendar, SlotBooker
 
 console = Console()
@@ -90,8 +91,10 @@ def demo(opts: Options, workdir: Path, port: int, serve: bool) -> None:
             play_expo_day(run.expo, run.nodes, opts.seed, opts.periods())
         with console.status("Leaving a shift's work waiting on both nodes"):
             waiting = leave_work(run.sides, make_traders(random.Random(opts.seed)), "")
+            configs = {n.spec.country: n.config for n in run.nodes}
+            waiting = leave_dead_letters(run.sides, configs, waiting)
         report(opts, engine, run.links)
-        print_waiting(waiting)
+        print_waiting(console, waiting)
         print_access(run, workdir, time.monotonic() - began)
         if serve:
             console.print("\nBoth nodes keep serving; stop with Ctrl-C.")
@@ -329,18 +332,6 @@ def _write_state(
     path.touch(mode=0o600)
     os.chmod(path, 0o600)
     path.write_text(json.dumps(state, indent=2))
-
-
-def print_waiting(waiting: list[Waiting]) -> None:
-    """What each node has waiting, for the README's tour."""
-    console.rule("[bold]Waiting for you (the shift goes on)")
-    for w in waiting:
-        console.print(
-            f"{w.administration:7} queue {', '.join(w.queue)} · held {w.held} · documents "
-            f"requested {w.documents_requested} · draft rule set v{w.draft_rules}",
-            highlight=False,
-            soft_wrap=True,
-        )
 
 
 def print_access(run: DemoRun, workdir: Path, seconds: float) -> None:

@@ -68,6 +68,8 @@ class Capability(StrEnum):
     CERTIFY_KEYS = "certify_keys"
     #: documents attached to a declaration: its declarant or representative, officers (issue 17)
     READ_ATTACHMENTS = "read_attachments"
+    #: documents the partner administration shared with this node's officers (issue 17)
+    READ_PARTNER_DOCUMENTS = "read_partner_documents"
 
 
 _R = Role
@@ -103,6 +105,7 @@ PERMISSIONS: dict[Capability, frozenset[Role]] = {
     Capability.REQUEST_ATTESTATION: frozenset({_R.TRADER}),
     Capability.CERTIFY_KEYS: frozenset({_R.TRADER}),
     Capability.READ_ATTACHMENTS: frozenset({_R.TRADER, _R.OFFICER, _R.SUPERVISOR}),
+    Capability.READ_PARTNER_DOCUMENTS: frozenset({_R.OFFICER, _R.SUPERVISOR}),
 }
 
 

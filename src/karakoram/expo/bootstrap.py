@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from karakoram.adapters.db.engine import build_engine
+from karakoram.adapters.notify.sender import SmtpSettings
 from karakoram.bootstrap import iso_code_lists, private_sqlite_file, utc_now
 from karakoram.domain.declaration.nomenclature_file import read_nomenclature
 from karakoram.expo.adapters.contract_jws import X509ContractCrypto
@@ -23,6 +24,7 @@ from karakoram.expo.adapters.crypto import (
     JwsReceiptSigner,
     PublicReceiptKey,
 )
+from karakoram.expo.adapters.mailer import SmtpInvitationMailer
 from karakoram.expo.adapters.migrate import current_revision, head_revision, upgrade
 from karakoram.expo.adapters.sfu import Hs256SfuTokens
 from karakoram.expo.adapters.store import SqlExpoUnitOfWork
@@ -93,6 +95,19 @@ def sfu_tokens(settings: ExpoSettings) -> Hs256SfuTokens | None:
     )  # fmt: skip
 
 
+def invitation_mailer(settings: ExpoSettings) -> SmtpInvitationMailer | None:
+    """The SMTP sender of meeting invitations, or None when no server is configured."""
+    if not settings.smtp_host:
+        return None
+    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+    return SmtpInvitationMailer(
+        SmtpSettings(
+            settings.smtp_host, settings.smtp_port, settings.smtp_from, settings.smtp_starttls,
+            settings.smtp_username, password, settings.smtp_ca_bundle,
+        )
+    )  # fmt: skip
+
+
 def receipt_key(jwk: dict[str, Any]) -> PublicReceiptKey:
     """A party's copy of the expo's public key (GET /receipt-key), to verify receipts."""
     return PublicReceiptKey(jwk)
@@ -138,6 +153,8 @@ def bootstrap_expo(
         ctx.organiser_key_hash = key_hash(organiser, ctx)
     ctx.sfu = sfu_tokens(settings)
     ctx.contracts = contract_crypto()
+    ctx.mailer = invitation_mailer(settings)
+    ctx.public_url = settings.base_url()
     signer = ctx.receipts
     if isinstance(signer, JwsReceiptSigner):
         ctx.exchange = ExchangeConfig(

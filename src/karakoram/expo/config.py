@@ -71,6 +71,25 @@ class ExpoSettings(BaseSettings):
         "receipts verify only while the process lives (tests, a throwaway demo).",
     )
     signing_key_id: str = Field("expo-1", description="The kid of the expo's signing key.")
+    public_url: str = Field(
+        "",
+        description="The expo's address as participants reach it (https://expo.example.org): "
+        "the rooms' links in e-mailed invitations. Empty: http://HOST:PORT.",
+    )
+    smtp_host: str | None = Field(
+        None, description="SMTP server for meeting invitations; none: they are not e-mailed."
+    )
+    smtp_port: int = Field(25, description="Its port (587 with STARTTLS, usually).")
+    smtp_from: str = Field("expo@localhost", description="The From address of invitations.")
+    smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_username: str | None = Field(None, description="SMTP login, when the server wants one.")
+    smtp_password: SecretStr | None = Field(None, description="Its password.")
+    smtp_ca_bundle: Path | None = Field(
+        None, description="CA bundle to trust for STARTTLS besides the system's."
+    )
+    mail_interval: float = Field(
+        5.0, gt=0, description="Seconds between the serving expo's passes over its invitations."
+    )
     exchange_id: str = Field(
         "EXPO",
         description="The id the customs nodes register the expo under (`karakoram partners "
@@ -105,6 +124,10 @@ class ExpoSettings(BaseSettings):
             ):
                 raise ValueError('a JSON list of RTCIceServer objects: [{"urls": "stun:..."}]')
         return value
+
+    def base_url(self) -> str:
+        """`public_url`, or the address `serve` listens on."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     def ice_server_list(self) -> list[dict[str, Any]]:
         """`ice_servers` read: a list of RTCIceServer objects (empty when unset)."""

@@ -7,8 +7,8 @@ parties named on the declaration (the importer of an export), analysts and partn
 How: the bytes go to the attachment store under their SHA-256 first, then the attachment is
 recorded as a timeline event in one audited transaction. Should that transaction fail, the
 stored bytes are an orphan that nothing names (harmless, content-addressed); the same file sent
-again finds its event and records nothing new (idempotent). Attachments are not sent to the
-partner administration: no exchange message carries them.
+again finds its event and records nothing new (idempotent). An attachment is sent to the
+partner administration only when an officer shares it (services/partner_documents.py).
 """
 
 from __future__ import annotations

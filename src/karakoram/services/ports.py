@@ -61,6 +61,7 @@ if TYPE_CHECKING:
         PartnerCheckpoint,
         PartnerKey,
         PartnerRecord,
+        PartnerRefusal,
         PartnerTraffic,
         PaymentRecord,
         PolicyDocument,
@@ -457,6 +458,10 @@ class ExchangeRepository(Protocol):
     def add_partner(self, partner: Partner, at: datetime) -> None: ...
     def partner(self, administration: str) -> Partner | None: ...
     def partners(self) -> list[Partner]: ...
+    def set_message_types(self, administration: str, types: Sequence[str]) -> None:
+        """The message types now shared with the partner (both ways)."""
+        ...
+
     def add_key(self, administration: str, key: PartnerKey) -> None: ...
     def end_keys(self, administration: str, valid_to: datetime, keep: str) -> None: ...
     def keys(self, administration: str) -> list[PartnerKey]: ...
@@ -572,9 +577,12 @@ class PeerTransport(Protocol):
 
     def deliver(self, base_url: str, token: str, delivery: str) -> str: ...
 
-    def deliver_many(self, base_url: str, tokens: Sequence[str], delivery: str) -> list[str | None]:
-        """A receipt per message, or None for each one the partner did not receipt;
-        `delivery` is the relay's signed proof of this attempt (services.exchange.delivery)."""
+    def deliver_many(
+        self, base_url: str, tokens: Sequence[str], delivery: str
+    ) -> list[str | PartnerRefusal | None]:
+        """A receipt per message, the partner's refusal (its code) for one it refused, or None
+        for one it answered otherwise; `delivery` is the relay's signed proof of this attempt
+        (services.exchange.delivery)."""
         ...
 
     def held(self, base_url: str, query: str) -> list[str]:

@@ -172,6 +172,14 @@ class Partner:
 
 
 @dataclass(frozen=True, slots=True)
+class PartnerRefusal:
+    """The partner's answer for one message it refused: its refusal code and why."""
+
+    code: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class OutboxMessage:
     message_id: str
     recipient: str

@@ -215,6 +215,11 @@ class AuditedExchange(SqlExchangeRepository):
         }
         self._audit.record("partner.added", partner.administration, OPERATOR, data)
 
+    def set_message_types(self, administration: str, types: Sequence[str]) -> None:
+        super().set_message_types(administration, types)
+        data = {"message_types": list(types)}
+        self._audit.record("partner.types_set", administration, OPERATOR, data)
+
     def add_key(self, administration: str, key: PartnerKey) -> None:
         super().add_key(administration, key)
         data = {"kid": key.kid, "from": _time(key.valid_from), "to": _time(key.valid_to)}

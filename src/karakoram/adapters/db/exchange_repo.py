@@ -99,6 +99,13 @@ class SqlExchangeRepository(MessageRows):
     def partners(self) -> list[Partner]:
         return [_partner(r) for r in self._conn.execute(select(partners).order_by(partners.c.id))]
 
+    def set_message_types(self, administration: str, types: Sequence[str]) -> None:
+        self._conn.execute(
+            update(partners)
+            .where(partners.c.administration == administration)
+            .values(message_types=list(types))
+        )
+
     def _partner_id(self, administration: str) -> int:
         return int(
             self._conn.execute(

@@ -14,8 +14,20 @@ import httpx
 
 from karakoram.services.exchange.config import DeliveryFailed
 from karakoram.services.exchange.delivery import DELIVERY_HEADER
+from karakoram.services.records import PartnerRefusal
 
 JOSE = "application/jose"
+
+
+def _answer(answer: object) -> str | PartnerRefusal | None:
+    """One message's result in a batch answer: its receipt, the refusal, or None."""
+    if not isinstance(answer, dict):
+        return None
+    if isinstance(answer.get("receipt"), str):
+        return str(answer["receipt"])
+    if isinstance(answer.get("refused"), str):
+        return PartnerRefusal(str(answer["refused"]), str(answer.get("detail") or ""))
+    return None
 
 
 class HttpPeer:
@@ -47,7 +59,9 @@ class HttpPeer:
             raise DeliveryFailed(f"HTTP {response.status_code}: {response.text[:300]}")
         return response.text
 
-    def deliver_many(self, base_url: str, tokens: Sequence[str], delivery: str) -> list[str | None]:
+    def deliver_many(
+        self, base_url: str, tokens: Sequence[str], delivery: str
+    ) -> list[str | PartnerRefusal | None]:
         """Several messages in one request, with the relay's signed proof of this attempt; a
         receipt (or None when refused) for each."""
         try:
@@ -62,7 +76,7 @@ class HttpPeer:
         answers = response.json().get("results", [])
         if len(answers) != len(tokens):
             raise DeliveryFailed("The partner answered for another number of messages.")
-        return [a.get("receipt") if isinstance(a, dict) else None for a in answers]
+        return [_answer(a) for a in answers]
 
     def _ask(self, base_url: str, path: str, query: str) -> httpx.Response:
         """POST a signed question to the partner; `DeliveryFailed` when it cannot be asked."""

@@ -95,23 +95,29 @@ class Sender:
         return Outcome(ok, answer.status_code, None if ok else f"HTTP {answer.status_code}")
 
     def _mail(self, to: str, payload: str) -> Outcome:
-        s = self._smtp
-        if not s.host:
+        if not self._smtp.host:
             return Outcome(False, None, "the node has no SMTP server configured")
-        message = _message(s.sender, to, payload)
-        try:
-            with smtplib.SMTP(s.host, s.port, timeout=self._timeout) as smtp:
-                if s.starttls:
-                    context = ssl.create_default_context(
-                        cafile=str(s.ca_bundle) if s.ca_bundle else None
-                    )
-                    smtp.starttls(context=context)
-                if s.username and s.password:
-                    smtp.login(s.username, s.password)
-                smtp.send_message(message)
-        except (OSError, smtplib.SMTPException) as exc:
-            return Outcome(False, None, f"{type(exc).__name__}: {exc}"[:500])
-        return Outcome(True, None, None)
+        return send_mail(self._smtp, _message(self._smtp.sender, to, payload), self._timeout)
+
+
+def send_mail(s: SmtpSettings, message: EmailMessage, timeout: float = 10.0) -> Outcome:
+    """Hand `message` to the SMTP server of `s` (STARTTLS and login when configured); the
+    outcome, never an exception. The node's notifications and the expo's invitations use it."""
+    if not s.host:
+        return Outcome(False, None, "no SMTP server configured")
+    try:
+        with smtplib.SMTP(s.host, s.port, timeout=timeout) as smtp:
+            if s.starttls:
+                context = ssl.create_default_context(
+                    cafile=str(s.ca_bundle) if s.ca_bundle else None
+                )
+                smtp.starttls(context=context)
+            if s.username and s.password:
+                smtp.login(s.username, s.password)
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        return Outcome(False, None, f"{type(exc).__name__}: {exc}"[:500])
+    return Outcome(True, None, None)
 
 
 def _message(sender: str, to: str, payload: str) -> EmailMessage:

@@ -17,6 +17,7 @@ from karakoram.domain.exchange.body_base import OUTCOMES as OUTCOMES
 from karakoram.domain.exchange.body_base import MalformedBody as MalformedBody
 from karakoram.domain.exchange.body_base import MessageType as MessageType
 from karakoram.domain.exchange.body_base import _Body
+from karakoram.domain.exchange.document_bodies import DocumentShared as DocumentShared
 from karakoram.domain.exchange.expo_bodies import READERS as EXPO_READERS
 from karakoram.domain.exchange.expo_bodies import ContractRegistered as ContractRegistered
 from karakoram.domain.exchange.expo_bodies import TariffPublished as TariffPublished
@@ -219,6 +220,7 @@ Body = (
     | SlotBooked
     | SlotAnswer
     | CargoReportNotice
+    | DocumentShared
     | TradeSummary
     | TariffPublished
     | ContractRegistered
@@ -242,6 +244,7 @@ _CLASSES: dict[MessageType, type[Body]] = {
         SlotBooked,
         SlotAnswer,
         CargoReportNotice,
+        DocumentShared,
         TradeSummary,
         TariffPublished,
         ContractRegistered,
@@ -288,6 +291,8 @@ _READERS: dict[str, Callable[[Any], Any]] = {
     "parties": _texts,
     "ucrs": _texts,
     "size": _count,
+    "part": _count,
+    "count": _count,
     "since": _time,
     **EXPO_READERS,
 }
@@ -314,6 +319,8 @@ def parse_body(kind: MessageType, data: Mapping[str, Any]) -> Body:
     body = cls(**values)
     if isinstance(body, ImportClearanceResult) and body.outcome not in OUTCOMES:
         raise MalformedBody("outcome is accepted, refused or discrepancy.", ("outcome",))
+    if isinstance(body, DocumentShared) and body.part_bytes() is None:
+        raise MalformedBody("content is not the part its part_sha256 names.", ("content",))
     if isinstance(body, SlotAnswer) and body.outcome not in ("accepted", "refused"):
         raise MalformedBody("outcome is accepted or refused.", ("outcome",))
     check_expo_body(body)

@@ -26,6 +26,7 @@ class MessageType(StrEnum):
     SLOT_BOOKED = "slot_booked"
     SLOT_ANSWER = "slot_answer"
     CARGO_REPORT = "cargo_report"
+    DOCUMENT_SHARED = "document_shared"
     #: between a node and the expo, never between administrations (expo_bodies.py)
     TRADE_SUMMARY = "trade_summary"
     TARIFF_PUBLISHED = "tariff_published"
@@ -86,3 +87,8 @@ class _Body:
                 continue
             out[f.name] = list(value) if isinstance(value, tuple) else value
         return out
+
+    def recorded(self) -> dict[str, Any]:
+        """What the receiver's record of the message keeps (the whole body, unless a type
+        keeps its bulk elsewhere)."""
+        return self.as_dict()

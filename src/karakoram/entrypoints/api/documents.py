@@ -90,7 +90,7 @@ def list_attachments(mrn: str, node: NodeDep, principal: PrincipalDep) -> list[A
 def read_attachment(mrn: str, sha256: str, node: NodeDep, principal: PrincipalDep) -> Response:
     """One attached document, served under a sandboxing Content-Security-Policy."""
     a, content = attachments.read_attachment(mrn, sha256, principal, node.ctx)
-    return Response(content, media_type=a.media_type, headers=document_headers(a))
+    return Response(content, media_type=a.media_type, headers=document_headers(a.filename))
 
 
 @router.get(

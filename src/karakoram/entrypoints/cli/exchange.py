@@ -117,6 +117,21 @@ def partners_add(
     console.print(f"{administration} registered at {url} with key {kid}.")
 
 
+@partners_app.command("share")
+def partners_share(
+    administration: str,
+    types: Annotated[
+        list[str] | None, typer.Option("--type", help="Message types shared (repeat); default all.")
+    ] = None,
+) -> None:
+    """Set the message types shared with a partner, as the agreement now reads."""
+    try:
+        partner = partners.share_types(node().ctx, administration, types or ())
+    except KarakoramError as exc:
+        raise fail(exc) from exc
+    console.print(f"{administration} now shares: {', '.join(partner.message_types)}.")
+
+
 @partners_app.command("list")
 def partners_list() -> None:
     """Partners, their URLs and keys with validity."""

@@ -34,6 +34,7 @@ from karakoram.entrypoints.http.openapi_examples_gate import GATE
 from karakoram.entrypoints.http.openapi_examples_joint import JOINT
 from karakoram.entrypoints.http.openapi_examples_notify import NOTIFY
 from karakoram.entrypoints.http.openapi_examples_release import RELEASE
+from karakoram.entrypoints.http.openapi_examples_shared import SHARED
 from karakoram.entrypoints.http.openapi_examples_slots import SLOTS
 from karakoram.entrypoints.http.openapi_examples_trader_keys import TRADER_KEYS
 
@@ -364,6 +365,7 @@ EXAMPLES: dict[str, Example] = {
 # each area's examples live beside this file, one module per area
 EXAMPLES |= GATE
 EXAMPLES |= DOCUMENTS
+EXAMPLES |= SHARED
 EXAMPLES |= JOINT
 EXAMPLES |= NOTIFY
 EXAMPLES |= SLOTS

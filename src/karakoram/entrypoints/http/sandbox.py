@@ -3,17 +3,18 @@ sandbox (no script, no form, no plugin, no same-origin access), never sniffed as
 
 from __future__ import annotations
 
-from karakoram.domain.declaration.attachments import Attachment
+from karakoram.domain.declaration.attachments import safe_name
 
 #: what a browser may do with an attached document it shows: nothing but show it
 DOCUMENT_CSP = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
 
 
-def document_headers(a: Attachment, disposition: str = "inline") -> dict[str, str]:
-    """Headers under which an attached document is served: sandboxed, never sniffed."""
+def document_headers(filename: str, disposition: str = "inline") -> dict[str, str]:
+    """Headers under which an attached document is served: sandboxed, never sniffed (the
+    name made safe again: a partner's document names itself)."""
     return {
         "Content-Security-Policy": DOCUMENT_CSP,
         "X-Content-Type-Options": "nosniff",
-        "Content-Disposition": f'{disposition}; filename="{a.filename}"',
+        "Content-Disposition": f'{disposition}; filename="{safe_name(filename)}"',
         "Cache-Control": "private, no-store",
     }

@@ -1,12 +1,13 @@
 """The documents' pages (issue 17): a trader attaches a document from its declaration's page,
-the declarant and officers open it (sandboxed), both download the release note, and anyone
+the declarant and officers open it (sandboxed), an officer shares one with the partner
+administration (which opens it read-only, sandboxed), both download the release note, and anyone
 checks a release note's QR code on /ui/verify/release without signing in."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Query, Request
+from fastapi import Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -17,12 +18,13 @@ from karakoram.domain.errors import Conflict, NotFound, ValidationFailed
 from karakoram.entrypoints.http.deps import NodeDep
 from karakoram.entrypoints.http.errors import status_of
 from karakoram.entrypoints.http.sandbox import document_headers
-from karakoram.entrypoints.web import trader
+from karakoram.entrypoints.web import officer, trader
 from karakoram.entrypoints.web.deps import CsrfDep, PagesDep, SessionDep, ViewerDep
 from karakoram.entrypoints.web.guard import needs
 from karakoram.entrypoints.web.refusals import pages_router
 from karakoram.entrypoints.web.render import page_path
 from karakoram.services import attachments, release_note
+from karakoram.services import partner_documents as shared
 
 router = pages_router("/ui")
 
@@ -63,7 +65,42 @@ async def attach(
 def show(mrn: str, sha256: str, node: NodeDep, viewer: ViewerDep) -> Response:
     """One attached document, inline, under a sandboxing Content-Security-Policy."""
     a, content = attachments.read_attachment(mrn, sha256, viewer, node.ctx)
-    return Response(content, media_type=a.media_type, headers=document_headers(a))
+    return Response(content, media_type=a.media_type, headers=document_headers(a.filename))
+
+
+@router.post(
+    "/declarations/{mrn}/attachments/{sha256}/share",
+    dependencies=[needs(Cap.ACT_ON_DECLARATION), CsrfDep],
+    name="ui-share-document",
+)
+def share(
+    mrn: str,
+    sha256: str,
+    request: Request,
+    node: NodeDep,
+    pages: PagesDep,
+    session: SessionDep,
+    viewer: ViewerDep,
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    """Send one attached document to the partner administration, then back to the page."""
+    try:
+        shared.share_attachment(mrn, sha256, reason, viewer, node.ctx)
+    except (ValidationFailed, Conflict) as exc:
+        return officer._declaration_page(mrn, request, node, pages, session, viewer, exc)
+    url = page_path(request, "ui-declaration", mrn=mrn) + "?shared=1#documents"
+    return RedirectResponse(url, status_code=303)
+
+
+@router.get(
+    "/consignments/{ucr}/partner/documents/{sha256}",
+    dependencies=[needs(Cap.READ_PARTNER_DOCUMENTS)],
+    name="ui-partner-document",
+)
+def partner_document(ucr: str, sha256: str, node: NodeDep, viewer: ViewerDep) -> Response:
+    """A document the partner shared, read-only, inline under the sandboxing CSP."""
+    d, content = shared.read_partner_document(ucr, sha256, viewer, node.ctx)
+    return Response(content, media_type=d.media_type, headers=document_headers(d.filename))
 
 
 @router.get(

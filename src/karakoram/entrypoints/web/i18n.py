@@ -116,6 +116,8 @@ LABELS = {
     "pay": N_("pay"),
     "answer_documents": N_("documents supplied"),
     "attach_document": N_("document attached"),
+    "share_document": N_("document shared with the partner"),
+    "document_shared": N_("document shared by the partner"),
     "export_pre_arrival": N_("export released: pre-arrival data sent"),
     "exit_confirmation": N_("exit confirmed"),
     "control_result": N_("control result"),

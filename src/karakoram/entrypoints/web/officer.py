@@ -31,6 +31,7 @@ from karakoram.services import partner_inspection, queries, sessions
 from karakoram.services.attachments import shown_attachments
 from karakoram.services.context import NodeContext
 from karakoram.services.exchange.pre_arrival import check_of
+from karakoram.services.partner_documents import partner_documents, shared_ones
 from karakoram.services.policy import rule_sets as supervision
 from karakoram.services.throttle import TooManyAttempts
 from karakoram.services.trader_home import needs_you
@@ -213,6 +214,9 @@ def declaration_context(mrn: str, viewer: Principal, ctx: NodeContext) -> dict[s
         # the timeline against the audit chain: a forged or deleted row is shown as such
         "audit": checked.check,
         "attachments": shown_attachments(mrn, viewer, ctx),
+        # issue 17: which were sent to the partner, and what the partner sent us
+        "shared": shared_ones(events),
+        "partner_documents": partner_documents(record.declaration.ucr, viewer, ctx),
     }
 
 

@@ -18,6 +18,7 @@ from karakoram.expo.adapters.catalogue_store import CatalogueStore
 from karakoram.expo.adapters.conference_store import ConferenceStore
 from karakoram.expo.adapters.contract_store import ContractStore
 from karakoram.expo.adapters.feed_store import FeedStore
+from karakoram.expo.adapters.mail_store import MailStore
 from karakoram.expo.adapters.meeting_store import MeetingStore
 from karakoram.expo.adapters.organiser_store import OrganiserStore
 from karakoram.expo.adapters.thread_store import ThreadStore
@@ -44,6 +45,7 @@ class SqlExpoUnitOfWork(
     ConferenceStore,
     FeedStore,
     ContractStore,
+    MailStore,
 ):
     def __init__(self, engine: Engine) -> None:
         self._engine = engine

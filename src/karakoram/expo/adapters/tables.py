@@ -155,6 +155,34 @@ availability = Table(
     Column("updated_at", TS, nullable=False),
 )
 
+#: where a participant takes its meeting invitations by e-mail (given with its availability)
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("participant_id", ForeignKey("participants.id"), primary_key=True),
+    Column("email", String(254), nullable=False),
+    Column("updated_at", TS, nullable=False),
+)
+
+#: the invitations' outbox: one e-mail per meeting and participant, retried until sent or dead
+invitation_mails = Table(
+    "invitation_mails",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("meeting_id", ForeignKey("meetings.id"), nullable=False),
+    Column("participant_id", ForeignKey("participants.id"), nullable=False),
+    Column("address", String(254), nullable=False),
+    #: pending, sent or dead (every attempt failed)
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text),
+    Column("due_at", TS, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("sent_at", TS),
+    UniqueConstraint("meeting_id", "participant_id"),
+    Index("ix_invitation_mails_due", "status", "due_at"),
+)
+
 meeting_requests = Table(
     "meeting_requests",
     metadata,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +16,14 @@ from karakoram.expo.bootstrap import Expo, ExpoSchemaOutOfDate, bootstrap_expo, 
 from karakoram.expo.config import ExpoSettings, WeakExpoSecret
 from karakoram.expo.entrypoints import contract_cli
 from karakoram.expo.entrypoints.thread_cli import thread_app
-from karakoram.expo.services import catalogue, matching, meetings, participants, trader_cas
+from karakoram.expo.services import (
+    catalogue,
+    invitation_mail,
+    matching,
+    meetings,
+    participants,
+    trader_cas,
+)
 
 app = typer.Typer(help="The expo: verified traders, catalogue, matchmaking.", no_args_is_help=True)
 db_app = typer.Typer(help="The expo's own database.", no_args_is_help=True)
@@ -68,7 +76,19 @@ def serve(
     host, port = host or expo.settings.host, port or expo.settings.port
     console.print(f"Expo on http://{host}:{port}/ui (API docs at /docs)")
     app = create_expo_app(expo.ctx, expo.settings.ice_server_list())
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    stop = threading.Event()
+    mailer = threading.Thread(
+        target=invitation_mail.mail_loop,
+        args=(expo.ctx, expo.settings.mail_interval, stop),
+        name="expo-invitations",
+        daemon=True,
+    )
+    if expo.ctx.mailer is not None:
+        mailer.start()
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+    finally:
+        stop.set()
 
 
 @partners_app.command("add")
@@ -140,14 +160,17 @@ def schedule(
     expo = _expo()
     try:
         solved = meetings.run_schedule(expo.ctx, seconds)
+        console.print(
+            f"{len(solved.plan)} meetings scheduled ({solved.status}); score "
+            f"{solved.placed:.1f}, LP bound {solved.bound:.1f}, gap {solved.gap:.2%}."
+        )
+        if expo.ctx.mailer is not None:  # the serving expo retries what does not go now
+            mailed = invitation_mail.send_invitations(expo.ctx, limit=10_000)
+            console.print(f"{mailed.sent} invitations e-mailed, {mailed.retried} to retry.")
     except KarakoramError as exc:
         raise _fail(exc) from exc
     finally:
         expo.close()
-    console.print(
-        f"{len(solved.plan)} meetings scheduled ({solved.status}); score {solved.placed:.1f}, "
-        f"LP bound {solved.bound:.1f}, gap {solved.gap:.2%}."
-    )
 
 
 @inputs_app.command("show")

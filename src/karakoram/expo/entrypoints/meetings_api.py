@@ -27,6 +27,13 @@ class WindowIn(BaseModel):
 class AvailabilityIn(BaseModel):
     zone: str = Field(description="Your IANA time zone, e.g. Asia/Kathmandu.")
     windows: list[WindowIn] = Field(max_length=28)
+    email: str | None = Field(
+        None,
+        max_length=254,
+        description="Where your meeting invitations are e-mailed (an .ics request); none: "
+        "they are not e-mailed.",
+        examples=["sales@kashgar-trading.example"],
+    )
 
 
 class WindowOut(BaseModel):
@@ -39,11 +46,13 @@ class WindowOut(BaseModel):
 class AvailabilityOut(BaseModel):
     zone: str
     windows: list[WindowOut]
+    email: str | None = None
 
     @classmethod
     def of(cls, a: Availability) -> AvailabilityOut:
         return cls(
             zone=a.zone,
+            email=a.email,
             windows=[
                 WindowOut(
                     start=s, end=e, local_start=in_zone(s, a.zone), local_end=in_zone(e, a.zone)
@@ -105,7 +114,8 @@ class MinutesIn(BaseModel):
 def put_availability(body: AvailabilityIn, ctx: CtxDep, who: ParticipantDep) -> AvailabilityOut:
     """Say when you can meet, in wall-clock times of your own zone (replaces what you gave)."""
     windows = [(w.start, w.end) for w in body.windows]
-    return AvailabilityOut.of(meetings.set_availability(who, body.zone, windows, ctx))
+    found = meetings.set_availability(who, body.zone, windows, ctx, body.email)
+    return AvailabilityOut.of(found)
 
 
 @router.get("/availability", response_model=AvailabilityOut | None, tags=["meetings"])

@@ -12,6 +12,7 @@ from karakoram.expo.services.ports import (
     AttestationCrypto,
     ContractCrypto,
     ExpoUnitOfWorkFactory,
+    InvitationMailer,
     ReceiptSigner,
     SfuTokens,
 )
@@ -49,6 +50,10 @@ class ExpoContext:
     sfu: SfuTokens | None = None
     #: reads and checks the parties' contract signatures (issue 19)
     contracts: ContractCrypto | None = None
+    #: the SMTP sender of meeting invitations; None: no e-mail (the .ics is downloaded)
+    mailer: InvitationMailer | None = None
+    #: the expo's address as participants reach it: its rooms' links in invitations
+    public_url: str = "http://127.0.0.1:8100"
     #: the expo as the customs nodes' partner: its id, and its key signing receipts (the
     #: node's exchange code); None: it takes no messages from the nodes
     exchange: ExchangeConfig | None = None

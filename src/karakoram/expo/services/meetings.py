@@ -9,10 +9,11 @@ UTC; windows are given as wall-clock times in the participant's zone and convert
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from karakoram.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
+from karakoram.expo.domain.contact import checked_email
 from karakoram.expo.domain.schedule import (
     MeetingRequest,
     Problem,
@@ -21,6 +22,7 @@ from karakoram.expo.domain.schedule import (
     local_to_utc,
 )
 from karakoram.expo.services.context import ExpoContext, MeetingRules
+from karakoram.expo.services.ports import ExpoUnitOfWork
 from karakoram.expo.services.records import (
     Availability,
     DuplicateRequest,
@@ -41,9 +43,15 @@ def set_availability(
     zone_name: str,
     windows: list[tuple[datetime, datetime]],
     ctx: ExpoContext,
+    email: str | None = None,
 ) -> Availability:
-    """Replace the participant's availability: windows as wall-clock times in `zone_name`."""
+    """Replace the participant's availability: windows as wall-clock times in `zone_name`, and
+    the address its invitations are e-mailed to (none: not e-mailed)."""
     errors: list[FieldError] = []
+    try:
+        email = checked_email(email)
+    except ValidationFailed as exc:
+        errors += exc.errors
     utc: list[tuple[datetime, datetime]] = []
     try:
         for i, (start, end) in enumerate(windows):
@@ -60,9 +68,10 @@ def set_availability(
         errors.append(FieldError("too_many", "/windows", f"At most {MAX_WINDOWS} windows."))
     if errors:
         raise ValidationFailed(errors)
-    saved = Availability(participant.id, zone_name, sorted(utc))
+    saved = Availability(participant.id, zone_name, sorted(utc), email)
     with ctx.uow() as uow:
         uow.set_availability(saved, ctx.clock())
+        uow.set_contact(participant.id, email, ctx.clock())
         uow.commit()
     return saved
 
@@ -70,7 +79,8 @@ def set_availability(
 def availability_of(participant: Participant, ctx: ExpoContext) -> Availability | None:
     with ctx.uow() as uow:
         found = uow.availabilities([participant.id])
-    return found[0] if found else None
+        email = uow.contacts([participant.id]).get(participant.id)
+    return replace(found[0], email=email) if found else None
 
 
 def zone_of(participant: Participant, ctx: ExpoContext) -> str:
@@ -166,8 +176,19 @@ def run_schedule(ctx: ExpoContext, seconds: float | None = None) -> Solved:
     rows = [(rid, grid.starts_at(s), grid.ends_at(s)) for rid, s in sorted(solved.plan.items())]
     with ctx.uow() as uow:
         uow.add_meetings(rows, ctx.clock())
+        placed = {rid for rid, _, _ in rows}
+        _queue_invitations(uow, [m for m in uow.meetings() if m.request_id in placed], ctx)
         uow.commit()
     return solved
+
+
+def _queue_invitations(uow: ExpoUnitOfWork, placed: list[Meeting], ctx: ExpoContext) -> None:
+    """Queue each new meeting's invitation to each participant that gave an e-mail address
+    (sent by `invitation_mail.send_invitations`), in the caller's transaction."""
+    people = sorted({p for m in placed for p in m.people})
+    to = uow.contacts(people) if people else {}
+    rows = [(m.id, p, to[p]) for m in placed for p in m.people if p in to]
+    uow.add_invitation_mails(rows, ctx.clock())
 
 
 @dataclass(frozen=True, slots=True)

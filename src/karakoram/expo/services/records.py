@@ -84,11 +84,13 @@ class RequestStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Availability:
-    """When a participant can meet: its zone, and its windows in UTC."""
+    """When a participant can meet: its zone, and its windows in UTC; and where its meeting
+    invitations are e-mailed (None: nowhere)."""
 
     participant_id: int
     zone: str
     windows: list[tuple[datetime, datetime]]
+    email: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +138,21 @@ class ThreadEntry:
     prev_hash: str
     hash: str
     receipt: str
+
+
+@dataclass(frozen=True, slots=True)
+class InvitationMail:
+    """One meeting's invitation to one participant, in the outbox until the SMTP server took
+    it (`sent`) or every attempt failed (`dead`)."""
+
+    id: int
+    meeting_id: int
+    participant_id: int
+    address: str
+    status: str
+    attempts: int
+    last_error: str | None
+    due_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 transaction: an AEO list replaces the sender's operators in the register (within the
 agreement); a joint inspection's step moves it on (services/joint_inspections.py); pre-arrival
 data settles the imports that waited for it while the partner was down; a cargo report keeps
-the partner's truck coming here."""
+the partner's truck coming here; a part of a shared document is kept by its hash."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from datetime import datetime
 
 from karakoram.domain.exchange import bodies as b
 from karakoram.domain.exchange.envelope import Envelope
+from karakoram.services import partner_documents
 from karakoram.services.aeo import received_partner_list
 from karakoram.services.exchange import partner_cargo
 from karakoram.services.exchange.config import ExchangeConfig
@@ -33,3 +34,5 @@ def apply_received(
         verify_pending(uow, envelope.ucr, body, envelope.id, at)
     elif isinstance(body, b.CargoReportNotice):
         partner_cargo.received(uow, envelope, body, at)
+    elif isinstance(body, b.DocumentShared):
+        partner_documents.received(config, body)

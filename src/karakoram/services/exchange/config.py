@@ -12,7 +12,7 @@ from karakoram.domain.errors import Conflict
 from karakoram.domain.exchange.envelope import DELIVERY_SKEW
 from karakoram.domain.exchange.keys import ClientBinding
 from karakoram.domain.gate.slots import CrossingCalendar
-from karakoram.services.ports import MessageCrypto
+from karakoram.services.ports import AttachmentStore, MessageCrypto
 
 #: the most bytes of messages the relay puts in one batch request (the inbox refuses more)
 MAX_BATCH_BYTES_OUT = 8_000_000
@@ -46,6 +46,8 @@ class ExchangeConfig:
     own_key: dict[str, Any] | None = None
     #: the crossings' calendars, by code: the partner's slot bookings are checked against them
     calendars: dict[str, CrossingCalendar] = field(default_factory=dict)
+    #: where documents the partner shares are kept (by hash); None: they are refused
+    attachments: AttachmentStore | None = None
 
     def retry_delay(self, attempts: int) -> timedelta:
         """Exponential backoff with equal jitter: half fixed, half random."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -89,6 +89,34 @@ def register_partner(ctx: NodeContext, new: NewPartner) -> Partner:
         uow.exchange.add_key(new.administration, PartnerKey(new.kid, jwk, valid_from, None))
         uow.commit()
     return partner
+
+
+def share_types(ctx: NodeContext, administration: str, types: Sequence[str]) -> Partner:
+    """Set the message types shared with a partner (its kind's defaults when none are named),
+    as the agreement now reads; `NotFound` for no such partner, `ValidationFailed` for a type
+    its kind never shares. Messages it refused before are not fetched again: the sender
+    replays its dead letters."""
+    with ctx.uow() as uow:
+        partner = uow.exchange.partner(administration)
+        if partner is None:
+            raise NotFound(f"{administration} is not a partner.")
+        kind = PartnerKind(partner.kind)
+        chosen = message_types(types) if types else default_types(kind)
+        wrong = types_not_for(kind, chosen)
+        if wrong:
+            raise ValidationFailed(
+                [
+                    FieldError(
+                        "not_shareable",
+                        "/message_types",
+                        f"A partner of kind {kind.value} never shares {', '.join(wrong)}.",
+                    )
+                ]
+            )
+        kinds = tuple(t.value for t in chosen)
+        uow.exchange.set_message_types(administration, kinds)
+        uow.commit()
+    return replace(partner, message_types=kinds)
 
 
 def rotate_key(

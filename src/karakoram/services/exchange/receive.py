@@ -385,7 +385,7 @@ def _partner_record(message: InboxMessage, envelope: Envelope) -> PartnerRecord:
         envelope.type.value,
         message.message_id,
         envelope.references.get("mrn"),
-        envelope.body.as_dict(),
+        envelope.body.recorded(),
         envelope.created_at,
         tuple(p[:35] for p in envelope.body.named_parties if p),
     )

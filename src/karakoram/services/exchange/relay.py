@@ -5,6 +5,12 @@ digest of what was sent; each attempt carries the relay's signed delivery proof 
 `sent_at`, the messages' digests: `delivery.py`), signed afresh on every retry, so a message
 held back by an outage is still accepted when it goes through. Anything else is a failure,
 retried with exponential backoff and jitter until the message is given up as a dead letter.
+
+A refusal that sending the same message again cannot cure (`PERMANENT_REFUSALS`: the partner
+does not take its type from us, does not know us, or finds it malformed) makes the message a
+dead letter at once, with the partner's reason: retrying it for hours would only hide the
+cause. Once the cause is mended (the partner's agreement changed), an administrator replays
+it (`overview.replay`) and it is delivered as any other.
 """
 
 from __future__ import annotations
@@ -23,7 +29,15 @@ from karakoram.services.exchange.config import (
 from karakoram.services.exchange.delivery import sign_delivery
 from karakoram.services.exchange.receive import check_not_revoked
 from karakoram.services.ports import PeerTransport, UnitOfWork, UnitOfWorkFactory
-from karakoram.services.records import OutboxMessage, PartnerKey
+from karakoram.services.records import OutboxMessage, PartnerKey, PartnerRefusal
+
+#: the partner's refusal codes (services/exchange/receive.py) that the same message sent
+#: again would get again: only people (an agreement, a registration, a fix) can change them
+PERMANENT_REFUSALS = frozenset(
+    {"not_shared", "unknown_sender", "wrong_recipient", "schema", "malformed", "conflict"}
+)
+#: how a failure that will not pass by retrying is marked in the outbox's error
+PERMANENT_MARK = "Refused by the partner for good"
 
 
 @dataclass
@@ -124,13 +138,16 @@ def _batches(messages: list[OutboxMessage], size: int, max_bytes: int) -> list[l
 
 def _checked(
     message: OutboxMessage,
-    receipt: str | None,
+    receipt: str | PartnerRefusal | None,
     keys: list[PartnerKey],
     config: ExchangeConfig,
     clock: Callable[[], datetime],
 ) -> tuple[str | None, str | None]:
     if receipt is None:
         return None, "Refused by the partner (see its refusals)"
+    if isinstance(receipt, PartnerRefusal):
+        mark = PERMANENT_MARK if receipt.code in PERMANENT_REFUSALS else "Refused by the partner"
+        return None, f"{mark}: {receipt.code}: {receipt.detail}".rstrip(": ")
     try:
         _check_receipt(receipt, message, keys, config, clock())
     except Refused as exc:
@@ -147,7 +164,8 @@ def _record_failure(
     stats: RelayStats,
 ) -> None:
     attempts = message.attempts + 1
-    dead = attempts >= config.max_attempts
+    permanent = error is not None and error.startswith(PERMANENT_MARK)
+    dead = permanent or attempts >= config.max_attempts
     retry_at = None if dead else clock() + config.retry_delay(attempts)
     uow.exchange.failed(message.message_id, error or "unknown", retry_at)
     stats.dead += dead

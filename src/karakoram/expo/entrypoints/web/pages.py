@@ -200,7 +200,7 @@ def answer_request(
 def availability(
     request: Request, session: SessionDep, ctx: CtxDep, who: ViewerDep, csrf: Csrf,
     zone: Annotated[str, Form()], start: Annotated[list[str], Form()],
-    end: Annotated[list[str], Form()],
+    end: Annotated[list[str], Form()], email: Annotated[str, Form()] = "",
 ) -> Response:  # fmt: skip
     checked(session, csrf)
     windows, errors = [], []
@@ -213,7 +213,7 @@ def availability(
             errors.append(FieldError("invalid_window", f"/windows/{i}", "Two local times."))
     if errors:
         raise ValidationFailed(errors)
-    meetings.set_availability(who, zone, windows, ctx)
+    meetings.set_availability(who, zone, windows, ctx, email)
     return back(request, "expo-meetings")
 
 
