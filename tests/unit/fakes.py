@@ -38,6 +38,7 @@ from karakoram.services.records import (
     Partner,
     PartnerCheckpoint,
     PartnerKey,
+    PartnerTraffic,
     PolicyDocument,
     QueueEntry,
     StoredLrn,
@@ -351,6 +352,15 @@ class FakeExchange:
 
     def outbox(self, message_id: str) -> OutboxMessage | None:
         return self._w.outbox_rows.get(message_id)
+
+    def traffic(self) -> list[PartnerTraffic]:
+        counts: dict[str, dict[str, int]] = {}
+        for m in self._w.outbox_rows.values():
+            c = counts.setdefault(m.recipient, {"sent": 0, "delivered": 0, "pending": 0, "dead": 0})
+            c["sent"] += 1
+            if m.status in c:
+                c[m.status] += 1
+        return [PartnerTraffic(name, **c) for name, c in counts.items()]
 
     def outbox_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}

@@ -48,8 +48,10 @@ KarakoramError                      [detail]
 │   │                               (expo/services/catalogue.py)
 │   ├── NotReleased                 a release note asked before release
 │   │                               (domain/declaration/release_note.py)
-│   └── AlreadyAnswered             a review request an officer answered before
-│                                   (services/reviews.py)
+│   ├── AlreadyAnswered             a review request an officer answered before
+│   │                               (services/reviews.py)
+│   └── NotSharedWithPartner        a document for a partner whose agreement lacks
+│                                   document_shared [code] (services/partner_documents.py)
 ├── PermissionDenied                authenticated, but the role may not do this (403)
 │   ├── NotRepresented              the caller may not act for the party it names
 │   │                               [code, party] (domain/representation.py)
