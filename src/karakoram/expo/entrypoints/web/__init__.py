@@ -10,7 +10,13 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from karakoram.expo.entrypoints.web import organiser_pages, pages, room, thread_pages
+from karakoram.expo.entrypoints.web import (
+    organiser_pages,
+    pages,
+    register_pages,
+    room,
+    thread_pages,
+)
 from karakoram.expo.entrypoints.web.render import ExpoPages, error_page
 from karakoram.expo.entrypoints.web.session import ExpoSessionCodec
 
@@ -27,4 +33,5 @@ def install_web(app: FastAPI, secret: bytes, ice_servers: list[dict[str, Any]]) 
     app.include_router(thread_pages.router)
     app.include_router(organiser_pages.router)
     app.include_router(room.router)
+    app.include_router(register_pages.router)
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="expo-static")
