@@ -267,6 +267,14 @@ class FakeClearance:
         ]
         return found[:limit]
 
+    def first_declarations(self, identifiers):
+        found = {}
+        for r in self._w.decl.values():
+            for party in (r.declaration.exporter, r.declaration.importer):
+                if party.identifier in identifiers:
+                    found[party.identifier] = min(r.id, found.get(party.identifier, r.id))
+        return found
+
     def trader_known(self, identifier):
         return any(
             identifier in (r.declaration.exporter.identifier, r.declaration.importer.identifier)

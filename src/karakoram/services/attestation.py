@@ -1,7 +1,8 @@
 """Attestations: the node vouches for one of its traders to the expo, signed with the
 node's exchange key (the same signer as its messages).
 
-The trader is known here by its account (role trader, the identifier it acts for); the AEO
+The trader is known here by its account (role trader, the identifier it acts for) and named
+as in its latest declaration (its company's name; the account's name until it lodged one); the AEO
 status comes from this administration's own register at the moment of issue, never from
 anything the trader typed.
 """
@@ -13,10 +14,12 @@ from datetime import timedelta
 
 from karakoram.domain.access import Principal, Role, require_role
 from karakoram.domain.attestation import MAX_LIFETIME, Attestation, claims_of
+from karakoram.domain.declaration.model import DeclarationRecord
 from karakoram.domain.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from karakoram.domain.representation import LOCAL
 from karakoram.services.context import NodeContext
 from karakoram.services.exchange.config import configured
+from karakoram.services.records import DeclarationFilter
 
 DEFAULT_DAYS = 30
 
@@ -53,6 +56,9 @@ def issue_attestation(
             key=lambda u: u.id,
         )
         entries = uow.register.aeo_entries([trader_id])
+        latest = uow.declarations.find(
+            DeclarationFilter(trader=trader_id, newest_first=True), actor, None, 1
+        )
     if not accounts:
         raise NotFound(f"No active trader {trader_id!r} at this node.")
     held = sorted(
@@ -61,7 +67,7 @@ def issue_attestation(
     attestation = Attestation(
         ctx.administration,
         trader_id,
-        accounts[0].name,
+        _company_name(trader_id, latest) or accounts[0].name,
         ctx.rules.country,
         bool(held),
         held[-1].level if held else None,
@@ -69,3 +75,14 @@ def issue_attestation(
         now + timedelta(days=days),
     )
     return IssuedAttestation(exchange.crypto.sign(claims_of(attestation)), attestation)
+
+
+def _company_name(trader_id: str, latest: list[DeclarationRecord]) -> str | None:
+    """The name the trader goes by in its latest declaration (a company's, as customs knows
+    it), not its account's login name; None when it has lodged nothing yet."""
+    for record in latest:
+        d = record.declaration
+        for party in (d.exporter, d.importer, d.declarant):
+            if party.identifier == trader_id and party.name.strip():
+                return party.name.strip()
+    return None

@@ -61,15 +61,33 @@ class StoredHistory:
         self._seen.add(identifier)
 
 
+class HistoryBefore(StoredHistory):
+    """`StoredHistory` as the declaration with id `upto` met it: its trader known only by a
+    declaration that came before it."""
+
+    def __init__(self, repo: ClearanceRepository, cache: UnitValueCache, upto: int) -> None:
+        super().__init__(repo, cache)
+        self._repo_ = repo
+        self._upto = upto
+
+    def known_trader(self, identifier: str) -> bool:
+        first = self._repo_.first_declarations([identifier]).get(identifier)
+        return first is not None and first < self._upto
+
+
 class PageHistory:
     """`RiskHistory` for one page of a back-test, read before the page is assessed (so the unit
-    of work can end first): which responsible traders are known, in one query, and the unit-value
-    statistics of every HS6 on the page through the node's cache. It answers what
-    `StoredHistory` would have answered for the same page."""
+    of work can end first): each responsible trader's first declaration, in one query, and the
+    unit-value statistics of every HS6 on the page through the node's cache. `before(id)` is
+    the history a declaration met when it was assessed: its trader new unless one of its
+    declarations came before it (live assessment runs before the declaration is stored)."""
 
-    def __init__(self, known: dict[str, bool], stats: dict[str, UnitValueStats | None]) -> None:
-        self._known = known
+    def __init__(
+        self, first: dict[str, int], stats: dict[str, UnitValueStats | None], upto: int = 0
+    ) -> None:
+        self._first = first
         self._stats = stats
+        self._upto = upto
 
     @classmethod
     def read(
@@ -79,19 +97,22 @@ class PageHistory:
         repo: ClearanceRepository,
         cache: UnitValueCache,
     ) -> PageHistory:
-        known: dict[str, bool] = {}
+        first: dict[str, int] = {}
         if detectors.new_trader:
-            wanted = {parties(d)[0].identifier for d in page}
-            found = repo.known_traders(wanted)
-            known = {identifier: identifier in found for identifier in wanted}
+            first = repo.first_declarations({parties(d)[0].identifier for d in page})
         stats: dict[str, UnitValueStats | None] = {}
         if detectors.unit_value:
             for hs6 in sorted({item.hs_code[:6] for d in page for item in d.items}):
                 stats[hs6] = cache.get(hs6, repo)
-        return cls(known, stats)
+        return cls(first, stats)
+
+    def before(self, declaration_id: int) -> PageHistory:
+        """This history as the declaration with id `declaration_id` met it."""
+        return PageHistory(self._first, self._stats, declaration_id)
 
     def unit_value_stats(self, hs6: str) -> UnitValueStats | None:
         return self._stats[hs6]
 
     def known_trader(self, identifier: str) -> bool:
-        return self._known[identifier]
+        first = self._first.get(identifier)
+        return first is not None and first < self._upto

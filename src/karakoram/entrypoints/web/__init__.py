@@ -13,6 +13,7 @@ from karakoram.entrypoints.web import (
     admin,
     admin_users,
     analyst,
+    attest_pages,
     documents,
     gate_pages,
     journey,
@@ -55,6 +56,7 @@ def install_web(app: FastAPI, node: Node) -> None:
     app.include_router(admin_users.router)
     app.include_router(exchange_refusals_router)
     app.include_router(documents.router)
+    app.include_router(attest_pages.router)
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="ui-static")
 
     @app.get("/ui/vendor/plotly.min.js", include_in_schema=False, name="ui-plotly")

@@ -16,7 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from karakoram.domain.access import Capability, Principal, Role, may
 from karakoram.entrypoints.web.i18n import LABELS, LANGUAGES, language, translations
-from karakoram.entrypoints.web.sentences import sentence_html
+from karakoram.entrypoints.web.sentences import sentence_html, translate_sentence
 from karakoram.entrypoints.web.session import SessionCodec, WebSession
 from karakoram.entrypoints.web.vendor import plotly_style_ids
 from karakoram.services.policy.reference import ReferenceStatus
@@ -159,7 +159,7 @@ class Pages:
             # a sentence a service wrote (a release blocker), in the reader's language
             sentence=lambda text: sentence_html(text, catalogue.gettext),
             # a fired rule's description, in the reader's language when the rule file has it
-            explain=lambda finding: explained(finding, lang.code),
+            explain=lambda finding: explained(finding, lang.code, catalogue.gettext),
             # "from → to" pointing the way the page reads
             arrow="←" if lang.rtl else "→",
             fmt=Formatter(lang.code, lang.rtl),
@@ -186,13 +186,17 @@ class Pages:
         return self.reference()
 
 
-def explained(finding: Mapping[str, Any], code: str) -> str:
-    """What a fired rule (or a detector's signal) says, in the reader's language when the rule
-    file gives it (`explanation.<language>`), else in the words it was written in."""
+def explained(
+    finding: Mapping[str, Any], code: str, gettext: Callable[[str], str] | None = None
+) -> str:
+    """What a fired rule (or a detector's signal) says, in the reader's language: a rule's from
+    its file (`explanation.<language>`), a signal's (a mirror gap, a new trader) from the
+    catalogue (sentences.SENTENCES); else in the words it was written in."""
     explanations = finding.get("explanations")
     if isinstance(explanations, Mapping) and isinstance(explanations.get(code), str):
         return str(explanations[code])
-    return str(finding.get("description") or finding.get("reason") or "")
+    text = str(finding.get("description") or finding.get("reason") or "")
+    return translate_sentence(text, gettext) if gettext is not None else text
 
 
 #: who sees the banner when reference data does not cover the coming days

@@ -27,6 +27,7 @@ FSI, PDI = "\u2068", "\u2069"
 
 #: release blockers (domain/clearance.py) and refusals' details, as the services write them
 SENTENCES = (
+    N_("goods not yet presented"),
     N_("red channel: a physical inspection must be recorded first"),
     N_("yellow channel: the documents must be checked first"),
     N_("the inspection found prohibited goods: hold or seize them"),
@@ -40,7 +41,44 @@ SENTENCES = (
     ),
     N_("%(count)s problem(s) found; nothing was stored."),
     N_("%(count)s problem(s) with the request."),
+    # the signals the detectors and the partner checks write (a held import's risk table);
+    # the more specific template of a pair comes first: the first that matches wins
+    N_("%(field)s for HS %(hs6)s: declared %(ours)s, partner declared %(theirs)s (%(share)s)"),
+    N_("%(field)s for HS %(hs6)s: declared %(ours)s, partner declared %(theirs)s"),
+    N_("%(field)s: declared %(ours)s, partner declared %(theirs)s (%(share)s)"),
+    N_("%(field)s: declared %(ours)s, partner declared %(theirs)s"),
+    # an assessment's summary in the timeline (services/assessment.py): the reasons it lists
+    # are the risk table's, which is translated; the translation points there
+    N_("%(channel)s channel, score %(score)s (%(why)s); %(owed)s %(currency)s owed"),
+    N_("%(channel)s channel, score %(score)s; %(owed)s %(currency)s owed"),
+    N_("no exchange rate to compare values with the partner's"),
+    N_("the partner sent no pre-arrival data for UCR %(ucr)s"),
+    N_("the partner found %(result)s on consignment %(ucr)s of this trader"),
+    N_(
+        "the partner (%(partner)s) is down: its pre-arrival data for UCR %(ucr)s is "
+        "pending and will be checked when it arrives"
+    ),
+    N_("trader %(trader)s has no declarations at this node"),
+    N_(
+        "value per kg %(value)s is far below the usual %(median)s for HS %(hs6)s "
+        "(robust z %(z)s, %(samples)s declarations)"
+    ),
+    N_(
+        "value per kg %(value)s is far above the usual %(median)s for HS %(hs6)s "
+        "(robust z %(z)s, %(samples)s declarations)"
+    ),
+    N_(
+        "the same consignment was lodged as %(mrn)s, selected %(channel)s "
+        "and cancelled: at least that channel again"
+    ),
 )
+#: the compared figures a mirror gap names (domain/exchange/mirror.py's Gap.field)
+FIELDS = {
+    "value": N_("invoice value"),
+    "gross_mass": N_("gross mass (kg)"),
+    "quantity": N_("quantity"),
+    "hs6": N_("HS subheadings"),
+}
 #: the API's problem titles (domain/errors.py and the HTTP layer's own)
 TITLES = (
     N_("The document is not valid"),
@@ -115,8 +153,10 @@ def _values(
     for name, value in found.items():
         if name == "blockers":
             shown = "; ".join(translate_sentence(b, gettext) for b in value.split("; "))
-        elif name in ("action", "current") and value in LABELS:
+        elif name in ("action", "current", "result", "channel") and value in LABELS:
             shown = wrap(gettext(LABELS[value]))
+        elif name == "field" and value in FIELDS:
+            shown = wrap(gettext(FIELDS[value]))
         else:
             shown = wrap(value.strip("'\""))
         values[name] = shown

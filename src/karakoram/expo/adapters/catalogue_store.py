@@ -8,7 +8,7 @@ folded on the way in and on the way out.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -48,6 +48,12 @@ class CatalogueStore:
             select(t.listings).where((c.participant_id == participant_id) & (c.ref == ref))
         ).first()
         return None if r is None else _listing(r)
+
+    def listings_by_id(self, ids: Collection[int]) -> dict[int, Listing]:
+        c = t.listings.c
+        wanted = sorted(set(ids))
+        rows = self.conn.execute(select(t.listings).where(c.id.in_(wanted))).all() if wanted else []
+        return {r.id: _listing(r) for r in rows}
 
     def add_listing(self, listing: Listing, search_text: str) -> Listing:
         try:

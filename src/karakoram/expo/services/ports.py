@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol
@@ -74,6 +74,7 @@ class ExpoUnitOfWork(Protocol):
     def replace_nomenclature(self, rows: Iterable[tuple[str, str, int]]) -> None: ...
     def subheadings(self) -> dict[str, str]: ...
     def listing_by_ref(self, participant_id: int, ref: str) -> Listing | None: ...
+    def listings_by_id(self, ids: Collection[int]) -> dict[int, Listing]: ...
     def add_listing(self, listing: Listing, search_text: str) -> Listing: ...
     def search(
         self, text: str | None, hs_prefix: str | None, side: Side | None, limit: int

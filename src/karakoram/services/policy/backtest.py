@@ -25,7 +25,7 @@ from karakoram.domain.risk.compiled import CompiledRuleSet
 from karakoram.domain.risk.engine import RiskDecision, RiskInput, assess_risk
 from karakoram.domain.risk.rules import RuleSet
 from karakoram.services.context import NodeContext
-from karakoram.services.history import PageHistory, StoredHistory
+from karakoram.services.history import HistoryBefore, PageHistory
 from karakoram.services.policy.documents import ActivePolicy, Kind, get_document, validate_document
 from karakoram.services.records import DeclarationFilter, StoredSubject
 from karakoram.services.selection import LiveFacts
@@ -236,10 +236,9 @@ def _next_page(
 
 @contextmanager
 def _collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector off while a page is read and assessed. A page is some
-    300,000 objects that live until it is done, and the collector would walk them, and all the
-    process holds, again and again (about 40% of the time). Reference counting still frees what
-    the assessment leaves; a cycle waits until the page is done."""
+    """The cyclic garbage collector off while a page is read and assessed: a page is some
+    300,000 objects the collector would walk again and again (about 40% of the time).
+    Reference counting still frees what the assessment leaves; a cycle waits for the page."""
     paused = gc.isenabled()
     gc.disable()
     try:
@@ -333,7 +332,8 @@ def _assess_page(
         given = RiskInput(
             row.mrn, d, found[1], found[0], chosen.draw, (), chosen.facts, chosen.signals
         )
-        report.add(assess_risk(given, compiled, 0, history, explain=False), row.channel)
+        decision = assess_risk(given, compiled, 0, history.before(row.id), explain=False)
+        report.add(decision, row.channel)
 
 
 def _report(
@@ -366,9 +366,9 @@ def backtest_records(
         with ctx.uow() as uow:
             policy = ctx.policy.current(uow)
             page = uow.declarations.find(flt, _STAFF, after, RECORDS_PAGE)
-            history = StoredHistory(uow.clearance, ctx.unit_values)
             live = LiveFacts.read(uow, ctx.selection_key, ctx.draw_window, page)
             for record in page:
+                history = HistoryBefore(uow.clearance, ctx.unit_values, record.id or 0)
                 _one(record, compiled, policy, history, live, report)
         if len(page) < RECORDS_PAGE:
             return report
@@ -379,7 +379,7 @@ def _one(
     record: DeclarationRecord,
     compiled: CompiledRuleSet,
     policy: ActivePolicy,
-    history: StoredHistory,
+    history: HistoryBefore,
     live: LiveFacts,
     report: BacktestReport,
 ) -> None:

@@ -15,6 +15,7 @@ from karakoram.expo.entrypoints.web import (
     contract_pages,
     organiser_pages,
     pages,
+    register_pages,
     room,
     thread_pages,
 )
@@ -35,4 +36,5 @@ def install_web(app: FastAPI, secret: bytes, ice_servers: list[dict[str, Any]]) 
     app.include_router(contract_pages.router)
     app.include_router(organiser_pages.router)
     app.include_router(room.router)
+    app.include_router(register_pages.router)
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="expo-static")

@@ -23,7 +23,14 @@ from karakoram.expo.domain.schedule import zone as zone_info
 from karakoram.expo.entrypoints.deps import CtxDep
 from karakoram.expo.entrypoints.web.render import ExpoPages
 from karakoram.expo.entrypoints.web.session import ExpoSession
-from karakoram.expo.services import catalogue, matching, meetings, organiser, participants
+from karakoram.expo.services import (
+    catalogue,
+    matching,
+    meetings,
+    organiser,
+    participants,
+    views,
+)
 from karakoram.expo.services.invitations import invitation
 from karakoram.expo.services.records import Participant
 
@@ -144,7 +151,7 @@ def catalogue_page(
 def suggestions_page(
     request: Request, pages: PagesDep, session: SessionDep, ctx: CtxDep, who: ViewerDep
 ) -> Response:
-    found = matching.suggestions_for(who, ctx)
+    found = views.suggestion_views(who, ctx)
     asked = {r.suggestion_id: r for r in meetings.requests_of(who, ctx)}
     return pages.render(
         request, session, "suggestions.html", who, suggestions=found, asked=asked,
@@ -180,7 +187,7 @@ def meetings_page(
     available = meetings.availability_of(who, ctx)
     return pages.render(
         request, session, "meetings.html", who, meetings=mine,
-        requests=meetings.requests_of(who, ctx), availability=available, zones=ZONES,
+        requests=views.request_views(who, ctx), availability=available, zones=ZONES,
         zone=available.zone if available else "UTC",
         tz=zone_info(available.zone if available else "UTC"),
     )  # fmt: skip

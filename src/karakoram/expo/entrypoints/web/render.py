@@ -8,13 +8,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_time
 from babel.support import NullTranslations, Translations
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from karakoram.entrypoints.web.i18n import DEFAULT, LANGUAGES, language
+from karakoram.expo.domain.catalogue import Listing
 from karakoram.expo.entrypoints.web.session import ExpoSession, ExpoSessionCodec
 from karakoram.expo.services.records import Participant
 
@@ -76,7 +77,15 @@ class ExpoPages:
         catalogue = translations(lang.code)
 
         def when(value: datetime) -> str:
-            return format_datetime(value, "medium", tzinfo=value.tzinfo, locale=lang.code)
+            """Day, hours and minutes in the zone `value` is in, and that zone's name."""
+            day = format_date(value, "medium", locale=lang.code)
+            time = format_time(value, "short", tzinfo=value.tzinfo, locale=lang.code)
+            return f"{day}, {time} ({getattr(value.tzinfo, 'key', 'UTC')})"
+
+        def title(listing: Listing) -> str:
+            """A listing's title in the reader's language, else in English, else any."""
+            t = listing.titles
+            return t.get(lang.code[:2]) or t.get("en") or next(iter(t.values()), listing.ref)
 
         def label(value: str) -> str:
             return catalogue.gettext(LABELS.get(value, value))
@@ -84,7 +93,7 @@ class ExpoPages:
         html = self.env.get_template(template).render(
             gettext=catalogue.gettext, ngettext=catalogue.ngettext, lang=lang, label=label,
             languages=LANGUAGES, viewer=viewer, csrf=session.csrf, here=_here(request),
-            when=when, **context,
+            when=when, title=title, **context,
         )  # fmt: skip
         response = HTMLResponse(html, status_code=status_code)
         response.headers["Content-Security-Policy"] = CSP
