@@ -168,3 +168,19 @@ def test_a_participant_whose_attestation_expired_must_register_again():
     with pytest.raises(AttestationRefused) as caught:
         authenticate(done.api_key, later)
     assert caught.value.code == "attestation_expired"
+
+
+def test_beside_a_node_whose_clock_runs_behind_only_the_lag_it_is_allowed_is_forgiven():
+    """The demo's nodes run on a simulated clock two years back: their attestations are dated
+    then. The expo forgives exactly the configured lag (`attestation_lag_seconds`), no more."""
+    behind = NOW - timedelta(days=730)
+    token = CN.attest("T1", "Behind", issued_at=behind)
+    strict, _ = _ctx()
+    assert _refused(token, strict) == "attestation_expired"
+    lenient, _ = _ctx()
+    lenient.attestation_lag = timedelta(days=731)
+    done = register_participant(token, lenient)
+    assert authenticate(done.api_key, lenient) == done.participant
+    short, _ = _ctx()
+    short.attestation_lag = timedelta(days=600)  # not enough: long expired even then
+    assert _refused(token, short) == "attestation_expired"

@@ -91,6 +91,8 @@ class DemoExpo:
             "KARAKORAM_EXPO_PORT": str(self.port),
             # the nodes' relays sign on their simulated clock (the demo's year)
             "KARAKORAM_EXPO_DELIVERY_SKEW_SECONDS": str(20 * 366 * 86400),
+            # and a trader's attestation from its node's web page is dated in that year
+            "KARAKORAM_EXPO_ATTESTATION_LAG_SECONDS": str(20 * 366 * 86400),
         }
 
     def _secret(self) -> str:

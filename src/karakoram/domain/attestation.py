@@ -103,9 +103,10 @@ def parse_claims(payload: dict[str, Any]) -> Attestation:
     )
 
 
-def check_time(a: Attestation, now: datetime) -> None:
-    """Refuse an attestation that has expired, is not yet valid, or is valid for too long."""
-    if a.expires_at <= now:
+def check_time(a: Attestation, now: datetime, lag: timedelta = timedelta(0)) -> None:
+    """Refuse an attestation that has expired (`lag` earlier than `now`: how far behind the
+    issuer's clock may run), is not yet valid, or is valid for too long."""
+    if a.expires_at <= now - lag:
         raise AttestationRefused(
             f"The attestation of {a.trader_id} expired at {a.expires_at.isoformat()}; "
             f"ask {a.issuer} for a new one.",

@@ -155,6 +155,7 @@ def bootstrap_expo(
     ctx.contracts = contract_crypto()
     ctx.mailer = invitation_mailer(settings)
     ctx.public_url = settings.base_url()
+    ctx.attestation_lag = timedelta(seconds=settings.attestation_lag_seconds)
     signer = ctx.receipts
     if isinstance(signer, JwsReceiptSigner):
         ctx.exchange = ExchangeConfig(

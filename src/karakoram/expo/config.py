@@ -95,6 +95,13 @@ class ExpoSettings(BaseSettings):
         description="The id the customs nodes register the expo under (`karakoram partners "
         "add EXPO --kind expo`): their messages to the expo name it as recipient.",
     )
+    attestation_lag_seconds: float = Field(
+        0,
+        ge=0,
+        description="How far behind the expo's clock a node's clock may run when its "
+        "attestations are checked (their validity is judged that much earlier). Zero but "
+        "beside nodes on a simulated clock (the demo).",
+    )
     delivery_skew_seconds: float = Field(
         300,
         gt=0,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from karakoram.expo.domain.catalogue import CatalogueCodes
 from karakoram.expo.domain.schedule import SlotGrid
@@ -57,3 +57,6 @@ class ExpoContext:
     #: the expo as the customs nodes' partner: its id, and its key signing receipts (the
     #: node's exchange code); None: it takes no messages from the nodes
     exchange: ExchangeConfig | None = None
+    #: how far behind the expo's clock a node's may run, for attestations' validity: zero
+    #: but beside nodes on a simulated clock (the demo)
+    attestation_lag: timedelta = timedelta(0)

@@ -80,7 +80,7 @@ def register_participant(token: str, ctx: ExpoContext) -> Registered:
             )
         ctx.crypto.verify(message, keys, issuer, now)
         attestation = parse_claims(message.payload)
-        check_time(attestation, now)
+        check_time(attestation, now, ctx.attestation_lag)
         known = uow.participant(attestation.issuer, attestation.trader_id)
         api_key = ctx.new_key()
         try:
@@ -105,7 +105,7 @@ def authenticate_hash(hashed: str, ctx: ExpoContext) -> Participant:
         found = uow.participant_by_key(hashed)
     if found is None:
         raise AuthenticationFailed("Unknown or replaced API key.")
-    if found.expires_at <= ctx.clock():
+    if found.expires_at <= ctx.clock() - ctx.attestation_lag:
         raise AttestationRefused(
             f"Your attestation from {found.issuer} expired at {found.expires_at.isoformat()}: "
             "register again with a new one.",
