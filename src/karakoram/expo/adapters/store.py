@@ -16,6 +16,7 @@ from karakoram.domain.attestation import Attestation
 from karakoram.expo.adapters import tables as t
 from karakoram.expo.adapters.catalogue_store import CatalogueStore
 from karakoram.expo.adapters.conference_store import ConferenceStore
+from karakoram.expo.adapters.contract_pdf_store import ContractPdfStore
 from karakoram.expo.adapters.contract_store import ContractStore
 from karakoram.expo.adapters.feed_store import FeedStore
 from karakoram.expo.adapters.meeting_store import MeetingStore
@@ -44,6 +45,7 @@ class SqlExpoUnitOfWork(
     ConferenceStore,
     FeedStore,
     ContractStore,
+    ContractPdfStore,
 ):
     def __init__(self, engine: Engine) -> None:
         self._engine = engine

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from karakoram.expo.domain.catalogue import CatalogueCodes
 from karakoram.expo.domain.schedule import SlotGrid
+from karakoram.expo.services.contract_pdf import ContractPdf
 from karakoram.expo.services.ports import (
     AttestationCrypto,
     ContractCrypto,
@@ -49,6 +50,9 @@ class ExpoContext:
     sfu: SfuTokens | None = None
     #: reads and checks the parties' contract signatures (issue 19)
     contracts: ContractCrypto | None = None
+    #: renders the signed contract as PDF, prepares and finishes the parties' PAdES
+    #: signatures, verifies a PDF (issue 19)
+    pdf: ContractPdf | None = None
     #: the expo as the customs nodes' partner: its id, and its key signing receipts (the
     #: node's exchange code); None: it takes no messages from the nodes
     exchange: ExchangeConfig | None = None
