@@ -244,3 +244,38 @@ def _both_sign_the_pdf_from(f: Fair, cid: int) -> bytes:
     buyer = _prepare(f, cid, f.pk).json()
     assert _finish(f, cid, f.pk, buyer["to_be_signed"]).json()["complete"] is True
     return _pdf(f, cid, f.cn)
+
+
+#: who reaches the PDF routes: the contract's parties (signed in), or anyone (the check)
+ACCESS = {
+    "GET /contracts/{contract_id}/pdf": "party",
+    "POST /contracts/{contract_id}/pdf/prepare": "party",
+    "POST /contracts/{contract_id}/pdf/signature": "party",
+    "POST /contracts/verify-pdf": "anyone",
+}
+
+
+def test_the_pdf_routes_are_documented_with_examples_and_open_only_to_the_parties(f):
+    from openapi_spec_validator import validate
+
+    schema = f.client.get("/openapi.json").json()
+    validate(schema)
+    ops = {f"{m.upper()} {p}": op for p, item in schema["paths"].items() for m, op in item.items()}
+    assert set(ACCESS) <= set(ops)
+    models = schema["components"]["schemas"]
+    for name in ("PrepareIn", "PreparedOut", "SignatureIn", "PdfSignedOut", "PdfVerdictOut"):
+        assert models[name]["examples"], name
+    assert (
+        "application/pdf" in ops["GET /contracts/{contract_id}/pdf"]["responses"]["200"]["content"]
+    )
+    assert "application/pdf" in ops["POST /contracts/verify-pdf"]["requestBody"]["content"]
+    cid = _signed(f)
+    for key, who in ACCESS.items():
+        method, path = key.split(" ")
+        url = path.format(contract_id=cid)
+        body = {"signature": "AA=="} if url.endswith("signature") else {}
+        anonymous = f.client.request(method, url, json=body if method == "POST" else None)
+        if who == "anyone":
+            assert anonymous.status_code == 200, key
+        else:
+            assert anonymous.status_code == 401, key
