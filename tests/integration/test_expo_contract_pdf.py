@@ -279,3 +279,24 @@ def test_the_pdf_routes_are_documented_with_examples_and_open_only_to_the_partie
             assert anonymous.status_code == 200, key
         else:
             assert anonymous.status_code == 401, key
+
+
+def test_sign_pdf_prepares_signs_on_the_traders_machine_and_finishes(f, tmp_path, monkeypatch):
+    cid = _signed(f)
+    (tmp_path / "me.key").write_bytes(f.pk.key_pem)
+    (tmp_path / "me.crt.pem").write_bytes(f.pk.cert_pem)
+    app = f.client.app
+
+    def client(*, headers: dict[str, str], timeout: float) -> TestClient:
+        return TestClient(app, base_url="http://expo.test", headers=headers)
+
+    monkeypatch.setattr("karakoram.expo.entrypoints.contract_cli.httpx.Client", client)
+    key = f.pk.headers["Authorization"].removeprefix("Bearer ")
+    args = ["contract", "sign-pdf", str(cid), "--key", str(tmp_path / "me.key"), "--expo",
+            "http://expo.test", "--api-key", key, "--out", str(tmp_path / "c.pdf")]  # fmt: skip
+    done = CliRunner().invoke(karakoram_cli, args)
+    assert done.exit_code == 0, done.output
+    assert "as buyer (revision 1; both parties: False)" in done.output
+    assert (tmp_path / "c.pdf").read_bytes() == _pdf(f, cid, f.pk)
+    again = CliRunner().invoke(karakoram_cli, args)
+    assert again.exit_code == 1 and "already_signed" in again.output
