@@ -238,6 +238,17 @@ def test_a_tampered_or_half_signed_pdf_is_refused_on_the_page_and_offline(f, exp
             str(_trust(f, tmp_path / "trust"))]  # fmt: skip
     refused = CliRunner().invoke(karakoram_cli, args)
     assert refused.exit_code == 1 and "REFUSED" in refused.output
+    (tmp_path / "s.pdf").write_bytes(signed)
+    (tmp_path / "other.json").write_bytes(b'{"format": "karakoram-contract/1"}')
+    other = [
+        *args[:2],
+        str(tmp_path / "s.pdf"),
+        *args[3:],
+        "--contract",
+        str(tmp_path / "other.json"),
+    ]
+    differs = CliRunner().invoke(karakoram_cli, other)
+    assert differs.exit_code == 1 and "attachment_differs" in differs.output
 
 
 def _both_sign_the_pdf_from(f: Fair, cid: int) -> bytes:

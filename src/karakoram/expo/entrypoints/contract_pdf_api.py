@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -95,7 +96,8 @@ class PdfVerdictOut(BaseModel):
     @classmethod
     def of(cls, r: PdfReport) -> PdfVerdictOut:
         sigs = [_signature(s) for s in r.verdict.signatures]
-        matches = "attachment_differs" not in r.problems if r.document is not None else None
+        known = r.document is not None and "contract_not_signed" not in r.problems
+        matches = "attachment_differs" not in r.problems if known else None
         return cls(valid=r.ok, contract=r.document, json_matches=matches, signatures=sigs,
                    problems=list(r.problems))  # fmt: skip
 
@@ -108,10 +110,12 @@ def _signature(s: PdfSignatureCheck) -> PdfSignatureOut:
     )  # fmt: skip
 
 
-_PDF = {200: {"content": {"application/pdf": {}}, "description": "The PDF."}}
+_PDF: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/pdf": {}}, "description": "The PDF."}
+}
 
 
-@router.get("/contracts/{contract_id}/pdf", response_class=Response, responses=_PDF)  # type: ignore[arg-type]
+@router.get("/contracts/{contract_id}/pdf", response_class=Response, responses=_PDF)
 def pdf(contract_id: int, ctx: CtxDep, who: ParticipantDep) -> Response:
     """The signed contract as PDF/A-3 with its canonical JSON attached byte for byte, and the
     parties' PAdES signatures made so far (409 `not_signed` before both signed in JWS)."""
