@@ -311,3 +311,21 @@ def test_sign_pdf_prepares_signs_on_the_traders_machine_and_finishes(f, tmp_path
     assert (tmp_path / "c.pdf").read_bytes() == _pdf(f, cid, f.pk)
     again = CliRunner().invoke(karakoram_cli, args)
     assert again.exit_code == 1 and "already_signed" in again.output
+
+
+def test_a_pdf_of_a_version_not_signed_is_refused_on_the_page_though_its_signatures_hold(f, expo):
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from karakoram.expo.adapters.contract_pades import finish_signature, prepare_signature
+
+    cid = _draft(f)  # drafted, never signed in JWS: the expo offers no PDF of it
+    assert f.client.get(f"/contracts/{cid}/pdf", headers=f.cn.headers).status_code == 409
+    pdf = expo.ctx.pdf.render(canonical_of(f, cid, 1, f.cn))  # the parties make one themselves
+    for field, who in (("seller", f.cn), ("buyer", f.pk)):
+        der = x509.load_pem_x509_certificate(who.cert_pem).public_bytes(Encoding.DER)
+        pending = prepare_signature(pdf, der, field_name=field)
+        pdf = finish_signature(pending, sign_to_be_signed(who.key_pem, pending.to_be_signed))
+    verdict = f.client.post("/contracts/verify-pdf", content=pdf).json()
+    assert verdict["problems"] == ["contract_not_signed"], verdict
+    assert all(s["valid"] and s["trusted"] for s in verdict["signatures"])
