@@ -19,6 +19,9 @@ from karakoram.bootstrap import iso_code_lists, private_sqlite_file, utc_now
 from karakoram.domain.declaration.nomenclature_file import read_nomenclature
 from karakoram.expo.adapters.contract_jws import X509ContractCrypto
 from karakoram.expo.adapters.contract_jws import sign_member as sign_member  # for the CLI
+from karakoram.expo.adapters.contract_pades import sign_to_be_signed as sign_to_be_signed
+from karakoram.expo.adapters.contract_pdf_pyhanko import contract_pdf as contract_pdf
+from karakoram.expo.adapters.contract_pdf_verify import describe
 from karakoram.expo.adapters.crypto import (
     JwsAttestationCrypto,
     JwsReceiptSigner,
@@ -34,6 +37,7 @@ from karakoram.expo.domain.schedule import SlotGrid
 from karakoram.expo.domain.sfu import SfuKind
 from karakoram.expo.services.catalogue import load_nomenclature
 from karakoram.expo.services.context import ExpoContext, MeetingRules
+from karakoram.expo.services.contract_pdf import PdfVerdict
 from karakoram.expo.services.participants import key_hash
 from karakoram.services.exchange.config import ExchangeConfig
 
@@ -118,6 +122,11 @@ def contract_crypto() -> X509ContractCrypto:
     return X509ContractCrypto()
 
 
+def describe_pdf(verdict: PdfVerdict) -> list[str]:
+    """A PDF verdict as lines for a terminal (`karakoram contract verify FILE.pdf`)."""
+    return describe(verdict)
+
+
 def bootstrap_expo(
     settings: ExpoSettings,
     *,
@@ -156,6 +165,7 @@ def bootstrap_expo(
     ctx.mailer = invitation_mailer(settings)
     ctx.public_url = settings.base_url()
     ctx.attestation_lag = timedelta(seconds=settings.attestation_lag_seconds)
+    ctx.pdf = contract_pdf()
     signer = ctx.receipts
     if isinstance(signer, JwsReceiptSigner):
         ctx.exchange = ExchangeConfig(

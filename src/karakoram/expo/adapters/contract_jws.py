@@ -117,6 +117,23 @@ class X509ContractCrypto:
         kept = {"protected": member["protected"], "signature": member["signature"]}
         return SignatureFacts(_facts(cert), at, kept)
 
+    def read_certificate(self, cert: bytes) -> SignatureFacts:
+        """A certificate alone (PEM or DER) as an unsigned member carrying it."""
+        try:
+            loaded = (
+                x509.load_pem_x509_certificate(cert)
+                if b"-----BEGIN" in cert
+                else x509.load_der_x509_certificate(cert)
+            )
+        except (ValueError, UnsupportedAlgorithm) as exc:
+            raise SignatureRefused(
+                "malformed_signature", "Not an X.509 certificate (PEM or DER).", "/certificate"
+            ) from exc
+        der = loaded.public_bytes(serialization.Encoding.DER)
+        header = {"alg": ALG, "x5c": [base64.b64encode(der).decode()],
+                  "x5t#S256": b64url(hashlib.sha256(der).digest())}  # fmt: skip
+        return self.read({"protected": b64url(json.dumps(header).encode()), "signature": ""})
+
     def check_signature(self, payload: bytes, facts: SignatureFacts) -> None:
         """The member signs `payload` with its certificate's key."""
         _, cert = _leaf(facts.member)

@@ -190,3 +190,17 @@ def prepare_signature(
 def finish_signature(pending: PendingSignature, signature: bytes) -> bytes:
     """`async_finish_signature` for callers outside an event loop."""
     return asyncio.run(async_finish_signature(pending, signature))
+
+
+def sign_to_be_signed(key_pem: bytes, data: bytes) -> bytes:
+    """What `karakoram contract sign-pdf` does on the party's machine: sign the bytes the expo
+    handed out (`PendingSignature.to_be_signed`) with the party's key (PEM): Ed25519, or ECDSA
+    P-256 with SHA-256 (DER)."""
+    from cryptography.hazmat.primitives import serialization
+
+    key = serialization.load_pem_private_key(key_pem, None)
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        return key.sign(data)
+    if isinstance(key, ec.EllipticCurvePrivateKey) and isinstance(key.curve, ec.SECP256R1):
+        return key.sign(data, ec.ECDSA(hashes.SHA256()))
+    raise ValueError("The key is neither Ed25519 nor ECDSA P-256.")

@@ -16,6 +16,7 @@ from karakoram.domain.attestation import Attestation
 from karakoram.expo.adapters import tables as t
 from karakoram.expo.adapters.catalogue_store import CatalogueStore
 from karakoram.expo.adapters.conference_store import ConferenceStore
+from karakoram.expo.adapters.contract_pdf_store import ContractPdfStore
 from karakoram.expo.adapters.contract_store import ContractStore
 from karakoram.expo.adapters.feed_store import FeedStore
 from karakoram.expo.adapters.mail_store import MailStore
@@ -46,6 +47,7 @@ class SqlExpoUnitOfWork(
     FeedStore,
     ContractStore,
     MailStore,
+    ContractPdfStore,
 ):
     def __init__(self, engine: Engine) -> None:
         self._engine = engine

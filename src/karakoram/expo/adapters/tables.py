@@ -307,3 +307,30 @@ trader_cas = Table(
     Column("crl_pem", Text, nullable=True),
     Column("crl_issued_at", TS, nullable=True),
 )
+
+#: a signed contract's PDF: revision 0 rendered from the signed version, then one revision per
+#: party's PAdES signature, each an incremental update of the one before
+contract_pdfs = Table(
+    "contract_pdfs",
+    metadata,
+    Column("contract_id", ForeignKey("contracts.id"), primary_key=True),
+    Column("revision", Integer, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("pdf", LargeBinary, nullable=False),
+    Column("signed_by", ForeignKey("participants.id"), nullable=True),
+    Column("field_name", String(64), nullable=True),
+    Column("signature_sha256", String(64), nullable=True),
+    Column("created_at", TS, nullable=False),
+)
+
+#: a party's PDF signature prepared on a revision, waiting for the party's signature value
+contract_pdf_pending = Table(
+    "contract_pdf_pending",
+    metadata,
+    Column("contract_id", ForeignKey("contracts.id"), primary_key=True),
+    Column("participant_id", ForeignKey("participants.id"), primary_key=True),
+    Column("base_revision", Integer, nullable=False),
+    Column("cert_sha256", String(64), nullable=False),
+    Column("pending", Text, nullable=False),
+    Column("created_at", TS, nullable=False),
+)

@@ -20,6 +20,7 @@ from karakoram.entrypoints.http.docs import install_docs
 from karakoram.entrypoints.http.errors import install_error_handlers
 from karakoram.expo.domain.catalogue import Listing, Side
 from karakoram.expo.entrypoints.conference_api import router as conference_router
+from karakoram.expo.entrypoints.contract_pdf_api import router as contract_pdf_router
 from karakoram.expo.entrypoints.contracts_api import router as contracts_router
 from karakoram.expo.entrypoints.deps import CtxDep, ParticipantDep
 from karakoram.expo.entrypoints.exchange_api import router as exchange_router
@@ -201,6 +202,7 @@ def create_expo_app(ctx: ExpoContext, ice_servers: list[dict[str, Any]] | None =
     app.include_router(organiser_router)
     app.include_router(conference_router)
     app.include_router(contracts_router)
+    app.include_router(contract_pdf_router)
     app.include_router(exchange_router)
     install_web(app, ctx.key_secret, ice_servers or [])
     return app

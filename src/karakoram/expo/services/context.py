@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from karakoram.expo.domain.catalogue import CatalogueCodes
 from karakoram.expo.domain.schedule import SlotGrid
+from karakoram.expo.services.contract_pdf import ContractPdf
 from karakoram.expo.services.ports import (
     AttestationCrypto,
     ContractCrypto,
@@ -54,6 +55,9 @@ class ExpoContext:
     mailer: InvitationMailer | None = None
     #: the expo's address as participants reach it: its rooms' links in invitations
     public_url: str = "http://127.0.0.1:8100"
+    #: renders the signed contract as PDF, prepares and finishes the parties' PAdES
+    #: signatures, verifies a PDF (issue 19)
+    pdf: ContractPdf | None = None
     #: the expo as the customs nodes' partner: its id, and its key signing receipts (the
     #: node's exchange code); None: it takes no messages from the nodes
     exchange: ExchangeConfig | None = None

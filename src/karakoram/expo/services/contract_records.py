@@ -55,3 +55,30 @@ class TraderCaRecord:
     cert_pem: str
     crl_pem: str | None
     crl_issued_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class PdfRevision:
+    """One revision of a signed contract's PDF: 0 is the rendition of the signed version, each
+    later one a party's PAdES signature on top of the one before."""
+
+    contract_id: int
+    revision: int
+    version: int
+    pdf: bytes
+    signed_by: int | None
+    field_name: str | None
+    signature_sha256: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PendingPdfSignature:
+    """A party's PDF signature prepared on `base_revision` (the stored `PendingSignature`)."""
+
+    contract_id: int
+    participant_id: int
+    base_revision: int
+    cert_sha256: str
+    pending: str
+    created_at: datetime

@@ -19,6 +19,8 @@ from karakoram.expo.services.contract_records import (
     ContractRecord,
     ContractSignature,
     ContractVersion,
+    PdfRevision,
+    PendingPdfSignature,
     TraderCaRecord,
 )
 from karakoram.expo.services.records import (
@@ -163,6 +165,15 @@ class ExpoUnitOfWork(Protocol):
     def trader_cas(self) -> list[TraderCaRecord]: ...
     def save_trader_ca(self, record: TraderCaRecord) -> None: ...
 
+    # the signed contract's PDF (issue 19)
+    def pdf_revisions(self, contract_id: int) -> list[PdfRevision]: ...
+    def add_pdf_revision(self, r: PdfRevision) -> None: ...
+    def pending_pdf_signature(
+        self, contract_id: int, participant_id: int
+    ) -> PendingPdfSignature | None: ...
+    def save_pending_pdf_signature(self, p: PendingPdfSignature) -> None: ...
+    def drop_pending_pdf_signature(self, contract_id: int, participant_id: int) -> None: ...
+
 
 class InvitationMailer(Protocol):
     """Hands one e-mail with its .ics attached to the SMTP server; the error, or None when the
@@ -201,6 +212,12 @@ class ContractCrypto(Protocol):
     def read(self, member: Mapping[str, Any]) -> SignatureFacts: ...
 
     def check_signature(self, payload: bytes, facts: SignatureFacts) -> None: ...
+
+    def read_certificate(self, cert: bytes) -> SignatureFacts:
+        """A certificate alone (PEM or DER), read as a member's, so that `check_certificate`
+        can check it (the certificate a party signs the PDF with); `SignatureRefused`
+        (malformed_signature) when it is none."""
+        ...
 
     def check_certificate(
         self, facts: SignatureFacts, urn: str, ca_pems: Sequence[str], crl_pems: Sequence[str],

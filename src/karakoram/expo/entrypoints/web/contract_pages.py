@@ -1,7 +1,7 @@
 """Contract pages (issue 19): a contract's versions side by side (members only, as the API),
 and the public verification page under /ui/contracts/verify, where anyone uploads a signed
-contract file and reads its parties, lines, signers, the expo's receipt times and the
-verdict, in their language. The same services as the API."""
+contract file (or its PDF) and reads its parties, lines, signers, the expo's receipt times
+and the verdict, in their language. The same services as the API."""
 
 from __future__ import annotations
 
@@ -21,11 +21,12 @@ from karakoram.expo.entrypoints.web.pages import (
     checked,
 )
 from karakoram.expo.services import contracts
+from karakoram.expo.services.contract_pdf_check import expo_check_pdf
 from karakoram.expo.services.contract_verify import expo_trust, verify
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 #: the largest contract file the page reads
-MAX_FILE = 4 * 1024 * 1024
+MAX_FILE = 8 * 1024 * 1024
 
 
 @router.get("/contracts/verify", name="expo-contract-verify")
@@ -42,6 +43,9 @@ async def verify_upload(
 ) -> Response:  # fmt: skip
     checked(session, csrf)
     content = await file.read(MAX_FILE + 1)
+    if content.startswith(b"%PDF") and len(content) <= MAX_FILE:
+        report = await expo_check_pdf(content, ctx)
+        return pages.render(request, session, "contract_verify.html", who, verdict=None, pdf=report)
     try:
         found = json.loads(content) if len(content) <= MAX_FILE else None
     except ValueError:
