@@ -73,6 +73,7 @@ def play_demo(workdir: Path) -> tuple[Any, dict[str, Any]]:
     run = demo_run.start_demo(opts, workdir, 8000)
     try:
         demo_run.run_simulation(opts, run.sides, list(run.links.values()), run.catalogue)
+        demo_run.play_expo_day(run.expo, run.nodes, opts.seed, opts.periods())
         waiting = leave_work(run.sides, make_traders(random.Random(opts.seed)), "")  # noqa: S311
         with contextlib.suppress(ImportError):  # the dead letter, once the demo makes one
             from karakoram.demo.dead_letter import leave_dead_letters  # type: ignore[import-not-found]
