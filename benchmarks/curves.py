@@ -169,7 +169,7 @@ def http_curve(
 
 def draw_http(curves: dict[str, list[dict[str, Any]]], path: Path) -> None:
     plt = _plot()
-    fig, (rate, latency) = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, (rate, ratio, latency) = plt.subplots(1, 3, figsize=(15, 4.2))
     styles = {"sqlite": "o", "postgresql": "s"}
     for backend, points in curves.items():
         name, mark = http_lodge._NAMES[backend], styles[backend]
@@ -178,9 +178,7 @@ def draw_http(curves: dict[str, list[dict[str, Any]]], path: Path) -> None:
         rate.plot(
             clients, [p["health"]["rate"] for p in points], f"{mark}:", label=f"GET /health {name}"
         )
-        for p in points:
-            rate.annotate(f"{p['ratio']:.2f}", (p["clients"], p["lodge"]["rate"]), fontsize=7,
-                          textcoords="offset points", xytext=(0, -12), ha="center")  # fmt: skip
+        ratio.plot(clients, [p["ratio"] for p in points], f"{mark}-", label=name)
         latency.plot(
             clients, [p["lodge"]["p99_ms"] for p in points], f"{mark}-", label=f"POST p99 {name}"
         )
@@ -188,16 +186,22 @@ def draw_http(curves: dict[str, list[dict[str, Any]]], path: Path) -> None:
             clients, [p["lodge"]["p50_ms"] for p in points], f"{mark}--", label=f"POST p50 {name}"
         )
     rate.set(xscale="log", xlabel="concurrent clients", ylabel="requests / s")
-    rate.set_title("Throughput (labels: POST / GET /health)", fontsize=10)
+    rate.set_title("Throughput", fontsize=10)
     rate.set_ylim(bottom=0)
     rate.legend(fontsize=7)
+    ratio.axhline(0.5, color="grey", linewidth=0.8, linestyle="--")
+    ratio.set(xscale="log", xlabel="concurrent clients", ylabel="POST rate / GET /health rate")
+    ratio.set_title("Ratio to GET /health in the same run (line: 0.5)", fontsize=10)
+    ratio.set_ylim(0, 1)
+    ratio.legend(fontsize=7)
     latency.axhline(30, color="grey", linewidth=0.8, linestyle="--")
     latency.set(xscale="log", yscale="log", xlabel="concurrent clients", ylabel="ms")
     latency.set_title("POST /declarations latency (line: 30 ms)", fontsize=10)
     latency.legend(fontsize=7)
-    for axis in (rate, latency):
+    for axis in (rate, ratio, latency):
         axis.set_xticks([p["clients"] for p in next(iter(curves.values()))])
         axis.get_xaxis().set_major_formatter(plt.ScalarFormatter())
+    latency.get_yaxis().set_major_formatter(plt.ScalarFormatter())
     fig.suptitle(f"serve --workers {http_lodge.WORKERS}; {_stamp()}", fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -221,10 +225,17 @@ def main(argv: list[str] | None = None) -> None:
     http.add_argument("--duration", type=float, default=4, help="seconds per phase and round")
     http.add_argument("--rounds", type=int, default=2)
     http.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    sub.add_parser("replot", help="draw the PNGs again from the JSON of the last runs")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     console = common.console()
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.curve == "replot":
+        if (bulk_json := args.out / "bulk_import.json").is_file():
+            draw_bulk(json.loads(bulk_json.read_text())["points"], args.out / "bulk_import.png")
+        if (http_json := args.out / "http_lodge.json").is_file():
+            draw_http(json.loads(http_json.read_text())["curves"], args.out / "http_lodge.png")
+        return
     data: dict[str, Any] = {"revision": common.revision(), "machine": common.machine()}
     if busy := common.busy_warning():
         console.print(f"[yellow]{busy}[/yellow]")
