@@ -454,6 +454,8 @@ class JointRepository(Protocol):
 
 class UnitOfWorkFactory(Protocol):
     def __call__(self) -> UnitOfWork: ...
+    #: a unit of work that only reads and cannot commit (no write lock, no turn on SQLite)
+    def reader(self) -> UnitOfWork: ...
 
 
 class ExchangeRepository(Protocol):
