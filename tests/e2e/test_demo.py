@@ -292,6 +292,9 @@ def test_the_expo_answers_beside_the_nodes_with_a_scheduled_meeting_grid(played,
     with demo_run.console.capture() as captured:
         demo_run.print_access(run, tmp_path, 1.0)
     assert f"Expo    web UI {expo.url}/ui" in captured.get()
+    # the keys the day made are kept for a reader who lost the printout (and the tour)
+    kept = json.loads((expo.root / "access.json").read_text())
+    assert kept["participants"] == expo.participants and len(kept["participants"]) == 6
     with httpx.Client(base_url=expo.url, timeout=30) as http:
         assert http.get("/health").json() == {"status": "ok"}
         # every participant was attested by its own node: both nodes are represented

@@ -267,6 +267,7 @@ def play_expo_day(
     days = (p.start + timedelta(days=d) for p in periods for d in range(p.days))
     months = sorted({f"{day:%Y-%m}" for day in days})
     expo.day(nodes, make_traders(random.Random(seed)), months)  # noqa: S311 (no secret)
+    expo.write_access()  # now with the participants' keys
 
 
 def expo_access(e: DemoExpo | None) -> list[str]:
