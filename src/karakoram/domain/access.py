@@ -64,6 +64,7 @@ class Capability(StrEnum):
     READ_CARGO_REPORTS = "read_cargo_reports"
     #: a trader's own attestation for the expo (services/attestation.py)
     REQUEST_ATTESTATION = "request_attestation"
+    READ_CONTRACT_DRAFTS = "read_contract_drafts"
     #: documents attached to a declaration: its declarant or representative, officers (issue 17)
     READ_ATTACHMENTS = "read_attachments"
 
@@ -99,6 +100,8 @@ PERMISSIONS: dict[Capability, frozenset[Role]] = {
     #: a carrier its own trucks' reports only (services/gate/cargo_reports.py)
     Capability.READ_CARGO_REPORTS: frozenset({_R.CARRIER, _R.OFFICER, _R.SUPERVISOR}),
     Capability.REQUEST_ATTESTATION: frozenset({_R.TRADER}),
+    #: its own drafts from contracts signed at the expo (services/contracts)
+    Capability.READ_CONTRACT_DRAFTS: frozenset({_R.TRADER}),
     Capability.READ_ATTACHMENTS: frozenset({_R.TRADER, _R.OFFICER, _R.SUPERVISOR}),
 }
 

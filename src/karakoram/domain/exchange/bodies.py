@@ -18,6 +18,7 @@ from karakoram.domain.exchange.body_base import MalformedBody as MalformedBody
 from karakoram.domain.exchange.body_base import MessageType as MessageType
 from karakoram.domain.exchange.body_base import _Body
 from karakoram.domain.exchange.expo_bodies import READERS as EXPO_READERS
+from karakoram.domain.exchange.expo_bodies import ClearanceResult as ClearanceResult
 from karakoram.domain.exchange.expo_bodies import ContractRegistered as ContractRegistered
 from karakoram.domain.exchange.expo_bodies import TariffPublished as TariffPublished
 from karakoram.domain.exchange.expo_bodies import TradeSummary as TradeSummary
@@ -222,6 +223,7 @@ Body = (
     | TradeSummary
     | TariffPublished
     | ContractRegistered
+    | ClearanceResult
 )
 
 _CLASSES: dict[MessageType, type[Body]] = {
@@ -245,6 +247,7 @@ _CLASSES: dict[MessageType, type[Body]] = {
         TradeSummary,
         TariffPublished,
         ContractRegistered,
+        ClearanceResult,
     )
 }
 

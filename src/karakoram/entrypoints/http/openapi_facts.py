@@ -28,6 +28,8 @@ TAGS: dict[str, str] = {
     "proposes a time, the other accepts, and the result is one control record signed by both "
     "nodes.",
     "attestation": "A trader's signed attestation (a JWS by this node) to register at the expo.",
+    "contracts": "Declaration drafts from contracts signed at the expo, for the trader to "
+    "complete and lodge.",
     "notifications": "A trader's webhooks and e-mail told of every status change of its "
     "declarations (signed, retried), and the log of their deliveries.",
     "users": "Users and their API keys (administrators).",
@@ -107,6 +109,7 @@ CODES: dict[str, dict[int, tuple[str, ...]]] = {
     },
     "POST /cargo-reports/{report_id}/exit": {409: ("truck_held", "invalid_transition")},
     "POST /attestations": {403: ("not_a_trader",)},
+    "GET /contract-drafts/{ucr}": {404: ("not_found",)},
     "POST /attachments/{mrn}": {
         409: ("invalid_transition", "conflict"),
         413: ("attachment_too_large",),

@@ -16,6 +16,7 @@ from karakoram.domain.attestation import Attestation
 from karakoram.expo.adapters import tables as t
 from karakoram.expo.adapters.catalogue_store import CatalogueStore
 from karakoram.expo.adapters.conference_store import ConferenceStore
+from karakoram.expo.adapters.deal_store import DealStore
 from karakoram.expo.adapters.feed_store import FeedStore
 from karakoram.expo.adapters.meeting_store import MeetingStore
 from karakoram.expo.adapters.organiser_store import OrganiserStore
@@ -36,7 +37,13 @@ def utc(value: datetime | None) -> datetime | None:
 
 
 class SqlExpoUnitOfWork(
-    CatalogueStore, MeetingStore, ThreadStore, OrganiserStore, ConferenceStore, FeedStore
+    CatalogueStore,
+    MeetingStore,
+    ThreadStore,
+    OrganiserStore,
+    ConferenceStore,
+    FeedStore,
+    DealStore,
 ):
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
