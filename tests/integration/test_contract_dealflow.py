@@ -1,0 +1,227 @@
+"""A contract signed at the expo becomes declarations at both borders and counts in the deal
+register (issue 19), on SQLite and PostgreSQL: the expo registers it with the two nodes through
+its outbox and relay (once: registering again sends nothing), each node keeps a draft for its
+own trader only, a lodgement from the draft links the contract, and the nodes' clearance
+results come back to the expo, which counts signed → declared → cleared."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from karakoram.adapters.db.tables import contract_drafts, refusals
+from karakoram.adapters.exchange.peer import HttpPeer
+from karakoram.adapters.exchange.signing import public_jwk
+from karakoram.domain.access import Principal, Role
+from karakoram.domain.errors import Conflict, NotFound
+from karakoram.domain.exchange.expo_bodies import PartnerKind
+from karakoram.entrypoints.http.app import create_app
+from karakoram.expo.adapters import tables as et
+from karakoram.expo.entrypoints.api import create_expo_app
+from karakoram.expo.services.contract_register import (
+    ContractLine,
+    ContractParty,
+    Shipment,
+    SignedContract,
+    register_contract,
+    set_node_address,
+)
+from karakoram.expo.services.deals import deal_register
+from karakoram.expo.services.expo_relay import relay_once as expo_relay
+from karakoram.expo.services.participants import add_partner, key_hash
+from karakoram.services import declarations as handlers
+from karakoram.services.contracts.drafts import draft_of_trader, drafts_of
+from karakoram.services.exchange import partners
+from karakoram.services.exchange.partners import NewPartner
+from karakoram.services.users import add_user
+from tests.builders import IMPORTER, OTHER_TRADER, TRADER
+from tests.conftest import _postgres_engine
+from tests.expo_support import expo_engine, make_expo
+from tests.integration.test_exchange import (
+    LONG_AGO,
+    AppTransport,
+    activate_green_policy,
+    make_node,
+    register,
+    relay_until_done,
+)
+
+EXPORTER_P = Principal(1, "kashgar", Role.TRADER, TRADER)
+IMPORTER_P = Principal(1, "hunza", Role.TRADER, IMPORTER)
+STRANGER_P = Principal(2, "other", Role.TRADER, OTHER_TRADER)
+
+
+def contract(contract_id: str = "C-2026-0007", quantity: str = "10") -> SignedContract:
+    return SignedContract(
+        contract_id,
+        ContractParty(TRADER, "Kashgar Silk Road Trading", "CN", "CN-URC"),
+        ContractParty(IMPORTER, "Hunza Valley Traders", "PK", "PK-GB"),
+        (
+            ContractLine(
+                1,
+                "847130",
+                "Portable computers",
+                "CN",
+                Decimal(quantity),
+                "NAR",
+                Decimal("500"),
+                "USD",
+            ),
+        ),  # fmt: skip
+        "DAP",
+        "Sost",
+        (Shipment(date(2026, 12, 10), "KHUNJERAB", ((1, Decimal(quantity)),)),),
+        datetime.now(UTC),
+        {"contract_id": contract_id, "quantity": quantity},
+    )
+
+
+@pytest.fixture
+def deal(tmp_path, empty_engine):
+    """Two nodes, each with its trader, and an expo partner of both."""
+    with contextlib.ExitStack() as stack:
+        pk_engine = None
+        if empty_engine.dialect.name == "postgresql":
+            pk_engine = stack.enter_context(contextlib.contextmanager(_postgres_engine)())
+        cn, cn_key = make_node(tmp_path, "CN-URC", empty_engine)
+        pk, pk_key = make_node(tmp_path, "PK-GB", pk_engine)
+        register(cn, "PK-GB", "PK", pk_key, "http://pk-gb")
+        register(pk, "CN-URC", "CN", cn_key, "http://cn-urc")
+        activate_green_policy(cn)
+        add_user("kashgar", "trader", TRADER, cn.ctx)
+        add_user("hunza", "trader", IMPORTER, pk.ctx)
+        other = add_user("other", "trader", OTHER_TRADER, pk.ctx)
+        kind = empty_engine.dialect.name
+        (tmp_path / "expo").mkdir()
+        engine = stack.enter_context(
+            contextlib.contextmanager(expo_engine)(kind, tmp_path / "expo")
+        )
+        expo = make_expo(engine, datetime.now(UTC))
+        expo.ctx.clock = lambda: datetime.now(UTC)
+        jwk = expo.ctx.receipts.public_key()  # type: ignore[union-attr]
+        for node, key, url in ((cn, cn_key, "http://cn-urc"), (pk, pk_key, "http://pk-gb")):
+            name = node.ctx.exchange.me
+            add_partner(name, name[:2], None, f"{name}-2026", public_jwk(key), expo.ctx, LONG_AGO)
+            set_node_address(expo.ctx, name, url)
+            partners.register_partner(
+                node.ctx,
+                NewPartner("EXPO", name[:2], "https://expo", jwk["kid"], jwk,
+                           kind=PartnerKind.EXPO, since=LONG_AGO),
+            )  # fmt: skip
+        with (
+            TestClient(create_app(cn)) as cn_app,
+            TestClient(create_app(pk)) as pk_app,
+            TestClient(create_expo_app(expo.ctx)) as expo_app,
+        ):
+            apps = AppTransport({"cn-urc": cn_app, "pk-gb": pk_app, "expo": expo_app})
+            yield cn, pk, expo, apps, other.api_key
+        cn.close()
+        pk.close()
+
+
+def rows(engine, table) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def test_a_contract_reaches_both_nodes_once_as_drafts_for_their_own_traders(deal):
+    cn, pk, expo, apps, other_key = deal
+    first = register_contract(expo.ctx, contract())
+    again = register_contract(expo.ctx, contract())
+    assert len(first.message_ids) == 2 and again.message_ids == []
+    assert first.ucrs == again.ucrs and first.ucrs[0].startswith("6CNEXPO")
+    with pytest.raises(Conflict):  # the same id with other content
+        register_contract(expo.ctx, contract(quantity="11"))
+    stats = expo_relay(expo.ctx, HttpPeer(apps))
+    assert (stats.delivered, stats.retried) == (2, 0)
+    assert expo_relay(expo.ctx, HttpPeer(apps)).delivered == 0  # nothing is due any more
+    assert rows(cn.engine, contract_drafts) == 1 and rows(pk.engine, contract_drafts) == 1
+    (export,) = drafts_of(EXPORTER_P, cn.ctx)
+    (imported,) = drafts_of(IMPORTER_P, pk.ctx)
+    assert (export.declaration_type, imported.declaration_type) == ("EX", "IM")
+    assert export.draft["values"]["ucr"] == first.ucrs[0] == imported.ucr
+    assert export.draft["items"][0] == {
+        "hs_code": "847130", "description": "Portable computers", "origin": "CN",
+        "quantity": "10", "unit": "NAR", "value": "5000",
+    }  # fmt: skip
+    assert export.draft["values"]["invoice.amount"] == "5000"
+    assert drafts_of(STRANGER_P, pk.ctx) == []
+    with pytest.raises(NotFound):
+        draft_of_trader(STRANGER_P, pk.ctx, imported.ucr)
+    answer = apps.apps["pk-gb"].get(
+        f"/contract-drafts/{imported.ucr}", headers={"Authorization": f"Bearer {other_key}"}
+    )
+    assert answer.status_code == 404
+
+
+def test_a_contract_for_a_trader_the_node_does_not_know_is_refused_and_recorded(deal):
+    cn, pk, expo, apps, _ = deal
+    stranger = replace(contract("C-2026-0099"), importer=ContractParty(
+        "PK-NOBODY", "Nobody", "PK", "PK-GB"))  # fmt: skip
+    register_contract(expo.ctx, stranger)
+    stats = expo_relay(expo.ctx, HttpPeer(apps))
+    assert (stats.delivered, stats.retried) == (1, 1)  # CN took it, PK refused it
+    assert rows(pk.engine, contract_drafts) == 0 and rows(pk.engine, refusals) == 1
+    with pk.engine.connect() as conn:
+        (code,) = conn.execute(select(refusals.c.code)).one()
+    assert code == "unknown_trader"
+
+
+def test_lodging_from_the_draft_links_the_contract_and_the_register_counts_it(deal):
+    cn, pk, expo, apps, _ = deal
+    registered = register_contract(expo.ctx, contract())
+    expo_relay(expo.ctx, HttpPeer(apps))
+    (draft,) = drafts_of(EXPORTER_P, cn.ctx)
+    document = _completed(draft.draft)
+    lodged = handlers.lodge_declaration(document, EXPORTER_P, cn.ctx).record
+    assert lodged.declaration.ucr == registered.ucrs[0] and lodged.status == "released"
+    (linked,) = drafts_of(EXPORTER_P, cn.ctx)
+    assert linked.mrn == lodged.mrn and linked.contract_id == "C-2026-0007"
+    relay_until_done(cn, apps)
+    with expo.ctx.uow() as uow:
+        told = sorted((r.declaration_type, r.status) for r in uow.clearance_results())
+    assert told == [("EX", "declared"), ("EX", "released")]
+    (row,) = deal_register(expo.ctx)
+    assert (row.chapter, row.origin, row.destination, row.currency) == ("84", "CN", "PK", "USD")
+    assert (row.signed_count, row.declared_count, row.cleared_count) == (1, 1, 0)
+    assert row.signed_value == row.declared_value == Decimal("5000")
+    assert rows(expo.engine, et.clearance_results) == 2
+    # the organiser's API: JSON, CSV and XLSX, for the organiser's key only
+    expo.ctx.organiser_key_hash = key_hash("organiser-key", expo.ctx)
+    organiser = {"Authorization": "Bearer organiser-key"}
+    answer = apps.apps["expo"].get("/deals/register", headers=organiser).json()
+    assert answer["rows"][0]["signed_value"] == "5000.00"
+    assert answer["rows"][0]["declared_count"] == 1
+    csv = apps.apps["expo"].get("/deals/register?format=csv", headers=organiser)
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert csv.text.splitlines()[1].startswith(
+        "%s,84,CN,PK,USD,1,5000.00,1,5000.00,0,0" % row.month
+    )
+    xlsx = apps.apps["expo"].get("/deals/register?format=xlsx", headers=organiser)
+    assert xlsx.content[:2] == b"PK"
+    assert apps.apps["expo"].get("/deals/register").status_code == 401
+
+
+def _completed(draft: dict) -> dict:
+    """What the trader adds in the Lodge form: offices, transport, driver, masses."""
+    doc: dict = {"lrn": "EX-CONTRACT-1"}
+    for name, value in draft["values"].items():
+        head, _, tail = name.partition(".")
+        if tail:
+            doc.setdefault(head, {})[tail] = value
+        else:
+            doc[name] = value
+    doc |= {
+        "office_of_lodgement": "CNKSG",
+        "office_of_exit_entry": "CNKJB",
+        "transport": {"registration": "XJ-A1234", "nationality": "CN"},
+        "driver": {"name": "Aili Maimaiti", "passport_number": "E1234567", "nationality": "CN"},
+    }
+    doc["items"] = [item | {"gross_mass": "30", "net_mass": "25"} for item in draft["items"]]
+    return doc
