@@ -57,6 +57,11 @@ IMPORTER_P = Principal(1, "hunza", Role.TRADER, IMPORTER)
 STRANGER_P = Principal(2, "other", Role.TRADER, OTHER_TRADER)
 
 
+LINE = ContractLine(
+    1, "847130", "Portable computers", "CN", Decimal("10"), "NAR", Decimal("500"), "USD"
+)
+
+
 def contract(contract_id: str = "C-2026-0007", quantity: str = "10") -> SignedContract:
     return SignedContract(
         contract_id,
@@ -161,7 +166,7 @@ def test_a_contract_reaches_both_nodes_once_as_drafts_for_their_own_traders(deal
 
 
 def test_a_contract_for_a_trader_the_node_does_not_know_is_refused_and_recorded(deal):
-    cn, pk, expo, apps, _ = deal
+    _, pk, expo, apps, _ = deal
     stranger = replace(contract("C-2026-0099"), importer=ContractParty(
         "PK-NOBODY", "Nobody", "PK", "PK-GB"))  # fmt: skip
     register_contract(expo.ctx, stranger)
@@ -174,7 +179,7 @@ def test_a_contract_for_a_trader_the_node_does_not_know_is_refused_and_recorded(
 
 
 def test_lodging_from_the_draft_links_the_contract_and_the_register_counts_it(deal):
-    cn, pk, expo, apps, _ = deal
+    cn, _, expo, apps, _ = deal
     registered = register_contract(expo.ctx, contract())
     expo_relay(expo.ctx, HttpPeer(apps))
     (draft,) = drafts_of(EXPORTER_P, cn.ctx)
