@@ -78,7 +78,7 @@ def contract(contract_id: str = "C-2026-0007", quantity: str = "10") -> SignedCo
                 Decimal("500"),
                 "USD",
             ),
-        ),  # fmt: skip
+        ),
         "DAP",
         "Sost",
         (Shipment(date(2026, 12, 10), "KHUNJERAB", ((1, Decimal(quantity)),)),),
@@ -205,9 +205,7 @@ def test_lodging_from_the_draft_links_the_contract_and_the_register_counts_it(de
     assert answer["rows"][0]["declared_count"] == 1
     csv = apps.apps["expo"].get("/deals/register?format=csv", headers=organiser)
     assert csv.headers["content-type"].startswith("text/csv")
-    assert csv.text.splitlines()[1].startswith(
-        "%s,84,CN,PK,USD,1,5000.00,1,5000.00,0,0" % row.month
-    )
+    assert csv.text.splitlines()[1].startswith(f"{row.month},84,CN,PK,USD,1,5000.00,1,5000.00,0,0")
     xlsx = apps.apps["expo"].get("/deals/register?format=xlsx", headers=organiser)
     assert xlsx.content[:2] == b"PK"
     assert apps.apps["expo"].get("/deals/register").status_code == 401
