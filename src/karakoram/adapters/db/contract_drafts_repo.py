@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from sqlalchemy import Connection, insert, select, update
 
 from karakoram.adapters.db.tables import contract_drafts
@@ -44,6 +47,13 @@ class SqlContractDrafts:
 
     def lodged(self, ucr: str, mrn: str) -> None:
         self._conn.execute(update(contract_drafts).where(_c.ucr == ucr).values(mrn=mrn))
+
+    def contracts_of(self, mrns: Sequence[str]) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(mrns), 500):
+            query = select(_c.mrn, _c.contract).where(_c.mrn.in_(mrns[start : start + 500]))
+            found.update({mrn: contract for mrn, contract in self._conn.execute(query)})
+        return found
 
 
 def _draft(row: object) -> ContractDraft:

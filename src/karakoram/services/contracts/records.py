@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -35,3 +36,6 @@ class ContractDraftRepository(Protocol):
     def for_trader(self, trader: str) -> list[ContractDraft]: ...
     def by_ucr(self, ucr: str) -> ContractDraft | None: ...
     def lodged(self, ucr: str, mrn: str) -> None: ...
+    def contracts_of(self, mrns: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The contracts of the drafts lodged as `mrns`, by MRN."""
+        ...
