@@ -47,4 +47,35 @@ DRAFT: dict[str, Any] = {
 CONTRACTS: dict[str, Example] = {
     "GET /contract-drafts": Example((200, [DRAFT])),
     "GET /contract-drafts/{ucr}": Example((200, DRAFT), params={"ucr": DRAFT["ucr"]}),
+    "GET /declarations/{mrn}/contract-mirror": Example(
+        (
+            200,
+            {
+                "mrn": "26PKSST0000000042",
+                "ucr": DRAFT["ucr"],
+                "contract_id": DRAFT["contract_id"],
+                "rows": [
+                    {
+                        "field": "hs6",
+                        "ours": "520100",
+                        "partner": "520100",
+                        "contract": "520100",
+                        "ours_flagged": False,
+                        "partner_flagged": False,
+                        "hs6": None,
+                    },
+                    {
+                        "field": "quantity",
+                        "ours": "9000",
+                        "partner": "8000",
+                        "contract": "8000",
+                        "ours_flagged": True,
+                        "partner_flagged": False,
+                        "hs6": "520100",
+                    },
+                ],
+            },
+        ),
+        params={"mrn": "26PKSST0000000042"},
+    ),
 }

@@ -110,6 +110,7 @@ CODES: dict[str, dict[int, tuple[str, ...]]] = {
     "POST /cargo-reports/{report_id}/exit": {409: ("truck_held", "invalid_transition")},
     "POST /attestations": {403: ("not_a_trader",)},
     "GET /contract-drafts/{ucr}": {404: ("not_found",)},
+    "GET /declarations/{mrn}/contract-mirror": {404: ("not_found",)},
     "POST /attachments/{mrn}": {
         409: ("invalid_transition", "conflict"),
         413: ("attachment_too_large",),
