@@ -8,11 +8,38 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
-from karakoram.expo.services.deal_records import DealShipment, ResultRecord
-
 STAGES = ("signed", "declared", "cleared")
+
+
+@dataclass(frozen=True, slots=True)
+class DealShipment:
+    """One shipment's signed value in one HS chapter and currency."""
+
+    ucr: str
+    chapter: str
+    currency: str
+    contract_id: str
+    origin: str
+    destination: str
+    month: str
+    value: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class ResultRecord:
+    """A node's clearance result of a shipment's declaration."""
+
+    message_id: str
+    sender: str
+    ucr: str
+    declaration_type: str
+    status: str
+    value: Decimal
+    currency: str
+    at: datetime
 
 
 @dataclass(frozen=True, slots=True)

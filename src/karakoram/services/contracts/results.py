@@ -15,7 +15,6 @@ from karakoram.domain.clearance import Action, DeclarationEvent
 from karakoram.domain.declaration.model import DeclarationRecord, plain_decimal
 from karakoram.domain.exchange.contract_bodies import ClearanceResult
 from karakoram.domain.exchange.expo_bodies import PartnerKind
-from karakoram.services.exchange.config import ExchangeConfig
 from karakoram.services.ports import UnitOfWork
 
 #: the state changes the expo hears of
@@ -25,11 +24,13 @@ _STATUS = {Action.LODGE.value: "declared", Action.RELEASE.value: "released",
 
 def contract_results(
     uow: UnitOfWork,
-    config: ExchangeConfig | None,
+    config: Any,
     changes: Sequence[tuple[DeclarationRecord, DeclarationEvent]],
     send: Callable[..., Any],
 ) -> int:
-    """Link lodgements to their drafts and queue the results; the messages queued."""
+    """Link lodgements to their drafts and queue the results; the messages queued. `config`
+    is the node's exchange settings (None: no exchange) and `send` its `emit_to`, given by
+    the caller (services/exchange/emit.py) so that this package does not import it back."""
     queued = 0
     for record, event in changes:
         status = _STATUS.get(event.action)
@@ -51,9 +52,7 @@ def contract_results(
     return queued
 
 
-def _to_expos(
-    uow: UnitOfWork, config: ExchangeConfig, at: datetime, body: ClearanceResult, send: Any
-) -> int:
+def _to_expos(uow: UnitOfWork, config: Any, at: datetime, body: ClearanceResult, send: Any) -> int:
     expos = [
         p
         for p in uow.exchange.partners()
