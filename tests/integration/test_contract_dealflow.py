@@ -40,7 +40,7 @@ from karakoram.services.contracts.drafts import draft_of_trader, drafts_of
 from karakoram.services.exchange import partners
 from karakoram.services.exchange.partners import NewPartner
 from karakoram.services.users import add_user
-from tests.builders import IMPORTER, OTHER_TRADER, TRADER
+from tests.builders import IMPORTER, OTHER_TRADER, TRADER, declaration
 from tests.conftest import _postgres_engine
 from tests.expo_support import expo_engine, make_expo
 from tests.integration.test_exchange import (
@@ -51,6 +51,7 @@ from tests.integration.test_exchange import (
     register,
     relay_until_done,
 )
+from tests.integration.test_web import csrf_of
 
 EXPORTER_P = Principal(1, "kashgar", Role.TRADER, TRADER)
 IMPORTER_P = Principal(1, "hunza", Role.TRADER, IMPORTER)
@@ -99,9 +100,12 @@ def deal(tmp_path, empty_engine):
         register(cn, "PK-GB", "PK", pk_key, "http://pk-gb")
         register(pk, "CN-URC", "CN", cn_key, "http://cn-urc")
         activate_green_policy(cn)
-        add_user("kashgar", "trader", TRADER, cn.ctx)
-        add_user("hunza", "trader", IMPORTER, pk.ctx)
-        other = add_user("other", "trader", OTHER_TRADER, pk.ctx)
+        keys = {
+            "exporter": add_user("kashgar", "trader", TRADER, cn.ctx).api_key,
+            "importer": add_user("hunza", "trader", IMPORTER, pk.ctx).api_key,
+            "other": add_user("other", "trader", OTHER_TRADER, pk.ctx).api_key,
+            "officer": add_user("officer", "officer", None, cn.ctx).api_key,
+        }
         kind = empty_engine.dialect.name
         (tmp_path / "expo").mkdir()
         engine = stack.enter_context(
@@ -125,7 +129,7 @@ def deal(tmp_path, empty_engine):
             TestClient(create_expo_app(expo.ctx)) as expo_app,
         ):
             apps = AppTransport({"cn-urc": cn_app, "pk-gb": pk_app, "expo": expo_app})
-            yield cn, pk, expo, apps, other.api_key
+            yield cn, pk, expo, apps, keys
         cn.close()
         pk.close()
 
@@ -136,7 +140,7 @@ def rows(engine, table) -> int:
 
 
 def test_a_contract_reaches_both_nodes_once_as_drafts_for_their_own_traders(deal):
-    cn, pk, expo, apps, other_key = deal
+    cn, pk, expo, apps, keys = deal
     first = register_contract(expo.ctx, contract())
     again = register_contract(expo.ctx, contract())
     assert len(first.message_ids) == 2 and again.message_ids == []
@@ -160,7 +164,7 @@ def test_a_contract_reaches_both_nodes_once_as_drafts_for_their_own_traders(deal
     with pytest.raises(NotFound):
         draft_of_trader(STRANGER_P, pk.ctx, imported.ucr)
     answer = apps.apps["pk-gb"].get(
-        f"/contract-drafts/{imported.ucr}", headers={"Authorization": f"Bearer {other_key}"}
+        f"/contract-drafts/{imported.ucr}", headers=_bearer(keys["other"])
     )
     assert answer.status_code == 404
 
@@ -211,9 +215,9 @@ def test_lodging_from_the_draft_links_the_contract_and_the_register_counts_it(de
     assert apps.apps["expo"].get("/deals/register").status_code == 401
 
 
-def _completed(draft: dict) -> dict:
+def _completed(draft: dict, lrn: str = "EX-CONTRACT-1") -> dict:
     """What the trader adds in the Lodge form: offices, transport, driver, masses."""
-    doc: dict = {"lrn": "EX-CONTRACT-1"}
+    doc: dict = {"lrn": lrn}
     for name, value in draft["values"].items():
         head, _, tail = name.partition(".")
         if tail:
@@ -228,3 +232,63 @@ def _completed(draft: dict) -> dict:
     }
     doc["items"] = [item | {"gross_mass": "30", "net_mass": "25"} for item in draft["items"]]
     return doc
+
+
+def _bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def _browser(node, key: str) -> TestClient:
+    web = TestClient(create_app(node))
+    token = csrf_of(web.get("/ui/sign-in"))
+    assert web.post("/ui/sign-in", data={"csrf": token, "api_key": key}).status_code == 200
+    return web
+
+
+def test_the_trader_finds_its_drafts_at_home_and_opens_one_in_the_lodge_form(deal):
+    cn, pk, expo, apps, keys = deal
+    (ucr,) = register_contract(expo.ctx, contract()).ucrs
+    expo_relay(expo.ctx, HttpPeer(apps))
+    web = _browser(cn, keys["exporter"])
+    home = web.get("/ui").text
+    assert "Drafts from signed contracts" in home and f"?draft={ucr}" in home
+    form = web.get(f"/ui/lodge?draft={ucr}")
+    assert form.status_code == 200
+    assert f'value="{ucr}"' in form.text and 'value="847130"' in form.text
+    assert 'value="5000"' in form.text  # the item's value: 10 NAR at USD 500
+    stranger = _browser(pk, keys["other"])
+    assert "Drafts from signed contracts" not in stranger.get("/ui").text
+    assert stranger.get(f"/ui/lodge?draft={ucr}").status_code == 404
+
+
+def test_the_officer_reads_the_contract_as_a_third_column(deal):
+    cn, _, expo, apps, keys = deal
+    register_contract(expo.ctx, contract())
+    expo_relay(expo.ctx, HttpPeer(apps))
+    (draft,) = drafts_of(EXPORTER_P, cn.ctx)
+    exact = handlers.lodge_declaration(_completed(draft.draft), EXPORTER_P, cn.ctx).record
+    more = _completed(draft.draft, "EX-CONTRACT-2")
+    more["items"][0] |= {"quantity": "12", "value": "6000"}
+    more["invoice"]["amount"] = "6000"
+    differing = handlers.lodge_declaration(more, EXPORTER_P, cn.ctx).record
+    officer = apps.apps["cn-urc"]
+    rows = {}
+    for record in (exact, differing):
+        answer = officer.get(
+            f"/declarations/{record.mrn}/contract-mirror", headers=_bearer(keys["officer"])
+        )
+        assert answer.status_code == 200, answer.text
+        rows[record.mrn] = {(r["field"], r["hs6"]): r for r in answer.json()["rows"]}
+    assert not any(r["ours_flagged"] for r in rows[exact.mrn].values())
+    quantity = rows[differing.mrn][("quantity", "847130")]
+    assert (quantity["ours"], quantity["contract"], quantity["ours_flagged"]) == ("12", "10", True)
+    assert rows[differing.mrn][("value", "847130")]["ours_flagged"] is True
+    assert rows[differing.mrn][("exporter", None)]["ours_flagged"] is False
+    page = _browser(cn, keys["officer"]).get(f"/ui/declarations/{differing.mrn}").text
+    assert "The contract signed at the expo" in page and "beyond tolerance" in page
+    # a declaration from no contract has no third column
+    plain = handlers.lodge_declaration(declaration("NO-CONTRACT"), EXPORTER_P, cn.ctx).record
+    answer = officer.get(
+        f"/declarations/{plain.mrn}/contract-mirror", headers=_bearer(keys["officer"])
+    )
+    assert answer.status_code == 404
