@@ -7,6 +7,7 @@ results come back to the expo, which counts signed → declared → cleared."""
 from __future__ import annotations
 
 import contextlib
+import re
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -213,6 +214,18 @@ def test_lodging_from_the_draft_links_the_contract_and_the_register_counts_it(de
     xlsx = apps.apps["expo"].get("/deals/register?format=xlsx", headers=organiser)
     assert xlsx.content[:2] == b"PK"
     assert apps.apps["expo"].get("/deals/register").status_code == 401
+    # the organiser's page: the chart and the table, in Chinese too
+    web = TestClient(create_expo_app(expo.ctx), base_url="http://expo.test")
+    form = web.get("/ui/sign-in").text
+    token = re.search(r'name="csrf" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+    web.post("/ui/sign-in", data={"csrf": token, "api_key": "organiser-key"})
+    page = web.get("/ui/organiser/deals")
+    assert page.status_code == 200 and 'id="chart-deals"' in page.text
+    assert '"HS 84 (USD)"' in page.text and "<script>" not in page.text
+    assert web.get("/ui/organiser/deals.csv").text.startswith("month,chapter,")
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    web.post("/ui/language", data={"csrf": token, "language": "zh_Hans", "to": "/ui/organiser"})
+    assert "成交登记" in web.get("/ui/organiser/deals").text
 
 
 def _completed(draft: dict, lrn: str = "EX-CONTRACT-1") -> dict:
