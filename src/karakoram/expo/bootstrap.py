@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from karakoram.adapters.db.engine import build_engine
+from karakoram.adapters.exchange.peer import HttpPeer
 from karakoram.bootstrap import iso_code_lists, private_sqlite_file, utc_now
 from karakoram.domain.declaration.nomenclature_file import read_nomenclature
 from karakoram.expo.adapters.crypto import (
@@ -89,6 +90,11 @@ def sfu_tokens(settings: ExpoSettings) -> Hs256SfuTokens | None:
         SfuKind(settings.sfu_kind), settings.sfu_url, settings.sfu_api_key,
         settings.sfu_api_secret.get_secret_value(),
     )  # fmt: skip
+
+
+def expo_peer() -> HttpPeer:
+    """How the expo's relay reaches the nodes (`POST {node}/exchange/batch`, TLS verified)."""
+    return HttpPeer()
 
 
 def receipt_key(jwk: dict[str, Any]) -> PublicReceiptKey:

@@ -11,10 +11,18 @@ from rich.console import Console
 
 from karakoram.domain.declaration.nomenclature_file import read_nomenclature
 from karakoram.domain.errors import KarakoramError
-from karakoram.expo.bootstrap import Expo, ExpoSchemaOutOfDate, bootstrap_expo, migrate_expo
+from karakoram.expo.bootstrap import (
+    Expo,
+    ExpoSchemaOutOfDate,
+    bootstrap_expo,
+    expo_peer,
+    migrate_expo,
+)
 from karakoram.expo.config import ExpoSettings, WeakExpoSecret
 from karakoram.expo.entrypoints.thread_cli import thread_app
 from karakoram.expo.services import catalogue, matching, meetings, participants
+from karakoram.expo.services.contract_register import set_node_address
+from karakoram.expo.services.expo_relay import relay_once
 
 app = typer.Typer(help="The expo: verified traders, catalogue, matchmaking.", no_args_is_help=True)
 db_app = typer.Typer(help="The expo's own database.", no_args_is_help=True)
@@ -75,17 +83,36 @@ def partners_add(
     kid: Annotated[str, typer.Option(help="The node's key id.")],
     country: Annotated[str, typer.Option(help="The node's country (ISO 3166 alpha-2).")],
     name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+    url: Annotated[
+        str | None, typer.Option(help="The node's exchange (contracts are sent to it).")
+    ] = None,
 ) -> None:
     """Trust ADMINISTRATION's attestations signed with this key."""
     expo = _expo()
     try:
         jwk = json.loads(key.read_text())
         participants.add_partner(administration, country, name, kid, jwk, expo.ctx)
+        if url:
+            set_node_address(expo.ctx, administration, url)
     except KarakoramError as exc:
         raise _fail(exc) from exc
     finally:
         expo.close()
     console.print(f"{administration} trusted with key {kid}.")
+
+
+@app.command("relay")
+def relay() -> None:
+    """Deliver the expo's queued messages to the nodes once (contracts registered); a message
+    a node did not receipt is retried with backoff by the next run."""
+    expo = _expo()
+    try:
+        stats = relay_once(expo.ctx, expo_peer())
+    except KarakoramError as exc:
+        raise _fail(exc) from exc
+    finally:
+        expo.close()
+    console.print(f"delivered {stats.delivered}, retried {stats.retried}, dead {stats.dead}")
 
 
 @app.command("nomenclature")
