@@ -21,7 +21,7 @@ from karakoram.adapters.exchange.peer import HttpPeer
 from karakoram.adapters.exchange.signing import public_jwk
 from karakoram.domain.access import Principal, Role
 from karakoram.domain.errors import Conflict, NotFound
-from karakoram.domain.exchange.expo_bodies import PartnerKind
+from karakoram.domain.exchange.expo_bodies import ClearanceResult, PartnerKind
 from karakoram.entrypoints.http.app import create_app
 from karakoram.expo.adapters import tables as et
 from karakoram.expo.entrypoints.api import create_expo_app
@@ -43,7 +43,7 @@ from karakoram.services.exchange.partners import NewPartner
 from karakoram.services.users import add_user
 from tests.builders import IMPORTER, OTHER_TRADER, TRADER, declaration
 from tests.conftest import _postgres_engine
-from tests.expo_support import expo_engine, make_expo
+from tests.expo_support import PK, delivery, expo_engine, make_expo, node_message
 from tests.integration.test_exchange import (
     LONG_AGO,
     AppTransport,
@@ -202,15 +202,31 @@ def test_lodging_from_the_draft_links_the_contract_and_the_register_counts_it(de
     assert (row.signed_count, row.declared_count, row.cleared_count) == (1, 1, 0)
     assert row.signed_value == row.declared_value == Decimal("5000")
     assert rows(expo.engine, et.clearance_results) == 2
+    # the importing node released the import: the shipment is cleared
+    released = ClearanceResult(
+        registered.ucrs[0], "C-2026-0007", "IM", "released", "5000", "USD",
+        datetime.now(UTC).isoformat(),
+    )  # fmt: skip
+    token = node_message(PK, released, at=datetime.now(UTC))
+    proof = delivery(PK, [token], sent_at=datetime.now(UTC))
+    answer = apps.apps["expo"].post(
+        "/exchange/batch", json={"delivery": proof, "messages": [token]}
+    )
+    assert "receipt" in answer.json()["results"][0], answer.text
+    (row,) = deal_register(expo.ctx)
+    assert (row.signed_count, row.declared_count, row.cleared_count) == (1, 1, 1)
+    assert row.cleared_value == Decimal("5000")
     # the organiser's API: JSON, CSV and XLSX, for the organiser's key only
     expo.ctx.organiser_key_hash = key_hash("organiser-key", expo.ctx)
     organiser = {"Authorization": "Bearer organiser-key"}
     answer = apps.apps["expo"].get("/deals/register", headers=organiser).json()
     assert answer["rows"][0]["signed_value"] == "5000.00"
-    assert answer["rows"][0]["declared_count"] == 1
+    assert answer["rows"][0]["cleared_count"] == 1
     csv = apps.apps["expo"].get("/deals/register?format=csv", headers=organiser)
     assert csv.headers["content-type"].startswith("text/csv")
-    assert csv.text.splitlines()[1].startswith(f"{row.month},84,CN,PK,USD,1,5000.00,1,5000.00,0,0")
+    assert csv.text.splitlines()[1].startswith(
+        f"{row.month},84,CN,PK,USD,1,5000.00,1,5000.00,1,5000.00"
+    )
     xlsx = apps.apps["expo"].get("/deals/register?format=xlsx", headers=organiser)
     assert xlsx.content[:2] == b"PK"
     assert apps.apps["expo"].get("/deals/register").status_code == 401

@@ -130,3 +130,27 @@ def test_a_contract_registered_is_checked_on_receipt_with_a_clear_reason():
         assert refused.value.fields == (part,), name
     with pytest.raises(MalformedBody):
         parse_body(MessageType.CONTRACT_REGISTERED, {**CONTRACT, "incoterms": {"rule": "XYZ"}})
+
+
+def test_an_import_draft_claims_the_tariffs_preference_when_the_origin_qualifies():
+    from datetime import UTC, datetime
+
+    from karakoram.data import example
+    from karakoram.domain.duties.tariff_file import parse_tariff
+    from karakoram.services.contracts.drafts import with_preference
+    from karakoram.services.contracts.records import ContractDraft
+
+    tariff = parse_tariff(example("tariff-pk-import.toml").read_text())
+    items = [
+        {"hs_code": "851713", "origin": "CN", "quantity": "5", "unit": "NAR", "value": "900"},
+        {"hs_code": "851713", "origin": "VN", "quantity": "5", "unit": "NAR", "value": "900"},
+        {"hs_code": "847130", "origin": "CN", "quantity": "5", "unit": "NAR", "value": "900"},
+    ]
+    draft = ContractDraft(
+        UCR, "C-1", "a" * 64, IMPORTER, "IM",
+        {"values": {"exporter.country": "CN"}, "items": items}, CONTRACT, "m-1",
+        datetime.now(UTC),
+    )  # fmt: skip
+    claimed = [i.get("preference") for i in with_preference(draft, tariff).draft["items"]]
+    # CPFTA for Chinese phones; none for goods from elsewhere, none where the line has none
+    assert claimed == ["CPFTA", None, None]
