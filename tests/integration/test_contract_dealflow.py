@@ -184,7 +184,7 @@ def test_a_contract_for_a_trader_the_node_does_not_know_is_refused_and_recorded(
 
 
 def test_lodging_from_the_draft_links_the_contract_and_the_register_counts_it(deal):
-    cn, _, expo, apps, _ = deal
+    cn, _, expo, apps, keys = deal
     registered = register_contract(expo.ctx, contract())
     expo_relay(expo.ctx, HttpPeer(apps))
     (draft,) = drafts_of(EXPORTER_P, cn.ctx)
@@ -193,6 +193,8 @@ def test_lodging_from_the_draft_links_the_contract_and_the_register_counts_it(de
     assert lodged.declaration.ucr == registered.ucrs[0] and lodged.status == "released"
     (linked,) = drafts_of(EXPORTER_P, cn.ctx)
     assert linked.mrn == lodged.mrn and linked.contract_id == "C-2026-0007"
+    page = _browser(cn, keys["exporter"]).get(f"/ui/my-declarations/{lodged.mrn}").text
+    assert "from contract" in page and "C-2026-0007" in page
     relay_until_done(cn, apps)
     with expo.ctx.uow() as uow:
         told = sorted((r.declaration_type, r.status) for r in uow.clearance_results())

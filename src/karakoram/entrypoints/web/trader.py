@@ -37,7 +37,7 @@ from karakoram.entrypoints.web.trader_forms import (
 from karakoram.services import queries, trader
 from karakoram.services.attachments import shown_attachments
 from karakoram.services.bulk import ImportResult, Outcome, import_declarations
-from karakoram.services.contracts.drafts import draft_of_trader
+from karakoram.services.contracts.drafts import contract_of_lodged, draft_of_trader
 from karakoram.services.declarations import lodge_declaration
 from karakoram.services.records import DeclarationFilter, JobStatus, UploadJob
 from karakoram.services.uploads import count_lines, get_upload, submit_upload
@@ -327,6 +327,8 @@ def _declaration_page(
         # the timeline against the audit chain (its risk reasons redacted as above)
         "audit": checked.check,
         "attachments": shown_attachments(mrn, viewer, node.ctx),
+        # the contract signed at the expo its UCR came from, when lodged from a draft
+        "contract_id": contract_of_lodged(viewer, node.ctx, mrn),
     }
     status_code = status_of(failure) if failure else 200
     return pages.render(

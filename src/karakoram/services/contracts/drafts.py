@@ -144,3 +144,12 @@ def draft_of_trader(principal: Principal, ctx: NodeContext, ucr: str) -> Contrac
     if found is None or found.trader != principal.party:
         raise NotFound(f"No draft from a signed contract with UCR {ucr!r}.")
     return with_preference(found, tariff)
+
+
+def contract_of_lodged(principal: Principal, ctx: NodeContext, mrn: str) -> str | None:
+    """The contract id of the trader's draft lodged as `mrn`, if it was lodged from one."""
+    if principal.role is not Role.TRADER:
+        return None
+    with ctx.uow() as uow:
+        drafts = uow.contract_drafts.for_trader(principal.party or "")
+    return next((d.contract_id for d in drafts if d.mrn == mrn), None)
