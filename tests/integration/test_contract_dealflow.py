@@ -19,9 +19,11 @@ from sqlalchemy import func, select
 from karakoram.adapters.db.tables import contract_drafts, refusals
 from karakoram.adapters.exchange.peer import HttpPeer
 from karakoram.adapters.exchange.signing import public_jwk
+from karakoram.data import example as example_file
 from karakoram.domain.access import Principal, Role
 from karakoram.domain.errors import Conflict, NotFound
 from karakoram.domain.exchange.expo_bodies import ClearanceResult, PartnerKind
+from karakoram.domain.risk.rule_file import parse_rule_set
 from karakoram.entrypoints.http.app import create_app
 from karakoram.expo.adapters import tables as et
 from karakoram.expo.entrypoints.api import create_expo_app
@@ -40,6 +42,7 @@ from karakoram.services import declarations as handlers
 from karakoram.services.contracts.drafts import draft_of_trader, drafts_of
 from karakoram.services.exchange import partners
 from karakoram.services.exchange.partners import NewPartner
+from karakoram.services.policy.backtest import backtest
 from karakoram.services.users import add_user
 from tests.builders import IMPORTER, OTHER_TRADER, TRADER, declaration
 from tests.conftest import _postgres_engine
@@ -317,6 +320,10 @@ def test_the_officer_reads_the_contract_as_a_third_column(deal):
     assert rows[differing.mrn][("exporter", None)]["ours_flagged"] is False
     page = _browser(cn, keys["officer"]).get(f"/ui/declarations/{differing.mrn}").text
     assert "The contract signed at the expo" in page and "beyond tolerance" in page
+    # a back-test of the example rule set sees the contract too: the differing one fires
+    example = parse_rule_set(example_file("rules-khunjerab.toml").read_text())
+    report = backtest(example, "contracts", Principal(0, "sup", Role.SUPERVISOR), cn.ctx)
+    assert report.total == 2 and report.rules["DIFFERS-FROM-CONTRACT"].fired == 1
     # a declaration from no contract has no third column
     plain = handlers.lodge_declaration(declaration("NO-CONTRACT"), EXPORTER_P, cn.ctx).record
     answer = officer.get(

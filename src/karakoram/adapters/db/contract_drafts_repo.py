@@ -7,10 +7,11 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from karakoram.adapters.db.tables import contract_drafts
+from karakoram.adapters.db.tables import contract_drafts, declarations
 from karakoram.services.contracts.records import ContractDraft
 
 _c = contract_drafts.c
+_d = declarations.c
 
 
 class SqlContractDrafts:
@@ -51,8 +52,13 @@ class SqlContractDrafts:
     def contracts_of(self, mrns: Sequence[str]) -> dict[str, dict[str, Any]]:
         found: dict[str, dict[str, Any]] = {}
         for start in range(0, len(mrns), 500):
-            query = select(_c.mrn, _c.contract).where(_c.mrn.in_(mrns[start : start + 500]))
-            found.update({mrn: contract for mrn, contract in self._conn.execute(query)})
+            chunk = mrns[start : start + 500]
+            query = (
+                select(_d.mrn, _c.ucr, _c.contract)
+                .join(contract_drafts, _c.ucr == _d.ucr)
+                .where(_d.mrn.in_(chunk))
+            )
+            found.update({mrn: c | {"ucr": ucr} for mrn, ucr, c in self._conn.execute(query)})
         return found
 
 

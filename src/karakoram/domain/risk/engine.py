@@ -140,7 +140,8 @@ class RiskInput:
     floor_signals: Sequence[RiskSignal] = ()
     #: the cargo report of the truck carrying the consignment, when one is known
     truck: CargoReport | None = None
-    #: the contract its UCR came from (the contract_registered body), when there is one
+    #: the contract its UCR came from (the contract_registered body, with the shipment's `ucr`
+    #: where the declaration has none), when there is one
     contract: Mapping[str, Any] | None = None
 
 
