@@ -66,6 +66,9 @@ class SignedContract:
     signed_at: datetime
     #: the contract's canonical JSON as both parties signed it
     canonical: dict[str, Any] = field(default_factory=dict)
+    #: the sha256 (hex) of the signed canonical bytes (RFC 8785), when the caller holds them:
+    #: then `canonical` is not hashed again
+    contract_hash: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +134,7 @@ def register_contract(ctx: ExpoContext, contract: SignedContract) -> Registratio
     registered with another hash; `MalformedBody` when customs would refuse the contract."""
     config = exchange_of(ctx)
     canonical = contract.canonical or {"contract_id": contract.contract_id}
-    digest = canonical_hash(canonical)
+    digest = contract.contract_hash or canonical_hash(canonical)
     ucrs = [ucr_of(contract, digest, n) for n in range(1, len(contract.shipments) + 1)]
     body = body_of(contract, digest, ucrs)
     check_expo_body(body)
