@@ -29,6 +29,7 @@ from karakoram.adapters.db.audited import (
 from karakoram.adapters.db.auth_repo import SqlAuthRepository
 from karakoram.adapters.db.cargo_repo import SqlCargoRepository
 from karakoram.adapters.db.clearance_repos import SqlClearanceRepository, SqlPolicyRepository
+from karakoram.adapters.db.contract_drafts_repo import SqlContractDrafts
 from karakoram.adapters.db.exchange_repo import SqlExchangeRepository
 from karakoram.adapters.db.fallback_repo import AuditedFallback, SqlFallbackRepository
 from karakoram.adapters.db.joint_repo import SqlJointRepository
@@ -47,6 +48,7 @@ from karakoram.adapters.db.slot_repo import SqlSlotRepository
 from karakoram.adapters.db.tables import declarations as declarations_table
 from karakoram.adapters.db.trader_cert_repo import SqlTraderCertificates
 from karakoram.adapters.db.upload_jobs import SqlUploadJobRepository
+from karakoram.services.contracts.records import ContractDraftRepository
 from karakoram.services.notify.records import NotificationRepository
 from karakoram.services.observe import Observations
 from karakoram.services.ports import (
@@ -126,6 +128,7 @@ class SqlUnitOfWork:
     pre_arrival: PreArrivalRepository
     probes: PartnerProbeRepository
     partner_cargo: PartnerCargoRepository
+    contract_drafts: ContractDraftRepository
 
     def __init__(
         self,
@@ -197,6 +200,7 @@ class SqlUnitOfWork:
         self.reviews = SqlReviewRepository(self._conn)
         self.trader_certs = SqlTraderCertificates(self._conn)
         self.probes = SqlPartnerProbes(self._conn)
+        self.contract_drafts = SqlContractDrafts(self._conn)
         assert isinstance(self.declarations, SqlDeclarationRepository)
         self._declarations = self.declarations
         return self
