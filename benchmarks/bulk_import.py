@@ -34,6 +34,7 @@ import common
 from rich.console import Console
 
 TARGET_RATE = 2_000  # declarations per second
+TARGET_RATIO = 0.5  # of raw executemany in the same run (issue 20)
 TARGET_RSS = 300 * 2**20
 PAGE_CACHE = 64 * 2**20
 ITEMS = 5
@@ -77,8 +78,8 @@ class BulkResult:
                 common.rate(k.rate),
                 common.rate(raw.rate),
                 common.ratio(k.rate, raw.rate),
-                f"≥ {TARGET_RATE:,}/s",
-                k.rate >= TARGET_RATE,
+                f"≥ {TARGET_RATIO} of raw, ≥ {TARGET_RATE:,}/s",
+                k.rate >= TARGET_RATE and k.rate >= TARGET_RATIO * raw.rate,
             ),
             common.Figure(
                 f"Bulk import peak RSS, {self.n:,} declarations "

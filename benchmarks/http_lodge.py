@@ -40,9 +40,10 @@ PG_URL_VARIABLE = "KARAKORAM_BENCH_PG_URL"
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 CLIENTS = 8
 TARGET_RATE = 400  # declarations per second, SQLite
-TARGET_P99_MS = 50.0  # SQLite
+TARGET_RATIO = 0.5  # of GET /health through the same server, SQLite and PostgreSQL (issue 20)
+TARGET_P99_MS = 30.0  # SQLite and PostgreSQL, 8 clients (issue 20; was 50 ms, SQLite only)
 ROUNDS = 3  # health and lodge phases alternate this many times
-STARTUP_TIMEOUT = 60.0
+STARTUP_TIMEOUT = 180.0  # a loaded shared machine starts two workers slowly
 JSON = {"content-type": "application/json"}
 _NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
@@ -109,8 +110,9 @@ class HttpResult:
         if self.health is None or self.lodge is None:
             return [common.Figure(f"HTTP lodge, {name}", "skipped", "—", "—", "—", None)]
         h, lo = self.health, self.lodge
-        targeted = self.backend == "sqlite"
+        sqlite = self.backend == "sqlite"
         clean = not lo.errors
+        enough = lo.rate >= TARGET_RATIO * h.rate and (lo.rate >= TARGET_RATE or not sqlite)
         return [
             common.Figure(
                 f"HTTP POST /declarations, {name}, {CLIENTS} clients, 1-5 items, "
@@ -119,16 +121,16 @@ class HttpResult:
                 common.rate(lo.rate),
                 common.rate(h.rate),
                 common.ratio(lo.rate, h.rate),
-                f"≥ {TARGET_RATE}/s" if targeted else "—",
-                (lo.rate >= TARGET_RATE and clean) if targeted else None,
+                f"≥ {TARGET_RATIO} of /health" + (f", ≥ {TARGET_RATE}/s" if sqlite else ""),
+                enough and clean,
             ),
             common.Figure(
                 f"HTTP POST /declarations latency p50 / p95 / p99, {name} (baseline: GET /health)",
                 f"{lo.percentiles()} ms",
                 f"{h.percentiles()} ms",
                 common.ratio(lo.percentile(99), h.percentile(99)) + " (p99)",
-                f"p99 < {TARGET_P99_MS:.0f} ms" if targeted else "—",
-                (lo.percentile(99) < TARGET_P99_MS and clean) if targeted else None,
+                f"p99 < {TARGET_P99_MS:.0f} ms",
+                lo.percentile(99) < TARGET_P99_MS and clean,
             ),
         ]
 

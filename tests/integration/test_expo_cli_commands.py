@@ -32,7 +32,7 @@ def _ok(*args: str) -> str:
 
 
 def test_an_administrator_sets_the_expo_up_from_the_command_line(env: Path) -> None:
-    assert "0009_contract_pdfs" in _ok("db", "upgrade")
+    assert "0010_deals" in _ok("db", "upgrade")
     assert "subheadings" in _ok("nomenclature", str(EXAMPLE_HS))
     key = ["--key", str(env / "cn.public.json"), "--kid", "cn-1", "--country", "CN"]
     assert "CN-URC trusted" in _ok("partners", "add", "CN-URC", *key)

@@ -51,6 +51,25 @@ CURRENCIES = frozenset({"CNY", "PKR", "USD", "EUR"})
 SUBHEADINGS = frozenset({"847130", "854442", "740311", "520512", "120740", "080510"})
 
 
+class FakeContractDrafts:
+    """No contract signed at the expo: no drafts (services/contracts)."""
+
+    def add(self, draft: Any) -> bool:
+        return False
+
+    def for_trader(self, trader: str) -> list[Any]:
+        return []
+
+    def by_ucr(self, ucr: str) -> None:
+        return None
+
+    def lodged(self, ucr: str, mrn: str) -> None:
+        return None
+
+    def contracts_of(self, mrns: Any) -> dict[str, Any]:
+        return {}
+
+
 class FakeStore:
     """What a database would hold: committed state only."""
 
@@ -632,6 +651,7 @@ class FakeUnitOfWork:
         self.notifications = FakeNotifications(self)
         self.reviews = FakeReviews(self)
         self.cargo = FakeCargo(self)
+        self.contract_drafts = FakeContractDrafts()
         self.rollback()
 
     def __enter__(self) -> Self:

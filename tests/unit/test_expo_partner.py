@@ -81,6 +81,7 @@ def test_what_may_go_to_and_come_from_the_expo():
         MessageType.TRADE_SUMMARY,
         MessageType.TARIFF_PUBLISHED,
         MessageType.KEY_REVOKED,
+        MessageType.CLEARANCE_RESULT,  # of a contract's shipment (issue 19)
     }
     assert {t for t in MessageType if may_receive("expo", EVERY, t)} == {
         MessageType.CONTRACT_REGISTERED

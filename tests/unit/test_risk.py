@@ -359,14 +359,16 @@ def test_the_decision_explains_itself():
 def test_the_example_rule_file_is_valid():
     rule_set = parse_rule_set(EXAMPLE.read_text())
     rules = rule_set.rules
-    assert len(rules) == 12
+    assert len(rules) == 13  # DIFFERS-FROM-CONTRACT (issue 19) the newest
     # issue 13: the example rule set uses the re-lodgement fact
     assert rules[8].id == "RELODGED-AFTER-SELECTION"
     # issue 15: what the partner's controls of the same consignment found
     assert {"PARTNER-FOUND-SAME-UCR", "PARTNER-INSPECTED-CLEAN"} <= {r.id for r in rules}
     # issue 15: and the watch list of vehicles and people, through the truck's facts
-    assert [r.id for r in rules[9:]] == ["WATCHED-VEHICLE", "WATCHED-PERSON", "UNSEALED-IMPORT"]
+    assert [r.id for r in rules[9:12]] == ["WATCHED-VEHICLE", "WATCHED-PERSON", "UNSEALED-IMPORT"]
     assert "GLT404" in rule_set.watch_list.vehicles
+    # issue 19: a declaration that differs from the contract its UCR came from
+    assert rules[12].id == "DIFFERS-FROM-CONTRACT"
 
 
 def errors_of(text: str) -> set[tuple[str, str]]:

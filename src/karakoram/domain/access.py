@@ -66,6 +66,7 @@ class Capability(StrEnum):
     REQUEST_ATTESTATION = "request_attestation"
     #: a trader's own contract-signing keys certified by the node's CA (services/trader_keys.py)
     CERTIFY_KEYS = "certify_keys"
+    READ_CONTRACT_DRAFTS = "read_contract_drafts"
     #: documents attached to a declaration: its declarant or representative, officers (issue 17)
     READ_ATTACHMENTS = "read_attachments"
     #: documents the partner administration shared with this node's officers (issue 17)
@@ -104,6 +105,8 @@ PERMISSIONS: dict[Capability, frozenset[Role]] = {
     Capability.READ_CARGO_REPORTS: frozenset({_R.CARRIER, _R.OFFICER, _R.SUPERVISOR}),
     Capability.REQUEST_ATTESTATION: frozenset({_R.TRADER}),
     Capability.CERTIFY_KEYS: frozenset({_R.TRADER}),
+    #: its own drafts from contracts signed at the expo (services/contracts)
+    Capability.READ_CONTRACT_DRAFTS: frozenset({_R.TRADER}),
     Capability.READ_ATTACHMENTS: frozenset({_R.TRADER, _R.OFFICER, _R.SUPERVISOR}),
     Capability.READ_PARTNER_DOCUMENTS: frozenset({_R.OFFICER, _R.SUPERVISOR}),
 }

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from karakoram.adapters.db.engine import build_engine
+from karakoram.adapters.exchange.peer import HttpPeer
 from karakoram.adapters.notify.sender import SmtpSettings
 from karakoram.bootstrap import iso_code_lists, private_sqlite_file, utc_now
 from karakoram.domain.declaration.nomenclature_file import read_nomenclature
@@ -110,6 +111,11 @@ def invitation_mailer(settings: ExpoSettings) -> SmtpInvitationMailer | None:
             settings.smtp_username, password, settings.smtp_ca_bundle,
         )
     )  # fmt: skip
+
+
+def expo_peer() -> HttpPeer:
+    """How the expo's relay reaches the nodes (`POST {node}/exchange/batch`, TLS verified)."""
+    return HttpPeer()
 
 
 def receipt_key(jwk: dict[str, Any]) -> PublicReceiptKey:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from karakoram.domain.clearance import (
     Action,
@@ -142,6 +143,7 @@ def plan_assessment(
         facts,
         chosen.signals,
         truck_carrying(uow, d.ucr),
+        contract_of(uow, d.ucr),
     )
     decision = assess_risk(given, policy.rules, policy.rules_version or 0, history)
     responsible = d.exporter if d.type is DeclarationType.EXPORT else d.importer
@@ -163,6 +165,12 @@ def truck_carrying(uow: UnitOfWork, ucr: str) -> CargoReport | None:
     """The latest cargo report here that lists consignment `ucr`, else the partner's."""
     reports = uow.cargo.carrying(ucr)
     return reports[-1].report if reports else partner_truck(uow, ucr)
+
+
+def contract_of(uow: UnitOfWork, ucr: str) -> dict[str, Any] | None:
+    """The contract (as the expo registered it) the consignment's UCR came from, if any."""
+    draft = uow.contract_drafts.by_ucr(ucr) if ucr else None
+    return draft.contract if draft is not None else None
 
 
 def known_facts(

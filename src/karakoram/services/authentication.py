@@ -71,7 +71,7 @@ class Authenticator:
             raise AuthenticationFailed("That is not a Karakoram API key.")
         scopes = [throttle.key_scope(parts[1])] + ([where] if where else [])
         digest = sec.key_digest(parts[2])
-        with self._ctx.uow() as uow:
+        with self._ctx.uow.reader() as uow:  # no write turn: every request comes this way
             # only the address is checked before: a right key (256 bits, not guessable)
             # always works, so nobody shuts a key's owner out by failing with its id
             throttle.check(uow, scopes[1:], sec)

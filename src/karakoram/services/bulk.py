@@ -242,13 +242,14 @@ def store_batch(
     with ctx.uow() as uow:
         known = uow.declarations.stored_lrns(principal.party, [d.lrn for _, d, _ in valid])
         assessor = Assessor(uow, ctx)
+        given = uow.register.mandates(principal.party)
         for n, declaration, digest in valid:
             location = batch[n].location
             seen = known.get(declaration.lrn)
             if seen is not None:
                 results[n] = _resubmission(location, declaration.lrn, seen, digest)
                 continue
-            refused = not_represented(uow, principal, declaration, ctx.clock())
+            refused = not_represented(given, principal, declaration, ctx.clock())
             if refused is not None:
                 results[n] = ImportResult(
                     location, declaration.lrn, Outcome.REJECTED, errors=[refused]

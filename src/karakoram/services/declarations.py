@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -13,7 +14,7 @@ from karakoram.domain.declaration.model import Declaration, DeclarationRecord, c
 from karakoram.domain.declaration.mrn import new_mrn
 from karakoram.domain.declaration.validation import parse_declaration
 from karakoram.domain.errors import FieldError, LrnConflict, StaleVersion, ValidationFailed
-from karakoram.domain.representation import NotRepresented
+from karakoram.domain.representation import Mandate, NotRepresented, ensure_represents
 from karakoram.services.assessment import Assessor
 from karakoram.services.context import NodeContext
 from karakoram.services.exchange.emit import publish
@@ -110,11 +111,13 @@ def _store_new(declaration: Declaration, principal: Principal, ctx: NodeContext)
 
 
 def not_represented(
-    uow: UnitOfWork, principal: Principal, declaration: Declaration, at: datetime
+    given: Sequence[Mandate], principal: Principal, declaration: Declaration, at: datetime
 ) -> FieldError | None:
-    """The bulk import's form of the representation check: a field error, or None."""
+    """The bulk import's form of the representation check: a field error, or None. `given`
+    are the mandates the caller's party holds, read once per batch in its unit of work (the
+    same rows `ensure_may_declare` reads for each declaration)."""
     try:
-        ensure_may_declare(uow, principal, declaration, at)
+        ensure_represents(principal.party, declaration, given, at)
     except NotRepresented as refused:
         return FieldError(refused.code, "/declarant/identifier", refused.detail)
     return None

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from karakoram.services.audit.chain import StoredRow
     from karakoram.services.audit.checkpoints import Checkpoint
     from karakoram.services.auth_records import AttemptRecord, SessionRecord
+    from karakoram.services.contracts.records import ContractDraftRepository
     from karakoram.services.gate.records import (
         CargoReportRecord,
         DiscrepancyRecord,
@@ -428,6 +429,7 @@ class UnitOfWork(Protocol):
     pre_arrival: PreArrivalRepository
     probes: PartnerProbeRepository
     partner_cargo: PartnerCargoRepository
+    contract_drafts: ContractDraftRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -454,6 +456,8 @@ class JointRepository(Protocol):
 
 class UnitOfWorkFactory(Protocol):
     def __call__(self) -> UnitOfWork: ...
+    #: a unit of work that only reads and cannot commit (no write lock, no turn on SQLite)
+    def reader(self) -> UnitOfWork: ...
 
 
 class ExchangeRepository(Protocol):

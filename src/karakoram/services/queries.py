@@ -183,5 +183,8 @@ def partner_view(
     between administrations)."""
     require(principal, Capability.ACT_ON_DECLARATION)
     with ctx.uow() as uow:
-        rates = ctx.policy.current(uow).rates
-        return partner_side(uow, record, events, ctx.administration, rates, ctx.clock().date())
+        policy = ctx.policy.current(uow)
+        tolerance = policy.rules.rule_set.contract_tolerance if policy.rules else None
+        return partner_side(
+            uow, record, events, ctx.administration, policy.rates, ctx.clock().date(), tolerance
+        )

@@ -129,6 +129,8 @@ class LiveFacts:
 
     selections: PastSelections
     register: AeoStatus
+    #: the contracts (as the expo registered them) the declarations' UCRs came from, by MRN
+    contracts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def read(
@@ -136,4 +138,5 @@ class LiveFacts:
     ) -> LiveFacts:
         """In the caller's unit of work."""
         selections = PastSelections.read(uow, key, window, [(d.mrn, d.lodged_at) for d in page])
-        return cls(selections, AeoStatus(uow.register.aeo_entries()))
+        contracts = uow.contract_drafts.contracts_of([d.mrn for d in page])
+        return cls(selections, AeoStatus(uow.register.aeo_entries()), contracts)

@@ -59,6 +59,39 @@ def item_rows(declaration_id: int, r: DeclarationRecord) -> list[dict[str, Any]]
     ]
 
 
+#: goods_items' columns in the order `item_tuples` gives them
+ITEM_COLUMNS = (
+    "declaration_id",
+    "seq",
+    "hs_code",
+    "description",
+    "origin",
+    "quantity",
+    "unit",
+    "gross_mass",
+    "net_mass",
+    "value",
+    "preference",
+    "origin_certificate",
+    "unit_value",
+)
+
+
+def item_tuples(declaration_id: int, r: DeclarationRecord) -> list[tuple[Any, ...]]:
+    """`item_rows` as tuples in `ITEM_COLUMNS` order, for a driver-level executemany (every
+    column is text, a number or NULL: no type of the table converts anything)."""
+    values = r.unit_values or (None,) * len(r.declaration.items)
+    pd = plain_decimal
+    return [
+        (
+            *(declaration_id, n, i.hs_code, i.description, i.origin, pd(i.quantity), i.unit),
+            *(pd(i.gross_mass), pd(i.net_mass), pd(i.value), i.preference, i.origin_certificate),
+            value,
+        )
+        for n, (i, value) in enumerate(zip(r.declaration.items, values, strict=True), start=1)
+    ]
+
+
 def _party(raw: dict[str, Any]) -> Party:
     return Party(raw["name"], raw["identifier"], raw["country"], bool(raw["aeo"]))
 

@@ -797,3 +797,20 @@ partner_cargo_ucrs = Table(
     ),
     Column("ucr", String(35), primary_key=True, index=True),
 )
+
+#: the shipments of contracts signed at the expo, for this node's trader to lodge (issue 19):
+#: one per UCR, with the draft declaration and the contract as the expo registered it
+contract_drafts = Table(
+    "contract_drafts",
+    metadata,
+    Column("ucr", String(35), primary_key=True),
+    Column("contract_id", String(64), nullable=False, index=True),
+    Column("contract_hash", String(64), nullable=False),
+    Column("trader", String(35), nullable=False, index=True),
+    Column("declaration_type", String(2), nullable=False),
+    Column("draft", JSON, nullable=False),
+    Column("contract", JSON, nullable=False),
+    Column("message_id", String(40), nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("mrn", String(35)),
+)

@@ -29,6 +29,7 @@ from karakoram.adapters.db.audited import (
 from karakoram.adapters.db.auth_repo import SqlAuthRepository
 from karakoram.adapters.db.cargo_repo import SqlCargoRepository
 from karakoram.adapters.db.clearance_repos import SqlClearanceRepository, SqlPolicyRepository
+from karakoram.adapters.db.contract_drafts_repo import SqlContractDrafts
 from karakoram.adapters.db.exchange_repo import SqlExchangeRepository
 from karakoram.adapters.db.fallback_repo import AuditedFallback, SqlFallbackRepository
 from karakoram.adapters.db.joint_repo import SqlJointRepository
@@ -47,6 +48,7 @@ from karakoram.adapters.db.slot_repo import SqlSlotRepository
 from karakoram.adapters.db.tables import declarations as declarations_table
 from karakoram.adapters.db.trader_cert_repo import SqlTraderCertificates
 from karakoram.adapters.db.upload_jobs import SqlUploadJobRepository
+from karakoram.services.contracts.records import ContractDraftRepository
 from karakoram.services.notify.records import NotificationRepository
 from karakoram.services.observe import Observations
 from karakoram.services.ports import (
@@ -126,6 +128,7 @@ class SqlUnitOfWork:
     pre_arrival: PreArrivalRepository
     probes: PartnerProbeRepository
     partner_cargo: PartnerCargoRepository
+    contract_drafts: ContractDraftRepository
 
     def __init__(
         self,
@@ -135,8 +138,10 @@ class SqlUnitOfWork:
         audit: bool = True,
         clock: Callable[[], datetime] = utc_now,
         observe: Observations | None = None,
+        reading: bool = False,
     ) -> None:
         self._engine = engine
+        self._reading = reading
         self._observe = observe
         self._lock = lock
         self._conn: Connection | None = None
@@ -148,7 +153,7 @@ class SqlUnitOfWork:
     def _begin(self) -> None:
         self._conn = self._engine.connect()
         self._conn.begin()
-        if self._engine.dialect.name == "sqlite":
+        if self._engine.dialect.name == "sqlite" and not self._reading:
             # One real transaction from the first statement, with the write lock: the driver
             # would begin one only before an INSERT, UPDATE or DELETE, so a first write inside
             # a savepoint committed when the savepoint was released (a half-done unit of work
@@ -195,6 +200,7 @@ class SqlUnitOfWork:
         self.reviews = SqlReviewRepository(self._conn)
         self.trader_certs = SqlTraderCertificates(self._conn)
         self.probes = SqlPartnerProbes(self._conn)
+        self.contract_drafts = SqlContractDrafts(self._conn)
         assert isinstance(self.declarations, SqlDeclarationRepository)
         self._declarations = self.declarations
         return self
@@ -234,6 +240,8 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         """Append what the audit log recorded, then commit it with the changes."""
         assert self._conn is not None and self._log is not None
+        if self._reading:
+            raise RuntimeError("a reading unit of work (`reader()`) commits nothing")
         self._log.append_pending()
         cleared = self._cleared()
         self._conn.commit()
@@ -286,3 +294,10 @@ class SqlUnitOfWorkFactory:
 
     def __call__(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine, self._lock, audit=self._audit, observe=self.observe)
+
+    def reader(self) -> SqlUnitOfWork:
+        """A unit of work that only reads: on SQLite it takes no turn and no write lock (WAL
+        readers never wait for the writer), so a check made before a write, such as an API
+        key's on every request, does not queue behind the lodgements it precedes. It cannot
+        commit; it sees what was committed when each read ran."""
+        return SqlUnitOfWork(self.engine, None, audit=self._audit, reading=True)

@@ -82,7 +82,7 @@ def _item(r: FieldReader, raw: Any, ptr: str, codes: CodeLists) -> GoodsItem:
 
 def hs_code(r: FieldReader, raw: Mapping[str, Any], ptr: str, codes: CodeLists) -> str:
     value = raw.get("hs_code")
-    code = str(value).replace(".", "").replace(" ", "") if isinstance(value, str | int) else value
+    code = str(value).replace(".", "").replace(" ", "") if isinstance(value, (str, int)) else value
     code = r.text({"hs_code": code}, "hs_code", ptr, max_len=10)
     if not code:
         return ""

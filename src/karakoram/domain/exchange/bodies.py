@@ -19,6 +19,7 @@ from karakoram.domain.exchange.body_base import MessageType as MessageType
 from karakoram.domain.exchange.body_base import _Body
 from karakoram.domain.exchange.document_bodies import DocumentShared as DocumentShared
 from karakoram.domain.exchange.expo_bodies import READERS as EXPO_READERS
+from karakoram.domain.exchange.expo_bodies import ClearanceResult as ClearanceResult
 from karakoram.domain.exchange.expo_bodies import ContractRegistered as ContractRegistered
 from karakoram.domain.exchange.expo_bodies import TariffPublished as TariffPublished
 from karakoram.domain.exchange.expo_bodies import TradeSummary as TradeSummary
@@ -224,6 +225,7 @@ Body = (
     | TradeSummary
     | TariffPublished
     | ContractRegistered
+    | ClearanceResult
 )
 
 _CLASSES: dict[MessageType, type[Body]] = {
@@ -248,6 +250,7 @@ _CLASSES: dict[MessageType, type[Body]] = {
         TradeSummary,
         TariffPublished,
         ContractRegistered,
+        ClearanceResult,
     )
 }
 

@@ -31,6 +31,7 @@ class MessageType(StrEnum):
     TRADE_SUMMARY = "trade_summary"
     TARIFF_PUBLISHED = "tariff_published"
     CONTRACT_REGISTERED = "contract_registered"
+    CLEARANCE_RESULT = "clearance_result"
 
 
 OUTCOMES = frozenset({"accepted", "refused", "discrepancy"})

@@ -2,14 +2,15 @@
 
 The expo is a partner of a kind of its own (`PartnerKind.EXPO`): it is sent only what its
 matchmaking needs and never an administration's messages (pre-arrival data, control results,
-cargo reports, slots...), and it may send a node only `contract_registered`.
+cargo reports, slots...), and it may send a node only `contract_registered`; a node tells it
+back only of the declarations of those contracts (`clearance_result`).
 
 - `trade_summary` (node → expo): one month of cleared trade by HS chapter and route, every
   cell fed by fewer than `MIN_TRADERS` distinct traders suppressed (no value, no count);
 - `tariff_published` (node → expo): the node's tariff version, per HS prefix the MFN and
   preferential customs duty (ad valorem, per cent), and the origins each agreement covers;
-- `contract_registered` (expo → node): reserved for the contracts step (a contract's hash and
-  UCRs); the node keeps it as it keeps any partner's message, nothing more yet.
+- `contract_registered` (expo → node) and `clearance_result` (node → expo): a signed contract's
+  shipments, and how their declarations fared (contract_bodies.py).
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ from enum import StrEnum
 from typing import Any, ClassVar
 
 from karakoram.domain.exchange.body_base import MalformedBody, MessageType, _Body
+from karakoram.domain.exchange.contract_bodies import READERS as CONTRACT_READERS
+from karakoram.domain.exchange.contract_bodies import ClearanceResult as ClearanceResult
+from karakoram.domain.exchange.contract_bodies import ContractRegistered as ContractRegistered
+from karakoram.domain.exchange.contract_bodies import check_contract, check_result
 
 #: a cell of a trade summary fed by fewer distinct traders is suppressed
 MIN_TRADERS = 3
@@ -32,7 +37,9 @@ class PartnerKind(StrEnum):
     EXPO = "expo"
 
 
-NODE_TO_EXPO = frozenset({MessageType.TRADE_SUMMARY, MessageType.TARIFF_PUBLISHED})
+NODE_TO_EXPO = frozenset(
+    {MessageType.TRADE_SUMMARY, MessageType.TARIFF_PUBLISHED, MessageType.CLEARANCE_RESULT}
+)
 EXPO_TO_NODE = frozenset({MessageType.CONTRACT_REGISTERED})
 EXPO_TYPES = NODE_TO_EXPO | EXPO_TO_NODE
 #: what a node sends an expo whatever it shares: the end of one of its keys
@@ -108,21 +115,6 @@ class TariffPublished(_Body):
         return self.published_at
 
 
-@dataclass(frozen=True, slots=True)
-class ContractRegistered(_Body):
-    """Reserved for the contracts step: a contract both traders signed at the fair."""
-
-    type: ClassVar[MessageType] = MessageType.CONTRACT_REGISTERED
-    contract_id: str
-    contract_hash: str
-    ucrs: tuple[str, ...]
-    registered_at: str
-
-    @property
-    def happened_at(self) -> str:
-        return self.registered_at
-
-
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 _COUNTRY = re.compile(r"[A-Z]{2}")
 _CHAPTER = re.compile(r"\d{2}")
@@ -158,12 +150,23 @@ def _int(value: Any) -> int | None:
 
 
 #: how the expo bodies' own fields are read (bodies._READERS takes them in)
-READERS = {"cells": _objs, "lines": _objs, "month": _month, "agreements": _obj, "min_traders": _int}
+READERS = {
+    "cells": _objs,
+    "lines": _objs,
+    "month": _month,
+    "agreements": _obj,
+    "min_traders": _int,
+    **CONTRACT_READERS,
+}
 
 
 def check_expo_body(body: _Body) -> None:
     """`MalformedBody` naming the first cell or line that is not as its type says."""
-    if isinstance(body, TradeSummary):
+    if isinstance(body, ContractRegistered):
+        check_contract(body)
+    elif isinstance(body, ClearanceResult):
+        check_result(body)
+    elif isinstance(body, TradeSummary):
         for n, cell in enumerate(body.cells):
             _check_cell(n, cell)
     elif isinstance(body, TariffPublished):

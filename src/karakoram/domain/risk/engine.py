@@ -18,6 +18,7 @@ from typing import Any
 from karakoram.domain.gate.cargo_report import CargoReport
 from karakoram.domain.risk.channels import Channel, strictest
 from karakoram.domain.risk.compiled import CompiledRuleSet, Firing
+from karakoram.domain.risk.contract_fact import contract_facts
 from karakoram.domain.risk.detectors import (
     RiskHistory,
     RiskSignal,
@@ -139,6 +140,9 @@ class RiskInput:
     floor_signals: Sequence[RiskSignal] = ()
     #: the cargo report of the truck carrying the consignment, when one is known
     truck: CargoReport | None = None
+    #: the contract its UCR came from (the contract_registered body, with the shipment's `ucr`
+    #: where the declaration has none), when there is one
+    contract: Mapping[str, Any] | None = None
 
 
 def assess_risk(
@@ -155,6 +159,8 @@ def assess_risk(
     shared = declaration_facts(d, given.to_rule_currency)
     if given.truck is not None:
         shared.update(truck_facts(given.truck, rule_set.watch_list))
+    if given.contract is not None:
+        shared.update(contract_facts(d, given.contract, rule_set.contract_tolerance))
     shared.update(given.known_facts)
     items = item_facts(d, shared, given.to_rule_currency)
     fired = compiled.evaluate(shared, items, values=explain)

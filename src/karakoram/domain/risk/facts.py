@@ -130,6 +130,13 @@ FIELDS: dict[str, FieldSpec] = {
         "flag", False, "the driver or a crew member is on the rule set's watch list"
     ),
     "seals_present": FieldSpec("flag", False, "the cargo report lists seals"),
+    "from_contract": FieldSpec("flag", False, "its UCR came from a contract signed at the expo"),
+    "differs_from_contract": FieldSpec(
+        "flag", False, "it differs from its contract beyond the rule set's contract_tolerance"
+    ),
+    "contract_differences": FieldSpec(
+        "text", False, "how it differs: hs_code, quantity, value, parties ('' if not)"
+    ),
     "vehicle_nationality": FieldSpec("text", False, "the vehicle's nationality ('' if none)"),
     "driver_nationality": FieldSpec("text", False, "the driver's nationality ('' if none)"),
     "crew_size": FieldSpec("number", False, "people on the truck, driver included (0 if none)"),
@@ -189,6 +196,9 @@ def declaration_facts(d: Assessable, to_rule_currency: Decimal) -> Facts:
         "gross_mass": sum((i.gross_mass for i in d.items), Decimal(0)),
         "invoice_value": d.invoice.amount * to_rule_currency,
         **NO_TRUCK,
+        "from_contract": False,
+        "differs_from_contract": False,
+        "contract_differences": "",
     }
 
 

@@ -1,7 +1,8 @@
 """Read a TOML rule file into a checked `RuleSet` (the model is in `karakoram.domain.risk.rules`).
 
-A rule file has a `[rule_set]` header, `[selectivity]`, `[detectors]`, `[[rules]]` and an
-optional `[watch_list]` of `vehicles` (registrations) and `passports` (persons):
+A rule file has a `[rule_set]` header, `[selectivity]`, `[detectors]`, `[[rules]]`, an
+optional `[watch_list]` of `vehicles` (registrations) and `passports` (persons) and an
+optional `[contract_tolerance]` (`differs_from_contract`: risk/contract_fact.py):
 
     [[rules]]
     id = "CU-ORIGIN"
@@ -35,6 +36,7 @@ from typing import Any
 
 from karakoram.domain.errors import FieldError, ValidationFailed
 from karakoram.domain.risk.channels import Channel
+from karakoram.domain.risk.contract_fact import parse_tolerance
 from karakoram.domain.risk.facts import FIELDS
 from karakoram.domain.risk.leaf_values import expected_value, leaf_value
 from karakoram.domain.risk.rules import (
@@ -75,7 +77,10 @@ def parse_rule_set(text: str, currencies: frozenset[str] | None = None) -> RuleS
         raise ValidationFailed([FieldError("invalid_toml", "", f"Not valid TOML: {exc}")]) from exc
     errors = _Errors()
     errors.unknown_keys(
-        data, {"rule_set", "selectivity", "detectors", "rules", "watch_list"}, "", "file"
+        data,
+        {"rule_set", "selectivity", "detectors", "rules", "watch_list", "contract_tolerance"},
+        "",
+        "file",
     )
     header = data.get("rule_set", {})
     name = str(header.get("name", "")).strip()
@@ -91,9 +96,10 @@ def parse_rule_set(text: str, currencies: frozenset[str] | None = None) -> RuleS
     detectors = _detectors(data.get("detectors", {}), errors)
     rules = _rules(data.get("rules", []), errors)
     watch_list = _watch_list(data.get("watch_list", {}), errors)
+    tolerance = parse_tolerance(data.get("contract_tolerance", {}), errors)
     if errors.items:
         raise ValidationFailed(errors.items)
-    return RuleSet(name, currency, selectivity, detectors, rules, watch_list)
+    return RuleSet(name, currency, selectivity, detectors, rules, watch_list, tolerance)
 
 
 def _watch_list(raw: Any, errors: _Errors) -> WatchList:

@@ -10,6 +10,7 @@ from typing import Any
 
 from karakoram.domain.declaration.model import plate_key
 from karakoram.domain.risk.channels import Channel
+from karakoram.domain.risk.contract_fact import ContractTolerance
 
 TEXT_OPS = frozenset({"eq", "ne", "prefix", "in", "not_in"})
 NUMBER_OPS = frozenset({"eq", "ne", "lt", "le", "gt", "ge", "between"})
@@ -118,6 +119,7 @@ class RuleSet:
     detectors: Detectors
     rules: tuple[Rule, ...]
     watch_list: WatchList = field(default_factory=WatchList)
+    contract_tolerance: ContractTolerance = field(default_factory=ContractTolerance)
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)

@@ -133,6 +133,10 @@ def _refuse_weak_secrets() -> None:
         raise typer.Exit(ExitCode.CONFIGURATION) from exc
 
 
+#: how long `serve --workers N` waits for a worker to answer (uvicorn's default is 5 s)
+WORKER_HEALTHCHECK_SECONDS = 120
+
+
 def _run_api(n: Node, host: str, port: int, workers: int) -> None:
     import uvicorn  # only `serve` needs the server; other commands start faster without it
 
@@ -155,4 +159,8 @@ def _run_api(n: Node, host: str, port: int, workers: int) -> None:
         host=host,
         port=port,
         log_level="warning",
+        # a spawned worker imports the whole node before it can answer the supervisor's ping;
+        # on a loaded machine that took longer than uvicorn's 5 s, and the supervisor killed
+        # and restarted every worker for ever: the server never came up
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )

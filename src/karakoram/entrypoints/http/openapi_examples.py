@@ -28,6 +28,7 @@ from karakoram.entrypoints.http.openapi_bodies import (
     USER,
 )
 from karakoram.entrypoints.http.openapi_example import Example
+from karakoram.entrypoints.http.openapi_examples_contracts import CONTRACTS
 from karakoram.entrypoints.http.openapi_examples_degraded import DEGRADED
 from karakoram.entrypoints.http.openapi_examples_documents import DOCUMENTS
 from karakoram.entrypoints.http.openapi_examples_gate import GATE
@@ -372,3 +373,4 @@ EXAMPLES |= SLOTS
 EXAMPLES |= DEGRADED
 EXAMPLES |= RELEASE
 EXAMPLES |= TRADER_KEYS
+EXAMPLES |= CONTRACTS

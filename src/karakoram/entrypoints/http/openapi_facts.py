@@ -31,6 +31,8 @@ TAGS: dict[str, str] = {
     "trader keys": "A trader's contract-signing keys certified by this node's trader CA "
     "(X.509, bound to the trader id), and the CA's certificate and revocation list, open to "
     "anyone who verifies a signed contract.",
+    "contracts": "Declaration drafts from contracts signed at the expo, for the trader to "
+    "complete and lodge.",
     "notifications": "A trader's webhooks and e-mail told of every status change of its "
     "declarations (signed, retried), and the log of their deliveries.",
     "users": "Users and their API keys (administrators).",
@@ -114,6 +116,8 @@ CODES: dict[str, dict[int, tuple[str, ...]]] = {
     "GET /trader-keys": {403: ("not_a_trader",)},
     "GET /trader-ca/certificate": {409: ("conflict",)},
     "GET /trader-ca/crl": {409: ("conflict",)},
+    "GET /contract-drafts/{ucr}": {404: ("not_found",)},
+    "GET /declarations/{mrn}/contract-mirror": {404: ("not_found",)},
     "POST /attachments/{mrn}": {
         409: ("invalid_transition", "conflict"),
         413: ("attachment_too_large",),

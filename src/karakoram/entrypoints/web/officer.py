@@ -30,6 +30,7 @@ from karakoram.services import clearance as officer
 from karakoram.services import partner_inspection, queries, sessions
 from karakoram.services.attachments import shown_attachments
 from karakoram.services.context import NodeContext
+from karakoram.services.contracts.drafts import drafts_of
 from karakoram.services.exchange.pre_arrival import check_of
 from karakoram.services.partner_documents import partner_documents, shared_ones
 from karakoram.services.policy import rule_sets as supervision
@@ -48,9 +49,14 @@ def home(
     request: Request, node: NodeDep, pages: PagesDep, session: SessionDep, viewer: ViewerDep
 ) -> Response:
     # a trader's home lists what needs it (templates/trader/_home.html)
-    needs = needs_you(viewer, node.ctx) if viewer.role is Role.TRADER else None
+    trader = viewer.role is Role.TRADER
+    needs = needs_you(viewer, node.ctx) if trader else None
+    # and the drafts from contracts it signed at the expo (services/contracts/drafts.py)
+    drafts = drafts_of(viewer, node.ctx) if trader else []
     done = request.query_params.get("done")
-    return pages.render(request, session, "home.html", viewer, needs=needs, done=done)
+    return pages.render(
+        request, session, "home.html", viewer, needs=needs, done=done, contract_drafts=drafts
+    )
 
 
 @router.get("/sign-in", name="ui-sign-in-form")

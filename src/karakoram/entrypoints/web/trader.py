@@ -31,11 +31,13 @@ from karakoram.entrypoints.web.trader_forms import (
     LodgeForm,
     countries,
     currencies,
+    new_token,
     shown_fields,
 )
 from karakoram.services import queries, trader
 from karakoram.services.attachments import shown_attachments
 from karakoram.services.bulk import ImportResult, Outcome, import_declarations
+from karakoram.services.contracts.drafts import contract_of_lodged, draft_of_trader
 from karakoram.services.declarations import lodge_declaration
 from karakoram.services.records import DeclarationFilter, JobStatus, UploadJob
 from karakoram.services.uploads import count_lines, get_upload, submit_upload
@@ -64,6 +66,11 @@ def lodge_form(
     request: Request, node: NodeDep, pages: PagesDep, session: SessionDep, viewer: ViewerDep
 ) -> Response:
     require_role(viewer, Role.TRADER)
+    draft = request.query_params.get("draft")
+    if draft:  # a draft from a signed contract (404 for another trader's)
+        found = draft_of_trader(viewer, node.ctx, draft[:35]).draft
+        form = LodgeForm(new_token(), dict(found["values"]), [dict(i) for i in found["items"]])
+        return _lodge_page(request, node, pages, session, viewer, form)
     return _lodge_page(request, node, pages, session, viewer, LodgeForm.blank(viewer.party))
 
 
@@ -320,6 +327,8 @@ def _declaration_page(
         # the timeline against the audit chain (its risk reasons redacted as above)
         "audit": checked.check,
         "attachments": shown_attachments(mrn, viewer, node.ctx),
+        # the contract signed at the expo its UCR came from, when lodged from a draft
+        "contract_id": contract_of_lodged(viewer, node.ctx, mrn),
     }
     status_code = status_of(failure) if failure else 200
     return pages.render(

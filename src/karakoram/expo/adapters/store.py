@@ -18,6 +18,7 @@ from karakoram.expo.adapters.catalogue_store import CatalogueStore
 from karakoram.expo.adapters.conference_store import ConferenceStore
 from karakoram.expo.adapters.contract_pdf_store import ContractPdfStore
 from karakoram.expo.adapters.contract_store import ContractStore
+from karakoram.expo.adapters.deal_store import DealStore
 from karakoram.expo.adapters.feed_store import FeedStore
 from karakoram.expo.adapters.mail_store import MailStore
 from karakoram.expo.adapters.meeting_store import MeetingStore
@@ -48,6 +49,7 @@ class SqlExpoUnitOfWork(
     ContractStore,
     MailStore,
     ContractPdfStore,
+    DealStore,
 ):
     def __init__(self, engine: Engine) -> None:
         self._engine = engine

@@ -334,3 +334,68 @@ contract_pdf_pending = Table(
     Column("pending", Text, nullable=False),
     Column("created_at", TS, nullable=False),
 )
+
+
+#: where each customs node's inbox is (`POST {base_url}/exchange/batch`), for the expo's relay
+node_addresses = Table(
+    "node_addresses",
+    metadata,
+    Column("administration", String(35), primary_key=True),
+    Column("base_url", String(300), nullable=False),
+)
+
+#: the expo's signed messages to the nodes (contract_registered), delivered by its relay with
+#: retries until a node's signed receipt names each
+expo_outbox = Table(
+    "expo_outbox",
+    metadata,
+    Column("message_id", String(64), primary_key=True),
+    Column("recipient", String(35), nullable=False),
+    Column("type", String(40), nullable=False),
+    Column("token", Text, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", TS, nullable=False),
+    Column("receipt", Text),
+    Column("last_error", String(300)),
+    Column("created_at", TS, nullable=False),
+    Column("delivered_at", TS),
+    Index("ix_expo_outbox_due", "status", "next_attempt_at"),
+)
+
+#: contracts registered with the nodes (each once), and per shipment and HS chapter its signed
+#: value: the deal register's first column
+contracts_registered = Table(
+    "contracts_registered",
+    metadata,
+    Column("contract_id", String(64), primary_key=True),
+    Column("contract_hash", String(64), nullable=False),
+    Column("body", JSON, nullable=False),
+    Column("registered_at", TS, nullable=False),
+)
+deal_shipments = Table(
+    "deal_shipments",
+    metadata,
+    Column("ucr", String(35), primary_key=True),
+    Column("chapter", String(2), primary_key=True),
+    Column("currency", String(3), primary_key=True),
+    Column("contract_id", ForeignKey("contracts_registered.contract_id"), nullable=False),
+    Column("origin", String(2), nullable=False),
+    Column("destination", String(2), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("value", Numeric(18, 2), nullable=False),
+)
+
+#: what the nodes told of the shipments' declarations (declared, released, refused)
+clearance_results = Table(
+    "clearance_results",
+    metadata,
+    Column("message_id", String(64), primary_key=True),
+    Column("sender", String(35), nullable=False),
+    Column("ucr", String(35), nullable=False, index=True),
+    Column("declaration_type", String(2), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("value", Numeric(18, 2), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("at", TS, nullable=False),
+)

@@ -22,6 +22,7 @@ from karakoram.expo.domain.catalogue import Listing, Side
 from karakoram.expo.entrypoints.conference_api import router as conference_router
 from karakoram.expo.entrypoints.contract_pdf_api import router as contract_pdf_router
 from karakoram.expo.entrypoints.contracts_api import router as contracts_router
+from karakoram.expo.entrypoints.deals_api import router as deals_router
 from karakoram.expo.entrypoints.deps import CtxDep, ParticipantDep
 from karakoram.expo.entrypoints.exchange_api import router as exchange_router
 from karakoram.expo.entrypoints.meetings_api import router as meetings_router
@@ -200,6 +201,7 @@ def create_expo_app(ctx: ExpoContext, ice_servers: list[dict[str, Any]] | None =
     app.include_router(meetings_router)
     app.include_router(threads_router)
     app.include_router(organiser_router)
+    app.include_router(deals_router)
     app.include_router(conference_router)
     app.include_router(contracts_router)
     app.include_router(contract_pdf_router)

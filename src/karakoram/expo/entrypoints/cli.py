@@ -12,7 +12,13 @@ from rich.console import Console
 
 from karakoram.domain.declaration.nomenclature_file import read_nomenclature
 from karakoram.domain.errors import KarakoramError
-from karakoram.expo.bootstrap import Expo, ExpoSchemaOutOfDate, bootstrap_expo, migrate_expo
+from karakoram.expo.bootstrap import (
+    Expo,
+    ExpoSchemaOutOfDate,
+    bootstrap_expo,
+    expo_peer,
+    migrate_expo,
+)
 from karakoram.expo.config import ExpoSettings, WeakExpoSecret
 from karakoram.expo.entrypoints import contract_cli
 from karakoram.expo.entrypoints.thread_cli import thread_app
@@ -24,6 +30,9 @@ from karakoram.expo.services import (
     participants,
     trader_cas,
 )
+from karakoram.expo.services.contract_handover import hand_over
+from karakoram.expo.services.contract_register import set_node_address
+from karakoram.expo.services.expo_relay import relay_once
 
 app = typer.Typer(help="The expo: verified traders, catalogue, matchmaking.", no_args_is_help=True)
 db_app = typer.Typer(help="The expo's own database.", no_args_is_help=True)
@@ -98,12 +107,17 @@ def partners_add(
     kid: Annotated[str, typer.Option(help="The node's key id.")],
     country: Annotated[str, typer.Option(help="The node's country (ISO 3166 alpha-2).")],
     name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+    url: Annotated[
+        str | None, typer.Option(help="The node's exchange (contracts are sent to it).")
+    ] = None,
 ) -> None:
     """Trust ADMINISTRATION's attestations signed with this key."""
     expo = _expo()
     try:
         jwk = json.loads(key.read_text())
         participants.add_partner(administration, country, name, kid, jwk, expo.ctx)
+        if url:
+            set_node_address(expo.ctx, administration, url)
     except KarakoramError as exc:
         raise _fail(exc) from exc
     finally:
@@ -126,6 +140,37 @@ def partners_trader_ca(
     finally:
         expo.close()
     console.print(f"{administration}'s trader CA trusted.")
+
+
+@app.command("register-contract")
+def register_contract_again(contract_id: int) -> None:
+    """Tell both parties' customs nodes of signed contract CONTRACT_ID again (done at the
+    second signature; this retries one the nodes could not be told of then)."""
+    expo = _expo()
+    try:
+        done = hand_over(expo.ctx, contract_id)
+    except KarakoramError as exc:
+        raise _fail(exc) from exc
+    finally:
+        expo.close()
+    if done is None:
+        err.print("[red]Not registered: see the log for why.[/red]")
+        raise typer.Exit(1)
+    console.print(f"UCRs {', '.join(done.ucrs)}; {len(done.message_ids)} message(s) queued")
+
+
+@app.command("relay")
+def relay() -> None:
+    """Deliver the expo's queued messages to the nodes once (contracts registered); a message
+    a node did not receipt is retried with backoff by the next run."""
+    expo = _expo()
+    try:
+        stats = relay_once(expo.ctx, expo_peer())
+    except KarakoramError as exc:
+        raise _fail(exc) from exc
+    finally:
+        expo.close()
+    console.print(f"delivered {stats.delivered}, retried {stats.retried}, dead {stats.dead}")
 
 
 @app.command("nomenclature")

@@ -27,6 +27,7 @@ from karakoram.expo.domain.contract_signing import (
     SignatureRefused,
 )
 from karakoram.expo.services.context import ExpoContext
+from karakoram.expo.services.contract_handover import hand_over
 from karakoram.expo.services.contract_records import ContractSignature, ContractVersion
 from karakoram.expo.services.contracts import contract_of
 from karakoram.expo.services.ports import ContractCrypto, ReceiptSigner
@@ -109,6 +110,8 @@ def sign_contract(
         if complete:
             uow.mark_signed(c.id, now)
         uow.commit()
+    if complete:  # both signed: the customs nodes are told (contract_handover.py)
+        hand_over(ctx, contract_id)
     return Signed(signature, created=True, complete=complete)
 
 

@@ -5,10 +5,10 @@ A request carries the sending relay's signed delivery proof, checked first (sign
 node's key, addressed to the expo, `sent_at` within the clock window): otherwise the whole
 request is refused. Each message is then checked on its own: signed by the sender's key valid
 when it was created, addressed to the expo, of a type a node may send the expo
-(`trade_summary`, `tariff_published`, `key_revoked`). Its id is recorded once and what it
-says applied in the same transaction, and the expo answers with its signed receipt; the same
-message again gets the first receipt and changes nothing, another message under a held id is
-refused as a conflict.
+(`trade_summary`, `tariff_published`, `clearance_result`, `key_revoked`). Its id is recorded
+once and what it says applied in the same transaction, and the expo answers with its signed
+receipt; the same message again gets the first receipt and changes nothing, another message
+under a held id is refused as a conflict.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from karakoram.domain.exchange.bodies import KeyRevoked
 from karakoram.domain.exchange.envelope import (
@@ -29,12 +30,14 @@ from karakoram.domain.exchange.envelope import (
 from karakoram.domain.exchange.expo_bodies import (
     ALWAYS_TO_EXPO,
     NODE_TO_EXPO,
+    ClearanceResult,
     PartnerKind,
     TariffPublished,
     TradeSummary,
 )
 from karakoram.expo.domain.market import NodeSummary, NodeTariff
 from karakoram.expo.services.context import ExpoContext
+from karakoram.expo.services.deal_records import ResultRecord
 from karakoram.expo.services.ports import ExpoUnitOfWork
 from karakoram.expo.services.records import NodeMessage
 from karakoram.services.exchange.config import ExchangeConfig
@@ -154,6 +157,12 @@ def _apply(uow: ExpoUnitOfWork, envelope: Envelope, country: str, record: NodeMe
         agreements = {k: tuple(v) for k, v in body.agreements.items()}
         tariff = NodeTariff(envelope.sender, country, body.version, body.lines, agreements)
         uow.save_tariff(tariff, body.name, record)
+    elif isinstance(body, ClearanceResult):
+        result = ResultRecord(
+            envelope.id, envelope.sender, body.ucr, body.declaration_type, body.status,
+            Decimal(body.value), body.currency, datetime.fromisoformat(body.at),
+        )  # fmt: skip
+        uow.add_clearance_result(result)
     elif isinstance(body, KeyRevoked):
         try:
             when = min(datetime.fromisoformat(body.revoked_at), record.received_at)

@@ -2,7 +2,8 @@
 transaction: an AEO list replaces the sender's operators in the register (within the
 agreement); a joint inspection's step moves it on (services/joint_inspections.py); pre-arrival
 data settles the imports that waited for it while the partner was down; a cargo report keeps
-the partner's truck coming here; a part of a shared document is kept by its hash."""
+the partner's truck coming here; a part of a shared document is kept by its hash; a contract
+registered at the expo leaves drafts for this node's traders (services/contracts)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from karakoram.domain.exchange import bodies as b
 from karakoram.domain.exchange.envelope import Envelope
 from karakoram.services import partner_documents
 from karakoram.services.aeo import received_partner_list
+from karakoram.services.contracts import drafts as contract_drafts
 from karakoram.services.exchange import partner_cargo
 from karakoram.services.exchange.config import ExchangeConfig
 from karakoram.services.exchange.pre_arrival import verify_pending
@@ -36,3 +38,5 @@ def apply_received(
         partner_cargo.received(uow, envelope, body, at)
     elif isinstance(body, b.DocumentShared):
         partner_documents.received(config, body)
+    elif isinstance(body, b.ContractRegistered):
+        contract_drafts.received(uow, envelope, config.me, at)

@@ -26,6 +26,7 @@ from karakoram.domain.exchange.bodies import (
 )
 from karakoram.domain.exchange.envelope import Envelope
 from karakoram.domain.exchange.expo_bodies import PartnerKind, may_send
+from karakoram.services.contracts.results import contract_results
 from karakoram.services.exchange.config import ExchangeConfig
 from karakoram.services.notify.outbox import enqueue_status_changes
 from karakoram.services.ports import UnitOfWork
@@ -106,10 +107,12 @@ def publish(
     config: ExchangeConfig | None,
     changes: Sequence[tuple[DeclarationRecord, DeclarationEvent]],
 ) -> None:
-    """Store events and queue the messages they cause (to the partner, and the trader's
-    notifications of status changes), in the caller's transaction."""
+    """Store events and queue the messages they cause (to the partner, the trader's
+    notifications of status changes, and the expo's clearance results of a contract's
+    shipment), in the caller's transaction."""
     uow.declarations.add_events((r.mrn, e) for r, e in changes)
     enqueue_status_changes(uow, changes)
+    contract_results(uow, config, changes, emit_to)
     if config is None:
         return
     for record, event in changes:

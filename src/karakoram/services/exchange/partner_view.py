@@ -10,12 +10,13 @@
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from karakoram.domain.clearance import DeclarationEvent
+from karakoram.domain.contract_mirror import DEFAULT, ContractRow, contract_rows
 from karakoram.domain.declaration.model import Declaration, DeclarationRecord, DeclarationType
 from karakoram.domain.duties.exchange_rates import ExchangeRates
 from karakoram.domain.errors import ValidationFailed
@@ -29,6 +30,7 @@ from karakoram.domain.exchange.bodies import (
 )
 from karakoram.domain.exchange.expo_bodies import PartnerKind
 from karakoram.domain.exchange.mirror import MirrorRow, mirror_gaps, mirror_rows
+from karakoram.domain.risk.contract_fact import ContractTolerance
 from karakoram.domain.risk.detectors import RiskSignal
 from karakoram.domain.risk.rules import Detectors
 from karakoram.services.exchange.partner_state import country_partner_down
@@ -219,6 +221,9 @@ class PartnerSide:
     #: the partner's bad results on other consignments of the same traders, with the result
     elsewhere: list[tuple[PartnerRecord, str]]
     timeline: list[TimelineEntry]
+    #: the contract signed at the expo the UCR came from, as a third column (issue 19)
+    contract_id: str | None = None
+    contract: list[ContractRow] = field(default_factory=list)
 
     @property
     def heard(self) -> bool:
@@ -234,9 +239,10 @@ def partner_side(
     here: str,
     rates: ExchangeRates | None,
     on: date,
+    tolerance: ContractTolerance | None = None,
 ) -> PartnerSide:
     """The partner's view of `record`'s consignment beside ours; `here` names this side in the
-    merged timeline."""
+    merged timeline; the contract of its UCR as a third column when there is one."""
     d = record.declaration
     records = uow.exchange.partner_records(d.ucr)
     read = _read(records)
@@ -257,6 +263,7 @@ def partner_side(
         ours_value, their_value = values or (None, None)
         rows = mirror_rows(d, their_declaration, ours_value, their_value)
     entries = [TimelineEntry(_aware(e.at), here, event=e) for e in events]
+    draft = uow.contract_drafts.by_ucr(d.ucr) if d.ucr else None
     bodies = {r.message_id: b for r, b in read}
     entries += [
         TimelineEntry(_when(r, bodies.get(r.message_id)), r.sender, message=r) for r in records
@@ -269,6 +276,10 @@ def partner_side(
         results=[r for r in records if r.type in _RESULTS],
         elsewhere=_bad_results_elsewhere(uow, d),
         timeline=sorted(entries, key=lambda entry: entry.at),
+        contract_id=draft.contract_id if draft else None,
+        contract=contract_rows(d, their_declaration, draft.contract, tolerance or DEFAULT)
+        if draft
+        else [],
     )
 
 

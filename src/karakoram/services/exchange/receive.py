@@ -31,6 +31,7 @@ from karakoram.domain.exchange.envelope import (
 )
 from karakoram.domain.exchange.expo_bodies import may_receive
 from karakoram.domain.exchange.keys import ClientIdentity
+from karakoram.services.contracts.drafts import contract_refusal
 from karakoram.services.exchange.apply import apply_received
 from karakoram.services.exchange.checkpoints import check_checkpoint, witnessed
 from karakoram.services.exchange.config import ExchangeConfig
@@ -66,9 +67,11 @@ class _Checked:
     claimed_sender: str | None = None
 
 
+_CONTRACT = b.ContractRegistered
 #: refusals a sender cannot cause without its key: each is recorded and logged
 AUTHENTICATED = frozenset(
     {"conflict", "wrong_recipient", "delivery_stale", "not_shared", "bad_checkpoint"}
+    | {"not_our_trader", "unknown_trader"}
 )
 #: refusals of anything else recorded in full per hour, code and claimed sender; then counted
 SAMPLE_PER_HOUR = 5
@@ -168,6 +171,9 @@ def _receive_batch(
         for token, message in zip(tokens, decoded, strict=True):
             digest = config.crypto.digest(token)
             item = _check(token, message, digest, held, proof, (config, partners, now))
+            if isinstance(item.outcome, Envelope) and isinstance(item.outcome.body, _CONTRACT):
+                refused = contract_refusal(uow, config.me, item.outcome.body)
+                item = _Checked(token, refused or item.outcome, item.outcome.sender)
             if isinstance(item.outcome, Refused):
                 _record_refusal(uow, item, digest, partners, at)
                 outcomes.append(item.outcome)

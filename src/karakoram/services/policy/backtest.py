@@ -329,9 +329,8 @@ def _assess_page(
             continue
         d = live.register.mark_subject(row.subject, row.lodged_at)
         chosen = live.selections.of(row.mrn)
-        given = RiskInput(
-            row.mrn, d, found[1], found[0], chosen.draw, (), chosen.facts, chosen.signals
-        )
+        given = RiskInput(row.mrn, d, found[1], found[0], chosen.draw, (), chosen.facts,
+                          chosen.signals, None, live.contracts.get(row.mrn))  # fmt: skip
         decision = assess_risk(given, compiled, 0, history.before(row.id), explain=False)
         report.add(decision, row.channel)
 
@@ -394,7 +393,6 @@ def _one(
         report.skipped += 1
         return
     chosen = live.selections.of(record.mrn)
-    given = RiskInput(
-        record.mrn, d, to_rule, to_node, chosen.draw, (), chosen.facts, chosen.signals
-    )
+    given = RiskInput(record.mrn, d, to_rule, to_node, chosen.draw, (), chosen.facts,
+                      chosen.signals, None, live.contracts.get(record.mrn))  # fmt: skip
     report.add(assess_risk(given, compiled, 0, history), record.channel)
