@@ -629,12 +629,51 @@ def run(items: int, declarations: int, day: int, console: Any) -> list[common.Fi
     ]
 
 
+def curve(sizes: list[int], console: Any) -> None:
+    """Bulletin time against the goods items (benchmarks/curves/bulletin.png): Karakoram (daily
+    totals, and from the items), raw DuckDB SQL and Polars eager, each in its own process, one
+    round per size (pandas and SQLite are in the table's rounds, at one size)."""
+    import curves
+
+    series: dict[str, tuple[list[float], list[float]]] = {}
+    for items in sizes:
+        with tempfile.TemporaryDirectory(prefix="karakoram-stats-") as tmp:
+            root = Path(tmp) / "copy"
+            _child("generate", str(root), str(items), str(items // 5))
+            ours = _child("karakoram", str(root))
+            got = {
+                "Karakoram (daily totals)": ours["seconds"],
+                "Karakoram (from the goods items)": ours["items_seconds"],
+                "raw DuckDB SQL": _child("duckdb", str(root))["seconds"],
+                "Polars (eager)": _child("polars", str(root))["seconds"],
+            }
+        console.print(
+            f"  {items:>11,} items: " + ", ".join(f"{k} {v:.2f} s" for k, v in got.items())
+        )
+        for label, seconds in got.items():
+            xs, ys = series.setdefault(label, ([], []))
+            xs.append(items)
+            ys.append(seconds)
+    path = curves.plot(
+        "bulletin",
+        f"Yearly bulletin (month x direction x chapter, YoY) ({common.machine()})",
+        "goods items in the analytical copy (five years)",
+        "seconds",
+        series,
+        log_x=True,
+        log_y=True,
+        note=common.today(),
+    )
+    console.print(f"wrote {path}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="500 k items, a smoke run")
     parser.add_argument("--items", type=int)
     parser.add_argument("--declarations", type=int)
     parser.add_argument("--day", type=int, help="declarations in the refreshed day (100,000)")
+    parser.add_argument("--curve", help="item counts for the bulletin curve, e.g. 1e6,1e7")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("args", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -654,6 +693,9 @@ def main() -> None:
             ),
         }[args.phase]()
         print(json.dumps(result))
+        return
+    if args.curve:
+        curve([int(float(x)) for x in args.curve.split(",")], common.console())
         return
     items = args.items or (500_000 if args.quick else 10_000_000)
     declarations = args.declarations or items // 5
