@@ -101,7 +101,8 @@ def _deliver_all(
     jobs: list[tuple[str, list[OutboxMessage]]] = []
     for recipient in dict.fromkeys(m.recipient for m in due):
         mine = [m for m in due if m.recipient == recipient]
-        jobs += [(recipient, c) for c in _batches(mine, config.batch_size, MAX_BATCH_BYTES_OUT // 2)]
+        chunks = _batches(mine, config.batch_size, MAX_BATCH_BYTES_OUT // 2)
+        jobs += [(recipient, chunk) for chunk in chunks]
 
     def send(recipient: str, chunk: list[OutboxMessage]) -> list[str | None]:
         tokens = [m.token for m in chunk]
