@@ -255,17 +255,18 @@ def throughput(root: Path, n: int, ceiling: float, cpu_ceiling: float) -> list[c
 
     pair = Pair(root, "throughput")
     emit_released_exports(pair.sender, n)
-    pair.receiver.start()
-    relay = pair.relay()
-    assert relay.process is not None and pair.receiver.process is not None
-    pids = (relay.process.pid, pair.receiver.process.pid)
+    relay = None
     try:
+        pair.receiver.start()  # inside: a receiver slow to start is stopped too
+        relay = pair.relay()
+        assert relay.process is not None and pair.receiver.process is not None
+        pids = (relay.process.pid, pair.receiver.process.pid)
         wait_for(lambda: "delivered" in outbox_counts(pair.sender), "a first delivery", 300)
         counts, cpu = outbox_counts(pair.sender), cpu_seconds(*pids)
         wait_for(lambda: outbox_counts(pair.sender) == {"delivered": n}, "delivery", 900)
         cpu = cpu_seconds(*pids) - cpu
     finally:
-        pair.stop(relay.process)
+        pair.stop(relay.process if relay else None)
     times = pair.delivered_at()
     after_first = sum(1 for t in times if t > times[0])
     per_second = after_first / (times[-1] - times[0]).total_seconds()
