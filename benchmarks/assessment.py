@@ -291,8 +291,11 @@ def db_backtest(
     node = bootstrap(settings)
     boss = Principal(0, "bench", Role.SUPERVISOR)
     rule_set = parse_rule_set(rule_file(500, [c for c, _ in _codes()]))
+    from karakoram.entrypoints.cli.backtest import PARALLEL_FROM
+
+    least = 0 if workers else PARALLEL_FROM  # as the CLI chooses, unless told how many
     workers = workers or os.cpu_count() or 1
-    processes = Processes(workers, partial(open_context, settings))
+    processes = Processes(workers, partial(open_context, settings), least=least)
     base_n = max(1, n // 10)
     with sqlite3.connect(database) as raw:  # the cut between the first tenth and the rest
         (cut,) = raw.execute(
@@ -321,7 +324,7 @@ def db_backtest(
     ours, base = report.total / seconds, theirs.total / base_seconds
     return common.Figure(
         f"back-test, 500 rules: {report.total:,} declarations read from SQLite, "
-        f"{workers} processes (baseline: find + per-declaration history over "
+        f"{workers if n > least else 1} processes (baseline: find + per-declaration history over "
         f"{theirs.total:,}, one process)",
         f"{seconds:,.1f} s ({ours:,.0f}/s)",
         f"{base:,.0f}/s (1M: {1_000_000 / base:,.0f} s)",

@@ -42,6 +42,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+import stats_baselines
 
 from karakoram.adapters.analytics.schema import DECLARATIONS, ITEMS
 from karakoram.adapters.analytics.store import ParquetAnalyticsStore
@@ -188,11 +189,15 @@ def _declarations(root, rng, first_id, n, first, days_in, year, month) -> None:
         "lodged_at": pa.array(start).cast(pa.timestamp("us", tz="UTC")),
     }
     total = np.zeros(n)
-    for stage in DECLARATIONS.names[19:]:
+    for stage in (s for s in DECLARATIONS.names if s.startswith("to_") and s.endswith("_s")):
         d = np.round(rng.exponential(1.0, n) * scale / 4, 0)
         total += d
         cols[stage] = pa.array(np.where(opened, np.nan, d), mask=opened)
     cols["total_s"] = pa.array(total, mask=opened)
+    for field in DECLARATIONS:  # columns added to the copy since: false or empty
+        if field.name not in cols:
+            fill = np.zeros(n, dtype=bool) if pa.types.is_boolean(field.type) else None
+            cols[field.name] = pa.array(fill) if fill is not None else pa.nulls(n, field.type)
     table = pa.table({name: cols[name] for name in DECLARATIONS.names}, schema=DECLARATIONS)
     folder = root / "declarations" / f"month={year}-{month:02d}"
     folder.mkdir(parents=True)
@@ -242,6 +247,11 @@ def phase_karakoram(root: Path) -> dict[str, Any]:
         "trs_declarations": report.overall.declarations,
         "peak_mb": _peak_mb(),
     }
+
+
+def _years() -> tuple[date, date]:
+    year = int(YEAR_TO_BENCH)
+    return date(year - 1, 1, 1), date(year, 12, 31)
 
 
 def _now() -> datetime:
@@ -521,11 +531,15 @@ def run(items: int, declarations: int, day: int, console: Any) -> list[common.Fi
                     _child("karakoram", str(root)),
                     _child("pandas", str(root)),
                     _child("sqlite", str(root), db),
+                    _child("polars", str(root)),
+                    _child("duckdb", str(root)),
                 )
             )
             console.print(f"  round {n + 1}: Karakoram {rounds[-1][0]}")
             console.print(f"           pandas {rounds[-1][1]}")
             console.print(f"           SQLite {rounds[-1][2]}")
+            console.print(f"           Polars {rounds[-1][3]}")
+            console.print(f"           DuckDB SQL {rounds[-1][4]}")
         ours = {
             k: median(r[0][k] for r in rounds)
             for k in rounds[0][0]
@@ -533,10 +547,36 @@ def run(items: int, declarations: int, day: int, console: Any) -> list[common.Fi
         } | {"trs_declarations": rounds[0][0]["trs_declarations"]}
         pandas = {k: median(r[1][k] for r in rounds) for k in ("seconds", "peak_mb")}
         lite = {"seconds": median(r[2]["seconds"] for r in rounds)}
+        polars = median(r[3]["seconds"] for r in rounds)
+        duck = median(r[4]["seconds"] for r in rounds)
         refresh = _child("refresh", str(Path(tmp) / "refresh"), str(day))
         console.print(f"  refresh: {refresh}")
     label = f"{items / 1e6:g} M items"
     return [
+        common.Figure(
+            f"yearly bulletin, daily totals, vs raw DuckDB SQL over the goods items ({label})",
+            f"{ours['seconds']:.2f} s",
+            f"DuckDB SQL {duck:.2f} s",
+            f"{ours['seconds'] / duck:.2f}x its time",
+            "<= 1.5x raw DuckDB SQL",
+            ours["seconds"] <= 1.5 * duck,
+        ),
+        common.Figure(
+            f"same bulletin from the goods items vs raw DuckDB SQL over them ({label})",
+            f"{ours['items_seconds']:.2f} s",
+            f"DuckDB SQL {duck:.2f} s",
+            f"{ours['items_seconds'] / duck:.2f}x its time",
+            "—",
+            None,
+        ),
+        common.Figure(
+            f"yearly bulletin, daily totals, vs Polars (eager) ({label})",
+            f"{ours['seconds']:.2f} s",
+            f"Polars {polars:.2f} s",
+            f"{polars / ours['seconds']:.1f}x faster",
+            ">= 10x Polars eager",
+            polars / ours["seconds"] >= 10,
+        ),
         common.Figure(
             f"same bulletin from the goods items, without the daily totals ({label})",
             f"{ours['items_seconds']:.2f} s",
@@ -589,12 +629,51 @@ def run(items: int, declarations: int, day: int, console: Any) -> list[common.Fi
     ]
 
 
+def curve(sizes: list[int], console: Any) -> None:
+    """Bulletin time against the goods items (benchmarks/curves/bulletin.png): Karakoram (daily
+    totals, and from the items), raw DuckDB SQL and Polars eager, each in its own process, one
+    round per size (pandas and SQLite are in the table's rounds, at one size)."""
+    import draw
+
+    series: dict[str, tuple[list[float], list[float]]] = {}
+    for items in sizes:
+        with tempfile.TemporaryDirectory(prefix="karakoram-stats-") as tmp:
+            root = Path(tmp) / "copy"
+            _child("generate", str(root), str(items), str(items // 5))
+            ours = _child("karakoram", str(root))
+            got = {
+                "Karakoram (daily totals)": ours["seconds"],
+                "Karakoram (from the goods items)": ours["items_seconds"],
+                "raw DuckDB SQL": _child("duckdb", str(root))["seconds"],
+                "Polars (eager)": _child("polars", str(root))["seconds"],
+            }
+        console.print(
+            f"  {items:>11,} items: " + ", ".join(f"{k} {v:.2f} s" for k, v in got.items())
+        )
+        for label, seconds in got.items():
+            xs, ys = series.setdefault(label, ([], []))
+            xs.append(items)
+            ys.append(seconds)
+    path = draw.plot(
+        "bulletin",
+        f"Yearly bulletin (month x direction x chapter, YoY) ({common.machine()})",
+        "goods items in the analytical copy (five years)",
+        "seconds",
+        series,
+        log_x=True,
+        log_y=True,
+        note=common.today(),
+    )
+    console.print(f"wrote {path}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="500 k items, a smoke run")
     parser.add_argument("--items", type=int)
     parser.add_argument("--declarations", type=int)
     parser.add_argument("--day", type=int, help="declarations in the refreshed day (100,000)")
+    parser.add_argument("--curve", help="item counts for the bulletin curve, e.g. 1e6,1e7")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("args", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -606,8 +685,17 @@ def main() -> None:
             "pandas": lambda: phase_pandas(Path(a[0])),
             "sqlite": lambda: phase_sqlite(Path(a[0]), Path(a[1]), a[2:] == ["load"]),
             "refresh": lambda: phase_refresh(Path(a[0]), int(a[1])),
+            "polars": lambda: stats_baselines.phase_polars(
+                Path(a[0]), int(YEAR_TO_BENCH), _rates_frame(*_years()), _best
+            ),
+            "duckdb": lambda: stats_baselines.phase_duckdb(
+                Path(a[0]), int(YEAR_TO_BENCH), _rates_frame(*_years()), _best
+            ),
         }[args.phase]()
         print(json.dumps(result))
+        return
+    if args.curve:
+        curve([int(float(x)) for x in args.curve.split(",")], common.console())
         return
     items = args.items or (500_000 if args.quick else 10_000_000)
     declarations = args.declarations or items // 5

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from karakoram.adapters.db.audit_log import SqlAuditLog
@@ -12,6 +12,12 @@ from karakoram.adapters.db.tables import pre_arrival_checks
 from karakoram.domain.gate.pre_arrival import CheckStatus, PreArrivalCheck
 
 _p = pre_arrival_checks.c
+#: built once: every received pre-arrival message asks it, and building it cost more than running it
+_PENDING = (
+    select(pre_arrival_checks)
+    .where(_p.ucr == bindparam("ucr"), _p.status == CheckStatus.PENDING.value)
+    .order_by(_p.id)
+)
 
 
 def _check(row: Any) -> PreArrivalCheck:
@@ -50,10 +56,7 @@ class SqlPreArrivalChecks:
         return True
 
     def pending(self, ucr: str) -> list[PreArrivalCheck]:
-        query = select(pre_arrival_checks).where(
-            _p.ucr == ucr, _p.status == CheckStatus.PENDING.value
-        )
-        return [_check(r) for r in self._conn.execute(query.order_by(_p.id))]
+        return [_check(r) for r in self._conn.execute(_PENDING, {"ucr": ucr})]
 
     def settle(self, check: PreArrivalCheck) -> bool:
         """Store a pending check's outcome; False when another delivery settled it first."""

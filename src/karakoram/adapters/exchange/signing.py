@@ -105,11 +105,29 @@ def check_signature(
     if not isinstance(parsed, jws.CompactSignature):  # decoded elsewhere: read it here
         parsed = jws.extract_compact(message.token.encode())
     try:
-        valid = jws.validate_compact(parsed, OKPKey.import_key(key.jwk), algorithms=[ALG])
+        valid = jws.validate_compact(parsed, _public_key(key.jwk), algorithms=[ALG])
     except JoseError:
         valid = False
     if not valid:
         raise Refused("bad_signature", f"The signature does not verify with {kid}.")
+
+
+#: public keys imported from their JWKs, by their members: a batch is signed by one or two keys,
+#: and importing one (the JWK's checks) costs about half a verification
+_IMPORTED: dict[tuple[tuple[str, str], ...], OKPKey] = {}
+
+
+def _public_key(jwk: dict[str, Any]) -> OKPKey:
+    """`OKPKey.import_key(jwk)`, once per distinct JWK (of string members, as public keys are)."""
+    if not all(isinstance(v, str) for v in jwk.values()):
+        return OKPKey.import_key(jwk)
+    name = tuple(sorted(jwk.items()))
+    key = _IMPORTED.get(name)
+    if key is None:
+        if len(_IMPORTED) >= 1024:
+            _IMPORTED.clear()
+        key = _IMPORTED[name] = OKPKey.import_key(jwk)
+    return key
 
 
 def verify(token: str, keys: list[TrustedKey], sender: str, at: datetime) -> dict[str, Any]:

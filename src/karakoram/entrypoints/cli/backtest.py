@@ -29,6 +29,11 @@ from karakoram.services.policy.backtest import (
 from karakoram.services.policy.documents import Kind
 from karakoram.services.policy.rule_sets import lodgement_bounds
 
+#: below this many declarations one process is faster than several: starting each (a fresh
+#: interpreter importing the node, an engine of its own) costs a few seconds
+#: (benchmarks/backtest_curve.py measures where the lines cross)
+PARALLEL_FROM = 60_000
+
 
 def backtest_command(
     file: Annotated[
@@ -56,7 +61,7 @@ def backtest_command(
     if (file is None) == (version is None):
         err.print("[red]Give a rule FILE or --version N (one of them).[/red]")
         raise typer.Exit(2)
-    in_processes = Processes(processes, partial(open_context, n.settings))
+    in_processes = Processes(processes, partial(open_context, n.settings), least=PARALLEL_FROM)
     who = principal_of(n, None)
     try:
         lodged_from, lodged_to = lodgement_bounds(first_day, last_day)

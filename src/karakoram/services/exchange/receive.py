@@ -180,7 +180,7 @@ def _receive_batch(
             elif isinstance(item.outcome, Received):
                 outcomes.append(item.outcome)
             else:
-                inbound = _inbox_message(token, item.outcome, config, at)
+                inbound = _inbox_message(token, digest, item.outcome, config, at)
                 held[item.outcome.id] = (inbound.receipt, inbound.digest)
                 new_inbox.append(inbound)
                 body = item.outcome.body
@@ -350,9 +350,8 @@ def check_not_revoked(kid: str | None, keys: list[PartnerKey], signer: str, now:
 
 
 def _inbox_message(
-    token: str, envelope: Envelope, config: ExchangeConfig, at: datetime
+    token: str, digest: str, envelope: Envelope, config: ExchangeConfig, at: datetime
 ) -> InboxMessage:
-    digest = config.crypto.digest(token)
     receipt = config.crypto.sign(
         {
             "message_id": envelope.id,

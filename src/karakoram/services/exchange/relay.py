@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -67,6 +68,8 @@ def relay_once(
     when each message's retry time comes."""
     with uow_factory() as uow:
         due = uow.exchange.claim_due(clock(), limit)
+        if not due:  # an idle poll reads nothing else
+            return RelayStats()
         uow.exchange.lease([m.message_id for m in due], clock() + config.lease)
         bases = {p.administration: p.base_url for p in uow.exchange.partners()}
         keys = {name: uow.exchange.keys(name) for name in bases}
@@ -103,15 +106,28 @@ def _deliver_all(
     transport: PeerTransport,
     clock: Callable[[], datetime],
 ) -> list[tuple[str | None, str | None]]:
-    """Send each partner its messages in batches; outcomes in the order of `due`."""
+    """Send each partner its messages in batches; outcomes in the order of `due`.
+
+    The batches go out one after the other from a sending thread while this one checks the
+    receipts of those already answered: the partner works on the next batch while the
+    receipts of the last are verified here (one request in flight at a time, as before)."""
     outcomes: dict[str, tuple[str | None, str | None]] = {}
-    for recipient in {m.recipient for m in due}:
+    jobs: list[tuple[str, list[OutboxMessage]]] = []
+    for recipient in dict.fromkeys(m.recipient for m in due):
         mine = [m for m in due if m.recipient == recipient]
-        for chunk in _batches(mine, config.batch_size, MAX_BATCH_BYTES_OUT // 2):
-            tokens = [m.token for m in chunk]
-            proof = sign_delivery(config, recipient, tokens, clock())
+        chunks = _batches(mine, config.batch_size, MAX_BATCH_BYTES_OUT // 2)
+        jobs += [(recipient, chunk) for chunk in chunks]
+
+    def send(recipient: str, chunk: list[OutboxMessage]) -> list[str | PartnerRefusal | None]:
+        tokens = [m.token for m in chunk]
+        proof = sign_delivery(config, recipient, tokens, clock())  # signed afresh per attempt
+        return transport.deliver_many(bases[recipient], tokens, proof)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="relay-send") as sender:
+        answers = [sender.submit(send, recipient, chunk) for recipient, chunk in jobs]
+        for (recipient, chunk), answer in zip(jobs, answers, strict=True):
             try:
-                receipts = transport.deliver_many(bases[recipient], tokens, proof)
+                receipts = answer.result()
             except DeliveryFailed as exc:
                 outcomes.update({m.message_id: (None, f"DeliveryFailed: {exc}") for m in chunk})
                 continue

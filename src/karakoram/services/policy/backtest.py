@@ -134,12 +134,14 @@ class BacktestReport:
 class Processes:
     """Back-test in `count` processes of their own, each on a node context `open_context`
     builds there: a picklable callable (a module-level function, or a partial of one) that
-    calls the composition root, so that each process opens its own engine. The declarations
-    are handed out by id in pieces of `chunk`, and the parts of the report added up in order."""
+    calls the composition root, so that each process opens its own engine. Declarations are
+    handed out by id in pieces of `chunk`, the parts of the report added up in order; under
+    `least` ids (or one piece) it stays in this process: processes would cost more than save."""
 
     count: int
     open_context: Callable[[], NodeContext]
     chunk: int = 10_000
+    least: int = 0
 
 
 def backtest(
@@ -161,12 +163,11 @@ def backtest(
     require(principal, Capability.BACKTEST)
     report = _report(rule_set, label, lodged_from, lodged_to)
     flt = DeclarationFilter(lodged_from=lodged_from, lodged_to=lodged_to)
-    span = None
+    span, least = None, max(processes.chunk, processes.least) if processes else 0
     if processes is not None and processes.count > 1:
         with ctx.uow() as uow:
             span = uow.declarations.risk_span(flt)
-    if processes is None or span is None or span[1] - span[0] < processes.chunk:
-        # one piece of work or none: not worth starting processes for
+    if processes is None or span is None or span[1] - span[0] < least:  # not worth processes
         _assess_range(CompiledRuleSet(rule_set), ctx, flt, None, None, report, progress)
     else:
         _in_processes(rule_set, flt, span, processes, report, progress)
@@ -272,8 +273,8 @@ def _in_processes(
                 progress(part.total + part.skipped)
 
 
+#: in a back-test process: its node context and the compiled rule set
 _worker: tuple[NodeContext, CompiledRuleSet] | None = None
-"""In a back-test process: its node context and the compiled rule set."""
 
 
 def _start_worker(open_context: Callable[[], NodeContext], rule_set: RuleSet) -> None:
