@@ -113,7 +113,7 @@ def test_keys_new_makes_the_key_here_and_has_the_node_certify_it(
 
     monkeypatch.setattr("karakoram.entrypoints.cli.keys.httpx.post", post)
     api_key = keys.trader["Authorization"].removeprefix("Bearer ")
-    args = ["keys", "new", str(tmp_path / "me.key"), "--node", "http://node.test",
+    args = ["keys", "new-trader", str(tmp_path / "me.key"), "--node", "http://node.test",
             "--trader", TRADER, "--api-key", api_key]  # fmt: skip
     done = CliRunner().invoke(cli, args)
     assert done.exit_code == 0, done.output
@@ -122,3 +122,14 @@ def test_keys_new_makes_the_key_here_and_has_the_node_certify_it(
     assert cert.public_key() == key.public_key()
     again = CliRunner().invoke(cli, args)
     assert again.exit_code == 1 and "exists" in again.output
+
+
+def test_the_nodes_own_key_commands_stay_beside_the_traders():
+    """`keys new` (the node's exchange key) and `keys revoke` are still there; a trader's key
+    is `keys new-trader` (the two once shared a name, and the node's were lost)."""
+    done = CliRunner().invoke(cli, ["keys", "--help"])
+    assert done.exit_code == 0
+    for command in ("new", "new-trader", "revoke"):
+        assert f" {command} " in done.output, done.output
+    help_new = CliRunner().invoke(cli, ["keys", "new", "--help"]).output
+    assert "--out" in help_new and "--kid" in help_new

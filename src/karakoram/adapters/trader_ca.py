@@ -195,7 +195,7 @@ class LazyTraderCa:
 
 
 def new_trader_key(key_path: Path, trader_id: str) -> str:
-    """`karakoram keys new`: a new Ed25519 key saved at `key_path` (0600; refused if the file
+    """`karakoram keys new-trader`: a new Ed25519 key saved at `key_path` (0600; refused if the file
     exists) and the CSR (PEM, CN = the trader id) by which it asks the node to certify it."""
     key = Ed25519PrivateKey.generate()
     _write_private(

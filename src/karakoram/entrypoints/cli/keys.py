@@ -1,4 +1,4 @@
-"""`karakoram keys new`: a trader's contract-signing key, made and kept on this machine, and
+"""`karakoram keys new-trader`: a trader's contract-signing key, made and kept on this machine, and
 certified by the trader's customs node (POST /trader-keys with a CSR the key signs: the node
 never sees the key). The certificate is written beside the key."""
 
@@ -13,11 +13,8 @@ import typer
 from karakoram.bootstrap_parts import new_trader_key
 from karakoram.entrypoints.cli.support import ExitCode, console, err
 
-app = typer.Typer(help="Traders' contract-signing keys.", no_args_is_help=True)
 
-
-@app.command("new")
-def new(
+def new_trader(
     key: Annotated[Path, typer.Argument(help="Where to write the new private key (PEM, 0600).")],
     node: Annotated[str, typer.Option(help="Your customs node's URL, e.g. https://node.example")],
     trader: Annotated[str, typer.Option(help="Your trader id at that node.")],

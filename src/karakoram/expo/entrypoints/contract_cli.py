@@ -1,7 +1,7 @@
 """`karakoram contract sign`, `sign-pdf` and `verify` (issue 19).
 
 `sign FILE --key K --cert C` signs a contract version's canonical bytes (GET
-/contracts/{id}/versions/{n}/canonical) on this machine, with the key `karakoram keys new`
+/contracts/{id}/versions/{n}/canonical) on this machine, with the key `karakoram keys new-trader`
 made; it prints the JWS signature member, or sends it to the expo with --expo. `verify FILE`
 checks a signed contract offline: both signatures, both certificates up to the node CAs given
 (--ca, --crl or --trust-dir) at the expo's countersigned times, and the expo's receipts with
@@ -60,7 +60,7 @@ def _json(path: Path, what: str) -> Any:
 @contract_app.command("sign")
 def sign(
     file: Annotated[Path, typer.Argument(help="The version's canonical bytes (…/canonical).")],
-    key: Annotated[Path, typer.Option(help="Your private key (PEM, from `keys new`).")],
+    key: Annotated[Path, typer.Option(help="Your private key (PEM, from `keys new-trader`).")],
     cert: Annotated[
         Path | None, typer.Option(help="Your certificate; default: KEY.crt.pem")
     ] = None,
@@ -190,7 +190,7 @@ def _verify_pdf(pdf: bytes, cas: list[str], crls: list[str], contract: Path | No
 @contract_app.command("sign-pdf")
 def sign_pdf(
     contract_id: Annotated[int, typer.Argument(help="The contract's id at the expo.")],
-    key: Annotated[Path, typer.Option(help="Your private key (PEM, from `keys new`).")],
+    key: Annotated[Path, typer.Option(help="Your private key (PEM, from `keys new-trader`).")],
     expo: Annotated[str, typer.Option(help="The expo's URL.")],
     cert: Annotated[
         Path | None, typer.Option(help="Your certificate; default: KEY.crt.pem")
