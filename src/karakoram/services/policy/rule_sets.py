@@ -8,7 +8,7 @@ once here; the channels a supervisor may set on a declaration now.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from karakoram.domain.access import Capability, Principal, may, require
@@ -137,6 +137,8 @@ class Backtest:
     unassessed: int
     first_day: date | None
     last_day: date | None
+    #: each rule's description in other languages, from its file (rule id -> language -> text)
+    explanations: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def backtest_rule_set(
@@ -152,10 +154,15 @@ def backtest_rule_set(
     lodged_from, lodged_to = lodgement_bounds(first_day, last_day)
     if isinstance(source, int):
         report = backtest_version(source, principal, ctx, lodged_from, lodged_to)
+        doc = policy.get_document(Kind.RULES, source, ctx.uow)
+        parsed = policy.validate_document(Kind.RULES, doc.source, ctx.policy)
     else:
         parsed = check_rule_set(source, principal, ctx)
         report = backtest(parsed, f"{parsed.name} (draft)", principal, ctx, lodged_from, lodged_to)
-    return Backtest(report, shares(report), report.actual["unassessed"], first_day, last_day)
+    explanations = {r.id: dict(r.explanations) for r in parsed.rules if r.explanations}
+    return Backtest(
+        report, shares(report), report.actual["unassessed"], first_day, last_day, explanations
+    )
 
 
 def shares(report: BacktestReport) -> list[ChannelShare]:
