@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from karakoram.entrypoints.web.i18n import DEFAULT, LANGUAGES, language
 from karakoram.expo.domain.catalogue import Listing
+from karakoram.expo.entrypoints.web.reasons import translate_reason
 from karakoram.expo.entrypoints.web.session import ExpoSession, ExpoSessionCodec
 from karakoram.expo.services.records import Participant
 
@@ -93,7 +94,8 @@ class ExpoPages:
         html = self.env.get_template(template).render(
             gettext=catalogue.gettext, ngettext=catalogue.ngettext, lang=lang, label=label,
             languages=LANGUAGES, viewer=viewer, csrf=session.csrf, here=_here(request),
-            when=when, title=title, **context,
+            when=when, title=title,
+            reason=lambda text: translate_reason(text, catalogue.gettext), **context,
         )  # fmt: skip
         response = HTMLResponse(html, status_code=status_code)
         response.headers["Content-Security-Policy"] = CSP
