@@ -262,7 +262,6 @@ conference_sessions = Table(
     Column("speakers", JSON, nullable=False),
 )
 
-
 #: sales contracts drafted in a discussion (issue 19): versions, then both parties' signatures
 contracts = Table(
     "contracts",
@@ -334,7 +333,6 @@ contract_pdf_pending = Table(
     Column("pending", Text, nullable=False),
     Column("created_at", TS, nullable=False),
 )
-
 
 #: where each customs node's inbox is (`POST {base_url}/exchange/batch`), for the expo's relay
 node_addresses = Table(
