@@ -27,6 +27,7 @@ from karakoram.expo.entrypoints.deps import CtxDep, ParticipantDep
 from karakoram.expo.entrypoints.exchange_api import router as exchange_router
 from karakoram.expo.entrypoints.meetings_api import router as meetings_router
 from karakoram.expo.entrypoints.organiser_api import router as organiser_router
+from karakoram.expo.entrypoints.pictures_api import router as pictures_router
 from karakoram.expo.entrypoints.threads_api import router as threads_router
 from karakoram.expo.entrypoints.web import install_web
 from karakoram.expo.services import catalogue, matching, participants
@@ -206,5 +207,6 @@ def create_expo_app(ctx: ExpoContext, ice_servers: list[dict[str, Any]] | None =
     app.include_router(contracts_router)
     app.include_router(contract_pdf_router)
     app.include_router(exchange_router)
+    app.include_router(pictures_router)
     install_web(app, ctx.key_secret, ice_servers or [])
     return app
