@@ -113,7 +113,9 @@ def test_the_same_picture_twice_is_stored_once(client, keys, listing, expo):
         (b"\x89PNG\r\n\x1a\n" + b"\x00" * MAX_PICTURE_BYTES, "too_large"),
     ],
 )
-def test_what_is_no_small_picture_is_refused_and_nothing_stored(client, keys, listing, expo, body, code):  # fmt: skip
+def test_what_is_no_small_picture_is_refused_and_nothing_stored(
+    client, keys, listing, expo, body, code
+):
     refused = _send(client, listing, keys["cn"], body, "image/png")
     assert refused.status_code == 422
     assert refused.headers["content-type"].startswith("application/problem+json")
@@ -169,7 +171,7 @@ def test_the_catalogue_page_shows_the_pictures_and_the_owner_uploads_there(clien
     sha = hashlib.sha256(body).hexdigest()
     tag = f'<img src="/listings/{listing}/pictures/{sha}" alt="5G smartphone"'
     visitor = TestClient(client.app).get("/ui/catalogue", params={"q": "smartphone"})
-    assert tag in visitor.text and "/pictures\"" not in visitor.text  # no form for visitors
+    assert tag in visitor.text and '/pictures"' not in visitor.text  # no form for visitors
     assert "img-src 'self'" in visitor.headers["content-security-policy"]
     zh = TestClient(client.app, base_url="http://expo.test")
     token = _csrf(zh.get("/ui/catalogue").text)

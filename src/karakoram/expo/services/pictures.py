@@ -30,7 +30,9 @@ def _own(uow: ExpoUnitOfWork, listing_id: int, who: Participant) -> None:
         raise PermissionDenied("Only the participant who listed it changes its pictures.")
 
 
-def add_picture(listing_id: int, content: bytes, who: Participant, ctx: ExpoContext) -> PictureAdded:
+def add_picture(
+    listing_id: int, content: bytes, who: Participant, ctx: ExpoContext
+) -> PictureAdded:
     """Add a picture to the owner's listing; the same bytes again answer the one stored."""
     sha = picture_hash(content)
     with ctx.uow() as uow:

@@ -1,7 +1,7 @@
-"""The expo's web UI under /ui: pages (pages.py), discussions (thread_pages.py), listing pictures (picture_pages.py), contracts
-and their public verification (contract_pages.py), the organiser's
-view (organiser_pages.py), the meeting room and its signalling (room.py), their static files
-and the expo's own gettext catalogue."""
+"""The expo's web UI under /ui: pages (pages.py), discussions (thread_pages.py), listing
+pictures (picture_pages.py), contracts and their public verification (contract_pages.py),
+the organiser's view (organiser_pages.py), the meeting room and its signalling (room.py),
+their static files and the expo's own gettext catalogue."""
 
 from __future__ import annotations
 
