@@ -93,6 +93,8 @@ def test_the_owner_adds_png_and_jpeg_and_anyone_gets_them_with_their_type(client
         assert got.headers["content-type"] == media
         assert got.headers["x-content-type-options"] == "nosniff"
         assert "max-age=31536000" in got.headers["cache-control"]
+    (found,) = client.get("/catalogue", params={"q": "smartphone"}).json()
+    assert len(found["pictures"]) == 2 and all(client.get(u).content for u in found["pictures"])
 
 
 def test_the_same_picture_twice_is_stored_once(client, keys, listing, expo):
