@@ -23,6 +23,7 @@ from karakoram.expo.adapters.feed_store import FeedStore
 from karakoram.expo.adapters.mail_store import MailStore
 from karakoram.expo.adapters.meeting_store import MeetingStore
 from karakoram.expo.adapters.organiser_store import OrganiserStore
+from karakoram.expo.adapters.picture_store import PictureStore
 from karakoram.expo.adapters.thread_store import ThreadStore
 from karakoram.expo.services.records import (
     DuplicateParticipant,
@@ -50,6 +51,7 @@ class SqlExpoUnitOfWork(
     MailStore,
     ContractPdfStore,
     DealStore,
+    PictureStore,
 ):
     def __init__(self, engine: Engine) -> None:
         self._engine = engine

@@ -8,7 +8,7 @@ registering needs an attestation, everything else a participant's API key.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -27,9 +27,10 @@ from karakoram.expo.entrypoints.deps import CtxDep, ParticipantDep
 from karakoram.expo.entrypoints.exchange_api import router as exchange_router
 from karakoram.expo.entrypoints.meetings_api import router as meetings_router
 from karakoram.expo.entrypoints.organiser_api import router as organiser_router
+from karakoram.expo.entrypoints.pictures_api import router as pictures_router
 from karakoram.expo.entrypoints.threads_api import router as threads_router
 from karakoram.expo.entrypoints.web import install_web
-from karakoram.expo.services import catalogue, matching, participants
+from karakoram.expo.services import catalogue, matching, participants, pictures
 from karakoram.expo.services.context import ExpoContext
 from karakoram.expo.services.records import Participant, Suggestion
 
@@ -91,14 +92,16 @@ class ListingOut(BaseModel):
     price: Decimal | None
     currency: str | None
     certificates: list[str]
+    pictures: list[str] = Field([], description="Its pictures' paths, to GET (issue 18).")
 
     @classmethod
-    def of(cls, x: Listing) -> ListingOut:
+    def of(cls, x: Listing, pictures: Sequence[str] = ()) -> ListingOut:
         return cls(
             id=x.id, participant_id=x.participant_id, side=x.side.value, ref=x.ref,
             hs_code=x.hs_code, titles=x.titles, description=x.description, origin=x.origin,
             quantity=x.quantity, unit=x.unit, price=x.price, currency=x.currency,
             certificates=list(x.certificates),
+            pictures=[f"/listings/{x.id}/pictures/{sha}" for sha in pictures],
         )  # fmt: skip
 
 
@@ -163,7 +166,9 @@ def browse(
 ) -> list[ListingOut]:  # fmt: skip
     """Search the catalogue (open to visitors): text in English, Chinese or Urdu, and/or an
     HS code prefix."""
-    return [ListingOut.of(x) for x in catalogue.search(q, hs, side, ctx, limit)]
+    found = catalogue.search(q, hs, side, ctx, limit)
+    shown = pictures.pictures_of([x.id for x in found if x.id is not None], ctx)
+    return [ListingOut.of(x, shown.get(x.id or 0, [])) for x in found]
 
 
 @router.get("/suggestions", response_model=list[SuggestionOut], tags=["matching"])
@@ -206,5 +211,6 @@ def create_expo_app(ctx: ExpoContext, ice_servers: list[dict[str, Any]] | None =
     app.include_router(contracts_router)
     app.include_router(contract_pdf_router)
     app.include_router(exchange_router)
+    app.include_router(pictures_router)
     install_web(app, ctx.key_secret, ice_servers or [])
     return app

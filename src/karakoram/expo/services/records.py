@@ -12,6 +12,10 @@ class DuplicateRef(Exception):
     """The store already holds this participant's listing ref (a concurrent request won)."""
 
 
+class DuplicatePicture(Exception):
+    """The listing holds this picture already (a concurrent request stored it first)."""
+
+
 class DuplicateParticipant(Exception):
     """The store already holds this trader of this node (a concurrent registration won)."""
 

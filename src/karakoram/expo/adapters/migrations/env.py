@@ -2,6 +2,7 @@
 
 from alembic import context
 
+from karakoram.expo.adapters.picture_store import listing_pictures  # noqa: F401 - its table
 from karakoram.expo.adapters.tables import metadata
 
 engine = context.config.attributes["engine"]

@@ -1,7 +1,7 @@
-"""The expo's web UI under /ui: pages (pages.py), discussions (thread_pages.py), contracts
-and their public verification (contract_pages.py), the organiser's
-view (organiser_pages.py), the meeting room and its signalling (room.py), their static files
-and the expo's own gettext catalogue."""
+"""The expo's web UI under /ui: pages (pages.py), discussions (thread_pages.py), listing
+pictures (picture_pages.py), contracts and their public verification (contract_pages.py),
+the organiser's view (organiser_pages.py), the meeting room and its signalling (room.py),
+their static files and the expo's own gettext catalogue."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from karakoram.expo.entrypoints.web import (
     contract_pages,
     organiser_pages,
     pages,
+    picture_pages,
     register_pages,
     room,
     thread_pages,
@@ -33,6 +34,7 @@ def install_web(app: FastAPI, secret: bytes, ice_servers: list[dict[str, Any]]) 
     app.state.error_page = error_page
     app.include_router(pages.router)
     app.include_router(thread_pages.router)
+    app.include_router(picture_pages.router)
     app.include_router(contract_pages.router)
     app.include_router(organiser_pages.router)
     app.include_router(room.router)

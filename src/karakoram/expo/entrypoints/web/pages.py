@@ -19,6 +19,7 @@ from karakoram.domain.errors import (
 )
 from karakoram.entrypoints.web.i18n import LANGUAGES
 from karakoram.expo.domain.catalogue import Side
+from karakoram.expo.domain.pictures import MAX_PICTURES
 from karakoram.expo.domain.schedule import zone as zone_info
 from karakoram.expo.entrypoints.deps import CtxDep
 from karakoram.expo.entrypoints.web.render import ExpoPages
@@ -29,6 +30,7 @@ from karakoram.expo.services import (
     meetings,
     organiser,
     participants,
+    pictures,
     views,
 )
 from karakoram.expo.services.invitations import invitation
@@ -141,9 +143,10 @@ def catalogue_page(
 ) -> Response:  # fmt: skip
     wanted = Side(side) if side in {s.value for s in Side} else None
     found = catalogue.search(q or None, hs or None, wanted, ctx, 50) if (q or hs or side) else []
+    shown = pictures.pictures_of([x.id for x in found if x.id is not None], ctx)
     return pages.render(
         request, session, "catalogue.html", who, q=q, hs=hs, side=side, found=found,
-        searched=bool(q or hs or side),
+        searched=bool(q or hs or side), pictures=shown, max_pictures=MAX_PICTURES,
     )  # fmt: skip
 
 
