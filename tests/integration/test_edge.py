@@ -286,3 +286,18 @@ def test_plotly_styles_are_served_as_a_stylesheet(client: TestClient) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/css")
     assert ".js-plotly-plot .plotly" in response.text
+
+
+@pytest.mark.parametrize("digits", ["¹", "³9", "٣"])  # digits to str.isdigit, not to int()
+def test_a_number_in_other_scripts_digits_is_a_problem_not_a_crash(
+    client: TestClient, keys: Keys, digits: str
+) -> None:
+    """Found by the fuzz run: `hours=¹` and `/mandates/³9/end` were 500s (the bounds check
+    took str.isdigit for int()'s opinion)."""
+    for method, path, params, who in (
+        ("GET", "/exchange/refusals", {"hours": digits}, keys.supervisor),
+        ("POST", f"/mandates/{digits}/end", None, keys.admin),
+    ):
+        answer = client.request(method, path, params=params, headers=who)
+        assert answer.status_code in (403, 404, 422), (path, answer.status_code, answer.text)
+        assert answer.headers["content-type"].startswith(PROBLEM_JSON)

@@ -104,7 +104,8 @@ def _has_body(request: Request) -> bool:
 
 def _too_big(value: object) -> bool:
     text = str(value).strip().lstrip("+-")
-    return text.isdigit() and (len(text) > 10 or int(text) > INT_MAX)
+    # ASCII digits only: "¹" is a digit to str.isdigit, not to int()
+    return text.isascii() and text.isdigit() and (len(text) > 10 or int(text) > INT_MAX)
 
 
 def _out_of_range(pointer: str, value: object) -> FieldError:

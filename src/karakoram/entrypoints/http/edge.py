@@ -176,7 +176,7 @@ def _user(scope: Scope) -> str | None:
 def _check_announced(headers: dict[str, str], limit: int) -> None:
     """A body that says it will be too large is refused before a byte of it is read."""
     length = headers.get("content-length")
-    if length is not None and (not length.isdigit() or len(length) > 18):
+    if length is not None and (not (length.isascii() and length.isdigit()) or len(length) > 18):
         raise EdgeRefusal.bad_length()
     if length is not None and int(length) > limit:
         raise EdgeRefusal.too_large(limit)

@@ -64,7 +64,8 @@ def settle(
     """Settle one discrepancy as the form says; a refusal shows the page with its problems."""
     data: dict[str, Any] = {"resolution": resolution, "reason": reason}
     if packages.strip():
-        data["packages"] = int(packages) if packages.strip().isdigit() else packages
+        digits = packages.strip()
+        data["packages"] = int(digits) if digits.isascii() and digits.isdigit() else packages
     if gross_mass.strip():
         data["gross_mass"] = gross_mass.strip()
     try:

@@ -72,7 +72,7 @@ def book(
     """Book the chosen slot (`slot` is DATE TIME); a refusal shows why and the next free
     slots to choose from instead."""
     day, _, at = slot.partition(" ")
-    number = int(report) if report.strip().isdigit() else report
+    number = int(report) if report.strip().isascii() and report.strip().isdigit() else report
     data = {"cargo_report": number, "date": day, "time": at}
     try:
         booking, _new = book_slot(data, viewer, node.ctx)

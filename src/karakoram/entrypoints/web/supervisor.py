@@ -95,7 +95,7 @@ def _rules_page(page: _Page, failure: KarakoramError | None = None) -> Response:
 def editor(page: PageDep, start: Annotated[str, Query(alias="from")] = "") -> Response:
     """The editor, holding the text of version `from` (the active one by default)."""
     sets = supervision.rule_sets(page.viewer, page.ctx)
-    base = int(start) if start.isdigit() else sets.active
+    base = int(start) if start.isascii() and start.isdigit() else sets.active
     text = supervision.rule_set(base, page.viewer, page.ctx).source if base else ""
     return _editor_page(page, RuleSetForm(text, "check", Period()), base=base)
 

@@ -62,7 +62,8 @@ class ActivationForm:
     reason: str
 
     def seen_active(self) -> int | None:
-        return int(self.active) if self.active.strip().isdigit() else None
+        active = self.active.strip()
+        return int(active) if active.isascii() and active.isdigit() else None
 
 
 def activation_form(

@@ -84,7 +84,7 @@ async def lodge(
     if "add_item" in submitted:
         return _lodge_page(request, node, pages, session, viewer, form.with_row_added())
     remove = submitted.get("remove_item")
-    if isinstance(remove, str) and remove.isdigit():
+    if isinstance(remove, str) and remove.isascii() and remove.isdigit():
         return _lodge_page(
             request, node, pages, session, viewer, form.with_row_removed(int(remove))
         )
