@@ -8,28 +8,20 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import ValidationError
 
 from karakoram.domain.exchange.envelope import MAX_MESSAGE_BYTES, Refused
-from karakoram.entrypoints.api.exchange import MAX_BATCH_BYTES, MAX_BATCH_ITEMS, read_at_most
+from karakoram.entrypoints.api.exchange import (  # the node's wire format: one relay posts to both
+    MAX_BATCH_BYTES,
+    MAX_BATCH_ITEMS,
+    BatchIn,
+    read_at_most,
+)
 from karakoram.expo.entrypoints.deps import CtxDep
 from karakoram.expo.services import inbox
 from karakoram.services.exchange.delivery import DELIVERY_HEADER
 
 router = APIRouter(tags=["exchange"])
-
-
-class BatchIn(BaseModel):
-    delivery: str | None = Field(
-        None,
-        max_length=MAX_MESSAGE_BYTES,
-        description="The sending relay's signed proof of this attempt (compact JWS).",
-    )
-    messages: list[str] = Field(
-        max_length=MAX_BATCH_ITEMS,
-        description="Compact JWS messages from a customs node: trade_summary, "
-        "tariff_published or key_revoked.",
-    )
 
 
 @router.post(
