@@ -43,16 +43,28 @@ REAL_HS = hs2022()
 SERIAL_CHOICES = ("include", "exclude", "only")
 #: the browser tests share one Chromium (a package-scoped fixture): one worker runs them all
 BROWSER_TESTS = "tests/browser/"
+#: the end-to-end tests are scheduled one by one (several take a minute each: a file of them on
+#: one worker left the other idle at the end of the run), but for the files whose tests share a
+#: module-scoped fixture (a demo run, a built wheel, a node): those stay one unit
+E2E_TESTS = "tests/e2e/"
+E2E_SHARED_FIXTURE = frozenset(
+    f"{E2E_TESTS}{name}.py" for name in ("test_demo", "test_wheel", "test_stats_cli", "test_fuzz")
+)
 
 
 class FileScheduling(LoadFileScheduling):
     """pytest-xdist's `--dist loadfile` (a file's tests run on one worker, so a module-scoped
-    fixture is built once), with the browser tests as one unit. xdist's own way of grouping
-    (`loadgroup`, `xdist_group` marks) silently does nothing with pytest 9.2 (pytest-xdist
-    issue 1386)."""
+    fixture is built once), with the browser tests as one unit and most end-to-end tests each a
+    unit of its own. xdist's own way of grouping (`loadgroup`, `xdist_group` marks) silently
+    does nothing with pytest 9.2 (pytest-xdist issue 1386)."""
 
     def _split_scope(self, nodeid: str) -> str:
-        return BROWSER_TESTS if nodeid.startswith(BROWSER_TESTS) else super()._split_scope(nodeid)
+        if nodeid.startswith(BROWSER_TESTS):
+            return BROWSER_TESTS
+        module = super()._split_scope(nodeid)
+        if module.startswith(E2E_TESTS) and module not in E2E_SHARED_FIXTURE:
+            return nodeid
+        return module
 
 
 @pytest.hookimpl(optionalhook=True, tryfirst=True)
