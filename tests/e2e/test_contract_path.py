@@ -36,9 +36,9 @@ from karakoram.expo.services.expo_relay import expo_relay_worker
 from karakoram.expo.services.matching import run_matching
 from karakoram.expo.services.participants import add_partner, key_hash
 from karakoram.expo.services.trader_cas import add_trader_ca
-from karakoram.services.policy import documents as policy
 from karakoram.services.exchange import partners
 from karakoram.services.exchange.partners import NewPartner
+from karakoram.services.policy import documents as policy
 from karakoram.services.policy.documents import Kind
 from karakoram.services.users import add_user
 from tests.builders import GREEN_RULES, IMPORTER, TRADER, present_goods
@@ -211,11 +211,8 @@ def test_a_signed_contract_is_declared_and_released_at_both_borders(world, tmp_p
     held = expo_api.get(f"/contracts/{cid}", headers=buyer).json()
     assert held["status"] == "signed" and len(held["signatures"]) == 2
     # 3. the expo's background relay delivers the contract to both nodes: a draft at each
-    export_draft = _within(lambda: cn_app.get(
-        "/contract-drafts", headers=_bearer(w.keys["CN"]["trader"])).json(), "the CN draft")  # fmt: skip
-    import_draft = _within(lambda: pk_app.get(
-        "/contract-drafts", headers=_bearer(w.keys["PK"]["trader"])).json(), "the PK draft")  # fmt: skip
-    (ex,), (im,) = export_draft, import_draft
+    (ex,) = _within(lambda: _drafts(w, cn_app, "CN"), "the CN draft")
+    (im,) = _within(lambda: _drafts(w, pk_app, "PK"), "the PK draft")
     assert ex["ucr"] == im["ucr"] and "EXPO" in ex["ucr"]
     assert (ex["declaration_type"], im["declaration_type"]) == ("EX", "IM")
     assert im["items"][0]["preference"] == "CPFTA"  # the claim the tariff grants
@@ -248,6 +245,12 @@ def test_a_signed_contract_is_declared_and_released_at_both_borders(world, tmp_p
     assert (row["chapter"], row["origin"], row["destination"]) == ("85", "CN", "PK")
     assert (row["signed_count"], row["declared_count"], row["cleared_count"]) == (1, 1, 1)
     assert row["signed_value"] == row["cleared_value"] == "30000.00"
+
+
+def _drafts(w: World, app: TestClient, country: str) -> list[dict]:
+    answer = app.get("/contract-drafts", headers=_bearer(w.keys[country]["trader"]))
+    assert answer.status_code == 200, answer.text
+    return list(answer.json())
 
 
 def _completed(draft: dict, country: str, lrn: str) -> dict:

@@ -17,7 +17,7 @@ the certificates, issued in process as `karakoram keys new-trader` would get the
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -39,7 +39,7 @@ from karakoram.services import trader_keys
 CONTRACTS = 3
 DIFFERING = 1
 DIFFER_BY = Decimal("1.5")  # its quantity, declared half as much again
-_RELEASED = ("released", "exited", "cleared")
+RELEASED = ("released", "exited", "cleared")
 #: what an exhibitor lists: HS 2022 subheading, English and Chinese titles, Rec 20 unit
 Goods = tuple[str, str, str, str]
 _UNIT_PRICE = {"851713": "150.00", "610910": "3.20"}
@@ -52,6 +52,8 @@ class ContractTruck:
     contract_id: int
     seller: str
     buyer: str
+    seller_user: str = ""
+    buyer_user: str = ""
     ucr: str = ""
     export_mrn: str = ""
     import_mrn: str = ""
@@ -72,6 +74,11 @@ class ContractDay:
     def caught(self) -> list[ContractTruck]:
         return [t for t in self.trucks if t.differs and t.import_channel != "green"]
 
+    def as_json(self) -> list[dict[str, Any]]:
+        """Each contract's truck as expo/access.json keeps it (for docs/tour)."""
+        caught = self.caught
+        return [asdict(t) | {"caught": t in caught} for t in self.trucks]
+
 
 def sign_contracts(
     expo_url: str, participants: dict[str, str], sellers: list[tuple[Trader, Goods]],
@@ -91,13 +98,15 @@ def sign_contracts(
             mine = http.get("/suggestions", headers=_bearer(participants[seller.name])).json()
             for s in mine:
                 buyer = by_id.get(s["buyer_id"])
+                if s["exhibitor_id"] not in by_id or by_id[s["exhibitor_id"]] is not seller:
+                    continue  # a suggestion where this trader buys
                 if buyer is None or buyer.country != "PK" or buyer.name in busy:
                     continue
                 cid = _draft(http, participants[seller.name], s, goods, len(signed))
                 for who in (seller, buyer):
                     key, cert = _certified(nodes[who.country], who, workdir)
                     _sign(http, participants[who.name], cid, key, cert)
-                signed.append(ContractTruck(cid, seller.name, buyer.name))
+                signed.append(ContractTruck(cid, seller.name, buyer.name, seller.user, buyer.user))
                 busy.add(buyer.name)
                 break
             if len(signed) >= CONTRACTS:
@@ -105,9 +114,7 @@ def sign_contracts(
     return signed
 
 
-def _draft(
-    http: httpx.Client, key: str, s: dict[str, Any], goods: Goods, n: int
-) -> int:
+def _draft(http: httpx.Client, key: str, s: dict[str, Any], goods: Goods, n: int) -> int:
     hs, en, zh, unit = goods
     line = {
         "hs_code": hs, "description": {"en": en, "zh": zh}, "origin": "CN",
@@ -127,6 +134,18 @@ def _draft(
     if answer.status_code != 201:
         raise RuntimeError(f"The expo refused the contract: {answer.text}")
     return int(answer.json()["id"])
+
+
+def trader_ca_pem(node: demo_nodes.DemoNode) -> str:
+    """The certificate of `node`'s trader CA (made on the wall clock on first use, beside its
+    signing key), for the expo to trust."""
+    n = bootstrap(load_settings(node.config))
+    try:
+        if n.ctx.trader_ca is None:
+            raise RuntimeError(f"{node.spec.administration} has no signing key, so no trader CA")
+        return n.ctx.trader_ca.certificate_pem(datetime.now(UTC))
+    finally:
+        n.close()
 
 
 def _certified(node: demo_nodes.DemoNode, who: Trader, workdir: Path) -> tuple[bytes, bytes]:
@@ -162,18 +181,15 @@ def _bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
-def drive_trucks(
-    trucks: list[ContractTruck], sides: dict[str, Side], traders: dict[str, list[Trader]]
-) -> None:
+def drive_trucks(trucks: list[ContractTruck], sides: dict[str, Side]) -> None:
     """Each contract's shipment across the border, lodged from the drafts at both nodes."""
-    users = {t.name: t.user for side in traders.values() for t in side}
     for n, truck in enumerate(trucks):
-        ex = _wait_for_draft(sides["CN"], users[truck.seller], truck.contract_id)
-        im = _wait_for_draft(sides["PK"], users[truck.buyer], truck.contract_id)
+        ex = _wait_for_draft(sides["CN"], truck.seller_user, truck.contract_id)
+        im = _wait_for_draft(sides["PK"], truck.buyer_user, truck.contract_id)
         truck.ucr = ex["ucr"]
-        truck.export_mrn = _export(sides["CN"], users[truck.seller], ex, n)
+        truck.export_mrn = _export(sides["CN"], truck.seller_user, ex, n)
         truck.differs = n == DIFFERING
-        _import(sides["PK"], users[truck.buyer], im, truck, n)
+        _import(sides["PK"], truck.buyer_user, im, truck, n)
 
 
 def _wait_for_draft(side: Side, user: str, contract_id: int) -> dict[str, Any]:
@@ -236,7 +252,7 @@ def _cleared(side: Side, d: dict[str, Any]) -> str:
     """Paid, controlled as its channel asks and released by the officer, unless it already
     was; its status then."""
     mrn = d["mrn"]
-    if d["status"] in _RELEASED:
+    if d["status"] in RELEASED:
         return str(d["status"])
     due = d.get("amount_due")
     if due and Decimal(str(due)) > 0:
@@ -244,7 +260,7 @@ def _cleared(side: Side, d: dict[str, Any]) -> str:
         paid = side.call("officer", "POST", f"/declarations/{mrn}/payments", pay)
         if paid.status_code not in (200, 201):
             raise RuntimeError(f"Payment for {mrn}: {paid.text}")
-        if paid.json()["status"] in _RELEASED:
+        if paid.json()["status"] in RELEASED:
             return str(paid.json()["status"])
     if d["channel"] in ("yellow", "red"):
         action = "inspect" if d["channel"] == "red" else "check-documents"
