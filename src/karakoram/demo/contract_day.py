@@ -17,6 +17,7 @@ the certificates, issued in process as `karakoram keys new-trader` would get the
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -32,7 +33,6 @@ from karakoram.demo import nodes as demo_nodes
 from karakoram.demo.client import Side
 from karakoram.demo.model import Trader
 from karakoram.domain.access import Principal, Role
-from karakoram.expo.adapters.contract_jws import sign_member
 from karakoram.services import trader_keys
 
 #: how many contracts the expo day signs, and which one differs from its contract at the border
@@ -40,6 +40,9 @@ CONTRACTS = 3
 DIFFERING = 1
 DIFFER_BY = Decimal("1.5")  # its quantity, declared half as much again
 RELEASED = ("released", "exited", "cleared")
+#: a party's signature over the canonical bytes, with its key and certificate (PEMs): what
+#: `karakoram contract sign` does on its machine (expo/bootstrap.py `sign_member`)
+Signer = Callable[[bytes, bytes], Callable[[bytes], dict[str, str]]]
 #: what an exhibitor lists: HS 2022 subheading, English and Chinese titles, Rec 20 unit
 Goods = tuple[str, str, str, str]
 _UNIT_PRICE = {"851713": "150.00", "610910": "3.20"}
@@ -82,7 +85,7 @@ class ContractDay:
 
 def sign_contracts(
     expo_url: str, participants: dict[str, str], sellers: list[tuple[Trader, Goods]],
-    buyers: list[Trader], nodes: dict[str, demo_nodes.DemoNode], workdir: Path,
+    buyers: list[Trader], nodes: dict[str, demo_nodes.DemoNode], workdir: Path, sign: Signer,
 ) -> list[ContractTruck]:  # fmt: skip
     """A contract per matched pair (a CN exhibitor and its goods, a PK buyer), drafted and
     signed by both."""
@@ -105,7 +108,7 @@ def sign_contracts(
                 cid = _draft(http, participants[seller.name], s, goods, len(signed))
                 for who in (seller, buyer):
                     key, cert = _certified(nodes[who.country], who, workdir)
-                    _sign(http, participants[who.name], cid, key, cert)
+                    _sign(http, participants[who.name], cid, sign(key, cert))
                 signed.append(ContractTruck(cid, seller.name, buyer.name, seller.user, buyer.user))
                 busy.add(buyer.name)
                 break
@@ -167,10 +170,10 @@ def _certified(node: demo_nodes.DemoNode, who: Trader, workdir: Path) -> tuple[b
     return key_path.read_bytes(), done.certificate.pem.encode()
 
 
-def _sign(http: httpx.Client, key: str, cid: int, key_pem: bytes, cert_pem: bytes) -> None:
+def _sign(http: httpx.Client, key: str, cid: int, sign: Callable[[bytes], dict[str, str]]) -> None:
     canonical = http.get(f"/contracts/{cid}/versions/1/canonical", headers=_bearer(key))
     canonical.raise_for_status()
-    member = sign_member(canonical.content, key_pem, cert_pem, datetime.now(UTC))
+    member = sign(canonical.content)
     answer = http.post(f"/contracts/{cid}/versions/1/signatures", json=member,
                        headers=_bearer(key))  # fmt: skip
     if answer.status_code not in (200, 201):

@@ -25,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -42,7 +43,7 @@ from karakoram.demo.client import Side
 from karakoram.demo.model import Period, Trader, make_traders
 from karakoram.domain.access import Principal, Role
 from karakoram.domain.declaration.nomenclature_file import read_nomenclature
-from karakoram.expo.bootstrap import bootstrap_expo, migrate_expo, receipt_signer
+from karakoram.expo.bootstrap import bootstrap_expo, migrate_expo, receipt_signer, sign_member
 from karakoram.expo.config import ExpoSettings
 from karakoram.expo.services.catalogue import load_nomenclature
 from karakoram.expo.services.contract_register import set_node_address
@@ -169,7 +170,7 @@ class DemoExpo:
         path = self.root / "access.json"
         path.touch(mode=0o600)
         os.chmod(path, 0o600)
-        access = {"url": self.url, "organiser_key": self.organiser_key}
+        access: dict[str, Any] = {"url": self.url, "organiser_key": self.organiser_key}
         access |= {"participants": self.participants}
         if self.contracts is not None:  # the expo day's contracts, for the tour's pictures
             access |= {"contracts": self.contracts.as_json()}
@@ -222,7 +223,7 @@ class DemoExpo:
         buyers = [t for t in traders["PK"][:PER_SIDE] if t.name in self.participants]
         by_country = {n.spec.country: n for n in nodes}
         trucks = contract_day.sign_contracts(
-            self.url, self.participants, sellers, buyers, by_country, self.root
+            self.url, self.participants, sellers, buyers, by_country, self.root, _signer
         )
         contract_day.drive_trucks(trucks, sides)
         released = sum(1 for t in trucks if t.import_status in contract_day.RELEASED)
@@ -321,6 +322,11 @@ def expo_access(e: DemoExpo | None) -> list[str]:
         "  Sign in as a participant (attested by its node) with its key:",
         *(f"  {name:28} {key}" for name, key in e.participants.items()),
     ]
+
+
+def _signer(key_pem: bytes, cert_pem: bytes) -> Callable[[bytes], dict[str, str]]:
+    """A party's signing, as `karakoram contract sign` does it on its machine."""
+    return lambda payload: sign_member(payload, key_pem, cert_pem, datetime.now(UTC))
 
 
 def _attest(node: demo_nodes.DemoNode, trader_id: str) -> str:
