@@ -1,4 +1,5 @@
-"""Photograph the README's tour: what the default demo leaves waiting, and the expo's path.
+"""Photograph the README's tour: what the default demo leaves waiting, the expo's path, and a
+contract's path from signature to the border (shoot_contracts.py).
 
     .venv/bin/python docs/tour/shoot.py                          # a fresh default demo, then stop
     .venv/bin/python docs/tour/shoot.py --keep                   # ... and keep it serving
@@ -73,7 +74,7 @@ def play_demo(workdir: Path) -> tuple[Any, dict[str, Any]]:
     run = demo_run.start_demo(opts, workdir, 8000)
     try:
         demo_run.run_simulation(opts, run.sides, list(run.links.values()), run.catalogue)
-        demo_run.play_expo_day(run.expo, run.nodes, opts.seed, opts.periods())
+        demo_run.play_expo_day(run.expo, run.nodes, opts.seed, opts.periods(), run.sides)
         waiting = leave_work(run.sides, make_traders(random.Random(opts.seed)), "")  # noqa: S311
         with contextlib.suppress(ImportError):  # the dead letter, once the demo makes one
             from karakoram.demo.dead_letter import leave_dead_letters  # type: ignore[import-not-found]
@@ -98,6 +99,7 @@ def play_demo(workdir: Path) -> tuple[Any, dict[str, Any]]:
             for w in waiting
         },
         "expo": json.loads((run.expo.root / "access.json").read_text()),
+        "node_keys": {name: side.keys for name, side in run.sides.items()},
     }
     return run, state
 
@@ -112,6 +114,7 @@ def running_demo(workdir: Path) -> dict[str, Any]:
         "sides": {},
         "waiting": {},
         "expo": json.loads((workdir / "expo" / "access.json").read_text()),
+        "node_keys": {name: side["keys"] for name, side in demo["sides"].items()},
     }
     for name, side in demo["sides"].items():
         keys = {role: side["keys"][user] for role, user in side["roles"].items()}
@@ -340,6 +343,9 @@ def shoot(state: dict[str, Any]) -> None:
         try:
             shoot_nodes(browser, state)
             shoot_expo(browser, state)
+            from shoot_contracts import shoot_contracts  # beside this file
+
+            shoot_contracts(browser, state)
         finally:
             browser.close()
 

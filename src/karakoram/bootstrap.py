@@ -213,6 +213,7 @@ def exchange_config(settings: Settings, calendars: Any = None) -> ExchangeConfig
         key_file_crypto(settings.signing_key_path, settings.signing_key_id),
         lambda: str(uuid6.uuid7()),
         max_attempts=settings.relay_max_attempts,
+        delivery_skew=timedelta(seconds=settings.delivery_skew_seconds),
         calendars=calendars or {},
         client_bindings={
             name: ClientBinding(c.subject, c.fingerprint)

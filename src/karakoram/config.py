@@ -242,6 +242,13 @@ class Settings(BaseSettings):
     relay_max_attempts: int = Field(
         12, description="Delivery attempts before a message becomes a dead letter."
     )
+    delivery_skew_seconds: float = Field(
+        300,
+        gt=0,
+        description="How far a partner's signed delivery time (sent_at) may be from this "
+        "node's clock, either way: older deliveries are refused as replays. Raise it only for "
+        "a node on a simulated clock beside partners on the real one (the demo's expo).",
+    )
     analytics_dir: Path | None = Field(
         None,
         description="Directory of the analytical copy statistics read (Parquet files); "

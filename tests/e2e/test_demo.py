@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from karakoram.demo import gate, report
+from karakoram.demo import contract_day, gate, report
 from karakoram.demo import run as demo_run
 from karakoram.demo.dead_letter import leave_dead_letters
 from karakoram.demo.expo_day import play_expo_day
@@ -54,7 +54,7 @@ def played(tmp_path_factory):
         os.chdir(here)
     try:
         engine = run_simulation(OPTIONS, run.sides, list(run.links.values()), run.catalogue)
-        play_expo_day(run.expo, run.nodes, OPTIONS.seed, OPTIONS.periods())
+        play_expo_day(run.expo, run.nodes, OPTIONS.seed, OPTIONS.periods(), run.sides)
         yield run, engine, engine.consignments
     finally:
         run.close()
@@ -318,3 +318,33 @@ def test_the_expo_answers_beside_the_nodes_with_a_scheduled_meeting_grid(played,
             "/organiser/report", headers={"Authorization": f"Bearer {expo.organiser_key}"}
         )
         assert report.json()["totals"]["meetings"] == expo.meetings
+
+
+def test_contracts_signed_at_the_expo_cross_the_border_and_the_one_that_differs_is_caught(
+    played,
+):
+    """Issue 19 in the demo: contracts signed at the expo day, their trucks' declarations
+    lodged from the drafts at both nodes, one differing from its contract and held by
+    DIFFERS-FROM-CONTRACT, the rest released; the deal register counts them."""
+    run, _, _ = played
+    day = run.expo.contracts
+    assert day is not None and len(day.trucks) == contract_day.CONTRACTS
+    for t in day.trucks:
+        assert "EXPO" in t.ucr and t.export_mrn and t.import_mrn
+        for side, mrn in (("CN", t.export_mrn), ("PK", t.import_mrn)):
+            d = run.sides[side].call("officer", "GET", f"/declarations/{mrn}").json()
+            assert d["declaration"]["ucr"] == t.ucr
+    (caught,) = day.caught
+    assert caught.import_channel != "green" and caught.rules == ["DIFFERS-FROM-CONTRACT"]
+    assert caught.import_status not in contract_day.RELEASED
+    pk = run.sides["PK"]
+    mirror = pk.call("officer", "GET", f"/declarations/{caught.import_mrn}/contract-mirror")
+    assert any(r["ours_flagged"] for r in mirror.json()["rows"] if r["field"] == "quantity")
+    honest = [t for t in day.trucks if t is not caught]
+    assert all(t.import_status in contract_day.RELEASED for t in honest)
+    assert not any("DIFFERS-FROM-CONTRACT" in t.rules for t in honest)
+    assert day.register == {
+        "signed": len(day.trucks), "declared": len(day.trucks), "cleared": len(honest),
+    }  # fmt: skip
+    lines = "\n".join(report.contract_lines(day))
+    assert f"{len(day.trucks)} contracts signed" in lines and "Caught: import" in lines

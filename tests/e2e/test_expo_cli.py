@@ -6,6 +6,7 @@ keep this test to two subprocesses."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -116,3 +117,52 @@ def test_a_trader_attested_by_its_node_registers_at_a_running_expo(tmp_path: Pat
         mine = {"Authorization": f"Bearer {body['api_key']}"}
         me = httpx.get(f"{url}/participants/me", headers=mine, timeout=10)
         assert me.json()["country"] == "CN"
+
+
+def test_the_serving_expo_relays_its_outbox_in_the_background_and_stops_cleanly(
+    tmp_path: Path,
+) -> None:
+    """`karakoram expo serve` tries to deliver a registered contract without any command
+    (here to nodes that are not there: the attempt and its error are recorded, to be retried),
+    and SIGTERM ends it, relay thread included, within seconds."""
+    from sqlalchemy import select
+
+    from karakoram.expo.adapters.tables import expo_outbox
+    from karakoram.expo.services.contract_register import register_contract, set_node_address
+    from tests.expo_support import PK
+    from tests.integration.test_contract_dealflow import contract
+
+    _, jwk = _node(tmp_path)
+    env = _expo(tmp_path, jwk) | {"KARAKORAM_EXPO_RELAY_INTERVAL": "0.1"}
+    url = env["KARAKORAM_EXPO_DATABASE_URL"]
+    expo = bootstrap_expo(ExpoSettings(database_url=url, secret_key=SECRET))  # type: ignore[arg-type]
+    add_partner(PK.administration, "PK", None, PK.kid, PK.jwk, expo.ctx)
+    for node in ("CN-URC", "PK-GB"):  # a closed port: nobody answers
+        set_node_address(expo.ctx, node, f"http://127.0.0.1:{free_port()}")
+    assert len(register_contract(expo.ctx, contract()).message_ids) == 2
+
+    def attempts() -> list[tuple[int, str | None]]:
+        with expo.engine.connect() as conn:
+            query = select(expo_outbox.c.attempts, expo_outbox.c.last_error)
+            return [(r.attempts, r.last_error) for r in conn.execute(query)]
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "karakoram", "expo", "serve", "--port", str(port)],
+        cwd=tmp_path, env=os.environ | env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + BOUND
+        while not all(n >= 1 for n, _ in attempts()):
+            assert process.poll() is None, "the expo stopped"
+            assert time.monotonic() < deadline, "the serving expo's relay made no attempt"
+            time.sleep(0.1)  # polling a separate process, bounded above
+        assert all("DeliveryFailed" in (error or "") for _, error in attempts())
+        assert _healthy(f"http://127.0.0.1:{port}")
+    finally:
+        process.terminate()
+        code = process.wait(timeout=10)
+        expo.close()
+    # ended within the bound; uvicorn raises the SIGTERM it caught again once shut down
+    assert code in (0, -signal.SIGTERM)

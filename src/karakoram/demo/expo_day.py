@@ -25,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -35,17 +36,21 @@ import httpx
 from karakoram.bootstrap import bootstrap, utc_now
 from karakoram.config import load_settings
 from karakoram.data import hs2022
+from karakoram.demo import contract_day
 from karakoram.demo import expo_feed as feed
 from karakoram.demo import nodes as demo_nodes
+from karakoram.demo.client import Side
 from karakoram.demo.model import Period, Trader, make_traders
 from karakoram.domain.access import Principal, Role
 from karakoram.domain.declaration.nomenclature_file import read_nomenclature
-from karakoram.expo.bootstrap import bootstrap_expo, migrate_expo, receipt_signer
+from karakoram.expo.bootstrap import bootstrap_expo, migrate_expo, receipt_signer, sign_member
 from karakoram.expo.config import ExpoSettings
 from karakoram.expo.services.catalogue import load_nomenclature
+from karakoram.expo.services.contract_register import set_node_address
 from karakoram.expo.services.matching import run_matching
 from karakoram.expo.services.meetings import run_schedule
 from karakoram.expo.services.participants import add_partner
+from karakoram.expo.services.trader_cas import add_trader_ca
 from karakoram.services.attestation import issue_attestation
 
 #: what each side exhibits, and what the other side's buyers seek (HS 2022 subheadings)
@@ -74,6 +79,8 @@ class DemoExpo:
     participants: dict[str, str] = field(default_factory=dict)
     #: the nodes' monthly summaries and tariff versions the expo holds
     figures: tuple[int, int] = (0, 0)
+    #: the contracts signed at the expo day and what became of them at the border
+    contracts: contract_day.ContractDay | None = None
 
     @property
     def url(self) -> str:
@@ -89,6 +96,8 @@ class DemoExpo:
             "KARAKORAM_EXPO_MEETINGS_START": start.isoformat(),
             "KARAKORAM_EXPO_SOLVER_SECONDS": "5",
             "KARAKORAM_EXPO_PORT": str(self.port),
+            # its relay delivers the contracts signed at the expo day to the nodes
+            "KARAKORAM_EXPO_RELAY_INTERVAL": "0.1",
             # the nodes' relays sign on their simulated clock (the demo's year)
             "KARAKORAM_EXPO_DELIVERY_SKEW_SECONDS": str(20 * 366 * 86400),
             # and a trader's attestation from its node's web page is dated in that year
@@ -125,6 +134,9 @@ class DemoExpo:
                 jwk = json.loads((node.dir / "signing.public.json").read_text())
                 add_partner(s.administration, s.country, s.name, f"{s.administration}-DEMO",
                             jwk, expo.ctx, demo_nodes.KEYS_VALID_FROM)  # fmt: skip
+                set_node_address(expo.ctx, s.administration, node.url)  # contracts go there
+                # the CA that certifies its traders' contract-signing keys
+                add_trader_ca(s.administration, contract_day.trader_ca_pem(node), expo.ctx)
         finally:
             expo.close()
         expo_key = receipt_signer(settings).public_key()  # made in its file on first use
@@ -158,8 +170,11 @@ class DemoExpo:
         path = self.root / "access.json"
         path.touch(mode=0o600)
         os.chmod(path, 0o600)
-        access = {"url": self.url, "organiser_key": self.organiser_key}
-        path.write_text(json.dumps(access | {"participants": self.participants}, indent=2))
+        access: dict[str, Any] = {"url": self.url, "organiser_key": self.organiser_key}
+        access |= {"participants": self.participants}
+        if self.contracts is not None:  # the expo day's contracts, for the tour's pictures
+            access |= {"contracts": self.contracts.as_json()}
+        path.write_text(json.dumps(access, indent=2))
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -196,6 +211,26 @@ class DemoExpo:
                     hs, en, zh, unit = GOODS[side][i % len(GOODS[side])]
                     _list(http, key, "seek", f"seek-{hs}", hs, en, zh, unit, side)
             self._meet(http)
+
+    def sign_and_ship(
+        self, nodes: list[demo_nodes.DemoNode], sides: dict[str, Side],
+        traders: dict[str, list[Trader]],
+    ) -> contract_day.ContractDay:  # fmt: skip
+        """Contracts signed by matched pairs, their trucks across the border lodged from the
+        drafts the expo's relay brought to both nodes, and the deal register after."""
+        cn = [t for t in traders["CN"][:PER_SIDE] if t.name in self.participants]
+        sellers = [(t, GOODS["CN"][i % len(GOODS["CN"])]) for i, t in enumerate(cn)]
+        buyers = [t for t in traders["PK"][:PER_SIDE] if t.name in self.participants]
+        by_country = {n.spec.country: n for n in nodes}
+        trucks = contract_day.sign_contracts(
+            self.url, self.participants, sellers, buyers, by_country, self.root, _signer
+        )
+        contract_day.drive_trucks(trucks, sides)
+        released = sum(1 for t in trucks if t.import_status in contract_day.RELEASED)
+        register = contract_day.deal_register(self.url, self.organiser_key, released)
+        self.contracts = contract_day.ContractDay(trucks, register)
+        self.write_access()
+        return self.contracts
 
     def _wait_for_figures(self, expected: tuple[int, int]) -> None:
         """Until the nodes' relays delivered their summaries and tariffs (a bounded poll of
@@ -258,16 +293,21 @@ def start_expo(root: Path, nodes: list[demo_nodes.DemoNode]) -> DemoExpo:
 
 
 def play_expo_day(
-    expo: DemoExpo | None, nodes: list[demo_nodes.DemoNode], seed: int, periods: list[Period]
-) -> None:
+    expo: DemoExpo | None, nodes: list[demo_nodes.DemoNode], seed: int, periods: list[Period],
+    sides: dict[str, Side] | None = None,
+) -> None:  # fmt: skip
     """The expo day, once the traffic of `periods` has played: the nodes' figures of its
-    months, then the participants, matches and meetings."""
+    months, then the participants, matches and meetings; with the nodes' `sides`, contracts
+    signed and their trucks across the border (demo/contract_day.py)."""
     if expo is None:
         return
     days = (p.start + timedelta(days=d) for p in periods for d in range(p.days))
     months = sorted({f"{day:%Y-%m}" for day in days})
-    expo.day(nodes, make_traders(random.Random(seed)), months)  # noqa: S311 (no secret)
+    traders = make_traders(random.Random(seed))  # noqa: S311 (no secret)
+    expo.day(nodes, traders, months)
     expo.write_access()  # now with the participants' keys
+    if sides is not None:
+        expo.sign_and_ship(nodes, sides, traders)
 
 
 def expo_access(e: DemoExpo | None) -> list[str]:
@@ -282,6 +322,11 @@ def expo_access(e: DemoExpo | None) -> list[str]:
         "  Sign in as a participant (attested by its node) with its key:",
         *(f"  {name:28} {key}" for name, key in e.participants.items()),
     ]
+
+
+def _signer(key_pem: bytes, cert_pem: bytes) -> Callable[[bytes], dict[str, str]]:
+    """A party's signing, as `karakoram contract sign` does it on its machine."""
+    return lambda payload: sign_member(payload, key_pem, cert_pem, datetime.now(UTC))
 
 
 def _attest(node: demo_nodes.DemoNode, trader_id: str) -> str:

@@ -130,6 +130,8 @@ class DemoNode:
         return (
             f'name = "{s.name}"\ncountry = "{s.country}"\ncurrency = "{s.currency}"\n'
             "relay_interval = 0.05\nrelay_max_attempts = 100000\n"
+            "# the expo's relay signs its deliveries on the real clock, years from this one\n"
+            f"delivery_skew_seconds = {20 * 366 * 86400}\n"
             "stats_refresh_interval = 0\n"
             "# a demo node: its clock is moved by the simulator (never in production)\n"
             f'simulated_clock = true\nsimulated_clock_start = "{self.clock_start.isoformat()}"\n'

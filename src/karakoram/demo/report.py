@@ -9,8 +9,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Column, Table
 
-from karakoram.demo import gate
+from karakoram.demo import contract_day, gate
 from karakoram.demo.client import Side
+from karakoram.demo.contract_day import ContractDay
 from karakoram.demo.engine import Engine
 from karakoram.demo.link import Link
 from karakoram.demo.midshift import Waiting
@@ -255,3 +256,30 @@ def print_waiting(console: Console, waiting: list[Waiting]) -> None:
             highlight=False,
             soft_wrap=True,
         )
+
+
+def contract_lines(day: ContractDay | None) -> list[str]:
+    """The expo day's contracts: signed, declared and cleared as the deal register counts
+    them, and the declaration that differed from its contract and was caught."""
+    if day is None or not day.trucks:
+        return []
+    r = day.register
+    lines = [
+        f"Signed agreements: {len(day.trucks)} contracts signed at the expo; its deal register "
+        f"counts {r.get('signed', 0)} signed, {r.get('declared', 0)} declared, "
+        f"{r.get('cleared', 0)} cleared (released by the importing node)."
+    ]
+    for t in day.trucks:
+        fired = f", {', '.join(t.rules)}" if t.rules else ""
+        lines.append(
+            f"  contract {t.contract_id} {t.seller} → {t.buyer}  UCR {t.ucr}  export "
+            f"{t.export_mrn}  import {t.import_mrn} ({t.import_channel}{fired}): "
+            f"{t.import_status}"
+        )
+    for t in day.caught:
+        lines.append(
+            f"  Caught: import {t.import_mrn} declares {contract_day.DIFFER_BY}× the quantity of "
+            f"its contract; DIFFERS-FROM-CONTRACT sent it {t.import_channel}, left with the "
+            "officer (the contract is the third column of its page)."
+        )
+    return lines

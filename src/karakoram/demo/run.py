@@ -36,7 +36,7 @@ from karakoram.demo.goods import Catalogue
 from karakoram.demo.link import Link
 from karakoram.demo.midshift import leave_work
 from karakoram.demo.model import Consignment, Period, make_traders, plan
-from karakoram.demo.report import print_summary, print_waiting
+from karakoram.demo.report import contract_lines, print_summary, print_waiting
 from karakoram.demo.slots import NodeCalendar, SlotBooker
 
 console = Console()
@@ -86,14 +86,16 @@ def demo(opts: Options, workdir: Path, port: int, serve: bool) -> None:
     try:
         engine = run_simulation(opts, run.sides, list(run.links.values()), run.catalogue)
         with console.status(
-            "The expo day: the nodes' figures, attested traders, matches, meetings"
+            "The expo day: the nodes' figures, attested traders, matches, meetings, contracts"
         ):
-            play_expo_day(run.expo, run.nodes, opts.seed, opts.periods())
+            play_expo_day(run.expo, run.nodes, opts.seed, opts.periods(), run.sides)
         with console.status("Leaving a shift's work waiting on both nodes"):
             waiting = leave_work(run.sides, make_traders(random.Random(opts.seed)), "")
             configs = {n.spec.country: n.config for n in run.nodes}
             waiting = leave_dead_letters(run.sides, configs, waiting)
         report(opts, engine, run.links)
+        for line in contract_lines(run.expo.contracts if run.expo else None):
+            console.print(line, highlight=False)
         print_waiting(console, waiting)
         print_access(run, workdir, time.monotonic() - began)
         if serve:

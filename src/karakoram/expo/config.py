@@ -90,6 +90,12 @@ class ExpoSettings(BaseSettings):
     mail_interval: float = Field(
         5.0, gt=0, description="Seconds between the serving expo's passes over its invitations."
     )
+    relay_interval: float = Field(
+        2.0,
+        gt=0,
+        description="Seconds the serving expo's relay rests between passes over its outbox "
+        "when nothing is due (the contracts it registers with the customs nodes).",
+    )
     exchange_id: str = Field(
         "EXPO",
         description="The id the customs nodes register the expo under (`karakoram partners "

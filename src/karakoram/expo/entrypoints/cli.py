@@ -32,7 +32,7 @@ from karakoram.expo.services import (
 )
 from karakoram.expo.services.contract_handover import hand_over
 from karakoram.expo.services.contract_register import set_node_address
-from karakoram.expo.services.expo_relay import relay_once
+from karakoram.expo.services.expo_relay import expo_relay_worker, relay_once
 
 app = typer.Typer(help="The expo: verified traders, catalogue, matchmaking.", no_args_is_help=True)
 db_app = typer.Typer(help="The expo's own database.", no_args_is_help=True)
@@ -76,7 +76,8 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address; default from settings.")] = None,
     port: Annotated[int | None, typer.Option(help="Port; default from settings.")] = None,
 ) -> None:
-    """Serve the expo's API (OpenAPI at /docs)."""
+    """Serve the expo's API (OpenAPI at /docs) and its relay, which delivers the contracts it
+    registers to the customs nodes (every KARAKORAM_EXPO_RELAY_INTERVAL seconds when idle)."""
     import uvicorn
 
     from karakoram.expo.entrypoints.api import create_expo_app
@@ -94,10 +95,17 @@ def serve(
     )
     if expo.ctx.mailer is not None:
         mailer.start()
+    relay = None
+    if expo.ctx.exchange is not None:  # contracts registered reach the nodes without a cron
+        worker = expo_relay_worker(expo.ctx, expo_peer(), expo.settings.relay_interval)
+        relay = worker.start(stop)
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:
         stop.set()
+        if relay is not None:  # a pass under way ends before the database is closed
+            relay.join(timeout=30)
+        expo.close()
 
 
 @partners_app.command("add")

@@ -16,6 +16,7 @@ from karakoram.services.exchange.config import DeliveryFailed, ExchangeConfig
 from karakoram.services.exchange.delivery import sign_delivery
 from karakoram.services.ports import PeerTransport
 from karakoram.services.records import PartnerKey, PartnerRefusal
+from karakoram.services.workers import Worker
 
 
 @dataclass
@@ -63,6 +64,23 @@ def relay_once(ctx: ExpoContext, transport: PeerTransport, limit: int = 100) -> 
             stats.retried += not dead
         uow.commit()
     return stats
+
+
+EXPO_RELAY = "expo relay"
+
+
+def expo_relay_worker(
+    ctx: ExpoContext, transport: PeerTransport, interval: float, limit: int = 100
+) -> Worker:
+    """The serving expo's relay: `relay_once` repeated, straight on while there is work,
+    resting `interval` seconds when idle; under the node's supervision (a failing pass is
+    logged and tried again after a back-off), ended at once by its stop event."""
+
+    def step() -> bool:
+        stats = relay_once(ctx, transport, limit)
+        return stats.delivered + stats.retried + stats.dead >= limit
+
+    return Worker(EXPO_RELAY, step, interval)
 
 
 def _checked(
