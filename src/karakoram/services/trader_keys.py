@@ -157,6 +157,15 @@ def certificates_of(actor: Principal, ctx: NodeContext) -> list[TraderCertificat
         return uow.trader_certs.of_trader(trader_id)
 
 
+def serial_of(text: str) -> int:
+    """A certificate's serial as written (decimal; 63 bits, beyond a path's number)."""
+    if not (text.isascii() and text.isdigit() and len(text) <= 40):
+        raise ValidationFailed(
+            [FieldError("not_a_serial", "/serial", "A certificate's serial number (decimal).")]
+        )
+    return int(text)
+
+
 def revoke_certificate(serial: int, actor: Principal, ctx: NodeContext) -> TraderCertificate:
     """Revoke one of the signed-in trader's certificates (a key lost or left on another
     machine): from now on the CA's revocation list names it, and the expo refuses signatures

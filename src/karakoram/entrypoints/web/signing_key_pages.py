@@ -17,7 +17,7 @@ from fastapi.responses import Response
 
 from karakoram.domain.access import Capability as Cap
 from karakoram.domain.access import Principal
-from karakoram.domain.errors import FieldError, PermissionDenied, ValidationFailed
+from karakoram.domain.errors import PermissionDenied, ValidationFailed
 from karakoram.entrypoints.http.deps import NodeDep
 from karakoram.entrypoints.web.deps import CsrfDep, PagesDep, SessionDep, ViewerDep
 from karakoram.entrypoints.web.guard import needs
@@ -87,9 +87,6 @@ def revoke(
     request: Request, pages: PagesDep, session: SessionDep, viewer: ViewerDep, node: NodeDep,
     serial: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:  # fmt: skip
-    """Revoke one of the trader's certificates: the CA's revocation list names it from now.
-    (The serial is a form field: 63-bit serials are beyond what a path's number may be.)"""
-    if not (serial.isascii() and serial.isdigit()):
-        raise ValidationFailed([FieldError("not_a_serial", "/serial", "A certificate's serial.")])
-    gone = trader_keys.revoke_certificate(int(serial), viewer, node.ctx)
+    """Revoke one of the trader's certificates: the CA's revocation list names it from now."""
+    gone = trader_keys.revoke_certificate(trader_keys.serial_of(serial), viewer, node.ctx)
     return _page(request, pages, session, viewer, node, revoked=(gone.serial,))
