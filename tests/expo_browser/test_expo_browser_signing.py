@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +39,17 @@ from tests.contract_support import CN_TRADER, PHONE, PK_TRADER, WANT, terms
 from tests.expo_browser.conftest import _serve as _serve_expo
 from tests.expo_support import CN, NOW, PK, expo_engine, make_expo
 
+#: what this origin's IndexedDB holds: each private key's extractable flag, algorithm, usages
+HELD_KEYS = """() => new Promise((done, failed) => {
+  const opening = indexedDB.open("karakoram-signing");
+  opening.onerror = () => failed(opening.error);
+  opening.onsuccess = () => {
+    const all = opening.result.transaction("keys").objectStore("keys").getAll();
+    all.onsuccess = () => done(all.result.map((r) => [
+      r.keys.privateKey.extractable, r.keys.privateKey.algorithm.name, r.keys.privateKey.usages,
+    ]));
+  };
+})"""
 CSR = re.compile(r"-----BEGIN CERTIFICATE REQUEST-----")
 ERROR = re.compile(r"\berror\b")
 
@@ -109,22 +120,29 @@ def scene(tmp_path: Path) -> Iterator[Scene]:
                         Side(cn_url, cn_node, cn_key, keys["cn"]),
                         Side(pk_url, pk_node, pk_key, keys["pk"]),
                     )  # fmt: skip
+    for node in (cn_node, pk_node):
+        node.engine.dispose()
 
 
 @pytest.fixture
-def violations() -> Iterator[list[object]]:
-    found: list[object] = []
-    yield found
-    assert not found, f"a page broke its Content Security Policy: {found}"
+def machine(media_browser: Browser) -> Iterator[Callable[[], BrowserContext]]:
+    """Browser profiles of their own (each its own IndexedDB: one computer each), closed
+    after the test; the test fails if any page broke its Content Security Policy."""
+    violations: list[object] = []
+    made: list[BrowserContext] = []
 
+    def new() -> BrowserContext:
+        context = media_browser.new_context(accept_downloads=True)
+        context.set_default_timeout(15_000)
+        context.expose_binding("__karakoramCsp", lambda _source, found: violations.append(found))
+        context.add_init_script(CSP_LISTENER)
+        made.append(context)
+        return context
 
-def _machine(browser: Browser, violations: list[object]) -> BrowserContext:
-    """A browser profile of its own (its own IndexedDB): one computer of one party."""
-    context = browser.new_context(accept_downloads=True)
-    context.set_default_timeout(15_000)
-    context.expose_binding("__karakoramCsp", lambda _source, found: violations.append(found))
-    context.add_init_script(CSP_LISTENER)
-    return context
+    yield new
+    for context in made:
+        context.close()
+    assert not violations, f"a page broke its Content Security Policy: {violations}"
 
 
 def _expo_page(context: BrowserContext, scene: Scene, side: Side) -> Page:
@@ -200,16 +218,17 @@ def _verify_offline(scene: Scene, page: Page, tmp_path: Path) -> Verdict:
 
 
 def test_two_parties_sign_in_their_browsers_and_the_file_verifies_offline(
-    media_browser: Browser, scene: Scene, violations: list[object], tmp_path: Path
+    machine: Callable[[], BrowserContext], scene: Scene, tmp_path: Path
 ) -> None:
     pages = {}
     for side in (scene.cn, scene.pk):
-        context = _machine(media_browser, violations)
+        context = machine()
         page = _expo_page(context, scene, side)
         csr = _make_key(page)
         _keep_and_sign(page, _certify(context, side, csr))
         pages[side.expo_key] = page
     cn_page = pages[scene.cn.expo_key]
+    assert cn_page.evaluate(HELD_KEYS) == [[False, "Ed25519", ["sign"]]]
     cn_page.reload()
     verdict = _verify_offline(scene, cn_page, tmp_path)
     assert verdict.valid and [s.valid for s in verdict.signers] == [True, True]
@@ -220,15 +239,15 @@ def test_two_parties_sign_in_their_browsers_and_the_file_verifies_offline(
 
 
 def test_a_lost_key_is_certified_anew_and_the_old_one_signs_no_more(
-    media_browser: Browser, scene: Scene, violations: list[object], tmp_path: Path
+    machine: Callable[[], BrowserContext], scene: Scene, tmp_path: Path
 ) -> None:
-    old = _expo_page(_machine(media_browser, violations), scene, scene.pk)
+    old = _expo_page(machine(), scene, scene.pk)
     old_pem = _certify(old.context, scene.pk, _make_key(old))
     old.fill("[data-cert]", old_pem)
     old.click("[data-action=keep-cert]")
     expect(old.locator("[data-step=sign]")).to_be_visible()
     # a new computer: no key in its browser; the trader certifies a new one, revoking the old
-    new = _expo_page(_machine(media_browser, violations), scene, scene.pk)
+    new = _expo_page(machine(), scene, scene.pk)
     expect(new.locator("[data-action=make-key]")).to_be_visible()
     new_pem = _certify(new.context, scene.pk, _make_key(new), replace=True)
     assert new_pem != old_pem
@@ -238,7 +257,7 @@ def test_a_lost_key_is_certified_anew_and_the_old_one_signs_no_more(
     expect(old.locator("[data-state]")).to_contain_text("certificate_revoked")
     expect(old.locator("[data-state]")).to_have_class(ERROR)
     _keep_and_sign(new, new_pem)
-    cn = _expo_page(_machine(media_browser, violations), scene, scene.cn)
+    cn = _expo_page(machine(), scene, scene.cn)
     _keep_and_sign(cn, _certify(cn.context, scene.cn, _make_key(cn)))
     expect(cn.locator("[data-signed-file]")).to_be_visible()
     verdict = _verify_offline(scene, cn, tmp_path)

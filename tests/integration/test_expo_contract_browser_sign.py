@@ -21,6 +21,7 @@ from karakoram.expo.entrypoints.api import create_expo_app
 from karakoram.expo.services.contract_verify import expo_trust, verify
 from tests.contract_support import Fair, Party, canonical_of, fair, terms
 from tests.expo_support import NOW, expo_engine, make_expo
+from tests.integration.test_expo_web import _post as _form
 from tests.integration.test_expo_web import browser
 
 JSON = {"Accept": "application/json"}
@@ -133,3 +134,16 @@ def test_outsiders_get_no_payload_and_post_no_signature(f, expo):
     assert answer.headers["content-type"].startswith("application/problem+json")
     page = visitor.get(f"/ui/contracts/{cid}/versions/1/signing-payload")
     assert page.status_code == 401 and page.headers["content-type"].startswith("text/html")
+
+
+def test_the_signing_section_speaks_the_reader_s_language(f):
+    cid = _contract(f)
+    client, _ = _page_of(f, f.cn, cid)
+    for language, button, key_text in (
+        ("zh_Hans", "在此浏览器中签署", "在此浏览器中生成签名密钥"),
+        ("ur", "اس براؤزر میں دستخط کریں", "اس براؤزر میں دستخطی کلید بنائیں"),
+    ):
+        page = f"/ui/contracts/{cid}"
+        _form(client, page, "/ui/language", language=language, to=page)
+        text = client.get(page).text
+        assert button in text and key_text in text
