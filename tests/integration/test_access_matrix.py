@@ -236,6 +236,7 @@ def expand(route: Route, world: World) -> list[tuple[str, Capability | None]]:
             .replace("{endpoint_id}", "999999")
             .replace("{request_id}", "999999")
             .replace("{seq}", "1")
+            .replace("{serial}", "999999")
         )
         assert "{" not in path, path
         cap = kinds[kind] if kinds else route.guard

@@ -133,3 +133,38 @@ def test_the_nodes_own_key_commands_stay_beside_the_traders():
         assert f" {command} " in done.output, done.output
     help_new = CliRunner().invoke(cli, ["keys", "new", "--help"]).output
     assert "--out" in help_new and "--kid" in help_new
+
+
+def test_one_certificate_is_revoked_by_the_api_or_the_cli(ca, client, keys, tmp_path, monkeypatch):
+    first = _certify(client, keys.trader, new_trader_key(tmp_path / "a.key", TRADER)).json()
+    second = _certify(client, keys.trader, new_trader_key(tmp_path / "b.key", TRADER)).json()
+    for who, serial, status, code in (
+        (keys.trader, "12x", 422, "not_a_serial"),
+        (keys.trader, "7", 404, "not_found"),
+        (keys.other, first["serial"], 404, "not_found"),
+        (keys.officer, first["serial"], 403, "missing_capability"),
+    ):
+        answer = client.post(f"/trader-keys/{serial}/revocation", headers=who)
+        assert answer.status_code == status, answer.text
+        assert answer.headers["content-type"].startswith("application/problem+json")
+        assert answer.json()["code"] == code or answer.json()["errors"][0]["code"] == code
+    crl = lambda: {r.serial_number for r in x509.load_pem_x509_crl(  # noqa: E731
+        client.get("/trader-ca/crl").text.encode())}  # fmt: skip
+    assert crl() == set()
+    done = client.post(f"/trader-keys/{first['serial']}/revocation", headers=keys.trader)
+    assert done.status_code == 200 and done.json()["revoked_at"] is not None
+    assert crl() == {int(first["serial"])}
+
+    def post(url, *, headers, timeout):
+        return client.post(url.removeprefix("http://node.test"), headers=headers)
+
+    monkeypatch.setattr("karakoram.entrypoints.cli.keys.httpx.post", post)
+    api_key = keys.trader["Authorization"].removeprefix("Bearer ")
+    args = ["keys", "revoke-trader", second["serial"], "--node", "http://node.test",
+            "--api-key", api_key]  # fmt: skip
+    ran = CliRunner().invoke(cli, args)
+    assert ran.exit_code == 0, ran.output
+    assert f"Certificate {second['serial']} revoked" in ran.output
+    assert crl() == {int(first["serial"]), int(second["serial"])}
+    refused = CliRunner().invoke(cli, [*args[:2], "99", *args[3:]])
+    assert refused.exit_code == 1 and "404" in refused.output

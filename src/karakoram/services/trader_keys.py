@@ -6,6 +6,7 @@ CA's revocation list names them. The node never sees the private key."""
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,7 +14,13 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from karakoram.domain.access import Principal, Role, require_role
-from karakoram.domain.errors import Conflict, FieldError, PermissionDenied, ValidationFailed
+from karakoram.domain.errors import (
+    Conflict,
+    FieldError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from karakoram.services.context import NodeContext
 
 DEFAULT_DAYS = 30
@@ -148,6 +155,32 @@ def certificates_of(actor: Principal, ctx: NodeContext) -> list[TraderCertificat
     trader_id = _trader_of(actor)
     with ctx.uow() as uow:
         return uow.trader_certs.of_trader(trader_id)
+
+
+def serial_of(text: str) -> int:
+    """A certificate's serial as written (decimal; 63 bits, beyond a path's number)."""
+    if not (text.isascii() and text.isdigit() and len(text) <= 40):
+        raise ValidationFailed(
+            [FieldError("not_a_serial", "/serial", "A certificate's serial number (decimal).")]
+        )
+    return int(text)
+
+
+def revoke_certificate(serial: int, actor: Principal, ctx: NodeContext) -> TraderCertificate:
+    """Revoke one of the signed-in trader's certificates (a key lost or left on another
+    machine): from now on the CA's revocation list names it, and the expo refuses signatures
+    made with it. Revoking a revoked certificate again changes nothing."""
+    trader_id = _trader_of(actor)
+    now = ctx.clock().replace(microsecond=0)
+    with ctx.uow() as uow:
+        found = [c for c in uow.trader_certs.of_trader(trader_id) if c.serial == serial]
+        if not found:
+            raise NotFound(f"You hold no certificate with serial {serial}.")
+        if found[0].revoked_at is not None:
+            return found[0]
+        uow.trader_certs.revoke((serial,), now)
+        uow.commit()
+    return dataclasses.replace(found[0], revoked_at=now)
 
 
 def ca_certificate(ctx: NodeContext) -> str:

@@ -79,6 +79,18 @@ def my_certificates(node: NodeDep, principal: PrincipalDep) -> list[CertificateO
     return [CertificateOut.of(c) for c in trader_keys.certificates_of(principal, node.ctx)]
 
 
+@router.post(
+    "/trader-keys/{serial}/revocation", response_model=CertificateOut,
+    dependencies=[needs(Capability.CERTIFY_KEYS)],
+)  # fmt: skip
+def revoke_key(serial: str, node: NodeDep, principal: PrincipalDep) -> CertificateOut:
+    """Revoke one of your certificates (a key lost with a browser's storage or a computer):
+    the CA's revocation list names it from now, and the expo refuses signatures made with it
+    once it has that list. Revoking it again changes nothing."""
+    found = trader_keys.revoke_certificate(trader_keys.serial_of(serial), principal, node.ctx)
+    return CertificateOut.of(found)
+
+
 @router.get("/trader-ca/certificate", response_class=PlainTextResponse, responses=_PEM)
 def ca_certificate(node: NodeDep) -> PlainTextResponse:
     """The trader CA's certificate (PEM, no sign-in): the expo and verifiers trust it."""

@@ -1,6 +1,7 @@
 """`karakoram keys new-trader`: a trader's contract-signing key, made and kept on this machine, and
 certified by the trader's customs node (POST /trader-keys with a CSR the key signs: the node
-never sees the key). The certificate is written beside the key."""
+never sees the key). The certificate is written beside the key. `keys revoke-trader SERIAL`
+revokes one of the trader's certificates (a lost key; POST /trader-keys/{serial}/revocation)."""
 
 from __future__ import annotations
 
@@ -54,3 +55,28 @@ def new_trader(
         f"{found['not_after']}); revoked: {revoked}.",
         highlight=False,
     )
+
+
+def revoke_trader(
+    serial: Annotated[str, typer.Argument(help="The certificate's serial (decimal).")],
+    node: Annotated[str, typer.Option(help="Your customs node's URL, e.g. https://node.example")],
+    api_key: Annotated[
+        str, typer.Option(envvar="KARAKORAM_API_KEY", help="Your API key at the node.")
+    ],
+) -> None:
+    """Revoke one of your certificates (its key is lost): the node's revocation list names it
+    from now, and the expo refuses signatures made with it."""
+    try:
+        answer = httpx.post(
+            f"{node.rstrip('/')}/trader-keys/{serial}/revocation",
+            headers={"Authorization": f"Bearer {api_key}"},
+            timeout=30,
+        )
+    except httpx.HTTPError as exc:
+        err.print(f"[red]The node did not answer:[/red] {exc}")
+        raise typer.Exit(ExitCode.REFUSED) from exc
+    if answer.status_code != 200:
+        err.print(f"[red]The node refused ({answer.status_code}):[/red] {answer.text[:500]}")
+        raise typer.Exit(ExitCode.REFUSED)
+    found = answer.json()
+    console.print(f"Certificate {found['serial']} revoked at {found['revoked_at']}.")

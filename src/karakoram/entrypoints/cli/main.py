@@ -80,6 +80,7 @@ app.add_typer(expo_cli.app, name="expo")
 app.add_typer(expo_cli.contract_app, name="contract")
 # a trader's contract-signing key beside the node's own signing keys (`keys new`)
 exchange.keys_app.command("new-trader")(keys.new_trader)
+exchange.keys_app.command("revoke-trader")(keys.revoke_trader)
 app.command("backup")(backup.backup)
 app.command("restore")(backup.restore)
 

@@ -234,10 +234,11 @@ _TITLES = {
 def _is_page(scope: Scope) -> bool:
     """A browser's request: a page of the UI, or anywhere with HTML first in `Accept`."""
     path = str(scope.get("path", ""))
-    if path == "/ui" or path.startswith("/ui/"):
-        return True
     accept = next((v for k, v in scope.get("headers", ()) if k.lower() == b"accept"), b"")
     kinds = [part.split(b";")[0].strip().lower() for part in accept.split(b",")]
+    if path == "/ui" or path.startswith("/ui/"):
+        # a page's own script asking for JSON (the expo's browser signing) reads problem+json
+        return kinds[0] not in (b"application/json", PROBLEM_JSON.encode())
     return bool(kinds) and kinds[0] in (b"text/html", b"application/xhtml+xml")
 
 

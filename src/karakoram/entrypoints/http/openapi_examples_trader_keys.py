@@ -28,6 +28,9 @@ TRADER_KEYS: dict[str, Example] = {
         (201, {**CERTIFICATE, "revoked": []}), {"csr": CSR, "days": 30, "replace": False}
     ),
     "GET /trader-keys": Example((200, [CERTIFICATE])),
+    "POST /trader-keys/{serial}/revocation": Example(
+        (200, {**CERTIFICATE, "revoked_at": "2026-12-01T08:00:00Z"})
+    ),
     "GET /trader-ca/certificate": Example((200, CERT)),
     "GET /trader-ca/crl": Example(
         (200, "-----BEGIN X509 CRL-----\nMIH...\n-----END X509 CRL-----\n")

@@ -114,6 +114,11 @@ CODES: dict[str, dict[int, tuple[str, ...]]] = {
     "POST /attestations": {403: ("not_a_trader",)},
     "POST /trader-keys": {403: ("not_a_trader", "another_trader"), 409: ("conflict",)},
     "GET /trader-keys": {403: ("not_a_trader",)},
+    "POST /trader-keys/{serial}/revocation": {
+        403: ("not_a_trader",),
+        404: ("not_found",),
+        422: ("not_a_serial",),
+    },
     "GET /trader-ca/certificate": {409: ("conflict",)},
     "GET /trader-ca/crl": {409: ("conflict",)},
     "GET /contract-drafts/{ucr}": {404: ("not_found",)},

@@ -21,6 +21,7 @@ from karakoram.entrypoints.web import (
     officer,
     register_pages,
     search,
+    signing_key_pages,
     slots,
     supervisor,
     trader,
@@ -57,6 +58,7 @@ def install_web(app: FastAPI, node: Node) -> None:
     app.include_router(exchange_refusals_router)
     app.include_router(documents.router)
     app.include_router(attest_pages.router)
+    app.include_router(signing_key_pages.router)
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="ui-static")
 
     @app.get("/ui/vendor/plotly.min.js", include_in_schema=False, name="ui-plotly")

@@ -1,7 +1,8 @@
 """The expo's web UI under /ui: pages (pages.py), discussions (thread_pages.py), listing
 pictures (picture_pages.py), contracts and their public verification (contract_pages.py),
-the organiser's view (organiser_pages.py), the meeting room and its signalling (room.py),
-their static files and the expo's own gettext catalogue."""
+signing one in the browser (contract_sign_pages.py), the organiser's view
+(organiser_pages.py), the meeting room and its signalling (room.py), their static files and
+the expo's own gettext catalogue."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from karakoram.expo.entrypoints.web import (
     contract_pages,
+    contract_sign_pages,
     organiser_pages,
     pages,
     picture_pages,
@@ -36,6 +38,7 @@ def install_web(app: FastAPI, secret: bytes, ice_servers: list[dict[str, Any]]) 
     app.include_router(thread_pages.router)
     app.include_router(picture_pages.router)
     app.include_router(contract_pages.router)
+    app.include_router(contract_sign_pages.router)
     app.include_router(organiser_pages.router)
     app.include_router(room.router)
     app.include_router(register_pages.router)

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import Response
 
+from karakoram.expo.domain.contract_signing import CTY, TYP
 from karakoram.expo.entrypoints.deps import CtxDep
 from karakoram.expo.entrypoints.web.pages import (
     Csrf,
@@ -67,7 +68,9 @@ def contract_page(
     after = after or last
     before = before or max(1, after - 1)
     changes = contracts.compare(contract_id, before, after, who, ctx) if before != after else []
+    signed_by_me = any(s.participant_id == who.id for s in found.signatures)
     return pages.render(
         request, session, "contract.html", who, found=found, latest=found.versions[-1],
-        before=before, after=after, changes=changes,
+        before=before, after=after, changes=changes, signed_by_me=signed_by_me,
+        jws_typ=TYP, jws_cty=CTY,
     )  # fmt: skip
