@@ -85,20 +85,19 @@ def test_what_only_the_field_reader_may_judge_is_left_to_it():
         assert agree(bend(declaration(), pointer, value)) is None, pointer
 
 
+SAMPLES = [
+    None, "", "  ", True, False, 0, 1, 7, -1, 10**15, 10**15 - 1, 1.5, [], {}, "x",
+    "EX", "IM", "ex", " EX", "CN", "cn", "PK", "USD", "usd", "KGM", "PR", "DAP",
+    "CNKSG", "CNKJB", "KHUNJERAB", "842330", "847130", "84713000", "8471.30",
+    "999911", "84713", "1", "0", "0.0", "00.5", "10.50", "1e3", "-3", "NaN",
+    "123456789012345", "1234567890123456", "0.000001", "0.0000001", "1.1234567",
+    "A" * 35, "A" * 36, "LRN-1", "LRN 1", " LRN-1", "\u0663", "E1234567",
+    Decimal("1.5"), Decimal("-1"), Decimal("NaN"), Decimal("1E+20"), Decimal("1E-7"),
+    Decimal("0"), Decimal("2.000"), "yes", "true",
+]  # fmt: skip
 #: values a field may be sent as: canonical, padded, cased, typed otherwise, out of bounds
 VALUES = st.one_of(
-    st.sampled_from(
-        [
-            None, "", "  ", True, False, 0, 1, 7, -1, 10**15, 10**15 - 1, 1.5, [], {}, "x",
-            "EX", "IM", "ex", " EX", "CN", "cn", "PK", "USD", "usd", "KGM", "PR", "DAP",
-            "CNKSG", "CNKJB", "KHUNJERAB", "842330", "847130", "84713000", "8471.30",
-            "999911", "84713", "1", "0", "0.0", "00.5", "10.50", "1e3", "-3", "NaN",
-            "123456789012345", "1234567890123456", "0.000001", "0.0000001", "1.1234567",
-            "A" * 35, "A" * 36, "LRN-1", "LRN 1", " LRN-1", "\u0663", "E1234567",
-            Decimal("1.5"), Decimal("-1"), Decimal("NaN"), Decimal("1E+20"), Decimal("1E-7"),
-            Decimal("0"), Decimal("2.000"), "yes", "true",
-        ]  # fmt: skip
-    ),
+    st.sampled_from(SAMPLES),
     st.text(max_size=12),
     st.integers(min_value=-5, max_value=10**16),
     st.decimals(allow_nan=True, places=None),

@@ -15,7 +15,6 @@ compares the two on generated documents).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -35,7 +34,7 @@ from karakoram.domain.declaration.model import (
 
 #: a number as the field reader takes it unchanged: no sign, no exponent, no leading zero, at
 #: most 15 integer digits and 6 decimals (ASCII digits only: `\d` would take other scripts')
-_PLAIN_NUMBER = re.compile(r"(?:0|[1-9][0-9]{0,%d})(?:\.[0-9]{1,6})?" % (MAX_INTEGER_DIGITS - 1))
+_PLAIN_NUMBER = re.compile(rf"(?:0|[1-9][0-9]{{0,{MAX_INTEGER_DIGITS - 1}}})(?:\.[0-9]{{1,6}})?")
 _HS_CODE = re.compile(r"[0-9]{6}(?:[0-9]{2}){0,2}")
 _MAX_INT = 10**MAX_INTEGER_DIGITS
 _QUANTUM = Decimal("0.000001")
@@ -66,7 +65,7 @@ DECLARATION_FIELDS = frozenset(
 _INVOICE = frozenset({"amount", "currency"})
 
 
-class _NotCommon(Exception):  # noqa: N818 (a signal, not an error)
+class _NotCommon(Exception):  # a signal, not an error
     """The document is not of the common case: the field reader decides."""
 
 
@@ -91,7 +90,7 @@ _last: tuple[object, object, _Lists] | None = None
 
 
 def _lists(codes: CodeLists, node: Any) -> _Lists:
-    global _last  # noqa: PLW0603 (a one-entry cache of a pure function)
+    global _last  # a one-entry cache of a pure function
     last = _last
     if last is not None and last[0] is codes and last[1] is node:
         return last[2]

@@ -38,6 +38,7 @@ class ContractDraftRepository(Protocol):
     def by_ucrs(self, ucrs: Sequence[str]) -> dict[str, ContractDraft]:
         """The drafts of those of `ucrs` that have one, by UCR (one query per 500)."""
         ...
+
     def lodged(self, ucr: str, mrn: str) -> None: ...
     def contracts_of(self, mrns: Sequence[str]) -> dict[str, dict[str, Any]]:
         """The contracts the UCRs of declarations `mrns` came from (each with its shipment's
