@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> None:
     from karakoram.services import bulk
 
     names = ("check_batch", "store_batch", "store_new_records", "validate_for")
-    for name in (*names, "content_digest", "not_represented", "new_record"):
+    for name in (*names, "declaration_digest", "not_represented", "new_record"):
         _timed(bulk, name)
     _timed(uow.SqlUnitOfWork, "commit")
     codes = common.subheadings(common.read_hs())

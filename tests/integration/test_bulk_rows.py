@@ -51,7 +51,7 @@ def stored(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     try:
         cursor = raw.cursor()
         return {
-            table: cursor.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()  # noqa: S608
+            table: cursor.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
             for table in ("declarations", "declaration_events")
         }
     finally:

@@ -23,7 +23,7 @@ from typing import Any
 from karakoram.domain.access import Principal, Role, require_role
 from karakoram.domain.clearance import DeclarationEvent
 from karakoram.domain.declaration.documents import SourceDocument
-from karakoram.domain.declaration.model import Declaration, DeclarationRecord, content_digest
+from karakoram.domain.declaration.model import Declaration, DeclarationRecord
 from karakoram.domain.errors import Conflict, FieldError, LrnConflict, ValidationFailed
 from karakoram.services.assessment import Assessor
 from karakoram.services.context import NodeContext
@@ -34,6 +34,7 @@ from karakoram.services.declarations import (
     store_new_records,
     validate_for,
 )
+from karakoram.services.digests import declaration_digest
 from karakoram.services.ports import UnitOfWork
 from karakoram.services.records import AssessmentRecord, DuplicateLrn, StoredLrn
 
@@ -204,7 +205,7 @@ def check_batch(
         except ValidationFailed as failed:
             out.append(failed.errors)
             continue
-        out.append((declaration, content_digest(declaration)))
+        out.append((declaration, declaration_digest(declaration)))
     return out
 
 
