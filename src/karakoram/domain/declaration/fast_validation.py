@@ -36,6 +36,9 @@ from karakoram.domain.declaration.model import (
 #: most 15 integer digits and 6 decimals (ASCII digits only: `\d` would take other scripts')
 _PLAIN_NUMBER = re.compile(rf"(?:0|[1-9][0-9]{{0,{MAX_INTEGER_DIGITS - 1}}})(?:\.[0-9]{{1,6}})?")
 _HS_CODE = re.compile(r"[0-9]{6}(?:[0-9]{2}){0,2}")
+#: an item's HS code and its four numbers joined by "|" (which neither may hold)
+_ITEM_LINE = re.compile("\\|".join([_HS_CODE.pattern] + [_PLAIN_NUMBER.pattern] * 4))
+_ITEM_CODE_AND_NUMBERS = ("hs_code", "quantity", "gross_mass", "net_mass", "value")
 _MAX_INT = 10**MAX_INTEGER_DIGITS
 _QUANTUM = Decimal("0.000001")
 _MAX_TEXT = 512
@@ -264,31 +267,49 @@ def _items(value: Any, codes: CodeLists, lists: _Lists) -> tuple[GoodsItem, ...]
     if type(value) is not list or not 0 < len(value) <= _MAX_ITEMS:
         raise _NotCommon
     nomenclature = codes.nomenclature
-    countries, units = lists.countries, lists.units
+    countries, units, line, number = lists.countries, lists.units, _ITEM_LINE.fullmatch, Decimal
     items = []
     for raw in value:
         if type(raw) is not dict or not raw.keys() <= _ITEM_FIELDS:
             raise _NotCommon
-        hs = raw.get("hs_code")
-        if type(hs) is not str or not _HS_CODE.fullmatch(hs):
+        get = raw.get
+        hs, quantity, gross, net, worth = (get(k) for k in _ITEM_CODE_AND_NUMBERS)
+        if (
+            type(hs) is str and type(quantity) is str and type(gross) is str
+            and type(net) is str and type(worth) is str
+            and line(f"{hs}|{quantity}|{gross}|{net}|{worth}")
+        ):  # fmt: skip
+            # all five as text, each of its form (no part holds a "|"): one match for all
+            quantity, gross, net = number(quantity), number(gross), number(net)
+            worth = number(worth)
+            if quantity <= _ZERO or gross <= _ZERO or net <= _ZERO or worth <= _ZERO:
+                raise _NotCommon
+        else:
+            if type(hs) is not str or not _HS_CODE.fullmatch(hs):
+                raise _NotCommon
+            quantity, gross, net = _positive(quantity), _positive(gross), _positive(net)
+            worth = _positive(worth)
+        if net > gross:
             raise _NotCommon
         if nomenclature is not None and not nomenclature.is_subheading(hs):
             raise _NotCommon
-        gross, net = _positive(raw.get("gross_mass")), _positive(raw.get("net_mass"))
-        if net > gross:
+        origin, unit = get("origin"), get("unit")
+        if type(origin) is not str or origin not in countries:
+            raise _NotCommon
+        if type(unit) is not str or unit not in units:
             raise _NotCommon
         items.append(
             GoodsItem(
                 hs,
-                _text(raw.get("description")),
-                _code(raw.get("origin"), countries),
-                _positive(raw.get("quantity")),
-                _code(raw.get("unit"), units),
+                _text(get("description")),
+                origin,
+                quantity,
+                unit,
                 gross,
                 net,
-                _positive(raw.get("value")),
-                _optional(raw.get("preference")),
-                _optional(raw.get("origin_certificate")),
+                worth,
+                _optional(get("preference")),
+                _optional(get("origin_certificate")),
             )
         )
     return tuple(items)
