@@ -64,11 +64,22 @@ RECORD_COLUMNS = (
 EVENT_COLUMNS = ("declaration_id", "action", "from_state", "to_state", "actor", "at", "reason")
 
 
+#: the last time written and its text: a new declaration's times and its events' are one
+#: `datetime` (read once from the clock), written four times in a row
+_last_time: tuple[datetime | None, str] = (None, "")
+
+
 def sqlite_time(at: datetime) -> str:
     """`at` as SQLAlchemy stores a `UTCDateTime` in SQLite: naive UTC, to the microsecond."""
+    global _last_time  # a one-entry cache of a pure function of an immutable value
+    last = _last_time
+    if last[0] is at:
+        return last[1]
     if at.tzinfo is None:
         raise ValueError("naive datetime given to a UTC column")
-    return at.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    text = at.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    _last_time = (at, text)
+    return text
 
 
 def sqlite_record_tuple(declaration_id: int, r: DeclarationRecord) -> tuple[Any, ...]:
