@@ -10,6 +10,7 @@ import os
 import string
 import threading
 from datetime import datetime
+from operator import mul
 
 _ALPHABET = string.digits + string.ascii_uppercase
 _RANDOM = "".join(c for c in _ALPHABET if c not in "IO")  # no look-alikes of 1 and 0
@@ -31,17 +32,16 @@ _WEIGHTS = tuple(2**n for n in range(18))
 
 def check_character(body: str) -> str:
     """ISO 6346 check character over the first 17 characters of an MRN."""
-    if len(body) > len(_WEIGHTS):
+    if len(body) > len(_WEIGHTS) or not all(map(_VALUES.__contains__, body)):
         total = sum(_char_value(c) * 2**n for n, c in enumerate(body))
-    else:
-        values = _VALUES
-        total = sum(
-            (values[c] if c in values else _char_value(c)) * w
-            for c, w in zip(body, _WEIGHTS, strict=False)
-        )
+    else:  # the common case, looped in C
+        total = sum(map(mul, map(_VALUES.__getitem__, body), _WEIGHTS))
     return str(total % 11 % 10)
 
 
+#: two base-34 digits at once, least significant first (as one digit at a time wrote them)
+_PAIRS = tuple(a + b for b in _RANDOM for a in _RANDOM)
+_PAIR_SPACE = len(_PAIRS)
 #: the number of random parts, and the bits one draw takes
 _SPACE = len(_RANDOM) ** 12
 _BITS = _SPACE.bit_length()
@@ -85,11 +85,11 @@ def _random_part() -> int:
 
 
 def new_mrn(now: datetime, country: str, declaration_type: str) -> str:
-    number = _random_part()  # one draw, then base-34 digits
+    number = _random_part()  # one draw, then base-34 digits, two at a time
     digits = []
-    for _ in range(12):
-        number, digit = divmod(number, len(_RANDOM))
-        digits.append(_RANDOM[digit])
+    for _ in range(6):
+        number, pair = divmod(number, _PAIR_SPACE)
+        digits.append(_PAIRS[pair])
     body = f"{now.year % 100:02d}{country.upper()}" + "".join(digits) + declaration_type[0].upper()
     return body + check_character(body)
 
