@@ -38,7 +38,6 @@ _PLAIN_NUMBER = re.compile(rf"(?:0|[1-9][0-9]{{0,{MAX_INTEGER_DIGITS - 1}}})(?:\
 _HS_CODE = re.compile(r"[0-9]{6}(?:[0-9]{2}){0,2}")
 #: an item's HS code and its four numbers joined by "|" (which neither may hold)
 _ITEM_LINE = re.compile("\\|".join([_HS_CODE.pattern] + [_PLAIN_NUMBER.pattern] * 4))
-_ITEM_CODE_AND_NUMBERS = ("hs_code", "quantity", "gross_mass", "net_mass", "value")
 _MAX_INT = 10**MAX_INTEGER_DIGITS
 _QUANTUM = Decimal("0.000001")
 _MAX_TEXT = 512
@@ -273,7 +272,8 @@ def _items(value: Any, codes: CodeLists, lists: _Lists) -> tuple[GoodsItem, ...]
         if type(raw) is not dict or not raw.keys() <= _ITEM_FIELDS:
             raise _NotCommon
         get = raw.get
-        hs, quantity, gross, net, worth = (get(k) for k in _ITEM_CODE_AND_NUMBERS)
+        hs, quantity, gross = get("hs_code"), get("quantity"), get("gross_mass")
+        net, worth = get("net_mass"), get("value")
         if (
             type(hs) is str and type(quantity) is str and type(gross) is str
             and type(net) is str and type(worth) is str
@@ -293,23 +293,22 @@ def _items(value: Any, codes: CodeLists, lists: _Lists) -> tuple[GoodsItem, ...]
             raise _NotCommon
         if nomenclature is not None and not nomenclature.is_subheading(hs):
             raise _NotCommon
-        origin, unit = get("origin"), get("unit")
+        origin, unit, description = get("origin"), get("unit"), get("description")
         if type(origin) is not str or origin not in countries:
             raise _NotCommon
         if type(unit) is not str or unit not in units:
             raise _NotCommon
+        if type(description) is not str or len(description) > _MAX_TEXT:
+            raise _NotCommon
+        description = description.strip()
+        if not description:
+            raise _NotCommon
+        preference, certificate = get("preference"), get("origin_certificate")
+        if preference is not None or certificate is not None:
+            preference, certificate = _optional(preference), _optional(certificate)
         items.append(
             GoodsItem(
-                hs,
-                _text(get("description")),
-                origin,
-                quantity,
-                unit,
-                gross,
-                net,
-                worth,
-                _optional(get("preference")),
-                _optional(get("origin_certificate")),
+                hs, description, origin, quantity, unit, gross, net, worth, preference, certificate
             )
         )
     return tuple(items)
