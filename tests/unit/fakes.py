@@ -63,6 +63,9 @@ class FakeContractDrafts:
     def by_ucr(self, ucr: str) -> None:
         return None
 
+    def by_ucrs(self, ucrs: Any) -> dict[str, Any]:
+        return {}
+
     def lodged(self, ucr: str, mrn: str) -> None:
         return None
 

@@ -46,6 +46,13 @@ class SqlContractDrafts:
         row = self._conn.execute(select(contract_drafts).where(_c.ucr == ucr)).first()
         return _draft(row) if row is not None else None
 
+    def by_ucrs(self, ucrs: Sequence[str]) -> dict[str, ContractDraft]:
+        unique, found = sorted(set(ucrs)), {}
+        for start in range(0, len(unique), 500):
+            query = select(contract_drafts).where(_c.ucr.in_(unique[start : start + 500]))
+            found.update({row.ucr: _draft(row) for row in self._conn.execute(query)})
+        return found
+
     def lodged(self, ucr: str, mrn: str) -> None:
         self._conn.execute(update(contract_drafts).where(_c.ucr == ucr).values(mrn=mrn))
 

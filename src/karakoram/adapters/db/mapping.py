@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -49,6 +51,50 @@ def record_row(r: DeclarationRecord) -> dict[str, Any]:
         "lodged_at": r.lodged_at,
         "updated_at": r.updated_at,
     }
+
+
+#: declarations' columns in the order `sqlite_record_tuple` gives them
+RECORD_COLUMNS = (
+    "id", "mrn", "owner", "lrn", "type", "status", "digest", "version", "declarant_id",
+    "exporter_id", "importer_id", "ucr", "vehicle", "office_of_lodgement", "invoice_currency",
+    "invoice_amount", "header", "channel", "amount_due", "due_currency", "lodged_at",
+    "updated_at",
+)  # fmt: skip
+#: declaration_events' columns (but the id) in the order `sqlite_event_tuple` gives them
+EVENT_COLUMNS = ("declaration_id", "action", "from_state", "to_state", "actor", "at", "reason")
+
+
+#: the last time written and its text: a new declaration's times and its events' are one
+#: `datetime` (read once from the clock), written four times in a row
+_last_time: tuple[datetime | None, str] = (None, "")
+
+
+def sqlite_time(at: datetime) -> str:
+    """`at` as SQLAlchemy stores a `UTCDateTime` in SQLite: naive UTC, to the microsecond."""
+    global _last_time  # a one-entry cache of a pure function of an immutable value
+    last = _last_time
+    if last[0] is at:
+        return last[1]
+    if at.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    text = at.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    _last_time = (at, text)
+    return text
+
+
+def sqlite_record_tuple(declaration_id: int, r: DeclarationRecord) -> tuple[Any, ...]:
+    """`record_row` as the values SQLAlchemy would send SQLite for it, in `RECORD_COLUMNS`
+    order (the JSON header by `json.dumps`, the times by `sqlite_time`): the same rows, without
+    SQLAlchemy's per-row parameter processing (tests/integration/test_bulk_rows.py compares)."""
+    d = r.declaration
+    return (
+        *(declaration_id, r.mrn, r.owner, d.lrn, d.type.value, r.status, r.digest, r.version),
+        *(d.declarant.identifier, d.exporter.identifier, d.importer.identifier, d.ucr),
+        *(plate_key(d.transport.registration), d.office_of_lodgement, d.invoice.currency),
+        *(plain_decimal(d.invoice.amount), json.dumps(header_to_dict(d)), r.channel),
+        None if r.amount_due is None else plain_decimal(r.amount_due),
+        *(r.due_currency, sqlite_time(r.lodged_at), sqlite_time(r.updated_at)),
+    )
 
 
 def item_rows(declaration_id: int, r: DeclarationRecord) -> list[dict[str, Any]]:

@@ -22,10 +22,14 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from karakoram.adapters.db.mapping import (
+    EVENT_COLUMNS,
     ITEM_COLUMNS,
+    RECORD_COLUMNS,
     item_rows,
     item_tuples,
     record_row,
+    sqlite_record_tuple,
+    sqlite_time,
     to_record,
 )
 from karakoram.adapters.db.risk_reader import read_span, read_subjects
@@ -51,12 +55,21 @@ from karakoram.services.records import (
 _LRN_CHUNK = 500
 
 
+def _insert(table: str, names: Sequence[str], paramstyle: str = "qmark") -> str:
+    """INSERT INTO `table` with positional parameters in the driver's style."""
+    mark = "?" if paramstyle == "qmark" else "%s"
+    marks = ", ".join([mark] * len(names))
+    return f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})"  # noqa: S608 (fixed names)
+
+
 def _items_insert(paramstyle: str) -> str:
     """INSERT INTO goods_items with positional parameters in the driver's style."""
-    mark = "?" if paramstyle == "qmark" else "%s"
-    columns = ", ".join(ITEM_COLUMNS)
-    marks = ", ".join([mark] * len(ITEM_COLUMNS))
-    return f"INSERT INTO goods_items ({columns}) VALUES ({marks})"  # noqa: S608 (fixed names)
+    return _insert("goods_items", ITEM_COLUMNS, paramstyle)
+
+
+#: SQLite's inserts of declarations and their events, straight to the driver with tuples
+_RECORDS_SQLITE = _insert("declarations", RECORD_COLUMNS)
+_EVENTS_SQLITE = _insert("declaration_events", EVENT_COLUMNS)
 
 
 class SqlDeclarationRepository:
@@ -127,17 +140,18 @@ class SqlDeclarationRepository:
 
     def _insert_declarations(self, records: Sequence[DeclarationRecord]) -> list[int]:
         """Insert the declarations and give their ids, in order."""
-        rows = [record_row(r) for r in records]
         if self._conn.dialect.name == "sqlite":
             # units of work on SQLite take turns (uow.TurnLock), so the next ids are ours: one
             # executemany instead of one INSERT ... RETURNING per row, which is what SQLite
-            # gets when the ids must come back in the rows' order
+            # gets when the ids must come back in the rows' order; the rows as tuples straight
+            # to the driver (SQLAlchemy's per-row processing of the JSON header and the times
+            # was a tenth of a bulk import), the values it would have sent
             first = (self._conn.execute(select(func.max(declarations.c.id))).scalar() or 0) + 1
-            ids = list(range(first, first + len(rows)))
-            self._conn.execute(
-                insert(declarations), [row | {"id": i} for row, i in zip(rows, ids, strict=True)]
-            )
+            ids = list(range(first, first + len(records)))
+            tuples = [sqlite_record_tuple(i, r) for i, r in zip(ids, records, strict=True)]
+            self._conn.exec_driver_sql(_RECORDS_SQLITE, tuples)
             return ids
+        rows = [record_row(r) for r in records]
         returned = self._conn.execute(
             insert(declarations).returning(declarations.c.id, sort_by_parameter_order=True), rows
         )
@@ -172,6 +186,13 @@ class SqlDeclarationRepository:
                 declarations.c.mrn.in_(unknown)
             )
             ids.update({mrn: decl_id for mrn, decl_id in self._conn.execute(query)})
+        if self._conn.dialect.name == "sqlite":  # as declarations: tuples to the driver
+            rows = [
+                (ids[mrn], e.action, e.from_state, e.to_state, e.actor, sqlite_time(e.at), e.reason)
+                for mrn, e in pending
+            ]
+            self._conn.exec_driver_sql(_EVENTS_SQLITE, rows)
+            return
         self._conn.execute(
             insert(declaration_events),
             [

@@ -107,13 +107,25 @@ def read_jsonl(lines: Iterable[str]) -> Iterator[SourceDocument]:
         yield bad.document()
 
 
+#: one decoder for every line: `json.loads` with an argument builds a decoder per call, which
+#: cost three times the decoding of a 2 kB line
+_DECODER = json.JSONDecoder(parse_float=Decimal)
+
+
+def _decoded(line: str) -> Any:
+    """`json.loads(line, parse_float=Decimal)`, the same values and the same errors."""
+    if type(line) is not str or line.startswith("\ufeff"):
+        return json.loads(line, parse_float=Decimal)  # its own message for a BOM, or bytes
+    return _DECODER.decode(line)
+
+
 def _jsonl_documents(lines: Iterable[str]) -> Iterator[SourceDocument]:
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         location = f"line {number}"
         try:
-            yield SourceDocument(location, json.loads(line, parse_float=Decimal))
+            yield SourceDocument(location, _decoded(line))
         except json.JSONDecodeError as exc:
             yield SourceDocument(
                 location,

@@ -35,6 +35,7 @@ from decimal import Decimal
 from typing import Any
 
 from karakoram.domain.declaration.codes import INCOTERMS, CodeLists
+from karakoram.domain.declaration.fast_validation import DECLARATION_FIELDS, read_common
 from karakoram.domain.declaration.field_reader import FieldReader
 from karakoram.domain.declaration.goods_items import read_items
 from karakoram.domain.declaration.model import (
@@ -49,24 +50,6 @@ from karakoram.domain.errors import FieldError, ValidationFailed
 
 _TYPES = frozenset(t.value for t in DeclarationType)
 _PARTY_FIELDS = frozenset({"name", "identifier", "country", "aeo"})
-DECLARATION_FIELDS = frozenset(
-    {
-        "type",
-        "lrn",
-        "ucr",
-        "declarant",
-        "exporter",
-        "importer",
-        "office_of_lodgement",
-        "office_of_exit_entry",
-        "crossing",
-        "transport",
-        "driver",
-        "invoice",
-        "incoterm",
-        "items",
-    }
-)
 _NESTED_FIELDS = {
     "transport": frozenset({"registration", "nationality"}),
     "driver": frozenset({"name", "passport_number", "nationality"}),
@@ -88,7 +71,19 @@ class NodeRules:
 
 
 def parse_declaration(data: Any, codes: CodeLists, node: NodeRules) -> Declaration:
-    """Validate `data` (decoded JSON) and return the declaration, or raise `ValidationFailed`."""
+    """Validate `data` (decoded JSON) and return the declaration, or raise `ValidationFailed`.
+
+    The common case (every field in its canonical form, every check passed) is read by
+    `fast_validation.read_common`; anything else by the field reader, which lists every
+    problem (and gives the same declaration for the common case, only slower)."""
+    common = read_common(data, codes, node)
+    if common is not None:
+        return common
+    return read_fields(data, codes, node)
+
+
+def read_fields(data: Any, codes: CodeLists, node: NodeRules) -> Declaration:
+    """`parse_declaration` by the field reader alone: every field read, every error listed."""
     r = FieldReader()
     if not isinstance(data, Mapping):
         raise ValidationFailed([FieldError("invalid_type", "", "A declaration must be an object.")])

@@ -19,6 +19,8 @@ from typing import Any
 
 import rfc8785
 
+from karakoram.services.digests import compact_sorted
+
 GENESIS = "0" * 64
 
 
@@ -73,8 +75,7 @@ def canonical(document: Mapping[str, Any]) -> bytes:
     """The RFC 8785 bytes of `document`: the C JSON encoder where it provably writes the
     same bytes, the `rfc8785` package otherwise (floats, very large integers)."""
     if _plain(document):
-        text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return text.encode()
+        return compact_sorted(document)
     return rfc8785.dumps(document)
 
 

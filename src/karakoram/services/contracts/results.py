@@ -8,6 +8,7 @@ draft the contract's id)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -32,16 +33,20 @@ def contract_results(
     is the node's exchange settings (None: no exchange) and `send` its `emit_to`, given by
     the caller (services/exchange/emit.py) so that this package does not import it back."""
     queued = 0
+    # the drafts of all the changes' UCRs in one query (a bulk import's batch had one each)
+    ucrs = [r.declaration.ucr for r, e in changes if e.action in _STATUS and r.declaration.ucr]
+    drafts = uow.contract_drafts.by_ucrs(ucrs) if ucrs else {}
     for record, event in changes:
         status = _STATUS.get(event.action)
         d = record.declaration
         if status is None or not d.ucr:
             continue
-        draft = uow.contract_drafts.by_ucr(d.ucr)
+        draft = drafts.get(d.ucr)
         if draft is None or draft.trader not in d.party_identifiers():
             continue
         if status == "declared" and draft.mrn is None:
             uow.contract_drafts.lodged(d.ucr, record.mrn)
+            drafts[d.ucr] = replace(draft, mrn=record.mrn)  # as by_ucr would now read it
         if config is None:
             continue
         body = ClearanceResult(
