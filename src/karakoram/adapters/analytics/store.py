@@ -36,6 +36,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from karakoram.adapters.analytics import queries
+from karakoram.adapters.analytics.derive import derive
 from karakoram.adapters.analytics.schema import (
     CUBE,
     CUBE_DIMS,
@@ -50,7 +51,7 @@ from karakoram.adapters.analytics.schema import (
 from karakoram.domain.statistics.figures import DateBasis
 from karakoram.domain.statistics.periods import Period
 from karakoram.domain.statistics.trade_summary import TradeCell
-from karakoram.services.statistics.analytical_copy import Watermarks
+from karakoram.services.statistics.analytical_copy import SourceRows, Watermarks
 from karakoram.services.statistics.conversion import RateRows
 from karakoram.services.statistics.shapes import Aggregate, BulletinQuery, MirrorQuery, TrsQuery
 
@@ -153,6 +154,26 @@ class ParquetAnalyticsStore:
         declarations: Mapping[str, list[Any]] | Sequence[Mapping[str, Any]],
         partner_items: Sequence[Mapping[str, Any]],
     ) -> None:
+        """Add the goods items and partner items, replace the declarations, move to `upto`."""
+        self._apply(
+            upto, table_of(items, ITEMS), table_of(declarations, DECLARATIONS), partner_items
+        )
+
+    def apply_rows(
+        self, upto: Watermarks, rows: SourceRows, partner_items: Sequence[Mapping[str, Any]]
+    ) -> tuple[int, int]:
+        """`apply` of the items and declarations derived from the source's rows, in DuckDB."""
+        items, declarations = derive(rows)
+        self._apply(upto, items, declarations, partner_items)
+        return items.num_rows, declarations.num_rows
+
+    def _apply(
+        self,
+        upto: Watermarks,
+        items: pa.Table,
+        declarations: pa.Table,
+        partner_items: Sequence[Mapping[str, Any]],
+    ) -> None:
         with self._lock:
             self.root.mkdir(parents=True, exist_ok=True)
             seq = int(self._state()["seq"])
@@ -160,13 +181,13 @@ class ParquetAnalyticsStore:
             seq += 1
             if seq > 1 and not (self.root / "cube").exists():
                 self.rebuild_cube()  # a copy made before the daily totals existed
-            self._append_items(table_of(items, ITEMS), seq)
+            self._append_items(items, seq)
             if partner_items:
                 folder = self.root / "partner"
                 folder.mkdir(parents=True, exist_ok=True)
                 table = table_of_rows(partner_items, PARTNER)
                 pq.write_table(table, folder / f"part-{seq:06d}.parquet")
-            self._merge_declarations(table_of(declarations, DECLARATIONS))
+            self._merge_declarations(declarations)
             self._write_state(seq, upto)
 
     def _append_items(self, table: pa.Table, seq: int) -> None:
