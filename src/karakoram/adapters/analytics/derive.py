@@ -64,7 +64,7 @@ def _column(values: list[Any], sql_type: str) -> np.ndarray:
 
 
 def _load(con: duckdb.DuckDBPyConnection, rows: SourceRows) -> None:
-    """Each list of tuples as a typed DuckDB table (an empty one included)."""
+    """Each list of tuples as a typed DuckDB view of NumPy columns (each is scanned once)."""
     data = {
         "src_items": rows.items,
         "heads": rows.heads,
@@ -75,14 +75,11 @@ def _load(con: duckdb.DuckDBPyConnection, rows: SourceRows) -> None:
     }
     for table, columns, types in _INPUTS:
         typed = [(_name(c), types.get(c, "VARCHAR")) for c in columns]
-        con.execute(f"CREATE TEMP TABLE {table} ({', '.join(f'{c} {k}' for c, k in typed)})")
         tuples = data[table]
-        if not tuples:
-            continue
         frame = {c: _column([r[i] for r in tuples], k) for i, (c, k) in enumerate(typed)}
-        con.register("incoming", frame)
-        con.execute(f"INSERT INTO {table} SELECT * FROM incoming")
-        con.unregister("incoming")
+        con.register(f"{table}_columns", frame)
+        cast = ", ".join(f"CAST({c} AS {k}) AS {c}" for c, k in typed)
+        con.execute(f"CREATE TEMP VIEW {table} AS SELECT {cast} FROM {table}_columns")
     stage_of = [(action, stage.value) for action, stage in STAGE_OF_ACTION.items()]
     sections = [(f"{c:02d}", section_of(f"{c:02d}")) for c in range(100)]
     for table, pairs in (("stage_of", stage_of), ("sections", sections)):

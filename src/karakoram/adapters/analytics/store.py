@@ -32,7 +32,6 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from karakoram.adapters.analytics import queries
@@ -65,13 +64,24 @@ def _engine() -> duckdb.DuckDBPyConnection:
     return con
 
 
+def _by_month(table: pa.Table, column: str) -> Iterator[tuple[str, pa.Table]]:
+    """The rows of each month of `column` (in UTC), split in DuckDB: pyarrow's compute
+    functions would import pandas when it is installed, which costs more than a refresh."""
+    with _engine() as con:
+        con.execute("SET TimeZone = 'UTC'")
+        con.register("rows", table)
+        month = f"strftime({column}, '%Y-%m')"
+        for (name,) in con.sql(f"SELECT DISTINCT {month} FROM rows ORDER BY 1").fetchall():
+            rows = con.sql(f"SELECT * FROM rows WHERE {month} = $1", params=[name])
+            yield name, rows.to_arrow_table().cast(table.schema)
+
+
 def _write_by_month(table: pa.Table, column: str, folder: Path, seq: int) -> None:
     """One Parquet file per month of `column`, numbered by the refresh that wrote it."""
-    months = pc.strftime(table[column], format="%Y-%m")
-    for month in pc.unique(months).to_pylist():
+    for month, rows in _by_month(table, column):
         target = folder / f"month={month}"
         target.mkdir(parents=True, exist_ok=True)
-        pq.write_table(table.filter(pc.equal(months, month)), target / f"part-{seq:06d}.parquet")
+        pq.write_table(rows, target / f"part-{seq:06d}.parquet")
 
 
 def _absent(db: duckdb.DuckDBPyConnection, source: str, schema: pa.Schema) -> str:
@@ -216,16 +226,18 @@ class ParquetAnalyticsStore:
         """Replace the changed declarations in the files of their lodgement months."""
         if not table.num_rows:
             return
-        months = pc.strftime(table["lodged_at"], format="%Y-%m")
-        for month in pc.unique(months).to_pylist():
+        for month, new in _by_month(table, "lodged_at"):
             folder = self.root / "declarations" / f"month={month}"
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / "data.parquet"
-            new = table.filter(pc.equal(months, month))
-            if path.exists():
-                old = pq.read_table(path, schema=DECLARATIONS)
-                keep = pc.invert(pc.is_in(old["declaration_id"], value_set=new["declaration_id"]))
-                new = pa.concat_tables([old.filter(keep), new])
+            if path.exists():  # the file's other declarations, then the changed ones
+                with _engine() as con:
+                    con.register("new", new)
+                    merged = con.sql(
+                        f"SELECT * FROM read_parquet('{path}') WHERE declaration_id NOT IN "
+                        "(SELECT declaration_id FROM new) UNION ALL BY NAME SELECT * FROM new"
+                    ).to_arrow_table()
+                new = merged.select(DECLARATIONS.names).cast(DECLARATIONS)
             tmp = folder / "data.parquet.tmp"
             pq.write_table(new, tmp)
             os.replace(tmp, path)
