@@ -394,7 +394,9 @@ def phase_sqlite(root: Path, db: Path, load_only: bool = False) -> dict[str, Any
 # --- refresh of a day of traffic --------------------------------------------------------------
 
 
-def phase_refresh(workdir: Path, n: int) -> dict[str, Any]:
+def phase_refresh(workdir: Path, n: int, rounds: int = 3) -> dict[str, Any]:
+    """Refresh a copy from a SQLite node with a day of `n` released declarations (2 goods items
+    and 4 events each), against reading the same three tables raw with sqlite3."""
     from karakoram.adapters.db import tables as t
     from karakoram.adapters.db.engine import build_engine
     from karakoram.adapters.db.migrate import upgrade
@@ -482,18 +484,27 @@ def phase_refresh(workdir: Path, n: int) -> dict[str, Any]:
             )
     from karakoram.adapters.analytics.source import SqlAnalyticsSource
 
-    store = ParquetAnalyticsStore(workdir / "copy")
-    t0 = time.perf_counter()
-    result = refresh_from(SqlAnalyticsSource(engine), store, lambda: datetime.now(UTC))
-    seconds = time.perf_counter() - t0
-    raw = sqlite3.connect(workdir / "node.db")
-    t0 = time.perf_counter()
-    for table in ("declarations", "goods_items", "declaration_events"):
-        raw.execute(f"SELECT * FROM {table}").fetchall()
-    raw_seconds = time.perf_counter() - t0
+    # alternate the refresh (into a fresh copy each time: the same work) and the raw read, so
+    # that whatever else the machine does weighs on both alike; the median round counts
+    times: dict[str, list[float]] = {"refresh": [], "raw": []}
+    for n_round in range(rounds):
+        store = ParquetAnalyticsStore(workdir / f"copy-{n_round}")
+        t0 = time.perf_counter()
+        result = refresh_from(SqlAnalyticsSource(engine), store, lambda: datetime.now(UTC))
+        times["refresh"].append(time.perf_counter() - t0)
+        raw = sqlite3.connect(workdir / "node.db")
+        t0 = time.perf_counter()
+        for table in ("declarations", "goods_items", "declaration_events"):
+            raw.execute(f"SELECT * FROM {table}").fetchall()
+        times["raw"].append(time.perf_counter() - t0)
+        raw.close()
+    ratios = [r / w for r, w in zip(times["refresh"], times["raw"], strict=True)]
+    middle = ratios.index(median(ratios)) if len(ratios) % 2 else 0
     return {
-        "seconds": seconds,
-        "raw_seconds": raw_seconds,
+        "seconds": times["refresh"][middle],
+        "raw_seconds": times["raw"][middle],
+        "ratio": ratios[middle],
+        "rounds": times,
         "items": result.items,
         "declarations": result.declarations,
         "peak_mb": _peak_mb(),
@@ -621,10 +632,10 @@ def run(items: int, declarations: int, day: int, console: Any) -> list[common.Fi
         common.Figure(
             f"refresh after a day of {day:,} declarations ({refresh['items']:,} items)",
             f"{refresh['seconds']:.1f} s",
-            f"raw sqlite3 read {refresh['raw_seconds']:.1f} s",
-            f"{refresh['seconds'] / refresh['raw_seconds']:.1f}",
-            "< 10 s",
-            refresh["seconds"] < 10,
+            f"raw sqlite3 read of the same rows {refresh['raw_seconds']:.1f} s",
+            f"{refresh['ratio']:.1f}x its time (median of {len(refresh['rounds']['raw'])} rounds)",
+            "<= 2x a raw read",
+            refresh["ratio"] <= 2,
         ),
     ]
 

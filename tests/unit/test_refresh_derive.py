@@ -6,6 +6,7 @@ after release, declarations ended unreleased, fallback lodgements, odd decimals.
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,9 +25,19 @@ from karakoram.services.statistics.analytical_copy import (
 
 T0 = datetime(2025, 6, 2, 8, tzinfo=UTC)
 ACTIONS = (
-    "lodge", "accept", "assess", "check_documents", "inspect", "accept_partner_control", "pay",
-    "release", "clear", "exit", "hold", "cancel",
-)  # fmt: skip
+    "lodge",
+    "accept",
+    "assess",
+    "check_documents",
+    "inspect",
+    "accept_partner_control",
+    "pay",
+    "release",
+    "clear",
+    "exit",
+    "hold",
+    "cancel",
+)
 STATUSES = ("released", "cleared", "exited", "assessed", "cancelled", "seized", "rejected")
 
 
@@ -68,11 +79,20 @@ def draw(rng: random.Random, n: int) -> tuple[SourceRows, list[ChangedDeclaratio
         status = rng.choice(STATUSES)
         heads.append(
             (
-                i, mrn, "EX" if export else "IM", status, ucr, "PKSST", channel,
-                text(lodged_at), f"E{i % 7}", f"I{i % 5}", rng.choice(["USD", "CNY"]),
-                header["crossing"], *(_aeo(header[k]) for k in ("exporter_aeo", "importer_aeo")),
-                header["exporter_country"], header["importer_country"], hs_code,
-            )  # fmt: skip
+                i,
+                mrn,
+                "EX" if export else "IM",
+                status,
+                ucr,
+                "PKSST",
+                channel,
+                text(lodged_at),
+                f"E{i % 7}",
+                f"I{i % 5}",
+                rng.choice(["USD", "CNY"]),
+                json.dumps(_nested(header)),
+                hs_code,
+            )
         )
         events += [(i, action, text(when)) for action, when in mine]
         changed.append((i, mrn, export, status, ucr, channel, lodged_at, header, hs_code, mine))
@@ -80,10 +100,16 @@ def draw(rng: random.Random, n: int) -> tuple[SourceRows, list[ChangedDeclaratio
             for seq in range(1, rng.randrange(1, 4)):
                 items.append(
                     (
-                        i, seq, rng.choice(["847130", "0101", "72"]), "CN", rng.choice(["10", "2.5"]),
-                        "NAR", rng.choice(["30", "1.2345"]), "25.0005",
+                        i,
+                        seq,
+                        rng.choice(["847130", "0101", "72"]),
+                        "CN",
+                        rng.choice(["10", "2.5"]),
+                        "NAR",
+                        rng.choice(["30", "1.2345"]),
+                        "25.0005",
                         rng.choice(["5000", "0.00005", "12.34565", "7"]),
-                    )  # fmt: skip
+                    )
                 )
     first_arrival = _first(arrivals)
     first_presentation = _first(presentations)
@@ -115,9 +141,14 @@ def draw(rng: random.Random, n: int) -> tuple[SourceRows, list[ChangedDeclaratio
     return rows, touched, released
 
 
-def _aeo(value: bool | None) -> str | None:
-    """As SQLite's json_extract gives a JSON boolean, cast to text."""
-    return None if value is None else str(int(value))
+def _nested(header: dict[str, Any]) -> dict[str, Any]:
+    """The header as a declaration has it (a value left out when None)."""
+    parties: dict[str, dict[str, Any]] = {"exporter": {}, "importer": {}}
+    for key, value in header.items():
+        if value is not None and key != "crossing":
+            party, field = key.split("_")
+            parties[party][field] = value
+    return {**({"crossing": header["crossing"]} if header["crossing"] else {}), **parties}
 
 
 def _first(pairs: list[tuple[str, str]]) -> dict[str, datetime]:

@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 
 from karakoram.adapters.analytics.schema import DECLARATIONS, ITEMS
@@ -55,16 +54,30 @@ _GATE = {Stage.PRESENTATION: Stage.ARRIVAL, Stage.CLEARED: Stage.RELEASE}
 _CHAIN = tuple(s for s in STAGES if s not in _GATE)
 
 
+#: what the copy takes from a declaration's header (its JSON text, parsed once); an `aeo`
+#: comes as 'true' or 'false'
+_HEADER = (
+    ("crossing", "$.crossing"),
+    ("exporter_aeo", "$.exporter.aeo"),
+    ("importer_aeo", "$.importer.aeo"),
+    ("exporter_country", "$.exporter.country"),
+    ("importer_country", "$.importer.country"),
+)
+
+
 def _name(column: str) -> str:
     return "ts" if column == "at" else column
 
 
-def _column(values: list[Any], sql_type: str) -> np.ndarray:
-    return np.array(values, dtype=np.int64 if sql_type in ("BIGINT", "INTEGER") else object)
+def _arrow(tuples: list[tuple[Any, ...]], typed: list[tuple[str, str]]) -> pa.Table:
+    """Tuples as an Arrow table, converted in one pass in C++ (as a struct per row)."""
+    kinds = {"BIGINT": pa.int64(), "INTEGER": pa.int64(), "VARCHAR": pa.string()}
+    struct = pa.struct([(name, kinds[kind]) for name, kind in typed])
+    return pa.Table.from_struct_array(pa.array(tuples, struct))
 
 
 def _load(con: duckdb.DuckDBPyConnection, rows: SourceRows) -> None:
-    """Each list of tuples as a typed DuckDB view of NumPy columns (each is scanned once)."""
+    """Each list of tuples as a typed DuckDB view of an Arrow table."""
     data = {
         "src_items": rows.items,
         "heads": rows.heads,
@@ -76,10 +89,18 @@ def _load(con: duckdb.DuckDBPyConnection, rows: SourceRows) -> None:
     for table, columns, types in _INPUTS:
         typed = [(_name(c), types.get(c, "VARCHAR")) for c in columns]
         tuples = data[table]
-        frame = {c: _column([r[i] for r in tuples], k) for i, (c, k) in enumerate(typed)}
-        con.register(f"{table}_columns", frame)
+        con.register(f"{table}_columns", _arrow(tuples, typed))
         cast = ", ".join(f"CAST({c} AS {k}) AS {c}" for c, k in typed)
-        con.execute(f"CREATE TEMP VIEW {table} AS SELECT {cast} FROM {table}_columns")
+        source = f"{table}_columns"
+        if table == "heads":
+            paths = ", ".join(f"'{path}'" for _, path in _HEADER)
+            cast += "".join(
+                f", header_values[{n}] AS {name}" for n, (name, _) in enumerate(_HEADER, 1)
+            )
+            source = (
+                f"(SELECT *, json_extract_string(header, [{paths}]) AS header_values FROM {source})"
+            )
+        con.execute(f"CREATE TEMP VIEW {table} AS SELECT {cast} FROM {source}")
     stage_of = [(action, stage.value) for action, stage in STAGE_OF_ACTION.items()]
     sections = [(f"{c:02d}", section_of(f"{c:02d}")) for c in range(100)]
     for table, pairs in (("stage_of", stage_of), ("sections", sections)):
@@ -127,16 +148,23 @@ def _timeline_sql() -> str:
         skews.append(f"coalesce({stage.value} < {since.value}, false)")
     durations = ", ".join(f"{measures[s.value]} AS to_{s.value}_s" for s in MEASURED)
     return f"""
-    WITH released AS (
-        SELECT declaration_id AS id, min(ts) FILTER (WHERE action = 'release') AS released
+    WITH first_times AS (
+        SELECT declaration_id AS id, {first},
+            min(ts) FILTER (WHERE action = 'release') AS released,
+            max(ts) FILTER (WHERE stage = 'control') AS last_control,
+            bool_or(action = 'accept_partner_control') AS accepted_partner
         FROM ev GROUP BY declaration_id
+    ), late_controls AS (
+        -- the few declarations with a control after their release: the last one before it
+        SELECT ev.declaration_id AS id, max(ev.ts) AS control
+        FROM ev JOIN first_times f ON f.id = ev.declaration_id
+        WHERE f.last_control > f.released AND ev.stage = 'control' AND ev.ts <= f.released
+        GROUP BY ev.declaration_id
     ), times AS (
-        SELECT ev.declaration_id AS id, {first},
-            max(ts) FILTER (WHERE stage = 'control'
-                AND (released.released IS NULL OR ts <= released.released)) AS control,
-            bool_or(action = 'accept_partner_control') AS accepted_partner,
-            any_value(released.released) AS released
-        FROM ev JOIN released ON released.id = ev.declaration_id GROUP BY ev.declaration_id
+        SELECT f.* EXCLUDE (last_control),
+            CASE WHEN f.released IS NULL OR f.last_control <= f.released THEN f.last_control
+                ELSE late.control END AS control
+        FROM first_times f LEFT JOIN late_controls late ON late.id = f.id
     ), arrived AS (
         SELECT ucr, min(CAST(ts AS TIMESTAMP)) AS arrival FROM arrivals GROUP BY ucr
     ), presented AS (
@@ -169,7 +197,7 @@ def _declarations_sql() -> str:
             AS direction, status, ucr, office, coalesce(crossing, '') AS crossing,
         coalesce(nullif(channel, ''), 'none') AS channel,
         CASE WHEN export THEN exporter_id ELSE importer_id END AS trader,
-        coalesce(CASE WHEN export THEN exporter_aeo ELSE importer_aeo END IN ('1', 'true'),
+        coalesce(CASE WHEN export THEN exporter_aeo ELSE importer_aeo END = 'true',
             false) AS aeo,
         coalesce(sections.v, '') AS section, left(coalesce(hs_code, ''), 2) AS chapter,
         pre_lodged, out_of_order, release IS NULL AND NOT ended AS open,
@@ -180,7 +208,6 @@ def _declarations_sql() -> str:
         lodged AS lodged_at, total_s, {durations},
         mrn IN (SELECT mrn FROM fallback) AS fallback, presentation AS presented_at
     FROM lines LEFT JOIN sections ON sections.k = left(coalesce(hs_code, ''), 2)
-    ORDER BY id
     """
 
 
@@ -191,7 +218,7 @@ _ITEMS_SQL = """
             AS partner,
         d.office, coalesce(d.crossing, '') AS crossing,
         CASE WHEN d.export THEN d.exporter_id ELSE d.importer_id END AS trader,
-        coalesce(CASE WHEN d.export THEN d.exporter_aeo ELSE d.importer_aeo END IN ('1', 'true'),
+        coalesce(CASE WHEN d.export THEN d.exporter_aeo ELSE d.importer_aeo END = 'true',
             false) AS aeo,
         coalesce(d.channel, '') AS channel, i.hs_code, left(i.hs_code, 6) AS hs6,
         left(i.hs_code, 4) AS heading, left(i.hs_code, 2) AS chapter,
@@ -202,7 +229,6 @@ _ITEMS_SQL = """
         CAST(d.released AS DATE) AS released_date
     FROM src_items i JOIN lines d ON d.id = i.declaration_id
         LEFT JOIN sections ON sections.k = left(i.hs_code, 2)
-    ORDER BY i.declaration_id, i.seq
 """
 
 

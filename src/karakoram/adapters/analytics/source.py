@@ -11,6 +11,7 @@ processing): the analytics store derives the copy's columns from them in bulk, i
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
@@ -47,7 +48,13 @@ class SqlAnalyticsSource:
                 int(conn.scalar(select(func.coalesce(func.max(t.arrivals.c.id), 0))) or 0),
                 int(conn.scalar(select(func.coalesce(func.max(t.partner_records.c.id), 0))) or 0),
             )
-            rows = _Reader(conn, since, upto).rows()
+            paused = gc.isenabled()
+            gc.disable()  # hundreds of thousands of tuples of scalars: nothing for it to find
+            try:
+                rows = _Reader(conn, since, upto).rows()
+            finally:
+                if paused:
+                    gc.enable()
             partner = self._partner(conn, since.partner_records, upto.partner_records)
         return Changes(upto, {n: [] for n in RELEASED_COLUMNS}, [], partner, latest - events, rows)
 
@@ -73,23 +80,6 @@ class SqlAnalyticsSource:
                 )
             )
         return out
-
-
-#: the header's values the copy needs: (JSON path, SQLite expression, PostgreSQL expression)
-_HEADER = (
-    "json_extract(d.header, '$.crossing')",
-    "CAST(json_extract(d.header, '$.exporter.aeo') AS TEXT)",
-    "CAST(json_extract(d.header, '$.importer.aeo') AS TEXT)",
-    "json_extract(d.header, '$.exporter.country')",
-    "json_extract(d.header, '$.importer.country')",
-)
-_HEADER_PG = (
-    "d.header ->> 'crossing'",
-    "d.header #>> '{exporter,aeo}'",
-    "d.header #>> '{importer,aeo}'",
-    "d.header #>> '{exporter,country}'",
-    "d.header #>> '{importer,country}'",
-)
 
 
 class _Reader:
@@ -122,11 +112,32 @@ class _Reader:
         finally:
             cursor.close()
 
+    def _side(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Arrivals, presentations and fallback lodgements of the changed declarations, in one
+        query (the changed declarations are found once)."""
+        mine = "SELECT d.{0} FROM changed JOIN declarations d ON d.id = changed.id"
+        rows = self._fetch(
+            f"WITH changed AS ({self._changed}) "
+            f"SELECT 'arrivals', a.ucr, {self._at('a.at')} FROM arrivals a "
+            f"WHERE a.ucr IN ({mine.format('ucr')}) AND a.id <= {int(self._upto.arrivals)} "
+            f"UNION ALL SELECT 'presentations', c.ucr, {self._at('r.presented_at')} "
+            "FROM cargo_consignments c JOIN cargo_reports r ON r.id = c.report_id "
+            f"WHERE c.ucr IN ({mine.format('ucr')} WHERE d.type = 'IM') "
+            "AND r.direction = 'inbound' AND r.presented_at IS NOT NULL "
+            "UNION ALL SELECT 'fallback', f.reference, NULL FROM fallback_entries f "
+            f"WHERE f.reference IN ({mine.format('mrn')}) "
+            "AND f.kind = 'declaration' AND f.outcome = 'taken'"
+        )
+        side: dict[str, list[tuple[Any, ...]]] = {"arrivals": [], "presentations": []}
+        side["fallback"] = []
+        for kind, key, at in rows:
+            side[kind].append((key, at))
+        return side
+
     def rows(self) -> SourceRows:
         changed = f"WITH changed AS ({self._changed}) "
-        header = ", ".join(_HEADER_PG if self._pg else _HEADER)
-        mine = "SELECT d.{0} FROM changed JOIN declarations d ON d.id = changed.id"
         items = ", ".join(f"g.{name}" for name in RELEASED_COLUMNS)
+        side = self._side()
         return SourceRows(
             items=self._fetch(
                 f"SELECT {items} FROM declaration_events e "
@@ -137,31 +148,16 @@ class _Reader:
             heads=self._fetch(
                 f"{changed}SELECT d.id, d.mrn, d.type, d.status, d.ucr, d.office_of_lodgement, "
                 f"d.channel, {self._at('d.lodged_at')}, d.exporter_id, d.importer_id, "
-                f"d.invoice_currency, {header}, g.hs_code "
+                "d.invoice_currency, CAST(d.header AS TEXT), g.hs_code "
                 "FROM changed JOIN declarations d ON d.id = changed.id "
-                "LEFT JOIN goods_items g ON g.declaration_id = d.id AND g.seq = 1 ORDER BY d.id"
+                "LEFT JOIN goods_items g ON g.declaration_id = d.id AND g.seq = 1"
             ),
             events=self._fetch(
                 f"{changed}SELECT e.declaration_id, e.action, {self._at('e.at')} "
                 "FROM changed JOIN declaration_events e ON e.declaration_id = changed.id "
                 f"WHERE e.id <= {int(self._upto.events)}"
             ),
-            arrivals=self._fetch(
-                f"{changed}SELECT a.ucr, {self._at('a.at')} FROM arrivals a "
-                f"WHERE a.ucr IN ({mine.format('ucr')}) AND a.id <= {int(self._upto.arrivals)}"
-            ),
-            presentations=self._fetch(
-                f"{changed}SELECT c.ucr, {self._at('r.presented_at')} "
-                "FROM cargo_consignments c JOIN cargo_reports r ON r.id = c.report_id "
-                f"WHERE c.ucr IN ({mine.format('ucr')} WHERE d.type = 'IM') "
-                "AND r.direction = 'inbound' AND r.presented_at IS NOT NULL"
-            ),
-            fallback=[
-                mrn
-                for (mrn,) in self._fetch(
-                    f"{changed}SELECT f.reference FROM fallback_entries f "
-                    f"WHERE f.reference IN ({mine.format('mrn')}) "
-                    "AND f.kind = 'declaration' AND f.outcome = 'taken'"
-                )
-            ],
+            arrivals=side["arrivals"],
+            presentations=side["presentations"],
+            fallback=[mrn for mrn, _ in side["fallback"]],
         )

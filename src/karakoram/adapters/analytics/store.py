@@ -32,6 +32,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from karakoram.adapters.analytics import queries
@@ -66,7 +67,14 @@ def _engine() -> duckdb.DuckDBPyConnection:
 
 def _by_month(table: pa.Table, column: str) -> Iterator[tuple[str, pa.Table]]:
     """The rows of each month of `column` (in UTC), split in DuckDB: pyarrow's compute
-    functions would import pandas when it is installed, which costs more than a refresh."""
+    functions would import pandas when it is installed, which costs more than a refresh.
+    A table of one month (a day's refresh) goes out whole."""
+    days = pc.min_max(table[column].cast(pa.date32()))
+    first, last = days["min"].as_py(), days["max"].as_py()
+    whole = table[column].null_count == 0 and first is not None
+    if whole and (first.year, first.month) == (last.year, last.month):
+        yield first.strftime("%Y-%m"), table
+        return
     with _engine() as con:
         con.execute("SET TimeZone = 'UTC'")
         con.register("rows", table)

@@ -72,8 +72,7 @@ class PartnerDeclaration:
 #: the rows a source may hand over as they are (see `SourceRows`), column names in tuple order
 HEAD_COLUMNS = (
     "id", "mrn", "type", "status", "ucr", "office", "channel", "lodged_at", "exporter_id",
-    "importer_id", "currency", "crossing", "exporter_aeo", "importer_aeo", "exporter_country",
-    "importer_country", "hs_code",
+    "importer_id", "currency", "header", "hs_code",
 )  # fmt: skip
 EVENT_COLUMNS = ("declaration_id", "action", "at")
 ARRIVAL_COLUMNS = ("ucr", "at")
@@ -84,7 +83,7 @@ class SourceRows:
     """What changed as the source database's own rows, tuples in the order of the column names
     beside each, for a store that derives the copy's rows itself in bulk (`ChangedDeclaration`
     and `item_columns` say what it derives). Timestamps are ISO text in UTC, without a zone;
-    an `aeo` is the header's value as text ('1'/'true' or '0'/'false'), or None."""
+    the header is its JSON text."""
 
     #: goods items of the declarations released in the pass (`RELEASED_COLUMNS`; numbers as text)
     items: list[tuple[Any, ...]]
