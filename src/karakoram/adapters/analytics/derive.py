@@ -121,13 +121,10 @@ def _greatest(terms: Sequence[str]) -> str:
     return f"greatest({', '.join(terms)})" if len(terms) > 1 else terms[0]
 
 
-def _timeline_sql() -> str:
-    """Each declaration's stage times (`stage_times`), then its timeline (`timeline`)."""
-    event_stages = sorted({s for s in STAGE_OF_ACTION.values() if s is not Stage.CONTROL})
-    first = ", ".join(f"min(ts) FILTER (WHERE stage = '{s}') AS {s}" for s in event_stages)
-    ended = ", ".join(f"'{status}'" for status in sorted(ENDED_UNRELEASED))
-    # the clearance chain: each stage from the latest of the ones before it (a stage earlier
-    # than that is out of order and counts zero); release also waits for the presentation
+def _chain() -> tuple[str, str, str]:
+    """The clearance chain: each stage from the latest of the ones before it (a stage earlier
+    than that is out of order and counts zero), release also waiting for the presentation; the
+    gate's stages each from its own. The `before_` columns, the durations, out of order."""
     chain: list[str] = []
     previous: list[str] = []
     skews: list[str] = []
@@ -147,6 +144,15 @@ def _timeline_sql() -> str:
         measures[stage.value] = f"{_seconds(stage.value, since.value)}"
         skews.append(f"coalesce({stage.value} < {since.value}, false)")
     durations = ", ".join(f"{measures[s.value]} AS to_{s.value}_s" for s in MEASURED)
+    return ", ".join(chain), durations, " OR ".join(skews)
+
+
+def _timeline_sql() -> str:
+    """Each declaration's stage times (`stage_times`), then its timeline (`timeline`)."""
+    event_stages = sorted({s for s in STAGE_OF_ACTION.values() if s is not Stage.CONTROL})
+    first = ", ".join(f"min(ts) FILTER (WHERE stage = '{s}') AS {s}" for s in event_stages)
+    ended = ", ".join(f"'{status}'" for status in sorted(ENDED_UNRELEASED))
+    chain, durations, skews = _chain()
     return f"""
     WITH first_times AS (
         SELECT declaration_id AS id, {first},
@@ -178,13 +184,13 @@ def _timeline_sql() -> str:
         FROM heads h LEFT JOIN times ON times.id = h.id
             LEFT JOIN arrived ON arrived.ucr = h.ucr LEFT JOIN presented ON presented.ucr = h.ucr
     ), chained AS (
-        SELECT *, {", ".join(chain)},
+        SELECT *, {chain},
             CASE WHEN presentation IS NOT NULL AND (release IS NULL OR presentation <= release)
                 THEN presentation ELSE coalesce(arrival, lodgement) END AS clock_start,
             status IN ({ended}) AS ended
         FROM (SELECT * REPLACE (coalesce(pre_lodged, false) AS pre_lodged) FROM joined)
     )
-    SELECT *, {durations}, ({" OR ".join(skews)}) AS out_of_order,
+    SELECT *, {durations}, ({skews}) AS out_of_order,
         {_seconds("release", "clock_start")} AS total_s
     FROM chained
     """
