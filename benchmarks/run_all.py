@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import subprocess
 import sys
 import tempfile
@@ -211,6 +212,10 @@ def draw_curves(run: Run) -> None:
                 )
             )
     curves.draw_http(lines, out / "http_lodge.png")
+    stamp = {"revision": common.revision(), "machine": common.machine()}
+    for name, data in (("bulk_import", {"points": points}), ("http_lodge", {"curves": lines})):
+        text = json.dumps(stamp | data, indent=1, default=str)  # `curves.py replot` reads it
+        (out / f"{name}.json").write_text(text + "\n")
     run.pictures += [out / "bulk_import.png", out / "http_lodge.png"]
     sizes = ",".join(str(n) for n in run.sizes["backtest_sizes"])
     here = Path(__file__).parent
