@@ -73,7 +73,7 @@ if TYPE_CHECKING:
         UserRecord,
     )
     from karakoram.services.reviews import ReviewRepository
-    from karakoram.services.statistics.analytical_copy import Changes, Watermarks
+    from karakoram.services.statistics.analytical_copy import Changes, SourceRows, Watermarks
     from karakoram.services.statistics.conversion import RateRows
     from karakoram.services.statistics.shapes import (
         Aggregate,
@@ -545,6 +545,13 @@ class AnalyticsStore(Protocol):
         declarations: Mapping[str, list[Any]],
         partner_items: Sequence[Mapping[str, Any]],
     ) -> None: ...
+
+    def apply_rows(
+        self, upto: Watermarks, rows: SourceRows, partner_items: Sequence[Mapping[str, Any]]
+    ) -> tuple[int, int]:
+        """Like `apply`, deriving the items and declarations from the source's rows; returns
+        how many of each it took in."""
+        ...
 
     def bulletin(
         self, query: BulletinQuery, periods: Sequence[Period], rates: RateRows

@@ -36,6 +36,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from karakoram.adapters.analytics import queries
+from karakoram.adapters.analytics.derive import derive
 from karakoram.adapters.analytics.schema import (
     CUBE,
     CUBE_DIMS,
@@ -50,7 +51,7 @@ from karakoram.adapters.analytics.schema import (
 from karakoram.domain.statistics.figures import DateBasis
 from karakoram.domain.statistics.periods import Period
 from karakoram.domain.statistics.trade_summary import TradeCell
-from karakoram.services.statistics.analytical_copy import Watermarks
+from karakoram.services.statistics.analytical_copy import SourceRows, Watermarks
 from karakoram.services.statistics.conversion import RateRows
 from karakoram.services.statistics.shapes import Aggregate, BulletinQuery, MirrorQuery, TrsQuery
 
@@ -64,13 +65,31 @@ def _engine() -> duckdb.DuckDBPyConnection:
     return con
 
 
+def _by_month(table: pa.Table, column: str) -> Iterator[tuple[str, pa.Table]]:
+    """The rows of each month of `column` (in UTC), split in DuckDB: pyarrow's compute
+    functions would import pandas when it is installed, which costs more than a refresh.
+    A table of one month (a day's refresh) goes out whole."""
+    days = pc.min_max(table[column].cast(pa.date32()))
+    first, last = days["min"].as_py(), days["max"].as_py()
+    whole = table[column].null_count == 0 and first is not None
+    if whole and (first.year, first.month) == (last.year, last.month):
+        yield first.strftime("%Y-%m"), table
+        return
+    with _engine() as con:
+        con.execute("SET TimeZone = 'UTC'")
+        con.register("rows", table)
+        month = f"strftime({column}, '%Y-%m')"
+        for (name,) in con.sql(f"SELECT DISTINCT {month} FROM rows ORDER BY 1").fetchall():
+            rows = con.sql(f"SELECT * FROM rows WHERE {month} = $1", params=[name])
+            yield name, rows.to_arrow_table().cast(table.schema)
+
+
 def _write_by_month(table: pa.Table, column: str, folder: Path, seq: int) -> None:
     """One Parquet file per month of `column`, numbered by the refresh that wrote it."""
-    months = pc.strftime(table[column], format="%Y-%m")
-    for month in pc.unique(months).to_pylist():
+    for month, rows in _by_month(table, column):
         target = folder / f"month={month}"
         target.mkdir(parents=True, exist_ok=True)
-        pq.write_table(table.filter(pc.equal(months, month)), target / f"part-{seq:06d}.parquet")
+        pq.write_table(rows, target / f"part-{seq:06d}.parquet")
 
 
 def _absent(db: duckdb.DuckDBPyConnection, source: str, schema: pa.Schema) -> str:
@@ -153,6 +172,26 @@ class ParquetAnalyticsStore:
         declarations: Mapping[str, list[Any]] | Sequence[Mapping[str, Any]],
         partner_items: Sequence[Mapping[str, Any]],
     ) -> None:
+        """Add the goods items and partner items, replace the declarations, move to `upto`."""
+        self._apply(
+            upto, table_of(items, ITEMS), table_of(declarations, DECLARATIONS), partner_items
+        )
+
+    def apply_rows(
+        self, upto: Watermarks, rows: SourceRows, partner_items: Sequence[Mapping[str, Any]]
+    ) -> tuple[int, int]:
+        """`apply` of the items and declarations derived from the source's rows, in DuckDB."""
+        items, declarations = derive(rows)
+        self._apply(upto, items, declarations, partner_items)
+        return items.num_rows, declarations.num_rows
+
+    def _apply(
+        self,
+        upto: Watermarks,
+        items: pa.Table,
+        declarations: pa.Table,
+        partner_items: Sequence[Mapping[str, Any]],
+    ) -> None:
         with self._lock:
             self.root.mkdir(parents=True, exist_ok=True)
             seq = int(self._state()["seq"])
@@ -160,13 +199,13 @@ class ParquetAnalyticsStore:
             seq += 1
             if seq > 1 and not (self.root / "cube").exists():
                 self.rebuild_cube()  # a copy made before the daily totals existed
-            self._append_items(table_of(items, ITEMS), seq)
+            self._append_items(items, seq)
             if partner_items:
                 folder = self.root / "partner"
                 folder.mkdir(parents=True, exist_ok=True)
                 table = table_of_rows(partner_items, PARTNER)
                 pq.write_table(table, folder / f"part-{seq:06d}.parquet")
-            self._merge_declarations(table_of(declarations, DECLARATIONS))
+            self._merge_declarations(declarations)
             self._write_state(seq, upto)
 
     def _append_items(self, table: pa.Table, seq: int) -> None:
@@ -195,16 +234,18 @@ class ParquetAnalyticsStore:
         """Replace the changed declarations in the files of their lodgement months."""
         if not table.num_rows:
             return
-        months = pc.strftime(table["lodged_at"], format="%Y-%m")
-        for month in pc.unique(months).to_pylist():
+        for month, new in _by_month(table, "lodged_at"):
             folder = self.root / "declarations" / f"month={month}"
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / "data.parquet"
-            new = table.filter(pc.equal(months, month))
-            if path.exists():
-                old = pq.read_table(path, schema=DECLARATIONS)
-                keep = pc.invert(pc.is_in(old["declaration_id"], value_set=new["declaration_id"]))
-                new = pa.concat_tables([old.filter(keep), new])
+            if path.exists():  # the file's other declarations, then the changed ones
+                with _engine() as con:
+                    con.register("new", new)
+                    merged = con.sql(
+                        f"SELECT * FROM read_parquet('{path}') WHERE declaration_id NOT IN "
+                        "(SELECT declaration_id FROM new) UNION ALL BY NAME SELECT * FROM new"
+                    ).to_arrow_table()
+                new = merged.select(DECLARATIONS.names).cast(DECLARATIONS)
             tmp = folder / "data.parquet.tmp"
             pq.write_table(new, tmp)
             os.replace(tmp, path)

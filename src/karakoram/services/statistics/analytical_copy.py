@@ -69,6 +69,36 @@ class PartnerDeclaration:
     released_at: str
 
 
+#: the rows a source may hand over as they are (see `SourceRows`), column names in tuple order
+HEAD_COLUMNS = (
+    "id", "mrn", "type", "status", "ucr", "office", "channel", "lodged_at", "exporter_id",
+    "importer_id", "currency", "header", "hs_code",
+)  # fmt: skip
+EVENT_COLUMNS = ("declaration_id", "action", "at")
+ARRIVAL_COLUMNS = ("ucr", "at")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRows:
+    """What changed as the source database's own rows, tuples in the order of the column names
+    beside each, for a store that derives the copy's rows itself in bulk (`ChangedDeclaration`
+    and `item_columns` say what it derives). Timestamps are ISO text in UTC, without a zone;
+    the header is its JSON text."""
+
+    #: goods items of the declarations released in the pass (`RELEASED_COLUMNS`; numbers as text)
+    items: list[tuple[Any, ...]]
+    #: each changed declaration (`HEAD_COLUMNS`), with its first goods item's code
+    heads: list[tuple[Any, ...]]
+    #: every event of the changed declarations up to the pass's watermark (`EVENT_COLUMNS`)
+    events: list[tuple[Any, ...]]
+    #: the arrivals of their consignments (`ARRIVAL_COLUMNS`)
+    arrivals: list[tuple[Any, ...]]
+    #: the presentations of inbound trucks carrying the imports' consignments (`ARRIVAL_COLUMNS`)
+    presentations: list[tuple[Any, ...]]
+    #: the MRNs among them that were lodged from a fallback file
+    fallback: list[str]
+
+
 @dataclass(frozen=True, slots=True)
 class Changes:
     upto: Watermarks
@@ -78,6 +108,9 @@ class Changes:
     partner: list[PartnerDeclaration]
     #: clearance events left for the next pass (a refresh goes in bounded passes)
     remaining: int = 0
+    #: the same changes as the source's rows (then `released` and `touched` are empty): the
+    #: store derives the copy's rows from them (`AnalyticsStore.apply_rows`)
+    rows: SourceRows | None = None
 
 
 # --- the columns, declared once ---------------------------------------------------------------

@@ -59,12 +59,16 @@ def refresh_from(
         first = store.watermarks().events
         while True:
             changes = source.changes(store.watermarks(), pass_events)
-            columns = item_columns(changes.released, {d.id: d for d in changes.touched})
-            rows = declaration_columns(changes.touched)
             partners = [row for p in changes.partner for row in partner_rows(p)]
-            store.apply(changes.upto, columns, rows, partners)
-            items += len(columns["declaration_id"])
-            declarations += len(rows["declaration_id"])
+            if changes.rows is not None:  # the store derives the rows itself, in bulk
+                took = store.apply_rows(changes.upto, changes.rows, partners)
+            else:
+                columns = item_columns(changes.released, {d.id: d for d in changes.touched})
+                rows = declaration_columns(changes.touched)
+                store.apply(changes.upto, columns, rows, partners)
+                took = len(columns["declaration_id"]), len(rows["declaration_id"])
+            items += took[0]
+            declarations += took[1]
             partner += len(partners)
             if progress is not None:
                 done = changes.upto.events - first
