@@ -132,6 +132,7 @@ def test_an_older_version_is_readable_and_outsiders_get_no_page(f, expo):
     assert "100% advance" in _text(member.get(f"/ui/contracts/{cid}").text)
     older = member.get(f"/ui/contracts/{cid}?version=1").text
     assert "data-older-version" in older and "30% advance" in _text(older)
+    assert "data-to-sign" not in older  # only the latest version is signed
     assert member.get(f"/ui/contracts/{cid}?version=9").status_code == 404
     outsider = f.client.post("/participants", json={"attestation": CN.attest("X-1", "Outsider")})
     stranger = browser(expo, outsider.json()["api_key"])
