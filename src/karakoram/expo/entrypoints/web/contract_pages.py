@@ -21,9 +21,10 @@ from karakoram.expo.entrypoints.web.pages import (
     ViewerDep,
     checked,
 )
-from karakoram.expo.services import contracts
+from karakoram.expo.services import contract_pdf_flow, contracts
 from karakoram.expo.services.contract_pdf_check import expo_check_pdf
 from karakoram.expo.services.contract_verify import expo_trust, verify
+from karakoram.expo.services.contract_view import contract_view
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 #: the largest contract file the page reads
@@ -60,10 +61,13 @@ async def verify_upload(
 def contract_page(
     request: Request, contract_id: int, pages: PagesDep, session: SessionDep, ctx: CtxDep,
     who: ViewerDep, before: int | None = None, after: int | None = None,
+    version: int | None = None,
 ) -> Response:  # fmt: skip
-    """The latest version, and the changes between two versions side by side (default: the
-    last two)."""
+    """A version to read (default: the latest): parties, lines, schedule, signatures and
+    their verdict, its registration with the customs nodes; and the changes between two
+    versions side by side (default: the last two)."""
     found = contracts.summary(contract_id, who, ctx)
+    view = contract_view(contract_id, who, ctx, version)
     last = found.versions[-1].version
     after = after or last
     before = before or max(1, after - 1)
@@ -72,5 +76,16 @@ def contract_page(
     return pages.render(
         request, session, "contract.html", who, found=found, latest=found.versions[-1],
         before=before, after=after, changes=changes, signed_by_me=signed_by_me,
-        jws_typ=TYP, jws_cty=CTY,
+        jws_typ=TYP, jws_cty=CTY, view=view,
+    )  # fmt: skip
+
+
+@router.get("/contracts/{contract_id}/contract.pdf", name="expo-contract-pdf")
+def contract_pdf(contract_id: int, ctx: CtxDep, who: ViewerDep) -> Response:
+    """The signed contract's PDF (as `GET /contracts/{id}/pdf`), for the page's session."""
+    found = contract_pdf_flow.latest_pdf(contract_id, who, ctx)
+    name = f"contract-{contract_id}-v{found.version}.pdf"
+    return Response(
+        found.pdf, media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )  # fmt: skip
