@@ -16,6 +16,7 @@ revoked now.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -133,11 +134,14 @@ def receive_many(
     except Refused as refused:  # the whole request
         observe.received("refused", refused.code, len(tokens))
         raise
-    for outcome in outcomes:
-        if isinstance(outcome, Refused):
-            observe.received("refused", outcome.code)
-        else:
-            observe.received("duplicate" if outcome.duplicate else "accepted")
+    counts = Counter(
+        ("refused", o.code)
+        if isinstance(o, Refused)
+        else ("duplicate" if o.duplicate else "accepted", "")
+        for o in outcomes
+    )
+    for (kind, code), n in counts.items():  # once per kind in the batch, not per message
+        observe.received(kind, code, n)
     return outcomes
 
 
