@@ -216,16 +216,18 @@ class Pair:
         return sorted((at - created).total_seconds() for created, at in pairs)
 
     def carried(self) -> float:
-        """Messages per second from the sender's first commit to the receiver's last."""
+        """Messages per second from the sender's first commit to the receiver's last, the
+        warm-up message (committed before the relay had started) left out."""
         from sqlalchemy import func, select
 
         from karakoram.adapters.db.tables import inbox, outbox
 
-        ((first,),) = self._rows(self.sender, select(func.min(outbox.c.created_at)))
+        first_two = select(outbox.c.created_at).order_by(outbox.c.created_at).limit(2)
+        first = self._rows(self.sender, first_two)[-1][0]
         ((last, n),) = self._rows(
             self.receiver, select(func.max(inbox.c.received_at), func.count())
         )
-        return n / (_aware(last) - _aware(first)).total_seconds()
+        return (n - 1) / (_aware(last) - _aware(first)).total_seconds()
 
     def _rows(self, node, query) -> list:
         from karakoram.adapters.db.engine import build_engine
@@ -349,6 +351,7 @@ def offered(root: Path, seconds: float, per_second: int) -> dict[str, float]:
         pair.stop(relay.process)
     late = pair.latencies()
     carried = pair.carried()
+    print(f"{per_second:,}/s asked: {count / offered_for:,.0f}/s offered, {carried:,.0f}/s carried")
     return {
         "offered": count / offered_for,
         "carried": carried,

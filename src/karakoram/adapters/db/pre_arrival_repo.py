@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
@@ -16,6 +17,12 @@ _p = pre_arrival_checks.c
 _PENDING = (
     select(pre_arrival_checks)
     .where(_p.ucr == bindparam("ucr"), _p.status == CheckStatus.PENDING.value)
+    .order_by(_p.id)
+)
+#: the same for the UCRs of a received batch at once
+_PENDING_MANY = (
+    select(pre_arrival_checks)
+    .where(_p.ucr.in_(bindparam("ucrs", expanding=True)), _p.status == CheckStatus.PENDING.value)
     .order_by(_p.id)
 )
 
@@ -57,6 +64,16 @@ class SqlPreArrivalChecks:
 
     def pending(self, ucr: str) -> list[PreArrivalCheck]:
         return [_check(r) for r in self._conn.execute(_PENDING, {"ucr": ucr})]
+
+    def pending_many(self, ucrs: Sequence[str]) -> dict[str, list[PreArrivalCheck]]:
+        """`pending` of each of `ucrs` that has a pending check, in one query."""
+        found: dict[str, list[PreArrivalCheck]] = {}
+        unique = sorted(set(ucrs))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            for row in self._conn.execute(_PENDING_MANY, {"ucrs": chunk}):
+                found.setdefault(row.ucr, []).append(_check(row))
+        return found
 
     def settle(self, check: PreArrivalCheck) -> bool:
         """Store a pending check's outcome; False when another delivery settled it first."""

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
+import orjson
 
 from karakoram.services.exchange.config import DeliveryFailed
 from karakoram.services.exchange.delivery import DELIVERY_HEADER
@@ -67,14 +68,18 @@ class HttpPeer:
         try:
             response = self._client.post(
                 f"{base_url.rstrip('/')}/exchange/batch",
-                json={"delivery": delivery, "messages": list(tokens)},
+                content=orjson.dumps({"delivery": delivery, "messages": list(tokens)}),
+                headers={"Content-Type": "application/json"},
             )
         except httpx.HTTPError as exc:
             raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
         if response.status_code != 200:
             raise DeliveryFailed(f"HTTP {response.status_code}: {response.text[:300]}")
-        answers = response.json().get("results", [])
-        if len(answers) != len(tokens):
+        try:
+            answers = orjson.loads(response.content).get("results", [])
+        except (orjson.JSONDecodeError, AttributeError) as exc:
+            raise DeliveryFailed("The partner's answer is not a batch's results.") from exc
+        if not isinstance(answers, list) or len(answers) != len(tokens):
             raise DeliveryFailed("The partner answered for another number of messages.")
         return [_answer(a) for a in answers]
 

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from karakoram.domain.exchange import bodies as b
 from karakoram.domain.exchange.envelope import Envelope
+from karakoram.domain.gate.pre_arrival import PreArrivalCheck
 from karakoram.services import partner_documents
 from karakoram.services.aeo import received_partner_list
 from karakoram.services.contracts import drafts as contract_drafts
@@ -24,16 +25,24 @@ _JOINT = (b.JointInspectionProposed, b.JointInspectionAccepted, b.JointInspectio
 
 
 def apply_received(
-    uow: UnitOfWork, config: ExchangeConfig, envelope: Envelope, country: str, at: datetime
+    uow: UnitOfWork,
+    config: ExchangeConfig,
+    envelope: Envelope,
+    country: str,
+    at: datetime,
+    pending: dict[str, list[PreArrivalCheck]] | None = None,
 ) -> None:
-    """Apply `envelope` from a verified partner of `country`."""
+    """Apply `envelope` from a verified partner of `country`. `pending`: the pending
+    pre-arrival checks of the batch's UCRs, read at once; the first message for a UCR takes
+    its entry, and another for it reads them again."""
     body = envelope.body
     if isinstance(body, b.AeoList):
         received_partner_list(uow, envelope.sender, country, body, at)
     elif isinstance(body, _JOINT):
         joint_step(uow, config, envelope, at)
     elif isinstance(body, b.ExportPreArrival):
-        verify_pending(uow, envelope.ucr, body, envelope.id, at)
+        checks = None if pending is None else pending.pop(envelope.ucr, None)
+        verify_pending(uow, envelope.ucr, body, envelope.id, at, checks)
     elif isinstance(body, b.CargoReportNotice):
         partner_cargo.received(uow, envelope, body, at)
     elif isinstance(body, b.DocumentShared):

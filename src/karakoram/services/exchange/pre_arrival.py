@@ -37,12 +37,18 @@ def open_check(uow: UnitOfWork, record: DeclarationRecord, at: datetime) -> None
 
 
 def verify_pending(
-    uow: UnitOfWork, ucr: str, body: ExportPreArrival, message_id: str, at: datetime
+    uow: UnitOfWork,
+    ucr: str,
+    body: ExportPreArrival,
+    message_id: str,
+    at: datetime,
+    pending: list[PreArrivalCheck] | None = None,
 ) -> list[PreArrivalCheck]:
     """The partner's pre-arrival data for `ucr` came: settle every import waiting for it, in
-    the receiver's transaction. Returns the checks settled."""
+    the receiver's transaction (`pending`: its checks, when the batch read them already).
+    Returns the checks settled."""
     settled = []
-    for check in uow.pre_arrival.pending(ucr):
+    for check in uow.pre_arrival.pending(ucr) if pending is None else pending:
         record = uow.declarations.get(check.mrn)
         if record is None:  # pragma: no cover - a check is opened for a stored import only
             continue

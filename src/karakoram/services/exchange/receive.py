@@ -16,6 +16,7 @@ revoked now.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,11 +32,17 @@ from karakoram.domain.exchange.envelope import (
 )
 from karakoram.domain.exchange.expo_bodies import may_receive
 from karakoram.domain.exchange.keys import ClientIdentity
+from karakoram.domain.gate.pre_arrival import PreArrivalCheck
 from karakoram.services.contracts.drafts import contract_refusal
 from karakoram.services.exchange.apply import apply_received
 from karakoram.services.exchange.checkpoints import check_checkpoint, witnessed
 from karakoram.services.exchange.config import ExchangeConfig
 from karakoram.services.exchange.delivery import check_client, check_in_delivery, verified_delivery
+from karakoram.services.exchange.inbound_rows import (
+    apply_key_revocation,
+    inbox_message,
+    partner_record,
+)
 from karakoram.services.exchange.reconcile import resend_after_restore
 from karakoram.services.observe import NoObservations, Observations
 from karakoram.services.ports import UnitOfWork, UnitOfWorkFactory
@@ -68,6 +75,7 @@ class _Checked:
 
 
 _CONTRACT = b.ContractRegistered
+_PRE_ARRIVAL = b.MessageType.EXPORT_PRE_ARRIVAL.value
 #: refusals a sender cannot cause without its key: each is recorded and logged
 AUTHENTICATED = frozenset(
     {"conflict", "wrong_recipient", "delivery_stale", "not_shared", "bad_checkpoint"}
@@ -126,11 +134,14 @@ def receive_many(
     except Refused as refused:  # the whole request
         observe.received("refused", refused.code, len(tokens))
         raise
-    for outcome in outcomes:
-        if isinstance(outcome, Refused):
-            observe.received("refused", outcome.code)
-        else:
-            observe.received("duplicate" if outcome.duplicate else "accepted")
+    counts = Counter(
+        ("refused", o.code)
+        if isinstance(o, Refused)
+        else ("duplicate" if o.duplicate else "accepted", "")
+        for o in outcomes
+    )
+    for (kind, code), n in counts.items():  # once per kind in the batch, not per message
+        observe.received(kind, code, n)
     return outcomes
 
 
@@ -163,6 +174,7 @@ def _receive_batch(
         decoded = [_decode(token, config) for token in tokens]
         ids = [d.payload.get("id") for d in decoded if isinstance(d, DecodedMessage)]
         held = uow.exchange.inbox_held([i for i in ids if isinstance(i, str)])
+        pending = _pending_checks(uow, decoded)
         at = clock()  # as close to the commit as we can say it
         outcomes: list[Received | Refused] = []
         new_inbox: list[InboxMessage] = []
@@ -180,7 +192,7 @@ def _receive_batch(
             elif isinstance(item.outcome, Received):
                 outcomes.append(item.outcome)
             else:
-                inbound = _inbox_message(token, digest, item.outcome, config, at)
+                inbound = inbox_message(token, digest, item.outcome, config, at)
                 held[item.outcome.id] = (inbound.receipt, inbound.digest)
                 new_inbox.append(inbound)
                 body = item.outcome.body
@@ -189,9 +201,9 @@ def _receive_batch(
                 elif isinstance(body, b.ReconcileRequest):
                     resend_after_restore(uow, item.outcome.sender, body, at)
                 else:
-                    new_records.append(_partner_record(inbound, item.outcome))
-                    _apply(uow, item.outcome, partners, at, config)
-                    _apply_key_revocation(uow, item.outcome, at)
+                    new_records.append(partner_record(inbound, item.outcome))
+                    _apply(uow, item.outcome, (partners, pending), at, config)
+                    apply_key_revocation(uow, item.outcome, at)
                     received_slot_message(uow, config, item.outcome, at)
                 outcomes.append(Received(inbound.receipt, duplicate=False))
         uow.exchange.add_inbox_many(new_inbox)
@@ -326,19 +338,6 @@ def _verified(
     return envelope
 
 
-def _apply_key_revocation(uow: UnitOfWork, envelope: Envelope, at: datetime) -> None:
-    """A partner ended one of its own keys: end it here at once (an earlier revocation's time
-    stands; a time in the future is now)."""
-    if not isinstance(envelope.body, b.KeyRevoked):
-        return
-    try:
-        when = min(datetime.fromisoformat(envelope.body.revoked_at), at)
-    except (TypeError, ValueError):  # no zone, or not a time: at once
-        when = at
-    if uow.exchange.revoke_key(envelope.sender, envelope.body.kid, when):
-        log.warning("%s revoked its key %s at %s", envelope.sender, envelope.body.kid, when)
-
-
 def check_not_revoked(kid: str | None, keys: list[PartnerKey], signer: str, now: datetime) -> None:
     """`Refused` when `kid` of `signer` was revoked: from then on nothing signed with it is
     accepted, whatever date the message gives itself."""
@@ -349,48 +348,33 @@ def check_not_revoked(kid: str | None, keys: list[PartnerKey], signer: str, now:
         )
 
 
-def _inbox_message(
-    token: str, digest: str, envelope: Envelope, config: ExchangeConfig, at: datetime
-) -> InboxMessage:
-    receipt = config.crypto.sign(
-        {
-            "message_id": envelope.id,
-            "digest": digest,
-            "receiver": config.me,
-            "received_at": at.isoformat(),
-        }
-    )
-    return InboxMessage(
-        envelope.id,
-        envelope.sender,
-        envelope.type.value,
-        envelope.ucr,
-        token,
-        digest,
-        receipt,
-        envelope.created_at,
-        at,
-    )
-
-
 def _apply(
-    uow: UnitOfWork, envelope: Envelope, partners: _PartnerLookup, at: datetime, c: ExchangeConfig
+    uow: UnitOfWork,
+    envelope: Envelope,
+    read: tuple[_PartnerLookup, dict[str, list[PreArrivalCheck]]],
+    at: datetime,
+    c: ExchangeConfig,
 ) -> None:
     """What a message changes besides the partner's record of it (exchange/apply.py)."""
+    partners, pending = read
     partner, _ = partners(envelope.sender)
     assert partner is not None, "applied only after the sender was verified"
-    apply_received(uow, c, envelope, partner.country, at)
+    apply_received(uow, c, envelope, partner.country, at, pending)
 
 
-def _partner_record(message: InboxMessage, envelope: Envelope) -> PartnerRecord:
-    """Keep what the partner said, by UCR; facts accumulate, so order does not matter."""
-    return PartnerRecord(
-        envelope.ucr,
-        envelope.sender,
-        envelope.type.value,
-        message.message_id,
-        envelope.references.get("mrn"),
-        envelope.body.recorded(),
-        envelope.created_at,
-        tuple(p[:35] for p in envelope.body.named_parties if p),
-    )
+def _pending_checks(
+    uow: UnitOfWork, decoded: Sequence[DecodedMessage | Refused]
+) -> dict[str, list[PreArrivalCheck]]:
+    """The pending pre-arrival checks of the UCRs the batch's pre-arrival messages name, in
+    one read (each message's own would be one statement each); only read here, applied once
+    the message is verified."""
+    ucrs = set()
+    for message in decoded:
+        if isinstance(message, DecodedMessage) and message.payload.get("type") == _PRE_ARRIVAL:
+            references = message.payload.get("references")
+            if isinstance(references, dict) and "ucr" in references:
+                ucrs.add(str(references["ucr"]))
+    if not ucrs:
+        return {}
+    found = uow.pre_arrival.pending_many(sorted(ucrs))
+    return {ucr: found.get(ucr, []) for ucr in ucrs}

@@ -131,9 +131,10 @@ def _deliver_all(
             except DeliveryFailed as exc:
                 outcomes.update({m.message_id: (None, f"DeliveryFailed: {exc}") for m in chunk})
                 continue
+            now = clock()  # one reading per batch answered
             for message, receipt in zip(chunk, receipts, strict=True):
                 outcomes[message.message_id] = _checked(
-                    message, receipt, keys[recipient], config, clock
+                    message, receipt, keys[recipient], config, now
                 )
     return [outcomes[m.message_id] for m in due]
 
@@ -157,7 +158,7 @@ def _checked(
     receipt: str | PartnerRefusal | None,
     keys: list[PartnerKey],
     config: ExchangeConfig,
-    clock: Callable[[], datetime],
+    now: datetime,
 ) -> tuple[str | None, str | None]:
     if receipt is None:
         return None, "Refused by the partner (see its refusals)"
@@ -165,7 +166,7 @@ def _checked(
         mark = PERMANENT_MARK if receipt.code in PERMANENT_REFUSALS else "Refused by the partner"
         return None, f"{mark}: {receipt.code}: {receipt.detail}".rstrip(": ")
     try:
-        _check_receipt(receipt, message, keys, config, clock())
+        _check_receipt(receipt, message, keys, config, now)
     except Refused as exc:
         return None, f"Refused: {exc}"
     return receipt, None
