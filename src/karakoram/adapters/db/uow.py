@@ -5,7 +5,8 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from types import TracebackType
 from typing import Self
@@ -97,6 +98,10 @@ class TurnLock:
         if self._depth == 1 and self._path is not None:
             self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
             fcntl.flock(self._fd, fcntl.LOCK_EX)
+
+    def held_here(self) -> bool:
+        """Whether this thread holds the turn (inside a unit of work)."""
+        return self._depth > 0 and self._thread._is_owned()  # type: ignore[attr-defined]
 
     def release(self) -> None:
         self._depth -= 1
@@ -249,6 +254,26 @@ class SqlUnitOfWork:
             for channel, seconds in cleared:
                 self._observe.cleared(channel, seconds)
 
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A part of this unit of work that, if it raises, is undone alone (SAVEPOINT), with
+        what it recorded for the audit log and the metrics; the rest stays to be committed.
+        Group commit runs each lodgement of a group in one (adapters/db/group_commit.py)."""
+        assert self._conn is not None and self._log is not None
+        mark = self._log.mark()
+        released = len(self._declarations.released) if self._declarations is not None else 0
+        nested = self._conn.begin_nested()
+        try:
+            yield
+        except BaseException:
+            if nested.is_active:
+                nested.rollback()
+            self._log.restore(mark)
+            if self._declarations is not None:
+                del self._declarations.released[released:]
+            raise
+        nested.commit()
+
     def _cleared(self) -> list[tuple[str, float]]:
         """Channel and seconds from lodgement to release of each declaration released in
         this unit of work: from the records it wrote, else read (by MRN, in chunks)."""
@@ -294,6 +319,11 @@ class SqlUnitOfWorkFactory:
 
     def __call__(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine, self._lock, audit=self._audit, observe=self.observe)
+
+    def turn_held_here(self) -> bool:
+        """Whether this thread is inside a unit of work of this factory's (SQLite only: on
+        PostgreSQL there are no turns to wait for)."""
+        return self._lock is not None and self._lock.held_here()
 
     def reader(self) -> SqlUnitOfWork:
         """A unit of work that only reads: on SQLite it takes no turn and no write lock (WAL

@@ -1,0 +1,140 @@
+"""Group commit: lodgements that arrive while one commits are written together in the next
+transaction, and each is answered once that transaction is durable.
+
+Every commit is one fsync (SQLite, `synchronous=FULL`) or one WAL flush (PostgreSQL), and
+commits are serialised (the writer lock and `TurnLock`; the audit chain's head row): one
+lodgement per commit capped the node's HTTP rate at the disk's fsync rate. Here a lodgement
+joins a queue; the first caller that finds no group committing leads: it takes everything
+queued, runs each piece of work in its own SAVEPOINT of one unit of work, commits once, then
+answers all of them and hands the lead to the next caller in the queue (whose own work is first
+in the next group). No thread of its own, no timer: a lone lodgement commits at once.
+
+What each lodgement guarantees stays: one transaction holds all of a group's rows, the outbox
+messages among them, and one audit chain segment (the log appends at commit); idempotency by
+LRN is read inside the transaction, so a second lodgement of an LRN in the same group sees the
+first. A piece of work that raises is rolled back to its savepoint (with what it recorded for
+the audit log) and answered with its exception; the others commit. If the transaction itself
+fails (the commit, or a savepoint that cannot be rolled back), each piece of work is run again
+alone, in a unit of work of its own, so that one's failure never fails the others.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+from karakoram.adapters.db.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
+from karakoram.services.ports import UnitOfWork
+
+T = TypeVar("T")
+
+#: the most pieces of work committed together (a bound on one transaction's size and wait)
+MOST = 64
+
+
+class _Pending(Generic[T]):
+    __slots__ = ("answered", "error", "lead", "value", "wake", "work")
+
+    def __init__(self, work: Callable[[UnitOfWork], T]) -> None:
+        self.work = work
+        self.wake = threading.Event()
+        self.lead = False
+        self.answered = False
+        self.value: T | None = None
+        self.error: BaseException | None = None
+
+    def result(self) -> T:
+        if self.error is not None:
+            raise self.error
+        return self.value  # type: ignore[return-value]
+
+
+class GroupCommit:
+    """Runs pieces of work (`run`) in shared, committed transactions; thread-safe. Each piece
+    gets a unit of work it must not commit: the group commits it."""
+
+    def __init__(self, units: SqlUnitOfWorkFactory, most: int = MOST) -> None:
+        self._units = units
+        self._most = most
+        self._lock = threading.Lock()
+        self._queue: list[_Pending[Any]] = []
+        self._busy = False
+        #: how many groups of each size were run so far (tests and benchmarks read it)
+        self.sizes: Counter[int] = Counter()
+
+    def run(self, work: Callable[[UnitOfWork], T]) -> T:
+        """Run `work` in the next group's transaction; return its value, or raise its
+        exception, once that transaction has committed (or been rolled back)."""
+        pending = _Pending(work)
+        if self._units.turn_held_here():
+            # inside a unit of work already: a leader in another thread would wait for this
+            # thread's turn while this thread waited for it
+            _alone(self._units, pending)
+            return pending.result()
+        with self._lock:
+            self._queue.append(pending)
+            lead = not self._busy
+            self._busy = True
+        if not lead:
+            pending.wake.wait()
+        if not pending.answered:  # led from the start, or handed the lead
+            self._lead()
+        return pending.result()
+
+    def _lead(self) -> None:
+        with self._lock:
+            group, self._queue = self._queue[: self._most], self._queue[self._most :]
+        finished = False
+        try:
+            self._commit(group)
+            finished = True
+        finally:
+            with self._lock:
+                if self._queue:
+                    following = self._queue[0]
+                    following.lead = True
+                    following.wake.set()
+                else:
+                    self._busy = False
+            for pending in group:
+                if not finished:
+                    pending.value = None
+                    pending.error = RuntimeError("the group's transaction did not finish")
+                pending.answered = True
+                pending.wake.set()
+
+    def _commit(self, group: list[_Pending[Any]]) -> None:
+        self.sizes[len(group)] += 1
+        try:
+            with self._units() as uow:
+                assert isinstance(uow, SqlUnitOfWork)
+                for pending in group:
+                    try:
+                        with uow.savepoint():
+                            pending.value = pending.work(uow)
+                    except Exception as exc:  # answered with it; the others go on
+                        pending.error = exc
+                uow.commit()
+        except Exception as exc:
+            if len(group) == 1:
+                group[0].value, group[0].error = None, exc
+                return
+            for pending in group:
+                _alone(self._units, pending)
+
+    def __repr__(self) -> str:
+        return f"GroupCommit(sizes={dict(self.sizes)})"
+
+
+def _alone(units: SqlUnitOfWorkFactory, pending: _Pending[Any]) -> None:
+    """Run one piece of work in a unit of work of its own (the group's transaction failed)."""
+    pending.value, pending.error = None, None
+    try:
+        with units() as uow:
+            pending.value = pending.work(uow)
+            uow.commit()
+    except Exception as exc:
+        pending.value = None
+        pending.error = exc
