@@ -83,6 +83,11 @@ class GroupCommit:
             self._lead()
         return pending.result()
 
+    def queued(self) -> int:
+        """How many pieces of work wait for the next group."""
+        with self._lock:
+            return len(self._queue)
+
     def _lead(self) -> None:
         with self._lock:
             group, self._queue = self._queue[: self._most], self._queue[self._most :]
