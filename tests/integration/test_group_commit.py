@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from karakoram.adapters.db.group_commit import GroupCommit
 from karakoram.bootstrap import Node
@@ -105,6 +106,8 @@ def test_one_group_commits_the_good_and_answers_each_failure_alone(
     node: Node, taken: Lodged, held
 ) -> None:
     groups, release = held
+    statements: list[str] = []
+    event.listen(node.engine, "before_cursor_execute", _record(statements))
     stranger = declaration(lrn="NOT-MINE")
     stranger["exporter"] = {**stranger["exporter"], "identifier": IMPORTER}
     callers = [
@@ -125,6 +128,8 @@ def test_one_group_commits_the_good_and_answers_each_failure_alone(
         caller.join(BOUND)
         assert not caller.is_alive()
     assert groups.sizes[len(callers)] == 1  # all of them in one transaction
+    assert groups.retried == 1  # run again with a savepoint each, after the first failure
+    assert len([s for s in statements if s.upper().startswith("SAVEPOINT")]) == len(callers)
 
     first, second, again, taken, stranger_lodged, half, third = callers
     for ok in (first, second, third):
@@ -150,6 +155,31 @@ def test_one_group_commits_the_good_and_answers_each_failure_alone(
     assert lodged["HALF"] is None and lodged["NOT-MINE"] is None
     stored = {lrn: r.mrn for lrn, r in lodged.items() if r is not None}
     assert subjects == set(stored.values())  # the failed ones left no entry behind
+
+
+def test_a_group_without_failures_commits_once_without_savepoints(node: Node, held) -> None:
+    groups, release = held
+    statements: list[str] = []
+    event.listen(node.engine, "before_cursor_execute", _record(statements))
+    callers = [lodging(node, declaration(lrn=f"OK-{n}", items=1 + n % 3)) for n in range(4)]
+    for n, caller in enumerate(callers, start=1):
+        caller.start()
+        poll(lambda n=n: groups.queued() == n, f"{n} lodgements queued")
+    release()
+    for caller in callers:
+        caller.join(BOUND)
+        assert caller.answer is not None and caller.answer.created
+        assert caller.committed_when_answered
+    assert groups.sizes[4] == 1 and groups.retried == 0
+    assert not [s for s in statements if "SAVEPOINT" in s.upper()]
+    assert verify_audit(node.ctx).ok
+
+
+def _record(statements: list[str]) -> Callable[..., None]:
+    def before(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        statements.append(statement)
+
+    return before
 
 
 def test_a_lone_lodgement_does_not_wait_for_a_group(node: Node) -> None:

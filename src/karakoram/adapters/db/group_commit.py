@@ -5,17 +5,20 @@ Every commit is one fsync (SQLite, `synchronous=FULL`) or one WAL flush (Postgre
 commits are serialised (the writer lock and `TurnLock`; the audit chain's head row): one
 lodgement per commit capped the node's HTTP rate at the disk's fsync rate. Here a lodgement
 joins a queue; the first caller that finds no group committing leads: it takes everything
-queued, runs each piece of work in its own SAVEPOINT of one unit of work, commits once, then
-answers all of them and hands the lead to the next caller in the queue (whose own work is first
-in the next group). No thread of its own, no timer: a lone lodgement commits at once.
+queued, runs all of it in one unit of work, commits once, then answers all of them and hands
+the lead to the next caller in the queue (whose own work is first in the next group). No
+thread of its own, no timer: a lone lodgement commits at once.
 
 What each lodgement guarantees stays: one transaction holds all of a group's rows, the outbox
 messages among them, and one audit chain segment (the log appends at commit); idempotency by
 LRN is read inside the transaction, so a second lodgement of an LRN in the same group sees the
-first. A piece of work that raises is rolled back to its savepoint (with what it recorded for
-the audit log) and answered with its exception; the others commit. If the transaction itself
-fails (the commit, or a savepoint that cannot be rolled back), each piece of work is run again
-alone, in a unit of work of its own, so that one's failure never fails the others.
+first. If a piece of work raises, the transaction is rolled back and the group runs again
+with each piece in a SAVEPOINT of its own: the failing one is rolled back to it (with what it
+recorded for the audit log) and answered with its exception; the others commit (savepoints
+only then: they cost two statements per lodgement, round trips on PostgreSQL). If the
+transaction itself fails (the commit, or a savepoint that cannot be rolled back), each piece
+of work is run again alone, in a unit of work of its own, so that one's failure never fails
+the others.
 """
 
 from __future__ import annotations
@@ -63,6 +66,8 @@ class GroupCommit:
         self._busy = False
         #: how many groups of each size were run so far (tests and benchmarks read it)
         self.sizes: Counter[int] = Counter()
+        #: how many groups ran again with savepoints, after one of their lodgements failed
+        self.retried = 0
 
     def run(self, work: Callable[[UnitOfWork], T]) -> T:
         """Run `work` in the next group's transaction; return its value, or raise its
@@ -112,22 +117,40 @@ class GroupCommit:
 
     def _commit(self, group: list[_Pending[Any]]) -> None:
         self.sizes[len(group)] += 1
+        if len(group) == 1:
+            _alone(self._units, group[0])
+            return
         try:
-            with self._units() as uow:
-                assert isinstance(uow, SqlUnitOfWork)
-                for pending in group:
-                    try:
-                        with uow.savepoint():
-                            pending.value = pending.work(uow)
-                    except Exception as exc:  # answered with it; the others go on
-                        pending.error = exc
-                uow.commit()
-        except Exception as exc:
-            if len(group) == 1:
-                group[0].value, group[0].error = None, exc
-                return
+            # optimistic first: no savepoints (two statements, and on PostgreSQL two round
+            # trips, per lodgement); if one piece of work fails, all is rolled back and the
+            # group runs again with a savepoint each
+            if not self._together(group, savepoints=False):
+                self.retried += 1
+                self._together(group, savepoints=True)
+        except Exception:
             for pending in group:
                 _alone(self._units, pending)
+
+    def _together(self, group: list[_Pending[Any]], *, savepoints: bool) -> bool:
+        """Run the group in one unit of work and commit it; False, with nothing committed,
+        when a piece of work failed and there were no savepoints to undo it alone."""
+        with self._units() as uow:
+            assert isinstance(uow, SqlUnitOfWork)
+            for pending in group:
+                pending.value, pending.error = None, None
+                if not savepoints:
+                    try:
+                        pending.value = pending.work(uow)
+                    except Exception:
+                        return False  # leaving the unit of work rolls it all back
+                    continue
+                try:
+                    with uow.savepoint():
+                        pending.value = pending.work(uow)
+                except Exception as exc:  # answered with it; the others go on
+                    pending.error = exc
+            uow.commit()
+        return True
 
     def __repr__(self) -> str:
         return f"GroupCommit(sizes={dict(self.sizes)})"
