@@ -365,8 +365,7 @@ def bootstrap(
     ctx.security = security_config(settings, security_clock)
     ctx.analytics = ParquetAnalyticsStore(settings.analytics_path())
     ctx.analytics_source = SqlAnalyticsSource(engine)
-    ctx.observe = metrics
-    ctx.lodgements = GroupCommit(uow)
+    ctx.observe, ctx.lodgements = metrics, GroupCommit(uow)  # lodgements commit in groups
     wire_documents(settings, engine, ctx)
     hasher = hasher or Argon2Hasher()
     node = Node(
