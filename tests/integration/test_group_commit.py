@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ from karakoram.services.audit.verify import verify_audit
 from karakoram.services.declarations import Lodged, lodge_declaration, new_record, validate_for
 from karakoram.services.ports import UnitOfWork
 from tests.builders import IMPORTER, TRADER, declaration
+from tests.cli_runner import config_for, run_cli
 
 TRADER_PRINCIPAL = Principal(1, "trader", Role.TRADER, TRADER)
 BOUND = 30.0  # seconds any wait below may take at most
@@ -103,7 +105,7 @@ def taken(node: Node) -> Lodged:
 
 
 def test_one_group_commits_the_good_and_answers_each_failure_alone(
-    node: Node, taken: Lodged, held
+    node: Node, taken: Lodged, held, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     groups, release = held
     statements: list[str] = []
@@ -144,6 +146,9 @@ def test_one_group_commits_the_good_and_answers_each_failure_alone(
 
     report = verify_audit(node.ctx)
     assert report.ok, report
+    config = config_for(node.engine, tmp_path)
+    verified = run_cli(monkeypatch, "--config", str(config), "audit", "verify")
+    assert verified.exit_code == 0, verified.output  # `karakoram audit verify`
     with node.ctx.uow.reader() as uow:
         subjects = {
             row[4] for row in uow.audit.entries(0, 10_000) if row[3].startswith("declaration")
