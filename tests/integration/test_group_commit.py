@@ -80,22 +80,27 @@ def fails_after_writing(node: Node, doc: dict[str, Any]) -> Caller:
 
 @pytest.fixture
 def held(node: Node):
-    """The node's group commit, held busy by a first piece of work until `release()`: what
-    arrives meanwhile queues for the next group."""
+    """The node's group commit, every leader (one on SQLite, two on PostgreSQL) held busy by
+    a piece of work of its own until `release()`: what arrives meanwhile queues for the next
+    group."""
     groups = node.ctx.lodgements
     assert isinstance(groups, GroupCommit)
-    entered, go = threading.Event(), threading.Event()
+    go = threading.Event()
+    gates = []
+    for _ in range(groups.leaders):
+        entered = threading.Event()
 
-    def gate(uow: UnitOfWork) -> None:
-        entered.set()
-        assert go.wait(BOUND)
+        def gate(uow: UnitOfWork, entered: threading.Event = entered) -> None:
+            entered.set()
+            assert go.wait(BOUND)
 
-    first = threading.Thread(target=groups.run, args=(gate,), daemon=True)
-    first.start()
-    assert entered.wait(BOUND)
+        gates.append(threading.Thread(target=groups.run, args=(gate,), daemon=True))
+        gates[-1].start()
+        assert entered.wait(BOUND)
     yield groups, go.set
     go.set()
-    first.join(BOUND)
+    for held_open in gates:
+        held_open.join(BOUND)
 
 
 @pytest.fixture
@@ -208,7 +213,7 @@ def test_a_group_whose_commit_fails_runs_each_lodgement_alone(
 
     def commit_once_failing(self) -> None:
         calls.append(1)
-        if len(calls) == 2:  # the first is the held group's own
+        if len(calls) == groups.leaders + 1:  # after the held groups' own
             failed.append(True)
             raise OSError("the disk refused the group's commit")
         real(self)

@@ -38,11 +38,13 @@ MOST = 64
 
 
 class _Pending(Generic[T]):
-    __slots__ = ("answered", "error", "lead", "value", "wake", "work")
+    __slots__ = ("answered", "done", "error", "lead", "value", "wake", "work")
 
     def __init__(self, work: Callable[[UnitOfWork], T]) -> None:
         self.work = work
+        #: set when answered or handed the lead; `done` only when answered
         self.wake = threading.Event()
+        self.done = threading.Event()
         self.lead = False
         self.answered = False
         self.value: T | None = None
@@ -58,12 +60,20 @@ class GroupCommit:
     """Runs pieces of work (`run`) in shared, committed transactions; thread-safe. Each piece
     gets a unit of work it must not commit: the group commits it."""
 
-    def __init__(self, units: SqlUnitOfWorkFactory, most: int = MOST) -> None:
+    def __init__(
+        self, units: SqlUnitOfWorkFactory, most: int = MOST, leaders: int | None = None
+    ) -> None:
+        """`leaders`: how many groups may run at once; by default one on SQLite (its writers
+        take turns anyway) and two on PostgreSQL, whose statements of two groups overlap
+        (only the audit chain's head row serialises their commits): with one, a group's
+        round trips ran one after the other where each lodgement had run its own at once."""
         self._units = units
         self._most = most
+        sqlite = units.engine.dialect.name == "sqlite"
+        self.leaders = leaders if leaders is not None else (1 if sqlite else 2)
+        self._leading = 0
         self._lock = threading.Lock()
         self._queue: list[_Pending[Any]] = []
-        self._busy = False
         #: how many groups of each size were run so far (tests and benchmarks read it)
         self.sizes: Counter[int] = Counter()
         #: how many groups ran again with savepoints, after one of their lodgements failed
@@ -80,12 +90,13 @@ class GroupCommit:
             return pending.result()
         with self._lock:
             self._queue.append(pending)
-            lead = not self._busy
-            self._busy = True
-        if not lead:
-            pending.wake.wait()
-        if not pending.answered:  # led from the start, or handed the lead
+            pending.lead = self._leading < self.leaders
+            self._leading += pending.lead
+        if not pending.lead:
+            pending.wake.wait()  # answered, or handed the lead (then perhaps answered too)
+        if pending.lead:
             self._lead()
+        pending.done.wait()  # another leader may have taken it into its group
         return pending.result()
 
     def queued(self) -> int:
@@ -98,21 +109,24 @@ class GroupCommit:
             group, self._queue = self._queue[: self._most], self._queue[self._most :]
         finished = False
         try:
-            self._commit(group)
+            if group:  # empty when another leader took the queue first
+                self._commit(group)
             finished = True
         finally:
             with self._lock:
-                if self._queue:
-                    following = self._queue[0]
+                # the lead passes to a caller still queued that does not lead already
+                following = next((p for p in self._queue if not p.lead), None)
+                if following is not None:
                     following.lead = True
                     following.wake.set()
                 else:
-                    self._busy = False
+                    self._leading -= 1
             for pending in group:
                 if not finished:
                     pending.value = None
                     pending.error = RuntimeError("the group's transaction did not finish")
                 pending.answered = True
+                pending.done.set()
                 pending.wake.set()
 
     def _commit(self, group: list[_Pending[Any]]) -> None:
