@@ -28,6 +28,7 @@ from karakoram.adapters.db.backup import BackupFile, backup_database, restore_da
 from karakoram.adapters.db.backup import DatabaseExists as DatabaseExists  # for the CLI
 from karakoram.adapters.db.clock_store import SqlClockStore
 from karakoram.adapters.db.engine import build_engine
+from karakoram.adapters.db.group_commit import GroupCommit
 from karakoram.adapters.db.migrate import current_revision, head_revision, upgrade
 from karakoram.adapters.db.uow import SqlUnitOfWorkFactory
 from karakoram.adapters.db.worker_runs import SqlWorkerLog
@@ -365,7 +366,7 @@ def bootstrap(
     ctx.security = security_config(settings, security_clock)
     ctx.analytics = ParquetAnalyticsStore(settings.analytics_path())
     ctx.analytics_source = SqlAnalyticsSource(engine)
-    ctx.observe = metrics
+    ctx.observe, ctx.lodgements = metrics, GroupCommit(uow)  # lodgements commit in groups
     wire_documents(settings, engine, ctx)
     hasher = hasher or Argon2Hasher()
     node = Node(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from karakoram.domain.declaration.codes import CodeLists
 from karakoram.domain.declaration.validation import NodeRules
@@ -21,12 +21,23 @@ from karakoram.services.ports import (
     AttachmentStore,
     ReleaseNoteRenderer,
     SignalSource,
+    UnitOfWork,
     UnitOfWorkFactory,
 )
 from karakoram.services.security import SecurityConfig
 
 if TYPE_CHECKING:
     from karakoram.services.trader_keys import TraderCa
+
+T = TypeVar("T")
+
+
+class CommitGroups(Protocol):
+    """Group commit (adapters/db/group_commit.py): `run(work)` runs `work` in a unit of work
+    shared with others arriving meanwhile, in a savepoint of its own, and returns (or raises)
+    once that transaction has committed. `work` must not commit."""
+
+    def run(self, work: Callable[[UnitOfWork], T]) -> T: ...
 
 
 @dataclass(slots=True)
@@ -67,3 +78,5 @@ class NodeContext:
     calendars: dict[str, CrossingCalendar] = field(default_factory=dict)
     #: the CA that certifies traders' signing keys for contracts (issue 19; built by bootstrap)
     trader_ca: TraderCa | None = None
+    #: lodgements commit in groups through it (built by bootstrap; None: one commit each)
+    lodgements: CommitGroups | None = None

@@ -84,7 +84,9 @@ def new_record(
 
 
 def lodge_declaration(data: Any, principal: Principal, ctx: NodeContext) -> Lodged:
-    """Lodge one declaration; the same trader and LRN with the same content is idempotent."""
+    """Lodge one declaration; the same trader and LRN with the same content is idempotent.
+    Validated first, alone; then stored in a group commit when the node has one
+    (`ctx.lodgements`), answered once the group's transaction is durable."""
     require_role(principal, Role.TRADER)
     declaration = validate_for(principal, data, ctx)
     try:
@@ -95,19 +97,33 @@ def lodge_declaration(data: Any, principal: Principal, ctx: NodeContext) -> Lodg
 
 
 def _store_new(declaration: Declaration, principal: Principal, ctx: NodeContext) -> Lodged:
-    assert principal.party is not None
+    def store(uow: UnitOfWork) -> Lodged:
+        return _store_in(uow, declaration, principal, ctx)
+
+    if ctx.lodgements is not None:
+        return ctx.lodgements.run(store)
     with ctx.uow() as uow:
-        existing = uow.declarations.get_by_lrn(principal.party, declaration.lrn)
-        if existing is not None:
-            if existing.digest != content_digest(declaration):
-                raise LrnConflict(declaration.lrn, existing.mrn)
-            return Lodged(existing, created=False)
-        ensure_may_declare(uow, principal, declaration, ctx.clock())
-        record, events = new_record(declaration, principal, ctx)
-        record, assessment, assessed = Assessor(uow, ctx).assess(record)
-        store_new_records(uow, ctx, [(record, assessment, events + assessed)])
-        uow.commit()
-        return Lodged(record, created=True)
+        lodged = store(uow)
+        if lodged.created:
+            uow.commit()
+        return lodged
+
+
+def _store_in(
+    uow: UnitOfWork, declaration: Declaration, principal: Principal, ctx: NodeContext
+) -> Lodged:
+    """Store a new declaration in `uow` (not committed), or find it lodged before."""
+    assert principal.party is not None
+    existing = uow.declarations.get_by_lrn(principal.party, declaration.lrn)
+    if existing is not None:
+        if existing.digest != content_digest(declaration):
+            raise LrnConflict(declaration.lrn, existing.mrn)
+        return Lodged(existing, created=False)
+    ensure_may_declare(uow, principal, declaration, ctx.clock())
+    record, events = new_record(declaration, principal, ctx)
+    record, assessment, assessed = Assessor(uow, ctx).assess(record)
+    store_new_records(uow, ctx, [(record, assessment, events + assessed)])
+    return Lodged(record, created=True)
 
 
 def not_represented(

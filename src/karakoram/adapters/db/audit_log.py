@@ -138,6 +138,18 @@ class SqlAuditLog:
         self._pending = []
         self._by_subject = {}
 
+    def mark(self) -> tuple[int, dict[tuple[str, str], int]]:
+        """Where the recording stands now, for `restore` (a savepoint of the unit of work)."""
+        return len(self._pending), {k: len(e.data["changes"]) for k, e in self._by_subject.items()}
+
+    def restore(self, mark: tuple[int, dict[tuple[str, str], int]]) -> None:
+        """Forget what was recorded since `mark` (its savepoint was rolled back)."""
+        count, sizes = mark
+        del self._pending[count:]
+        self._by_subject = {k: e for k, e in self._by_subject.items() if k in sizes}
+        for key, entry in self._by_subject.items():
+            del entry.data["changes"][sizes[key] :]
+
     def head(self) -> tuple[int, str]:
         head = audit_head.c
         seq, last = self._conn.execute(select(head.seq, head.hash).where(head.id == 1)).one()

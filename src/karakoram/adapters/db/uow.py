@@ -5,7 +5,8 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from types import TracebackType
 from typing import Self
@@ -77,6 +78,51 @@ from karakoram.services.trader_keys import TraderCertificateRepository
 #: MRNs read back in one query
 _CHUNK = 500
 
+#: repositories of a unit of work, made on first use (`SqlUnitOfWork.__getattr__`): those
+#: whose writes record themselves in the audit log (adapters/db/audited), with the plain ones
+#: they are without the log (`audit=False`), and those the same either way
+_AUDITED: dict[str, Callable[[Connection, SqlAuditLog], object]] = {
+    "declarations": AuditedDeclarations,
+    "users": AuditedUsers,
+    "clearance": AuditedClearance,
+    "policy": AuditedPolicy,
+    "exchange": AuditedExchange,
+    "arrivals": AuditedArrivals,
+    "register": AuditedRegister,
+    "cargo": AuditedCargo,
+    "fallback": AuditedFallback,
+    "joint": AuditedJoint,
+    "notifications": AuditedNotifications,
+    "slots": AuditedSlots,
+    "pre_arrival": AuditedPreArrivalChecks,
+    "partner_cargo": AuditedPartnerCargo,
+}
+_PLAIN: dict[str, Callable[[Connection], object]] = {
+    "declarations": SqlDeclarationRepository,
+    "users": SqlUserRepository,
+    "clearance": SqlClearanceRepository,
+    "policy": SqlPolicyRepository,
+    "exchange": SqlExchangeRepository,
+    "arrivals": SqlArrivalRepository,
+    "register": SqlRegisterRepository,
+    "cargo": SqlCargoRepository,
+    "fallback": SqlFallbackRepository,
+    "joint": SqlJointRepository,
+    "notifications": SqlNotificationRepository,
+    "slots": SqlSlotRepository,
+    "pre_arrival": SqlPreArrivalChecks,
+    "partner_cargo": SqlPartnerCargo,
+}
+_SHARED: dict[str, Callable[[Connection], object]] = {
+    "auth": SqlAuthRepository,
+    "nomenclature": SqlNomenclatureRepository,
+    "uploads": SqlUploadJobRepository,
+    "reviews": SqlReviewRepository,
+    "trader_certs": SqlTraderCertificates,
+    "probes": SqlPartnerProbes,
+    "contract_drafts": SqlContractDrafts,
+}
+
 
 class TurnLock:
     """Units of work on one SQLite file take turns: a thread lock inside the process and an
@@ -97,6 +143,10 @@ class TurnLock:
         if self._depth == 1 and self._path is not None:
             self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
             fcntl.flock(self._fd, fcntl.LOCK_EX)
+
+    def held_here(self) -> bool:
+        """Whether this thread holds the turn (inside a unit of work)."""
+        return self._depth > 0 and self._thread._is_owned()  # type: ignore[attr-defined]
 
     def release(self) -> None:
         self._depth -= 1
@@ -148,7 +198,6 @@ class SqlUnitOfWork:
         self._audited = audit
         self._clock = clock
         self._log: SqlAuditLog | None = None
-        self._declarations: SqlDeclarationRepository | None = None
 
     def _begin(self) -> None:
         self._conn = self._engine.connect()
@@ -176,51 +225,30 @@ class SqlUnitOfWork:
                 self._lock.release()
             raise
         assert self._conn is not None
-        self.auth = SqlAuthRepository(self._conn)
-        self.nomenclature = SqlNomenclatureRepository(self._conn)
         self._log = self.audit = SqlAuditLog(self._conn, self._clock, enabled=self._audited)
-        if self._audited:
-            self._audited_repositories(self._conn, self._log)
-        else:
-            self.declarations = SqlDeclarationRepository(self._conn)
-            self.users = SqlUserRepository(self._conn)
-            self.clearance = SqlClearanceRepository(self._conn)
-            self.policy = SqlPolicyRepository(self._conn)
-            self.exchange = SqlExchangeRepository(self._conn)
-            self.arrivals = SqlArrivalRepository(self._conn)
-            self.register = SqlRegisterRepository(self._conn)
-            self.cargo = SqlCargoRepository(self._conn)
-            self.fallback = SqlFallbackRepository(self._conn)
-            self.joint = SqlJointRepository(self._conn)
-            self.notifications = SqlNotificationRepository(self._conn)
-            self.slots = SqlSlotRepository(self._conn)
-            self.pre_arrival = SqlPreArrivalChecks(self._conn)
-            self.partner_cargo = SqlPartnerCargo(self._conn)
-        self.uploads = SqlUploadJobRepository(self._conn)
-        self.reviews = SqlReviewRepository(self._conn)
-        self.trader_certs = SqlTraderCertificates(self._conn)
-        self.probes = SqlPartnerProbes(self._conn)
-        self.contract_drafts = SqlContractDrafts(self._conn)
-        assert isinstance(self.declarations, SqlDeclarationRepository)
-        self._declarations = self.declarations
         return self
 
-    def _audited_repositories(self, conn: Connection, log: SqlAuditLog) -> None:
-        """Repositories whose writes record themselves in the audit log (adapters/db/audited)."""
-        self.declarations = AuditedDeclarations(conn, log)
-        self.users = AuditedUsers(conn, log)
-        self.clearance = AuditedClearance(conn, log)
-        self.policy = AuditedPolicy(conn, log)
-        self.exchange = AuditedExchange(conn, log)
-        self.arrivals = AuditedArrivals(conn, log)
-        self.register = AuditedRegister(conn, log)
-        self.cargo = AuditedCargo(conn, log)
-        self.fallback = AuditedFallback(conn, log)
-        self.joint = AuditedJoint(conn, log)
-        self.notifications = AuditedNotifications(conn, log)
-        self.slots = AuditedSlots(conn, log)
-        self.pre_arrival = AuditedPreArrivalChecks(conn, log)
-        self.partner_cargo = AuditedPartnerCargo(conn, log)
+    def __getattr__(self, name: str) -> object:
+        """A repository, made on first use in this unit of work: a lodgement uses a few of
+        the two dozen, and an API key check two, so making them all on entering cost every
+        request some 40 objects (4 % of a lodgement's samples in benchmarks/profile_http.py)."""
+        conn, log = self.__dict__.get("_conn"), self.__dict__.get("_log")
+        if conn is None or log is None or name.startswith("_"):
+            raise AttributeError(name)
+        if name in _SHARED:
+            repo: object = _SHARED[name](conn)
+        elif name in _AUDITED:
+            repo = _AUDITED[name](conn, log) if self._audited else _PLAIN[name](conn)
+        else:
+            raise AttributeError(name)
+        setattr(self, name, repo)
+        return repo
+
+    @property
+    def _declarations(self) -> SqlDeclarationRepository | None:
+        """The declarations repository if this unit of work has used it."""
+        repo = self.__dict__.get("declarations")
+        return repo if isinstance(repo, SqlDeclarationRepository) else None
 
     def __exit__(
         self,
@@ -248,6 +276,26 @@ class SqlUnitOfWork:
         if self._observe is not None:
             for channel, seconds in cleared:
                 self._observe.cleared(channel, seconds)
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A part of this unit of work that, if it raises, is undone alone (SAVEPOINT), with
+        what it recorded for the audit log and the metrics; the rest stays to be committed.
+        Group commit runs each lodgement of a group in one (adapters/db/group_commit.py)."""
+        assert self._conn is not None and self._log is not None
+        mark = self._log.mark()
+        released = len(self._declarations.released) if self._declarations is not None else 0
+        nested = self._conn.begin_nested()
+        try:
+            yield
+        except BaseException:
+            if nested.is_active:
+                nested.rollback()
+            self._log.restore(mark)
+            if self._declarations is not None:
+                del self._declarations.released[released:]
+            raise
+        nested.commit()
 
     def _cleared(self) -> list[tuple[str, float]]:
         """Channel and seconds from lodgement to release of each declaration released in
@@ -294,6 +342,11 @@ class SqlUnitOfWorkFactory:
 
     def __call__(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine, self._lock, audit=self._audit, observe=self.observe)
+
+    def turn_held_here(self) -> bool:
+        """Whether this thread is inside a unit of work of this factory's (SQLite only: on
+        PostgreSQL there are no turns to wait for)."""
+        return self._lock is not None and self._lock.held_here()
 
     def reader(self) -> SqlUnitOfWork:
         """A unit of work that only reads: on SQLite it takes no turn and no write lock (WAL
