@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 
 import karakoram
+from karakoram.adapters.contract_signatures import X509ContractSignatures
 from karakoram.adapters.db.attachment_blobs import FileAttachmentStore, SqlAttachmentStore
 from karakoram.adapters.db.gauges import DatabaseGauges, GaugeSources
 from karakoram.adapters.exchange.signing import JwsCrypto, JwsVerifier
@@ -42,6 +43,8 @@ def wire_documents(settings: Settings, engine: Engine, ctx: NodeContext) -> None
     ctx.release_notes = WeasyReleaseNotes()
     if ctx.exchange is not None:  # where documents the partner shares are kept
         ctx.exchange.attachments = ctx.attachments
+    if ctx.exchange is not None and ctx.trader_ca is not None:  # contracts' signatures
+        ctx.exchange.contracts = X509ContractSignatures(ctx.trader_ca.made_certificate_pem)
     if ctx.exchange is not None and isinstance(ctx.exchange.crypto, JwsCrypto):
         ctx.exchange.own_key = ctx.exchange.crypto.public_key()
 

@@ -178,6 +178,14 @@ class LazyTraderCa:
     def certificate_pem(self, now: datetime) -> str:
         return self._get(now).certificate_pem()
 
+    def made_certificate_pem(self) -> str | None:
+        """The CA's certificate if it was made (never makes one): what a contract's signer's
+        certificate must have been issued by."""
+        if self._ca is not None:
+            return self._ca.certificate_pem()
+        cert_path = self._paths[1]
+        return cert_path.read_text() if cert_path.exists() else None
+
     def read_request(self, csr_pem: str) -> KeyRequest:
         return X509TraderCa.read_request(csr_pem)
 

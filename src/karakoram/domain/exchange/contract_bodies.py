@@ -6,7 +6,9 @@
   administration the trader belongs to), its lines (`line`, `hs_code` of HS 2022 at 6 digits
   or more, `description`, `origin`, `quantity` and Rec 20 `unit`, `unit_price`, `currency`),
   the Incoterms 2020 `incoterms` (`rule`, `place`) and per shipment its `ucr` (WCO format),
-  `date`, `crossing` and the `lines` it carries (`line`, `quantity`);
+  `date`, `crossing` and the `lines` it carries (`line`, `quantity`), and `signed_contract`:
+  the contract as both traders signed it (JWS JSON serialisation; the node checks the message
+  against it, domain/exchange/contract_signed.py);
 - `clearance_result` (node → expo): a declaration carrying a contract's UCR was declared,
   released or refused, with its value (the contract's currency when it is the invoice's).
 
@@ -38,6 +40,8 @@ _HS = re.compile(r"\d{6}(\d{2}){0,2}")
 #: WCO UCR (ISO 15459 form): year digit, country, then up to 32 of A-Z 0-9 and -
 _UCR = re.compile(r"\d[A-Z]{2}[A-Z0-9-]{1,32}")
 _HASH = re.compile(r"[0-9a-f]{64}")
+#: the most characters (JSON) of the signed contract a message carries
+MAX_SIGNED_CHARS = 1_000_000
 
 
 def canonical_hash(contract: Mapping[str, Any]) -> str:
@@ -62,6 +66,9 @@ class ContractRegistered(_Body):
     incoterms: dict[str, Any]
     shipments: tuple[dict[str, Any], ...]
     registered_at: str
+    #: the signed contract (general JWS JSON serialisation: payload, signatures); a node
+    #: refuses a message without it (`contract_unsigned`)
+    signed_contract: dict[str, Any] | None = None
 
     @property
     def happened_at(self) -> str:
@@ -133,6 +140,11 @@ def check_contract(body: ContractRegistered) -> None:
         raise MalformedBody("each shipment has a UCR of its own.", ("shipments",))
     for n, shipment in enumerate(body.shipments):
         _check_shipment(n, shipment, set(numbers))
+    signed = body.signed_contract
+    if signed is not None and len(json.dumps(signed)) > MAX_SIGNED_CHARS:
+        raise MalformedBody(
+            f"signed_contract is at most {MAX_SIGNED_CHARS} characters.", ("signed_contract",)
+        )
 
 
 def _check_trader(n: int, trader: Mapping[str, Any]) -> None:
@@ -206,4 +218,4 @@ def _obj(value: Any) -> dict[str, Any] | None:
 
 
 #: how these bodies' own fields are read (bodies._READERS takes them in)
-READERS = {"traders": _objs, "shipments": _objs, "incoterms": _obj}
+READERS = {"traders": _objs, "shipments": _objs, "incoterms": _obj, "signed_contract": _obj}

@@ -16,6 +16,7 @@ from typing import Any
 from karakoram.domain.errors import KarakoramError, NotFound
 from karakoram.expo.domain.contract import digest
 from karakoram.expo.services.context import ExpoContext
+from karakoram.expo.services.contract_file import jws_file
 from karakoram.expo.services.contract_register import (
     ContractLine,
     ContractParty,
@@ -38,9 +39,11 @@ def _description(d: Any) -> str:
     return str(d)
 
 
-def signed_contract(doc: Mapping[str, Any], signed_at: datetime) -> SignedContract:
+def signed_contract(
+    doc: Mapping[str, Any], signed_at: datetime, signed: dict[str, Any] | None = None
+) -> SignedContract:
     """The signed document (expo/domain/contract.py `document`) as the nodes are told it: the
-    seller exports, the buyer imports."""
+    seller exports, the buyer imports; `signed`, the signed file, travels with it."""
     lines = tuple(
         ContractLine(n, str(x["hs_code"]), _description(x["description"]), str(x["origin"]),
                      Decimal(x["quantity"]), str(x["unit"]), Decimal(x["unit_price"]),
@@ -59,7 +62,7 @@ def signed_contract(doc: Mapping[str, Any], signed_at: datetime) -> SignedContra
     return SignedContract(
         str(doc["contract"]), _party(doc["seller"]), _party(doc["buyer"]), lines,
         str(doc["incoterms"]["rule"]), str(doc["incoterms"]["place"]), shipments, signed_at,
-        dict(doc), digest(doc),
+        dict(doc), digest(doc), signed,
     )  # fmt: skip
 
 
@@ -71,8 +74,9 @@ def hand_over(ctx: ExpoContext, contract_id: int) -> Registration | None:
         if record is None or record.signed_at is None:
             raise NotFound(f"No signed contract {contract_id}.")
         latest = uow.versions(contract_id)[-1]
+        signed = jws_file(latest, uow.signatures(contract_id, latest.version))
     try:
-        return register_contract(ctx, signed_contract(latest.document, record.signed_at))
+        return register_contract(ctx, signed_contract(latest.document, record.signed_at, signed))
     except KarakoramError as exc:
         log.warning("contract %s not yet registered with the nodes: %s", contract_id, exc)
         return None

@@ -1,8 +1,8 @@
 """A signed contract registered with both customs nodes (issue 19, "Contract → declarations"):
 each shipment gets a UCR, and a signed `contract_registered` (the lines, the UCRs, the
-contract's hash) is queued to the exporter's node and the importer's, delivered by the expo's
-relay (`expo_relay.py`). Registering the same contract again sends nothing new; the same id
-with other content is a conflict.
+contract's hash, the signed contract file itself) is queued to the exporter's node and the
+importer's, delivered by the expo's relay (`expo_relay.py`). Registering the same contract
+again sends nothing new; the same id with other content is a conflict.
 
 `SignedContract` mirrors what the contract step signs (parties, lines, Incoterms, schedule):
 the lead connects it to the contract model; its `canonical` is the contract's canonical JSON
@@ -69,6 +69,9 @@ class SignedContract:
     #: the sha256 (hex) of the signed canonical bytes (RFC 8785), when the caller holds them:
     #: then `canonical` is not hashed again
     contract_hash: str | None = None
+    #: the signed contract file (JWS JSON serialisation, contract_file.py): the nodes check
+    #: the message against it and refuse one without it
+    signed: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +110,7 @@ def body_of(contract: SignedContract, digest: str, ucrs: list[str]) -> ContractR
         contract.contract_id, digest,
         (party("exporter", contract.exporter), party("importer", contract.importer)),
         lines, {"rule": contract.incoterm, "place": contract.place}, shipments,
-        contract.signed_at.isoformat(),
+        contract.signed_at.isoformat(), contract.signed,
     )  # fmt: skip
 
 

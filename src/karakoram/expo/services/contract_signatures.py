@@ -23,10 +23,10 @@ from typing import Any
 from karakoram.domain.errors import Conflict
 from karakoram.expo.domain.contract import canonical, urn
 from karakoram.expo.domain.contract_signing import (
-    RECEIVED,
     SignatureRefused,
 )
 from karakoram.expo.services.context import ExpoContext
+from karakoram.expo.services.contract_file import jws_file
 from karakoram.expo.services.contract_handover import hand_over
 from karakoram.expo.services.contract_records import ContractSignature, ContractVersion
 from karakoram.expo.services.contracts import contract_of
@@ -133,7 +133,4 @@ def signed_file(contract_id: int, who: Participant, ctx: ExpoContext) -> dict[st
         held = uow.signatures(contract_id, latest.version)
     if c.signed_at is None or len(held) < 2:
         raise NotSigned(f"Contract {contract_id} is not signed by both parties yet.")
-    seller = int(latest.terms["seller"])
-    ordered = sorted(held, key=lambda s: s.participant_id != seller)  # the seller's first
-    members = [{**s.member, "header": {RECEIVED: s.receipt}} for s in ordered]
-    return {"payload": _b64url(canonical(latest.document)), "signatures": members}
+    return jws_file(latest, held)

@@ -2,7 +2,8 @@
 node's trader on its side (the export declaration at the exporter's node, the import
 declaration with its preference claim at the importer's), which the trader opens in the Lodge
 form, completes (transport, driver, masses, offices) and lodges. A contract naming no trader of
-this node is refused with a reason (`contract_refusal`), before anything is kept."""
+this node, or one that is not what the traders signed, is refused with a reason
+(`contract_refusal`), before anything is kept."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from karakoram.domain.exchange.contract_bodies import ContractRegistered
 from karakoram.domain.exchange.envelope import Envelope, Refused
 from karakoram.services.context import NodeContext
 from karakoram.services.contracts.records import ContractDraft
+from karakoram.services.contracts.signatures import ContractSignatures, signature_refusal
 from karakoram.services.ports import UnitOfWork
 
 _SIDES = {"exporter": "EX", "importer": "IM"}
@@ -29,9 +31,12 @@ def mine(body: ContractRegistered, me: str) -> list[dict[str, Any]]:
     return [t for t in body.traders if t.get("node") == me]
 
 
-def contract_refusal(uow: UnitOfWork, me: str, body: ContractRegistered) -> Refused | None:
+def contract_refusal(
+    uow: UnitOfWork, me: str, body: ContractRegistered, reader: ContractSignatures | None
+) -> Refused | None:
     """Why this node cannot take the contract: it names no trader of this node, or one this
-    node does not know (no active trader account acts for it)."""
+    node does not know (no active trader account acts for it), or it is not what the traders
+    signed (contracts/signatures.py)."""
     ours = mine(body, me)
     if not ours:
         return Refused("not_our_trader", f"Contract {body.contract_id} names no trader of {me}.")
@@ -43,7 +48,7 @@ def contract_refusal(uow: UnitOfWork, me: str, body: ContractRegistered) -> Refu
         return Refused(
             "unknown_trader", f"Contract {body.contract_id} names {unknown[0]}, no trader here."
         )
-    return None
+    return signature_refusal(uow, me, body, reader)
 
 
 def received(uow: UnitOfWork, envelope: Envelope, me: str, at: datetime) -> int:

@@ -12,6 +12,7 @@ from karakoram.domain.errors import Conflict
 from karakoram.domain.exchange.envelope import DELIVERY_SKEW
 from karakoram.domain.exchange.keys import ClientBinding
 from karakoram.domain.gate.slots import CrossingCalendar
+from karakoram.services.contracts.signatures import ContractSignatures
 from karakoram.services.ports import AttachmentStore, MessageCrypto
 
 #: the most bytes of messages the relay puts in one batch request (the inbox refuses more)
@@ -48,6 +49,9 @@ class ExchangeConfig:
     calendars: dict[str, CrossingCalendar] = field(default_factory=dict)
     #: where documents the partner shares are kept (by hash); None: they are refused
     attachments: AttachmentStore | None = None
+    #: reads the signatures of a contract registered at the expo (against the node's trader
+    #: CA); None: such contracts are refused (`contract_unverifiable`)
+    contracts: ContractSignatures | None = None
 
     def retry_delay(self, attempts: int) -> timedelta:
         """Exponential backoff with equal jitter: half fixed, half random."""

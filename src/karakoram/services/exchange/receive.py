@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from karakoram.domain.exchange import bodies as b
+from karakoram.domain.exchange.contract_signed import CONTRACT_REFUSALS
 from karakoram.domain.exchange.envelope import (
     DecodedMessage,
     Delivery,
@@ -80,6 +81,7 @@ _PRE_ARRIVAL = b.MessageType.EXPORT_PRE_ARRIVAL.value
 AUTHENTICATED = frozenset(
     {"conflict", "wrong_recipient", "delivery_stale", "not_shared", "bad_checkpoint"}
     | {"not_our_trader", "unknown_trader"}
+    | CONTRACT_REFUSALS
 )
 #: refusals of anything else recorded in full per hour, code and claimed sender; then counted
 SAMPLE_PER_HOUR = 5
@@ -184,7 +186,8 @@ def _receive_batch(
             digest = config.crypto.digest(token)
             item = _check(token, message, digest, held, proof, (config, partners, now))
             if isinstance(item.outcome, Envelope) and isinstance(item.outcome.body, _CONTRACT):
-                refused = contract_refusal(uow, config.me, item.outcome.body)
+                contract = item.outcome.body
+                refused = contract_refusal(uow, config.me, contract, config.contracts)
                 item = _Checked(token, refused or item.outcome, item.outcome.sender)
             if isinstance(item.outcome, Refused):
                 _record_refusal(uow, item, digest, partners, at)
