@@ -14,8 +14,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 
 from karakoram.adapters.trader_ca import X509TraderCa
-from karakoram.expo.adapters.contract_jws import sign_member
+from karakoram.expo.adapters.contract_jws import b64url, sign_member
 from karakoram.expo.bootstrap import Expo
+from karakoram.expo.domain.contract import canonical
 from karakoram.expo.services.matching import run_matching
 from karakoram.expo.services.trader_cas import add_trader_ca
 from karakoram.services.trader_keys import KeyRequest
@@ -138,3 +139,11 @@ def sign(
     return f.client.post(
         f"/contracts/{contract}/versions/{version}/signatures", json=member, headers=who.headers
     )
+
+
+def signed_file(doc: dict[str, Any], signers: list[tuple[bytes, bytes]], at: datetime) -> dict:
+    """The signed contract file of `doc` (JWS JSON serialisation) as the expo holds it: each
+    of `signers` (key PEM, certificate PEM) signs its canonical bytes at `at`."""
+    payload = canonical(doc)
+    members = [sign_member(payload, key, cert, at) for key, cert in signers]
+    return {"payload": b64url(payload), "signatures": members}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import re
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from karakoram.adapters.db.tables import contract_drafts, refusals
 from karakoram.adapters.exchange.peer import HttpPeer
 from karakoram.adapters.exchange.signing import public_jwk
+from karakoram.adapters.trader_ca import new_trader_key
 from karakoram.data import example as example_file
 from karakoram.domain.access import Principal, Role
 from karakoram.domain.errors import Conflict, NotFound
@@ -26,11 +27,10 @@ from karakoram.domain.exchange.expo_bodies import ClearanceResult, PartnerKind
 from karakoram.domain.risk.rule_file import parse_rule_set
 from karakoram.entrypoints.http.app import create_app
 from karakoram.expo.adapters import tables as et
+from karakoram.expo.domain.contract import PartyFacts, document
 from karakoram.expo.entrypoints.api import create_expo_app
+from karakoram.expo.services.contract_handover import signed_contract
 from karakoram.expo.services.contract_register import (
-    ContractLine,
-    ContractParty,
-    Shipment,
     SignedContract,
     register_contract,
     set_node_address,
@@ -43,9 +43,11 @@ from karakoram.services.contracts.drafts import draft_of_trader, drafts_of
 from karakoram.services.exchange import partners
 from karakoram.services.exchange.partners import NewPartner
 from karakoram.services.policy.backtest import backtest
+from karakoram.services.trader_keys import certify_key
 from karakoram.services.users import add_user
 from tests.builders import IMPORTER, OTHER_TRADER, TRADER, declaration
 from tests.conftest import _postgres_engine
+from tests.contract_support import signed_file
 from tests.expo_support import PK, delivery, expo_engine, make_expo, node_message
 from tests.integration.test_exchange import (
     LONG_AGO,
@@ -62,34 +64,46 @@ IMPORTER_P = Principal(1, "hunza", Role.TRADER, IMPORTER)
 STRANGER_P = Principal(2, "other", Role.TRADER, OTHER_TRADER)
 
 
-LINE = ContractLine(
-    1, "847130", "Portable computers", "CN", Decimal("10"), "NAR", Decimal("500"), "USD"
-)
+#: per trader, its signing key and the certificate its node gave it (key PEM, certificate PEM)
+Signers = dict[str, tuple[bytes, bytes]]
+NOBODY = "PK-NOBODY"
 
 
-def contract(contract_id: str = "C-2026-0007", quantity: str = "10") -> SignedContract:
-    return SignedContract(
-        contract_id,
-        ContractParty(TRADER, "Kashgar Silk Road Trading", "CN", "CN-URC"),
-        ContractParty(IMPORTER, "Hunza Valley Traders", "PK", "PK-GB"),
-        (
-            ContractLine(
-                1,
-                "847130",
-                "Portable computers",
-                "CN",
-                Decimal(quantity),
-                "NAR",
-                Decimal("500"),
-                "USD",
-            ),
-        ),
-        "DAP",
-        "Sost",
-        (Shipment(date(2026, 12, 10), "KHUNJERAB", ((1, Decimal(quantity)),)),),
-        datetime.now(UTC),
-        {"contract_id": contract_id, "quantity": quantity},
-    )
+def contract(
+    signers: Signers | None = None, contract_id: str = "C-2026-0007", quantity: str = "10",
+    importer: str = IMPORTER,
+) -> SignedContract:  # fmt: skip
+    """The contract both traders signed (`signers`: unsigned without), as the expo's handover
+    makes it: the signed document mapped, the signed file with it."""
+    seller = PartyFacts(1, "CN-URC", TRADER, "Kashgar Silk Road Trading", "CN", False)
+    buyer = PartyFacts(2, "PK-GB", importer, "Hunza Valley Traders", "PK", False)
+    terms = {
+        "seller": 1,
+        "lines": [{"hs_code": "847130", "description": {"en": "Portable computers"},
+                   "origin": "CN", "quantity": quantity, "unit": "NAR", "unit_price": "500",
+                   "currency": "USD", "amount": str(500 * int(quantity))}],
+        "incoterms": {"rule": "DAP", "place": "Sost"},
+        "shipments": [{"ref": "S1", "earliest": "2026-12-10", "latest": "2026-12-10",
+                       "crossing": "KHUNJERAB", "lines": [1]}],
+        "payment_terms": "", "governing_terms": "",
+    }  # fmt: skip
+    doc = document(
+        expo="EXPO", contract_id=contract_id, version=1, thread=1, terms=terms,  # type: ignore[arg-type]
+        seller=seller, buyer=buyer, drafted_by=seller, drafted_at="2026-11-30T12:00:00+00:00",
+    )  # fmt: skip
+    now = datetime.now(UTC)
+    signed = None
+    if signers is not None:
+        signed = signed_file(doc, [signers[TRADER], signers[importer]], now)
+    return signed_contract(doc, now, signed)
+
+
+def _certified(node, trader: str, tmp_path) -> tuple[bytes, bytes]:
+    """A key of `trader` certified by its node's trader CA."""
+    path = tmp_path / f"{trader}.key"
+    csr = new_trader_key(path, trader)
+    cert = certify_key(csr, Principal(9, trader, Role.TRADER, trader), node.ctx).certificate
+    return path.read_bytes(), cert.pem.encode()
 
 
 @pytest.fixture
@@ -127,13 +141,18 @@ def deal(tmp_path, empty_engine):
                 NewPartner("EXPO", name[:2], "https://expo", jwk["kid"], jwk,
                            kind=PartnerKind.EXPO, since=LONG_AGO),
             )  # fmt: skip
+        signers = {
+            TRADER: _certified(cn, TRADER, tmp_path),
+            IMPORTER: _certified(pk, IMPORTER, tmp_path),
+            NOBODY: _certified(pk, NOBODY, tmp_path),
+        }
         with (
             TestClient(create_app(cn)) as cn_app,
             TestClient(create_app(pk)) as pk_app,
             TestClient(create_expo_app(expo.ctx)) as expo_app,
         ):
             apps = AppTransport({"cn-urc": cn_app, "pk-gb": pk_app, "expo": expo_app})
-            yield cn, pk, expo, apps, keys
+            yield cn, pk, expo, apps, keys, signers
         cn.close()
         pk.close()
 
@@ -144,13 +163,13 @@ def rows(engine, table) -> int:
 
 
 def test_a_contract_reaches_both_nodes_once_as_drafts_for_their_own_traders(deal):
-    cn, pk, expo, apps, keys = deal
-    first = register_contract(expo.ctx, contract())
-    again = register_contract(expo.ctx, contract())
+    cn, pk, expo, apps, keys, signers = deal
+    first = register_contract(expo.ctx, contract(signers))
+    again = register_contract(expo.ctx, contract(signers))
     assert len(first.message_ids) == 2 and again.message_ids == []
     assert first.ucrs == again.ucrs and first.ucrs[0].startswith("6CNEXPO")
     with pytest.raises(Conflict):  # the same id with other content
-        register_contract(expo.ctx, contract(quantity="11"))
+        register_contract(expo.ctx, contract(signers, quantity="11"))
     stats = expo_relay(expo.ctx, HttpPeer(apps))
     assert (stats.delivered, stats.retried) == (2, 0)
     assert expo_relay(expo.ctx, HttpPeer(apps)).delivered == 0  # nothing is due any more
@@ -174,9 +193,8 @@ def test_a_contract_reaches_both_nodes_once_as_drafts_for_their_own_traders(deal
 
 
 def test_a_contract_for_a_trader_the_node_does_not_know_is_refused_and_recorded(deal):
-    _, pk, expo, apps, _ = deal
-    stranger = replace(contract("C-2026-0099"), importer=ContractParty(
-        "PK-NOBODY", "Nobody", "PK", "PK-GB"))  # fmt: skip
+    _, pk, expo, apps, _, signers = deal
+    stranger = contract(signers, "C-2026-0099", importer=NOBODY)
     register_contract(expo.ctx, stranger)
     stats = expo_relay(expo.ctx, HttpPeer(apps))
     assert (stats.delivered, stats.retried) == (1, 1)  # CN took it, PK refused it
@@ -187,8 +205,8 @@ def test_a_contract_for_a_trader_the_node_does_not_know_is_refused_and_recorded(
 
 
 def test_lodging_from_the_draft_links_the_contract_and_the_register_counts_it(deal):
-    cn, _, expo, apps, keys = deal
-    registered = register_contract(expo.ctx, contract())
+    cn, _, expo, apps, keys, signers = deal
+    registered = register_contract(expo.ctx, contract(signers))
     expo_relay(expo.ctx, HttpPeer(apps))
     (draft,) = drafts_of(EXPORTER_P, cn.ctx)
     document = _completed(draft.draft)
@@ -280,8 +298,8 @@ def _browser(node, key: str) -> TestClient:
 
 
 def test_the_trader_finds_its_drafts_at_home_and_opens_one_in_the_lodge_form(deal):
-    cn, pk, expo, apps, keys = deal
-    (ucr,) = register_contract(expo.ctx, contract()).ucrs
+    cn, pk, expo, apps, keys, signers = deal
+    (ucr,) = register_contract(expo.ctx, contract(signers)).ucrs
     expo_relay(expo.ctx, HttpPeer(apps))
     web = _browser(cn, keys["exporter"])
     home = web.get("/ui").text
@@ -296,8 +314,8 @@ def test_the_trader_finds_its_drafts_at_home_and_opens_one_in_the_lodge_form(dea
 
 
 def test_the_officer_reads_the_contract_as_a_third_column(deal):
-    cn, _, expo, apps, keys = deal
-    register_contract(expo.ctx, contract())
+    cn, _, expo, apps, keys, signers = deal
+    register_contract(expo.ctx, contract(signers))
     expo_relay(expo.ctx, HttpPeer(apps))
     (draft,) = drafts_of(EXPORTER_P, cn.ctx)
     exact = handlers.lodge_declaration(_completed(draft.draft), EXPORTER_P, cn.ctx).record
@@ -330,3 +348,24 @@ def test_the_officer_reads_the_contract_as_a_third_column(deal):
         f"/declarations/{plain.mrn}/contract-mirror", headers=_bearer(keys["officer"])
     )
     assert answer.status_code == 404
+
+
+def test_a_contract_not_as_its_traders_signed_it_is_refused_by_both_nodes_and_recorded(deal):
+    cn, pk, expo, apps, _, signers = deal
+    good = contract(signers, "C-2026-0042")
+    assert good.signed is not None
+    first, second = good.signed["signatures"]
+    swapped = [first | {"signature": second["signature"]},
+               second | {"signature": first["signature"]}]  # fmt: skip
+    register_contract(expo.ctx, replace(good, signed=good.signed | {"signatures": swapped}))
+    register_contract(expo.ctx, contract(None, "C-2026-0043"))  # no signed contract at all
+    stats = expo_relay(expo.ctx, HttpPeer(apps))
+    assert (stats.delivered, stats.retried) == (0, 4)
+    assert rows(cn.engine, contract_drafts) == 0 and rows(pk.engine, contract_drafts) == 0
+    for node, app in ((cn, apps.apps["cn-urc"]), (pk, apps.apps["pk-gb"])):
+        boss = _bearer(add_user("boss", "supervisor", None, node.ctx).api_key)
+        found = app.get("/exchange/refusals?hours=1", headers=boss)
+        assert found.status_code == 200, found.text
+        latest = {r["code"]: r for r in found.json()["latest"]}
+        assert sorted(latest) == ["contract_signature_invalid", "contract_unsigned"]
+        assert latest["contract_unsigned"]["sender"] == "EXPO"
