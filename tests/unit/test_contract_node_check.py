@@ -145,6 +145,18 @@ def test_a_certificate_revoked_before_it_signed_is_refused():
     assert refusal(body, revoked=after) is None
 
 
+def test_a_backdated_signature_does_not_hide_a_revocation_before_the_expo_received_it():
+    file = signed(at=NOW - timedelta(days=1))  # sigT a day before the expo received it
+    claims = json.dumps({"received_at": NOW.isoformat()}).encode()
+    receipt = "e30." + base64.urlsafe_b64encode(claims).rstrip(b"=").decode() + ".c2ln"
+    members = [m | {"header": {"karakoram_received": receipt}} for m in file["signatures"]]
+    body = message(file | {"signatures": members})
+    revoked = [(CN_SERIAL, NOW - timedelta(hours=1))]  # after sigT, before the receipt
+    assert refusal(body, revoked=revoked) == "contract_certificate_revoked"
+    assert refusal(message(file), revoked=revoked) is None  # without a receipt: sigT only
+    assert refusal(body) is None
+
+
 def test_a_certificate_expired_when_it_signed_is_refused():
     key, cert, _ = certified(
         CAS["CN-URC"], "CN-URC", CN_TRADER, start=NOW - timedelta(days=40),

@@ -20,6 +20,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from karakoram.domain.exchange.contract_signed import SignedMember
 
 _ALGS = ("Ed25519", "EdDSA")
+#: the unprotected header parameter of the expo's receipt (expo/domain/contract_signing.py)
+RECEIVED = "karakoram_received"
 _URN = "urn:karakoram:trader:"
 
 
@@ -48,6 +50,19 @@ def _time(value: Any) -> datetime | None:
     except ValueError:
         return None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _received_at(header: Any) -> datetime | None:
+    """`received_at` of the expo's receipt (a compact JWS) in the member's unprotected header;
+    its signature is not checked here: the message carrying it is the expo's, verified."""
+    token = header.get(RECEIVED) if isinstance(header, Mapping) else None
+    if not isinstance(token, str) or token.count(".") != 2:
+        return None
+    try:
+        claims = json.loads(_unb64url(token.split(".")[1]))
+    except (ValueError, binascii.Error):
+        return None
+    return _time(claims.get("received_at")) if isinstance(claims, dict) else None
 
 
 class X509ContractSignatures:
@@ -88,7 +103,7 @@ class X509ContractSignatures:
         return SignedMember(
             _urn_of(cert), cert.serial_number, self._issued_here(cert),
             cert.not_valid_before_utc, cert.not_valid_after_utc, _time(header.get("sigT")),
-            verifies,
+            verifies, _received_at(member.get("header")),
         )  # fmt: skip
 
     def _issued_here(self, cert: x509.Certificate) -> bool:

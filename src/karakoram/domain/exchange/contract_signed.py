@@ -15,8 +15,9 @@ unprotected header). A node refuses the message, with one code each, when:
   from 1, a line in several shipments split evenly): `contract_altered` naming the first
   difference;
 - no member's certificate names this node's trader (`contract_not_signed_by_trader`), or its
-  certificate was not issued by this node's trader CA (same code), was revoked at or before
-  its `sigT` (`contract_certificate_revoked`), was not valid at its `sigT`
+  certificate was not issued by this node's trader CA (same code), was revoked (by this node's
+  own records) at or before its `sigT` or the expo's receipt of it, whichever is later
+  (`contract_certificate_revoked`), was not valid at its `sigT`
   (`contract_certificate_not_valid`), or its signature does not verify over the payload
   (`contract_signature_invalid`);
 - the partner's member is missing, names another trader, or does not verify
@@ -26,8 +27,11 @@ unprotected header). A node refuses the message, with one code each, when:
   partner signed (contract_signatures.py at the expo).
 
 `sigT` is the time the signer claims (covered by its signature); the expo checked each
-certificate at the time it received the signature, and the whole message is signed by the
-expo.
+certificate at the time it received the signature (its receipt's `received_at`, read here
+without checking the receipt's own signature: the whole message is signed by the expo with the
+same key, and was verified before). A signer backdating `sigT` with a key revoked since is
+still refused, as this node knows its revocations at once while the expo knows them only
+from the CRL it was last given.
 """
 
 from __future__ import annotations
@@ -85,6 +89,8 @@ class SignedMember:
     signed_at: datetime | None
     #: its Ed25519 signature over the JWS signing input (protected, payload) verifies
     verifies: bool
+    #: when the expo received it (its receipt in the unprotected header), if it says
+    received_at: datetime | None = None
 
 
 def _refused(code: str, body: ContractRegistered, what: str) -> Refused:
@@ -206,7 +212,8 @@ def our_signer_refusal(
             f"the signature of {urn} gives no signing time (sigT).",
         )
     when = revoked.get(member.serial)
-    if when is not None and when <= at:
+    latest = max(at, member.received_at or at)  # a backdated sigT does not hide a revocation
+    if when is not None and when <= latest:
         return _refused(
             "contract_certificate_revoked",
             body,
