@@ -17,8 +17,10 @@ import pytest
 
 from karakoram.adapters.contract_signatures import X509ContractSignatures
 from karakoram.adapters.trader_ca import X509TraderCa
+from karakoram.domain.exchange.body_base import MalformedBody
 from karakoram.domain.exchange.contract_bodies import ContractRegistered
 from karakoram.domain.exchange.envelope import Refused
+from karakoram.domain.exchange.expo_bodies import check_expo_body
 from karakoram.expo.domain.contract import PartyFacts, document
 from karakoram.expo.services.contract_handover import signed_contract
 from karakoram.expo.services.contract_register import body_of, ucr_of
@@ -179,3 +181,10 @@ def test_the_message_carries_the_signed_contract_as_json():
     assert body.as_dict()["signed_contract"]["signatures"][0]["protected"]
     json.dumps(body.as_dict())
     assert isinstance(datetime.fromisoformat(body.registered_at), datetime)
+
+
+def test_the_signed_contract_a_message_carries_is_bounded():
+    big = replace(message(signed()), signed_contract={"payload": "A" * 600_001, "signatures": []})
+    with pytest.raises(MalformedBody, match="signed_contract"):
+        check_expo_body(big)
+    check_expo_body(message(signed()))
