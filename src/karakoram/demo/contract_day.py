@@ -193,6 +193,20 @@ def drive_trucks(trucks: list[ContractTruck], sides: dict[str, Side]) -> None:
         truck.export_mrn = _export(sides["CN"], truck.seller_user, ex, n)
         truck.differs = n == DIFFERING
         _import(sides["PK"], truck.buyer_user, im, truck, n)
+    settle(sides)
+
+
+def settle(sides: dict[str, Side], seconds: float = 120) -> None:
+    """Wait (bounded) until both nodes have delivered everything the trucks made them send:
+    the partner's pre-arrival data and exits, the expo's clearance results; the demo's loss
+    check and the deal register count them."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        status = [s.call("admin", "GET", "/exchange/status") for s in sides.values()]
+        if all(a.status_code == 200 and not a.json()["outbox"].get("pending") for a in status):
+            return
+        time.sleep(0.05)  # the nodes' relays deliver on their own; polled with a bound
+    raise RuntimeError(f"the nodes' outboxes still hold messages after {seconds:.0f} s")
 
 
 def _wait_for_draft(side: Side, user: str, contract_id: int) -> dict[str, Any]:
