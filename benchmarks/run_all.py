@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib.util
 import json
 import subprocess
 import sys
@@ -238,6 +239,11 @@ STEPS: dict[str, Callable[[Run], None]] = {
 }
 
 
+def missing_baselines() -> list[str]:
+    """The statistics' baseline libraries (the `bench` extra) this environment lacks."""
+    return [name for name in ("pandas", "polars") if importlib.util.find_spec(name) is None]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, under a minute")
@@ -259,6 +265,12 @@ def main(argv: list[str] | None = None) -> None:
     only = args.only.split(",") if args.only else list(SECTIONS)
     if unknown := set(only) - set(SECTIONS):
         parser.error(f"unknown sections: {', '.join(sorted(unknown))}")
+    if "stats" in only and (missing := missing_baselines()):
+        parser.error(
+            f"the statistics' baselines need {', '.join(missing)}, in the `bench` extra: "
+            "`.venv/bin/pip install -c requirements.lock -e '.[test,bench]'` (or leave them out: "
+            f"--only {','.join(s for s in SECTIONS if s != 'stats')})"
+        )
 
     console = common.console()
     machine, date, revision = common.machine(), common.today(), common.revision()
