@@ -1,5 +1,7 @@
 """Helpers of the contract tests (issue 19): two traders matched at an expo, each with a key
-certified by its own node's trader CA, and the terms of a contract between them."""
+certified by its own node's trader CA (the fixture `f`, on tests/expo_support.py's `expo`: both
+registered for the integration tests in tests/integration/conftest.py), the terms of a contract
+between them and its draft."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
@@ -17,6 +20,7 @@ from karakoram.adapters.trader_ca import X509TraderCa
 from karakoram.expo.adapters.contract_jws import b64url, sign_member
 from karakoram.expo.bootstrap import Expo
 from karakoram.expo.domain.contract import canonical
+from karakoram.expo.entrypoints.api import create_expo_app
 from karakoram.expo.services.matching import run_matching
 from karakoram.expo.services.trader_cas import add_trader_ca
 from karakoram.services.trader_keys import KeyRequest
@@ -119,6 +123,30 @@ def fair(expo: Expo, client: TestClient) -> Fair:
     pk_key, pk_cert, _ = certified(cas["PK-GB"], "PK-GB", PK_TRADER)
     cn, pk = Party(cn_h, cn_id, cn_key, cn_cert), Party(pk_h, pk_id, pk_key, pk_cert)
     return Fair(expo, client, s["id"], cn, pk, cas)
+
+
+@pytest.fixture
+def f(expo: Expo) -> Fair:
+    return fair(expo, TestClient(create_expo_app(expo.ctx)))
+
+
+def draft(f: Fair, **changes: Any) -> dict[str, Any]:
+    """The contract the CN exhibitor drafts in its thread (`terms` with `changes`), as drafted."""
+    answer = f.client.post(
+        f"/threads/{f.sid}/contracts", json=terms(f.cn.id, **changes), headers=f.cn.headers
+    )
+    assert answer.status_code == 201, answer.text
+    return dict(answer.json())
+
+
+def draft_id(f: Fair, **changes: Any) -> int:
+    return int(draft(f, **changes)["id"])
+
+
+def signed_by_both(f: Fair, cid: int) -> None:
+    """Version 1 of contract `cid` signed by the CN party, then the PK party."""
+    assert sign(f, cid, 1, f.cn).status_code == 201
+    assert sign(f, cid, 1, f.pk).status_code == 201
 
 
 def canonical_of(f: Fair, contract: int, version: int, who: Party) -> bytes:

@@ -105,6 +105,14 @@ def make_expo(engine: Engine, now: datetime = NOW) -> Expo:
     return expo
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def expo(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Expo]:
+    """An expo (`make_expo`) on SQLite and on PostgreSQL: a fixture where a conftest or a test
+    module imports it (tests/integration/conftest.py does)."""
+    for engine in expo_engine(request.param, tmp_path):
+        yield make_expo(engine)
+
+
 def node_message(
     node: NodeKey, body: Any, *, recipient: str = "EXPO", at: datetime | None = None,
     message_id: str | None = None, signed_by: NodeKey | None = None,

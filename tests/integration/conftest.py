@@ -10,6 +10,11 @@ from karakoram.entrypoints.http.app import create_app
 from karakoram.services.users import add_user
 from tests.builders import OTHER_TRADER, TRADER
 
+# the contract tests' fixtures: an expo on each database (a module's own `expo` comes first) and
+# `f`, two traders matched there with certified keys (tests/contract_support.py)
+from tests.contract_support import f  # noqa: F401
+from tests.expo_support import expo  # noqa: F401
+
 
 class Keys:
     def __init__(self, node: Node) -> None:

@@ -7,41 +7,19 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from cryptography import x509
 from fastapi.testclient import TestClient
 
 from karakoram.expo.adapters.contract_jws import sign_member
-from karakoram.expo.bootstrap import Expo
-from karakoram.expo.entrypoints.api import create_expo_app
 from karakoram.expo.services.contract_verify import expo_trust, verify
-from tests.contract_support import Fair, Party, canonical_of, fair, terms
-from tests.expo_support import NOW, expo_engine, make_expo
+from tests.contract_support import Fair, Party, canonical_of, draft_id
+from tests.expo_support import NOW
 from tests.integration.test_expo_web import _post as _form
 from tests.integration.test_expo_web import browser
 
 JSON = {"Accept": "application/json"}
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def expo(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Expo]:
-    for engine in expo_engine(request.param, tmp_path):
-        yield make_expo(engine)
-
-
-@pytest.fixture
-def f(expo: Expo) -> Fair:
-    return fair(expo, TestClient(create_expo_app(expo.ctx)))
-
-
-def _contract(f: Fair) -> int:
-    answer = f.client.post(f"/threads/{f.sid}/contracts", json=terms(f.cn.id), headers=f.cn.headers)
-    assert answer.status_code == 201, answer.text
-    return int(answer.json()["id"])
 
 
 def _page_of(f: Fair, who: Party, cid: int) -> tuple[TestClient, str]:
@@ -66,7 +44,7 @@ def _b64url_decode(text: str) -> bytes:
 
 
 def test_the_page_signs_what_the_api_would_and_the_file_verifies(f):
-    cid = _contract(f)
+    cid = draft_id(f)
     files = {}
     for who in (f.cn, f.pk):
         client, csrf = _page_of(f, who, cid)
@@ -93,7 +71,7 @@ def test_the_page_signs_what_the_api_would_and_the_file_verifies(f):
 
 
 def test_refused_signatures_are_problems_with_a_reason_and_change_nothing(f):
-    cid = _contract(f)
+    cid = draft_id(f)
     client, csrf = _page_of(f, f.pk, cid)
     payload = canonical_of(f, cid, 1, f.pk)
     good = sign_member(payload, f.pk.key_pem, f.pk.cert_pem, NOW)
@@ -127,7 +105,7 @@ def test_refused_signatures_are_problems_with_a_reason_and_change_nothing(f):
 
 
 def test_outsiders_get_no_payload_and_post_no_signature(f, expo):
-    cid = _contract(f)
+    cid = draft_id(f)
     visitor = browser(expo)
     answer = visitor.get(f"/ui/contracts/{cid}/versions/1/signing-payload", headers=JSON)
     assert answer.status_code == 401
@@ -137,7 +115,7 @@ def test_outsiders_get_no_payload_and_post_no_signature(f, expo):
 
 
 def test_the_signing_section_speaks_the_reader_s_language(f):
-    cid = _contract(f)
+    cid = draft_id(f)
     client, _ = _page_of(f, f.cn, cid)
     for language, button, key_text in (
         ("zh_Hans", "在此浏览器中签署", "在此浏览器中生成签名密钥"),

@@ -8,19 +8,14 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 
-from karakoram.expo.bootstrap import Expo
-from karakoram.expo.entrypoints.api import create_expo_app
 from karakoram.expo.services.contract_register import set_node_address
 from karakoram.expo.services.deal_records import ResultRecord
-from tests.contract_support import CN_TRADER, PK_TRADER, Fair, fair, sign, terms
-from tests.expo_support import CN, NOW, expo_engine, make_expo
+from tests.contract_support import CN_TRADER, PK_TRADER, Fair, draft_id, sign, terms
+from tests.expo_support import CN, NOW
 from tests.integration.test_expo_web import _post, browser
 
 TWO_LINES = [
@@ -35,22 +30,8 @@ TWO_SHIPMENTS = [
 ]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def expo(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Expo]:
-    for engine in expo_engine(request.param, tmp_path):
-        yield make_expo(engine)
-
-
-@pytest.fixture
-def f(expo: Expo) -> Fair:
-    return fair(expo, TestClient(create_expo_app(expo.ctx)))
-
-
 def _draft(f: Fair) -> int:
-    body = terms(f.cn.id, lines=TWO_LINES, shipments=TWO_SHIPMENTS)
-    answer = f.client.post(f"/threads/{f.sid}/contracts", json=body, headers=f.cn.headers)
-    assert answer.status_code == 201, answer.text
-    return int(answer.json()["id"])
+    return draft_id(f, lines=TWO_LINES, shipments=TWO_SHIPMENTS)
 
 
 def _member(f: Fair, who) -> TestClient:

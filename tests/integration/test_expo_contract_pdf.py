@@ -10,18 +10,14 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from karakoram.entrypoints.cli.main import app as karakoram_cli
 from karakoram.expo.adapters.contract_pades import sign_to_be_signed
 from karakoram.expo.adapters.contract_pdf_verify import embedded_json_of
-from karakoram.expo.bootstrap import Expo
-from karakoram.expo.entrypoints.api import create_expo_app
 from tests.contract_support import (
     CN_TRADER,
     PK_TRADER,
@@ -29,35 +25,17 @@ from tests.contract_support import (
     Party,
     canonical_of,
     certified,
-    fair,
+    draft_id,
     sign,
-    terms,
+    signed_by_both,
 )
-from tests.expo_support import CN, expo_engine, make_expo
+from tests.expo_support import CN
 from tests.integration.test_expo_web import _csrf, _post, browser
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def expo(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Expo]:
-    for engine in expo_engine(request.param, tmp_path):
-        yield make_expo(engine)
-
-
-@pytest.fixture
-def f(expo: Expo) -> Fair:
-    return fair(expo, TestClient(create_expo_app(expo.ctx)))
-
-
-def _draft(f: Fair) -> int:
-    answer = f.client.post(f"/threads/{f.sid}/contracts", json=terms(f.cn.id), headers=f.cn.headers)
-    assert answer.status_code == 201, answer.text
-    return int(answer.json()["id"])
-
-
 def _signed(f: Fair) -> int:
-    cid = _draft(f)
-    assert sign(f, cid, 1, f.cn).status_code == 201
-    assert sign(f, cid, 1, f.pk).status_code == 201
+    cid = draft_id(f)
+    signed_by_both(f, cid)
     return cid
 
 
@@ -89,7 +67,7 @@ def _trust(f: Fair, folder: Path) -> Path:
 def test_both_parties_sign_the_pdf_and_it_verifies_offline_by_api_and_on_the_page(
     f, expo, tmp_path
 ):
-    cid = _draft(f)
+    cid = draft_id(f)
     early = f.client.get(f"/contracts/{cid}/pdf", headers=f.cn.headers)
     assert early.status_code == 409 and early.json()["code"] == "not_signed"
     assert _prepare(f, cid, f.cn).json()["code"] == "not_signed"
@@ -319,7 +297,7 @@ def test_a_pdf_of_a_version_not_signed_is_refused_on_the_page_though_its_signatu
 
     from karakoram.expo.adapters.contract_pades import finish_signature, prepare_signature
 
-    cid = _draft(f)  # drafted, never signed in JWS: the expo offers no PDF of it
+    cid = draft_id(f)  # drafted, never signed in JWS: the expo offers no PDF of it
     assert f.client.get(f"/contracts/{cid}/pdf", headers=f.cn.headers).status_code == 409
     pdf = expo.ctx.pdf.render(canonical_of(f, cid, 1, f.cn))  # the parties make one themselves
     for field, who in (("seller", f.cn), ("buyer", f.pk)):

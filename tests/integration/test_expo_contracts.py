@@ -9,49 +9,26 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from cryptography import x509
-from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from karakoram.entrypoints.cli.main import app as karakoram_cli
-from karakoram.expo.bootstrap import Expo
-from karakoram.expo.entrypoints.api import create_expo_app
 from tests.contract_support import (
     CN_TRADER,
     PK_TRADER,
     Fair,
     canonical_of,
     certified,
-    fair,
+    draft,
+    draft_id,
     sign,
+    signed_by_both,
     terms,
 )
-from tests.expo_support import NOW, expo_engine, make_expo
+from tests.expo_support import NOW
 from tests.integration.test_expo_web import _csrf, _post, browser
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def expo(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Expo]:
-    for engine in expo_engine(request.param, tmp_path):
-        yield make_expo(engine)
-
-
-@pytest.fixture
-def f(expo: Expo) -> Fair:
-    return fair(expo, TestClient(create_expo_app(expo.ctx)))
-
-
-def _draft(f: Fair, **changes) -> dict:
-    answer = f.client.post(
-        f"/threads/{f.sid}/contracts", json=terms(f.cn.id, **changes), headers=f.cn.headers
-    )
-    assert answer.status_code == 201, answer.text
-    return answer.json()
 
 
 def test_a_draft_is_checked_as_customs_checks_lines_and_lists_every_problem(f):
@@ -79,7 +56,7 @@ def test_a_draft_is_checked_as_customs_checks_lines_and_lists_every_problem(f):
 
 
 def test_drafting_twice_is_one_contract_and_each_edit_one_version(f):
-    first = _draft(f)
+    first = draft(f)
     again = f.client.post(f"/threads/{f.sid}/contracts", json=terms(f.cn.id), headers=f.pk.headers)
     assert again.status_code == 200 and again.json()["id"] == first["id"]
     cid = first["id"]
@@ -109,7 +86,7 @@ def test_drafting_twice_is_one_contract_and_each_edit_one_version(f):
 def test_outsiders_see_no_contract(f, expo):
     from tests.expo_support import CN
 
-    cid = _draft(f)["id"]
+    cid = draft_id(f)
     other = f.client.post("/participants", json={"attestation": CN.attest("X-1", "Outsider")})
     headers = {"Authorization": f"Bearer {other.json()['api_key']}"}
     assert f.client.get(f"/contracts/{cid}", headers=headers).status_code == 404
@@ -119,7 +96,7 @@ def test_outsiders_see_no_contract(f, expo):
 
 
 def test_both_parties_sign_and_the_file_verifies(f):
-    cid = _draft(f)["id"]
+    cid = draft_id(f)
     early = f.client.get(f"/contracts/{cid}/signed", headers=f.cn.headers)
     assert early.status_code == 409 and early.json()["code"] == "not_signed"
     first = sign(f, cid, 1, f.cn)
@@ -145,7 +122,7 @@ def _refusal(answer) -> str:
 
 
 def test_a_signature_by_another_key_or_for_another_trader_is_refused(f):
-    cid = _draft(f)["id"]
+    cid = draft_id(f)
     other_key, _, _ = certified(f.cas["CN-URC"], "CN-URC", CN_TRADER)
     assert _refusal(sign(f, cid, 1, f.cn, key=other_key)) == "bad_signature"
     # the PK trader signing with the CN trader's certified key and certificate
@@ -160,7 +137,7 @@ def test_a_signature_by_another_key_or_for_another_trader_is_refused(f):
 
 
 def test_an_expired_or_revoked_certificate_is_refused(f):
-    cid = _draft(f)["id"]
+    cid = draft_id(f)
     old_key, old_cert, _ = certified(
         f.cas["CN-URC"], "CN-URC", CN_TRADER, start=NOW - timedelta(days=40),
         end=NOW - timedelta(days=10),
@@ -178,7 +155,7 @@ def test_an_expired_or_revoked_certificate_is_refused(f):
 
 
 def test_a_signature_on_an_older_version_is_refused(f):
-    cid = _draft(f)["id"]
+    cid = draft_id(f)
     v1 = canonical_of(f, cid, 1, f.cn)
     body = {"terms": terms(f.cn.id, payment_terms="100% advance")}
     assert (
@@ -192,9 +169,8 @@ def test_a_signature_on_an_older_version_is_refused(f):
 
 
 def _signed(f: Fair) -> dict:
-    cid = _draft(f)["id"]
-    assert sign(f, cid, 1, f.cn).status_code == 201
-    assert sign(f, cid, 1, f.pk).status_code == 201
+    cid = draft_id(f)
+    signed_by_both(f, cid)
     return f.client.get(f"/contracts/{cid}/signed", headers=f.cn.headers).json()
 
 
@@ -268,7 +244,7 @@ def test_the_public_page_verifies_an_uploaded_contract_in_three_languages(f, exp
 
 
 def test_a_member_sees_two_versions_side_by_side(f, expo):
-    cid = _draft(f)["id"]
+    cid = draft_id(f)
     body = {"terms": terms(f.cn.id, payment_terms="100% advance")}
     f.client.post(f"/contracts/{cid}/versions", json=body, headers=f.cn.headers)
     listed = f.client.get(f"/threads/{f.sid}/contracts", headers=f.pk.headers).json()
@@ -283,7 +259,7 @@ def test_a_member_sees_two_versions_side_by_side(f, expo):
 
 
 def test_the_cli_signs_on_the_traders_machine_what_the_expo_accepts(f, tmp_path):
-    cid = _draft(f)["id"]
+    cid = draft_id(f)
     (tmp_path / "c.json").write_bytes(canonical_of(f, cid, 1, f.pk))
     (tmp_path / "me.key").write_bytes(f.pk.key_pem)
     (tmp_path / "me.crt.pem").write_bytes(f.pk.cert_pem)
