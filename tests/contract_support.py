@@ -1,30 +1,50 @@
 """Helpers of the contract tests (issue 19): two traders matched at an expo, each with a key
 certified by its own node's trader CA (the fixture `f`, on tests/expo_support.py's `expo`: both
 registered for the integration tests in tests/integration/conftest.py), the terms of a contract
-between them and its draft."""
+between them and its draft; and for the tests of a signed contract's way to the borders, two
+nodes partners of each other with an expo partner of both (`borders`, `served`) and the
+lodgement a trader completes from the draft its node made of the contract."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
+from karakoram.adapters.exchange.signing import public_jwk
 from karakoram.adapters.trader_ca import X509TraderCa
+from karakoram.bootstrap import Node
+from karakoram.domain.exchange.expo_bodies import PartnerKind
+from karakoram.entrypoints.http.app import create_app
 from karakoram.expo.adapters.contract_jws import b64url, sign_member
 from karakoram.expo.bootstrap import Expo
 from karakoram.expo.domain.contract import canonical
 from karakoram.expo.entrypoints.api import create_expo_app
+from karakoram.expo.services.contract_register import set_node_address
 from karakoram.expo.services.matching import run_matching
+from karakoram.expo.services.participants import add_partner
 from karakoram.expo.services.trader_cas import add_trader_ca
+from karakoram.services.exchange import partners
+from karakoram.services.exchange.partners import NewPartner
 from karakoram.services.trader_keys import KeyRequest
-from tests.expo_support import CN, NOW, PK
+from tests.expo_support import CN, NOW, PK, expo_engine, make_expo
+from tests.integration.test_exchange import (
+    LONG_AGO,
+    AppTransport,
+    activate_green_policy,
+    make_node,
+    register,
+)
 
 CN_TRADER, PK_TRADER = "91650100MA77XY1234", "PK-9000"
 PHONE = {
@@ -175,3 +195,74 @@ def signed_file(doc: dict[str, Any], signers: list[tuple[bytes, bytes]], at: dat
     payload = canonical(doc)
     members = [sign_member(payload, key, cert, at) for key, cert in signers]
     return {"payload": b64url(payload), "signatures": members}
+
+
+@dataclass
+class Borders:
+    """The two nodes and the expo of `borders`."""
+
+    cn: Node
+    pk: Node
+    expo: Expo
+
+
+def borders(
+    stack: contextlib.ExitStack, tmp_path: Path, kind: str = "sqlite",
+    cn_engine: Engine | None = None, pk_engine: Engine | None = None,
+) -> Borders:  # fmt: skip
+    """The CN-URC and PK-GB nodes partners of each other (CN-URC's example policy, all green),
+    and an expo (on `kind`, its clock the real time) partner of both: their exchange keys and
+    addresses at the expo, the expo's at each node. Closed when `stack` closes."""
+    cn, cn_key = make_node(tmp_path, "CN-URC", cn_engine)
+    stack.callback(cn.close)
+    pk, pk_key = make_node(tmp_path, "PK-GB", pk_engine)
+    stack.callback(pk.close)
+    register(cn, "PK-GB", "PK", pk_key, "http://pk-gb")
+    register(pk, "CN-URC", "CN", cn_key, "http://cn-urc")
+    activate_green_policy(cn)
+    (tmp_path / "expo").mkdir()
+    engine = stack.enter_context(contextlib.contextmanager(expo_engine)(kind, tmp_path / "expo"))
+    expo = make_expo(engine, datetime.now(UTC))
+    expo.ctx.clock = lambda: datetime.now(UTC)
+    jwk = expo.ctx.receipts.public_key()  # type: ignore[union-attr]
+    for node, key, url in ((cn, cn_key, "http://cn-urc"), (pk, pk_key, "http://pk-gb")):
+        name = node.ctx.exchange.me
+        add_partner(name, name[:2], None, f"{name}-2026", public_jwk(key), expo.ctx, LONG_AGO)
+        set_node_address(expo.ctx, name, url)
+        partners.register_partner(
+            node.ctx,
+            NewPartner("EXPO", name[:2], "https://expo", jwk["kid"], jwk,
+                       kind=PartnerKind.EXPO, since=LONG_AGO),
+        )  # fmt: skip
+    return Borders(cn, pk, expo)
+
+
+def served(stack: contextlib.ExitStack, b: Borders) -> AppTransport:
+    """The two nodes' and the expo's HTTP apps, in process, at the hosts the partners know."""
+    cn_app = stack.enter_context(TestClient(create_app(b.cn)))
+    pk_app = stack.enter_context(TestClient(create_app(b.pk)))
+    expo_app = stack.enter_context(TestClient(create_expo_app(b.expo.ctx)))
+    return AppTransport({"cn-urc": cn_app, "pk-gb": pk_app, "expo": expo_app})
+
+
+def completed(
+    draft: dict[str, Any], lrn: str, offices: tuple[str, str], masses: tuple[str, str]
+) -> dict[str, Any]:
+    """What the trader adds to a contract's draft in the Lodge form: the offices (lodgement,
+    exit or entry), the truck, its driver, each item's masses (gross, net)."""
+    doc: dict[str, Any] = {"lrn": lrn}
+    for name, value in draft["values"].items():
+        head, _, tail = name.partition(".")
+        if tail:
+            doc.setdefault(head, {})[tail] = value
+        else:
+            doc[name] = value
+    doc |= {
+        "office_of_lodgement": offices[0],
+        "office_of_exit_entry": offices[1],
+        "transport": {"registration": "XJ-A1234", "nationality": "CN"},
+        "driver": {"name": "Aili Maimaiti", "passport_number": "E1234567", "nationality": "CN"},
+    }
+    gross, net = masses
+    doc["items"] = [item | {"gross_mass": gross, "net_mass": net} for item in draft["items"]]
+    return doc

@@ -23,34 +23,20 @@ import pytest
 from fastapi.testclient import TestClient
 
 from karakoram.adapters.exchange.peer import HttpPeer
-from karakoram.adapters.exchange.signing import public_jwk
 from karakoram.bootstrap_parts import new_trader_key
 from karakoram.data import example as example_file
 from karakoram.domain.access import Principal, Role
-from karakoram.domain.exchange.expo_bodies import PartnerKind
-from karakoram.entrypoints.http.app import create_app
 from karakoram.expo.adapters.contract_jws import sign_member
-from karakoram.expo.entrypoints.api import create_expo_app
-from karakoram.expo.services.contract_register import set_node_address
 from karakoram.expo.services.expo_relay import expo_relay_worker
 from karakoram.expo.services.matching import run_matching
-from karakoram.expo.services.participants import add_partner, key_hash
+from karakoram.expo.services.participants import key_hash
 from karakoram.expo.services.trader_cas import add_trader_ca
-from karakoram.services.exchange import partners
-from karakoram.services.exchange.partners import NewPartner
 from karakoram.services.policy import documents as policy
 from karakoram.services.policy.documents import Kind
 from karakoram.services.users import add_user
 from tests.builders import GREEN_RULES, IMPORTER, TRADER, present_goods
-from tests.expo_support import expo_engine, make_expo
-from tests.integration.test_exchange import (
-    LONG_AGO,
-    AppTransport,
-    activate_green_policy,
-    make_node,
-    register,
-    relay_until_done,
-)
+from tests.contract_support import borders, completed, served
+from tests.integration.test_exchange import AppTransport, relay_until_done
 
 ORGANISER = "organiser-key-" + "o" * 32
 BOUND = 20.0  # seconds any one step may take
@@ -87,13 +73,8 @@ def world(tmp_path: Path) -> Iterator[World]:
     """Two nodes on SQLite partners of each other, an expo partner of both (their exchange
     keys, addresses and trader CAs), its relay running in the background."""
     with contextlib.ExitStack() as stack:
-        cn, cn_key = make_node(tmp_path, "CN-URC")
-        pk, pk_key = make_node(tmp_path, "PK-GB")
-        stack.callback(cn.close)
-        stack.callback(pk.close)
-        register(cn, "PK-GB", "PK", pk_key, "http://pk-gb")
-        register(pk, "CN-URC", "CN", cn_key, "http://cn-urc")
-        activate_green_policy(cn)
+        b = borders(stack, tmp_path)
+        cn, pk, expo = b.cn, b.pk, b.expo
         _pk_policy(pk)
         keys = {
             "CN": {"trader": add_user("kashgar", "trader", TRADER, cn.ctx).api_key},
@@ -102,28 +83,10 @@ def world(tmp_path: Path) -> Iterator[World]:
                 "officer": add_user("sost", "officer", None, pk.ctx).api_key,
             },
         }
-        (tmp_path / "expo").mkdir()
-        engine = stack.enter_context(
-            contextlib.contextmanager(expo_engine)("sqlite", tmp_path / "expo")
-        )
-        expo = make_expo(engine, datetime.now(UTC))
-        expo.ctx.clock = lambda: datetime.now(UTC)
         expo.ctx.organiser_key_hash = key_hash(ORGANISER, expo.ctx)
-        jwk = expo.ctx.receipts.public_key()  # type: ignore[union-attr]
-        for node, key, url in ((cn, cn_key, "http://cn-urc"), (pk, pk_key, "http://pk-gb")):
-            name = node.ctx.exchange.me
-            add_partner(name, name[:2], None, f"{name}-2026", public_jwk(key), expo.ctx, LONG_AGO)
-            set_node_address(expo.ctx, name, url)
-            partners.register_partner(
-                node.ctx,
-                NewPartner("EXPO", name[:2], "https://expo", jwk["kid"], jwk,
-                           kind=PartnerKind.EXPO, since=LONG_AGO),
-            )  # fmt: skip
-        cn_app = stack.enter_context(TestClient(create_app(cn)))
-        pk_app = stack.enter_context(TestClient(create_app(pk)))
-        expo_app = stack.enter_context(TestClient(create_expo_app(expo.ctx)))
-        apps = AppTransport({"cn-urc": cn_app, "pk-gb": pk_app, "expo": expo_app})
-        for node, client in ((cn, cn_app), (pk, pk_app)):  # the expo trusts each trader CA
+        apps = served(stack, b)
+        for node, client in ((cn, apps.apps["cn-urc"]), (pk, apps.apps["pk-gb"])):
+            # the expo trusts each trader CA
             ca = client.get("/trader-ca/certificate")
             assert ca.status_code == 200, ca.text
             add_trader_ca(node.ctx.exchange.me, ca.text, expo.ctx)
@@ -255,22 +218,8 @@ def _drafts(w: World, app: TestClient, country: str) -> list[dict]:
 
 def _completed(draft: dict, country: str, lrn: str) -> dict:
     """What the trader adds in the Lodge form: offices, the truck, its driver, the masses."""
-    doc: dict = {"lrn": lrn}
-    for name, value in draft["values"].items():
-        head, _, tail = name.partition(".")
-        if tail:
-            doc.setdefault(head, {})[tail] = value
-        else:
-            doc[name] = value
     offices = ("CNKSG", "CNKJB") if country == "CN" else ("PKSST", "PKSST")
-    doc |= {
-        "office_of_lodgement": offices[0],
-        "office_of_exit_entry": offices[1],
-        "transport": {"registration": "XJ-A1234", "nationality": "CN"},
-        "driver": {"name": "Aili Maimaiti", "passport_number": "E1234567", "nationality": "CN"},
-    }
-    doc["items"] = [item | {"gross_mass": "90", "net_mass": "80"} for item in draft["items"]]
-    return doc
+    return completed(draft, lrn, offices, ("90", "80"))
 
 
 def test_clean_shutdown_of_the_relay_worker(world):

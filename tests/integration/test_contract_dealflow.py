@@ -18,45 +18,31 @@ from sqlalchemy import func, select
 
 from karakoram.adapters.db.tables import contract_drafts, refusals
 from karakoram.adapters.exchange.peer import HttpPeer
-from karakoram.adapters.exchange.signing import public_jwk
 from karakoram.adapters.trader_ca import new_trader_key
 from karakoram.data import example as example_file
 from karakoram.domain.access import Principal, Role
 from karakoram.domain.errors import Conflict, NotFound
-from karakoram.domain.exchange.expo_bodies import ClearanceResult, PartnerKind
+from karakoram.domain.exchange.expo_bodies import ClearanceResult
 from karakoram.domain.risk.rule_file import parse_rule_set
 from karakoram.entrypoints.http.app import create_app
 from karakoram.expo.adapters import tables as et
 from karakoram.expo.domain.contract import PartyFacts, document
 from karakoram.expo.entrypoints.api import create_expo_app
 from karakoram.expo.services.contract_handover import signed_contract
-from karakoram.expo.services.contract_register import (
-    SignedContract,
-    register_contract,
-    set_node_address,
-)
+from karakoram.expo.services.contract_register import SignedContract, register_contract
 from karakoram.expo.services.deals import deal_register
 from karakoram.expo.services.expo_relay import relay_once as expo_relay
-from karakoram.expo.services.participants import add_partner, key_hash
+from karakoram.expo.services.participants import key_hash
 from karakoram.services import declarations as handlers
 from karakoram.services.contracts.drafts import draft_of_trader, drafts_of
-from karakoram.services.exchange import partners
-from karakoram.services.exchange.partners import NewPartner
 from karakoram.services.policy.backtest import backtest
 from karakoram.services.trader_keys import certify_key
 from karakoram.services.users import add_user
 from tests.builders import IMPORTER, OTHER_TRADER, TRADER, declaration
 from tests.conftest import _postgres_engine
-from tests.contract_support import signed_file
-from tests.expo_support import PK, delivery, expo_engine, make_expo, node_message
-from tests.integration.test_exchange import (
-    LONG_AGO,
-    AppTransport,
-    activate_green_policy,
-    make_node,
-    register,
-    relay_until_done,
-)
+from tests.contract_support import borders, completed, served, signed_file
+from tests.expo_support import PK, delivery, node_message
+from tests.integration.test_exchange import relay_until_done
 from tests.integration.test_web import csrf_of
 
 EXPORTER_P = Principal(1, "kashgar", Role.TRADER, TRADER)
@@ -113,48 +99,20 @@ def deal(tmp_path, empty_engine):
         pk_engine = None
         if empty_engine.dialect.name == "postgresql":
             pk_engine = stack.enter_context(contextlib.contextmanager(_postgres_engine)())
-        cn, cn_key = make_node(tmp_path, "CN-URC", empty_engine)
-        pk, pk_key = make_node(tmp_path, "PK-GB", pk_engine)
-        register(cn, "PK-GB", "PK", pk_key, "http://pk-gb")
-        register(pk, "CN-URC", "CN", cn_key, "http://cn-urc")
-        activate_green_policy(cn)
+        b = borders(stack, tmp_path, empty_engine.dialect.name, empty_engine, pk_engine)
+        cn, pk, expo = b.cn, b.pk, b.expo
         keys = {
             "exporter": add_user("kashgar", "trader", TRADER, cn.ctx).api_key,
             "importer": add_user("hunza", "trader", IMPORTER, pk.ctx).api_key,
             "other": add_user("other", "trader", OTHER_TRADER, pk.ctx).api_key,
             "officer": add_user("officer", "officer", None, cn.ctx).api_key,
         }
-        kind = empty_engine.dialect.name
-        (tmp_path / "expo").mkdir()
-        engine = stack.enter_context(
-            contextlib.contextmanager(expo_engine)(kind, tmp_path / "expo")
-        )
-        expo = make_expo(engine, datetime.now(UTC))
-        expo.ctx.clock = lambda: datetime.now(UTC)
-        jwk = expo.ctx.receipts.public_key()  # type: ignore[union-attr]
-        for node, key, url in ((cn, cn_key, "http://cn-urc"), (pk, pk_key, "http://pk-gb")):
-            name = node.ctx.exchange.me
-            add_partner(name, name[:2], None, f"{name}-2026", public_jwk(key), expo.ctx, LONG_AGO)
-            set_node_address(expo.ctx, name, url)
-            partners.register_partner(
-                node.ctx,
-                NewPartner("EXPO", name[:2], "https://expo", jwk["kid"], jwk,
-                           kind=PartnerKind.EXPO, since=LONG_AGO),
-            )  # fmt: skip
         signers = {
             TRADER: _certified(cn, TRADER, tmp_path),
             IMPORTER: _certified(pk, IMPORTER, tmp_path),
             NOBODY: _certified(pk, NOBODY, tmp_path),
         }
-        with (
-            TestClient(create_app(cn)) as cn_app,
-            TestClient(create_app(pk)) as pk_app,
-            TestClient(create_expo_app(expo.ctx)) as expo_app,
-        ):
-            apps = AppTransport({"cn-urc": cn_app, "pk-gb": pk_app, "expo": expo_app})
-            yield cn, pk, expo, apps, keys, signers
-        cn.close()
-        pk.close()
+        yield cn, pk, expo, served(stack, b), keys, signers
 
 
 def rows(engine, table) -> int:
@@ -269,21 +227,7 @@ def test_lodging_from_the_draft_links_the_contract_and_the_register_counts_it(de
 
 def _completed(draft: dict, lrn: str = "EX-CONTRACT-1") -> dict:
     """What the trader adds in the Lodge form: offices, transport, driver, masses."""
-    doc: dict = {"lrn": lrn}
-    for name, value in draft["values"].items():
-        head, _, tail = name.partition(".")
-        if tail:
-            doc.setdefault(head, {})[tail] = value
-        else:
-            doc[name] = value
-    doc |= {
-        "office_of_lodgement": "CNKSG",
-        "office_of_exit_entry": "CNKJB",
-        "transport": {"registration": "XJ-A1234", "nationality": "CN"},
-        "driver": {"name": "Aili Maimaiti", "passport_number": "E1234567", "nationality": "CN"},
-    }
-    doc["items"] = [item | {"gross_mass": "30", "net_mass": "25"} for item in draft["items"]]
-    return doc
+    return completed(draft, lrn, ("CNKSG", "CNKJB"), ("30", "25"))
 
 
 def _bearer(key: str) -> dict[str, str]:
