@@ -76,6 +76,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     from karakoram.adapters.db import uow
     from karakoram.bootstrap import bootstrap
+    from karakoram.bootstrap_parts import settle_heap
     from karakoram.config import load_settings
     from karakoram.domain.declaration.files import read_documents
     from karakoram.services import bulk
@@ -93,6 +94,7 @@ def main(argv: list[str] | None = None) -> None:
         node.close()
         node = bootstrap(load_settings(database_url=f"sqlite:///{db}"))
         principal = common.principal_of(node, bulk_import.TRADER.name)
+        settle_heap()  # as `karakoram declarations import` and `serve` do
         cpu, wall = time.process_time(), time.perf_counter()
         with jsonl.open("rb") as stream:
             results = list(bulk.import_declarations(read_documents(stream, "jsonl"), principal,

@@ -182,12 +182,14 @@ def _check(n: int, stored: dict[str, int]) -> None:
 
 def _import_karakoram(spec: dict[str, Any]) -> Run:
     from karakoram.bootstrap import bootstrap
+    from karakoram.bootstrap_parts import settle_heap
     from karakoram.config import load_settings
     from karakoram.domain.declaration.files import read_documents
     from karakoram.services.bulk import import_declarations
 
     node = bootstrap(load_settings(database_url=f"sqlite:///{spec['db']}"))
     principal = common.principal_of(node, TRADER.name)
+    settle_heap()  # as `karakoram declarations import` and `serve` do once the node is loaded
     rss_before = common.current_rss_bytes()
     started = time.perf_counter()
     with open(spec["jsonl"], "rb") as stream:

@@ -270,23 +270,41 @@ def throughput(root: Path, n: int, ceiling: float, cpu_ceiling: float) -> list[c
     finally:
         pair.stop(relay.process if relay else None)
     times = pair.delivered_at()
-    after_first = sum(1 for t in times if t > times[0])
-    per_second = after_first / (times[-1] - times[0]).total_seconds()
-    per_cpu = (n - counts.get("delivered", 0)) / cpu
+    span = (times[-1] - times[0]).total_seconds() if times else 0.0
+    per_second = _per(sum(1 for t in times if t > times[0]), span)
+    per_cpu = _per(n - counts.get("delivered", 0), cpu)
+    return throughput_figures(n, per_second, per_cpu, ceiling, cpu_ceiling)
+
+
+#: what a figure says when its run gave no time, or nothing counted, to divide by
+TOO_SHORT = "too short to measure (raise --n)"
+
+
+def _per(count: int, seconds: float) -> float | None:
+    """`count` per second of `seconds`, or None when the run was too short to measure: the
+    first and last receipt share a timestamp, no CPU time was counted, or nothing was counted
+    in it (a small n delivered in one go)."""
+    return count / seconds if seconds > 0 and count > 0 else None
+
+
+def throughput_figures(
+    n: int, per_second: float | None, per_cpu: float | None, ceiling: float, cpu_ceiling: float
+) -> list[common.Figure]:
+    """The two throughput lines; a rate too short to measure says so, and meets no target."""
     return [
         common.Figure(
             f"messages delivered, applied and receipted, two processes on loopback ({n:,})",
-            f"{per_second:,.0f}/s",
+            TOO_SHORT if per_second is None else f"{per_second:,.0f}/s",
             f"{ceiling:,.0f}/s (raw Ed25519 work per message, one core)",
-            common.ratio(per_second, ceiling),
+            "—" if per_second is None else common.ratio(per_second, ceiling),
             ">= 1,000/s; >= 0.5 of the raw work",
-            per_second >= 1000 and per_second >= 0.5 * ceiling,
+            None if per_second is None else per_second >= 1000 and per_second >= 0.5 * ceiling,
         ),
         common.Figure(
             "the same, per CPU-second of both processes (sender relay + receiver)",
-            f"{per_cpu:,.0f}/CPU-s",
+            TOO_SHORT if per_cpu is None else f"{per_cpu:,.0f}/CPU-s",
             f"{cpu_ceiling:,.0f}/CPU-s (raw Ed25519 work per message)",
-            common.ratio(per_cpu, cpu_ceiling),
+            "—" if per_cpu is None else common.ratio(per_cpu, cpu_ceiling),
             "—",
             None,
         ),

@@ -24,6 +24,7 @@ def main(argv: list[str] | None = None) -> None:
     from pyinstrument import Profiler
 
     from karakoram.bootstrap import bootstrap
+    from karakoram.bootstrap_parts import settle_heap
     from karakoram.config import load_settings
     from karakoram.domain.declaration.files import read_documents
     from karakoram.services.bulk import import_declarations
@@ -36,6 +37,7 @@ def main(argv: list[str] | None = None) -> None:
         node.close()
         node = bootstrap(load_settings(database_url=f"sqlite:///{db}"))
         principal = common.principal_of(node, bulk_import.TRADER.name)
+        settle_heap()  # as `karakoram declarations import` and `serve` do
         profiler = Profiler(interval=0.001)
         with profiler, jsonl.open("rb") as stream:
             results = import_declarations(read_documents(stream, "jsonl"), principal, node.ctx)

@@ -14,11 +14,11 @@ from karakoram.services.audit.chain import (
     AuditEntry,
     ChainCheck,
     ChainedEntry,
-    canonical,
     chain,
     time_text,
 )
 from karakoram.services.audit.verify import verify_audit
+from karakoram.services.canonical_json import dumps as canonical
 from tests.unit.fakes import FakeStore, fake_context
 
 AT = datetime(2026, 11, 30, 12, 0, 0, 123456, tzinfo=UTC)

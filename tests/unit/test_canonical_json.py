@@ -1,15 +1,20 @@
-"""The fast canonical JSON (adapters/exchange/canonical.py) writes `rfc8785`'s bytes, or raises
-where it raises, on many random values and on the cases where orjson's output would differ."""
+"""The fast canonical JSON (services/canonical_json.py, the audit chain's and the exchange's one
+writer) writes `rfc8785`'s bytes, or raises where it raises, on many random values and on the
+cases where orjson's output would differ; and where the audit chain wrote the standard library's
+bytes before, it writes those bytes still."""
 
 from __future__ import annotations
 
 import enum
+import json
 import random
 
 import pytest
 import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from karakoram.adapters.exchange import canonical
+from karakoram.services import canonical_json as canonical
 
 _CHARS = [chr(i) for i in range(0x80)] + [
     *"é中ü\u2028\u2029\u0085\ud7ff\ue000\uffff\ufeff",
@@ -72,6 +77,7 @@ class Size(enum.IntEnum):
         {"n": -(2**53)},
         {"x": (1, "a")},
         {"c": Colour.RED, Colour.RED: 1},
+        {Colour.RED: 1, "a": [(1, None)]},
         {"s": Size.BIG},
         {"f": float("nan")},
         {"t": '\x00\x08\x09\x0a\x0b\x0c\x0d\x1f\x7f"\\/'},
@@ -90,3 +96,26 @@ def test_a_receipt_takes_the_fast_path():
     receipt = {"message_id": "m-1", "digest": "ab" * 32, "receiver": "PK-GB", "received_at": "x"}
     assert canonical._plain(receipt)
     assert canonical.dumps(receipt) == rfc8785.dumps(receipt)
+
+
+#: what the audit chain wrote with `json.dumps` before it shared this writer: ASCII keys, no
+#: floats, integers within I-JSON's range, text without lone surrogates, lists and tuples
+_AUDIT_PLAIN = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53 - 1), 2**53 - 1)
+    | st.text(st.characters(blacklist_categories=["Cs"])),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.dictionaries(st.text(st.characters(max_codepoint=0x7F), max_size=6), inner)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(document=st.dictionaries(st.text(st.characters(max_codepoint=0x7F)), _AUDIT_PLAIN))
+def test_the_audit_chains_stored_bytes_are_unchanged(document):
+    before = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert canonical.dumps(document) == before.encode()

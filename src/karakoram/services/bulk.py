@@ -12,7 +12,6 @@ batches that were committed.
 from __future__ import annotations
 
 import csv
-import gc
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -73,15 +72,6 @@ def batched(items: Iterable[SourceDocument], size: int) -> Iterator[tuple[Source
         yield batch
 
 
-def settle_heap() -> None:
-    """Once per process, before its first bulk import: the objects alive then (the node's code
-    lists, nomenclature, tables, the libraries) leave the collector's care (`gc.freeze`), so
-    that its full collections, which an import's allocations set off, no longer walk them; they
-    were a fifth of an import's CPU. A one-time step: what was alive stays, nothing grows."""
-    if gc.get_freeze_count() == 0:
-        gc.freeze()
-
-
 def import_declarations(
     documents: Iterable[SourceDocument],
     principal: Principal,
@@ -91,7 +81,6 @@ def import_declarations(
     """Lodge every document, yielding one result per document in file order (partial: each
     batch is stored on its own)."""
     require_role(principal, Role.TRADER)
-    settle_heap()
     for batch in batched(documents, batch_size):
         checked = check_batch(principal, batch, ctx)
         yield from _import_batch(batch, checked, principal, ctx)
@@ -121,7 +110,6 @@ def import_file(
     """Import a whole file: all or nothing, or (`partial`) every good line with every refused
     one listed. An unexpected error stores nothing more and is reported, never half-done."""
     require_role(principal, Role.TRADER)
-    settle_heap()
     if partial:
         return FileImport(_import_partial(readable(documents), principal, ctx, batch_size), True)
     batch = tuple(readable(documents))

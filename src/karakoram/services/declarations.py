@@ -10,13 +10,14 @@ from typing import Any
 
 from karakoram.domain.access import Principal, Role, ensure_can_change, ensure_visible, require_role
 from karakoram.domain.clearance import Action, DeclarationEvent, Status, next_status
-from karakoram.domain.declaration.model import Declaration, DeclarationRecord, content_digest
+from karakoram.domain.declaration.model import Declaration, DeclarationRecord
 from karakoram.domain.declaration.mrn import new_mrn
 from karakoram.domain.declaration.validation import parse_declaration
 from karakoram.domain.errors import FieldError, LrnConflict, StaleVersion, ValidationFailed
 from karakoram.domain.representation import Mandate, NotRepresented, ensure_represents
 from karakoram.services.assessment import Assessor
 from karakoram.services.context import NodeContext
+from karakoram.services.digests import declaration_digest
 from karakoram.services.exchange.emit import publish
 from karakoram.services.mandates import ensure_may_declare
 from karakoram.services.notify.outbox import enqueue_status_changes
@@ -64,7 +65,7 @@ def new_record(
         mrn=new_mrn(now, ctx.rules.country, declaration.type.value),
         owner=principal.party,
         declaration=declaration,
-        digest=digest or content_digest(declaration),
+        digest=digest or declaration_digest(declaration),
         status=next_status(Status.LODGED, Action.ACCEPT).value,
         lodged_at=now,
         updated_at=now,
@@ -116,7 +117,7 @@ def _store_in(
     assert principal.party is not None
     existing = uow.declarations.get_by_lrn(principal.party, declaration.lrn)
     if existing is not None:
-        if existing.digest != content_digest(declaration):
+        if existing.digest != declaration_digest(declaration):
             raise LrnConflict(declaration.lrn, existing.mrn)
         return Lodged(existing, created=False)
     ensure_may_declare(uow, principal, declaration, ctx.clock())
@@ -168,7 +169,7 @@ def amend_declaration(
         _check_same_lrn(record, declaration)
         ensure_may_declare(uow, principal, declaration, ctx.clock())
         status = next_status(Status(record.status), Action.AMEND)
-        digest = content_digest(declaration)
+        digest = declaration_digest(declaration)
         if digest == record.digest:
             return record
         now = ctx.clock()

@@ -27,5 +27,10 @@ def compact_sorted(document: Mapping[str, Any]) -> bytes:
 
 
 def declaration_digest(d: Declaration) -> str:
-    """`model.content_digest(d)`, the same hex digest (tests/unit/test_digests.py)."""
+    """SHA-256 of the declaration's canonical form (`compact_sorted` of `declaration_to_dict`):
+    the same declaration always has the same digest, which decides whether a second lodgement
+    of its LRN is the same one (idempotent) or a conflict. The one digest of a declaration:
+    lodgement, amendment, bulk import and the gate's fallback all take it; its bytes are what
+    `json.dumps` with sorted keys and compact separators writes (tests/unit/test_digests.py),
+    so the digests stored before stay valid."""
     return hashlib.sha256(compact_sorted(declaration_to_dict(d))).hexdigest()

@@ -5,8 +5,8 @@ canonical JSON of the envelope. A receipt is a JWS over `{message_id, digest, re
 received_at}`, where digest is the SHA-256 of the exact JWS received.
 
 Tokens of that form are read, checked and written by `compact.py` (the same bytes, checks and
-answers, in a fraction of the time), canonical JSON by `canonical.py` (orjson where it writes
-`rfc8785`'s bytes); anything else takes joserfc's and `rfc8785`'s own path.
+answers, in a fraction of the time), canonical JSON by `services/canonical_json.py` (orjson
+where it writes `rfc8785`'s bytes); anything else takes joserfc's and `rfc8785`'s own path.
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import OKPKey
 
-from karakoram.adapters.exchange import canonical, compact
+from karakoram.adapters.exchange import compact
 from karakoram.domain.exchange.envelope import MAX_MESSAGE_BYTES, DecodedMessage, Refused
+from karakoram.services import canonical_json
 
 ALG = "Ed25519"
 
@@ -68,7 +69,7 @@ class Signer:
         object.__setattr__(self, "_fast", compact.FastSigner.of(self.key, self.kid))
 
     def sign(self, payload: dict[str, Any]) -> str:
-        data = canonical.dumps(payload)
+        data = canonical_json.dumps(payload)
         if self._fast is not None:
             return self._fast.sign(data)
         header = {"alg": ALG, "kid": self.kid}

@@ -20,8 +20,8 @@ from decimal import Decimal
 from typing import Any
 
 from karakoram.domain.declaration.codes import INCOTERMS, UNITS, CodeLists
-from karakoram.domain.declaration.field_reader import _REFERENCE, MAX_INTEGER_DIGITS
-from karakoram.domain.declaration.goods_items import _ITEM_FIELDS, _MAX_ITEMS
+from karakoram.domain.declaration.field_reader import MAX_INTEGER_DIGITS, REFERENCE_PATTERN
+from karakoram.domain.declaration.goods_items import ITEM_FIELD_SET, MAX_ITEMS
 from karakoram.domain.declaration.model import (
     Declaration,
     DeclarationType,
@@ -173,7 +173,7 @@ def _text(value: Any, max_len: int = _MAX_TEXT) -> str:
 
 def _reference(value: Any) -> str:
     text = _text(value)
-    if not _REFERENCE.match(text):
+    if not REFERENCE_PATTERN.match(text):
         raise _NotCommon
     return text
 
@@ -263,13 +263,13 @@ def _driver(value: Any, lists: _Lists) -> Driver:
 
 
 def _items(value: Any, codes: CodeLists, lists: _Lists) -> tuple[GoodsItem, ...]:
-    if type(value) is not list or not 0 < len(value) <= _MAX_ITEMS:
+    if type(value) is not list or not 0 < len(value) <= MAX_ITEMS:
         raise _NotCommon
     nomenclature = codes.nomenclature
     countries, units, line, number = lists.countries, lists.units, _ITEM_LINE.fullmatch, Decimal
     items = []
     for raw in value:
-        if type(raw) is not dict or not raw.keys() <= _ITEM_FIELDS:
+        if type(raw) is not dict or not raw.keys() <= ITEM_FIELD_SET:
             raise _NotCommon
         get = raw.get
         hs, quantity, gross = get("hs_code"), get("quantity"), get("gross_mass")

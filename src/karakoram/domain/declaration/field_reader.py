@@ -10,7 +10,8 @@ from typing import Any
 
 from karakoram.domain.errors import FieldError
 
-_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/\-]{0,34}$")
+#: a reference (LRN, UCR, party identifier): 1 to 35 letters, digits or . _ / -, no spaces
+REFERENCE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/\-]{0,34}$")
 _MAX_TEXT = 512
 _COUNTRY = "an ISO 3166-1 alpha-2 country code"
 #: the schema's numbers: at most this many digits before the decimal point and after it
@@ -73,7 +74,7 @@ class FieldReader:
 
     def reference(self, data: Mapping[str, Any], key: str, ptr: str) -> str:
         value = self.text(data, key, ptr)
-        if value and not _REFERENCE.match(value):
+        if value and not REFERENCE_PATTERN.match(value):
             self.fail(
                 "invalid_format",
                 f"{ptr}/{key}",

@@ -13,7 +13,8 @@ from karakoram.domain.declaration.field_reader import FieldReader
 from karakoram.domain.declaration.model import GoodsItem
 
 _HS = re.compile(r"^(\d{6}|\d{8}|\d{10})$")
-_MAX_ITEMS = 999
+#: the most goods items one declaration holds
+MAX_ITEMS = 999
 _UNIT_CODES = frozenset(UNITS)
 #: the fields of a goods item, in the order files list them (the CSV reader's columns)
 ITEM_FIELDS = (
@@ -28,7 +29,8 @@ ITEM_FIELDS = (
     "preference",
     "origin_certificate",
 )
-_ITEM_FIELDS = frozenset(ITEM_FIELDS)
+#: the same fields as a set, to find the unknown ones
+ITEM_FIELD_SET = frozenset(ITEM_FIELDS)
 
 
 def read_items(r: FieldReader, data: Mapping[str, Any], codes: CodeLists) -> tuple[GoodsItem, ...]:
@@ -40,8 +42,8 @@ def read_items(r: FieldReader, data: Mapping[str, Any], codes: CodeLists) -> tup
     if not isinstance(raw, list):
         r.fail("invalid_type", "/items", "items must be a list.")
         return ()
-    if len(raw) > _MAX_ITEMS:
-        r.fail("invalid_format", "/items", f"A declaration has at most {_MAX_ITEMS} items.")
+    if len(raw) > MAX_ITEMS:
+        r.fail("invalid_format", "/items", f"A declaration has at most {MAX_ITEMS} items.")
         return ()
     return tuple(_item(r, entry, f"/items/{n}", codes) for n, entry in enumerate(raw))
 
@@ -50,7 +52,7 @@ def _item(r: FieldReader, raw: Any, ptr: str, codes: CodeLists) -> GoodsItem:
     if not isinstance(raw, Mapping):
         r.fail("invalid_type", ptr, "A goods item must be an object.")
         raw = {}
-    r.unknown_fields(raw, _ITEM_FIELDS, ptr)
+    r.unknown_fields(raw, ITEM_FIELD_SET, ptr)
     item = GoodsItem(
         hs_code=hs_code(r, raw, ptr, codes),
         description=r.text(raw, "description", ptr),

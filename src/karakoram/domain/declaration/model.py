@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -175,11 +173,3 @@ def header_to_dict(d: Declaration) -> dict[str, Any]:
 def declaration_to_dict(d: Declaration) -> dict[str, Any]:
     """The canonical JSON-ready form (decimals as plain strings)."""
     return header_to_dict(d) | {"items": [item_to_dict(i) for i in d.items]}
-
-
-def content_digest(d: Declaration) -> str:
-    """SHA-256 of the canonical form: the same declaration always has the same digest."""
-    canonical = json.dumps(
-        declaration_to_dict(d), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()

@@ -13,6 +13,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from karakoram.bootstrap_parts import settle_heap
 from karakoram.domain.declaration.files import ByteCounter, format_of, read_documents
 from karakoram.domain.errors import KarakoramError
 from karakoram.entrypoints.cli.support import console, err, fail, node, principal_of
@@ -34,6 +35,7 @@ def declarations_import(
     """Lodge every declaration in a file; bad ones are reported, good ones stored."""
     n = node()
     principal = principal_of(n, as_user)
+    settle_heap()  # the node and its reference data are loaded: out of the collector's walks
     counts: Counter[str] = Counter()
     rejected: list[ImportResult] = []
     with file.open("rb") as raw, _open_report(report) as out, _progress() as progress:

@@ -116,13 +116,16 @@ def quickstart(
     if serve:
         import uvicorn  # only serving needs the server
 
+        from karakoram.bootstrap_parts import settle_heap
         from karakoram.entrypoints.http.app import create_app
 
         base = f"http://{settings.host}:{settings.port}"
         console.print(
             f"\nServing {base}/ — web UI {base}/ui/sign-in; stop with Ctrl-C.", highlight=False
         )
-        uvicorn.run(create_app(node), host=settings.host, port=settings.port, log_level="warning")
+        app = create_app(node)
+        settle_heap()  # as `serve` does: the node and its app are loaded
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
     node.close()
 
 

@@ -13,6 +13,7 @@ import typer
 from pydantic import ValidationError
 
 from karakoram.bootstrap import Node, share_metrics_across_processes
+from karakoram.bootstrap_parts import settle_heap
 from karakoram.config import WeakSecrets
 from karakoram.entrypoints.cli.support import ExitCode, err, node, settings, state
 
@@ -144,11 +145,11 @@ def _run_api(n: Node, host: str, port: int, workers: int) -> None:
     from karakoram.entrypoints.http.server import NoDelayH11Protocol
 
     if workers == 1:
-        uvicorn.run(
-            create_app(n), host=host, port=port, log_level="warning", http=NoDelayH11Protocol
-        )
+        app = create_app(n)
+        settle_heap()  # the node and its app are loaded; upload jobs import in this process
+        uvicorn.run(app, host=host, port=port, log_level="warning", http=NoDelayH11Protocol)
         return
-    # each worker process builds its own node from the same settings
+    # each worker process builds its own node from the same settings (and settles its heap)
     if state.config is not None:
         os.environ["KARAKORAM_CONFIG"] = str(state.config.resolve())
     uvicorn.run(

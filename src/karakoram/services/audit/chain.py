@@ -17,9 +17,7 @@ from datetime import UTC, datetime
 from json.encoder import encode_basestring
 from typing import Any
 
-import rfc8785
-
-from karakoram.services.digests import compact_sorted
+from karakoram.services import canonical_json
 
 GENESIS = "0" * 64
 
@@ -55,43 +53,20 @@ def time_text(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def _plain(value: Any) -> bool:
-    """True when json.dumps already writes `value` as RFC 8785 would: no floats (whose
-    shortest forms differ), integers within I-JSON's range, ASCII keys. (Exact types, tested
-    without recursion where it can be avoided: this runs for every entry appended.)"""
-    kind = type(value)
-    if kind is str or value is None or kind is bool:
-        return True
-    if kind is int:
-        return bool(-(2**53) < value < 2**53)
-    if kind is dict:
-        return "".join(value).isascii() and all(map(_plain, value.values()))
-    if kind is list or kind is tuple:
-        return all(map(_plain, value))
-    return False
-
-
-def canonical(document: Mapping[str, Any]) -> bytes:
-    """The RFC 8785 bytes of `document`: the C JSON encoder where it provably writes the
-    same bytes, the `rfc8785` package otherwise (floats, very large integers)."""
-    if _plain(document):
-        return compact_sorted(document)
-    return rfc8785.dumps(document)
-
-
 def chain(
     entries: Sequence[AuditEntry], after_seq: int, after_hash: str, at: datetime
 ) -> list[ChainedEntry]:
     """The entries numbered and linked after the head (`after_seq`, `after_hash`). Each
-    entry's bytes are `canonical` of its document, written here as its checker reads them
-    (`ChainCheck.feed`): the fixed keys formatted in RFC 8785's order, then the data's own
-    canonical bytes, which do not depend on the link and are made once."""
+    entry's bytes are the canonical JSON (`canonical_json.dumps`) of its document, written
+    here as its checker reads them (`ChainCheck.feed`): the fixed keys formatted in RFC 8785's
+    order, then the data's own canonical bytes, which do not depend on the link and are made
+    once."""
     chained: list[ChainedEntry] = []
     previous = after_hash
     at_text = time_text(at)
     quote = encode_basestring
     for seq, e in enumerate(entries, start=after_seq + 1):
-        what = canonical(e.data)
+        what = canonical_json.dumps(e.data)
         head = (
             f'{{"after":"{previous}","at":"{at_text}","by":{quote(e.actor)},'
             f'"kind":{quote(e.kind)},"seq":{seq},"subject":{quote(e.subject)},"what":'

@@ -18,7 +18,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from karakoram.domain.representation import AeoEntry, Mandate
-from karakoram.services.audit.chain import BrokenLink, canonical
+from karakoram.services import canonical_json
+from karakoram.services.audit.chain import BrokenLink
 from karakoram.services.audit.verify import AuditReport, verify_audit
 from karakoram.services.context import NodeContext
 from karakoram.services.ports import PeerTransport
@@ -98,7 +99,7 @@ def compare(current: dict[str, dict[str, Any]], rows: Iterable[PrefixedRow]) -> 
         if name not in states:
             return BrokenLink(0, f"{name} is in the register, but no audit entry recorded it")
         seq, recorded = states[name]
-        if canonical(state) != canonical(recorded):
+        if canonical_json.dumps(state) != canonical_json.dumps(recorded):
             what = _differences(state, recorded)
             return BrokenLink(seq, f"{name} differs from the entry that recorded it: {what}")
     for name, (seq, _) in sorted(states.items()):

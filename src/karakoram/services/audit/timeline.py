@@ -27,7 +27,7 @@ from typing import Any
 
 from karakoram.domain.clearance import DeclarationEvent
 from karakoram.domain.declaration.model import DeclarationRecord
-from karakoram.services.audit.chain import canonical
+from karakoram.services import canonical_json
 
 #: a stored entry of one subject: seq, canonical bytes, hash
 SubjectRow = tuple[int, bytes, str]
@@ -60,7 +60,7 @@ def _key(change: Mapping[str, Any]) -> bytes:
     kept = {k: v for k, v in change.items() if k != "digest"}
     if isinstance(kept.get("at"), str):
         kept["at"] = datetime.fromisoformat(kept["at"]).astimezone(UTC).isoformat()
-    return canonical(kept)
+    return canonical_json.dumps(kept)
 
 
 def _as_event(change: Mapping[str, Any]) -> DeclarationEvent:

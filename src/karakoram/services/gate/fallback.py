@@ -23,7 +23,6 @@ from typing import Any
 
 from karakoram.domain.access import Principal, Role, require_role
 from karakoram.domain.declaration.codes import CodeLists
-from karakoram.domain.declaration.model import content_digest
 from karakoram.domain.declaration.validation import NodeRules, parse_declaration
 from karakoram.domain.errors import (
     Conflict,
@@ -48,6 +47,7 @@ from karakoram.services.arrivals import check_arrival
 from karakoram.services.assessment import Assessor
 from karakoram.services.context import NodeContext
 from karakoram.services.declarations import new_record, store_new_records, validate_for
+from karakoram.services.digests import declaration_digest
 from karakoram.services.exchange.config import configured
 from karakoram.services.gate.records import FallbackEntryRecord, FallbackKeyRecord
 from karakoram.services.mandates import ensure_may_declare
@@ -310,7 +310,7 @@ def _lodge(entry: Captured, record: FallbackEntryRecord, ctx: NodeContext) -> st
     declaration = validate_for(trader, entry.body, then)
     with ctx.uow() as uow:
         existing = uow.declarations.get_by_lrn(party, declaration.lrn)
-        if existing is not None and existing.digest != content_digest(declaration):
+        if existing is not None and existing.digest != declaration_digest(declaration):
             raise Conflict(f"LRN {declaration.lrn} is {existing.mrn}, lodged with other content.")
         if existing is not None:  # lodged online as well: taken, nothing new
             added = uow.fallback.add_entry(replace(record, reference=existing.mrn))

@@ -59,7 +59,10 @@ def app_from_environment() -> FastAPI:
     from pathlib import Path
 
     from karakoram.bootstrap import bootstrap
+    from karakoram.bootstrap_parts import settle_heap
     from karakoram.config import load_settings
 
     config = os.environ.get("KARAKORAM_CONFIG")
-    return create_app(bootstrap(load_settings(Path(config) if config else None)))
+    app = create_app(bootstrap(load_settings(Path(config) if config else None)))
+    settle_heap()  # the worker's node and app are loaded; its upload jobs import here
+    return app
