@@ -20,9 +20,7 @@ from karakoram.bootstrap import iso_code_lists, private_sqlite_file, utc_now
 from karakoram.domain.declaration.nomenclature_file import read_nomenclature
 from karakoram.expo.adapters.contract_jws import X509ContractCrypto
 from karakoram.expo.adapters.contract_jws import sign_member as sign_member  # for the CLI
-from karakoram.expo.adapters.contract_pades import sign_to_be_signed as sign_to_be_signed
 from karakoram.expo.adapters.contract_pdf_pyhanko import contract_pdf as contract_pdf
-from karakoram.expo.adapters.contract_pdf_verify import describe
 from karakoram.expo.adapters.crypto import (
     JwsAttestationCrypto,
     JwsReceiptSigner,
@@ -130,7 +128,17 @@ def contract_crypto() -> X509ContractCrypto:
 
 def describe_pdf(verdict: PdfVerdict) -> list[str]:
     """A PDF verdict as lines for a terminal (`karakoram contract verify FILE.pdf`)."""
+    # pyHanko is imported on first use: see contract_pdf_pyhanko
+    from karakoram.expo.adapters.contract_pdf_verify import describe
+
     return describe(verdict)
+
+
+def sign_to_be_signed(key_pem: bytes, data: bytes) -> bytes:
+    """What `karakoram contract sign-pdf` does on the party's machine (contract_pades)."""
+    from karakoram.expo.adapters.contract_pades import sign_to_be_signed as sign
+
+    return sign(key_pem, data)
 
 
 def bootstrap_expo(

@@ -8,9 +8,10 @@ from typing import Annotated
 
 import typer
 
-from karakoram.demo import run
-from karakoram.demo.run import DemoRefused, Options
 from karakoram.entrypoints.cli.support import ExitCode, err
+
+# the demo (its nodes, the expo, the simulation) is imported when one of these commands runs, not
+# by every `karakoram` command: it takes most of a second
 
 SeedOpt = Annotated[int, typer.Option(help="Seed of the random traffic (same seed, same plan).")]
 DaysOpt = Annotated[int, typer.Option(min=1, help="Simulated days in each year.")]
@@ -59,7 +60,9 @@ def demo(
 ) -> None:
     """Start two nodes (China and Pakistan sides) on loopback, simulate a season of trucks
     through the Khunjerab Pass, print the report, and keep serving until Ctrl-C."""
-    opts = Options(
+    from karakoram.demo import run
+
+    opts = run.Options(
         seed,
         year,
         start,
@@ -74,7 +77,7 @@ def demo(
     )
     try:
         run.demo(opts, workdir, port, serve)
-    except DemoRefused as exc:
+    except run.DemoRefused as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(ExitCode.REFUSED) from exc
 
@@ -93,11 +96,13 @@ def simulate(
 ) -> None:
     """Drive more traffic through the two nodes a running `karakoram demo` serves (from the
     state it wrote in WORKDIR); dates must lie after the nodes' clocks."""
-    opts = Options(
+    from karakoram.demo import run
+
+    opts = run.Options(
         seed, year, start, days, trucks_per_day, growth, 0, calibrate, officers, 0, winter_closed
     )
     try:
         run.simulate(opts, workdir)
-    except DemoRefused as exc:
+    except run.DemoRefused as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(ExitCode.REFUSED) from exc

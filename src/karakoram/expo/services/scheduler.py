@@ -13,13 +13,18 @@ bounded; when the solver has nothing better by then, the greedy plan stands (nev
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import LinearConstraint, milp
-from scipy.sparse import csr_array
 
 from karakoram.expo.domain.schedule import Plan, Problem, greedy, placed_score, violations
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_array
+
+# SciPy (a quarter of a second to import) is imported by the functions that build and solve the
+# programme: every `karakoram` command imports this module, and few of them schedule
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +52,8 @@ class _Programme:
 
 
 def _programme(problem: Problem) -> _Programme:
+    from scipy.sparse import csr_array
+
     req_idx, slots, scores, firsts, seconds = [], [], [], [], []
     for i, r in enumerate(problem.requests):
         cand = problem.candidates(r)
@@ -81,6 +88,8 @@ def _solve(
     p: _Programme, integral: bool, seconds: float
 ) -> tuple[float, npt.NDArray[np.float64], bool]:
     """The optimum found, its variables, and whether it is proven optimal."""
+    from scipy.optimize import LinearConstraint, milp
+
     n = len(p.scores)
     constraint = LinearConstraint(p.rows, -np.inf, 1.0)
     res = milp(
