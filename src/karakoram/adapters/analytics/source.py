@@ -179,10 +179,15 @@ class _Reader:
                 "LEFT JOIN goods_items g ON g.declaration_id = d.id AND g.seq = 1 "
                 f"WHERE d.id {changed}"
             ),
+            # the new events by their range (every one of a changed declaration), then the
+            # changed declarations' older ones by the index
             events=self._fetch(
                 f"{self._with}SELECT e.declaration_id, e.action, {self._at('e.at')} "
+                f"FROM declaration_events e WHERE e.id > {int(self._since.events)} "
+                f"AND e.id <= {int(self._upto.events)} "
+                f"UNION ALL SELECT e.declaration_id, e.action, {self._at('e.at')} "
                 f"FROM declaration_events e WHERE e.declaration_id {changed} "
-                f"AND e.id <= {int(self._upto.events)}"
+                f"AND e.id <= {int(self._since.events)}"
             ),
             arrivals=side["arrivals"],
             presentations=side["presentations"],
