@@ -249,22 +249,28 @@ _ITEMS_SQL = """
 """
 
 
-def derive(rows: SourceRows) -> tuple[pa.Table, pa.Table]:
-    """The copy's goods items and declarations (Arrow tables of `ITEMS`, `DECLARATIONS`)."""
-    with duckdb.connect(":memory:") as con:
-        con.execute("SET enable_progress_bar = false")
-        # a pass is at most a few hundred thousand rows: a second thread costs more CPU than it
-        # saves time (measured on 2 CPUs), and leaves that CPU to the node's requests
-        con.execute("SET threads = 1")
-        _load(con, rows)
-        con.execute(
-            "CREATE TEMP TABLE ev AS SELECT declaration_id, action, "
-            f"CAST(ts AS TIMESTAMP) AS ts, {_stage_of('action')} AS stage FROM events"
-        )
-        # the lines come out once, as Arrow (a DuckDB table of them would cost more to fill
-        # than the items' join saves): the declarations' columns, and the items' from them
-        lines = con.sql(f"WITH lines AS ({_timeline_sql()}) {_declarations_sql()}")
-        wide = lines.to_arrow_table()
-        con.register("lines", wide)
-        items = con.sql(_ITEMS_SQL).to_arrow_table()
+def derive(
+    rows: SourceRows, con: duckdb.DuckDBPyConnection | None = None
+) -> tuple[pa.Table, pa.Table]:
+    """The copy's goods items and declarations (Arrow tables of `ITEMS`, `DECLARATIONS`), in
+    `con` (whose temporary tables and views of the rows stay until it closes) or in an engine
+    of its own."""
+    if con is None:
+        with duckdb.connect(":memory:") as own:
+            return derive(rows, own)
+    con.execute("SET enable_progress_bar = false")
+    # a pass is at most a few hundred thousand rows: a second thread costs more CPU than it
+    # saves time (measured on 2 CPUs), and leaves that CPU to the node's requests
+    con.execute("SET threads = 1")
+    _load(con, rows)
+    con.execute(
+        "CREATE TEMP TABLE ev AS SELECT declaration_id, action, "
+        f"CAST(ts AS TIMESTAMP) AS ts, {_stage_of('action')} AS stage FROM events"
+    )
+    # the lines come out once, as Arrow (a DuckDB table of them would cost more to fill
+    # than the items' join saves): the declarations' columns, and the items' from them
+    lines = con.sql(f"WITH lines AS ({_timeline_sql()}) {_declarations_sql()}")
+    wide = lines.to_arrow_table()
+    con.register("lines", wide)
+    items = con.sql(_ITEMS_SQL).to_arrow_table()
     return items.cast(ITEMS), wide.select(DECLARATIONS.names).cast(DECLARATIONS)
