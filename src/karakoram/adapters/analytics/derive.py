@@ -7,9 +7,9 @@ stage times without a Python object per row. The stages, the actions that mark t
 statuses that end a declaration and the HS sections come from the domain, not from here; the
 test `tests/unit/test_refresh_derive.py` holds the two derivations equal.
 
-The source's rows go into DuckDB as NumPy columns (pyarrow would import pandas to convert
-Python lists, when installed, which costs more than the conversion); the results come out as
-Arrow tables of the copy's schemas.
+The source's rows go into DuckDB as Arrow tables (one `pa.array` of structs per list of
+tuples, converted in C++); the results come out as Arrow tables of the copy's schemas: the
+declarations' lines once, which the items then join.
 """
 
 from __future__ import annotations
