@@ -7,9 +7,9 @@ stage times without a Python object per row. The stages, the actions that mark t
 statuses that end a declaration and the HS sections come from the domain, not from here; the
 test `tests/unit/test_refresh_derive.py` holds the two derivations equal.
 
-The source's rows go into DuckDB as NumPy columns (pyarrow would import pandas to convert
-Python lists, when installed, which costs more than the conversion); the results come out as
-Arrow tables of the copy's schemas.
+The source's rows go into DuckDB as Arrow tables (one `pa.array` of structs per list of
+tuples, converted in C++); the results come out as Arrow tables of the copy's schemas: the
+declarations' lines once, which the items then join.
 """
 
 from __future__ import annotations
@@ -101,11 +101,23 @@ def _load(con: duckdb.DuckDBPyConnection, rows: SourceRows) -> None:
                 f"(SELECT *, json_extract_string(header, [{paths}]) AS header_values FROM {source})"
             )
         con.execute(f"CREATE TEMP VIEW {table} AS SELECT {cast} FROM {source}")
-    stage_of = [(action, stage.value) for action, stage in STAGE_OF_ACTION.items()]
-    sections = [(f"{c:02d}", section_of(f"{c:02d}")) for c in range(100)]
-    for table, pairs in (("stage_of", stage_of), ("sections", sections)):
-        con.execute(f"CREATE TEMP TABLE {table} (k VARCHAR, v VARCHAR)")
-        con.executemany(f"INSERT INTO {table} VALUES (?, ?)", pairs)
+    sections = ", ".join(
+        f"({_text(f'{c:02d}')}, {_text(section_of(f'{c:02d}'))})" for c in range(100)
+    )
+    con.execute(f"CREATE TEMP TABLE sections AS SELECT * FROM (VALUES {sections}) s(k, v)")
+
+
+def _text(value: str) -> str:
+    """A string as an SQL literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _stage_of(action: str) -> str:
+    """The stage an action marks (`STAGE_OF_ACTION`), NULL for the others."""
+    cases = " ".join(
+        f"WHEN {_text(a)} THEN {_text(stage.value)}" for a, stage in STAGE_OF_ACTION.items()
+    )
+    return f"CASE {action} {cases} END"
 
 
 def _seconds(at: str, since: str) -> str:
@@ -197,6 +209,8 @@ def _timeline_sql() -> str:
 
 
 def _declarations_sql() -> str:
+    """The copy's declaration columns of each line, then what its goods items take from it
+    (`_ITEMS_SQL`; the declarations' file leaves those out)."""
     durations = ", ".join(f"to_{s.value}_s" for s in MEASURED)
     return f"""
     SELECT id AS declaration_id, mrn, CASE WHEN export THEN 'export' ELSE 'import' END
@@ -212,46 +226,51 @@ def _declarations_sql() -> str:
         CASE WHEN arrival IS NOT NULL AND NOT pre_lodged THEN arrival ELSE lodged END
             AS start_at,
         lodged AS lodged_at, total_s, {durations},
-        mrn IN (SELECT mrn FROM fallback) AS fallback, presentation AS presented_at
+        mrn IN (SELECT mrn FROM fallback) AS fallback, presentation AS presented_at,
+        coalesce(CASE WHEN export THEN importer_country ELSE exporter_country END, '')
+            AS item_partner,
+        coalesce(channel, '') AS item_channel, currency AS item_currency,
+        CAST(released AS DATE) AS item_released_date
     FROM lines LEFT JOIN sections ON sections.k = left(coalesce(hs_code, ''), 2)
     """
 
 
 _ITEMS_SQL = """
-    SELECT i.declaration_id, i.seq, d.mrn,
-        CASE WHEN d.export THEN 'export' ELSE 'import' END AS direction, d.ucr,
-        coalesce(CASE WHEN d.export THEN d.importer_country ELSE d.exporter_country END, '')
-            AS partner,
-        d.office, coalesce(d.crossing, '') AS crossing,
-        CASE WHEN d.export THEN d.exporter_id ELSE d.importer_id END AS trader,
-        coalesce(CASE WHEN d.export THEN d.exporter_aeo ELSE d.importer_aeo END = 'true',
-            false) AS aeo,
-        coalesce(d.channel, '') AS channel, i.hs_code, left(i.hs_code, 6) AS hs6,
-        left(i.hs_code, 4) AS heading, left(i.hs_code, 2) AS chapter,
+    SELECT i.declaration_id, i.seq, d.mrn, d.direction, d.ucr, d.item_partner AS partner,
+        d.office, d.crossing, d.trader, d.aeo, d.item_channel AS channel, i.hs_code,
+        left(i.hs_code, 6) AS hs6, left(i.hs_code, 4) AS heading, left(i.hs_code, 2) AS chapter,
         coalesce(sections.v, '') AS section, i.origin, CAST(i.quantity AS DOUBLE) AS quantity,
         i.unit, CAST(i.gross_mass AS DECIMAL(18, 3)) AS gross_mass,
         CAST(i.net_mass AS DECIMAL(18, 3)) AS net_mass, CAST(i.value AS DECIMAL(18, 4)) AS value,
-        d.currency, CAST(d.lodged AS DATE) AS lodged_date,
-        CAST(d.released AS DATE) AS released_date
-    FROM src_items i JOIN lines d ON d.id = i.declaration_id
+        d.item_currency AS currency, CAST(d.lodged_at AS DATE) AS lodged_date,
+        d.item_released_date AS released_date
+    FROM src_items i JOIN lines d ON d.declaration_id = i.declaration_id
         LEFT JOIN sections ON sections.k = left(i.hs_code, 2)
 """
 
 
-def derive(rows: SourceRows) -> tuple[pa.Table, pa.Table]:
-    """The copy's goods items and declarations (Arrow tables of `ITEMS`, `DECLARATIONS`)."""
-    with duckdb.connect(":memory:") as con:
-        con.execute("SET enable_progress_bar = false")
-        # a pass is at most a few hundred thousand rows: a second thread costs more CPU than it
-        # saves time (measured on 2 CPUs), and leaves that CPU to the node's requests
-        con.execute("SET threads = 1")
-        _load(con, rows)
-        con.execute(
-            "CREATE TEMP TABLE ev AS SELECT e.declaration_id, e.action, "
-            "CAST(e.ts AS TIMESTAMP) AS ts, stage_of.v AS stage "
-            "FROM events e LEFT JOIN stage_of ON stage_of.k = e.action"
-        )
-        con.execute(f"CREATE TEMP TABLE lines AS {_timeline_sql()}")
-        declarations = con.sql(_declarations_sql()).to_arrow_table()
-        items = con.sql(_ITEMS_SQL).to_arrow_table()
-    return items.cast(ITEMS), declarations.cast(DECLARATIONS)
+def derive(
+    rows: SourceRows, con: duckdb.DuckDBPyConnection | None = None
+) -> tuple[pa.Table, pa.Table]:
+    """The copy's goods items and declarations (Arrow tables of `ITEMS`, `DECLARATIONS`), in
+    `con` (whose temporary tables and views of the rows stay until it closes) or in an engine
+    of its own."""
+    if con is None:
+        with duckdb.connect(":memory:") as own:
+            return derive(rows, own)
+    con.execute("SET enable_progress_bar = false")
+    # a pass is at most a few hundred thousand rows: a second thread costs more CPU than it
+    # saves time (measured on 2 CPUs), and leaves that CPU to the node's requests
+    con.execute("SET threads = 1")
+    _load(con, rows)
+    con.execute(
+        "CREATE TEMP TABLE ev AS SELECT declaration_id, action, "
+        f"CAST(ts AS TIMESTAMP) AS ts, {_stage_of('action')} AS stage FROM events"
+    )
+    # the lines come out once, as Arrow (a DuckDB table of them would cost more to fill
+    # than the items' join saves): the declarations' columns, and the items' from them
+    lines = con.sql(f"WITH lines AS ({_timeline_sql()}) {_declarations_sql()}")
+    wide = lines.to_arrow_table()
+    con.register("lines", wide)
+    items = con.sql(_ITEMS_SQL).to_arrow_table()
+    return items.cast(ITEMS), wide.select(DECLARATIONS.names).cast(DECLARATIONS)

@@ -84,18 +84,27 @@ class SqlAnalyticsSource:
 
 class _Reader:
     """The queries of one pass, in plain SQL on the raw driver cursor; the bounds are the
-    watermarks (integers), written into the statements."""
+    watermarks (integers), written into the statements.
+
+    The changed declarations are found once: on SQLite into a temporary table (of this
+    connection, in the read transaction; found again per query, they cost a fifth of the read),
+    on PostgreSQL, whose read-only transaction may create no table, as a common table
+    expression of each query. The queries reach them by `IN`, so that each looks up only
+    their rows (a join with a table it knows no size of, SQLite would start from the other
+    side, every declaration or event ever)."""
 
     def __init__(self, conn: Connection, since: Watermarks, upto: Watermarks) -> None:
         self._conn = conn
         self._pg = conn.dialect.name == "postgresql"
         # the declarations with a new event or whose consignment newly arrived
-        self._changed = (
+        changed = (
             "SELECT declaration_id AS id FROM declaration_events "
             f"WHERE id > {int(since.events)} AND id <= {int(upto.events)} "
             "UNION SELECT cd.id FROM arrivals na JOIN declarations cd ON cd.ucr = na.ucr "
             f"WHERE na.id > {int(since.arrivals)} AND na.id <= {int(upto.arrivals)}"
         )
+        self._with = f"WITH refresh_changed AS ({changed}) " if self._pg else ""
+        self._changed = changed
         self._since, self._upto = since, upto
 
     def _at(self, column: str) -> str:
@@ -103,6 +112,13 @@ class _Reader:
         if self._pg:
             return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
         return column
+
+    def _run(self, sql: str) -> None:
+        cursor = self._conn.connection.cursor()
+        try:
+            cursor.execute(sql)
+        finally:
+            cursor.close()
 
     def _fetch(self, sql: str) -> list[tuple[Any, ...]]:
         cursor = self._conn.connection.cursor()
@@ -114,15 +130,14 @@ class _Reader:
 
     def _side(self) -> dict[str, list[tuple[Any, ...]]]:
         """Arrivals, presentations and fallback lodgements of the changed declarations, in one
-        query (the changed declarations are found once)."""
-        mine = "SELECT d.{0} FROM changed JOIN declarations d ON d.id = changed.id"
+        query."""
+        mine = "SELECT d.{0} FROM declarations d WHERE d.id IN (SELECT id FROM refresh_changed)"
         rows = self._fetch(
-            f"WITH changed AS ({self._changed}) "
-            f"SELECT 'arrivals', a.ucr, {self._at('a.at')} FROM arrivals a "
+            f"{self._with}SELECT 'arrivals', a.ucr, {self._at('a.at')} FROM arrivals a "
             f"WHERE a.ucr IN ({mine.format('ucr')}) AND a.id <= {int(self._upto.arrivals)} "
             f"UNION ALL SELECT 'presentations', c.ucr, {self._at('r.presented_at')} "
             "FROM cargo_consignments c JOIN cargo_reports r ON r.id = c.report_id "
-            f"WHERE c.ucr IN ({mine.format('ucr')} WHERE d.type = 'IM') "
+            f"WHERE c.ucr IN ({mine.format('ucr')} AND d.type = 'IM') "
             "AND r.direction = 'inbound' AND r.presented_at IS NOT NULL "
             "UNION ALL SELECT 'fallback', f.reference, NULL FROM fallback_entries f "
             f"WHERE f.reference IN ({mine.format('mrn')}) "
@@ -135,7 +150,18 @@ class _Reader:
         return side
 
     def rows(self) -> SourceRows:
-        changed = f"WITH changed AS ({self._changed}) "
+        if not self._pg:
+            self._run("DROP TABLE IF EXISTS temp.refresh_changed")
+            self._run("CREATE TEMP TABLE refresh_changed (id INTEGER PRIMARY KEY)")
+            self._run(f"INSERT INTO temp.refresh_changed {self._changed}")
+        try:
+            return self._rows()
+        finally:
+            if not self._pg:
+                self._run("DROP TABLE temp.refresh_changed")
+
+    def _rows(self) -> SourceRows:
+        changed = "IN (SELECT id FROM refresh_changed)"
         items = ", ".join(f"g.{name}" for name in RELEASED_COLUMNS)
         side = self._side()
         return SourceRows(
@@ -146,16 +172,22 @@ class _Reader:
                 "AND e.action = 'release'"
             ),
             heads=self._fetch(
-                f"{changed}SELECT d.id, d.mrn, d.type, d.status, d.ucr, d.office_of_lodgement, "
-                f"d.channel, {self._at('d.lodged_at')}, d.exporter_id, d.importer_id, "
-                "d.invoice_currency, CAST(d.header AS TEXT), g.hs_code "
-                "FROM changed JOIN declarations d ON d.id = changed.id "
-                "LEFT JOIN goods_items g ON g.declaration_id = d.id AND g.seq = 1"
+                f"{self._with}SELECT d.id, d.mrn, d.type, d.status, d.ucr, "
+                f"d.office_of_lodgement, d.channel, {self._at('d.lodged_at')}, d.exporter_id, "
+                "d.importer_id, d.invoice_currency, CAST(d.header AS TEXT), g.hs_code "
+                "FROM declarations d "
+                "LEFT JOIN goods_items g ON g.declaration_id = d.id AND g.seq = 1 "
+                f"WHERE d.id {changed}"
             ),
+            # the new events by their range (every one of a changed declaration), then the
+            # changed declarations' older ones by the index
             events=self._fetch(
-                f"{changed}SELECT e.declaration_id, e.action, {self._at('e.at')} "
-                "FROM changed JOIN declaration_events e ON e.declaration_id = changed.id "
-                f"WHERE e.id <= {int(self._upto.events)}"
+                f"{self._with}SELECT e.declaration_id, e.action, {self._at('e.at')} "
+                f"FROM declaration_events e WHERE e.id > {int(self._since.events)} "
+                f"AND e.id <= {int(self._upto.events)} "
+                f"UNION ALL SELECT e.declaration_id, e.action, {self._at('e.at')} "
+                f"FROM declaration_events e WHERE e.declaration_id {changed} "
+                f"AND e.id <= {int(self._since.events)}"
             ),
             arrivals=side["arrivals"],
             presentations=side["presentations"],
