@@ -205,6 +205,7 @@ def _fill(database: Path, n: int, console: Any) -> float:
     """Lodge `n` declarations into a new SQLite node through the bulk service path
     (`import_declarations`: validation, assessment under the example rules, one transaction per
     500): the fastest path the node has. Returns the seconds it took."""
+    from karakoram.bootstrap_parts import settle_heap
     from karakoram.domain.access import Principal, Role
     from karakoram.domain.declaration.documents import SourceDocument
     from karakoram.services.bulk import import_declarations
@@ -226,6 +227,7 @@ def _fill(database: Path, n: int, console: Any) -> float:
             kind, doc.version, boss, node.ctx.policy, node.ctx.uow, node.ctx.clock
         )
     lodger = common.principal_of(node, trader.name)
+    settle_heap()  # as `karakoram declarations import` does once the node is loaded
     docs = (
         SourceDocument(f"line {k}", d)
         for k, d in enumerate(common.declarations(trader.party, _codes(), n, 5))

@@ -99,6 +99,7 @@ def _worker(spec_path: Path) -> None:
     """Import the file with the audit log on or off; print declarations per second."""
     from karakoram.adapters.db.uow import SqlUnitOfWorkFactory
     from karakoram.bootstrap import bootstrap
+    from karakoram.bootstrap_parts import settle_heap
     from karakoram.config import load_settings
     from karakoram.domain.declaration.files import read_documents
     from karakoram.services.bulk import import_declarations
@@ -107,6 +108,7 @@ def _worker(spec_path: Path) -> None:
     node = bootstrap(load_settings(database_url=f"sqlite:///{spec['db']}"))
     node.ctx.uow = SqlUnitOfWorkFactory(node.engine, audit=spec["audit"])
     principal = common.principal_of(node, bulk_import.TRADER.name)
+    settle_heap()  # as `karakoram declarations import` and `serve` do once the node is loaded
     started = time.perf_counter()
     with open(spec["jsonl"], "rb") as stream:
         results = import_declarations(read_documents(stream, "jsonl"), principal, node.ctx)
