@@ -11,12 +11,12 @@ processing): the analytics store derives the copy's columns from them in bulk, i
 
 from __future__ import annotations
 
-import gc
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
 
 from karakoram.adapters.db import tables as t
+from karakoram.services.collector import collector_paused
 from karakoram.services.statistics.analytical_copy import (
     RELEASED_COLUMNS,
     Changes,
@@ -48,13 +48,8 @@ class SqlAnalyticsSource:
                 int(conn.scalar(select(func.coalesce(func.max(t.arrivals.c.id), 0))) or 0),
                 int(conn.scalar(select(func.coalesce(func.max(t.partner_records.c.id), 0))) or 0),
             )
-            paused = gc.isenabled()
-            gc.disable()  # hundreds of thousands of tuples of scalars: nothing for it to find
-            try:
+            with collector_paused():  # hundreds of thousands of tuples of scalars
                 rows = _Reader(conn, since, upto).rows()
-            finally:
-                if paused:
-                    gc.enable()
             partner = self._partner(conn, since.partner_records, upto.partner_records)
         return Changes(upto, {n: [] for n in RELEASED_COLUMNS}, [], partner, latest - events, rows)
 

@@ -8,9 +8,8 @@ from __future__ import annotations
 import gc
 import multiprocessing
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -24,6 +23,7 @@ from karakoram.domain.risk.channels import Channel
 from karakoram.domain.risk.compiled import CompiledRuleSet
 from karakoram.domain.risk.engine import RiskDecision, RiskInput, assess_risk
 from karakoram.domain.risk.rules import RuleSet
+from karakoram.services.collector import collector_paused
 from karakoram.services.context import NodeContext
 from karakoram.services.history import HistoryBefore, PageHistory
 from karakoram.services.policy.documents import ActivePolicy, Kind, get_document, validate_document
@@ -201,7 +201,7 @@ def _assess_range(
 ) -> None:
     """Assess, page by page, what `flt` selects with ids in (after, upto]."""
     while True:
-        with _collector_paused():  # the page is gone before the collector is back
+        with collector_paused():  # the page is gone before the collector is back
             size, after = _next_page(compiled, ctx, flt, after, upto, report)
         if progress:
             progress(size)
@@ -233,20 +233,6 @@ def _next_page(
     rates = _Conversions(policy, compiled.rule_set.currency)
     _assess_page(page, compiled, rates, history, live, report)
     return len(page), page[-1].id
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector off while a page is read and assessed: a page is some
-    300,000 objects the collector would walk again and again (about 40% of the time).
-    Reference counting still frees what the assessment leaves; a cycle waits for the page."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _in_processes(

@@ -6,12 +6,11 @@ append-only tables); reports read the copy alone.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from karakoram.services.collector import collector_paused
 from karakoram.services.context import NodeContext
 from karakoram.services.ports import AnalyticsSource, AnalyticsStore
 from karakoram.services.statistics.analytical_copy import (
@@ -60,7 +59,7 @@ def refresh_from(
     with store.exclusive():
         first = store.watermarks().events
         while True:
-            with _collector_paused():
+            with collector_paused():  # a pass's rows: walking them cost 0.15 CPU-s a day
                 upto, remaining, took, partners = _pass(source, store, pass_events)
             items += took[0]
             declarations += took[1]
@@ -90,17 +89,3 @@ def _pass(
         store.apply(changes.upto, columns, rows, partners)
         took = len(columns["declaration_id"]), len(rows["declaration_id"])
     return changes.upto, changes.remaining, took, len(partners)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The garbage collector off through a pass: its rows are hundreds of thousands of tuples
-    of scalars (no cycles), which it would otherwise walk once more each before they go (0.15
-    CPU-s of a day's refresh); what the pass leaves is collected after it."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
