@@ -24,6 +24,7 @@ from sqlalchemy import Engine
 from karakoram.adapters.exchange.signing import public_jwk
 from karakoram.adapters.trader_ca import X509TraderCa
 from karakoram.bootstrap import Node
+from karakoram.domain.declaration.dotted import nest
 from karakoram.domain.exchange.expo_bodies import PartnerKind
 from karakoram.entrypoints.http.app import create_app
 from karakoram.expo.adapters.contract_jws import b64url, sign_member
@@ -250,13 +251,7 @@ def completed(
 ) -> dict[str, Any]:
     """What the trader adds to a contract's draft in the Lodge form: the offices (lodgement,
     exit or entry), the truck, its driver, each item's masses (gross, net)."""
-    doc: dict[str, Any] = {"lrn": lrn}
-    for name, value in draft["values"].items():
-        head, _, tail = name.partition(".")
-        if tail:
-            doc.setdefault(head, {})[tail] = value
-        else:
-            doc[name] = value
+    doc = nest(draft["values"].items(), {"lrn": lrn})
     doc |= {
         "office_of_lodgement": offices[0],
         "office_of_exit_entry": offices[1],

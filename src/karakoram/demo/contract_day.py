@@ -33,6 +33,7 @@ from karakoram.demo import nodes as demo_nodes
 from karakoram.demo.client import Side
 from karakoram.demo.model import Trader
 from karakoram.domain.access import Principal, Role
+from karakoram.domain.declaration.dotted import nest
 from karakoram.services import trader_keys
 
 #: how many contracts the expo day signs, and which one differs from its contract at the border
@@ -222,13 +223,9 @@ def _wait_for_draft(side: Side, user: str, contract_id: int) -> dict[str, Any]:
 
 def _completed(draft: dict[str, Any], side: Side, truck: int, export: bool) -> dict[str, Any]:
     """What the trader adds to its draft in the Lodge form: offices, truck, driver, masses."""
-    doc: dict[str, Any] = {"lrn": f"{'EX' if export else 'IM'}-{draft['values']['ucr']}"}
-    for name, value in draft["values"].items():
-        head, _, tail = name.partition(".")
-        if tail:
-            doc.setdefault(head, {})[tail] = value
-        else:
-            doc[name] = value
+    doc = nest(
+        draft["values"].items(), {"lrn": f"{'EX' if export else 'IM'}-{draft['values']['ucr']}"}
+    )
     doc |= {
         "office_of_lodgement": side.inland_office if export else side.border_office,
         "office_of_exit_entry": side.border_office,

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import IO, Any
 
 from karakoram.domain.declaration.documents import SourceDocument
+from karakoram.domain.declaration.dotted import nest
 from karakoram.domain.declaration.goods_items import ITEM_FIELDS
 from karakoram.domain.errors import FieldError
 
@@ -141,17 +142,8 @@ def _jsonl_documents(lines: Iterable[str]) -> Iterator[SourceDocument]:
 
 
 def _nest(row: dict[str, str], columns: Iterable[str]) -> dict[str, Any]:
-    nested: dict[str, Any] = {}
-    for column in columns:
-        value = (row.get(column) or "").strip()
-        if not value:
-            continue
-        head, _, tail = column.partition(".")
-        if tail:
-            nested.setdefault(head, {})[tail] = value
-        else:
-            nested[head] = value
-    return nested
+    filled = ((column, (row.get(column) or "").strip()) for column in columns)
+    return nest((column, value) for column, value in filled if value)
 
 
 def _group_document(

@@ -18,6 +18,7 @@ from typing import Any
 
 import pycountry
 
+from karakoram.domain.declaration.dotted import nest
 from karakoram.domain.declaration.files import CSV_HEADER_COLUMNS, CSV_ITEM_COLUMNS, ITEM_PREFIX
 from karakoram.domain.errors import FieldError
 
@@ -67,13 +68,7 @@ class LodgeForm:
 
     def document(self) -> dict[str, Any]:
         """The declaration as the API's `POST /declarations` takes it."""
-        doc: dict[str, Any] = {"lrn": self.lrn()}
-        for name, value in self.values.items():
-            head, _, tail = name.partition(".")
-            if tail:
-                doc.setdefault(head, {})[tail] = value
-            elif name != "lrn":
-                doc[name] = value
+        doc = nest(((n, v) for n, v in self.values.items() if n != "lrn"), {"lrn": self.lrn()})
         for flag in _FLAGS:
             head, _, tail = flag.partition(".")
             doc.setdefault(head, {})[tail] = self.values.get(flag) == "true"
